@@ -1,0 +1,89 @@
+#pragma once
+// Parameter distributions: the domain of one hyperparameter.
+//
+// A parameter value has two forms. Its external form (ParamValue) is what the objective sees: a
+// double for FloatDistribution, an integer for IntDistribution, one of the choices for
+// CategoricalDistribution. Its internal form is a double that samplers and storages work with:
+// the value itself for floats and integers, the index of the choice for categoricals.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace parzen {
+
+// The external value of a parameter, and the type of a categorical choice.
+using ParamValue = std::variant<bool, std::int64_t, double, std::string>;
+
+// A real-valued parameter in [low, high].
+struct FloatDistribution {
+  double low = 0.0;
+  double high = 1.0;
+  // Sample uniformly in log space; needs low > 0 and no step.
+  bool log = false;
+  // Discretise to low, low + step, ..., high; high - low must be a multiple of step.
+  std::optional<double> step{};
+
+  bool operator==(const FloatDistribution&) const = default;
+};
+
+// An integer parameter in {low, low + step, ..., high}.
+struct IntDistribution {
+  std::int64_t low = 0;
+  std::int64_t high = 1;
+  // Sample uniformly in log space; needs low >= 1 and step == 1.
+  bool log = false;
+  // Spacing of the admissible values; high - low must be a multiple of it.
+  std::int64_t step = 1;
+
+  bool operator==(const IntDistribution&) const = default;
+};
+
+// One of a finite set of choices (strings, integers, floats or booleans, mixed if need be).
+struct CategoricalDistribution {
+  std::vector<ParamValue> choices{};
+
+  bool operator==(const CategoricalDistribution&) const = default;
+};
+
+using Distribution = std::variant<FloatDistribution, IntDistribution, CategoricalDistribution>;
+
+// Throws InvalidArgument naming `param_name` when the distribution is malformed: low > high,
+// non-finite bounds, log with low <= 0 (or < 1 for integers), log combined with a step, a step
+// that is not positive or does not divide high - low, no choices or a choice given twice.
+void validate(const Distribution& distribution, std::string_view param_name);
+
+// True when the distribution admits only one value.
+bool is_single(const Distribution& distribution);
+
+// True when the internal value lies in the distribution (on its grid for stepped ones).
+bool contains(const Distribution& distribution, double internal_value);
+
+// External -> internal form. Throws InvalidArgument naming `param_name` when the value has the
+// wrong type or lies outside the distribution.
+double to_internal(const Distribution& distribution, const ParamValue& value,
+                   std::string_view param_name = "");
+
+// Internal -> external form.
+ParamValue to_external(const Distribution& distribution, double internal_value);
+
+// A short human-readable description, e.g. "float in [0.001, 1] (log)".
+std::string describe(const Distribution& distribution);
+
+// JSON round trip, used by storages and exports.
+nlohmann::json to_json(const Distribution& distribution);
+Distribution distribution_from_json(const nlohmann::json& json);
+
+nlohmann::json to_json(const ParamValue& value);
+// Throws InvalidArgument when the JSON is not a bool, number or string.
+ParamValue param_value_from_json(const nlohmann::json& json);
+
+// "0.1", "42", "rbf", "true": the value as a user would write it.
+std::string to_string(const ParamValue& value);
+
+}  // namespace parzen

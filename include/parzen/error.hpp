@@ -1,0 +1,62 @@
+#pragma once
+// The exceptions Parzen throws at its API boundary. Every message names the parameter, key, study,
+// trial or file at fault, so that it can be shown to a user as it is.
+
+#include <stdexcept>
+#include <string>
+
+namespace parzen {
+
+// Base of every exception Parzen throws on purpose.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+// A value given by the caller is invalid: a malformed distribution, an unknown option value, a
+// parameter redefined with another distribution, values that do not match the study's directions.
+class InvalidArgument : public Error {
+ public:
+  using Error::Error;
+};
+
+// A study, trial or key that was asked for does not exist.
+class NotFound : public Error {
+ public:
+  using Error::Error;
+};
+
+// A study with that name already exists (use load_if_exists to continue it).
+class DuplicatedStudy : public Error {
+ public:
+  using Error::Error;
+};
+
+// The operation does not fit the trial's state (e.g. telling a trial that has already finished).
+class InvalidState : public Error {
+ public:
+  using Error::Error;
+};
+
+// The storage failed: unreachable, locked, corrupt, or of an unsupported schema version.
+class StorageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The sampler has nothing left to propose (e.g. the grid sampler ran every combination).
+// Study::optimize stops quietly on it; Study::ask lets it through to the caller.
+class StudyExhausted : public Error {
+ public:
+  using Error::Error;
+};
+
+// Thrown by an objective to say the trial was pruned (Trial::should_prune() returned true).
+// Study::optimize records the trial as pruned rather than failed.
+class TrialPruned : public Error {
+ public:
+  TrialPruned() : Error("trial pruned") {}
+  using Error::Error;
+};
+
+}  // namespace parzen

@@ -1,0 +1,13 @@
+#pragma once
+// Everything of Parzen's public API.
+
+#include "parzen/distributions.hpp"
+#include "parzen/error.hpp"
+#include "parzen/frozen_trial.hpp"
+#include "parzen/pruner.hpp"
+#include "parzen/sampler.hpp"
+#include "parzen/search_space.hpp"
+#include "parzen/storage.hpp"
+#include "parzen/study.hpp"
+#include "parzen/study_view.hpp"
+#include "parzen/version.hpp"

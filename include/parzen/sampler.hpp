@@ -1,0 +1,162 @@
+#pragma once
+// Samplers propose parameter values. A trial's parameters come from two paths:
+//  - relative sampling: once per trial, before the objective runs, the sampler infers a search
+//    space from the history (infer_relative_space) and draws all of it jointly
+//    (sample_relative); model-based samplers (TPE, GP) model correlations here;
+//  - independent sampling: a parameter the relative draw did not cover (a conditional branch, a
+//    first trial, a changed distribution) is drawn alone by sample_independent.
+// The Study calls every method under one lock, after refreshing the view, so implementations
+// need no locking of their own. Values are in internal form (see distributions.hpp).
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "parzen/distributions.hpp"
+#include "parzen/frozen_trial.hpp"
+#include "parzen/search_space.hpp"
+#include "parzen/study_view.hpp"
+
+namespace parzen {
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+
+  // Called before a new trial is created (not for enqueued trials, which bring their own
+  // parameters). Returns system attributes to store with the new trial (e.g. the grid point it
+  // reserved). Throws StudyExhausted when the sampler has nothing left to propose.
+  virtual nlohmann::json before_trial(const StudyView& view) {
+    (void)view;
+    return nlohmann::json::object();
+  }
+
+  virtual SearchSpace infer_relative_space(const StudyView& view, const FrozenTrial& trial) {
+    (void)view;
+    (void)trial;
+    return {};
+  }
+
+  // Internal values for (a subset of) `space`.
+  virtual std::map<std::string, double> sample_relative(const StudyView& view,
+                                                        const FrozenTrial& trial,
+                                                        const SearchSpace& space) {
+    (void)view;
+    (void)trial;
+    (void)space;
+    return {};
+  }
+
+  // The internal value of one parameter.
+  virtual double sample_independent(const StudyView& view, const FrozenTrial& trial,
+                                    const std::string& name, const Distribution& distribution) = 0;
+
+  // Called once a trial has finished (state and values already stored).
+  virtual void after_trial(const StudyView& view, const FrozenTrial& trial) {
+    (void)view;
+    (void)trial;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Random search: every parameter independently and uniformly (log-uniformly for log parameters,
+// uniformly over the admissible values for stepped and integer ones, over the choices for
+// categorical ones).
+struct RandomSamplerOptions {
+  // Seed of the sampler's engine; unset: a fresh random seed. With a seed and one worker, a
+  // study proposes the same parameters on every run.
+  std::optional<uint64_t> seed{};
+};
+
+class RandomSampler : public Sampler {
+ public:
+  explicit RandomSampler(RandomSamplerOptions options = {});
+  static std::shared_ptr<RandomSampler> make(RandomSamplerOptions options = {}) {
+    return std::make_shared<RandomSampler>(options);
+  }
+  double sample_independent(const StudyView& view, const FrozenTrial& trial,
+                            const std::string& name, const Distribution& distribution) override;
+
+  // Draws the internal value of `distribution` from a uniform variate u in [0, 1). Shared with
+  // the quasi-random sampler, which feeds it low-discrepancy variates instead.
+  static double from_unit(const Distribution& distribution, double u);
+
+ private:
+  struct Engine;
+  std::shared_ptr<Engine> engine_{};
+};
+
+// ---------------------------------------------------------------------------------------------
+// Grid search: every combination of the given values exactly once, across all workers of the
+// study (each combination is reserved atomically in the storage before its trial is created).
+// When every combination has been reserved, asking for a trial throws StudyExhausted and
+// Study::optimize stops.
+struct GridSamplerOptions {
+  // Parameter names with the values to try, in the order the grid enumerates them (the last
+  // parameter varies fastest). The objective must suggest exactly these names.
+  std::vector<std::pair<std::string, std::vector<ParamValue>>> grid{};
+  // Visit the combinations in a random order (seeded) instead of enumeration order.
+  bool shuffle = false;
+  std::optional<uint64_t> seed{};
+};
+
+class GridSampler : public Sampler {
+ public:
+  explicit GridSampler(GridSamplerOptions options);
+  static std::shared_ptr<GridSampler> make(GridSamplerOptions options) {
+    return std::make_shared<GridSampler>(std::move(options));
+  }
+  // Number of combinations.
+  uint64_t size() const { return size_; }
+  // The combination with the given index, as parameter name -> value.
+  std::map<std::string, ParamValue> combination(uint64_t index) const;
+
+  nlohmann::json before_trial(const StudyView& view) override;
+  double sample_independent(const StudyView& view, const FrozenTrial& trial,
+                            const std::string& name, const Distribution& distribution) override;
+
+ private:
+  GridSamplerOptions options_{};
+  uint64_t size_ = 1;
+  std::vector<uint64_t> order_{};  // visiting order when shuffled
+  uint64_t cursor_ = 0;            // positions before it are known to be reserved
+};
+
+// ---------------------------------------------------------------------------------------------
+// Quasi-random search: a scrambled Sobol sequence over the search space of the first complete
+// trial (Boost.Random's Sobol engine with a random linear matrix scramble and a digital shift,
+// as in Owen's and Matoušek's scrambling). Point i of the sequence goes to trial number i, so
+// workers on many hosts fill the sequence without coordination. Parameters outside that space
+// (and the very first trial) are sampled at random.
+struct QmcSamplerOptions {
+  std::optional<uint64_t> seed{};
+  // Scramble the sequence; without it the points are Sobol's own (starting at the origin).
+  bool scramble = true;
+};
+
+class QmcSampler : public Sampler {
+ public:
+  explicit QmcSampler(QmcSamplerOptions options = {});
+  static std::shared_ptr<QmcSampler> make(QmcSamplerOptions options = {}) {
+    return std::make_shared<QmcSampler>(options);
+  }
+  SearchSpace infer_relative_space(const StudyView& view, const FrozenTrial& trial) override;
+  std::map<std::string, double> sample_relative(const StudyView& view, const FrozenTrial& trial,
+                                                const SearchSpace& space) override;
+  double sample_independent(const StudyView& view, const FrozenTrial& trial,
+                            const std::string& name, const Distribution& distribution) override;
+
+ private:
+  QmcSamplerOptions options_{};
+  uint64_t scramble_seed_{};
+  RandomSampler fallback_{};
+  std::optional<SearchSpace> space_{};  // fixed once the first trial completes
+};
+
+}  // namespace parzen

@@ -1,0 +1,109 @@
+#pragma once
+// The storage: the single source of truth of every study. Workers in threads, processes or hosts
+// cooperate only through it, so every operation that two workers may race on is atomic here:
+// creating a trial (and its number), claiming a waiting trial, finishing a running trial and
+// reserving a study-wide key.
+//
+// Every write to a trial bumps a per-study version and stamps the trial with it, so a reader that
+// remembers the version it last saw asks only for what changed since (trials_since).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "parzen/frozen_trial.hpp"
+
+namespace parzen {
+
+struct StudyInfo {
+  StudyId id = -1;
+  std::string name{};
+  std::vector<Direction> directions{};
+  nlohmann::json user_attrs = nlohmann::json::object();
+  nlohmann::json system_attrs = nlohmann::json::object();
+  Clock::time_point datetime_created{};
+  int64_t n_trials = 0;
+};
+
+// What create_trial needs: the trial starts waiting (enqueued) or running (asked for now).
+struct NewTrial {
+  TrialState state = TrialState::Running;
+  std::string worker{};  // for running trials
+  nlohmann::json user_attrs = nlohmann::json::object();
+  nlohmann::json system_attrs = nlohmann::json::object();
+};
+
+struct TrialsDelta {
+  std::vector<FrozenTrial> trials{};  // the trials written after the given version, by number
+  uint64_t version = 0;               // the study's version this delta is consistent with
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // --- studies ---
+  // Throws DuplicatedStudy if the name is taken, InvalidArgument on an empty name or directions.
+  virtual StudyId create_study(const std::string& name,
+                               const std::vector<Direction>& directions) = 0;
+  virtual std::optional<StudyId> find_study(const std::string& name) = 0;
+  // Throws NotFound for an unknown id.
+  virtual StudyInfo study(StudyId study) = 0;
+  virtual std::vector<StudyInfo> studies() = 0;
+  // Deletes the study with all its trials; throws NotFound for an unknown id.
+  virtual void delete_study(StudyId study) = 0;
+  virtual void set_study_user_attr(StudyId study, const std::string& key,
+                                   const nlohmann::json& value) = 0;
+  virtual void set_study_system_attr(StudyId study, const std::string& key,
+                                     const nlohmann::json& value) = 0;
+  // Atomically sets the key only if it is absent; true when this call set it. Workers use it to
+  // reserve something exactly once across the study (e.g. a grid point).
+  virtual bool add_study_system_attr_if_absent(StudyId study, const std::string& key,
+                                               const nlohmann::json& value) = 0;
+
+  // --- trials ---
+  // Atomically creates a trial with the next number of the study.
+  virtual FrozenTrial create_trial(StudyId study, const NewTrial& trial) = 0;
+  // Atomically moves the oldest waiting trial of the study to running and returns it; nullopt
+  // when none waits. Two workers never claim the same trial.
+  virtual std::optional<FrozenTrial> claim_waiting_trial(StudyId study,
+                                                         const std::string& worker) = 0;
+  // The writes below throw NotFound for an unknown trial and InvalidState unless it is running.
+  virtual void set_trial_param(TrialId trial, const std::string& name, double internal_value,
+                               const Distribution& distribution) = 0;
+  virtual void set_trial_intermediate_value(TrialId trial, int64_t step, double value) = 0;
+  virtual void set_trial_constraints(TrialId trial, const std::vector<double>& constraints) = 0;
+  virtual void set_trial_user_attr(TrialId trial, const std::string& key,
+                                   const nlohmann::json& value) = 0;
+  virtual void set_trial_system_attr(TrialId trial, const std::string& key,
+                                     const nlohmann::json& value) = 0;
+  virtual void record_heartbeat(TrialId trial) = 0;
+  // Atomically moves a running trial to a finished state with its values (and, for failed
+  // trials, the reason). Returns false, changing nothing, when the trial is no longer running
+  // (another worker or a watchdog finished it first). Throws NotFound for an unknown trial.
+  virtual bool finish_trial(TrialId trial, TrialState state, const std::vector<double>& values,
+                            const std::string& fail_reason) = 0;
+
+  // Throws NotFound for an unknown trial.
+  virtual FrozenTrial trial(TrialId trial) = 0;
+  // The trials of the study written after `version` (0: all), and the version they are
+  // consistent with. Pass that version to the next call to read only what changed since.
+  virtual TrialsDelta trials_since(StudyId study, uint64_t version) = 0;
+
+  // All trials of the study, by number.
+  std::vector<FrozenTrial> trials(StudyId study) { return trials_since(study, 0).trials; }
+};
+
+// Opens a storage by URL. Supported now: "memory:" (a new, private in-memory storage; "" means
+// the same). Throws InvalidArgument naming the URL for anything else.
+std::shared_ptr<Storage> make_storage(const std::string& url);
+
+// Thread-safe in-memory storage: the default of the library and of tests. Not shared between
+// processes; SQLite and PostgreSQL storages do that.
+std::shared_ptr<Storage> make_in_memory_storage();
+
+}  // namespace parzen

@@ -1,0 +1,44 @@
+#pragma once
+// A cached, incrementally refreshed view of one study's trials, through which samplers and
+// pruners read the history. refresh() asks the storage only for the trials written since the
+// last refresh, so an ask does not reload the study.
+//
+// Not thread-safe by itself: the Study serialises all sampler and pruner calls, and the
+// refreshes before them, under one lock.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "parzen/frozen_trial.hpp"
+#include "parzen/storage.hpp"
+
+namespace parzen {
+
+class StudyView {
+ public:
+  StudyView(std::shared_ptr<Storage> storage, StudyId study, std::vector<Direction> directions);
+
+  // Pulls the trials changed since the last refresh from the storage.
+  void refresh();
+
+  // Every trial of the study, indexed by number, as of the last refresh.
+  const std::vector<FrozenTrial>& trials() const { return trials_; }
+  // The trials in one of the given states, by number.
+  std::vector<const FrozenTrial*> trials(std::initializer_list<TrialState> states) const;
+
+  const std::vector<Direction>& directions() const { return directions_; }
+  StudyId study_id() const { return study_; }
+  Storage& storage() const { return *storage_; }
+  // The study version the view is consistent with.
+  uint64_t version() const { return version_; }
+
+ private:
+  std::shared_ptr<Storage> storage_;
+  StudyId study_;
+  std::vector<Direction> directions_;
+  std::vector<FrozenTrial> trials_;
+  uint64_t version_ = 0;
+};
+
+}  // namespace parzen

@@ -1,0 +1,316 @@
+#include "parzen/distributions.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "parzen/error.hpp"
+
+namespace parzen {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+std::string param_prefix(std::string_view name) {
+  return name.empty() ? std::string("parameter: ") : fmt::format("parameter '{}': ", name);
+}
+
+// Number of steps between low and high, when high - low is (nearly) a multiple of step.
+std::optional<double> step_count(double low, double high, double step) {
+  const double n = (high - low) / step;
+  const double rounded = std::round(n);
+  if (std::abs(n - rounded) > 1e-9 * std::max(1.0, std::abs(n))) return std::nullopt;
+  return rounded;
+}
+
+bool on_float_grid(const FloatDistribution& d, double v) {
+  if (!d.step) return true;
+  const double k = (v - d.low) / *d.step;
+  return std::abs(k - std::round(k)) <= 1e-9 * std::max(1.0, std::abs(k));
+}
+
+bool same_choice(const ParamValue& a, const ParamValue& b) {
+  if (a.index() == b.index()) return a == b;
+  // 1 and 1.0 name the same choice; booleans never equal numbers.
+  auto numeric = [](const ParamValue& v) -> std::optional<double> {
+    if (const auto* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
+    if (const auto* d = std::get_if<double>(&v)) return *d;
+    return std::nullopt;
+  };
+  auto x = numeric(a), y = numeric(b);
+  return x && y && *x == *y;
+}
+
+std::string fmt_num(double v) { return fmt::format("{}", v); }
+
+// For suggestions computed in floating point: 0.8999999999999999 reads as 0.9.
+std::string fmt_rounded(double v) { return fmt_num(std::stod(fmt::format("{:.12g}", v))); }
+
+}  // namespace
+
+void validate(const Distribution& distribution, std::string_view name) {
+  const std::string at = param_prefix(name);
+  std::visit(
+      Overloaded{
+          [&](const FloatDistribution& d) {
+            if (!std::isfinite(d.low) || !std::isfinite(d.high))
+              throw InvalidArgument(fmt::format("{}bounds must be finite, got [{}, {}]", at,
+                                                fmt_num(d.low), fmt_num(d.high)));
+            if (d.low > d.high)
+              throw InvalidArgument(fmt::format("{}low ({}) must not be greater than high ({})", at,
+                                                fmt_num(d.low), fmt_num(d.high)));
+            if (d.log && d.step)
+              throw InvalidArgument(fmt::format("{}log and step cannot be combined", at));
+            if (d.log && d.low <= 0)
+              throw InvalidArgument(fmt::format("{}a log distribution needs low > 0, got low = {}",
+                                                at, fmt_num(d.low)));
+            if (d.step) {
+              const double s = *d.step;
+              if (!std::isfinite(s) || s <= 0)
+                throw InvalidArgument(
+                    fmt::format("{}step must be positive, got {}", at, fmt_num(s)));
+              if (!step_count(d.low, d.high, s)) {
+                const double k = std::floor((d.high - d.low) / s);
+                throw InvalidArgument(fmt::format(
+                    "{}high - low ({} - {}) is not a multiple of step {}; use high = {} or {}", at,
+                    fmt_num(d.high), fmt_num(d.low), fmt_num(s), fmt_rounded(d.low + k * s),
+                    fmt_rounded(d.low + (k + 1) * s)));
+              }
+            }
+          },
+          [&](const IntDistribution& d) {
+            if (d.low > d.high)
+              throw InvalidArgument(
+                  fmt::format("{}low ({}) must not be greater than high ({})", at, d.low, d.high));
+            if (d.step <= 0)
+              throw InvalidArgument(fmt::format("{}step must be positive, got {}", at, d.step));
+            if (d.log && d.step != 1)
+              throw InvalidArgument(
+                  fmt::format("{}a log distribution needs step 1, got step {}", at, d.step));
+            if (d.log && d.low < 1)
+              throw InvalidArgument(fmt::format(
+                  "{}a log integer distribution needs low >= 1, got low = {}", at, d.low));
+            // Compare in unsigned arithmetic: high - low may overflow int64 for huge ranges.
+            const auto span = static_cast<uint64_t>(d.high) - static_cast<uint64_t>(d.low);
+            if (span % static_cast<uint64_t>(d.step) != 0) {
+              const int64_t k = static_cast<int64_t>(span / static_cast<uint64_t>(d.step));
+              throw InvalidArgument(fmt::format(
+                  "{}high - low ({} - {}) is not a multiple of step {}; use high = {} or {}", at,
+                  d.high, d.low, d.step, d.low + k * d.step, d.low + (k + 1) * d.step));
+            }
+          },
+          [&](const CategoricalDistribution& d) {
+            if (d.choices.empty())
+              throw InvalidArgument(fmt::format("{}a categorical distribution needs choices", at));
+            for (size_t i = 0; i < d.choices.size(); ++i) {
+              if (const auto* x = std::get_if<double>(&d.choices[i]); x && std::isnan(*x))
+                throw InvalidArgument(fmt::format("{}NaN is not a valid choice", at));
+              for (size_t j = 0; j < i; ++j)
+                if (same_choice(d.choices[i], d.choices[j]))
+                  throw InvalidArgument(
+                      fmt::format("{}choice {} is given twice", at, to_string(d.choices[i])));
+            }
+          },
+      },
+      distribution);
+}
+
+bool is_single(const Distribution& distribution) {
+  return std::visit(Overloaded{
+                        [](const FloatDistribution& d) {
+                          if (d.low == d.high) return true;
+                          return d.step && d.high - d.low < *d.step;
+                        },
+                        [](const IntDistribution& d) { return d.high - d.low < d.step; },
+                        [](const CategoricalDistribution& d) { return d.choices.size() == 1; },
+                    },
+                    distribution);
+}
+
+bool contains(const Distribution& distribution, double v) {
+  if (!std::isfinite(v)) return false;
+  return std::visit(Overloaded{
+                        [&](const FloatDistribution& d) {
+                          return d.low <= v && v <= d.high && on_float_grid(d, v);
+                        },
+                        [&](const IntDistribution& d) {
+                          if (v != std::floor(v) || v < static_cast<double>(d.low) ||
+                              v > static_cast<double>(d.high))
+                            return false;
+                          return (static_cast<int64_t>(v) - d.low) % d.step == 0;
+                        },
+                        [&](const CategoricalDistribution& d) {
+                          return v == std::floor(v) && v >= 0 &&
+                                 v < static_cast<double>(d.choices.size());
+                        },
+                    },
+                    distribution);
+}
+
+double to_internal(const Distribution& distribution, const ParamValue& value,
+                   std::string_view name) {
+  auto outside = [&]() {
+    return InvalidArgument(fmt::format("{}value {} is not in {}", param_prefix(name),
+                                       to_string(value), describe(distribution)));
+  };
+  return std::visit(Overloaded{
+                        [&](const FloatDistribution&) {
+                          double v;
+                          if (const auto* d = std::get_if<double>(&value)) {
+                            v = *d;
+                          } else if (const auto* i = std::get_if<int64_t>(&value)) {
+                            v = static_cast<double>(*i);
+                          } else {
+                            throw outside();
+                          }
+                          if (!contains(distribution, v)) throw outside();
+                          return v;
+                        },
+                        [&](const IntDistribution&) {
+                          double v;
+                          if (const auto* i = std::get_if<int64_t>(&value)) {
+                            v = static_cast<double>(*i);
+                          } else if (const auto* d = std::get_if<double>(&value)) {
+                            v = *d;
+                          } else {
+                            throw outside();
+                          }
+                          if (!contains(distribution, v)) throw outside();
+                          return v;
+                        },
+                        [&](const CategoricalDistribution& d) {
+                          for (size_t i = 0; i < d.choices.size(); ++i)
+                            if (d.choices[i] == value) return static_cast<double>(i);
+                          for (size_t i = 0; i < d.choices.size(); ++i)
+                            if (same_choice(d.choices[i], value)) return static_cast<double>(i);
+                          throw outside();
+                        },
+                    },
+                    distribution);
+}
+
+ParamValue to_external(const Distribution& distribution, double v) {
+  return std::visit(Overloaded{
+                        [&](const FloatDistribution& d) -> ParamValue {
+                          if (d.step) {
+                            // Snap to the grid so that 0.1 * 3 prints as 0.3.
+                            const double k = std::round((v - d.low) / *d.step);
+                            return std::min(d.high, d.low + k * *d.step);
+                          }
+                          return v;
+                        },
+                        [&](const IntDistribution&) -> ParamValue {
+                          return static_cast<int64_t>(std::llround(v));
+                        },
+                        [&](const CategoricalDistribution& d) -> ParamValue {
+                          const auto i = static_cast<size_t>(std::llround(v));
+                          if (i >= d.choices.size())
+                            throw InvalidArgument(fmt::format(
+                                "choice index {} is out of range for {}", i, describe(d)));
+                          return d.choices[i];
+                        },
+                    },
+                    distribution);
+}
+
+std::string describe(const Distribution& distribution) {
+  return std::visit(Overloaded{
+                        [](const FloatDistribution& d) {
+                          std::string s =
+                              fmt::format("float in [{}, {}]", fmt_num(d.low), fmt_num(d.high));
+                          if (d.log) s += " (log)";
+                          if (d.step) s += fmt::format(" step {}", fmt_num(*d.step));
+                          return s;
+                        },
+                        [](const IntDistribution& d) {
+                          std::string s = fmt::format("int in [{}, {}]", d.low, d.high);
+                          if (d.log) s += " (log)";
+                          if (d.step != 1) s += fmt::format(" step {}", d.step);
+                          return s;
+                        },
+                        [](const CategoricalDistribution& d) {
+                          std::string s = "one of {";
+                          for (size_t i = 0; i < d.choices.size(); ++i)
+                            s += (i ? ", " : "") + to_string(d.choices[i]);
+                          return s + "}";
+                        },
+                    },
+                    distribution);
+}
+
+nlohmann::json to_json(const Distribution& distribution) {
+  return std::visit(Overloaded{
+                        [](const FloatDistribution& d) {
+                          nlohmann::json j = {
+                              {"type", "float"}, {"low", d.low}, {"high", d.high}, {"log", d.log}};
+                          j["step"] = d.step ? nlohmann::json(*d.step) : nlohmann::json();
+                          return j;
+                        },
+                        [](const IntDistribution& d) {
+                          return nlohmann::json{{"type", "int"},
+                                                {"low", d.low},
+                                                {"high", d.high},
+                                                {"log", d.log},
+                                                {"step", d.step}};
+                        },
+                        [](const CategoricalDistribution& d) {
+                          nlohmann::json choices = nlohmann::json::array();
+                          for (const auto& c : d.choices) choices.push_back(to_json(c));
+                          return nlohmann::json{{"type", "categorical"}, {"choices", choices}};
+                        },
+                    },
+                    distribution);
+}
+
+Distribution distribution_from_json(const nlohmann::json& j) {
+  try {
+    const std::string type = j.at("type").get<std::string>();
+    if (type == "float") {
+      FloatDistribution d{j.at("low").get<double>(), j.at("high").get<double>(),
+                          j.value("log", false), std::nullopt};
+      if (j.contains("step") && !j["step"].is_null()) d.step = j["step"].get<double>();
+      return d;
+    }
+    if (type == "int") {
+      return IntDistribution{j.at("low").get<int64_t>(), j.at("high").get<int64_t>(),
+                             j.value("log", false), j.value("step", int64_t{1})};
+    }
+    if (type == "categorical") {
+      CategoricalDistribution d;
+      for (const auto& c : j.at("choices")) d.choices.push_back(param_value_from_json(c));
+      return d;
+    }
+    throw InvalidArgument(fmt::format("unknown distribution type '{}'", type));
+  } catch (const nlohmann::json::exception& e) {
+    throw InvalidArgument(fmt::format("malformed distribution {}: {}", j.dump(), e.what()));
+  }
+}
+
+nlohmann::json to_json(const ParamValue& value) {
+  return std::visit([](const auto& v) { return nlohmann::json(v); }, value);
+}
+
+ParamValue param_value_from_json(const nlohmann::json& j) {
+  if (j.is_boolean()) return j.get<bool>();
+  if (j.is_number_integer()) return j.get<int64_t>();
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string()) return j.get<std::string>();
+  throw InvalidArgument(
+      fmt::format("a parameter value must be a bool, number or string, got {}", j.dump()));
+}
+
+std::string to_string(const ParamValue& value) {
+  return std::visit(Overloaded{
+                        [](bool b) { return std::string(b ? "true" : "false"); },
+                        [](int64_t i) { return fmt::format("{}", i); },
+                        [](double d) { return fmt::format("{}", d); },
+                        [](const std::string& s) { return s; },
+                    },
+                    value);
+}
+
+}  // namespace parzen

@@ -1,0 +1,102 @@
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "parzen/error.hpp"
+#include "parzen/sampler.hpp"
+
+namespace parzen {
+
+GridSampler::GridSampler(GridSamplerOptions options) : options_(std::move(options)) {
+  if (options_.grid.empty()) throw InvalidArgument("the grid sampler needs at least one parameter");
+  std::set<std::string> names;
+  for (const auto& [name, values] : options_.grid) {
+    if (!names.insert(name).second)
+      throw InvalidArgument(fmt::format("grid: parameter '{}' is given twice", name));
+    // The values must form a valid categorical set: non-empty, no duplicates.
+    validate(CategoricalDistribution{values}, name);
+    if (size_ > std::numeric_limits<uint64_t>::max() / values.size())
+      throw InvalidArgument("grid: the number of combinations overflows 64 bits");
+    size_ *= values.size();
+  }
+  if (options_.shuffle) {
+    if (size_ > 100'000'000)
+      throw InvalidArgument(fmt::format("grid: shuffling {} combinations is not supported", size_));
+    order_.resize(size_);
+    std::iota(order_.begin(), order_.end(), uint64_t{0});
+    std::mt19937_64 rng(options_.seed ? *options_.seed : std::random_device{}());
+    std::shuffle(order_.begin(), order_.end(), rng);
+  }
+}
+
+std::map<std::string, ParamValue> GridSampler::combination(uint64_t index) const {
+  if (index >= size_)
+    throw InvalidArgument(
+        fmt::format("grid index {} is out of range (the grid has {})", index, size_));
+  std::map<std::string, ParamValue> out;
+  // The last parameter varies fastest.
+  for (auto it = options_.grid.rbegin(); it != options_.grid.rend(); ++it) {
+    out[it->first] = it->second[index % it->second.size()];
+    index /= it->second.size();
+  }
+  return out;
+}
+
+nlohmann::json GridSampler::before_trial(const StudyView& view) {
+  Storage& storage = view.storage();
+  const StudyId study = view.study_id();
+  if (cursor_ == 0) {
+    // Refuse to continue a study that another grid started: indices would mean other points.
+    nlohmann::json spec = nlohmann::json::array();
+    for (const auto& [name, values] : options_.grid) {
+      nlohmann::json vs = nlohmann::json::array();
+      for (const auto& v : values) vs.push_back(to_json(v));
+      spec.push_back({name, vs});
+    }
+    if (!storage.add_study_system_attr_if_absent(study, "grid:spec", spec)) {
+      const auto existing = storage.study(study).system_attrs.at("grid:spec");
+      if (existing != spec)
+        throw InvalidArgument(fmt::format(
+            "study '{}' was searched with another grid ({}); use a new study for this grid",
+            storage.study(study).name, existing.dump()));
+    }
+  }
+  while (cursor_ < size_) {
+    const uint64_t index = options_.shuffle ? order_[cursor_] : cursor_;
+    ++cursor_;
+    if (storage.add_study_system_attr_if_absent(study, fmt::format("grid:{}", index), true))
+      return {{"grid_id", index}};
+  }
+  throw StudyExhausted(
+      fmt::format("the grid sampler has run all {} combinations of its grid", size_));
+}
+
+double GridSampler::sample_independent(const StudyView& /*view*/, const FrozenTrial& trial,
+                                       const std::string& name, const Distribution& distribution) {
+  auto param = std::find_if(options_.grid.begin(), options_.grid.end(),
+                            [&](const auto& p) { return p.first == name; });
+  if (param == options_.grid.end()) {
+    std::vector<std::string> names;
+    for (const auto& p : options_.grid) names.push_back(p.first);
+    throw InvalidArgument(fmt::format(
+        "parameter '{}' is not in the grid (it has {}); add it to GridSamplerOptions::grid", name,
+        fmt::join(names, ", ")));
+  }
+  if (!trial.system_attrs.contains("grid_id")) {
+    // An enqueued trial that did not fix this parameter: take the grid's first value.
+    return to_internal(distribution, param->second.front(), name);
+  }
+  const auto index = trial.system_attrs["grid_id"].get<uint64_t>();
+  try {
+    return to_internal(distribution, combination(index).at(name), name);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(
+        fmt::format("grid value does not fit the suggested distribution: {}", e.what()));
+  }
+}
+
+}  // namespace parzen

@@ -1,0 +1,72 @@
+#include <cmath>
+#include <mutex>
+#include <random>
+
+#include "parzen/sampler.hpp"
+
+namespace parzen {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+// Index in {0, ..., n} from u in [0, 1).
+double pick(double u, double n) { return std::min(std::floor(u * (n + 1)), n); }
+
+}  // namespace
+
+struct RandomSampler::Engine {
+  std::mutex mu;  // a sampler shared by two studies must still not race
+  std::mt19937_64 rng;
+};
+
+RandomSampler::RandomSampler(RandomSamplerOptions options) : engine_(std::make_shared<Engine>()) {
+  engine_->rng.seed(options.seed ? *options.seed : std::random_device{}());
+}
+
+double RandomSampler::from_unit(const Distribution& distribution, double u) {
+  return std::visit(
+      Overloaded{
+          [u](const FloatDistribution& d) {
+            if (d.step) return d.low + pick(u, std::round((d.high - d.low) / *d.step)) * *d.step;
+            if (d.log) {
+              const double lo = std::log(d.low), hi = std::log(d.high);
+              return std::clamp(std::exp(lo + u * (hi - lo)), d.low, d.high);
+            }
+            return std::clamp(d.low + u * (d.high - d.low), d.low, d.high);
+          },
+          [u](const IntDistribution& d) {
+            if (d.log) {
+              // Log-uniform over [low - 0.5, high + 0.5], rounded: each integer gets the mass
+              // of its rounding interval in log space.
+              const double lo = std::log(static_cast<double>(d.low) - 0.5);
+              const double hi = std::log(static_cast<double>(d.high) + 0.5);
+              const double v = std::round(std::exp(lo + u * (hi - lo)));
+              return std::clamp(v, static_cast<double>(d.low), static_cast<double>(d.high));
+            }
+            const double n =
+                static_cast<double>((static_cast<uint64_t>(d.high) - static_cast<uint64_t>(d.low)) /
+                                    static_cast<uint64_t>(d.step));
+            return static_cast<double>(d.low) + pick(u, n) * static_cast<double>(d.step);
+          },
+          [u](const CategoricalDistribution& d) {
+            return pick(u, static_cast<double>(d.choices.size() - 1));
+          },
+      },
+      distribution);
+}
+
+double RandomSampler::sample_independent(const StudyView& /*view*/, const FrozenTrial& /*trial*/,
+                                         const std::string& /*name*/,
+                                         const Distribution& distribution) {
+  double u;
+  {
+    std::lock_guard lock(engine_->mu);
+    u = std::uniform_real_distribution<double>(0.0, 1.0)(engine_->rng);
+  }
+  return from_unit(distribution, std::min(u, std::nextafter(1.0, 0.0)));
+}
+
+}  // namespace parzen

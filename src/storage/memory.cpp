@@ -1,0 +1,251 @@
+// The in-memory storage: one mutex over everything, which makes every operation atomic.
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "parzen/error.hpp"
+#include "parzen/storage.hpp"
+
+namespace parzen {
+namespace {
+
+class InMemoryStorage final : public Storage {
+ public:
+  StudyId create_study(const std::string& name, const std::vector<Direction>& directions) override {
+    if (name.empty()) throw InvalidArgument("a study needs a non-empty name");
+    if (directions.empty())
+      throw InvalidArgument(fmt::format("study '{}' needs at least one direction", name));
+    std::lock_guard lock(mu_);
+    if (by_name_.count(name))
+      throw DuplicatedStudy(fmt::format("a study named '{}' already exists", name));
+    const StudyId id = next_study_++;
+    StudyData& s = studies_[id];
+    s.info.id = id;
+    s.info.name = name;
+    s.info.directions = directions;
+    s.info.datetime_created = Clock::now();
+    by_name_[name] = id;
+    return id;
+  }
+
+  std::optional<StudyId> find_study(const std::string& name) override {
+    std::lock_guard lock(mu_);
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  StudyInfo study(StudyId id) override {
+    std::lock_guard lock(mu_);
+    return info(study_data(id));
+  }
+
+  std::vector<StudyInfo> studies() override {
+    std::lock_guard lock(mu_);
+    std::vector<StudyInfo> out;
+    for (const auto& [id, s] : studies_) out.push_back(info(s));
+    return out;
+  }
+
+  void delete_study(StudyId id) override {
+    std::lock_guard lock(mu_);
+    StudyData& s = study_data(id);
+    for (TrialId t : s.trials) trials_.erase(t);
+    by_name_.erase(s.info.name);
+    studies_.erase(id);
+  }
+
+  void set_study_user_attr(StudyId id, const std::string& key,
+                           const nlohmann::json& value) override {
+    std::lock_guard lock(mu_);
+    study_data(id).info.user_attrs[key] = value;
+  }
+
+  void set_study_system_attr(StudyId id, const std::string& key,
+                             const nlohmann::json& value) override {
+    std::lock_guard lock(mu_);
+    study_data(id).info.system_attrs[key] = value;
+  }
+
+  bool add_study_system_attr_if_absent(StudyId id, const std::string& key,
+                                       const nlohmann::json& value) override {
+    std::lock_guard lock(mu_);
+    auto& attrs = study_data(id).info.system_attrs;
+    if (attrs.contains(key)) return false;
+    attrs[key] = value;
+    return true;
+  }
+
+  FrozenTrial create_trial(StudyId id, const NewTrial& t) override {
+    if (t.state != TrialState::Waiting && t.state != TrialState::Running)
+      throw InvalidArgument(
+          fmt::format("a new trial must be waiting or running, not {}", to_string(t.state)));
+    std::lock_guard lock(mu_);
+    StudyData& s = study_data(id);
+    const TrialId tid = next_trial_++;
+    TrialData& td = trials_[tid];
+    td.study = id;
+    FrozenTrial& r = td.record;
+    r.id = tid;
+    r.number = static_cast<int64_t>(s.trials.size());
+    r.state = t.state;
+    r.user_attrs = t.user_attrs.is_object() ? t.user_attrs : nlohmann::json::object();
+    r.system_attrs = t.system_attrs.is_object() ? t.system_attrs : nlohmann::json::object();
+    if (t.state == TrialState::Running) {
+      r.datetime_start = Clock::now();
+      r.last_heartbeat = r.datetime_start;
+      r.worker = t.worker;
+    } else {
+      s.waiting.push_back(tid);
+    }
+    s.trials.push_back(tid);
+    touch(s, td);
+    return r;
+  }
+
+  std::optional<FrozenTrial> claim_waiting_trial(StudyId id, const std::string& worker) override {
+    std::lock_guard lock(mu_);
+    StudyData& s = study_data(id);
+    if (s.waiting.empty()) return std::nullopt;
+    TrialData& td = trials_.at(s.waiting.front());
+    s.waiting.pop_front();
+    td.record.state = TrialState::Running;
+    td.record.datetime_start = Clock::now();
+    td.record.last_heartbeat = td.record.datetime_start;
+    td.record.worker = worker;
+    touch(s, td);
+    return td.record;
+  }
+
+  void set_trial_param(TrialId id, const std::string& name, double internal_value,
+                       const Distribution& distribution) override {
+    write_running(id, [&](FrozenTrial& r) {
+      r.params[name] = to_external(distribution, internal_value);
+      r.distributions[name] = distribution;
+    });
+  }
+
+  void set_trial_intermediate_value(TrialId id, int64_t step, double value) override {
+    write_running(id, [&](FrozenTrial& r) { r.intermediate_values[step] = value; });
+  }
+
+  void set_trial_constraints(TrialId id, const std::vector<double>& constraints) override {
+    write_running(id, [&](FrozenTrial& r) { r.constraints = constraints; });
+  }
+
+  void set_trial_user_attr(TrialId id, const std::string& key,
+                           const nlohmann::json& value) override {
+    write_running(id, [&](FrozenTrial& r) { r.user_attrs[key] = value; });
+  }
+
+  void set_trial_system_attr(TrialId id, const std::string& key,
+                             const nlohmann::json& value) override {
+    write_running(id, [&](FrozenTrial& r) { r.system_attrs[key] = value; });
+  }
+
+  void record_heartbeat(TrialId id) override {
+    write_running(id, [&](FrozenTrial& r) { r.last_heartbeat = Clock::now(); });
+  }
+
+  bool finish_trial(TrialId id, TrialState state, const std::vector<double>& values,
+                    const std::string& fail_reason) override {
+    if (!is_finished(state))
+      throw InvalidArgument(
+          fmt::format("finish_trial needs a finished state, not {}", to_string(state)));
+    std::lock_guard lock(mu_);
+    TrialData& td = trial_data(id);
+    if (td.record.state != TrialState::Running) return false;
+    td.record.state = state;
+    td.record.values = values;
+    td.record.fail_reason = state == TrialState::Failed ? fail_reason : std::string();
+    td.record.datetime_complete = Clock::now();
+    touch(studies_.at(td.study), td);
+    return true;
+  }
+
+  FrozenTrial trial(TrialId id) override {
+    std::lock_guard lock(mu_);
+    return trial_data(id).record;
+  }
+
+  TrialsDelta trials_since(StudyId id, uint64_t version) override {
+    std::lock_guard lock(mu_);
+    StudyData& s = study_data(id);
+    TrialsDelta delta;
+    delta.version = s.version;
+    std::vector<const FrozenTrial*> changed;
+    for (auto it = s.by_version.upper_bound(version); it != s.by_version.end(); ++it)
+      changed.push_back(&trials_.at(it->second).record);
+    std::sort(changed.begin(), changed.end(),
+              [](const FrozenTrial* a, const FrozenTrial* b) { return a->number < b->number; });
+    delta.trials.reserve(changed.size());
+    for (const FrozenTrial* r : changed) delta.trials.push_back(*r);
+    return delta;
+  }
+
+ private:
+  struct StudyData {
+    StudyInfo info;
+    std::vector<TrialId> trials;  // by number
+    std::deque<TrialId> waiting;  // oldest first
+    uint64_t version = 0;
+    std::map<uint64_t, TrialId> by_version;  // each trial under the version of its last write
+  };
+  struct TrialData {
+    StudyId study = -1;
+    uint64_t version = 0;
+    FrozenTrial record;
+  };
+
+  StudyData& study_data(StudyId id) {
+    auto it = studies_.find(id);
+    if (it == studies_.end()) throw NotFound(fmt::format("no study with id {}", id));
+    return it->second;
+  }
+
+  TrialData& trial_data(TrialId id) {
+    auto it = trials_.find(id);
+    if (it == trials_.end()) throw NotFound(fmt::format("no trial with id {}", id));
+    return it->second;
+  }
+
+  StudyInfo info(const StudyData& s) const {
+    StudyInfo i = s.info;
+    i.n_trials = static_cast<int64_t>(s.trials.size());
+    return i;
+  }
+
+  void touch(StudyData& s, TrialData& td) {
+    if (td.version) s.by_version.erase(td.version);
+    td.version = ++s.version;
+    s.by_version[td.version] = td.record.id;
+  }
+
+  template <class F>
+  void write_running(TrialId id, F&& write) {
+    std::lock_guard lock(mu_);
+    TrialData& td = trial_data(id);
+    if (td.record.state != TrialState::Running)
+      throw InvalidState(fmt::format("trial {} is {}, not running; it can no longer be changed",
+                                     td.record.number, to_string(td.record.state)));
+    write(td.record);
+    touch(studies_.at(td.study), td);
+  }
+
+  std::mutex mu_;
+  StudyId next_study_ = 1;
+  TrialId next_trial_ = 1;
+  std::map<StudyId, StudyData> studies_;
+  std::unordered_map<TrialId, TrialData> trials_;
+  std::map<std::string, StudyId> by_name_;
+};
+
+}  // namespace
+
+std::shared_ptr<Storage> make_in_memory_storage() { return std::make_shared<InMemoryStorage>(); }
+
+}  // namespace parzen

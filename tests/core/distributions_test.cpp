@@ -1,0 +1,121 @@
+#include <gtest/gtest.h>
+
+#include "parzen/distributions.hpp"
+#include "parzen/error.hpp"
+
+using namespace parzen;
+
+namespace {
+
+// The message of the InvalidArgument that validate() throws, or "" when it does not.
+std::string validation_error(const Distribution& d, const std::string& name = "lr") {
+  try {
+    validate(d, name);
+  } catch (const InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Distributions, ValidOnesPass) {
+  EXPECT_EQ(validation_error(FloatDistribution{0, 1}), "");
+  EXPECT_EQ(validation_error(FloatDistribution{1e-5, 1, true}), "");
+  EXPECT_EQ(validation_error(FloatDistribution{0, 1, false, 0.25}), "");
+  EXPECT_EQ(validation_error(FloatDistribution{0, 1, false, 0.1}),
+            "");  // 10 steps, not exact in binary
+  EXPECT_EQ(validation_error(FloatDistribution{2, 2}), "");
+  EXPECT_EQ(validation_error(IntDistribution{1, 1024, true}), "");
+  EXPECT_EQ(validation_error(IntDistribution{0, 10, false, 2}), "");
+  EXPECT_EQ(validation_error(CategoricalDistribution{{std::string("a"), int64_t{1}, 2.5, true}}),
+            "");
+}
+
+TEST(Distributions, InvalidOnesNameTheParameterAndTheProblem) {
+  auto expect = [](const Distribution& d, const std::string& fragment) {
+    const std::string msg = validation_error(d);
+    EXPECT_NE(msg.find("parameter 'lr'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(fragment), std::string::npos) << msg;
+  };
+  expect(FloatDistribution{1, 0}, "low (1) must not be greater than high (0)");
+  expect(FloatDistribution{0, 1, true}, "log distribution needs low > 0");
+  expect(FloatDistribution{-1, 1, true}, "low = -1");
+  expect(FloatDistribution{0.1, 1, true, 0.1}, "log and step cannot be combined");
+  expect(FloatDistribution{0, 1, false, 0.3}, "not a multiple of step 0.3; use high = 0.9 or 1.2");
+  expect(FloatDistribution{0, 1, false, 0.0}, "step must be positive");
+  expect(FloatDistribution{0, std::numeric_limits<double>::infinity()}, "must be finite");
+  expect(FloatDistribution{std::nan(""), 1}, "must be finite");
+  expect(IntDistribution{5, 1}, "low (5) must not be greater than high (1)");
+  expect(IntDistribution{0, 10, true}, "needs low >= 1");
+  expect(IntDistribution{1, 10, true, 3}, "needs step 1");
+  expect(IntDistribution{0, 10, false, 3}, "not a multiple of step 3; use high = 9 or 12");
+  expect(IntDistribution{0, 10, false, 0}, "step must be positive");
+  expect(CategoricalDistribution{}, "needs choices");
+  expect(CategoricalDistribution{{std::string("a"), std::string("a")}}, "choice a is given twice");
+  expect(CategoricalDistribution{{int64_t{1}, 1.0}}, "given twice");
+}
+
+TEST(Distributions, ContainsRespectsBoundsAndSteps) {
+  const Distribution f = FloatDistribution{0, 1, false, 0.25};
+  EXPECT_TRUE(contains(f, 0.75));
+  EXPECT_FALSE(contains(f, 0.7));
+  EXPECT_FALSE(contains(f, 1.25));
+  const Distribution i = IntDistribution{1, 9, false, 2};
+  EXPECT_TRUE(contains(i, 5));
+  EXPECT_FALSE(contains(i, 4));
+  EXPECT_FALSE(contains(i, 5.5));
+  EXPECT_FALSE(contains(i, 11));
+  const Distribution c = CategoricalDistribution{{std::string("x"), std::string("y")}};
+  EXPECT_TRUE(contains(c, 1));
+  EXPECT_FALSE(contains(c, 2));
+  EXPECT_FALSE(contains(c, std::nan("")));
+}
+
+TEST(Distributions, InternalExternalRoundTrip) {
+  const Distribution c = CategoricalDistribution{{std::string("linear"), int64_t{3}, 0.5, false}};
+  for (double idx = 0; idx < 4; ++idx) EXPECT_EQ(to_internal(c, to_external(c, idx)), idx);
+  EXPECT_EQ(to_internal(c, 3.0), 1.0);  // 3.0 names the choice 3
+  EXPECT_THROW(to_internal(c, std::string("rbf"), "kernel"), InvalidArgument);
+
+  const Distribution f = FloatDistribution{0, 1, false, 0.1};
+  EXPECT_DOUBLE_EQ(std::get<double>(to_external(f, 0.30000000000000004)), 0.3);
+  EXPECT_THROW(to_internal(f, 0.35, "x"), InvalidArgument);
+  EXPECT_THROW(to_internal(f, std::string("a"), "x"), InvalidArgument);
+
+  const Distribution i = IntDistribution{0, 10};
+  EXPECT_EQ(std::get<int64_t>(to_external(i, 7.0)), 7);
+  EXPECT_EQ(to_internal(i, 7.0), 7.0);
+  try {
+    to_internal(i, int64_t{11}, "layers");
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "parameter 'layers': value 11 is not in int in [0, 10]");
+  }
+}
+
+TEST(Distributions, JsonRoundTrip) {
+  const std::vector<Distribution> all = {
+      FloatDistribution{1e-4, 1, true},
+      FloatDistribution{0, 2, false, 0.5},
+      IntDistribution{2, 64, false, 2},
+      IntDistribution{1, 100, true},
+      CategoricalDistribution{{std::string("a"), int64_t{1}, 2.5, true}},
+  };
+  for (const auto& d : all) EXPECT_EQ(distribution_from_json(to_json(d)), d) << to_json(d).dump();
+  EXPECT_THROW(distribution_from_json({{"type", "gaussian"}}), InvalidArgument);
+  EXPECT_THROW(distribution_from_json({{"type", "float"}}), InvalidArgument);
+}
+
+TEST(Distributions, SingleValue) {
+  EXPECT_TRUE(is_single(FloatDistribution{1, 1}));
+  EXPECT_TRUE(is_single(IntDistribution{3, 3}));
+  EXPECT_TRUE(is_single(CategoricalDistribution{{std::string("only")}}));
+  EXPECT_FALSE(is_single(IntDistribution{3, 4}));
+}
+
+TEST(Distributions, Describe) {
+  EXPECT_EQ(describe(FloatDistribution{0.001, 1, true}), "float in [0.001, 1] (log)");
+  EXPECT_EQ(describe(IntDistribution{0, 10, false, 2}), "int in [0, 10] step 2");
+  EXPECT_EQ(describe(CategoricalDistribution{{std::string("a"), true}}), "one of {a, true}");
+}

@@ -1,0 +1,174 @@
+// The storage contract, written once against the Storage interface and run for every backend
+// (in-memory now; the relational storages join the parameter list when they land).
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include "parzen/parzen.hpp"
+
+using namespace parzen;
+
+using StorageFactory = std::function<std::shared_ptr<Storage>()>;
+
+class StorageContract : public ::testing::TestWithParam<std::pair<std::string, StorageFactory>> {
+ protected:
+  std::shared_ptr<Storage> storage = GetParam().second();
+};
+
+TEST_P(StorageContract, StudiesLifecycle) {
+  const StudyId a = storage->create_study("a", {Direction::Minimize});
+  const StudyId b = storage->create_study("b", {Direction::Maximize, Direction::Minimize});
+  EXPECT_NE(a, b);
+  EXPECT_THROW(storage->create_study("a", {Direction::Minimize}), DuplicatedStudy);
+  EXPECT_THROW(storage->create_study("", {Direction::Minimize}), InvalidArgument);
+  EXPECT_THROW(storage->create_study("c", {}), InvalidArgument);
+  EXPECT_EQ(*storage->find_study("b"), b);
+  EXPECT_FALSE(storage->find_study("zzz"));
+  EXPECT_EQ(storage->study(b).directions.size(), 2u);
+  EXPECT_EQ(storage->studies().size(), 2u);
+  storage->set_study_user_attr(a, "k", {1, 2});
+  EXPECT_EQ(storage->study(a).user_attrs["k"], nlohmann::json({1, 2}));
+  EXPECT_TRUE(storage->add_study_system_attr_if_absent(a, "once", 1));
+  EXPECT_FALSE(storage->add_study_system_attr_if_absent(a, "once", 2));
+  EXPECT_EQ(storage->study(a).system_attrs["once"], 1);
+  storage->create_trial(a, {});
+  storage->delete_study(a);
+  EXPECT_FALSE(storage->find_study("a"));
+  EXPECT_THROW(storage->study(a), NotFound);
+  EXPECT_THROW(storage->delete_study(a), NotFound);
+}
+
+TEST_P(StorageContract, TrialWritesAndStateMachine) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const FrozenTrial t = storage->create_trial(s, {.worker = "w1"});
+  EXPECT_EQ(t.number, 0);
+  EXPECT_EQ(t.state, TrialState::Running);
+  EXPECT_TRUE(t.datetime_start);
+  storage->set_trial_param(t.id, "x", 0.25, FloatDistribution{0, 1});
+  storage->set_trial_param(t.id, "k", 1,
+                           CategoricalDistribution{{std::string("a"), std::string("b")}});
+  storage->set_trial_intermediate_value(t.id, 5, 0.5);
+  storage->set_trial_user_attr(t.id, "u", "v");
+  storage->set_trial_system_attr(t.id, "sys", 3);
+  storage->set_trial_constraints(t.id, {0.5});
+  EXPECT_TRUE(storage->finish_trial(t.id, TrialState::Complete, {0.1}, ""));
+  EXPECT_FALSE(storage->finish_trial(t.id, TrialState::Failed, {}, "late"));
+  EXPECT_THROW(storage->set_trial_param(t.id, "y", 0, FloatDistribution{0, 1}), InvalidState);
+  EXPECT_THROW(storage->set_trial_intermediate_value(t.id, 6, 0.1), InvalidState);
+  EXPECT_THROW(storage->finish_trial(t.id, TrialState::Running, {}, ""), InvalidArgument);
+  EXPECT_THROW(storage->trial(987654), NotFound);
+
+  const FrozenTrial r = storage->trial(t.id);
+  EXPECT_EQ(r.state, TrialState::Complete);
+  EXPECT_EQ(r.values, std::vector<double>{0.1});
+  EXPECT_EQ(std::get<double>(r.params.at("x")), 0.25);
+  EXPECT_EQ(std::get<std::string>(r.params.at("k")), "b");
+  EXPECT_EQ(r.intermediate_values.at(5), 0.5);
+  EXPECT_EQ(r.user_attrs["u"], "v");
+  EXPECT_EQ(r.system_attrs["sys"], 3);
+  EXPECT_EQ(r.constraints, std::vector<double>{0.5});
+  EXPECT_EQ(r.worker, "w1");
+  EXPECT_TRUE(r.datetime_complete);
+  EXPECT_TRUE(r.fail_reason.empty());
+}
+
+TEST_P(StorageContract, TrialsSinceReturnsOnlyWhatChanged) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const StudyId other = storage->create_study("other", {Direction::Minimize});
+  const auto a = storage->create_trial(s, {});
+  const auto b = storage->create_trial(s, {});
+  storage->create_trial(other, {});
+  auto all = storage->trials_since(s, 0);
+  ASSERT_EQ(all.trials.size(), 2u);
+  EXPECT_EQ(all.trials[0].number, 0);
+  EXPECT_EQ(all.trials[1].number, 1);
+
+  auto none = storage->trials_since(s, all.version);
+  EXPECT_TRUE(none.trials.empty());
+  EXPECT_EQ(none.version, all.version);
+
+  storage->set_trial_param(b.id, "x", 0.5, FloatDistribution{0, 1});
+  auto delta = storage->trials_since(s, all.version);
+  ASSERT_EQ(delta.trials.size(), 1u);
+  EXPECT_EQ(delta.trials[0].id, b.id);
+  EXPECT_GT(delta.version, all.version);
+
+  storage->finish_trial(a.id, TrialState::Complete, {1}, "");
+  storage->finish_trial(b.id, TrialState::Failed, {}, "boom");
+  delta = storage->trials_since(s, delta.version);
+  ASSERT_EQ(delta.trials.size(), 2u);
+  EXPECT_EQ(delta.trials[1].fail_reason, "boom");
+}
+
+TEST_P(StorageContract, ConcurrentCreationGivesGaplessUniqueNumbers) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 8; ++w)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) storage->create_trial(s, {});
+    });
+  for (auto& t : threads) t.join();
+  const auto trials = storage->trials(s);
+  ASSERT_EQ(trials.size(), 800u);
+  std::set<TrialId> ids;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i].number, static_cast<int64_t>(i));
+    ids.insert(trials[i].id);
+  }
+  EXPECT_EQ(ids.size(), 800u);
+}
+
+TEST_P(StorageContract, EachWaitingTrialIsClaimedExactlyOnce) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  for (int i = 0; i < 200; ++i) storage->create_trial(s, {.state = TrialState::Waiting});
+  std::mutex mu;
+  std::vector<int64_t> claimed;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 8; ++w)
+    threads.emplace_back([&, w] {
+      while (auto t = storage->claim_waiting_trial(s, "worker" + std::to_string(w))) {
+        std::lock_guard lock(mu);
+        claimed.push_back(t->number);
+      }
+    });
+  for (auto& t : threads) t.join();
+  std::sort(claimed.begin(), claimed.end());
+  ASSERT_EQ(claimed.size(), 200u);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(claimed[static_cast<size_t>(i)], i);
+  for (const auto& t : storage->trials(s)) EXPECT_EQ(t.state, TrialState::Running);
+}
+
+TEST_P(StorageContract, ReservationHasOneWinnerUnderRaces) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 8; ++w)
+    threads.emplace_back([&] {
+      for (int k = 0; k < 50; ++k)
+        if (storage->add_study_system_attr_if_absent(s, "key" + std::to_string(k), true)) ++winners;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(winners.load(), 50);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageContract,
+                         ::testing::Values(std::make_pair(std::string("memory"),
+                                                          StorageFactory(make_in_memory_storage))),
+                         [](const auto& info) { return info.param.first; });
+
+TEST(StorageUrl, MemoryAndErrors) {
+  EXPECT_NE(make_storage("memory:"), nullptr);
+  EXPECT_NE(make_storage(""), nullptr);
+  try {
+    make_storage("redis://localhost");
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("storage 'redis://localhost': unknown URL"),
+              std::string::npos);
+  }
+  EXPECT_THROW(make_storage("sqlite:///x.db"), InvalidArgument);
+}
