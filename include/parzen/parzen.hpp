@@ -10,4 +10,5 @@
 #include "parzen/storage.hpp"
 #include "parzen/study.hpp"
 #include "parzen/study_view.hpp"
+#include "parzen/tpe_sampler.hpp"
 #include "parzen/version.hpp"

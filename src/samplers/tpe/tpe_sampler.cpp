@@ -1,0 +1,560 @@
+// The TPE sampler: incremental bookkeeping of the history, the good/bad split, and the
+// candidate selection. The estimators themselves are in parzen_estimator.cpp.
+
+#include "parzen/tpe_sampler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "parzen/error.hpp"
+#include "samplers/tpe/parzen_estimator.hpp"
+
+namespace parzen {
+
+using tpe::Axis;
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
+struct TpeSampler::State {
+  explicit State(uint64_t seed) : rng(seed), random(RandomSamplerOptions{seed}) {}
+
+  std::mt19937_64 rng;
+  RandomSampler random;
+
+  // A finished (complete or pruned) trial, ranked by (step_key, loss, number): complete trials
+  // (step_key -inf) before pruned ones, pruned ones by how far they got.
+  struct Obs {
+    int64_t number;
+    double step_key;
+    double loss;
+    double violation;  // sum of positive constraint values; NaN: the trial has none
+  };
+  std::vector<Obs> obs;
+  std::vector<uint32_t> ranked;     // obs indices, best first
+  std::vector<uint32_t> by_number;  // obs indices by trial number
+  std::vector<char> ingested;       // per trial number
+  size_t scan_from = 0;             // every trial below it is finished and ingested
+  bool constraints_enabled = false;
+
+  // Per parameter name, one entry per observation.
+  struct Column {
+    std::vector<double> raw;  // internal value; NaN when the trial lacks it
+    // Kernel-space values of numerical observations, linear and log (NaN: absent, categorical,
+    // or not positive), so that the hot loops need no branches or logs.
+    std::vector<double> linear, logged;
+    std::vector<int32_t> choice_set;  // categorical observations: their choices; -1 otherwise
+    std::vector<uint32_t> by_value;   // obs having it, by raw value
+    std::vector<uint32_t> by_number;  // obs having it, by trial number
+    std::optional<Distribution> distribution;  // the latest one
+    bool consistent = true;                    // the same distribution in every trial
+  };
+  std::map<std::string, Column> columns;
+  std::vector<std::vector<ParamValue>> choice_sets;
+
+  std::optional<SearchSpace> intersection;    // over complete and pruned trials
+  std::vector<std::set<std::string>> groups;  // parameters that always occur together
+
+  // Per ask.
+  std::vector<const FrozenTrial*> running;
+  std::vector<char> below;
+  size_t split_for = std::numeric_limits<size_t>::max();
+  std::vector<double> scratch_weight;
+
+  bool less(uint32_t a, uint32_t b) const {
+    const Obs &x = obs[a], &y = obs[b];
+    if (x.step_key != y.step_key) return x.step_key < y.step_key;
+    if (x.loss != y.loss) return x.loss < y.loss;
+    return x.number < y.number;
+  }
+
+  int32_t choice_set_id(const std::vector<ParamValue>& choices) {
+    for (size_t i = 0; i < choice_sets.size(); ++i)
+      if (choice_sets[i] == choices) return static_cast<int32_t>(i);
+    choice_sets.push_back(choices);
+    return static_cast<int32_t>(choice_sets.size() - 1);
+  }
+
+  void ingest(const FrozenTrial& t, double sign) {
+    Obs o{t.number, -kInf, 0.0, kNaN};
+    if (t.state == TrialState::Complete) {
+      o.loss = sign * t.values.at(0);
+    } else if (!t.intermediate_values.empty()) {
+      const auto& [step, value] = *t.intermediate_values.rbegin();
+      o.step_key = -static_cast<double>(step);
+      o.loss = std::isnan(value) ? kInf : sign * value;
+    } else {
+      o.step_key = 1;
+    }
+    if (!t.constraints.empty()) {
+      constraints_enabled = true;
+      o.violation = 0;
+      for (double c : t.constraints) o.violation += std::max(c, 0.0);
+    }
+    const auto j = static_cast<uint32_t>(obs.size());
+    obs.push_back(o);
+    ranked.insert(std::upper_bound(ranked.begin(), ranked.end(), j,
+                                   [this](uint32_t a, uint32_t b) { return less(a, b); }),
+                  j);
+    auto by_num = [this](uint32_t a, uint32_t b) { return obs[a].number < obs[b].number; };
+    by_number.insert(std::upper_bound(by_number.begin(), by_number.end(), j, by_num), j);
+
+    for (auto& [name, col] : columns) {
+      col.raw.push_back(kNaN);
+      col.linear.push_back(kNaN);
+      col.logged.push_back(kNaN);
+      col.choice_set.push_back(-1);
+    }
+    for (const auto& [name, value] : t.params) {
+      const Distribution& d = t.distributions.at(name);
+      auto [it, fresh] = columns.try_emplace(name);
+      Column& col = it->second;
+      if (fresh) {
+        col.raw.assign(obs.size(), kNaN);
+        col.linear.assign(obs.size(), kNaN);
+        col.logged.assign(obs.size(), kNaN);
+        col.choice_set.assign(obs.size(), -1);
+      }
+      if (col.distribution && !(*col.distribution == d)) col.consistent = false;
+      col.distribution = d;
+      col.raw[j] = parzen::to_internal(d, value, name);
+      if (const auto* c = std::get_if<CategoricalDistribution>(&d)) {
+        col.choice_set[j] = choice_set_id(c->choices);
+      } else {
+        col.linear[j] = col.raw[j];
+        if (col.raw[j] > 0) col.logged[j] = std::log(col.raw[j]);
+      }
+      col.by_value.insert(
+          std::upper_bound(col.by_value.begin(), col.by_value.end(), j,
+                           [&col](uint32_t a, uint32_t b) { return col.raw[a] < col.raw[b]; }),
+          j);
+      col.by_number.insert(std::upper_bound(col.by_number.begin(), col.by_number.end(), j, by_num),
+                           j);
+    }
+
+    if (!intersection) {
+      intersection = SearchSpace(t.distributions.begin(), t.distributions.end());
+    } else {
+      for (auto it = intersection->begin(); it != intersection->end();) {
+        auto d = t.distributions.find(it->first);
+        it = d == t.distributions.end() || !(d->second == it->second) ? intersection->erase(it)
+                                                                      : std::next(it);
+      }
+    }
+
+    // Refine the groups: each splits into the part the trial has and the part it lacks.
+    std::set<std::string> present;
+    for (const auto& [name, v] : t.params) present.insert(name);
+    std::vector<std::set<std::string>> refined;
+    std::set<std::string> covered;
+    for (const auto& g : groups) {
+      std::set<std::string> in, out;
+      for (const auto& name : g) (present.count(name) ? in : out).insert(name);
+      covered.insert(g.begin(), g.end());
+      if (!in.empty()) refined.push_back(std::move(in));
+      if (!out.empty()) refined.push_back(std::move(out));
+    }
+    std::set<std::string> rest;
+    for (const auto& name : present)
+      if (!covered.count(name)) rest.insert(name);
+    if (!rest.empty()) refined.push_back(std::move(rest));
+    groups = std::move(refined);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+int64_t TpeSampler::default_gamma(int64_t n) {
+  return std::min<int64_t>(static_cast<int64_t>(std::ceil(0.1 * static_cast<double>(n))), 25);
+}
+
+std::vector<double> TpeSampler::default_weights(int64_t n) {
+  if (n <= 0) return {};
+  std::vector<double> w(static_cast<size_t>(n), 1.0);
+  if (n < 25) return w;
+  // The oldest n - 25 fade linearly from 1/n up to 1 (numpy.linspace(1/n, 1, n - 25)).
+  const int64_t ramp = n - 25;
+  const double start = 1.0 / static_cast<double>(n);
+  for (int64_t i = 0; i < ramp; ++i)
+    w[static_cast<size_t>(i)] =
+        ramp == 1 ? start
+                  : start + (1.0 - start) * static_cast<double>(i) / static_cast<double>(ramp - 1);
+  return w;
+}
+
+TpeSampler::TpeSampler(TpeSamplerOptions options) : options_(std::move(options)) {
+  if (options_.n_startup_trials < 0)
+    throw InvalidArgument(fmt::format("TpeSampler: n_startup_trials must be >= 0, got {}",
+                                      options_.n_startup_trials));
+  if (options_.n_ei_candidates < 1)
+    throw InvalidArgument(
+        fmt::format("TpeSampler: n_ei_candidates must be >= 1, got {}", options_.n_ei_candidates));
+  if (!(options_.prior_weight > 0) || !std::isfinite(options_.prior_weight))
+    throw InvalidArgument(
+        fmt::format("TpeSampler: prior_weight must be positive, got {}", options_.prior_weight));
+  if (options_.group && !options_.multivariate)
+    throw InvalidArgument("TpeSampler: group needs multivariate = true");
+  if (!options_.gamma) options_.gamma = default_gamma;
+  // options_.weights stays empty for the default: weights_for() then skips the validation.
+  state_ = std::make_unique<State>(options_.seed ? *options_.seed : std::random_device{}());
+}
+
+TpeSampler::~TpeSampler() = default;
+
+namespace {
+
+struct Sync {
+  // Brings the state up to date with the view; remembers running trials for the constant liar.
+  static void run(TpeSampler::State& s, const StudyView& view, int64_t current,
+                  bool constant_liar) {
+    if (view.directions().size() != 1)
+      throw InvalidArgument(fmt::format(
+          "TpeSampler models one objective; this study has {} (multi-objective TPE is not "
+          "implemented yet: use RandomSampler or QmcSampler)",
+          view.directions().size()));
+    const double sign = view.directions()[0] == Direction::Maximize ? -1.0 : 1.0;
+    const auto& trials = view.trials();
+    if (s.ingested.size() < trials.size()) s.ingested.resize(trials.size(), 0);
+    s.running.clear();
+    bool prefix_finished = true;
+    for (size_t i = s.scan_from; i < trials.size(); ++i) {
+      const FrozenTrial& t = trials[i];
+      if ((t.state == TrialState::Complete || t.state == TrialState::Pruned) && !s.ingested[i]) {
+        s.ingest(t, sign);
+        s.ingested[i] = 1;
+      }
+      if (is_finished(t.state)) {
+        if (prefix_finished) s.scan_from = i + 1;
+      } else {
+        prefix_finished = false;
+        if (constant_liar && t.state == TrialState::Running && t.number != current)
+          s.running.push_back(&t);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+// The good/bad split, recomputed when observations were added.
+static void split(TpeSampler::State& s, const TpeSamplerOptions& o) {
+  if (s.split_for == s.obs.size()) return;
+  s.split_for = s.obs.size();
+  const auto n = static_cast<int64_t>(s.obs.size());
+  const auto n_below = static_cast<size_t>(std::clamp<int64_t>(o.gamma(n), 0, n));
+  s.below.assign(s.obs.size(), 0);
+  if (!s.constraints_enabled) {
+    for (size_t i = 0; i < n_below; ++i) s.below[s.ranked[i]] = 1;
+    return;
+  }
+  // Feasible trials first, by loss; if there are too few, the least violating infeasible ones.
+  auto violation = [&](uint32_t j) {
+    return std::isnan(s.obs[j].violation) ? kInf : s.obs[j].violation;
+  };
+  size_t taken = 0;
+  for (uint32_t j : s.ranked)
+    if (taken < n_below && violation(j) == 0) s.below[j] = 1, ++taken;
+  if (taken < n_below) {
+    std::vector<uint32_t> infeasible;
+    for (uint32_t j : s.by_number)
+      if (violation(j) > 0) infeasible.push_back(j);
+    std::stable_sort(infeasible.begin(), infeasible.end(),
+                     [&](uint32_t a, uint32_t b) { return violation(a) < violation(b); });
+    for (size_t i = 0; i < infeasible.size() && taken < n_below; ++i)
+      s.below[infeasible[i]] = 1, ++taken;
+  }
+}
+
+namespace {
+
+// Maps a column's categorical observations onto the indices of `d`'s choices (-1: absent).
+std::vector<std::vector<int>> remap_choices(const TpeSampler::State& s,
+                                            const CategoricalDistribution& d) {
+  std::vector<std::vector<int>> map(s.choice_sets.size());
+  for (size_t c = 0; c < s.choice_sets.size(); ++c)
+    for (const auto& v : s.choice_sets[c]) {
+      int idx = -1;
+      for (size_t i = 0; i < d.choices.size(); ++i)
+        if (d.choices[i] == v) idx = static_cast<int>(i);
+      map[c].push_back(idx);
+    }
+  return map;
+}
+
+// The kernel-space value of observation j on `axis`, or NaN.
+double obs_value(const TpeSampler::State::Column& col, size_t j, const Axis& axis,
+                 const std::vector<std::vector<int>>& remap) {
+  const double raw = col.raw[j];
+  if (std::isnan(raw)) return kNaN;
+  if (axis.categorical) {
+    if (col.choice_set[j] < 0) return kNaN;
+    const int idx = remap[static_cast<size_t>(col.choice_set[j])][static_cast<size_t>(raw)];
+    return idx < 0 ? kNaN : static_cast<double>(idx);
+  }
+  return col.choice_set[j] >= 0 ? kNaN : axis.to_kernel(raw);
+}
+
+// The kernel-space value of a running trial's parameter, or NaN.
+double trial_value(const FrozenTrial& t, const std::string& name, const Axis& axis) {
+  auto p = t.params.find(name);
+  if (p == t.params.end()) return kNaN;
+  try {
+    if (axis.categorical) return parzen::to_internal(axis.distribution, p->second, name);
+    if (std::holds_alternative<CategoricalDistribution>(t.distributions.at(name))) return kNaN;
+    return axis.to_kernel(parzen::to_internal(t.distributions.at(name), p->second, name));
+  } catch (const InvalidArgument&) {
+    return kNaN;
+  }
+}
+
+// Rank-based weights, oldest first, for n observations.
+std::vector<double> weights_for(const TpeSamplerOptions& o, size_t n) {
+  if (!o.weights) return TpeSampler::default_weights(static_cast<int64_t>(n));
+  std::vector<double> w = o.weights(static_cast<int64_t>(n));
+  if (w.size() < n)
+    throw InvalidArgument(fmt::format(
+        "TpeSampler: the weights function returned {} weights for {} observations", w.size(), n));
+  for (size_t i = 0; i < n; ++i)
+    if (!(w[i] >= 0) || !std::isfinite(w[i]))
+      throw InvalidArgument(fmt::format(
+          "TpeSampler: the weights function returned {} (weights must be finite and >= 0)", w[i]));
+  w.resize(n);
+  return w;
+}
+
+template <class Score, class Draw>
+auto best_candidate(int64_t n_candidates, Draw&& draw, Score&& score) {
+  auto best = draw();
+  double best_score = score(best);
+  for (int64_t i = 1; i < n_candidates; ++i) {
+    auto c = draw();
+    const double sc = score(c);
+    if (sc > best_score) best = std::move(c), best_score = sc;
+  }
+  return best;
+}
+
+}  // namespace
+
+double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
+                                      const std::string& name, const Distribution& distribution) {
+  State& s = *state_;
+  Sync::run(s, view, trial.number, options_.constant_liar);
+  if (static_cast<int64_t>(s.obs.size()) < options_.n_startup_trials)
+    return s.random.sample_independent(view, trial, name, distribution);
+  split(s, options_);
+
+  const Axis axis(distribution);
+  const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
+                                 options_.consider_endpoints};
+  std::vector<std::vector<int>> remap;
+  if (axis.categorical) remap = remap_choices(s, std::get<CategoricalDistribution>(distribution));
+
+  // Observations with this parameter, by trial number, split in two; running trials (constant
+  // liar) join the bad ones.
+  std::vector<double> below_values;  // by number
+  std::vector<std::pair<int64_t, double>> running;
+  for (const FrozenTrial* t : s.running) {
+    const double v = trial_value(*t, name, axis);
+    if (!std::isnan(v)) running.emplace_back(t->number, v);
+  }
+  const auto col_it = s.columns.find(name);
+  const State::Column* col = col_it == s.columns.end() ? nullptr : &col_it->second;
+  const double* kernel_values =
+      col ? (axis.log ? col->logged.data() : col->linear.data()) : nullptr;
+  auto value = [&](uint32_t j) {
+    return axis.categorical ? obs_value(*col, j, axis, remap) : kernel_values[j];
+  };
+  size_t n_above = running.size();
+  below_values.reserve(32);
+  if (col)
+    for (uint32_t j : col->by_number) {
+      const double v = value(j);
+      if (std::isnan(v)) continue;
+      if (s.below[j]) {
+        below_values.push_back(v);
+      } else {
+        ++n_above;
+      }
+    }
+  const std::vector<double> w_below = weights_for(options_, below_values.size());
+  const std::vector<double> w_above = weights_for(options_, n_above);
+
+  // Weight of each bad observation by its age rank among the bad ones.
+  s.scratch_weight.resize(s.obs.size());
+  std::vector<double> running_weight(running.size());
+  {
+    size_t r = 0, q = 0;
+    auto next_running = [&] {
+      return q < running.size() ? running[q].first : std::numeric_limits<int64_t>::max();
+    };
+    if (col)
+      for (uint32_t j : col->by_number) {
+        if (s.below[j] || std::isnan(value(j))) continue;
+        while (next_running() < s.obs[j].number) running_weight[q++] = w_above[r++];
+        s.scratch_weight[j] = w_above[r++];
+      }
+    while (q < running.size()) running_weight[q++] = w_above[r++];
+  }
+
+  if (axis.categorical) {
+    std::vector<double> above_values, above_weights;
+    if (col)
+      for (uint32_t j : col->by_number) {
+        const double v = value(j);
+        if (std::isnan(v) || s.below[j]) continue;
+        above_values.push_back(v);
+        above_weights.push_back(s.scratch_weight[j]);
+      }
+    for (size_t q = 0; q < running.size(); ++q) {
+      above_values.push_back(running[q].second);
+      above_weights.push_back(running_weight[q]);
+    }
+    const tpe::CategoricalEstimator l(axis.n_choices, below_values, w_below, eo);
+    const tpe::CategoricalEstimator g(axis.n_choices, above_values, above_weights, eo);
+    return best_candidate(
+        options_.n_ei_candidates, [&] { return l.sample(s.rng); },
+        [&](double c) { return l.log_pdf(c) - g.log_pdf(c); });
+  }
+
+  // Numerical: both estimators want their kernels sorted by value.
+  std::vector<std::pair<double, double>> below_sorted;
+  for (size_t i = 0; i < below_values.size(); ++i)
+    below_sorted.emplace_back(below_values[i], w_below[i]);
+  std::sort(below_sorted.begin(), below_sorted.end());
+  std::vector<double> bm, bw;
+  for (const auto& [m, w] : below_sorted) bm.push_back(m), bw.push_back(w);
+
+  std::vector<std::pair<double, double>> running_sorted;
+  for (size_t q = 0; q < running.size(); ++q)
+    running_sorted.emplace_back(running[q].second, running_weight[q]);
+  std::sort(running_sorted.begin(), running_sorted.end());
+  std::vector<double> am(n_above), aw(n_above);
+  size_t q = 0, out = 0;
+  auto emit = [&](double m, double w) {
+    am[out] = m;
+    aw[out] = w;
+    ++out;
+  };
+  if (col)
+    for (uint32_t j : col->by_value) {
+      const double v = kernel_values[j];
+      if (s.below[j] || std::isnan(v)) continue;
+      while (q < running_sorted.size() && running_sorted[q].first < v)
+        emit(running_sorted[q].first, running_sorted[q].second), ++q;
+      emit(v, s.scratch_weight[j]);
+    }
+  for (; q < running_sorted.size(); ++q) emit(running_sorted[q].first, running_sorted[q].second);
+
+  const tpe::NumericalEstimator l(axis, bm, bw, eo);
+  const tpe::NumericalEstimator g(axis, am, aw, eo);
+  const double best = best_candidate(
+      options_.n_ei_candidates, [&] { return l.sample(s.rng); },
+      [&](double x) { return l.log_pdf(x) - g.log_pdf(x); });
+  return axis.to_internal(best);
+}
+
+SearchSpace TpeSampler::infer_relative_space(const StudyView& view, const FrozenTrial& trial) {
+  if (!options_.multivariate) return {};
+  State& s = *state_;
+  Sync::run(s, view, trial.number, options_.constant_liar);
+  SearchSpace space;
+  if (options_.group) {
+    for (const auto& g : s.groups)
+      for (const auto& name : g) {
+        const auto& col = s.columns.at(name);
+        if (col.consistent && col.distribution && !is_single(*col.distribution))
+          space.emplace(name, *col.distribution);
+      }
+    return space;
+  }
+  if (s.intersection)
+    for (const auto& [name, d] : *s.intersection)
+      if (!is_single(d)) space.emplace(name, d);
+  return space;
+}
+
+std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
+                                                          const FrozenTrial& trial,
+                                                          const SearchSpace& space) {
+  State& s = *state_;
+  Sync::run(s, view, trial.number, options_.constant_liar);
+  if (space.empty() || static_cast<int64_t>(s.obs.size()) < options_.n_startup_trials) return {};
+  split(s, options_);
+  const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
+                                 options_.consider_endpoints};
+
+  auto sample_joint = [&](const std::vector<std::string>& names,
+                          std::map<std::string, double>& out) {
+    std::vector<Axis> axes;
+    std::vector<const State::Column*> cols;
+    std::vector<std::vector<std::vector<int>>> remaps;
+    for (const auto& name : names) {
+      axes.emplace_back(space.at(name));
+      auto it = s.columns.find(name);
+      cols.push_back(it == s.columns.end() ? nullptr : &it->second);
+      remaps.push_back(axes.back().categorical ? remap_choices(s, std::get<CategoricalDistribution>(
+                                                                      axes.back().distribution))
+                                               : std::vector<std::vector<int>>{});
+    }
+    // Rows of observations that have every parameter of the group, in trial-number order.
+    std::vector<std::vector<double>> below_rows, above_rows;
+    std::vector<int64_t> above_numbers;
+    std::vector<double> row(names.size());
+    auto running_it = s.running.begin();
+    auto add_running_before = [&](int64_t number) {
+      for (; running_it != s.running.end() && (*running_it)->number < number; ++running_it) {
+        bool complete = true;
+        for (size_t a = 0; a < names.size() && complete; ++a) {
+          row[a] = trial_value(**running_it, names[a], axes[a]);
+          complete = !std::isnan(row[a]);
+        }
+        if (complete) above_rows.push_back(row);
+      }
+    };
+    for (uint32_t j : s.by_number) {
+      add_running_before(s.obs[j].number);
+      bool complete = true;
+      for (size_t a = 0; a < names.size() && complete; ++a) {
+        row[a] = cols[a] ? obs_value(*cols[a], j, axes[a], remaps[a]) : kNaN;
+        complete = !std::isnan(row[a]);
+      }
+      if (!complete) continue;
+      (s.below[j] ? below_rows : above_rows).push_back(row);
+    }
+    add_running_before(std::numeric_limits<int64_t>::max());
+
+    const tpe::MultivariateEstimator l(axes, below_rows, weights_for(options_, below_rows.size()),
+                                       eo);
+    const tpe::MultivariateEstimator g(axes, above_rows, weights_for(options_, above_rows.size()),
+                                       eo);
+    const auto best = best_candidate(
+        options_.n_ei_candidates, [&] { return l.sample(s.rng); },
+        [&](const std::vector<double>& x) { return l.log_pdf(x) - g.log_pdf(x); });
+    for (size_t a = 0; a < names.size(); ++a) out[names[a]] = axes[a].to_internal(best[a]);
+  };
+
+  std::map<std::string, double> out;
+  if (options_.group) {
+    for (const auto& g : s.groups) {
+      std::vector<std::string> names;
+      for (const auto& name : g)
+        if (space.count(name)) names.push_back(name);
+      if (!names.empty()) sample_joint(names, out);
+    }
+  } else {
+    std::vector<std::string> names;
+    for (const auto& [name, d] : space) names.push_back(name);
+    sample_joint(names, out);
+  }
+  return out;
+}
+
+}  // namespace parzen
