@@ -1,10 +1,9 @@
 // TPE: the Parzen estimators against reference values, and the sampler's behaviour.
 //
-// References: Optuna 3.1's _ParzenEstimator built the kernels (means, widths, weights) from the
-// same observations; the continuous densities were then summed with scipy.stats.truncnorm,
-// because Optuna 3.1's own truncnorm.logpdf leaves out the -log(scale) term of each kernel (so
-// its continuous log_pdf values are not densities). Discrete masses and categorical
-// probabilities are Optuna 3.1's log_pdf values as they are.
+// References, from the same observations: Optuna 3.1's _ParzenEstimator.log_pdf, which weights
+// continuous kernels by their bandwidth (its truncnorm.logpdf leaves out -log(scale)) as
+// parzen's default does; and, for weight_by_bandwidth = false, the textbook mixture density
+// summed with scipy.stats.truncnorm over the kernels Optuna 3.1 built.
 
 #include <gtest/gtest.h>
 
@@ -35,14 +34,15 @@ void sorted_with_weights(const std::vector<double>& obs, std::vector<double>& mu
 
 void expect_matches_optuna(const Distribution& d, const std::vector<double>& obs_kernel_space,
                            const std::vector<double>& x_kernel_space,
-                           const std::vector<double>& expected, double tolerance) {
+                           const std::vector<double>& expected, double tolerance,
+                           bool by_bandwidth = true) {
   const tpe::Axis axis(d);
   std::vector<double> mus, ws;
   sorted_with_weights(obs_kernel_space, mus, ws);
-  const tpe::NumericalEstimator e(axis, mus, ws, {});
+  const tpe::NumericalEstimator e(axis, mus, ws, {.weight_by_bandwidth = by_bandwidth});
   for (size_t i = 0; i < x_kernel_space.size(); ++i)
     EXPECT_NEAR(e.log_pdf(x_kernel_space[i]), expected[i], tolerance)
-        << "at x = " << x_kernel_space[i];
+        << "at x = " << x_kernel_space[i] << (by_bandwidth ? "" : " (textbook mixture)");
 }
 
 double objective_quadratic(Trial& t) {
@@ -70,11 +70,15 @@ TEST(TruncatedNormal, MassAndSamplingInTheTails) {
 }
 
 TEST(ParzenEstimator, ContinuousMatchesOptuna) {
-  expect_matches_optuna(FloatDistribution{0, 1}, {0.1, 0.2, 0.5, 0.9},
-                        {0.05, 0.3, 0.7, 0.95, 0.0, 1.0},
+  const std::vector<double> obs = {0.1, 0.2, 0.5, 0.9}, x = {0.05, 0.3, 0.7, 0.95, 0.0, 1.0};
+  expect_matches_optuna(FloatDistribution{0, 1}, obs, x,
+                        {-0.8417522655272477, -0.746434707616332, -0.8630747914219281,
+                         -1.0310169491494505, -0.9302786912811939, -1.0764441785114505},
+                        1e-10);
+  expect_matches_optuna(FloatDistribution{0, 1}, obs, x,
                         {0.2355157839343206, 0.19021976339355562, -0.186269698384387,
                          -0.45105712475427406, 0.11476770148744131, -0.5157115128198256},
-                        1e-10);
+                        1e-10, false);
 }
 
 TEST(ParzenEstimator, LogScaleMatchesOptuna) {
@@ -82,9 +86,14 @@ TEST(ParzenEstimator, LogScaleMatchesOptuna) {
     for (double& x : v) x = std::log(x);
     return v;
   };
+  const auto obs = logs({0.002, 0.01, 0.3}), x = logs({0.001, 0.005, 0.1, 1.0});
   expect_matches_optuna(
-      FloatDistribution{1e-3, 1, true}, logs({0.002, 0.01, 0.3}), logs({0.001, 0.005, 0.1, 1.0}),
-      {-1.9329405228645438, -1.6668131688650862, -2.099176683816535, -2.413757457419177}, 1e-10);
+      FloatDistribution{1e-3, 1, true}, obs, x,
+      {-0.8895122596422305, -0.684223693806952, -0.8431215921975792, -1.0340798650903458}, 1e-10);
+  expect_matches_optuna(
+      FloatDistribution{1e-3, 1, true}, obs, x,
+      {-1.9329405228645438, -1.6668131688650862, -2.099176683816535, -2.413757457419177}, 1e-10,
+      false);
 }
 
 TEST(ParzenEstimator, DiscreteStepsMatchOptuna) {
@@ -100,12 +109,17 @@ TEST(ParzenEstimator, ManyKernelsBinnedEvaluationMatchesOptuna) {
   for (int i = 0; i < 1000; ++i)
     obs.push_back(i < 300 ? -5 + 10 * std::fmod(i * 0.6180339887498949, 1.0)
                           : 1.0 + 0.6 * (std::fmod(i * 0.7548776662466927, 1.0) - 0.5));
-  expect_matches_optuna(FloatDistribution{-5, 5}, obs,
-                        {-4.9, -2.0, 0.0, 0.7, 0.71, 1.0, 1.3, 3.0, 4.99},
+  const std::vector<double> x = {-4.9, -2.0, 0.0, 0.7, 0.71, 1.0, 1.3, 3.0, 4.99};
+  expect_matches_optuna(FloatDistribution{-5, 5}, obs, x,
+                        {-5.913416544969757, -5.854739726566388, -5.862811033604621,
+                         -2.5369237689672803, -2.463390427376818, -1.8715789223721213,
+                         -2.5506717217357564, -5.833815131517414, -6.000113695081158},
+                        1e-8);
+  expect_matches_optuna(FloatDistribution{-5, 5}, obs, x,
                         {-4.685018922814415, -4.711273027546953, -4.7836324600566575,
                          -0.2599681997327936, -0.18459436703215282, 0.4179457566686118,
                          -0.27391809705799286, -4.596702169378832, -4.952329349428963},
-                        1e-8);
+                        1e-8, false);
 }
 
 TEST(ParzenEstimator, CategoricalMatchesOptuna) {

@@ -49,15 +49,17 @@ double open_unit(std::mt19937_64& rng) {
 }
 
 // log of the kernel's mass over the bin [x - step/2, x + step/2] (clipped to the bounds), or
-// its log density at x for continuous axes, with the truncation normaliser left out.
-double unnormalised_log_pdf(const Axis& axis, double mu, double sigma, double x) {
+// its log density at x for continuous axes (times sigma when weighting by bandwidth), with the
+// truncation normaliser left out.
+double unnormalised_log_pdf(const Axis& axis, double mu, double sigma, double x, bool by_bandwidth) {
   if (axis.step > 0) {
-    const double lo = std::max(x - axis.step / 2, axis.low),
-                 hi = std::min(x + axis.step / 2, axis.high);
+    const double lo = std::max(x - axis.step / 2, axis.low), hi = std::min(x + axis.step / 2, axis.high);
     return math::log_gauss_mass((lo - mu) / sigma, (hi - mu) / sigma);
   }
   const double t = (x - mu) / sigma;
-  return -0.5 * t * t - kLogSqrt2Pi - std::log(sigma);
+  // Weighting by bandwidth multiplies the kernel by sigma: its peak height no longer shrinks
+  // as it widens.
+  return -0.5 * t * t - kLogSqrt2Pi - (by_bandwidth ? 0.0 : std::log(sigma));
 }
 
 double truncation_log_norm(const Axis& axis, double mu, double sigma) {
@@ -129,7 +131,7 @@ double Axis::to_internal(double x) const {
 NumericalEstimator::NumericalEstimator(const Axis& axis, const std::vector<double>& mus,
                                        const std::vector<double>& weights,
                                        const EstimatorOptions& options)
-    : axis_(axis) {
+    : axis_(axis), by_bandwidth_(options.weight_by_bandwidth) {
   const double range = axis.high - axis.low;
   const double prior_mu = 0.5 * (axis.low + axis.high);
   // The prior kernel takes its place in the sorted order: it is a neighbour like the others.
@@ -198,7 +200,7 @@ void NumericalEstimator::build_binned(const Axis& axis, double min_sigma) {
   n_bins_ = static_cast<size_t>(std::ceil((axis.high - axis.low) / bin_width_)) + 1;
   bin_moments_.assign(n_bins_ * kTerms, 0.0);
   const double inv_width = 1 / bin_width_, inv_sigma = 1 / min_sigma;
-  const double narrow_coef = inv_sigma * kInvSqrt2Pi;
+  const double narrow_coef = (by_bandwidth_ ? 1.0 : inv_sigma) * kInvSqrt2Pi;
   std::array<double, kTerms> moments{};
   size_t current = n_bins_;
   auto flush = [&] {
@@ -218,7 +220,7 @@ void NumericalEstimator::build_binned(const Axis& axis, double min_sigma) {
             : std::exp(-math::log_gauss_mass((axis.low - mu) / sigma, (axis.high - mu) / sigma));
     if (sigma > min_sigma) {
       wide_.push_back(i);
-      wide_coef_.push_back(weight_[i] / sigma * kInvSqrt2Pi * inv_mass);
+      wide_coef_.push_back(weight_[i] / (by_bandwidth_ ? 1.0 : sigma) * kInvSqrt2Pi * inv_mass);
       continue;
     }
     const double coef = weight_[i] * narrow_coef * inv_mass;
@@ -274,7 +276,7 @@ double NumericalEstimator::sample(std::mt19937_64& rng) const {
 double NumericalEstimator::kernel_log_pdf(size_t k, double x) const {
   const double log_norm =
       log_norm_.empty() ? truncation_log_norm(axis_, mu_[k], sigma_[k]) : log_norm_[k];
-  return std::log(weight_[k]) + unnormalised_log_pdf(axis_, mu_[k], sigma_[k], x) - log_norm;
+  return std::log(weight_[k]) + unnormalised_log_pdf(axis_, mu_[k], sigma_[k], x, by_bandwidth_) - log_norm;
 }
 
 double NumericalEstimator::log_pdf_exhaustive(double x) const {
@@ -297,7 +299,7 @@ double NumericalEstimator::log_pdf(double x) const {
     } else {
       for (size_t k = 0; k < mu_.size(); ++k) {
         const double t = (x - mu_[k]) / sigma_[k];
-        sum += weight_[k] / sigma_[k] * kInvSqrt2Pi * std::exp(-0.5 * t * t - log_norm_[k]);
+        sum += weight_[k] / (by_bandwidth_ ? 1.0 : sigma_[k]) * kInvSqrt2Pi * std::exp(-0.5 * t * t - log_norm_[k]);
       }
     }
     return sum > 1e-280 ? std::log(sum) : log_pdf_exhaustive(x);
@@ -352,7 +354,7 @@ MultivariateEstimator::MultivariateEstimator(const std::vector<Axis>& axes,
                                              const std::vector<std::vector<double>>& obs,
                                              const std::vector<double>& weights,
                                              const EstimatorOptions& options)
-    : axes_(axes) {
+    : axes_(axes), by_bandwidth_(options.weight_by_bandwidth) {
   const size_t n = obs.size(), d = axes.size();
   n_kernels_ = n + 1;  // the prior is the last kernel
   // Scott-like bandwidth shared by all observation kernels: 0.2 n^(-1/(d+4)) of the range.
@@ -430,7 +432,7 @@ double MultivariateEstimator::log_pdf(const std::vector<double>& x) const {
     }
     for (size_t k = 0; k <= n; ++k)
       terms[k] +=
-          unnormalised_log_pdf(axis, mu_[a][k], k == n ? prior_sigma_[a] : sigma_[a], x[a]) -
+          unnormalised_log_pdf(axis, mu_[a][k], k == n ? prior_sigma_[a] : sigma_[a], x[a], by_bandwidth_) -
           log_norm_[a][k];
   }
   return log_sum_exp(terms);

@@ -15,6 +15,8 @@ struct EstimatorOptions {
   double prior_weight = 1.0;
   bool consider_magic_clip = true;
   bool consider_endpoints = false;
+  // Continuous kernels weighted by their bandwidth (see TpeSamplerOptions::weight_by_bandwidth).
+  bool weight_by_bandwidth = true;
 };
 
 // One parameter as the kernels see it.
@@ -50,6 +52,7 @@ class NumericalEstimator {
   double log_pdf_exhaustive(double x) const;
 
   Axis axis_;
+  bool by_bandwidth_;
   std::vector<double> mu_, sigma_, weight_;  // weight_: normalised mixture weights
   std::vector<double> log_norm_;             // log of each kernel's mass inside the bounds
   std::vector<double> cumulative_;           // for drawing a kernel
@@ -94,6 +97,7 @@ class MultivariateEstimator {
 
  private:
   const std::vector<Axis>& axes_;
+  bool by_bandwidth_;
   size_t n_kernels_ = 0;
   std::vector<std::vector<double>> mu_;        // [axis][kernel]; the prior is the last kernel
   std::vector<double> sigma_;                  // [axis]: one width for the observations

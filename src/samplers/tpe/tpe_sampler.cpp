@@ -353,7 +353,7 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
 
   const Axis axis(distribution);
   const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
-                                 options_.consider_endpoints};
+                                 options_.consider_endpoints, options_.weight_by_bandwidth};
   std::vector<std::vector<int>> remap;
   if (axis.categorical) remap = remap_choices(s, std::get<CategoricalDistribution>(distribution));
 
@@ -489,7 +489,7 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
   if (space.empty() || static_cast<int64_t>(s.obs.size()) < options_.n_startup_trials) return {};
   split(s, options_);
   const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
-                                 options_.consider_endpoints};
+                                 options_.consider_endpoints, options_.weight_by_bandwidth};
 
   auto sample_joint = [&](const std::vector<std::string>& names,
                           std::map<std::string, double>& out) {

@@ -1,0 +1,143 @@
+// Final regret after 100 trials over 20 seeds on standard test functions: parzen's random
+// search, TPE and multivariate TPE against Optuna 3.1's random search, TPE, multivariate TPE and
+// CMA-ES (Debian python3-optuna, run through /usr/bin/python3 by this program in the same run).
+// Reports median and interquartile range per method, and a two-sided Mann-Whitney U test of
+// parzen TPE against Optuna TPE.
+//
+//   bench_tpe_quality [--trials 100] [--seeds 20] [--functions branin,levy10] [--no-optuna]
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <map>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "bench_common.hpp"
+#include "functions.hpp"
+#include "parzen/parzen.hpp"
+
+using namespace parzen;
+
+namespace {
+
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+// Two-sided Mann-Whitney U test, normal approximation with tie correction. Returns {U of a, p}.
+std::pair<double, double> mann_whitney(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<std::pair<double, int>> all;
+  for (double x : a) all.emplace_back(x, 0);
+  for (double x : b) all.emplace_back(x, 1);
+  std::sort(all.begin(), all.end());
+  std::vector<double> rank(all.size());
+  double tie_term = 0;
+  for (size_t i = 0; i < all.size();) {
+    size_t j = i;
+    while (j < all.size() && all[j].first == all[i].first) ++j;
+    const double r = (static_cast<double>(i) + static_cast<double>(j) + 1) / 2;  // 1-based average
+    for (size_t k = i; k < j; ++k) rank[k] = r;
+    const double t = static_cast<double>(j - i);
+    tie_term += t * t * t - t;
+    i = j;
+  }
+  double ra = 0;
+  for (size_t i = 0; i < all.size(); ++i)
+    if (all[i].second == 0) ra += rank[i];
+  const double n1 = static_cast<double>(a.size()), n2 = static_cast<double>(b.size()), n = n1 + n2;
+  const double u = ra - n1 * (n1 + 1) / 2;
+  const double mean = n1 * n2 / 2;
+  const double sd = std::sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))));
+  const double z = sd > 0 ? (std::abs(u - mean) - 0.5) / sd : 0;
+  return {u, std::erfc(std::max(z, 0.0) / std::sqrt(2.0))};
+}
+
+std::shared_ptr<Sampler> make_sampler(const std::string& name, const std::string& function, uint64_t seed) {
+  if (name == "random") return RandomSampler::make({.seed = seed});
+  const bool mv = name == "tpe-multivariate";
+  return TpeSampler::make({.seed = seed, .multivariate = mv, .group = mv && function == "mixed"});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"final regret of parzen and Optuna samplers on standard test functions"};
+  int64_t n_trials = 100;
+  int seeds = 20;
+  std::vector<std::string> only;
+  bool no_optuna = false;
+  app.add_option("--trials", n_trials, "trials per run")->capture_default_str();
+  app.add_option("--seeds", seeds, "runs per method and function")->capture_default_str();
+  app.add_option("--functions", only, "restrict to these functions")->delimiter(',');
+  app.add_flag("--no-optuna", no_optuna, "run parzen only");
+  CLI11_PARSE(app, argc, argv);
+
+  const std::vector<std::string> parzen_methods = {"random", "tpe", "tpe-multivariate"};
+  const std::vector<std::string> optuna_methods = {"random", "tpe", "tpe-multivariate", "cmaes"};
+  std::map<std::string, std::map<std::string, std::vector<double>>> regret;  // function -> method -> runs
+  std::vector<std::string> functions;
+
+  for (const auto& problem : bench::problems()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), problem.name) == only.end()) continue;
+    functions.push_back(problem.name);
+    for (const auto& method : parzen_methods) {
+      for (int s = 0; s < seeds; ++s) {
+        auto study = Study::create({.sampler = make_sampler(method, problem.name, static_cast<uint64_t>(s)),
+                                    .log_level = LogLevel::Silent});
+        study.optimize(problem.objective, {.n_trials = n_trials});
+        const double r = study.best_value() - problem.optimum;
+        regret[problem.name]["parzen " + method].push_back(r);
+        std::cout << nlohmann::json{{"system", "parzen"}, {"sampler", method}, {"function", problem.name},
+                                    {"seed", s}, {"regret", r}}
+                  << std::endl;
+      }
+    }
+    if (no_optuna) continue;
+    std::string seed_list;
+    for (int s = 0; s < seeds; ++s) seed_list += fmt::format(" {}", s);
+    for (const auto& method : optuna_methods) {
+      for (const auto& row : bench::run_json_lines(fmt::format("/usr/bin/python3 {}/optuna_quality.py {} {} {}{}",
+                                                               bench::bench_dir(), problem.name, method,
+                                                               n_trials, seed_list))) {
+        regret[problem.name]["optuna " + method].push_back(row["regret"].get<double>());
+        std::cout << row.dump() << std::endl;
+      }
+    }
+  }
+
+  std::vector<std::string> methods;
+  for (const auto& m : parzen_methods) methods.push_back("parzen " + m);
+  if (!no_optuna)
+    for (const auto& m : optuna_methods) methods.push_back("optuna " + m);
+
+  fmt::print("\nFinal regret after {} trials, {} seeds: median [interquartile range]\n\n", n_trials, seeds);
+  fmt::print("| function |");
+  for (const auto& m : methods) fmt::print(" {} |", m);
+  fmt::print("{}\n|---|", no_optuna ? "" : " parzen TPE vs Optuna TPE |");
+  for (size_t i = 0; i < methods.size(); ++i) fmt::print("---:|");
+  fmt::print("{}\n", no_optuna ? "" : "---|");
+  for (const auto& f : functions) {
+    fmt::print("| {} |", f);
+    for (const auto& m : methods) {
+      const auto& v = regret[f][m];
+      fmt::print(" {:.4g} [{:.3g}, {:.3g}] |", quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75));
+    }
+    if (!no_optuna) {
+      const auto& p = regret[f]["parzen tpe"];
+      const auto& o = regret[f]["optuna tpe"];
+      const auto [u, pvalue] = mann_whitney(p, o);
+      const bool better = quantile(p, 0.5) <= quantile(o, 0.5);
+      const char* verdict = pvalue >= 0.05 ? (better ? "lower median, tie (p >= 0.05)" : "higher median, tie (p >= 0.05)")
+                                           : (better ? "better (p < 0.05)" : "worse (p < 0.05)");
+      fmt::print(" {} (U = {:.0f}, p = {:.3f}) |", verdict, u, pvalue);
+    }
+    fmt::print("\n");
+  }
+  return 0;
+}

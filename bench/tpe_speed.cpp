@@ -1,0 +1,104 @@
+// Milliseconds per ask+tell as a study grows: parzen's TPE, multivariate TPE and random search
+// side by side with Optuna's TPESampler / multivariate / RandomSampler (Debian python3-optuna,
+// run through /usr/bin/python3 by this program, in the same run).
+//
+// Each measurement prefills a fresh in-memory study with N completed trials of random
+// parameters (10 floats in [-5, 5], sphere objective), then asks and tells K more with the
+// sampler under test; the first of them is a warm-up, the rest are timed.
+//
+//   bench_tpe_speed [--sizes 100,1000,10000] [--no-optuna]
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <map>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "bench_common.hpp"
+#include "parzen/parzen.hpp"
+
+using namespace parzen;
+
+namespace {
+
+double sphere(Trial& t) {
+  double s = 0;
+  for (int i = 0; i < 10; ++i) {
+    const double x = t.suggest_float(fmt::format("x{}", i), -5, 5);
+    s += x * x;
+  }
+  return s;
+}
+
+std::shared_ptr<Sampler> make_sampler(const std::string& name, uint64_t seed) {
+  if (name == "random") return RandomSampler::make({.seed = seed});
+  return TpeSampler::make({.seed = seed, .multivariate = name == "tpe-multivariate"});
+}
+
+double parzen_ms_per_trial(const std::string& sampler, int64_t n, int64_t k, uint64_t seed) {
+  auto storage = make_in_memory_storage();
+  auto prefill = Study::create({.name = "speed", .storage_backend = storage,
+                                .sampler = RandomSampler::make({.seed = seed + 1000}),
+                                .log_level = LogLevel::Silent});
+  prefill.optimize(sphere, {.n_trials = n});
+  auto study = Study::load({.name = "speed", .storage_backend = storage,
+                            .sampler = make_sampler(sampler, seed), .log_level = LogLevel::Silent});
+  auto one = [&] {
+    auto t = study.ask();
+    study.tell(t, sphere(t));
+  };
+  one();  // warm-up: the sampler ingests the history once
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t i = 1; i < k; ++i) one();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
+         static_cast<double>(k - 1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ms per trial of parzen and Optuna samplers at growing study sizes"};
+  std::vector<int64_t> sizes = {100, 1000, 10000};
+  bool no_optuna = false;
+  app.add_option("--sizes", sizes, "completed trials before the timed asks")->delimiter(',');
+  app.add_flag("--no-optuna", no_optuna, "measure parzen only");
+  CLI11_PARSE(app, argc, argv);
+
+  const std::vector<std::string> samplers = {"tpe", "tpe-multivariate", "random"};
+  std::map<std::pair<std::string, int64_t>, double> parzen_ms, optuna_ms;
+  for (const auto& sampler : samplers) {
+    for (int64_t n : sizes) {
+      // Median of three runs: the machine is shared.
+      std::vector<double> runs;
+      const int64_t k = n >= 10000 ? 21 : 51;
+      for (uint64_t seed = 1; seed <= 3; ++seed) runs.push_back(parzen_ms_per_trial(sampler, n, k, seed));
+      std::sort(runs.begin(), runs.end());
+      parzen_ms[{sampler, n}] = runs[1];
+      std::cout << nlohmann::json{{"system", "parzen"}, {"sampler", sampler}, {"n", n}, {"ms_per_trial", runs[1]}}
+                << std::endl;
+      if (no_optuna) continue;
+      const int64_t ok = n >= 10000 ? 4 : (n >= 1000 ? 8 : 21);
+      for (const auto& row : bench::run_json_lines(fmt::format("/usr/bin/python3 {}/optuna_speed.py {} {} {} 1",
+                                                               bench::bench_dir(), sampler, n, ok))) {
+        optuna_ms[{sampler, n}] = row["ms_per_trial"].get<double>();
+        std::cout << row.dump() << std::endl;
+      }
+    }
+  }
+
+  fmt::print("\n| sampler | completed trials | parzen ms/trial | Optuna 3.1 ms/trial | speed-up |\n");
+  fmt::print("|---|---:|---:|---:|---:|\n");
+  for (const auto& sampler : samplers)
+    for (int64_t n : sizes) {
+      const double p = parzen_ms[{sampler, n}];
+      if (optuna_ms.count({sampler, n})) {
+        const double o = optuna_ms[{sampler, n}];
+        fmt::print("| {} | {} | {:.3f} | {:.1f} | {:.0f}x |\n", sampler, n, p, o, o / p);
+      } else {
+        fmt::print("| {} | {} | {:.3f} | - | - |\n", sampler, n, p);
+      }
+    }
+  return 0;
+}
