@@ -1,6 +1,6 @@
 #pragma once
 // The test functions of the quality benchmark. bench/optuna_quality.py defines the same ones
-// for Optuna; tests/bench_functions_test.cpp checks these at their known optima.
+// for Optuna; tests/bench/functions_test.cpp checks these at their known optima.
 
 #include <cmath>
 #include <string>
@@ -18,7 +18,8 @@ struct Problem {
 
 inline std::vector<double> floats(parzen::Trial& t, int d, double low, double high) {
   std::vector<double> x(static_cast<size_t>(d));
-  for (int i = 0; i < d; ++i) x[static_cast<size_t>(i)] = t.suggest_float("x" + std::to_string(i), low, high);
+  for (int i = 0; i < d; ++i)
+    x[static_cast<size_t>(i)] = t.suggest_float("x" + std::to_string(i), low, high);
   return x;
 }
 
@@ -40,7 +41,9 @@ inline double hartmann6(const std::vector<double>& x) {
   double s = 0;
   for (int i = 0; i < 4; ++i) {
     double inner = 0;
-    for (int j = 0; j < 6; ++j) inner += A[i][j] * (x[static_cast<size_t>(j)] - P[i][j]) * (x[static_cast<size_t>(j)] - P[i][j]);
+    for (int j = 0; j < 6; ++j)
+      inner +=
+          A[i][j] * (x[static_cast<size_t>(j)] - P[i][j]) * (x[static_cast<size_t>(j)] - P[i][j]);
     s -= alpha[i] * std::exp(-inner);
   }
   return s;
@@ -100,14 +103,17 @@ inline double mixed(parzen::Trial& t) {
 
 inline std::vector<Problem> problems() {
   return {
-      {"branin", 0.397887357729738, [](parzen::Trial& t) {
+      {"branin", 0.397887357729738,
+       [](parzen::Trial& t) {
          return branin(t.suggest_float("x", -5, 10), t.suggest_float("y", 0, 15));
        }},
-      {"hartmann6", -3.322368011415515, [](parzen::Trial& t) { return hartmann6(floats(t, 6, 0, 1)); }},
+      {"hartmann6", -3.322368011415515,
+       [](parzen::Trial& t) { return hartmann6(floats(t, 6, 0, 1)); }},
       {"rosenbrock5", 0.0, [](parzen::Trial& t) { return rosenbrock(floats(t, 5, -5, 10)); }},
       {"ackley10", 0.0, [](parzen::Trial& t) { return ackley(floats(t, 10, -32.768, 32.768)); }},
       {"levy10", 0.0, [](parzen::Trial& t) { return levy(floats(t, 10, -10, 10)); }},
-      {"styblinski_tang8", -39.16616570377142 * 8, [](parzen::Trial& t) { return styblinski_tang(floats(t, 8, -5, 5)); }},
+      {"styblinski_tang8", -39.16616570377142 * 8,
+       [](parzen::Trial& t) { return styblinski_tang(floats(t, 8, -5, 5)); }},
       {"mixed", 0.0, mixed},
   };
 }

@@ -11,8 +11,8 @@
 #include <iostream>
 #include <map>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "bench_common.hpp"
 #include "functions.hpp"
@@ -58,7 +58,8 @@ std::pair<double, double> mann_whitney(const std::vector<double>& a, const std::
   return {u, std::erfc(std::max(z, 0.0) / std::sqrt(2.0))};
 }
 
-std::shared_ptr<Sampler> make_sampler(const std::string& name, const std::string& function, uint64_t seed) {
+std::shared_ptr<Sampler> make_sampler(const std::string& name, const std::string& function,
+                                      uint64_t seed) {
   if (name == "random") return RandomSampler::make({.seed = seed});
   const bool mv = name == "tpe-multivariate";
   return TpeSampler::make({.seed = seed, .multivariate = mv, .group = mv && function == "mixed"});
@@ -80,7 +81,8 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string> parzen_methods = {"random", "tpe", "tpe-multivariate"};
   const std::vector<std::string> optuna_methods = {"random", "tpe", "tpe-multivariate", "cmaes"};
-  std::map<std::string, std::map<std::string, std::vector<double>>> regret;  // function -> method -> runs
+  std::map<std::string, std::map<std::string, std::vector<double>>>
+      regret;  // function -> method -> runs
   std::vector<std::string> functions;
 
   for (const auto& problem : bench::problems()) {
@@ -88,13 +90,17 @@ int main(int argc, char** argv) {
     functions.push_back(problem.name);
     for (const auto& method : parzen_methods) {
       for (int s = 0; s < seeds; ++s) {
-        auto study = Study::create({.sampler = make_sampler(method, problem.name, static_cast<uint64_t>(s)),
-                                    .log_level = LogLevel::Silent});
+        auto study =
+            Study::create({.sampler = make_sampler(method, problem.name, static_cast<uint64_t>(s)),
+                           .log_level = LogLevel::Silent});
         study.optimize(problem.objective, {.n_trials = n_trials});
         const double r = study.best_value() - problem.optimum;
         regret[problem.name]["parzen " + method].push_back(r);
-        std::cout << nlohmann::json{{"system", "parzen"}, {"sampler", method}, {"function", problem.name},
-                                    {"seed", s}, {"regret", r}}
+        std::cout << nlohmann::json{{"system", "parzen"},
+                                    {"sampler", method},
+                                    {"function", problem.name},
+                                    {"seed", s},
+                                    {"regret", r}}
                   << std::endl;
       }
     }
@@ -102,9 +108,9 @@ int main(int argc, char** argv) {
     std::string seed_list;
     for (int s = 0; s < seeds; ++s) seed_list += fmt::format(" {}", s);
     for (const auto& method : optuna_methods) {
-      for (const auto& row : bench::run_json_lines(fmt::format("/usr/bin/python3 {}/optuna_quality.py {} {} {}{}",
-                                                               bench::bench_dir(), problem.name, method,
-                                                               n_trials, seed_list))) {
+      for (const auto& row : bench::run_json_lines(
+               fmt::format("/usr/bin/python3 {}/optuna_quality.py {} {} {}{}", bench::bench_dir(),
+                           problem.name, method, n_trials, seed_list))) {
         regret[problem.name]["optuna " + method].push_back(row["regret"].get<double>());
         std::cout << row.dump() << std::endl;
       }
@@ -116,7 +122,8 @@ int main(int argc, char** argv) {
   if (!no_optuna)
     for (const auto& m : optuna_methods) methods.push_back("optuna " + m);
 
-  fmt::print("\nFinal regret after {} trials, {} seeds: median [interquartile range]\n\n", n_trials, seeds);
+  fmt::print("\nFinal regret after {} trials, {} seeds: median [interquartile range]\n\n", n_trials,
+             seeds);
   fmt::print("| function |");
   for (const auto& m : methods) fmt::print(" {} |", m);
   fmt::print("{}\n|---|", no_optuna ? "" : " parzen TPE vs Optuna TPE |");
@@ -126,14 +133,16 @@ int main(int argc, char** argv) {
     fmt::print("| {} |", f);
     for (const auto& m : methods) {
       const auto& v = regret[f][m];
-      fmt::print(" {:.4g} [{:.3g}, {:.3g}] |", quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75));
+      fmt::print(" {:.4g} [{:.3g}, {:.3g}] |", quantile(v, 0.5), quantile(v, 0.25),
+                 quantile(v, 0.75));
     }
     if (!no_optuna) {
       const auto& p = regret[f]["parzen tpe"];
       const auto& o = regret[f]["optuna tpe"];
       const auto [u, pvalue] = mann_whitney(p, o);
       const bool better = quantile(p, 0.5) <= quantile(o, 0.5);
-      const char* verdict = pvalue >= 0.05 ? (better ? "lower median, tie (p >= 0.05)" : "higher median, tie (p >= 0.05)")
+      const char* verdict = pvalue >= 0.05 ? (better ? "lower median, tie (p >= 0.05)"
+                                                     : "higher median, tie (p >= 0.05)")
                                            : (better ? "better (p < 0.05)" : "worse (p < 0.05)");
       fmt::print(" {} (U = {:.0f}, p = {:.3f}) |", verdict, u, pvalue);
     }

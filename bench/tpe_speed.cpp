@@ -13,8 +13,8 @@
 #include <iostream>
 #include <map>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "bench_common.hpp"
 #include "parzen/parzen.hpp"
@@ -39,12 +39,15 @@ std::shared_ptr<Sampler> make_sampler(const std::string& name, uint64_t seed) {
 
 double parzen_ms_per_trial(const std::string& sampler, int64_t n, int64_t k, uint64_t seed) {
   auto storage = make_in_memory_storage();
-  auto prefill = Study::create({.name = "speed", .storage_backend = storage,
+  auto prefill = Study::create({.name = "speed",
+                                .storage_backend = storage,
                                 .sampler = RandomSampler::make({.seed = seed + 1000}),
                                 .log_level = LogLevel::Silent});
   prefill.optimize(sphere, {.n_trials = n});
-  auto study = Study::load({.name = "speed", .storage_backend = storage,
-                            .sampler = make_sampler(sampler, seed), .log_level = LogLevel::Silent});
+  auto study = Study::load({.name = "speed",
+                            .storage_backend = storage,
+                            .sampler = make_sampler(sampler, seed),
+                            .log_level = LogLevel::Silent});
   auto one = [&] {
     auto t = study.ask();
     study.tell(t, sphere(t));
@@ -52,7 +55,8 @@ double parzen_ms_per_trial(const std::string& sampler, int64_t n, int64_t k, uin
   one();  // warm-up: the sampler ingests the history once
   const auto start = std::chrono::steady_clock::now();
   for (int64_t i = 1; i < k; ++i) one();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+             .count() /
          static_cast<double>(k - 1);
 }
 
@@ -73,22 +77,28 @@ int main(int argc, char** argv) {
       // Median of three runs: the machine is shared.
       std::vector<double> runs;
       const int64_t k = n >= 10000 ? 21 : 51;
-      for (uint64_t seed = 1; seed <= 3; ++seed) runs.push_back(parzen_ms_per_trial(sampler, n, k, seed));
+      for (uint64_t seed = 1; seed <= 3; ++seed)
+        runs.push_back(parzen_ms_per_trial(sampler, n, k, seed));
       std::sort(runs.begin(), runs.end());
       parzen_ms[{sampler, n}] = runs[1];
-      std::cout << nlohmann::json{{"system", "parzen"}, {"sampler", sampler}, {"n", n}, {"ms_per_trial", runs[1]}}
+      std::cout << nlohmann::json{{"system", "parzen"},
+                                  {"sampler", sampler},
+                                  {"n", n},
+                                  {"ms_per_trial", runs[1]}}
                 << std::endl;
       if (no_optuna) continue;
       const int64_t ok = n >= 10000 ? 4 : (n >= 1000 ? 8 : 21);
-      for (const auto& row : bench::run_json_lines(fmt::format("/usr/bin/python3 {}/optuna_speed.py {} {} {} 1",
-                                                               bench::bench_dir(), sampler, n, ok))) {
+      for (const auto& row :
+           bench::run_json_lines(fmt::format("/usr/bin/python3 {}/optuna_speed.py {} {} {} 1",
+                                             bench::bench_dir(), sampler, n, ok))) {
         optuna_ms[{sampler, n}] = row["ms_per_trial"].get<double>();
         std::cout << row.dump() << std::endl;
       }
     }
   }
 
-  fmt::print("\n| sampler | completed trials | parzen ms/trial | Optuna 3.1 ms/trial | speed-up |\n");
+  fmt::print(
+      "\n| sampler | completed trials | parzen ms/trial | Optuna 3.1 ms/trial | speed-up |\n");
   fmt::print("|---|---:|---:|---:|---:|\n");
   for (const auto& sampler : samplers)
     for (int64_t n : sizes) {

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
 
   if (info->parsed()) {
     fmt::print("parzen {}\n", parzen::kVersion);
-    fmt::print("samplers: grid, random, qmc (scrambled Sobol)\n");
+    fmt::print("samplers: grid, random, qmc (scrambled Sobol), tpe\n");
     fmt::print("storages: memory:\n");
     return 0;
   }

@@ -39,9 +39,10 @@ struct Axis {
 // A univariate numerical estimator.
 class NumericalEstimator {
  public:
-  // `mus` (kernel space) sorted ascending, with one weight each (any positive scale).
-  NumericalEstimator(const Axis& axis, const std::vector<double>& mus,
-                     const std::vector<double>& weights, const EstimatorOptions& options);
+  // `mus` (kernel space) sorted ascending, with one weight each (any positive scale); both are
+  // taken over as the estimator's own storage.
+  NumericalEstimator(const Axis& axis, std::vector<double> mus, std::vector<double> weights,
+                     const EstimatorOptions& options);
   // A kernel-space draw, already rounded to the grid for discrete axes.
   double sample(std::mt19937_64& rng) const;
   double log_pdf(double x) const;

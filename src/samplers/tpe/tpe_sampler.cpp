@@ -329,6 +329,28 @@ std::vector<double> weights_for(const TpeSamplerOptions& o, size_t n) {
   return w;
 }
 
+// The weight of the r-th oldest of n observations, without materialising the default weights.
+class RankWeights {
+ public:
+  RankWeights(const TpeSamplerOptions& o, size_t n) : n_(n) {
+    if (o.weights) custom_ = weights_for(o, n);
+  }
+  double operator()(size_t r) const {
+    if (!custom_.empty()) return custom_[r];
+    if (n_ < 25) return 1.0;
+    const size_t ramp = n_ - 25;
+    if (r >= ramp) return 1.0;
+    const double start = 1.0 / static_cast<double>(n_);
+    return ramp == 1
+               ? start
+               : start + (1.0 - start) * static_cast<double>(r) / static_cast<double>(ramp - 1);
+  }
+
+ private:
+  size_t n_;
+  std::vector<double> custom_;
+};
+
 template <class Score, class Draw>
 auto best_candidate(int64_t n_candidates, Draw&& draw, Score&& score) {
   auto best = draw();
@@ -385,7 +407,7 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
       }
     }
   const std::vector<double> w_below = weights_for(options_, below_values.size());
-  const std::vector<double> w_above = weights_for(options_, n_above);
+  const RankWeights w_above(options_, n_above);
 
   // Weight of each bad observation by its age rank among the bad ones.
   s.scratch_weight.resize(s.obs.size());
@@ -398,10 +420,10 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
     if (col)
       for (uint32_t j : col->by_number) {
         if (s.below[j] || std::isnan(value(j))) continue;
-        while (next_running() < s.obs[j].number) running_weight[q++] = w_above[r++];
-        s.scratch_weight[j] = w_above[r++];
+        while (next_running() < s.obs[j].number) running_weight[q++] = w_above(r++);
+        s.scratch_weight[j] = w_above(r++);
       }
-    while (q < running.size()) running_weight[q++] = w_above[r++];
+    while (q < running.size()) running_weight[q++] = w_above(r++);
   }
 
   if (axis.categorical) {
@@ -453,8 +475,8 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
     }
   for (; q < running_sorted.size(); ++q) emit(running_sorted[q].first, running_sorted[q].second);
 
-  const tpe::NumericalEstimator l(axis, bm, bw, eo);
-  const tpe::NumericalEstimator g(axis, am, aw, eo);
+  const tpe::NumericalEstimator l(axis, std::move(bm), std::move(bw), eo);
+  const tpe::NumericalEstimator g(axis, std::move(am), std::move(aw), eo);
   const double best = best_candidate(
       options_.n_ei_candidates, [&] { return l.sample(s.rng); },
       [&](double x) { return l.log_pdf(x) - g.log_pdf(x); });
