@@ -98,8 +98,13 @@ class Storage {
   std::vector<FrozenTrial> trials(StudyId study) { return trials_since(study, 0).trials; }
 };
 
-// Opens a storage by URL. Supported now: "memory:" (a new, private in-memory storage; "" means
-// the same). Throws InvalidArgument naming the URL for anything else.
+// Opens a storage by URL:
+//   "memory:" (or "")              a new, private in-memory storage;
+//   "sqlite:///relative/path.db"   an SQLite file relative to the working directory,
+//   "sqlite:////absolute/path.db"  or by absolute path; created if missing; "?timeout=SECONDS"
+//                                  sets how long to wait for another process's lock (60).
+// Throws InvalidArgument naming the URL when it is malformed or its scheme unsupported, and
+// StorageError when the database cannot be opened, is not a database, or has a newer schema.
 std::shared_ptr<Storage> make_storage(const std::string& url);
 
 // Thread-safe in-memory storage: the default of the library and of tests. Not shared between

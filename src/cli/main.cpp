@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   if (info->parsed()) {
     fmt::print("parzen {}\n", parzen::kVersion);
     fmt::print("samplers: grid, random, qmc (scrambled Sobol), tpe\n");
-    fmt::print("storages: memory:\n");
+    fmt::print("storages: memory:, sqlite:///relative.db, sqlite:////absolute.db\n");
     return 0;
   }
   std::cout << app.help();

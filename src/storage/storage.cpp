@@ -1,18 +1,52 @@
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "parzen/error.hpp"
 #include "parzen/storage.hpp"
+#include "storage/rdb/rdb_storage.hpp"
 
 namespace parzen {
+namespace {
+
+// sqlite:///relative/path.db, sqlite:////absolute/path.db (SQLAlchemy's convention), with an
+// optional ?timeout=SECONDS for how long to wait for a lock held by another process.
+std::shared_ptr<Storage> open_sqlite_url(const std::string& url) {
+  const std::string prefix = "sqlite:///";
+  if (url.rfind(prefix, 0) != 0 || url.size() == prefix.size())
+    throw InvalidArgument(fmt::format(
+        "storage '{}': an SQLite URL is sqlite:///relative/path.db or sqlite:////absolute/path.db",
+        url));
+  std::string path = url.substr(prefix.size());
+  double timeout = 60;
+  if (const auto q = path.find('?'); q != std::string::npos) {
+    const std::string query = path.substr(q + 1);
+    path = path.substr(0, q);
+    if (query.rfind("timeout=", 0) != 0)
+      throw InvalidArgument(fmt::format(
+          "storage '{}': unknown option '{}' (supported: timeout=SECONDS)", url, query));
+    char* end = nullptr;
+    timeout = std::strtod(query.c_str() + 8, &end);
+    if (end == query.c_str() + 8 || *end != '\0' || !(timeout >= 0))
+      throw InvalidArgument(fmt::format("storage '{}': timeout must be a number of seconds", url));
+  }
+  if (path.empty())
+    throw InvalidArgument(fmt::format("storage '{}': the database path is empty", url));
+  return rdb::make_rdb_storage(rdb::open_sqlite(path, timeout));
+}
+
+}  // namespace
 
 std::shared_ptr<Storage> make_storage(const std::string& url) {
   if (url.empty() || url == "memory:" || url == "memory://") return make_in_memory_storage();
   const auto colon = url.find(':');
   const std::string scheme = colon == std::string::npos ? url : url.substr(0, colon);
-  if (scheme == "sqlite" || scheme == "postgresql" || scheme == "postgres")
-    throw InvalidArgument(fmt::format(
-        "storage '{}': the {} storage is not available in this build yet; use memory:", url,
-        scheme));
+  if (scheme == "sqlite") return open_sqlite_url(url);
+  if (scheme == "postgresql" || scheme == "postgres")
+    throw InvalidArgument(
+        fmt::format("storage '{}': the PostgreSQL storage is not available in this build yet; use "
+                    "sqlite:/// or memory:",
+                    scheme + "://..."));
   throw InvalidArgument(fmt::format(
       "storage '{}': unknown URL; expected memory:, sqlite:///path.db or postgresql://...", url));
 }

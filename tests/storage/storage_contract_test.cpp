@@ -1,5 +1,5 @@
-// The storage contract, written once against the Storage interface and run for every backend
-// (in-memory now; the relational storages join the parameter list when they land).
+// The storage contract, written once against the Storage interface and run for every backend:
+// in-memory and SQLite (PostgreSQL joins the list with its driver).
 
 #include <gtest/gtest.h>
 
@@ -7,6 +7,8 @@
 #include <functional>
 #include <set>
 #include <thread>
+
+#include <unistd.h>
 
 #include "parzen/parzen.hpp"
 
@@ -155,10 +157,21 @@ TEST_P(StorageContract, ReservationHasOneWinnerUnderRaces) {
   EXPECT_EQ(winners.load(), 50);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StorageContract,
-                         ::testing::Values(std::make_pair(std::string("memory"),
-                                                          StorageFactory(make_in_memory_storage))),
-                         [](const auto& info) { return info.param.first; });
+namespace {
+std::shared_ptr<Storage> fresh_sqlite() {
+  static int counter = 0;
+  const std::string path = ::testing::TempDir() + "parzen-contract-" + std::to_string(getpid()) +
+                           "-" + std::to_string(counter++) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  return make_storage("sqlite:///" + path);
+}
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, StorageContract,
+    ::testing::Values(std::make_pair(std::string("memory"), StorageFactory(make_in_memory_storage)),
+                      std::make_pair(std::string("sqlite"), StorageFactory(fresh_sqlite))),
+    [](const auto& info) { return info.param.first; });
 
 TEST(StorageUrl, MemoryAndErrors) {
   EXPECT_NE(make_storage("memory:"), nullptr);
@@ -170,5 +183,7 @@ TEST(StorageUrl, MemoryAndErrors) {
     EXPECT_NE(std::string(e.what()).find("storage 'redis://localhost': unknown URL"),
               std::string::npos);
   }
-  EXPECT_THROW(make_storage("sqlite:///x.db"), InvalidArgument);
+  EXPECT_THROW(make_storage("sqlite://x.db"), InvalidArgument);
+  EXPECT_THROW(make_storage("sqlite:///x.db?cache=shared"), InvalidArgument);
+  EXPECT_THROW(make_storage("postgresql://u@localhost/db"), InvalidArgument);
 }

@@ -1,0 +1,53 @@
+#pragma once
+// The thin database drivers under the relational storage. The SQL logic lives once in
+// rdb_storage.cpp; a driver only runs statements: `?` placeholders, values of the types below,
+// rows back, and transactions. SQLite is implemented; PostgreSQL (libpq) is the next driver.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace parzen::rdb {
+
+using Value = std::variant<std::monostate, int64_t, double, std::string>;  // monostate: NULL
+using Row = std::vector<Value>;
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Runs one statement with `?` placeholders bound to `params` (always as a prepared
+  // statement); returns its rows.
+  virtual std::vector<Row> query(const std::string& sql, const std::vector<Value>& params = {}) = 0;
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  virtual int64_t changes() = 0;
+  // A write transaction that excludes other writers from its start (SQLite: BEGIN IMMEDIATE).
+  virtual void begin_write() = 0;
+  // A read transaction: one consistent snapshot for every query until commit.
+  virtual void begin_read() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  // "sqlite" or "postgresql": the few places where the SQL differs ask this.
+  virtual std::string dialect() const = 0;
+  // Where the data lives, for error messages (a file name; never a password).
+  virtual std::string describe() const = 0;
+};
+
+// Opens (creating if need be) an SQLite database file. Throws StorageError naming the file.
+std::unique_ptr<Connection> open_sqlite(const std::string& path, double busy_timeout_seconds);
+
+// Typed access to a row's cells.
+inline int64_t as_int(const Value& v) {
+  return std::holds_alternative<int64_t>(v) ? std::get<int64_t>(v)
+                                            : static_cast<int64_t>(std::get<double>(v));
+}
+inline double as_double(const Value& v) {
+  return std::holds_alternative<double>(v) ? std::get<double>(v)
+                                           : static_cast<double>(std::get<int64_t>(v));
+}
+inline bool is_null(const Value& v) { return std::holds_alternative<std::monostate>(v); }
+inline const std::string& as_text(const Value& v) { return std::get<std::string>(v); }
+
+}  // namespace parzen::rdb

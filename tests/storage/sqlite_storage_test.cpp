@@ -1,0 +1,186 @@
+// The SQLite storage beyond the shared contract: persistence across processes, real worker
+// processes on one file, and clear errors for locked, corrupt and newer databases.
+
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+#include "parzen/parzen.hpp"
+
+using namespace parzen;
+
+extern char** environ;
+
+namespace {
+
+std::string fresh_path(const std::string& name) {
+  const std::string path =
+      ::testing::TempDir() + "parzen-" + name + "-" + std::to_string(getpid()) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  return path;
+}
+
+std::string url(const std::string& path) { return "sqlite:///" + path; }
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const StorageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Runs sql on the file through a plain SQLite connection, outside parzen.
+void raw_exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+pid_t spawn(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  return pid;
+}
+
+}  // namespace
+
+TEST(SqliteStorage, StudiesPersistAcrossConnections) {
+  const std::string path = fresh_path("persist");
+  {
+    auto study = Study::create({.name = "persist",
+                                .storage = url(path),
+                                .directions = {Direction::Maximize},
+                                .sampler = TpeSampler::make({.seed = 1}),
+                                .log_level = LogLevel::Silent});
+    study.set_user_attr("owner", "tests");
+    study.optimize(
+        [](Trial& t) {
+          t.report(1, 0.5);
+          t.set_user_attr("note", {{"k", 1}});
+          return -std::pow(t.suggest_float("x", -3, 3) - 1, 2) +
+                 (t.suggest_categorical("c", {"a", "b"}) == "a" ? 0.0 : -1.0);
+        },
+        {.n_trials = 30});
+  }
+  auto again =
+      Study::load({.name = "persist", .storage = url(path), .log_level = LogLevel::Silent});
+  const auto trials = again.trials();
+  ASSERT_EQ(trials.size(), 30u);
+  EXPECT_EQ(again.directions(), std::vector<Direction>{Direction::Maximize});
+  EXPECT_EQ(again.user_attrs()["owner"], "tests");
+  EXPECT_EQ(trials[7].intermediate_values.at(1), 0.5);
+  EXPECT_EQ(trials[7].user_attrs["note"]["k"], 1);
+  EXPECT_TRUE(std::holds_alternative<std::string>(trials[7].params.at("c")));
+  EXPECT_GT(again.best_value(), -0.5);
+  // Resuming continues the numbering.
+  again.optimize([](Trial& t) { return t.suggest_float("x", -3, 3); }, {.n_trials = 2});
+  EXPECT_EQ(again.trials().back().number, 31);
+}
+
+TEST(SqliteStorage, EightWorkerProcessesShareOneFile) {
+  const std::string path = fresh_path("workers");
+  std::vector<pid_t> pids;
+  for (int w = 0; w < 8; ++w)
+    pids.push_back(spawn({PARZEN_TEST_WORKER, url(path), "shared", "200", std::to_string(w + 1)}));
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "worker status " << status;
+  }
+  auto study = Study::load({.name = "shared", .storage = url(path), .log_level = LogLevel::Silent});
+  const auto trials = study.trials();
+  ASSERT_EQ(trials.size(), 1600u);
+  std::set<int64_t> numbers;
+  std::set<std::string> workers;
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.state, TrialState::Complete);
+    EXPECT_EQ(t.params.size(), 5u);
+    numbers.insert(t.number);
+    workers.insert(t.worker.substr(0, t.worker.rfind(':')));
+  }
+  EXPECT_EQ(numbers.size(), 1600u);
+  EXPECT_EQ(*numbers.begin(), 0);
+  EXPECT_EQ(*numbers.rbegin(), 1599);
+  EXPECT_EQ(workers.size(), 8u);  // eight processes wrote
+}
+
+TEST(SqliteStorage, GridSearchAcrossProcessesRunsEachCombinationOnce) {
+  const std::string path = fresh_path("grid");
+  GridSamplerOptions grid{.grid = {{"a", {}}, {"b", {}}}};
+  for (int64_t v = 0; v < 6; ++v) grid.grid[0].second.push_back(v);
+  for (int64_t v = 0; v < 5; ++v) grid.grid[1].second.push_back(v);
+  auto objective = [](Trial& t) {
+    return static_cast<double>(t.suggest_int("a", 0, 5) * 10 + t.suggest_int("b", 0, 4));
+  };
+  // Two storages on one file behave like two processes.
+  auto s1 = Study::create({.name = "g",
+                           .storage = url(path),
+                           .sampler = GridSampler::make(grid),
+                           .load_if_exists = true,
+                           .log_level = LogLevel::Silent});
+  auto s2 = Study::create({.name = "g",
+                           .storage = url(path),
+                           .sampler = GridSampler::make(grid),
+                           .load_if_exists = true,
+                           .log_level = LogLevel::Silent});
+  std::thread t1([&] { s1.optimize(objective, {.n_jobs = 2}); });
+  std::thread t2([&] { s2.optimize(objective, {.n_jobs = 2}); });
+  t1.join();
+  t2.join();
+  std::set<double> values;
+  for (const auto& t : s1.trials()) values.insert(t.value());
+  EXPECT_EQ(s1.trials().size(), 30u);
+  EXPECT_EQ(values.size(), 30u);
+}
+
+TEST(SqliteStorage, ANewerSchemaIsRefusedClearly) {
+  const std::string path = fresh_path("newer");
+  make_storage(url(path));
+  raw_exec(path, "UPDATE parzen_meta SET value = '99' WHERE key = 'schema_version'");
+  const std::string msg = error_of([&] { make_storage(url(path)); });
+  EXPECT_NE(msg.find("schema version 99, newer than this parzen understands (1)"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(SqliteStorage, ACorruptFileIsRefusedClearly) {
+  const std::string path = fresh_path("corrupt");
+  std::ofstream(path) << std::string(4096, 'x');
+  const std::string msg = error_of([&] { make_storage(url(path)); });
+  EXPECT_NE(msg.find("is not a usable SQLite database"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+}
+
+TEST(SqliteStorage, ALockedDatabaseTimesOutWithAClearError) {
+  const std::string path = fresh_path("locked");
+  auto storage = make_storage(url(path) + "?timeout=0.3");
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const std::string msg = error_of([&] { storage->create_trial(s, {}); });
+  EXPECT_NE(msg.find("is locked: another process kept it busy for more than 0.3 s"),
+            std::string::npos)
+      << msg;
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  // Nothing was half-written, and the storage works again.
+  EXPECT_EQ(storage->create_trial(s, {}).number, 0);
+}
+
+TEST(SqliteStorage, AnUnwritablePathGivesAClearError) {
+  const std::string msg = error_of([&] { make_storage("sqlite:////nonexistent-dir/sub/x.db"); });
+  EXPECT_NE(msg.find("/nonexistent-dir/sub/x.db"), std::string::npos) << msg;
+}
