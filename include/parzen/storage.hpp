@@ -88,6 +88,11 @@ class Storage {
   virtual bool finish_trial(TrialId trial, TrialState state, const std::vector<double>& values,
                             const std::string& fail_reason) = 0;
 
+  // Atomically fails the study's running trials whose last heartbeat is older than
+  // `grace_seconds` (reason: "no heartbeat for ... s from worker ...") and returns them as
+  // failed. Each stale trial is returned to exactly one caller, however many race.
+  virtual std::vector<FrozenTrial> fail_stale_trials(StudyId study, double grace_seconds) = 0;
+
   // Throws NotFound for an unknown trial.
   virtual FrozenTrial trial(TrialId trial) = 0;
   // The trials of the study written after `version` (0: all), and the version they are

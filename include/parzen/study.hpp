@@ -106,6 +106,18 @@ struct StudyOptions {
   std::shared_ptr<Pruner> pruner{};    // default: NopPruner
   // Continue the study of that name if it exists instead of throwing DuplicatedStudy.
   bool load_if_exists = false;
+  // Failure recovery for studies shared by several processes or hosts. With an interval set,
+  // optimize() records a heartbeat for each trial it runs every that many seconds, and every
+  // ask() first fails the study's running trials whose last beat is older than the grace
+  // period (their worker crashed or was killed). Unset: no heartbeats, and trials of a crashed
+  // worker stay running. Trials from ask()/tell() loops get no beats: keep them shorter than the
+  // grace period or leave heartbeats off.
+  std::optional<double> heartbeat_interval_seconds{};
+  // Default: 2 x heartbeat_interval_seconds; must exceed it.
+  std::optional<double> grace_period_seconds{};
+  // Trials failed for a missing heartbeat are enqueued again with the same parameters (system
+  // attributes "retried_from", "retry_count"), at most this many times per original trial.
+  int max_retries = 0;
   // Messages at or above this level go to `logger` (default: standard error).
   LogLevel log_level = LogLevel::Warning;
   std::function<void(LogLevel, const std::string&)> logger{};

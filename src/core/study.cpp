@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <iostream>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -88,7 +89,82 @@ FrozenTrial StudyCore::finish(TrialId trial, int64_t number, TrialState state,
   return result;
 }
 
+void StudyCore::recover_stale_trials() {
+  if (!heartbeat_interval) return;
+  for (const FrozenTrial& t : storage->fail_stale_trials(id, grace_period)) {
+    log(LogLevel::Warning, fmt::format("Trial {} failed: {}", t.number, t.fail_reason));
+    const int retries = t.system_attrs.value("retry_count", 0);
+    if (retries >= max_retries) continue;
+    NewTrial retry;
+    retry.state = TrialState::Waiting;
+    nlohmann::json fixed = nlohmann::json::object();
+    for (const auto& [name, value] : t.params) fixed[name] = to_json(value);
+    retry.system_attrs = {
+        {"fixed_params", fixed}, {"retried_from", t.number}, {"retry_count", retries + 1}};
+    retry.user_attrs = t.user_attrs;
+    const FrozenTrial queued = storage->create_trial(id, retry);
+    log(LogLevel::Warning,
+        fmt::format("Trial {} re-runs the parameters of trial {} (retry {} of {})", queued.number,
+                    t.number, retries + 1, max_retries));
+  }
+}
+
 namespace {
+
+// Records a heartbeat for every trial registered with it, every interval, from its own thread.
+class HeartbeatThread {
+ public:
+  HeartbeatThread(Storage& storage, double interval_seconds)
+      : storage_(storage),
+        interval_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double>(interval_seconds))),
+        thread_([this] { run(); }) {}
+
+  ~HeartbeatThread() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  void add(TrialId id) {
+    std::lock_guard lock(mu_);
+    trials_.insert(id);
+  }
+
+  void remove(TrialId id) {
+    std::lock_guard lock(mu_);
+    trials_.erase(id);
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!done_) {
+      if (cv_.wait_for(lock, interval_, [this] { return done_; })) break;
+      for (auto it = trials_.begin(); it != trials_.end();) {
+        try {
+          storage_.record_heartbeat(*it);
+          ++it;
+        } catch (const InvalidState&) {
+          it = trials_.erase(it);  // finished meanwhile (e.g. by the trial timeout)
+        } catch (const std::exception&) {
+          ++it;  // a busy or unreachable database: beat again next time
+        }
+      }
+    }
+  }
+
+  Storage& storage_;
+  std::chrono::steady_clock::duration interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<TrialId> trials_;
+  bool done_ = false;
+  std::thread thread_;
+};
 
 std::string exception_type_name() {
   const std::type_info* type = abi::__cxa_current_exception_type();
@@ -234,7 +310,25 @@ Study Study::create(StudyOptions options) {
     }
   }
 
+  if (options.heartbeat_interval_seconds && !(*options.heartbeat_interval_seconds > 0))
+    throw InvalidArgument(fmt::format("heartbeat_interval_seconds must be > 0, got {}",
+                                      *options.heartbeat_interval_seconds));
+  if (options.grace_period_seconds && !options.heartbeat_interval_seconds)
+    throw InvalidArgument("grace_period_seconds needs heartbeat_interval_seconds");
+  if (options.heartbeat_interval_seconds && options.grace_period_seconds &&
+      !(*options.grace_period_seconds > *options.heartbeat_interval_seconds))
+    throw InvalidArgument(
+        fmt::format("grace_period_seconds ({}) must exceed heartbeat_interval_seconds ({})",
+                    *options.grace_period_seconds, *options.heartbeat_interval_seconds));
+  if (options.max_retries < 0)
+    throw InvalidArgument(fmt::format("max_retries must be >= 0, got {}", options.max_retries));
+
   auto core = std::make_shared<detail::StudyCore>(storage, id, name, directions);
+  core->heartbeat_interval = options.heartbeat_interval_seconds;
+  if (options.heartbeat_interval_seconds)
+    core->grace_period =
+        options.grace_period_seconds.value_or(2 * *options.heartbeat_interval_seconds);
+  core->max_retries = options.max_retries;
   core->sampler = options.sampler ? options.sampler : RandomSampler::make();
   core->pruner = options.pruner ? options.pruner : NopPruner::make();
   core->log_level = options.log_level;
@@ -258,6 +352,7 @@ const std::vector<Direction>& Study::directions() const { return core_->directio
 Storage& Study::storage() const { return *core_->storage; }
 
 Trial Study::ask() {
+  core_->recover_stale_trials();
   std::lock_guard lock(core_->mu);
   core_->view.refresh();
   const std::string worker = detail::StudyCore::worker_id();
@@ -356,6 +451,8 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
 
   std::optional<detail::TrialWatchdog> watchdog;
   if (options.trial_timeout_seconds) watchdog.emplace(*core_, *options.trial_timeout_seconds);
+  std::optional<detail::HeartbeatThread> heartbeat;
+  if (core_->heartbeat_interval) heartbeat.emplace(*core_->storage, *core_->heartbeat_interval);
 
   auto worker = [&] {
     while (!core_->stop_requested) {
@@ -378,6 +475,7 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
       }
 
       if (watchdog) watchdog->watch(trial->id(), trial->number());
+      if (heartbeat) heartbeat->add(trial->id());
       std::vector<double> values;
       TrialState state = TrialState::Complete;
       std::string reason;
@@ -396,6 +494,7 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
         objective_error = std::current_exception();
       }
       if (watchdog) watchdog->release(trial->id());
+      if (heartbeat) heartbeat->remove(trial->id());
 
       FrozenTrial result;
       try {
@@ -405,9 +504,11 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
           result = tell(trial->number(), state, reason);
         }
       } catch (const InvalidState&) {
-        // The watchdog failed it for overrunning its timeout; the late result is discarded.
+        // Finished elsewhere: by the watchdog (trial timeout) or by another worker that saw no
+        // heartbeat. The late result is discarded.
         core_->log(LogLevel::Warning,
-                   fmt::format("Trial {} returned after its timeout; its result is discarded",
+                   fmt::format("Trial {} was already finished as failed (timeout or missing "
+                               "heartbeat); its late result is discarded",
                                trial->number()));
         continue;
       } catch (...) {
@@ -435,6 +536,7 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
     for (auto& t : threads) t.join();
   }
   watchdog.reset();
+  heartbeat.reset();
   if (first_error) std::rethrow_exception(first_error);
 }
 

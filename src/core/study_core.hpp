@@ -18,6 +18,9 @@ struct StudyCore {
   std::vector<Direction> directions;
   std::shared_ptr<Sampler> sampler;
   std::shared_ptr<Pruner> pruner;
+  std::optional<double> heartbeat_interval;
+  double grace_period = 0;
+  int max_retries = 0;
   LogLevel log_level = LogLevel::Warning;
   std::function<void(LogLevel, const std::string&)> logger;
 
@@ -37,6 +40,9 @@ struct StudyCore {
   void log(LogLevel level, const std::string& message) const {
     if (logs(level) && logger) logger(level, message);
   }
+
+  // With heartbeats on: fails trials whose worker stopped beating, and enqueues their retries.
+  void recover_stale_trials();
 
   // "host:pid:thread", recorded on the trials this thread runs.
   static std::string worker_id();

@@ -167,6 +167,27 @@ class InMemoryStorage final : public Storage {
     return true;
   }
 
+  std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds) override {
+    std::lock_guard lock(mu_);
+    StudyData& s = study_data(id);
+    const auto now = Clock::now();
+    std::vector<FrozenTrial> failed;
+    for (TrialId tid : s.trials) {
+      TrialData& td = trials_.at(tid);
+      FrozenTrial& r = td.record;
+      if (r.state != TrialState::Running || !r.last_heartbeat) continue;
+      const double silent = std::chrono::duration<double>(now - *r.last_heartbeat).count();
+      if (silent <= grace_seconds) continue;
+      r.state = TrialState::Failed;
+      r.values.clear();
+      r.fail_reason = fmt::format("no heartbeat for {:.1f} s from worker {}", silent, r.worker);
+      r.datetime_complete = now;
+      touch(s, td);
+      failed.push_back(r);
+    }
+    return failed;
+  }
+
   FrozenTrial trial(TrialId id) override {
     std::lock_guard lock(mu_);
     return trial_data(id).record;

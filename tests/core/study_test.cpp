@@ -227,3 +227,36 @@ TEST(Study, LoggerReceivesTrialMessages) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].rfind("Trial 0 finished with value ", 0), 0u) << lines[0];
 }
+
+TEST(Study, StaleRunningTrialsAreFailedAndRetriedOnce) {
+  auto storage = make_in_memory_storage();
+  auto crashed = Study::create(quiet({.name = "hb", .storage_backend = storage}));
+  auto lost = crashed.ask();  // asked, never told, never beats: its worker "crashed"
+  lost.suggest_float("x", 0, 1);
+  auto worker = Study::create(quiet({.name = "hb",
+                                     .storage_backend = storage,
+                                     .load_if_exists = true,
+                                     .heartbeat_interval_seconds = 0.05,
+                                     .grace_period_seconds = 0.2,
+                                     .max_retries = 1}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  worker.optimize([](Trial& t) { return t.suggest_float("x", 0, 1); }, {.n_trials = 3});
+  const auto trials = worker.trials();
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_NE(trials[0].fail_reason.find("no heartbeat for"), std::string::npos);
+  // Trial 1 is the retry with trial 0's parameters, run first.
+  EXPECT_EQ(trials[1].system_attrs["retried_from"], 0);
+  EXPECT_EQ(trials[1].params, trials[0].params);
+  EXPECT_EQ(trials[1].state, TrialState::Complete);
+  // A worker that beats keeps its long trial alive past the grace period.
+  worker.optimize(
+      [](Trial& t) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        return t.suggest_float("x", 0, 1);
+      },
+      {.n_trials = 2, .n_jobs = 2});
+  for (const auto& t : worker.trials()) EXPECT_NE(t.state, TrialState::Running);
+  EXPECT_EQ(worker.trials({TrialState::Complete}).size(), 5u);
+  EXPECT_THROW(Study::create(quiet({.heartbeat_interval_seconds = 1, .grace_period_seconds = 0.5})),
+               InvalidArgument);
+}

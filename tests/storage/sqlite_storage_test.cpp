@@ -7,8 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "parzen/parzen.hpp"
 
@@ -183,4 +186,81 @@ TEST(SqliteStorage, ALockedDatabaseTimesOutWithAClearError) {
 TEST(SqliteStorage, AnUnwritablePathGivesAClearError) {
   const std::string msg = error_of([&] { make_storage("sqlite:////nonexistent-dir/sub/x.db"); });
   EXPECT_NE(msg.find("/nonexistent-dir/sub/x.db"), std::string::npos) << msg;
+}
+
+TEST(SqliteStorage, KilledWorkersTrialsFailAfterTheGracePeriodAndAreRetried) {
+  const std::string path = fresh_path("killed");
+  // Four workers beating every 0.1 s with a 0.8 s grace period and one retry: two survivors with
+  // 100 ms trials, and two victims with 3 s trials, killed while their first trial runs.
+  auto worker = [&](int seed, const char* trials, const char* sleep_ms) {
+    return spawn({PARZEN_TEST_WORKER, url(path), "crash", trials, std::to_string(seed), sleep_ms,
+                  "0.1", "0.8", "1"});
+  };
+  // Create the study first so that the workers' creations do not race on it.
+  Study::create({.name = "crash", .storage = url(path), .log_level = LogLevel::Silent});
+  std::vector<pid_t> survivors = {worker(1, "40", "100"), worker(2, "40", "100")};
+  std::vector<pid_t> victims = {worker(3, "1000", "3000"), worker(4, "1000", "3000")};
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  for (pid_t pid : victims) {
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  for (pid_t pid : survivors) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "survivor status " << status;
+  }
+  auto study = Study::load({.name = "crash", .storage = url(path), .log_level = LogLevel::Silent});
+  const auto trials = study.trials();
+  std::map<int64_t, const FrozenTrial*> by_number;
+  for (const auto& t : trials) by_number[t.number] = &t;
+  int stale = 0;
+  for (const auto& t : trials) {
+    EXPECT_NE(t.state, TrialState::Running) << "trial " << t.number << " was left running";
+    if (t.state == TrialState::Failed) {
+      ++stale;
+      EXPECT_NE(t.fail_reason.find("no heartbeat for"), std::string::npos) << t.fail_reason;
+    }
+    if (t.system_attrs.contains("retried_from")) {
+      // The retry ran the killed trial's parameters to completion.
+      const auto* original = by_number.at(t.system_attrs["retried_from"].get<int64_t>());
+      EXPECT_EQ(original->state, TrialState::Failed);
+      EXPECT_EQ(t.state, TrialState::Complete);
+      EXPECT_EQ(t.params, original->params);
+    }
+  }
+  EXPECT_EQ(stale, 2) << "one running trial per killed worker";
+  // The survivors still ran their whole budget (the retries count towards it).
+  EXPECT_GE(study.trials({TrialState::Complete}).size(), 80u);
+}
+
+TEST(SqliteStorage, TheFileStaysConsistentWhenItsWriterIsKilled) {
+  const std::string path = fresh_path("killed-writer");
+  Study::create({.name = "w", .storage = url(path), .log_level = LogLevel::Silent});
+  const pid_t pid = spawn({PARZEN_TEST_WORKER, url(path), "w", "100000", "7"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "ok");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  auto study = Study::load({.name = "w", .storage = url(path), .log_level = LogLevel::Silent});
+  const auto trials = study.trials();
+  ASSERT_GT(trials.size(), 10u);
+  size_t running = 0;
+  for (const auto& t : trials) {
+    running += t.state == TrialState::Running;
+    if (t.state == TrialState::Complete) {
+      EXPECT_EQ(t.params.size(), 5u);
+    }
+  }
+  EXPECT_LE(running, 1u);  // at most the trial it was evaluating
+  EXPECT_EQ(trials.back().number, static_cast<int64_t>(trials.size()) - 1);
 }

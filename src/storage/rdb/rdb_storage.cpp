@@ -296,6 +296,28 @@ class RdbStorage final : public Storage {
     });
   }
 
+  std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds) override {
+    return write([&] {
+      require_study(id);
+      const double now = to_seconds(Clock::now());
+      std::vector<FrozenTrial> failed;
+      for (const auto& row :
+           db_->query("SELECT trial_id, heartbeat, worker FROM trials WHERE study_id = ? AND "
+                      "state = 'running' AND heartbeat < ? ORDER BY number",
+                      {id, now - grace_seconds})) {
+        const int64_t trial = as_int(row[0]);
+        const std::string reason = fmt::format("no heartbeat for {:.1f} s from worker {}",
+                                               now - as_double(row[1]), as_text(row[2]));
+        db_->query(
+            "UPDATE trials SET state = 'failed', trial_values = '[]', fail_reason = ?, "
+            "datetime_complete = ?, version = ? WHERE trial_id = ?",
+            {reason, now, bump(id), trial});
+        failed.push_back(load_trials("t.trial_id = ?", {trial}).at(0));
+      }
+      return failed;
+    });
+  }
+
   FrozenTrial trial(TrialId id) override {
     return read([&] {
       auto trials = load_trials("t.trial_id = ?", {id});
