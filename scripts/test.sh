@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds with warnings as errors and runs every test through CTest.
+# Installs what is missing, builds with warnings as errors, starts a throwaway PostgreSQL server
+# (scripts/pg-server.sh) and runs every test through CTest.
 #
 #   ./scripts/test.sh              Release build in build/
 #   ./scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build in build-sanitize/
@@ -19,6 +20,13 @@ if [ "${1:-}" = "--sanitize" ]; then
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
 
-ensure_packages
+ensure_packages postgresql
 configure_and_build "$dir" -DPARZEN_WERROR=ON "${flags[@]}"
+
+# A throwaway PostgreSQL server on 127.0.0.1 for the storage tests, stopped on exit.
+pg_dir=/tmp/parzen-pg-$(id -u)-$dir
+PARZEN_TEST_POSTGRES_URL=$(./scripts/pg-server.sh start "$pg_dir")
+export PARZEN_TEST_POSTGRES_URL
+trap './scripts/pg-server.sh stop "$pg_dir"' EXIT
+
 ctest --test-dir "$dir" --output-on-failure --timeout 600 -j "$(nproc)" "$@"

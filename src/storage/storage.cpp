@@ -43,10 +43,7 @@ std::shared_ptr<Storage> make_storage(const std::string& url) {
   const std::string scheme = colon == std::string::npos ? url : url.substr(0, colon);
   if (scheme == "sqlite") return open_sqlite_url(url);
   if (scheme == "postgresql" || scheme == "postgres")
-    throw InvalidArgument(
-        fmt::format("storage '{}': the PostgreSQL storage is not available in this build yet; use "
-                    "sqlite:/// or memory:",
-                    scheme + "://..."));
+    return rdb::make_rdb_storage(rdb::open_postgres(url));
   throw InvalidArgument(fmt::format(
       "storage '{}': unknown URL; expected memory:, sqlite:///path.db or postgresql://...", url));
 }

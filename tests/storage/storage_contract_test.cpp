@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "parzen/parzen.hpp"
+#include "storage/postgres_fixture.hpp"
 
 using namespace parzen;
 
@@ -167,11 +168,26 @@ std::shared_ptr<Storage> fresh_sqlite() {
 }
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(
-    Backends, StorageContract,
-    ::testing::Values(std::make_pair(std::string("memory"), StorageFactory(make_in_memory_storage)),
-                      std::make_pair(std::string("sqlite"), StorageFactory(fresh_sqlite))),
-    [](const auto& info) { return info.param.first; });
+std::shared_ptr<Storage> fresh_postgres() {
+  return make_storage(parzen_test::fresh_postgres_url());
+}
+
+std::vector<std::pair<std::string, StorageFactory>> backends() {
+  std::vector<std::pair<std::string, StorageFactory>> b = {{"memory", make_in_memory_storage},
+                                                           {"sqlite", fresh_sqlite}};
+  // ./scripts/test.sh always provides the server; a bare ctest run without it fails below.
+  if (parzen_test::postgres_server_url()) b.emplace_back("postgresql", fresh_postgres);
+  return b;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageContract, ::testing::ValuesIn(backends()),
+                         [](const auto& info) { return info.param.first; });
+
+TEST(StorageBackends, PostgresqlIsTestedWhenTheServerIsThere) {
+  if (!parzen_test::postgres_server_url())
+    GTEST_FAIL() << "PARZEN_TEST_POSTGRES_URL is not set: run the tests through ./scripts/test.sh, "
+                    "which starts a throwaway PostgreSQL server (scripts/pg-server.sh)";
+}
 
 TEST(StorageUrl, MemoryAndErrors) {
   EXPECT_NE(make_storage("memory:"), nullptr);
@@ -185,5 +201,14 @@ TEST(StorageUrl, MemoryAndErrors) {
   }
   EXPECT_THROW(make_storage("sqlite://x.db"), InvalidArgument);
   EXPECT_THROW(make_storage("sqlite:///x.db?cache=shared"), InvalidArgument);
-  EXPECT_THROW(make_storage("postgresql://u@localhost/db"), InvalidArgument);
+  try {
+    make_storage("postgresql://parzen:secret-password@127.0.0.1:1/nowhere?connect_timeout=2");
+    FAIL() << "connected to nothing";
+  } catch (const StorageError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot connect to the PostgreSQL database"),
+              std::string::npos)
+        << e.what();
+    EXPECT_EQ(std::string(e.what()).find("secret-password"), std::string::npos)
+        << "the password leaked: " << e.what();
+  }
 }

@@ -38,6 +38,11 @@ class Connection {
 // Opens (creating if need be) an SQLite database file. Throws StorageError naming the file.
 std::unique_ptr<Connection> open_sqlite(const std::string& path, double busy_timeout_seconds);
 
+// Connects to PostgreSQL with a libpq connection string (a postgresql:// URI or key=value
+// pairs; the password may also come from PGPASSWORD or ~/.pgpass). Throws StorageError with
+// libpq's reason and the URI without its password.
+std::unique_ptr<Connection> open_postgres(const std::string& conninfo);
+
 // Typed access to a row's cells.
 inline int64_t as_int(const Value& v) {
   return std::holds_alternative<int64_t>(v) ? std::get<int64_t>(v)

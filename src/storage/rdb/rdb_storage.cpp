@@ -78,7 +78,10 @@ std::vector<double> json_vector(const Value& v) {
 
 class RdbStorage final : public Storage {
  public:
-  explicit RdbStorage(std::unique_ptr<Connection> c) : db_(std::move(c)) { migrate(); }
+  explicit RdbStorage(std::unique_ptr<Connection> c)
+      : db_(std::move(c)), postgres_(db_->dialect() == "postgresql") {
+    migrate();
+  }
 
   StudyId create_study(const std::string& name, const std::vector<Direction>& directions) override {
     if (name.empty()) throw InvalidArgument("a study needs a non-empty name");
@@ -201,14 +204,12 @@ class RdbStorage final : public Storage {
 
   std::optional<FrozenTrial> claim_waiting_trial(StudyId id, const std::string& worker) override {
     return write([&]() -> std::optional<FrozenTrial> {
+      lock_study(id);
       const auto rows = db_->query(
           "SELECT trial_id FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number "
           "LIMIT 1",
           {id});
-      if (rows.empty()) {
-        require_study(id);
-        return std::nullopt;
-      }
+      if (rows.empty()) return std::nullopt;
       const int64_t trial = as_int(rows[0][0]);
       const double now = to_seconds(Clock::now());
       const int64_t version = bump(id);
@@ -281,10 +282,9 @@ class RdbStorage final : public Storage {
       throw InvalidArgument(
           fmt::format("finish_trial needs a finished state, not {}", to_string(state)));
     return write([&] {
+      lock_study(study_of(id));
       const auto rows = db_->query("SELECT study_id, state FROM trials WHERE trial_id = ?", {id});
-      if (rows.empty())
-        throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
-      if (as_text(rows[0][1]) != "running") return false;
+      if (as_text(rows.at(0)[1]) != "running") return false;
       const int64_t version = bump(as_int(rows[0][0]));
       db_->query(
           "UPDATE trials SET state = ?, trial_values = ?, fail_reason = ?, datetime_complete = ?, "
@@ -298,7 +298,7 @@ class RdbStorage final : public Storage {
 
   std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds) override {
     return write([&] {
-      require_study(id);
+      lock_study(id);
       const double now = to_seconds(Clock::now());
       std::vector<FrozenTrial> failed;
       for (const auto& row :
@@ -346,11 +346,14 @@ class RdbStorage final : public Storage {
     std::lock_guard lock(mu_);
     db_->begin_write();
     try {
+      // Workers starting together on an empty PostgreSQL database create the schema once.
+      if (postgres_) db_->query("SELECT pg_advisory_xact_lock(7407160)");
       db_->query(
           "CREATE TABLE IF NOT EXISTS parzen_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
       const auto rows = db_->query("SELECT value FROM parzen_meta WHERE key = 'schema_version'");
       if (rows.empty()) {
-        for (const char* ddl : kSchemaSqlite) db_->query(ddl);
+        for (const char* ddl : kSchemaSqlite)
+          db_->query(postgres_ ? postgres_ddl(ddl) : std::string(ddl));
         db_->query("INSERT INTO parzen_meta (key, value) VALUES ('schema_version', ?)",
                    {std::to_string(kSchemaVersion)});
       } else {
@@ -402,11 +405,10 @@ class RdbStorage final : public Storage {
   template <class F>
   void write_running(TrialId id, F&& f) {
     write([&] {
+      lock_study(study_of(id));
       const auto rows =
           db_->query("SELECT study_id, state, number FROM trials WHERE trial_id = ?", {id});
-      if (rows.empty())
-        throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
-      if (as_text(rows[0][1]) != "running")
+      if (as_text(rows.at(0)[1]) != "running")
         throw InvalidState(fmt::format("trial {} is {}, not running; it can no longer be changed",
                                        as_int(rows[0][2]), as_text(rows[0][1])));
       f();
@@ -503,8 +505,39 @@ class RdbStorage final : public Storage {
     return trials;
   }
 
+  // The schema in PostgreSQL's types (the SQLite DDL is the reference).
+  static std::string postgres_ddl(std::string ddl) {
+    auto replace_all = [&](const std::string& from, const std::string& to) {
+      for (size_t pos = 0; (pos = ddl.find(from, pos)) != std::string::npos; pos += to.size())
+        ddl.replace(pos, from.size(), to);
+    };
+    replace_all("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY");
+    replace_all(" INTEGER", " BIGINT");
+    replace_all(" REAL", " DOUBLE PRECISION");
+    return ddl;
+  }
+
+  // PostgreSQL: serialises the writes to one study on its row, as SQLite's BEGIN IMMEDIATE
+  // serialises all writes. Throws NotFound for an unknown study.
+  void lock_study(StudyId id) {
+    if (db_->query(postgres_ ? "SELECT study_id FROM studies WHERE study_id = ? FOR UPDATE"
+                             : "SELECT study_id FROM studies WHERE study_id = ?",
+                   {id})
+            .empty())
+      throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
+  }
+
+  // The study of a trial; throws NotFound for an unknown trial.
+  StudyId study_of(TrialId id) {
+    const auto rows = db_->query("SELECT study_id FROM trials WHERE trial_id = ?", {id});
+    if (rows.empty())
+      throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
+    return as_int(rows[0][0]);
+  }
+
   std::mutex mu_;  // one connection, used by one thread at a time
   std::unique_ptr<Connection> db_;
+  bool postgres_;
 };
 
 }  // namespace

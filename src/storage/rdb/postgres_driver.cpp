@@ -1,0 +1,168 @@
+// The PostgreSQL driver (libpq): prepared statements cached by SQL text, `?` placeholders
+// rewritten to $n, values exchanged as text. The connection string is libpq's (URI or
+// key=value), so passwords may come from PGPASSWORD or ~/.pgpass; no message ever shows one.
+
+#include <libpq-fe.h>
+
+#include <cmath>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "parzen/error.hpp"
+#include "storage/rdb/driver.hpp"
+
+namespace parzen::rdb {
+namespace {
+
+// "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db".
+std::string without_password(const std::string& conninfo) {
+  const auto scheme = conninfo.find("://");
+  if (scheme == std::string::npos) return "the PostgreSQL server";
+  const auto at = conninfo.find('@', scheme);
+  const auto colon = conninfo.find(':', scheme + 3);
+  if (at == std::string::npos || colon == std::string::npos || colon > at) return conninfo;
+  return conninfo.substr(0, colon + 1) + "***" + conninfo.substr(at);
+}
+
+// `?` -> `$1`, `$2`, ... outside quoted literals.
+std::string numbered_placeholders(const std::string& sql) {
+  std::string out;
+  int n = 0;
+  bool quoted = false;
+  for (char c : sql) {
+    if (c == '\'') quoted = !quoted;
+    if (c == '?' && !quoted) {
+      out += fmt::format("${}", ++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+class PgConnection final : public Connection {
+ public:
+  explicit PgConnection(const std::string& conninfo) : shown_(without_password(conninfo)) {
+    conn_ = PQconnectdb(conninfo.c_str());
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      std::string message = PQerrorMessage(conn_);
+      while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+        message.pop_back();
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw StorageError(
+          fmt::format("cannot connect to the PostgreSQL database {}: {}", shown_, message));
+    }
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
+    describe_ =
+        fmt::format("PostgreSQL database '{}' on {}:{}", PQdb(conn_), PQhost(conn_), PQport(conn_));
+  }
+
+  ~PgConnection() override {
+    if (conn_) PQfinish(conn_);
+  }
+
+  std::vector<Row> query(const std::string& sql, const std::vector<Value>& params = {}) override {
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end()) {
+      const std::string name = fmt::format("parzen_{}", prepared_.size());
+      Result r(PQprepare(conn_, name.c_str(), numbered_placeholders(sql).c_str(), 0, nullptr));
+      check(r.get(), sql);
+      it = prepared_.emplace(sql, name).first;
+    }
+    std::vector<std::string> text(params.size());
+    std::vector<const char*> values(params.size(), nullptr);
+    for (size_t i = 0; i < params.size(); ++i) {
+      const Value& v = params[i];
+      if (std::holds_alternative<std::monostate>(v)) continue;
+      if (const auto* n = std::get_if<int64_t>(&v)) {
+        text[i] = std::to_string(*n);
+      } else if (const auto* d = std::get_if<double>(&v)) {
+        text[i] = std::isnan(*d)   ? "NaN"
+                  : std::isinf(*d) ? (*d > 0 ? "Infinity" : "-Infinity")
+                                   : fmt::format("{}", *d);
+      } else {
+        text[i] = std::get<std::string>(v);
+      }
+      values[i] = text[i].c_str();
+    }
+    Result r(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
+                            values.data(), nullptr, nullptr, 0));
+    check(r.get(), sql);
+    const char* tuples = PQcmdTuples(r.get());
+    changes_ = tuples && *tuples ? std::stoll(tuples) : 0;
+    std::vector<Row> rows;
+    const int n_rows = PQntuples(r.get()), n_cols = PQnfields(r.get());
+    for (int i = 0; i < n_rows; ++i) {
+      Row row(static_cast<size_t>(n_cols));
+      for (int c = 0; c < n_cols; ++c) {
+        if (PQgetisnull(r.get(), i, c)) continue;
+        const char* cell = PQgetvalue(r.get(), i, c);
+        switch (PQftype(r.get(), c)) {
+          case 20:  // int8
+          case 21:  // int2
+          case 23:  // int4
+            row[static_cast<size_t>(c)] = static_cast<int64_t>(std::stoll(cell));
+            break;
+          case 700:   // float4
+          case 701:   // float8
+          case 1700:  // numeric
+            row[static_cast<size_t>(c)] = std::strtod(cell, nullptr);
+            break;
+          default:
+            row[static_cast<size_t>(c)] =
+                std::string(cell, static_cast<size_t>(PQgetlength(r.get(), i, c)));
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  int64_t changes() override { return changes_; }
+  void begin_write() override { query("BEGIN"); }
+  // One snapshot for every read until commit.
+  void begin_read() override { query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); }
+  void commit() override { query("COMMIT"); }
+  void rollback() override {
+    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) Result(PQexec(conn_, "ROLLBACK"));
+  }
+  std::string dialect() const override { return "postgresql"; }
+  std::string describe() const override { return describe_; }
+
+ private:
+  void check(PGresult* r, const std::string& sql) {
+    const auto status = PQresultStatus(r);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+      message.pop_back();
+    if (PQstatus(conn_) != CONNECTION_OK)
+      throw StorageError(fmt::format("lost the connection to the {}: {}", describe_, message));
+    if (state && std::string(state) == "23505")
+      throw DuplicatedStudy(fmt::format("{}: {}", describe_, message));
+    throw StorageError(fmt::format("PostgreSQL error on the {}: {} (in: {})", describe_, message,
+                                   sql.substr(0, 120)));
+  }
+
+  PGconn* conn_ = nullptr;
+  std::string shown_, describe_;
+  int64_t changes_ = 0;
+  std::unordered_map<std::string, std::string> prepared_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> open_postgres(const std::string& conninfo) {
+  return std::make_unique<PgConnection>(conninfo);
+}
+
+}  // namespace parzen::rdb

@@ -1,0 +1,98 @@
+// The PostgreSQL storage with real worker processes and real failures, against the throwaway
+// server that ./scripts/test.sh starts (see postgres_fixture.hpp).
+
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <set>
+
+#include "parzen/parzen.hpp"
+#include "storage/postgres_fixture.hpp"
+
+using namespace parzen;
+
+extern char** environ;
+
+namespace {
+
+pid_t spawn_worker(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  return pid;
+}
+
+std::string storage_error(const std::string& url) {
+  try {
+    make_storage(url);
+  } catch (const StorageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+#define REQUIRE_SERVER()                   \
+  if (!parzen_test::postgres_server_url()) \
+  GTEST_SKIP() << "no PARZEN_TEST_POSTGRES_URL (see StorageBackends)"
+
+TEST(PostgresStorage, EightWorkerProcessesShareOneDatabase) {
+  REQUIRE_SERVER();
+  const std::string url = parzen_test::fresh_postgres_url();
+  Study::create({.name = "shared", .storage = url, .log_level = LogLevel::Silent});
+  std::vector<pid_t> pids;
+  for (int w = 0; w < 8; ++w)
+    pids.push_back(spawn_worker({PARZEN_TEST_WORKER, url, "shared", "200", std::to_string(w + 1)}));
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "worker status " << status;
+  }
+  auto study = Study::load({.name = "shared", .storage = url, .log_level = LogLevel::Silent});
+  const auto trials = study.trials();
+  ASSERT_EQ(trials.size(), 1600u);
+  std::set<int64_t> numbers;
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.state, TrialState::Complete);
+    EXPECT_EQ(t.params.size(), 5u);
+    numbers.insert(t.number);
+  }
+  EXPECT_EQ(numbers.size(), 1600u);
+  EXPECT_EQ(*numbers.rbegin(), 1599);
+}
+
+TEST(PostgresStorage, WrongPasswordAndUnreachableServerGiveClearErrors) {
+  REQUIRE_SERVER();
+  std::string url = parzen_test::postgres_server_url();
+  const auto at = url.find('@');
+  const auto colon = url.rfind(':', at);
+  const std::string wrong = url.substr(0, colon + 1) + "not-the-password" + url.substr(at);
+  std::string msg = storage_error(wrong);
+  EXPECT_NE(msg.find("password authentication failed"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("not-the-password"), std::string::npos) << "the password leaked: " << msg;
+  msg = storage_error("postgresql://parzen:x@127.0.0.1:1/parzen_test?connect_timeout=2");
+  EXPECT_NE(
+      msg.find("cannot connect to the PostgreSQL database postgresql://parzen:***@127.0.0.1:1"),
+      std::string::npos)
+      << msg;
+}
+
+TEST(PostgresStorage, StudiesPersistAndResume) {
+  REQUIRE_SERVER();
+  const std::string url = parzen_test::fresh_postgres_url();
+  {
+    auto study = Study::create({.name = "p",
+                                .storage = url,
+                                .sampler = TpeSampler::make({.seed = 3}),
+                                .log_level = LogLevel::Silent});
+    study.optimize([](Trial& t) { return std::pow(t.suggest_float("x", -3, 3) - 1, 2); },
+                   {.n_trials = 25});
+  }
+  auto again = Study::load({.name = "p", .storage = url, .log_level = LogLevel::Silent});
+  EXPECT_EQ(again.trials().size(), 25u);
+  EXPECT_LT(again.best_value(), 0.1);
+}
