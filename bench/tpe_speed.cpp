@@ -8,8 +8,11 @@
 //
 //   bench_tpe_speed [--sizes 100,1000,10000] [--no-optuna]
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <map>
 
@@ -37,8 +40,16 @@ std::shared_ptr<Sampler> make_sampler(const std::string& name, uint64_t seed) {
   return TpeSampler::make({.seed = seed, .multivariate = name == "tpe-multivariate"});
 }
 
-double parzen_ms_per_trial(const std::string& sampler, int64_t n, int64_t k, uint64_t seed) {
-  auto storage = make_in_memory_storage();
+double parzen_ms_per_trial(const std::string& sampler, int64_t n, int64_t k, uint64_t seed,
+                           const std::string& storage_kind = "memory") {
+  std::shared_ptr<Storage> storage;
+  if (storage_kind == "sqlite") {
+    const std::string path = fmt::format("/tmp/parzen-speed-{}-{}-{}.db", getpid(), n, seed);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+    storage = make_storage("sqlite:///" + path);
+  } else {
+    storage = make_in_memory_storage();
+  }
   auto prefill = Study::create({.name = "speed",
                                 .storage_backend = storage,
                                 .sampler = RandomSampler::make({.seed = seed + 1000}),
@@ -65,10 +76,27 @@ double parzen_ms_per_trial(const std::string& sampler, int64_t n, int64_t k, uin
 int main(int argc, char** argv) {
   CLI::App app{"ms per trial of parzen and Optuna samplers at growing study sizes"};
   std::vector<int64_t> sizes = {100, 1000, 10000};
-  bool no_optuna = false;
+  bool no_optuna = false, sqlite = false;
   app.add_option("--sizes", sizes, "completed trials before the timed asks")->delimiter(',');
   app.add_flag("--no-optuna", no_optuna, "measure parzen only");
+  app.add_flag("--sqlite", sqlite,
+               "instead: parzen TPE through an SQLite file against in-memory storage");
   CLI11_PARSE(app, argc, argv);
+
+  if (sqlite) {
+    fmt::print("| completed trials | TPE, memory: ms/trial | TPE, SQLite: ms/trial | ratio |\n|---:|---:|---:|---:|\n");
+    for (int64_t n : sizes) {
+      std::vector<double> mem, sql;
+      for (uint64_t seed = 1; seed <= 3; ++seed) {
+        mem.push_back(parzen_ms_per_trial("tpe", n, 51, seed));
+        sql.push_back(parzen_ms_per_trial("tpe", n, 51, seed, "sqlite"));
+      }
+      std::sort(mem.begin(), mem.end());
+      std::sort(sql.begin(), sql.end());
+      fmt::print("| {} | {:.3f} | {:.3f} | {:.2f}x |\n", n, mem[1], sql[1], sql[1] / mem[1]);
+    }
+    return 0;
+  }
 
   const std::vector<std::string> samplers = {"tpe", "tpe-multivariate", "random"};
   std::map<std::pair<std::string, int64_t>, double> parzen_ms, optuna_ms;

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Installs what is missing (Debian's python3-optuna and python3-cmaes for the peer side too),
-# builds in Release and runs the benchmarks of docs/benchmarks.md.
+# Installs what is missing (Debian's python3-optuna, python3-cmaes and python3-psycopg2 for the
+# peer side too), builds in Release and runs the benchmarks of docs/benchmarks.md.
 #
-#   ./scripts/bench.sh            both benchmarks (about 10 minutes on 2 cores)
-#   ./scripts/bench.sh speed      only bench_tpe_speed
-#   ./scripts/bench.sh quality    only bench_tpe_quality
+#   ./scripts/bench.sh            every benchmark (about 15 minutes on 2 cores)
+#   ./scripts/bench.sh speed      TPE ms per trial, parzen and Optuna
+#   ./scripts/bench.sh quality    TPE final regret on the test functions, parzen and Optuna
+#   ./scripts/bench.sh storage    trials/s through SQLite and PostgreSQL, parzen and Optuna,
+#                                 and TPE latency through SQLite against in-memory
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages python3-optuna python3-cmaes
+ensure_packages postgresql python3-optuna python3-cmaes python3-psycopg2
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON >/dev/null
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = speed ]; then ./build/bench/bench_tpe_speed; fi
 if [ "$what" = all ] || [ "$what" = quality ]; then ./build/bench/bench_tpe_quality; fi
+if [ "$what" = all ] || [ "$what" = storage ]; then
+  pg_dir=/tmp/parzen-pg-$(id -u)-bench
+  PARZEN_BENCH_POSTGRES_URL=$(./scripts/pg-server.sh start "$pg_dir")
+  export PARZEN_BENCH_POSTGRES_URL
+  trap './scripts/pg-server.sh stop "$pg_dir"' EXIT
+  ./build/bench/bench_storage_throughput
+  ./build/bench/bench_tpe_speed --sqlite --sizes 100,1000
+fi
