@@ -18,8 +18,8 @@
 #include <iostream>
 #include <map>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "bench_common.hpp"
 #include "parzen/parzen.hpp"
@@ -48,13 +48,14 @@ int run_worker(const std::string& url, const std::string& study_name, int64_t n,
   return 0;
 }
 
-double parzen_throughput(const std::string& self, const std::string& url, const std::string& name, int workers,
-                         int64_t n) {
+double parzen_throughput(const std::string& self, const std::string& url, const std::string& name,
+                         int workers, int64_t n) {
   Study::create({.name = name, .storage = url});  // created once, before the workers race
   const auto start = std::chrono::steady_clock::now();
   std::vector<pid_t> pids;
   for (int w = 0; w < workers; ++w) {
-    std::vector<std::string> args = {self, "--worker", url, name, std::to_string(n), std::to_string(w + 1)};
+    std::vector<std::string> args = {self, "--worker",        url,
+                                     name, std::to_string(n), std::to_string(w + 1)};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -68,8 +69,10 @@ double parzen_throughput(const std::string& self, const std::string& url, const 
     waitpid(pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("a worker failed");
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const auto complete = Study::load({.name = name, .storage = url}).trials({TrialState::Complete}).size();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto complete =
+      Study::load({.name = name, .storage = url}).trials({TrialState::Complete}).size();
   return static_cast<double>(complete) / seconds;
 }
 
@@ -80,14 +83,16 @@ int main(int argc, char** argv) {
     return run_worker(argv[2], argv[3], std::stoll(argv[4]), std::stoull(argv[5]));
 
   CLI::App app{"trials per second through parzen's and Optuna's relational storages"};
-  std::string pg_url = std::getenv("PARZEN_BENCH_POSTGRES_URL") ? std::getenv("PARZEN_BENCH_POSTGRES_URL") : "";
+  std::string pg_url =
+      std::getenv("PARZEN_BENCH_POSTGRES_URL") ? std::getenv("PARZEN_BENCH_POSTGRES_URL") : "";
   std::vector<int> workers = {1, 4, 8};
   int64_t trials = 200, optuna_trials = 50;
   bool no_optuna = false;
   app.add_option("--postgres", pg_url, "PostgreSQL URL (default: $PARZEN_BENCH_POSTGRES_URL)");
   app.add_option("--workers", workers, "worker process counts")->delimiter(',');
   app.add_option("--trials", trials, "parzen trials per worker")->capture_default_str();
-  app.add_option("--optuna-trials", optuna_trials, "Optuna trials per worker")->capture_default_str();
+  app.add_option("--optuna-trials", optuna_trials, "Optuna trials per worker")
+      ->capture_default_str();
   app.add_flag("--no-optuna", no_optuna, "measure parzen only");
   CLI11_PARSE(app, argc, argv);
 
@@ -104,26 +109,32 @@ int main(int argc, char** argv) {
   for (const auto& backend : backends) {
     for (int w : workers) {
       const std::string tag = fmt::format("{}-{}", backend, w);
-      const std::string parzen_url = backend == "sqlite" ? fmt::format("sqlite:///{}/parzen-{}.db", dir, tag) : pg_url;
-      const double p = parzen_throughput(self, parzen_url, "parzen-" + tag + "-" + std::to_string(getpid()), w, trials);
+      const std::string parzen_url =
+          backend == "sqlite" ? fmt::format("sqlite:///{}/parzen-{}.db", dir, tag) : pg_url;
+      const double p = parzen_throughput(
+          self, parzen_url, "parzen-" + tag + "-" + std::to_string(getpid()), w, trials);
       double o = 0;
       if (!no_optuna) {
         const std::string optuna_url =
             backend == "sqlite" ? fmt::format("sqlite:///{}/optuna-{}.db", dir, tag) : pg_url;
-        for (const auto& row : bench::run_json_lines(fmt::format("/usr/bin/python3 {}/optuna_storage.py '{}' optuna-{}-{} {} {}",
-                                                                 bench::bench_dir(), optuna_url, tag, getpid(), w,
-                                                                 optuna_trials)))
+        for (const auto& row : bench::run_json_lines(
+                 fmt::format("/usr/bin/python3 {}/optuna_storage.py '{}' optuna-{}-{} {} {}",
+                             bench::bench_dir(), optuna_url, tag, getpid(), w, optuna_trials)))
           o = row["trials_per_second"].get<double>();
       }
       results[{backend, w}] = {p, o};
-      std::cout << nlohmann::json{{"backend", backend}, {"workers", w}, {"parzen_trials_per_second", p},
+      std::cout << nlohmann::json{{"backend", backend},
+                                  {"workers", w},
+                                  {"parzen_trials_per_second", p},
                                   {"optuna_trials_per_second", o}}
                 << std::endl;
     }
   }
   std::system(("rm -rf " + dir).c_str());
 
-  fmt::print("\n| storage | workers | parzen trials/s | Optuna 3.1 trials/s | ratio |\n|---|---:|---:|---:|---:|\n");
+  fmt::print(
+      "\n| storage | workers | parzen trials/s | Optuna 3.1 trials/s | ratio "
+      "|\n|---|---:|---:|---:|---:|\n");
   for (const auto& [key, v] : results)
     fmt::print("| {} | {} | {:.0f} | {} | {} |\n", key.first, key.second, v.first,
                no_optuna ? "-" : fmt::format("{:.1f}", v.second),

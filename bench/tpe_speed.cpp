@@ -84,7 +84,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (sqlite) {
-    fmt::print("| completed trials | TPE, memory: ms/trial | TPE, SQLite: ms/trial | ratio |\n|---:|---:|---:|---:|\n");
+    fmt::print(
+        "| completed trials | TPE, memory: ms/trial | TPE, SQLite: ms/trial | ratio "
+        "|\n|---:|---:|---:|---:|\n");
     for (int64_t n : sizes) {
       std::vector<double> mem, sql;
       for (uint64_t seed = 1; seed <= 3; ++seed) {

@@ -62,6 +62,10 @@ class Sampler {
     (void)view;
     (void)trial;
   }
+
+  // False when sample_independent never reads the view's trials: the study then skips
+  // refreshing the view before each independent suggestion (one storage read fewer each).
+  virtual bool samples_from_history() const { return true; }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -82,6 +86,7 @@ class RandomSampler : public Sampler {
   }
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& name, const Distribution& distribution) override;
+  bool samples_from_history() const override { return false; }
 
   // Draws the internal value of `distribution` from a uniform variate u in [0, 1). Shared with
   // the quasi-random sampler, which feeds it low-discrepancy variates instead.
@@ -120,6 +125,7 @@ class GridSampler : public Sampler {
   nlohmann::json before_trial(const StudyView& view) override;
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& name, const Distribution& distribution) override;
+  bool samples_from_history() const override { return false; }
 
  private:
   GridSamplerOptions options_{};
@@ -151,6 +157,7 @@ class QmcSampler : public Sampler {
                                                 const SearchSpace& space) override;
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& name, const Distribution& distribution) override;
+  bool samples_from_history() const override { return false; }
 
  private:
   QmcSamplerOptions options_{};

@@ -61,7 +61,7 @@ ParamValue Trial::suggest(const std::string& name, const Distribution& distribut
         distribution);
   } else {
     std::lock_guard lock(core_->mu);
-    core_->view.refresh();
+    if (core_->sampler->samples_from_history()) core_->view.refresh();
     internal = core_->sampler->sample_independent(core_->view, record_, name, distribution);
   }
   if (!contains(distribution, internal))

@@ -282,9 +282,14 @@ class RdbStorage final : public Storage {
       throw InvalidArgument(
           fmt::format("finish_trial needs a finished state, not {}", to_string(state)));
     return write([&] {
-      lock_study(study_of(id));
-      const auto rows = db_->query("SELECT study_id, state FROM trials WHERE trial_id = ?", {id});
-      if (as_text(rows.at(0)[1]) != "running") return false;
+      const auto rows =
+          db_->query(postgres_ ? "SELECT t.study_id, t.state FROM trials t JOIN studies s ON "
+                                 "s.study_id = t.study_id WHERE t.trial_id = ? FOR UPDATE OF s"
+                               : "SELECT study_id, state FROM trials WHERE trial_id = ?",
+                     {id});
+      if (rows.empty())
+        throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
+      if (as_text(rows[0][1]) != "running") return false;
       const int64_t version = bump(as_int(rows[0][0]));
       db_->query(
           "UPDATE trials SET state = ?, trial_values = ?, fail_reason = ?, datetime_complete = ?, "
@@ -328,6 +333,14 @@ class RdbStorage final : public Storage {
   }
 
   TrialsDelta trials_since(StudyId id, uint64_t version) override {
+    {
+      // The common case, nothing new: one statement, no transaction.
+      std::lock_guard lock(mu_);
+      const auto v = db_->query("SELECT version FROM studies WHERE study_id = ?", {id});
+      if (v.empty())
+        throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
+      if (static_cast<uint64_t>(as_int(v[0][0])) == version) return TrialsDelta{{}, version};
+    }
     return read([&] {
       const auto v = db_->query("SELECT version FROM studies WHERE study_id = ?", {id});
       if (v.empty())
@@ -405,9 +418,14 @@ class RdbStorage final : public Storage {
   template <class F>
   void write_running(TrialId id, F&& f) {
     write([&] {
-      lock_study(study_of(id));
-      const auto rows =
-          db_->query("SELECT study_id, state, number FROM trials WHERE trial_id = ?", {id});
+      // One round trip: the trial's state, and (PostgreSQL) the lock on its study's row.
+      const auto rows = db_->query(
+          postgres_ ? "SELECT t.study_id, t.state, t.number FROM trials t JOIN studies s ON "
+                      "s.study_id = t.study_id WHERE t.trial_id = ? FOR UPDATE OF s"
+                    : "SELECT study_id, state, number FROM trials WHERE trial_id = ?",
+          {id});
+      if (rows.empty())
+        throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
       if (as_text(rows.at(0)[1]) != "running")
         throw InvalidState(fmt::format("trial {} is {}, not running; it can no longer be changed",
                                        as_int(rows[0][2]), as_text(rows[0][1])));
@@ -525,14 +543,6 @@ class RdbStorage final : public Storage {
                    {id})
             .empty())
       throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
-  }
-
-  // The study of a trial; throws NotFound for an unknown trial.
-  StudyId study_of(TrialId id) {
-    const auto rows = db_->query("SELECT study_id FROM trials WHERE trial_id = ?", {id});
-    if (rows.empty())
-      throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
-    return as_int(rows[0][0]);
   }
 
   std::mutex mu_;  // one connection, used by one thread at a time
