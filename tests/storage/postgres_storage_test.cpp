@@ -2,28 +2,16 @@
 // server that ./scripts/test.sh starts (see postgres_fixture.hpp).
 
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <set>
 
 #include "parzen/parzen.hpp"
 #include "storage/postgres_fixture.hpp"
+#include "storage/process.hpp"
 
 using namespace parzen;
 
-extern char** environ;
-
 namespace {
-
-pid_t spawn_worker(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-  return pid;
-}
 
 std::string storage_error(const std::string& url) {
   try {
@@ -46,11 +34,10 @@ TEST(PostgresStorage, EightWorkerProcessesShareOneDatabase) {
   Study::create({.name = "shared", .storage = url, .log_level = LogLevel::Silent});
   std::vector<pid_t> pids;
   for (int w = 0; w < 8; ++w)
-    pids.push_back(spawn_worker({PARZEN_TEST_WORKER, url, "shared", "200", std::to_string(w + 1)}));
+    pids.push_back(
+        parzen_test::spawn({PARZEN_TEST_WORKER, url, "shared", "200", std::to_string(w + 1)}));
   for (pid_t pid : pids) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "worker status " << status;
+    EXPECT_TRUE(parzen_test::exited_cleanly(pid)) << "a worker failed";
   }
   auto study = Study::load({.name = "shared", .storage = url, .log_level = LogLevel::Silent});
   const auto trials = study.trials();

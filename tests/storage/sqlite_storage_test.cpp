@@ -2,9 +2,7 @@
 // processes on one file, and clear errors for locked, corrupt and newer databases.
 
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -14,10 +12,9 @@
 #include <thread>
 
 #include "parzen/parzen.hpp"
+#include "storage/process.hpp"
 
 using namespace parzen;
-
-extern char** environ;
 
 namespace {
 
@@ -46,15 +43,6 @@ void raw_exec(const std::string& path, const std::string& sql) {
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
-}
-
-pid_t spawn(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-  return pid;
 }
 
 }  // namespace
@@ -96,11 +84,10 @@ TEST(SqliteStorage, EightWorkerProcessesShareOneFile) {
   const std::string path = fresh_path("workers");
   std::vector<pid_t> pids;
   for (int w = 0; w < 8; ++w)
-    pids.push_back(spawn({PARZEN_TEST_WORKER, url(path), "shared", "200", std::to_string(w + 1)}));
+    pids.push_back(parzen_test::spawn(
+        {PARZEN_TEST_WORKER, url(path), "shared", "200", std::to_string(w + 1)}));
   for (pid_t pid : pids) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "worker status " << status;
+    EXPECT_TRUE(parzen_test::exited_cleanly(pid)) << "a worker failed";
   }
   auto study = Study::load({.name = "shared", .storage = url(path), .log_level = LogLevel::Silent});
   const auto trials = study.trials();
@@ -193,8 +180,8 @@ TEST(SqliteStorage, KilledWorkersTrialsFailAfterTheGracePeriodAndAreRetried) {
   // Four workers beating every 0.1 s with a 0.8 s grace period and one retry: two survivors with
   // 100 ms trials, and two victims with 3 s trials, killed while their first trial runs.
   auto worker = [&](int seed, const char* trials, const char* sleep_ms) {
-    return spawn({PARZEN_TEST_WORKER, url(path), "crash", trials, std::to_string(seed), sleep_ms,
-                  "0.1", "0.8", "1"});
+    return parzen_test::spawn({PARZEN_TEST_WORKER, url(path), "crash", trials, std::to_string(seed),
+                               sleep_ms, "0.1", "0.8", "1"});
   };
   // Create the study first so that the workers' creations do not race on it.
   Study::create({.name = "crash", .storage = url(path), .log_level = LogLevel::Silent});
@@ -207,9 +194,7 @@ TEST(SqliteStorage, KilledWorkersTrialsFailAfterTheGracePeriodAndAreRetried) {
     waitpid(pid, &status, 0);
   }
   for (pid_t pid : survivors) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "survivor status " << status;
+    EXPECT_TRUE(parzen_test::exited_cleanly(pid)) << "a survivor failed";
   }
   auto study = Study::load({.name = "crash", .storage = url(path), .log_level = LogLevel::Silent});
   const auto trials = study.trials();
@@ -238,7 +223,7 @@ TEST(SqliteStorage, KilledWorkersTrialsFailAfterTheGracePeriodAndAreRetried) {
 TEST(SqliteStorage, TheFileStaysConsistentWhenItsWriterIsKilled) {
   const std::string path = fresh_path("killed-writer");
   Study::create({.name = "w", .storage = url(path), .log_level = LogLevel::Silent});
-  const pid_t pid = spawn({PARZEN_TEST_WORKER, url(path), "w", "100000", "7"});
+  const pid_t pid = parzen_test::spawn({PARZEN_TEST_WORKER, url(path), "w", "100000", "7"});
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   int status = 0;

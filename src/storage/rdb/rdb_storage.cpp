@@ -356,9 +356,7 @@ class RdbStorage final : public Storage {
 
  private:
   void migrate() {
-    std::lock_guard lock(mu_);
-    db_->begin_write();
-    try {
+    write([&] {
       // Workers starting together on an empty PostgreSQL database create the schema once.
       if (postgres_) db_->query("SELECT pg_advisory_xact_lock(7407160)");
       db_->query(
@@ -378,39 +376,32 @@ class RdbStorage final : public Storage {
                           db_->describe(), found, kSchemaVersion));
         // Older versions would be migrated here, one step at a time; version 1 is the first.
       }
+      return 0;
+    });
+  }
+
+  // Runs f in a transaction (a write one, or a read snapshot), under the connection's lock;
+  // commits its result, rolls back on any exception.
+  template <class F>
+  std::invoke_result_t<F&> transaction(bool writes, F&& f) {
+    std::lock_guard lock(mu_);
+    writes ? db_->begin_write() : db_->begin_read();
+    try {
+      auto result = f();
       db_->commit();
+      return result;
     } catch (...) {
       db_->rollback();
       throw;
     }
   }
-
   template <class F>
   std::invoke_result_t<F&> write(F&& f) {
-    std::lock_guard lock(mu_);
-    db_->begin_write();
-    try {
-      auto result = f();
-      db_->commit();
-      return result;
-    } catch (...) {
-      db_->rollback();
-      throw;
-    }
+    return transaction(true, std::forward<F>(f));
   }
-
   template <class F>
   std::invoke_result_t<F&> read(F&& f) {
-    std::lock_guard lock(mu_);
-    db_->begin_read();
-    try {
-      auto result = f();
-      db_->commit();
-      return result;
-    } catch (...) {
-      db_->rollback();
-      throw;
-    }
+    return transaction(false, std::forward<F>(f));
   }
 
   // In a write transaction: throws unless the trial exists and is running, runs `f`, then bumps
