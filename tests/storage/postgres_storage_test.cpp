@@ -8,6 +8,7 @@
 #include "parzen/parzen.hpp"
 #include "storage/postgres_fixture.hpp"
 #include "storage/process.hpp"
+#include "storage/scenarios.hpp"
 
 using namespace parzen;
 
@@ -82,4 +83,28 @@ TEST(PostgresStorage, StudiesPersistAndResume) {
   auto again = Study::load({.name = "p", .storage = url, .log_level = LogLevel::Silent});
   EXPECT_EQ(again.trials().size(), 25u);
   EXPECT_LT(again.best_value(), 0.1);
+}
+
+TEST(PostgresStorage, KilledWorkersTrialsFailAfterTheGracePeriodAndAreRetried) {
+  REQUIRE_SERVER();
+  parzen_test::killed_workers_scenario(parzen_test::fresh_postgres_url());
+}
+
+TEST(PostgresStorage, ANewerSchemaIsRefusedClearly) {
+  REQUIRE_SERVER();
+  const std::string url = parzen_test::fresh_postgres_url();
+  make_storage(url);
+  PGconn* conn = PQconnectdb(url.c_str());
+  ASSERT_EQ(PQstatus(conn), CONNECTION_OK);
+  PQclear(PQexec(conn, "UPDATE parzen_meta SET value = '99' WHERE key = 'schema_version'"));
+  PQfinish(conn);
+  std::string msg;
+  try {
+    make_storage(url);
+  } catch (const StorageError& e) {
+    msg = e.what();
+  }
+  EXPECT_NE(msg.find("schema version 99, newer than this parzen understands (1)"),
+            std::string::npos)
+      << msg;
 }

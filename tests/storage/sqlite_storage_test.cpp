@@ -13,6 +13,7 @@
 
 #include "parzen/parzen.hpp"
 #include "storage/process.hpp"
+#include "storage/scenarios.hpp"
 
 using namespace parzen;
 
@@ -176,48 +177,7 @@ TEST(SqliteStorage, AnUnwritablePathGivesAClearError) {
 }
 
 TEST(SqliteStorage, KilledWorkersTrialsFailAfterTheGracePeriodAndAreRetried) {
-  const std::string path = fresh_path("killed");
-  // Four workers beating every 0.1 s with a 0.8 s grace period and one retry: two survivors with
-  // 100 ms trials, and two victims with 3 s trials, killed while their first trial runs.
-  auto worker = [&](int seed, const char* trials, const char* sleep_ms) {
-    return parzen_test::spawn({PARZEN_TEST_WORKER, url(path), "crash", trials, std::to_string(seed),
-                               sleep_ms, "0.1", "0.8", "1"});
-  };
-  // Create the study first so that the workers' creations do not race on it.
-  Study::create({.name = "crash", .storage = url(path), .log_level = LogLevel::Silent});
-  std::vector<pid_t> survivors = {worker(1, "40", "100"), worker(2, "40", "100")};
-  std::vector<pid_t> victims = {worker(3, "1000", "3000"), worker(4, "1000", "3000")};
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
-  for (pid_t pid : victims) {
-    ASSERT_EQ(kill(pid, SIGKILL), 0);
-    int status = 0;
-    waitpid(pid, &status, 0);
-  }
-  for (pid_t pid : survivors) {
-    EXPECT_TRUE(parzen_test::exited_cleanly(pid)) << "a survivor failed";
-  }
-  auto study = Study::load({.name = "crash", .storage = url(path), .log_level = LogLevel::Silent});
-  const auto trials = study.trials();
-  std::map<int64_t, const FrozenTrial*> by_number;
-  for (const auto& t : trials) by_number[t.number] = &t;
-  int stale = 0;
-  for (const auto& t : trials) {
-    EXPECT_NE(t.state, TrialState::Running) << "trial " << t.number << " was left running";
-    if (t.state == TrialState::Failed) {
-      ++stale;
-      EXPECT_NE(t.fail_reason.find("no heartbeat for"), std::string::npos) << t.fail_reason;
-    }
-    if (t.system_attrs.contains("retried_from")) {
-      // The retry ran the killed trial's parameters to completion.
-      const auto* original = by_number.at(t.system_attrs["retried_from"].get<int64_t>());
-      EXPECT_EQ(original->state, TrialState::Failed);
-      EXPECT_EQ(t.state, TrialState::Complete);
-      EXPECT_EQ(t.params, original->params);
-    }
-  }
-  EXPECT_EQ(stale, 2) << "one running trial per killed worker";
-  // The survivors still ran their whole budget (the retries count towards it).
-  EXPECT_GE(study.trials({TrialState::Complete}).size(), 80u);
+  parzen_test::killed_workers_scenario(url(fresh_path("killed")));
 }
 
 TEST(SqliteStorage, TheFileStaysConsistentWhenItsWriterIsKilled) {

@@ -1,0 +1,67 @@
+#pragma once
+// Failure scenarios run against every relational backend (the storage URL is the parameter).
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "parzen/parzen.hpp"
+#include "storage/process.hpp"
+
+namespace parzen_test {
+
+// Four worker processes on one study; two are killed with SIGKILL in the middle of a trial.
+// Their trials must end failed after the grace period, be retried with the same parameters,
+// and the survivors must still run their whole budget.
+inline void killed_workers_scenario(const std::string& url) {
+  using namespace parzen;
+
+  // Four workers beating every 0.1 s with a 0.8 s grace period and one retry: two survivors with
+  // 100 ms trials, and two victims with 3 s trials, killed while their first trial runs.
+  auto worker = [&](int seed, const char* trials, const char* sleep_ms) {
+    return spawn({PARZEN_TEST_WORKER, url, "crash", trials, std::to_string(seed), sleep_ms, "0.1",
+                  "0.8", "1"});
+  };
+  // Create the study first so that the workers' creations do not race on it.
+  Study::create({.name = "crash", .storage = url, .log_level = LogLevel::Silent});
+  std::vector<pid_t> survivors = {worker(1, "40", "100"), worker(2, "40", "100")};
+  std::vector<pid_t> victims = {worker(3, "1000", "3000"), worker(4, "1000", "3000")};
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  for (pid_t pid : victims) {
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  for (pid_t pid : survivors) {
+    EXPECT_TRUE(exited_cleanly(pid)) << "a survivor failed";
+  }
+  auto study = Study::load({.name = "crash", .storage = url, .log_level = LogLevel::Silent});
+  const auto trials = study.trials();
+  std::map<int64_t, const FrozenTrial*> by_number;
+  for (const auto& t : trials) by_number[t.number] = &t;
+  int stale = 0;
+  for (const auto& t : trials) {
+    EXPECT_NE(t.state, TrialState::Running) << "trial " << t.number << " was left running";
+    if (t.state == TrialState::Failed) {
+      ++stale;
+      EXPECT_NE(t.fail_reason.find("no heartbeat for"), std::string::npos) << t.fail_reason;
+    }
+    if (t.system_attrs.contains("retried_from")) {
+      // The retry ran the killed trial's parameters to completion.
+      const auto* original = by_number.at(t.system_attrs["retried_from"].get<int64_t>());
+      EXPECT_EQ(original->state, TrialState::Failed);
+      EXPECT_EQ(t.state, TrialState::Complete);
+      EXPECT_EQ(t.params, original->params);
+    }
+  }
+  EXPECT_EQ(stale, 2) << "one running trial per killed worker";
+  // The survivors still ran their whole budget (the retries count towards it).
+  EXPECT_GE(study.trials({TrialState::Complete}).size(), 80u);
+}
+
+}  // namespace parzen_test
