@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -102,7 +103,7 @@ int main(int argc, char** argv) {
   self[len] = '\0';
 
   const std::string dir = fmt::format("/tmp/parzen-bench-{}", getpid());
-  std::system(("mkdir -p " + dir).c_str());
+  std::filesystem::create_directories(dir);
   std::vector<std::string> backends = {"sqlite"};
   if (!pg_url.empty()) backends.push_back("postgresql");
   std::map<std::pair<std::string, int>, std::pair<double, double>> results;
@@ -130,7 +131,7 @@ int main(int argc, char** argv) {
                 << std::endl;
     }
   }
-  std::system(("rm -rf " + dir).c_str());
+  std::filesystem::remove_all(dir);
 
   fmt::print(
       "\n| storage | workers | parzen trials/s | Optuna 3.1 trials/s | ratio "
