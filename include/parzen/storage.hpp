@@ -42,6 +42,11 @@ struct TrialsDelta {
   uint64_t version = 0;               // the study's version this delta is consistent with
 };
 
+// For Storage implementations: the record a new trial starts with (state, attributes and, for
+// a running trial, its start time, first heartbeat and worker). Throws InvalidArgument unless
+// the state is waiting or running.
+FrozenTrial make_new_trial_record(const NewTrial& trial, int64_t number);
+
 class Storage {
  public:
   virtual ~Storage() = default;

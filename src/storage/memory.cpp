@@ -81,30 +81,18 @@ class InMemoryStorage final : public Storage {
   }
 
   FrozenTrial create_trial(StudyId id, const NewTrial& t) override {
-    if (t.state != TrialState::Waiting && t.state != TrialState::Running)
-      throw InvalidArgument(
-          fmt::format("a new trial must be waiting or running, not {}", to_string(t.state)));
     std::lock_guard lock(mu_);
     StudyData& s = study_data(id);
+    FrozenTrial record = make_new_trial_record(t, static_cast<int64_t>(s.trials.size()));
     const TrialId tid = next_trial_++;
+    record.id = tid;
     TrialData& td = trials_[tid];
     td.study = id;
-    FrozenTrial& r = td.record;
-    r.id = tid;
-    r.number = static_cast<int64_t>(s.trials.size());
-    r.state = t.state;
-    r.user_attrs = t.user_attrs.is_object() ? t.user_attrs : nlohmann::json::object();
-    r.system_attrs = t.system_attrs.is_object() ? t.system_attrs : nlohmann::json::object();
-    if (t.state == TrialState::Running) {
-      r.datetime_start = Clock::now();
-      r.last_heartbeat = r.datetime_start;
-      r.worker = t.worker;
-    } else {
-      s.waiting.push_back(tid);
-    }
+    td.record = std::move(record);
+    if (t.state == TrialState::Waiting) s.waiting.push_back(tid);
     s.trials.push_back(tid);
     touch(s, td);
-    return r;
+    return td.record;
   }
 
   std::optional<FrozenTrial> claim_waiting_trial(StudyId id, const std::string& worker) override {

@@ -37,6 +37,23 @@ std::shared_ptr<Storage> open_sqlite_url(const std::string& url) {
 
 }  // namespace
 
+FrozenTrial make_new_trial_record(const NewTrial& t, int64_t number) {
+  if (t.state != TrialState::Waiting && t.state != TrialState::Running)
+    throw InvalidArgument(
+        fmt::format("a new trial must be waiting or running, not {}", to_string(t.state)));
+  FrozenTrial r;
+  r.number = number;
+  r.state = t.state;
+  r.user_attrs = t.user_attrs.is_object() ? t.user_attrs : nlohmann::json::object();
+  r.system_attrs = t.system_attrs.is_object() ? t.system_attrs : nlohmann::json::object();
+  if (t.state == TrialState::Running) {
+    r.datetime_start = Clock::now();
+    r.last_heartbeat = r.datetime_start;
+    r.worker = t.worker;
+  }
+  return r;
+}
+
 std::shared_ptr<Storage> make_storage(const std::string& url) {
   if (url.empty() || url == "memory:" || url == "memory://") return make_in_memory_storage();
   const auto colon = url.find(':');

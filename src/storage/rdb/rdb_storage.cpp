@@ -165,9 +165,7 @@ class RdbStorage final : public Storage {
   }
 
   FrozenTrial create_trial(StudyId id, const NewTrial& t) override {
-    if (t.state != TrialState::Waiting && t.state != TrialState::Running)
-      throw InvalidArgument(
-          fmt::format("a new trial must be waiting or running, not {}", to_string(t.state)));
+    FrozenTrial r = make_new_trial_record(t, -1);  // the number comes from the study's counter
     return write([&] {
       const auto counters = db_->query(
           "UPDATE studies SET n_trials = n_trials + 1, version = version + 1 WHERE study_id = ? "
@@ -175,16 +173,7 @@ class RdbStorage final : public Storage {
           {id});
       if (counters.empty())
         throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
-      FrozenTrial r;
       r.number = as_int(counters[0][0]) - 1;
-      r.state = t.state;
-      r.user_attrs = t.user_attrs.is_object() ? t.user_attrs : nlohmann::json::object();
-      r.system_attrs = t.system_attrs.is_object() ? t.system_attrs : nlohmann::json::object();
-      if (t.state == TrialState::Running) {
-        r.datetime_start = Clock::now();
-        r.last_heartbeat = r.datetime_start;
-        r.worker = t.worker;
-      }
       const auto inserted = db_->query(
           "INSERT INTO trials (study_id, number, state, datetime_start, heartbeat, worker, "
           "version) "
