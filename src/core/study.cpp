@@ -20,11 +20,19 @@ namespace parzen {
 namespace detail {
 
 std::string StudyCore::worker_id() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  // Host and process do not change while the process runs (a forked child gets a new pid, so
+  // the cache is keyed by it); only the thread part is computed per call.
+  thread_local pid_t cached_pid = -1;
+  thread_local std::string host_pid;
+  if (cached_pid != getpid()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    cached_pid = getpid();
+    host_pid = fmt::format("{}:{}", host, cached_pid);
+  }
   std::ostringstream thread;
   thread << std::this_thread::get_id();
-  return fmt::format("{}:{}:{}", host, getpid(), thread.str());
+  return host_pid + ":" + thread.str();
 }
 
 std::string format_params(const std::map<std::string, ParamValue>& params) {

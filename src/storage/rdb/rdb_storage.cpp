@@ -132,10 +132,7 @@ class RdbStorage final : public Storage {
                            const nlohmann::json& value) override {
     write([&] {
       require_study(id);
-      db_->query(
-          "INSERT INTO study_user_attrs (study_id, key, value) VALUES (?, ?, ?) "
-          "ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value",
-          {id, key, value.dump()});
+      upsert_attr("study_user_attrs", "study_id", id, key, value);
       return 0;
     });
   }
@@ -144,10 +141,7 @@ class RdbStorage final : public Storage {
                              const nlohmann::json& value) override {
     write([&] {
       require_study(id);
-      db_->query(
-          "INSERT INTO study_system_attrs (study_id, key, value) VALUES (?, ?, ?) "
-          "ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value",
-          {id, key, value.dump()});
+      upsert_attr("study_system_attrs", "study_id", id, key, value);
       return 0;
     });
   }
@@ -240,22 +234,12 @@ class RdbStorage final : public Storage {
 
   void set_trial_user_attr(TrialId id, const std::string& key,
                            const nlohmann::json& value) override {
-    write_running(id, [&] {
-      db_->query(
-          "INSERT INTO trial_user_attrs (trial_id, key, value) VALUES (?, ?, ?) "
-          "ON CONFLICT (trial_id, key) DO UPDATE SET value = excluded.value",
-          {id, key, value.dump()});
-    });
+    write_running(id, [&] { upsert_attr("trial_user_attrs", "trial_id", id, key, value); });
   }
 
   void set_trial_system_attr(TrialId id, const std::string& key,
                              const nlohmann::json& value) override {
-    write_running(id, [&] {
-      db_->query(
-          "INSERT INTO trial_system_attrs (trial_id, key, value) VALUES (?, ?, ?) "
-          "ON CONFLICT (trial_id, key) DO UPDATE SET value = excluded.value",
-          {id, key, value.dump()});
-    });
+    write_running(id, [&] { upsert_attr("trial_system_attrs", "trial_id", id, key, value); });
   }
 
   void record_heartbeat(TrialId id) override {
@@ -422,6 +406,17 @@ class RdbStorage final : public Storage {
     if (rows.empty())
       throw NotFound(fmt::format("no study with id {} in the {}", study, db_->describe()));
     return as_int(rows[0][0]);
+  }
+
+  // Sets key = value in one of the four attribute tables (names are constants of this file;
+  // the values are bound parameters).
+  void upsert_attr(const char* table, const char* owner, int64_t owner_id, const std::string& key,
+                   const nlohmann::json& value) {
+    db_->query(
+        fmt::format("INSERT INTO {0} ({1}, key, value) VALUES (?, ?, ?) ON CONFLICT ({1}, key) "
+                    "DO UPDATE SET value = excluded.value",
+                    table, owner),
+        {owner_id, key, value.dump()});
   }
 
   void require_study(StudyId id) {

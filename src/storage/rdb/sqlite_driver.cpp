@@ -63,7 +63,6 @@ class SqliteConnection final : public Connection {
       if (rc != SQLITE_OK) fail(rc, sql);
     }
     std::vector<Row> rows;
-    busy_since_.reset();
     for (;;) {
       const int rc = sqlite3_step(stmt);
       if (rc == SQLITE_DONE) break;
