@@ -117,6 +117,9 @@ class Storage {
 // StorageError when the database cannot be opened, is not a database, or has a newer schema.
 std::shared_ptr<Storage> make_storage(const std::string& url);
 
+// The URL with any password replaced by "***" (user:***@host, password=***), for messages.
+std::string redact_storage_url(const std::string& url);
+
 // Thread-safe in-memory storage: the default of the library and of tests. Not shared between
 // processes; SQLite and PostgreSQL storages do that.
 std::shared_ptr<Storage> make_in_memory_storage();

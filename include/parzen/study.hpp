@@ -207,6 +207,12 @@ class Study {
   std::shared_ptr<detail::StudyCore> core_{};
 };
 
+// The same exports for any list of trials (e.g. read straight from a storage).
+void write_trials_csv(std::ostream& out, const std::vector<FrozenTrial>& trials,
+                      const std::vector<Direction>& directions);
+nlohmann::json trials_json(const std::string& study_name, const std::vector<Direction>& directions,
+                           const std::vector<FrozenTrial>& trials);
+
 // ---------------------------------------------------------------------------------------------
 namespace detail {
 

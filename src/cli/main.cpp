@@ -1,27 +1,158 @@
-// The parzen command line. This first version reports its version and what the library
-// offers; the commands that tune programs (run, ask, tell, studies, ...) arrive with the CLI work.
+// The parzen command line: tune any program from an experiment file, drive a study with ask and
+// tell, inspect and export studies. See docs/cli.md.
 
 #include <iostream>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/commands.hpp"
+#include "cli/config_error.hpp"
+#include "cli/run.hpp"
 #include "parzen/parzen.hpp"
 
+namespace {
+
+constexpr const char* kDefaultStorage = "sqlite:///parzen.db";
+
+parzen::cli::ProgressStyle progress_style(const std::string& s) {
+  if (s == "bar") return parzen::cli::ProgressStyle::Bar;
+  if (s == "lines") return parzen::cli::ProgressStyle::Lines;
+  return parzen::cli::ProgressStyle::Auto;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  using namespace parzen::cli;
   CLI::App app{"parzen: hyperparameter optimisation for any program", "parzen"};
   app.set_version_flag("--version", std::string("parzen ") + parzen::kVersion);
-  auto* info =
-      app.add_subcommand("info", "Print the version and the available samplers and storages");
-  app.require_subcommand(0, 1);
+  app.require_subcommand(1);
+  app.footer("Run `parzen COMMAND --help` for a command's options; docs/cli.md has them all.");
+
+  const auto storage_option = [](CLI::App* cmd, std::string& target, const char* fallback) {
+    target = fallback;
+    cmd->add_option("--storage", target,
+                    "Storage URL: sqlite:///relative.db, sqlite:////absolute.db, "
+                    "postgresql://user@host:port/db")
+        ->capture_default_str();
+  };
+
+  // run
+  auto* run = app.add_subcommand("run", "Run an experiment file's trials (resumes its study)");
+  std::string run_file, run_storage, run_study, run_progress = "auto", run_duration;
+  std::optional<int64_t> run_n_trials;
+  std::optional<int> run_concurrency;
+  run->add_option("experiment", run_file, "The experiment file (TOML)")->required();
+  run->add_option("--storage", run_storage, "Override the experiment's storage URL");
+  run->add_option("--study", run_study, "Override the study name");
+  run->add_option("--n-trials", run_n_trials, "Override n_trials (the study's total)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--concurrency", run_concurrency, "Override concurrency (parallel trials)")
+      ->check(CLI::Range(1, 1024));
+  run->add_option("--max-duration", run_duration, "Override max_duration, e.g. 90s, 10m, 2h");
+  run->add_option("--progress", run_progress, "auto (bar on a terminal), bar or lines")
+      ->check(CLI::IsMember({"auto", "bar", "lines"}));
+
+  // worker
+  auto* worker = app.add_subcommand(
+      "worker", "Join a study started by `parzen run`, from another process or host");
+  WorkerArgs wa;
+  worker->add_option("--storage", wa.storage, "The study's storage URL")->required();
+  worker->add_option("--study", wa.study, "The study's name")->required();
+  worker->add_option("--concurrency", wa.concurrency, "Parallel trials on this worker")
+      ->check(CLI::Range(1, 1024));
+  worker->add_option("--n-trials", wa.n_trials, "Override the study's total n_trials")
+      ->check(CLI::PositiveNumber);
+  worker->add_option("--working-directory", wa.working_directory,
+                     "Where trial commands run on this host (default: as on the first host)");
+  worker->add_option("--progress", wa.progress, "auto, bar or lines")
+      ->check(CLI::IsMember({"auto", "bar", "lines"}));
+
+  // ask / tell
+  auto* ask = app.add_subcommand("ask", "Start a trial and print its number and parameters");
+  AskArgs aa;
+  storage_option(ask, aa.storage, kDefaultStorage);
+  ask->add_option("--study", aa.study, "Study name (created if missing)")->required();
+  ask->add_option("--experiment", aa.experiment_file,
+                  "Take the space, sampler and directions from an experiment file");
+  ask->add_option("--space", aa.space_file, "The search space (NNI search_space.json)");
+  ask->add_option("--sampler", aa.sampler, "grid, random, qmc or tpe (default tpe)")
+      ->check(CLI::IsMember({"grid", "random", "qmc", "tpe"}));
+  ask->add_option("--sampler-option", aa.sampler_options, "KEY=VALUE, e.g. seed=42 (repeatable)");
+  ask->add_option("--direction", aa.directions, "minimize or maximize, one per objective");
+  auto* tell = app.add_subcommand("tell", "Finish a trial started by `parzen ask`");
+  TellArgs ta;
+  storage_option(tell, ta.storage, kDefaultStorage);
+  tell->add_option("--study", ta.study, "Study name")->required();
+  tell->add_option("--trial", ta.trial, "The trial's number, as printed by ask")->required();
+  tell->add_option("--value", ta.values, "The trial's value (repeat for several objectives)");
+  tell->add_option("--state", ta.state, "complete (default, with --value), failed or pruned");
+  tell->add_option("--reason", ta.reason, "Why the trial failed");
+
+  // inspection
+  std::string insp_storage, insp_study, trials_format = "csv";
+  int top = 10;
+  bool best_json = false, yes = false;
+  auto* studies = app.add_subcommand("studies", "List the studies in a storage");
+  storage_option(studies, insp_storage, kDefaultStorage);
+  auto* show = app.add_subcommand("show", "Summarise a study and its best trials");
+  show->add_option("study", insp_study, "Study name")->required();
+  show->add_option("--top", top, "How many of the best trials to list")->capture_default_str();
+  auto* best = app.add_subcommand("best", "Print the best trial (the Pareto front if several)");
+  best->add_option("study", insp_study, "Study name")->required();
+  best->add_flag("--json", best_json, "As JSON");
+  auto* trials = app.add_subcommand("trials", "Export every trial of a study");
+  trials->add_option("study", insp_study, "Study name")->required();
+  trials->add_option("--format", trials_format, "csv or json")
+      ->check(CLI::IsMember({"csv", "json"}))
+      ->capture_default_str();
+  auto* del = app.add_subcommand("delete", "Delete a study and its trials");
+  del->add_option("study", insp_study, "Study name")->required();
+  del->add_flag("--yes,-y", yes, "Do not ask for confirmation");
+  std::string show_storage, best_storage, trials_storage, del_storage;
+  storage_option(show, show_storage, kDefaultStorage);
+  storage_option(best, best_storage, kDefaultStorage);
+  storage_option(trials, trials_storage, kDefaultStorage);
+  storage_option(del, del_storage, kDefaultStorage);
+  auto* presets = app.add_subcommand("presets", "List the search-space presets");
+  auto* info = app.add_subcommand("info", "Print the version, samplers and storages");
+
   CLI11_PARSE(app, argc, argv);
 
-  if (info->parsed()) {
-    fmt::print("parzen {}\n", parzen::kVersion);
-    fmt::print("samplers: grid, random, qmc (scrambled Sobol), tpe\n");
-    fmt::print("storages: memory:, sqlite:///relative.db, sqlite:////absolute.db\n");
-    return 0;
+  try {
+    if (run->parsed()) {
+      Experiment e = load_experiment(run_file);
+      if (!run_storage.empty()) e.storage = run_storage;
+      if (!run_study.empty()) e.name = run_study;
+      if (run_n_trials) e.n_trials = *run_n_trials;
+      if (run_concurrency) e.concurrency = *run_concurrency;
+      if (!run_duration.empty()) e.max_duration_seconds = parse_duration(run_duration);
+      return run_experiment(e, progress_style(run_progress));
+    }
+    if (worker->parsed()) return cmd_worker(wa);
+    if (ask->parsed()) return cmd_ask(aa);
+    if (tell->parsed()) return cmd_tell(ta);
+    if (studies->parsed()) return cmd_studies(insp_storage);
+    if (show->parsed()) return cmd_show(show_storage, insp_study, top);
+    if (best->parsed()) return cmd_best(best_storage, insp_study, best_json);
+    if (trials->parsed()) return cmd_trials(trials_storage, insp_study, trials_format);
+    if (del->parsed()) return cmd_delete(del_storage, insp_study, yes);
+    if (presets->parsed()) return cmd_presets();
+    if (info->parsed()) {
+      fmt::print("parzen {}\n", parzen::kVersion);
+      fmt::print("samplers: grid, random, qmc (scrambled Sobol), tpe\n");
+      fmt::print(
+          "storages: memory:, sqlite:///relative.db, sqlite:////absolute.db, "
+          "postgresql://user@host:port/dbname\n");
+      return 0;
+    }
+  } catch (const parzen::InvalidArgument& e) {
+    fmt::print(stderr, "parzen: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "parzen: error: {}\n", e.what());
+    return 1;
   }
-  std::cout << app.help();
   return 0;
 }

@@ -47,13 +47,21 @@ std::vector<std::string> value_columns(size_t n) {
 }  // namespace
 
 void Study::write_trials_csv(std::ostream& out) const {
-  const auto all = trials();
+  parzen::write_trials_csv(out, trials(), directions());
+}
+
+nlohmann::json Study::trials_json() const {
+  return parzen::trials_json(name(), directions(), trials());
+}
+
+void write_trials_csv(std::ostream& out, const std::vector<FrozenTrial>& all,
+                      const std::vector<Direction>& directions) {
   std::set<std::string> param_names, attr_names;
   for (const auto& t : all) {
     for (const auto& [k, v] : t.params) param_names.insert(k);
     for (const auto& [k, v] : t.user_attrs.items()) attr_names.insert(k);
   }
-  const auto value_cols = value_columns(directions().size());
+  const auto value_cols = value_columns(directions.size());
 
   std::vector<std::string> header = {"number", "state"};
   header.insert(header.end(), value_cols.begin(), value_cols.end());
@@ -84,9 +92,10 @@ void Study::write_trials_csv(std::ostream& out) const {
   }
 }
 
-nlohmann::json Study::trials_json() const {
+nlohmann::json trials_json(const std::string& study_name, const std::vector<Direction>& directions,
+                           const std::vector<FrozenTrial>& trials) {
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& t : trials()) {
+  for (const auto& t : trials) {
     nlohmann::json params = nlohmann::json::object();
     for (const auto& [k, v] : t.params) params[k] = to_json(v);
     nlohmann::json distributions = nlohmann::json::object();
@@ -112,8 +121,8 @@ nlohmann::json Study::trials_json() const {
     });
   }
   std::vector<std::string_view> dirs;
-  for (Direction d : directions()) dirs.push_back(to_string(d));
-  return {{"study", name()}, {"directions", dirs}, {"trials", rows}};
+  for (Direction d : directions) dirs.push_back(to_string(d));
+  return {{"study", study_name}, {"directions", dirs}, {"trials", rows}};
 }
 
 }  // namespace parzen

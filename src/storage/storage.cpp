@@ -65,4 +65,22 @@ std::shared_ptr<Storage> make_storage(const std::string& url) {
       "storage '{}': unknown URL; expected memory:, sqlite:///path.db or postgresql://...", url));
 }
 
+std::string redact_storage_url(const std::string& url) {
+  std::string out = url;
+  const auto scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    const auto at = out.find('@', scheme);
+    const auto colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at)
+      out = out.substr(0, colon + 1) + "***" + out.substr(at);
+  }
+  for (size_t pos = out.find("password="); pos != std::string::npos;
+       pos = out.find("password=", pos + 1)) {
+    const size_t begin = pos + 9;
+    const size_t end = out.find_first_of("& ", begin);
+    out.replace(begin, (end == std::string::npos ? out.size() : end) - begin, "***");
+  }
+  return out;
+}
+
 }  // namespace parzen

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "parzen/error.hpp"
+#include "parzen/storage.hpp"
 #include "storage/rdb/driver.hpp"
 
 namespace parzen::rdb {
@@ -19,10 +20,7 @@ namespace {
 std::string without_password(const std::string& conninfo) {
   const auto scheme = conninfo.find("://");
   if (scheme == std::string::npos) return "the PostgreSQL server";
-  const auto at = conninfo.find('@', scheme);
-  const auto colon = conninfo.find(':', scheme + 3);
-  if (at == std::string::npos || colon == std::string::npos || colon > at) return conninfo;
-  return conninfo.substr(0, colon + 1) + "***" + conninfo.substr(at);
+  return redact_storage_url(conninfo);
 }
 
 // `?` -> `$1`, `$2`, ... outside quoted literals.

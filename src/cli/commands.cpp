@@ -1,0 +1,443 @@
+#include "cli/commands.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/experiment.hpp"
+#include "cli/run.hpp"
+#include "parzen/study.hpp"
+
+namespace parzen::cli {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+std::shared_ptr<Storage> open_storage(const std::string& url) { return make_storage(url); }
+
+StudyInfo find_study_or_throw(Storage& storage, const std::string& url, const std::string& name) {
+  const auto id = storage.find_study(name);
+  if (!id) {
+    std::string known;
+    for (const auto& s : storage.studies()) known += (known.empty() ? "" : ", ") + s.name;
+    throw NotFound(
+        fmt::format("no study '{}' in {}{}", name, redact_storage_url(url),
+                    known.empty() ? " (it holds no studies)" : "; its studies: " + known));
+  }
+  return storage.study(*id);
+}
+
+std::optional<Experiment> stored_experiment(const StudyInfo& info) {
+  if (auto it = info.system_attrs.find(kExperimentAttr); it != info.system_attrs.end())
+    return Experiment::from_json(ojson::parse(it->dump()));
+  return std::nullopt;
+}
+
+std::vector<std::string> metric_names(const StudyInfo& info) {
+  if (auto it = info.system_attrs.find(kExperimentAttr);
+      it != info.system_attrs.end() && it->contains("metrics"))
+    return (*it)["metrics"].get<std::vector<std::string>>();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < info.directions.size(); ++i)
+    out.push_back(info.directions.size() == 1 ? "value" : fmt::format("value_{}", i));
+  return out;
+}
+
+std::string time_text(Clock::time_point t) {
+  const std::time_t secs = Clock::to_time_t(t);
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::string directions_text(const std::vector<Direction>& d) {
+  std::string out;
+  for (auto x : d) out += std::string(out.empty() ? "" : ", ") + std::string(to_string(x));
+  return out;
+}
+
+// Complete trials, best first (single objective) or the Pareto front (several).
+std::vector<FrozenTrial> ranked(const std::vector<FrozenTrial>& all,
+                                const std::vector<Direction>& dirs) {
+  std::vector<FrozenTrial> complete;
+  for (const auto& t : all)
+    if (t.state == TrialState::Complete && t.values.size() == dirs.size()) complete.push_back(t);
+  if (dirs.size() == 1) {
+    std::stable_sort(complete.begin(), complete.end(), [&](const auto& a, const auto& b) {
+      if (a.feasible() != b.feasible()) return a.feasible();
+      return dirs[0] == Direction::Minimize ? a.values[0] < b.values[0] : a.values[0] > b.values[0];
+    });
+    return complete;
+  }
+  std::vector<FrozenTrial> front;
+  const auto dominates = [&](const FrozenTrial& a, const FrozenTrial& b) {
+    bool strictly = false;
+    for (size_t i = 0; i < dirs.size(); ++i) {
+      const double x = dirs[i] == Direction::Minimize ? a.values[i] : -a.values[i];
+      const double y = dirs[i] == Direction::Minimize ? b.values[i] : -b.values[i];
+      if (x > y) return false;
+      strictly = strictly || x < y;
+    }
+    return strictly;
+  };
+  for (const auto& t : complete) {
+    bool dominated = false;
+    for (const auto& u : complete) dominated = dominated || dominates(u, t);
+    if (!dominated) front.push_back(t);
+  }
+  return front;
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> w;
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (w.size() <= i) w.push_back(0);
+      w[i] = std::max(w[i], r[i].size());
+    }
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i)
+      line += fmt::format("{}{:<{}}", i ? "  " : "", r[i], i + 1 < r.size() ? w[i] : 0);
+    fmt::print("{}\n", line);
+  }
+}
+
+ParamValue value_of_json(const nlohmann::json& v) {
+  try {
+    return param_value_from_json(v);
+  } catch (const InvalidArgument&) {
+    return v.dump();
+  }
+}
+
+// The trials with the values their programs saw as parameters (see shown_params).
+std::vector<FrozenTrial> with_shown_params(std::vector<FrozenTrial> trials) {
+  for (auto& t : trials) {
+    auto it = t.system_attrs.find(kParamsAttr);
+    if (it == t.system_attrs.end() || !it->is_object()) continue;
+    std::map<std::string, ParamValue> params;
+    for (const auto& [k, v] : it->items()) params[k] = value_of_json(v);
+    t.params = std::move(params);
+  }
+  return trials;
+}
+
+ojson parse_option_value(const std::string& text) {
+  try {
+    return ojson::parse(text);
+  } catch (const nlohmann::json::parse_error&) {
+    return ojson(text);
+  }
+}
+
+}  // namespace
+
+int cmd_ask(const AskArgs& a) {
+  auto storage = open_storage(a.storage);
+  std::optional<StudyInfo> info;
+  if (auto id = storage->find_study(a.study)) info = storage->study(*id);
+
+  Experiment e;
+  bool have_space = false;
+  if (!a.experiment_file.empty()) {
+    e = load_experiment(a.experiment_file, false);
+    have_space = true;
+  } else if (info) {
+    if (auto stored = stored_experiment(*info)) {
+      e = *stored;
+      have_space = true;
+    }
+  }
+  if (!a.space_file.empty()) {
+    e.space = load_space_file(a.space_file);
+    have_space = true;
+  }
+  if (!have_space)
+    throw InvalidArgument(
+        fmt::format("{}: pass the search space with --space search_space.json or --experiment FILE",
+                    info ? fmt::format("study '{}' has no stored search space", a.study)
+                         : fmt::format("study '{}' does not exist yet", a.study)));
+  if (!a.sampler.empty()) {
+    e.sampler.type = a.sampler;
+    e.sampler.options = ojson::object();
+  }
+  for (const auto& kv : a.sampler_options) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InvalidArgument(
+          fmt::format("--sampler-option '{}': write KEY=VALUE, e.g. seed=42", kv));
+    e.sampler.options[kv.substr(0, eq)] = parse_option_value(kv.substr(eq + 1));
+  }
+  if (!a.directions.empty()) {
+    e.directions.clear();
+    for (const auto& d : a.directions) e.directions.push_back(parse_direction(d));
+  }
+  e.name = a.study;
+  if (info) e.directions = info->directions;
+
+  const uint64_t n_before = info ? static_cast<uint64_t>(info->n_trials) : 0;
+  StudyOptions so;
+  so.name = a.study;
+  so.storage_backend = storage;
+  so.directions = e.directions;
+  so.sampler =
+      make_sampler(e.sampler, e.space, n_before > 0 ? std::optional(n_before) : std::nullopt);
+  so.load_if_exists = true;
+  Study study = Study::create(so);
+  if (!info || !a.experiment_file.empty() || !a.space_file.empty() || !a.sampler.empty() ||
+      !a.sampler_options.empty())
+    storage->set_study_system_attr(study.id(), kExperimentAttr,
+                                   nlohmann::json::parse(e.to_json().dump()));
+
+  Trial trial = study.ask();
+  const SuggestedParams sp = suggest_all(e.space, trial);
+  storage->set_trial_system_attr(trial.id(), kParamsAttr, nlohmann::json::parse(sp.flat.dump()));
+  ojson out = ojson::object();
+  out["study"] = a.study;
+  out["number"] = trial.number();
+  out["params"] = sp.nested;
+  fmt::print("{}\n", out.dump());
+  return 0;
+}
+
+int cmd_tell(const TellArgs& a) {
+  auto storage = open_storage(a.storage);
+  find_study_or_throw(*storage, a.storage, a.study);
+  Study study = Study::load({.name = a.study, .storage_backend = storage});
+  if (a.trial < 0) throw InvalidArgument("--trial NUMBER is required");
+  FrozenTrial t;
+  const std::string state = a.state.empty() ? "complete" : a.state;
+  if (state == "complete") {
+    if (a.values.empty())
+      throw InvalidArgument("give the trial's value(s) with --value (or --state failed|pruned)");
+    t = study.tell(a.trial, a.values);
+  } else if (state == "failed" || state == "fail") {
+    if (!a.values.empty()) throw InvalidArgument("--value and --state failed exclude each other");
+    t = study.tell(a.trial, TrialState::Failed, a.reason.empty() ? "told failed" : a.reason);
+  } else if (state == "pruned") {
+    if (!a.values.empty()) throw InvalidArgument("--value and --state pruned exclude each other");
+    t = study.tell(a.trial, TrialState::Pruned);
+  } else {
+    throw InvalidArgument(
+        fmt::format("unknown --state '{}'; expected complete, failed or pruned", a.state));
+  }
+  std::string text = fmt::format("trial {} {}", t.number, to_string(t.state));
+  if (t.state == TrialState::Complete) {
+    std::string v;
+    for (double x : t.values) v += fmt::format("{}{}", v.empty() ? "" : " ", x);
+    text += ": " + v;
+  }
+  if (!t.fail_reason.empty()) text += ": " + t.fail_reason;
+  fmt::print("{}\n", text);
+  return t.state == TrialState::Failed && state == "complete" ? 1 : 0;
+}
+
+int cmd_studies(const std::string& url) {
+  auto storage = open_storage(url);
+  const auto studies = storage->studies();
+  if (studies.empty()) {
+    fmt::print("No studies in {}.\n", redact_storage_url(url));
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"name", "directions", "trials", "complete", "best", "created"}};
+  for (const auto& s : studies) {
+    const auto trials = storage->trials(s.id);
+    int64_t complete = 0;
+    for (const auto& t : trials) complete += t.state == TrialState::Complete;
+    const auto best = ranked(trials, s.directions);
+    std::string best_text = "-";
+    if (!best.empty())
+      best_text = s.directions.size() == 1
+                      ? fmt::format("{:.6g} (#{})", best[0].values[0], best[0].number)
+                      : fmt::format("{} on the Pareto front", best.size());
+    rows.push_back({s.name, directions_text(s.directions), std::to_string(trials.size()),
+                    std::to_string(complete), best_text, time_text(s.datetime_created)});
+  }
+  print_table(rows);
+  return 0;
+}
+
+int cmd_show(const std::string& url, const std::string& name, int top) {
+  auto storage = open_storage(url);
+  const auto info = find_study_or_throw(*storage, url, name);
+  const auto trials = storage->trials(info.id);
+  const auto metrics = metric_names(info);
+  std::map<TrialState, int64_t> by_state;
+  double total_seconds = 0;
+  for (const auto& t : trials) {
+    ++by_state[t.state];
+    total_seconds += t.duration_seconds().value_or(0.0);
+  }
+  fmt::print("Study:      {}\n", info.name);
+  fmt::print("Storage:    {}\n", redact_storage_url(url));
+  std::string dirs;
+  for (size_t i = 0; i < info.directions.size(); ++i)
+    dirs += fmt::format("{}{} {}", i ? ", " : "", to_string(info.directions[i]), metrics[i]);
+  fmt::print("Objective:  {}\n", dirs);
+  fmt::print("Created:    {}\n", time_text(info.datetime_created));
+  std::string counts;
+  for (const auto& [s, n] : by_state)
+    counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, to_string(s));
+  fmt::print("Trials:     {}{}\n", trials.size(), counts.empty() ? "" : " (" + counts + ")");
+  fmt::print("Trial time: {:.1f} s in total\n", total_seconds);
+  if (auto it = info.system_attrs.find(kExperimentAttr); it != info.system_attrs.end()) {
+    if (it->contains("sampler")) fmt::print("Sampler:    {}\n", (*it)["sampler"].dump());
+    if (it->contains("command")) {
+      std::string cmd;
+      for (const auto& a : (*it)["command"]) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
+      fmt::print("Command:    {}\n", cmd);
+    }
+  }
+  const auto best = ranked(trials, info.directions);
+  if (best.empty()) {
+    fmt::print("\nNo trial has completed yet.\n");
+    return 0;
+  }
+  std::vector<std::string> param_names;
+  for (const auto& t : best)
+    for (const auto& [k, v] : shown_params(t))
+      if (std::find(param_names.begin(), param_names.end(), k) == param_names.end())
+        param_names.push_back(k);
+  const size_t n = std::min(best.size(), static_cast<size_t>(std::max(top, 1)));
+  fmt::print("\n{} {} of {} complete trials:\n",
+             info.directions.size() == 1 ? "Top" : "Pareto front,", n,
+             by_state[TrialState::Complete]);
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"rank", "trial"};
+  header.insert(header.end(), metrics.begin(), metrics.end());
+  header.insert(header.end(), param_names.begin(), param_names.end());
+  header.push_back("duration");
+  rows.push_back(header);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& t = best[i];
+    std::vector<std::string> row = {std::to_string(i + 1), std::to_string(t.number)};
+    for (double v : t.values) row.push_back(fmt::format("{:.6g}", v));
+    const auto shown = shown_params(t);
+    for (const auto& p : param_names) {
+      auto it =
+          std::find_if(shown.begin(), shown.end(), [&](const auto& kv) { return kv.first == p; });
+      row.push_back(it == shown.end() ? "-" : it->second);
+    }
+    const auto d = t.duration_seconds();
+    row.push_back(d ? fmt::format("{:.2f}s", *d) : "-");
+    rows.push_back(row);
+  }
+  print_table(rows);
+  return 0;
+}
+
+int cmd_best(const std::string& url, const std::string& name, bool json) {
+  auto storage = open_storage(url);
+  const auto info = find_study_or_throw(*storage, url, name);
+  const auto best = ranked(storage->trials(info.id), info.directions);
+  if (best.empty()) throw NotFound(fmt::format("study '{}' has no complete trial yet", name));
+  const auto metrics = metric_names(info);
+  const size_t n = info.directions.size() == 1 ? 1 : best.size();
+  if (json) {
+    ojson list = ojson::array();
+    for (size_t i = 0; i < n; ++i) {
+      ojson params = ojson::object();
+      auto it = best[i].system_attrs.find(kParamsAttr);
+      if (it != best[i].system_attrs.end())
+        params = ojson::parse(it->dump());
+      else
+        for (const auto& [k, v] : best[i].params) params[k] = ojson::parse(to_json(v).dump());
+      ojson o = ojson::object();
+      o["number"] = best[i].number;
+      if (info.directions.size() == 1) o["value"] = best[i].values[0];
+      o["values"] = best[i].values;
+      o["params"] = params;
+      list.push_back(o);
+    }
+    fmt::print("{}\n", (info.directions.size() == 1 ? list[0] : list).dump(2));
+    return 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (i) fmt::print("\n");
+    fmt::print("Trial {}\n", best[i].number);
+    for (size_t j = 0; j < best[i].values.size(); ++j)
+      fmt::print("  {} = {}\n", metrics[j], best[i].values[j]);
+    for (const auto& [k, v] : shown_params(best[i])) fmt::print("  {} = {}\n", k, v);
+  }
+  return 0;
+}
+
+int cmd_trials(const std::string& url, const std::string& name, const std::string& format) {
+  auto storage = open_storage(url);
+  const auto info = find_study_or_throw(*storage, url, name);
+  const auto trials = with_shown_params(storage->trials(info.id));
+  if (format == "csv") {
+    write_trials_csv(std::cout, trials, info.directions);
+  } else if (format == "json") {
+    std::cout << trials_json(info.name, info.directions, trials).dump(2) << '\n';
+  } else {
+    throw InvalidArgument(fmt::format("unknown --format '{}'; expected csv or json", format));
+  }
+  return 0;
+}
+
+int cmd_delete(const std::string& url, const std::string& name, bool yes) {
+  auto storage = open_storage(url);
+  const auto info = find_study_or_throw(*storage, url, name);
+  if (!yes) {
+    if (!::isatty(STDIN_FILENO))
+      throw InvalidArgument(
+          fmt::format("refusing to delete study '{}' ({} trials) without confirmation: add --yes",
+                      name, info.n_trials));
+    fmt::print("Delete study '{}' and its {} trials from {}? [y/N] ", name, info.n_trials,
+               redact_storage_url(url));
+    std::fflush(stdout);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes") {
+      fmt::print("Not deleted.\n");
+      return 1;
+    }
+  }
+  storage->delete_study(info.id);
+  fmt::print("Deleted study '{}' ({} trials).\n", name, info.n_trials);
+  return 0;
+}
+
+int cmd_presets() {
+  fmt::print(
+      "Search-space presets; use one in an experiment's [search_space] as\n"
+      "  lr = {{ preset = \"adam.lr\" }}   (learning rates also take finetune = true)\n\n");
+  for (const auto& p : presets()) {
+    fmt::print("{}\n", p.name);
+    fmt::print("  range:    {}\n", describe(p.distribution));
+    if (p.finetune) fmt::print("  finetune: {}\n", describe(*p.finetune));
+    fmt::print("  note:     {}\n", p.note);
+    fmt::print("  source:   {}\n", p.source);
+  }
+  return 0;
+}
+
+int cmd_worker(const WorkerArgs& a) {
+  auto storage = open_storage(a.storage);
+  const auto info = find_study_or_throw(*storage, a.storage, a.study);
+  auto e = stored_experiment(info);
+  if (!e || e->command.empty())
+    throw InvalidArgument(fmt::format(
+        "study '{}' was not created by `parzen run` (it stores no trial command); start it with "
+        "`parzen run EXPERIMENT.toml --storage URL` first",
+        a.study));
+  e->storage = a.storage;
+  if (a.concurrency) e->concurrency = *a.concurrency;
+  if (a.n_trials) e->n_trials = *a.n_trials;
+  if (!a.working_directory.empty()) e->working_directory = a.working_directory;
+  ProgressStyle style = ProgressStyle::Auto;
+  if (a.progress == "bar") style = ProgressStyle::Bar;
+  if (a.progress == "lines") style = ProgressStyle::Lines;
+  return run_experiment(*e, style);
+}
+
+}  // namespace parzen::cli

@@ -1,0 +1,581 @@
+#include "cli/experiment.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "parzen/tpe_sampler.hpp"
+
+namespace parzen::cli {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+std::string kind_of(const ojson& v) {
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_array()) return "an array";
+  if (v.is_object()) return "a table";
+  return "nothing";
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// " (did you mean 'x'?)" when a known key is close to the unknown one.
+std::string suggestion(const std::string& key, const std::vector<std::string>& known) {
+  std::string best;
+  size_t best_d = 3;
+  for (const auto& k : known) {
+    const size_t d = edit_distance(key, k);
+    if (d < best_d) best = k, best_d = d;
+  }
+  return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
+}
+
+void convert(const toml::node& node, ojson& out, const std::string& ptr, SourceMap& map) {
+  switch (node.type()) {
+    case toml::node_type::table: {
+      out = ojson::object();
+      std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+      for (auto&& [k, v] : *node.as_table()) entries.emplace_back(&k, &v);
+      // toml++ keeps keys sorted; restore the order they were written in.
+      std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const auto& sa = a.first->source().begin;
+        const auto& sb = b.first->source().begin;
+        return std::pair(sa.line, sa.column) < std::pair(sb.line, sb.column);
+      });
+      for (const auto& [k, v] : entries) {
+        const std::string child = pointer_append(ptr, std::string(k->str()));
+        map.lines[child] = static_cast<int>(k->source().begin.line);
+        convert(*v, out[std::string(k->str())], child, map);
+      }
+      break;
+    }
+    case toml::node_type::array: {
+      out = ojson::array();
+      size_t i = 0;
+      for (const auto& v : *node.as_array()) {
+        const std::string child = pointer_append(ptr, std::to_string(i++));
+        map.lines[child] = static_cast<int>(v.source().begin.line);
+        out.push_back(ojson());
+        convert(v, out.back(), child, map);
+      }
+      break;
+    }
+    case toml::node_type::string:
+      out = node.as_string()->get();
+      break;
+    case toml::node_type::integer:
+      out = node.as_integer()->get();
+      break;
+    case toml::node_type::floating_point:
+      out = node.as_floating_point()->get();
+      break;
+    case toml::node_type::boolean:
+      out = node.as_boolean()->get();
+      break;
+    default:
+      throw ConfigError(fmt::format("{}:{}: dates and times are not supported here", map.file,
+                                    node.source().begin.line));
+  }
+}
+
+// Reads the experiment's keys with their types, failing with file, line and key.
+struct Reader {
+  const ojson& doc;
+  const SourceMap& map;
+  std::string base;  // JSON pointer of the table being read
+
+  std::string ptr(const std::string& key) const { return pointer_append(base, key); }
+  std::string dotted(const std::string& key) const {
+    std::string prefix;
+    for (size_t i = 1; i < base.size(); ++i) prefix += base[i] == '/' ? '.' : base[i];
+    return prefix.empty() ? key : prefix + "." + key;
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& msg) const {
+    map.fail(ptr(key), dotted(key), msg);
+  }
+  bool has(const std::string& key) const { return doc.contains(key); }
+  const ojson& at(const std::string& key) const { return doc[key]; }
+
+  void check_keys(const std::vector<std::string>& known) const {
+    for (const auto& [k, v] : doc.items())
+      if (std::find(known.begin(), known.end(), k) == known.end())
+        fail(k, fmt::format("unknown key{}", suggestion(k, known)));
+  }
+  std::string string(const std::string& key) const {
+    if (!at(key).is_string()) fail(key, fmt::format("must be a string, not {}", kind_of(at(key))));
+    return at(key).get<std::string>();
+  }
+  bool boolean(const std::string& key) const {
+    if (!at(key).is_boolean())
+      fail(key, fmt::format("must be true or false, not {}", kind_of(at(key))));
+    return at(key).get<bool>();
+  }
+  int64_t integer(const std::string& key, int64_t min) const {
+    if (!at(key).is_number_integer())
+      fail(key, fmt::format("must be an integer, not {}", kind_of(at(key))));
+    const int64_t v = at(key).get<int64_t>();
+    if (v < min) fail(key, fmt::format("must be at least {}, got {}", min, v));
+    return v;
+  }
+  double number(const std::string& key) const {
+    if (!at(key).is_number()) fail(key, fmt::format("must be a number, not {}", kind_of(at(key))));
+    const double v = at(key).get<double>();
+    if (!std::isfinite(v)) fail(key, "must be finite");
+    return v;
+  }
+  double duration(const std::string& key) const {
+    double v = 0;
+    if (at(key).is_number()) {
+      v = number(key);
+    } else if (at(key).is_string()) {
+      try {
+        v = parse_duration(at(key).get<std::string>());
+      } catch (const InvalidArgument& e) {
+        fail(key, e.what());
+      }
+    } else {
+      fail(key,
+           fmt::format("must be seconds or a duration such as \"90s\", \"10m\", \"2h\", not {}",
+                       kind_of(at(key))));
+    }
+    if (v <= 0) fail(key, "must be positive");
+    return v;
+  }
+  std::vector<std::string> strings(const std::string& key) const {
+    const auto& v = at(key);
+    if (v.is_string()) return {v.get<std::string>()};
+    if (!v.is_array()) fail(key, fmt::format("must be an array of strings, not {}", kind_of(v)));
+    std::vector<std::string> out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string())
+        map.fail(pointer_append(ptr(key), std::to_string(i)), dotted(key),
+                 fmt::format("element {} must be a string, not {}", i, kind_of(v[i])));
+      out.push_back(v[i].get<std::string>());
+    }
+    return out;
+  }
+  Reader table(const std::string& key) const {
+    if (!at(key).is_object()) fail(key, fmt::format("must be a table, not {}", kind_of(at(key))));
+    return Reader{at(key), map, ptr(key)};
+  }
+};
+
+std::string absolute_sqlite_url(const std::string& url, const fs::path& dir) {
+  const std::string prefix = "sqlite:///";
+  if (url.rfind(prefix, 0) != 0 || url.rfind("sqlite:////", 0) == 0 || dir.empty()) return url;
+  return "sqlite:///" + (dir / url.substr(prefix.size())).lexically_normal().string();
+}
+
+// Placeholders of one argument: (name, begin, end) with end one past '}'; throws on a stray
+// brace.
+struct Placeholder {
+  std::string name;
+  size_t begin, end;
+};
+std::vector<Placeholder> placeholders_of(const std::string& arg) {
+  std::vector<Placeholder> out;
+  for (size_t i = 0; i < arg.size(); ++i) {
+    if (arg[i] == '{') {
+      if (i + 1 < arg.size() && arg[i + 1] == '{') {
+        ++i;
+        continue;
+      }
+      const size_t close = arg.find('}', i);
+      const size_t nested = arg.find('{', i + 1);
+      if (close == std::string::npos || (nested != std::string::npos && nested < close))
+        throw InvalidArgument("an unclosed '{'; write {{ for a literal brace");
+      out.push_back({arg.substr(i + 1, close - i - 1), i, close + 1});
+      i = close;
+    } else if (arg[i] == '}') {
+      if (i + 1 < arg.size() && arg[i + 1] == '}') {
+        ++i;
+        continue;
+      }
+      throw InvalidArgument("a '}' without '{'; write }} for a literal brace");
+    }
+  }
+  return out;
+}
+
+std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& space,
+                                       std::optional<uint64_t> seed_offset, const SourceMap& map,
+                                       const std::string& base) {
+  const ojson& opts = spec.options;
+  Reader r{opts, map, base};
+  std::optional<uint64_t> seed;
+  if (r.has("seed")) seed = static_cast<uint64_t>(r.integer("seed", 0));
+  if (seed && seed_offset) *seed += *seed_offset;
+  if (spec.type == "random") {
+    r.check_keys({"type", "seed"});
+    return RandomSampler::make({.seed = seed});
+  }
+  if (spec.type == "qmc") {
+    r.check_keys({"type", "seed", "scramble"});
+    return QmcSampler::make(
+        {.seed = seed, .scramble = r.has("scramble") ? r.boolean("scramble") : true});
+  }
+  if (spec.type == "grid") {
+    r.check_keys({"type", "seed", "shuffle"});
+    GridSamplerOptions o;
+    try {
+      o.grid = grid_of(space);
+    } catch (const ConfigError& e) {
+      r.fail("type", e.what());
+    }
+    o.shuffle = r.has("shuffle") && r.boolean("shuffle");
+    o.seed = seed;
+    return GridSampler::make(std::move(o));
+  }
+  if (spec.type == "tpe") {
+    r.check_keys({"type", "seed", "n_startup_trials", "n_ei_candidates", "prior_weight",
+                  "consider_magic_clip", "consider_endpoints", "multivariate", "group",
+                  "constant_liar", "weight_by_bandwidth"});
+    TpeSamplerOptions o;
+    o.seed = seed;
+    if (r.has("n_startup_trials")) o.n_startup_trials = r.integer("n_startup_trials", 0);
+    if (r.has("n_ei_candidates")) o.n_ei_candidates = r.integer("n_ei_candidates", 1);
+    if (r.has("prior_weight")) {
+      o.prior_weight = r.number("prior_weight");
+      if (o.prior_weight <= 0) r.fail("prior_weight", "must be positive");
+    }
+    if (r.has("consider_magic_clip")) o.consider_magic_clip = r.boolean("consider_magic_clip");
+    if (r.has("consider_endpoints")) o.consider_endpoints = r.boolean("consider_endpoints");
+    if (r.has("multivariate")) o.multivariate = r.boolean("multivariate");
+    if (r.has("group")) o.group = r.boolean("group");
+    if (r.has("constant_liar")) o.constant_liar = r.boolean("constant_liar");
+    if (r.has("weight_by_bandwidth")) o.weight_by_bandwidth = r.boolean("weight_by_bandwidth");
+    try {
+      return TpeSampler::make(std::move(o));
+    } catch (const InvalidArgument& e) {
+      r.fail("group", e.what());
+    }
+  }
+  r.fail("type", fmt::format("unknown sampler '{}'; expected one of: grid, random, qmc, tpe{}",
+                             spec.type, suggestion(spec.type, {"grid", "random", "qmc", "tpe"})));
+}
+
+const std::vector<std::string> kExperimentKeys = {
+    "name",          "storage",           "direction",         "directions",        "metric",
+    "metrics",       "search_space",      "search_space_file", "sampler",           "n_trials",
+    "max_duration",  "concurrency",       "command",           "working_directory", "environment",
+    "trial_timeout", "kill_grace_period", "max_retries"};
+
+Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir,
+                     const std::string& stem, bool require_command) {
+  if (!doc.is_object()) map.fail("", "", "an experiment must be a table of keys");
+  Reader r{doc, map, ""};
+  r.check_keys(kExperimentKeys);
+  Experiment e;
+  e.name = r.has("name") ? r.string("name") : stem;
+  if (e.name.empty()) r.fail("name", "must not be empty");
+  e.storage = r.has("storage") ? absolute_sqlite_url(r.string("storage"), dir)
+                               : absolute_sqlite_url("sqlite:///parzen.db", dir);
+
+  if (r.has("direction") && r.has("directions"))
+    r.fail("directions", "give either direction or directions, not both");
+  std::vector<std::string> dirs = {"minimize"};
+  if (r.has("direction")) dirs = {r.string("direction")};
+  if (r.has("directions")) dirs = r.strings("directions");
+  if (dirs.empty()) r.fail("directions", "needs at least one direction");
+  e.directions.clear();
+  for (const auto& d : dirs) {
+    try {
+      e.directions.push_back(parse_direction(d));
+    } catch (const InvalidArgument& ex) {
+      r.fail(r.has("direction") ? "direction" : "directions", ex.what());
+    }
+  }
+  if (r.has("metric") && r.has("metrics")) r.fail("metrics", "give either metric or metrics");
+  if (r.has("metric")) e.metrics = {r.string("metric")};
+  if (r.has("metrics")) e.metrics = r.strings("metrics");
+  const std::string metrics_key = r.has("metric") ? "metric" : "metrics";
+  if (!e.metrics.empty() && e.metrics.size() != e.directions.size())
+    r.fail(metrics_key, fmt::format("names {} metrics but there are {} directions",
+                                    e.metrics.size(), e.directions.size()));
+  for (const auto& m : e.metrics)
+    if (m.empty() || m.find_first_of(" \t=") != std::string::npos)
+      r.fail(metrics_key,
+             fmt::format("metric name '{}' must be non-empty, without spaces or '='", m));
+
+  if (r.has("search_space") == r.has("search_space_file"))
+    r.fail(r.has("search_space") ? "search_space_file" : "search_space",
+           r.has("search_space") ? "give either search_space or search_space_file, not both"
+                                 : "missing: give a [search_space] table or search_space_file = "
+                                   "\"search_space.json\" (NNI's format)");
+  if (r.has("search_space")) {
+    r.table("search_space");
+    e.space = parse_space(doc["search_space"], map, "/search_space");
+  } else {
+    const fs::path file = dir / r.string("search_space_file");
+    try {
+      e.space = load_space_file(file.lexically_normal().string());
+    } catch (const ConfigError& ex) {
+      const std::string what = ex.what();
+      if (what.find("cannot open") != std::string::npos) r.fail("search_space_file", what);
+      throw;
+    }
+  }
+
+  if (r.has("sampler")) {
+    const Reader s = r.table("sampler");
+    e.sampler.type = s.has("type") ? s.string("type") : "tpe";
+    e.sampler.options = doc["sampler"];
+    e.sampler.options.erase("type");
+  }
+  build_sampler(e.sampler, e.space, std::nullopt, map, "/sampler");  // validates the options
+
+  if (r.has("n_trials")) e.n_trials = r.integer("n_trials", 1);
+  if (r.has("max_duration")) e.max_duration_seconds = r.duration("max_duration");
+  if (r.has("concurrency")) e.concurrency = static_cast<int>(r.integer("concurrency", 1));
+  if (e.concurrency > 1024) r.fail("concurrency", "must be at most 1024");
+
+  if (!r.has("command") && !require_command) {
+    // ask/tell studies: no trial command
+  } else if (!r.has("command")) {
+    r.fail("command",
+           "missing: the trial command as an argv list, e.g. command = [\"python3\", "
+           "\"train.py\", \"--lr={lr}\"]");
+  } else {
+    if (!r.at("command").is_array())
+      r.fail("command",
+             "must be an array of strings (the argv, run without a shell), e.g. [\"python3\", "
+             "\"train.py\", \"--lr={lr}\"]; for shell syntax use [\"sh\", \"-c\", \"...\"]");
+    e.command = r.strings("command");
+    if (e.command.empty() || e.command[0].empty())
+      r.fail("command", "must name the program to run as its first element");
+    check_placeholders(e.command, e.space, &map);
+  }
+
+  e.working_directory = (r.has("working_directory") ? (dir / r.string("working_directory")) : dir)
+                            .lexically_normal()
+                            .string();
+  if (e.working_directory.empty()) e.working_directory = ".";
+  if (r.has("environment")) {
+    const Reader env = r.table("environment");
+    for (const auto& [k, v] : doc["environment"].items()) {
+      if (k.empty() || k.find('=') != std::string::npos)
+        env.fail(k, "an environment variable name must be non-empty and hold no '='");
+      e.environment[k] = env.string(k);
+    }
+  }
+  if (r.has("trial_timeout")) e.trial_timeout_seconds = r.duration("trial_timeout");
+  if (r.has("kill_grace_period")) e.kill_grace_seconds = r.duration("kill_grace_period");
+  if (r.has("max_retries")) e.max_retries = static_cast<int>(r.integer("max_retries", 0));
+  return e;
+}
+
+}  // namespace
+
+Direction parse_direction(const std::string& text) {
+  if (text == "minimize") return Direction::Minimize;
+  if (text == "maximize") return Direction::Maximize;
+  throw InvalidArgument(
+      fmt::format("unknown direction '{}'; expected \"minimize\" or \"maximize\"", text));
+}
+
+double parse_duration(const std::string& text) {
+  const std::string bad = fmt::format(
+      "'{}' is not a duration; write seconds or e.g. \"90s\", \"10m\", \"1h30m\", "
+      "\"2d\"",
+      text);
+  if (text.empty()) throw InvalidArgument(bad);
+  double total = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(text.substr(i), &used);
+    } catch (const std::exception&) {
+      throw InvalidArgument(bad);
+    }
+    if (!std::isfinite(v) || v < 0 || text[i] == '-' || text[i] == '+') throw InvalidArgument(bad);
+    i += used;
+    double unit = 1;
+    if (i < text.size()) {
+      switch (text[i]) {
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        default:
+          throw InvalidArgument(bad);
+      }
+      ++i;
+    } else if (total != 0) {
+      throw InvalidArgument(bad);  // "1h30" is ambiguous
+    }
+    total += v * unit;
+  }
+  return total;
+}
+
+ojson toml_to_json(const std::string& text, SourceMap& map) {
+  toml::table table;
+  try {
+    table = toml::parse(text, map.file);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(fmt::format("{}:{}:{}: {}", map.file, e.source().begin.line,
+                                  e.source().begin.column, e.description()));
+  }
+  ojson out;
+  map.lines[""] = 1;
+  convert(table, out, "", map);
+  return out;
+}
+
+void check_placeholders(const std::vector<std::string>& command, const Space& space,
+                        const SourceMap* map) {
+  SourceMap none;
+  const SourceMap& m = map ? *map : none;
+  const auto names = space.names();
+  std::set<std::string> used;
+  for (size_t i = 0; i < command.size(); ++i) {
+    const std::string ptr = "/command/" + std::to_string(i);
+    std::vector<Placeholder> ps;
+    try {
+      ps = placeholders_of(command[i]);
+    } catch (const InvalidArgument& e) {
+      m.fail(ptr, "command", fmt::format("argument {} \"{}\": {}", i, command[i], e.what()));
+    }
+    for (const auto& p : ps) {
+      if (std::find(names.begin(), names.end(), p.name) == names.end()) {
+        std::string known;
+        for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+        m.fail(ptr, "command",
+               fmt::format("placeholder {{{}}} names no parameter{}; the parameters are: {}",
+                           p.name, suggestion(p.name, names), known));
+      }
+      used.insert(p.name);
+    }
+  }
+  if (used.empty()) return;  // the trial reads its parameters from PARZEN_PARAMS or the file
+  for (const auto& n : names)
+    if (!used.count(n))
+      m.fail("/command", "command",
+             fmt::format("parameter '{}' is never used: add {{{}}} to the command, or use no "
+                         "placeholders and read every parameter from $PARZEN_PARAMS",
+                         n, n));
+}
+
+std::vector<std::string> expand_command(const std::vector<std::string>& command,
+                                        const std::map<std::string, std::string>& values,
+                                        const std::vector<std::string>& all_names) {
+  std::vector<std::string> argv;
+  for (const auto& arg : command) {
+    const auto ps = placeholders_of(arg);
+    bool inactive = false;
+    std::string out;
+    size_t pos = 0;
+    const auto literal = [&](size_t from, size_t to) {
+      for (size_t i = from; i < to; ++i) {
+        out += arg[i];
+        if ((arg[i] == '{' || arg[i] == '}') && i + 1 < to && arg[i + 1] == arg[i]) ++i;
+      }
+    };
+    for (const auto& p : ps) {
+      literal(pos, p.begin);
+      auto it = values.find(p.name);
+      if (it == values.end()) {
+        if (std::find(all_names.begin(), all_names.end(), p.name) == all_names.end())
+          throw InvalidArgument(fmt::format("placeholder {{{}}} names no parameter", p.name));
+        inactive = true;
+        break;
+      }
+      out += it->second;
+      pos = p.end;
+    }
+    if (inactive) continue;
+    literal(pos, arg.size());
+    argv.push_back(std::move(out));
+  }
+  return argv;
+}
+
+std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& space,
+                                      std::optional<uint64_t> seed_offset) {
+  SourceMap none;
+  none.file = "sampler";
+  return build_sampler(spec, space, seed_offset, none, "");
+}
+
+Experiment parse_experiment(const std::string& text, const std::string& path,
+                            bool require_command) {
+  SourceMap map;
+  map.file = path;
+  const ojson doc = toml_to_json(text, map);
+  const fs::path p(path);
+  const fs::path dir = fs::absolute(p).parent_path();
+  Experiment e = interpret(doc, map, dir, p.stem().string(), require_command);
+  e.file = path;
+  return e;
+}
+
+Experiment load_experiment(const std::string& path, bool require_command) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot open the experiment file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_experiment(ss.str(), path, require_command);
+}
+
+ojson Experiment::to_json() const {
+  ojson j = ojson::object();
+  j["name"] = name;
+  std::vector<std::string> dirs;
+  for (Direction d : directions) dirs.emplace_back(to_string(d));
+  j["directions"] = dirs;
+  if (!metrics.empty()) j["metrics"] = metrics;
+  j["search_space"] = space.source;
+  ojson s = sampler.options;
+  s["type"] = sampler.type;
+  j["sampler"] = s;
+  if (n_trials) j["n_trials"] = *n_trials;
+  if (max_duration_seconds) j["max_duration"] = *max_duration_seconds;
+  j["concurrency"] = concurrency;
+  if (!command.empty()) j["command"] = command;
+  j["working_directory"] = working_directory;
+  if (!environment.empty()) j["environment"] = environment;
+  if (trial_timeout_seconds) j["trial_timeout"] = *trial_timeout_seconds;
+  j["kill_grace_period"] = kill_grace_seconds;
+  j["max_retries"] = max_retries;
+  return j;
+}
+
+Experiment Experiment::from_json(const ojson& json) {
+  SourceMap map;
+  map.file = "the experiment stored with the study";
+  Experiment e = interpret(json, map, "", json.value("name", std::string("study")), false);
+  e.storage.clear();
+  return e;
+}
+
+}  // namespace parzen::cli

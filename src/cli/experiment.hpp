@@ -1,0 +1,84 @@
+#pragma once
+// Experiment files (TOML): what `parzen run` tunes and how. Every key, its type and its default
+// are documented in docs/cli.md; parse_experiment checks all of them before anything touches a
+// storage, and every mistake is reported with the file, the line and the key.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/space.hpp"
+#include "parzen/frozen_trial.hpp"
+#include "parzen/sampler.hpp"
+
+namespace parzen::cli {
+
+struct SamplerSpec {
+  std::string type = "tpe";                                           // grid, random, qmc, tpe
+  nlohmann::ordered_json options = nlohmann::ordered_json::object();  // the [sampler] keys
+};
+
+struct Experiment {
+  std::string file{};  // the experiment file, as given ("" when built from a stored study)
+  std::string name{};
+  std::string storage{};
+  std::vector<Direction> directions{Direction::Minimize};
+  std::vector<std::string> metrics{};  // names of the values, one per direction (may be empty)
+  Space space{};
+  SamplerSpec sampler{};
+  std::optional<int64_t> n_trials{};
+  std::optional<double> max_duration_seconds{};
+  int concurrency = 1;
+  std::vector<std::string> command{};
+  std::string working_directory{};  // absolute
+  std::map<std::string, std::string> environment{};
+  std::optional<double> trial_timeout_seconds{};
+  double kill_grace_seconds = 5.0;
+  int max_retries = 0;
+
+  // The form stored with the study, from which `parzen worker` rebuilds the experiment.
+  nlohmann::ordered_json to_json() const;
+  static Experiment from_json(const nlohmann::ordered_json& json);
+};
+
+// Parses an experiment file. Relative paths in it (storage, search_space_file,
+// working_directory) are relative to the file's directory. Without `require_command` (for
+// ask/tell studies) the command may be left out. Throws ConfigError.
+Experiment load_experiment(const std::string& path, bool require_command = true);
+// The same from text (for tests and fuzzing); `path` names the file in messages and anchors
+// relative paths.
+Experiment parse_experiment(const std::string& text, const std::string& path,
+                            bool require_command = true);
+
+// Converts TOML text to JSON in file order, recording the line of every key. Throws ConfigError
+// "FILE:LINE:COLUMN: ..." on a TOML syntax error.
+nlohmann::ordered_json toml_to_json(const std::string& text, SourceMap& map);
+
+// "90", "90s", "10m", "1.5h", "2d", "1h30m" -> seconds. Throws InvalidArgument.
+double parse_duration(const std::string& text);
+
+// Checks the command's placeholders against the space: every {name} names a parameter and,
+// when the command has placeholders, every parameter is used by one. Throws ConfigError.
+void check_placeholders(const std::vector<std::string>& command, const Space& space,
+                        const SourceMap* map = nullptr);
+
+// The argv of one trial: placeholders replaced by the values' text ("{{" and "}}" are literal
+// braces). An argument holding a placeholder of a parameter that is inactive in this trial (the
+// other branch of a nested choice) is left out.
+std::vector<std::string> expand_command(const std::vector<std::string>& command,
+                                        const std::map<std::string, std::string>& values,
+                                        const std::vector<std::string>& all_names);
+
+// Builds the experiment's sampler (grid: from the space). Throws ConfigError for a bad option.
+std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& space,
+                                      std::optional<uint64_t> seed_offset = std::nullopt);
+
+// Directions parsed from "minimize" / "maximize". Throws InvalidArgument.
+Direction parse_direction(const std::string& text);
+
+}  // namespace parzen::cli

@@ -1,0 +1,519 @@
+#include "cli/run.hpp"
+
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/trial_process.hpp"
+#include "parzen/study.hpp"
+
+namespace parzen::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+std::string clock_text(double seconds) {
+  const auto s = static_cast<int64_t>(seconds);
+  if (s >= 3600) return fmt::format("{}:{:02d}:{:02d}", s / 3600, (s / 60) % 60, s % 60);
+  return fmt::format("{:02d}:{:02d}", s / 60, s % 60);
+}
+
+std::string first_line(const std::string& s, size_t max) {
+  std::string out = s.substr(0, s.find('\n'));
+  if (out.size() > max) out = out.substr(0, max - 3) + "...";
+  return out;
+}
+
+std::string params_text(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string out;
+  for (const auto& [k, v] : params) out += fmt::format("{}{}={}", out.empty() ? "" : " ", k, v);
+  return out;
+}
+
+std::string values_text(const std::vector<double>& values, const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!out.empty()) out += ' ';
+    if (i < names.size()) out += names[i] + "=";
+    out += fmt::format("{:.6g}", values[i]);
+  }
+  return out;
+}
+
+bool better(double a, double b, Direction d) { return d == Direction::Minimize ? a < b : a > b; }
+
+// The live display: a bar on a terminal, one line per finished trial otherwise.
+class Progress {
+ public:
+  Progress(const Experiment& e, ProgressStyle style, int64_t counted_before,
+           const std::vector<FrozenTrial>& existing)
+      : e_(e), style_(style), counted_before_(counted_before), start_(SteadyClock::now()) {
+    for (const auto& t : existing) consider_best(t, shown_params(t));
+  }
+
+  void started(int64_t number, std::vector<std::pair<std::string, std::string>> params) {
+    std::lock_guard lock(mu_);
+    running_[number] = {SteadyClock::now(), std::move(params)};
+  }
+  void process_ended(int64_t number) {
+    std::lock_guard lock(mu_);
+    if (auto it = running_.find(number); it != running_.end()) it->second.ended = true;
+  }
+
+  void finished(const FrozenTrial& t) {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<std::string, std::string>> params;
+    if (auto it = running_.find(t.number); it != running_.end()) {
+      params = std::move(it->second.params);
+      running_.erase(it);
+    } else {
+      params = shown_params(t);
+    }
+    if (!t.system_attrs.contains(kInterruptedAttr)) ++done_;
+    const bool improved = consider_best(t, params);
+    const auto d = t.duration_seconds();
+    const std::string total = e_.n_trials ? fmt::format("/{}", *e_.n_trials) : "";
+    std::string line = fmt::format("[{:>4}{}] trial {} {}", counted_before_ + done_, total,
+                                   t.number, to_string(t.state));
+    if (t.state == TrialState::Complete) {
+      line += "  " + values_text(t.values, e_.metrics);
+      if (best_ && e_.directions.size() == 1)
+        line += fmt::format("  (best {:.6g} #{}{})", best_->values[0], best_->number,
+                            improved ? ", new" : "");
+    } else if (t.state == TrialState::Failed) {
+      line += ": " + first_line(t.fail_reason, 300);
+    }
+    line += "  " + params_text(params);
+    if (d) line += fmt::format("  {:.1f}s", *d);
+    if (style_ == ProgressStyle::Lines) {
+      std::fputs((line + "\n").c_str(), stdout);
+      std::fflush(stdout);
+    } else if (style_ == ProgressStyle::Bar && t.state == TrialState::Failed) {
+      print_above(line);
+    }
+  }
+
+  void message(const std::string& text) {
+    std::lock_guard lock(mu_);
+    if (style_ == ProgressStyle::Bar) {
+      print_above(text);
+    } else {
+      std::fputs((text + "\n").c_str(), stderr);
+      std::fflush(stderr);
+    }
+  }
+
+  void draw() {
+    std::lock_guard lock(mu_);
+    if (style_ != ProgressStyle::Bar) return;
+    erase();
+    const auto lines = block();
+    for (const auto& l : lines) std::fputs((l + "\n").c_str(), stdout);
+    drawn_ = lines.size();
+    std::fflush(stdout);
+  }
+  void stop_drawing() {
+    std::lock_guard lock(mu_);
+    if (style_ != ProgressStyle::Bar) return;
+    erase();
+    const auto lines = block();
+    for (const auto& l : lines) std::fputs((l + "\n").c_str(), stdout);
+    drawn_ = 0;
+    std::fflush(stdout);
+  }
+
+  std::optional<FrozenTrial> best() const {
+    std::lock_guard lock(mu_);
+    return best_;
+  }
+
+ private:
+  struct Running {
+    SteadyClock::time_point since;
+    std::vector<std::pair<std::string, std::string>> params;
+    bool ended = false;
+  };
+
+  bool consider_best(const FrozenTrial& t,
+                     const std::vector<std::pair<std::string, std::string>>& params) {
+    if (t.state != TrialState::Complete || e_.directions.size() != 1 || t.values.size() != 1)
+      return false;
+    if (best_ && !better(t.values[0], best_->values[0], e_.directions[0])) return false;
+    best_ = t;
+    best_params_ = params;
+    return true;
+  }
+
+  size_t width() const {
+    winsize ws{};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+    return 100;
+  }
+
+  std::vector<std::string> block() const {
+    const double elapsed = std::chrono::duration<double>(SteadyClock::now() - start_).count();
+    const int64_t done = counted_before_ + done_;
+    std::string head;
+    if (e_.n_trials) {
+      const double frac =
+          std::min(1.0, static_cast<double>(done) / static_cast<double>(*e_.n_trials));
+      const int filled = static_cast<int>(frac * 30);
+      head = fmt::format("{} [{}{}] {}/{} trials  elapsed {}", e_.name, std::string(filled, '#'),
+                         std::string(30 - filled, '.'), done, *e_.n_trials, clock_text(elapsed));
+      if (done_ > 0 && done < *e_.n_trials)
+        head += "  ETA " + clock_text(elapsed / static_cast<double>(done_) *
+                                      static_cast<double>(*e_.n_trials - done));
+    } else {
+      head = fmt::format("{} {} trials  elapsed {}", e_.name, done, clock_text(elapsed));
+    }
+    std::vector<std::string> lines = {head};
+    if (best_)
+      lines.push_back(fmt::format("best #{}  {}  {}", best_->number,
+                                  values_text(best_->values, e_.metrics),
+                                  params_text(best_params_)));
+    std::string running;
+    const auto now = SteadyClock::now();
+    size_t shown = 0;
+    for (const auto& [n, r] : running_) {
+      if (shown++ == 8) {
+        running += fmt::format("  +{} more", running_.size() - 8);
+        break;
+      }
+      running +=
+          fmt::format("  #{} {:.1f}s", n, std::chrono::duration<double>(now - r.since).count());
+    }
+    if (!running.empty()) lines.push_back("running" + running);
+    const size_t w = width();
+    for (auto& l : lines)
+      if (l.size() >= w) l = l.substr(0, w - 4) + "...";
+    return lines;
+  }
+
+  void erase() {
+    for (size_t i = 0; i < drawn_; ++i) std::fputs("\033[1A\r\033[2K", stdout);
+    drawn_ = 0;
+  }
+  void print_above(const std::string& text) {
+    erase();
+    std::fputs((text + "\n").c_str(), stdout);
+    std::fflush(stdout);
+  }
+
+  const Experiment& e_;
+  ProgressStyle style_;
+  int64_t counted_before_;
+  SteadyClock::time_point start_;
+  mutable std::mutex mu_;
+  std::map<int64_t, Running> running_{};
+  int64_t done_ = 0;
+  std::optional<FrozenTrial> best_{};
+  std::vector<std::pair<std::string, std::string>> best_params_{};
+  size_t drawn_ = 0;
+};
+
+// Routes SIGINT/SIGTERM to the run: the first stops new trials, the second kills running ones.
+class InterruptHandler {
+ public:
+  InterruptHandler() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);  // threads started from now on inherit it
+  }
+  ~InterruptHandler() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  void start(std::function<void(int count)> on_signal) {
+    thread_ = std::thread([this, on_signal = std::move(on_signal)] {
+      int count = 0;
+      const timespec wait{0, 200'000'000};
+      while (!done_) {
+        if (sigtimedwait(&set_, nullptr, &wait) > 0) on_signal(++count);
+      }
+    });
+  }
+
+ private:
+  sigset_t set_{}, old_{};
+  std::atomic<bool> done_{false};
+  std::thread thread_{};
+};
+
+std::string stderr_suffix(const std::string& tail) {
+  std::string t = tail;
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ' || t.back() == '\r')) t.pop_back();
+  if (t.empty()) return "";
+  if (t.size() > 1500) t = "..." + t.substr(t.size() - 1500);
+  return "; stderr: " + t;
+}
+
+nlohmann::json plain(const nlohmann::ordered_json& j) { return nlohmann::json::parse(j.dump()); }
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> shown_params(const FrozenTrial& trial) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (auto it = trial.system_attrs.find(kParamsAttr);
+      it != trial.system_attrs.end() && it->is_object()) {
+    for (const auto& [k, v] : it->items())
+      out.emplace_back(k, placeholder_text(nlohmann::ordered_json::parse(v.dump())));
+    return out;
+  }
+  for (const auto& [k, v] : trial.params) out.emplace_back(k, to_string(v));
+  return out;
+}
+
+int64_t counted_trials(const std::vector<FrozenTrial>& trials) {
+  int64_t n = 0;
+  for (const auto& t : trials)
+    if (is_finished(t.state) && !t.system_attrs.contains(kInterruptedAttr)) ++n;
+  return n;
+}
+
+int run_experiment(const Experiment& e, ProgressStyle style) {
+  if (style == ProgressStyle::Auto) {
+    const char* term = std::getenv("TERM");
+    style = ::isatty(STDOUT_FILENO) && !(term && std::string(term) == "dumb")
+                ? ProgressStyle::Bar
+                : ProgressStyle::Lines;
+  }
+  const std::string shown_storage = redact_storage_url(e.storage);
+  auto storage = make_storage(e.storage);
+
+  std::vector<FrozenTrial> existing;
+  if (auto id = storage->find_study(e.name)) {
+    const auto info = storage->study(*id);
+    if (info.directions != e.directions) {
+      std::string have, want;
+      for (auto d : info.directions)
+        have += std::string(have.empty() ? "" : ", ") + std::string(to_string(d));
+      for (auto d : e.directions)
+        want += std::string(want.empty() ? "" : ", ") + std::string(to_string(d));
+      throw InvalidArgument(fmt::format(
+          "study '{}' in {} optimises [{}] but the experiment says [{}]; give the experiment "
+          "another name (or `parzen delete {}`)",
+          e.name, shown_storage, have, want, e.name));
+    }
+    existing = storage->trials(*id);
+  }
+  const int64_t counted_before = counted_trials(existing);
+  // A resumed seeded study continues its random streams instead of repeating them.
+  const auto seed_offset =
+      existing.empty() ? std::nullopt : std::optional<uint64_t>(existing.size());
+
+  Progress progress(e, style, counted_before, existing);
+  StudyOptions so;
+  so.name = e.name;
+  so.storage_backend = storage;
+  so.directions = e.directions;
+  so.sampler = make_sampler(e.sampler, e.space, seed_offset);
+  so.load_if_exists = true;
+  so.heartbeat_interval_seconds = 5.0;
+  so.grace_period_seconds = 30.0;
+  so.max_retries = e.max_retries;
+  so.logger = [&](LogLevel, const std::string& msg) { progress.message(msg); };
+  Study study = Study::create(so);
+  storage->set_study_system_attr(study.id(), kExperimentAttr, plain(e.to_json()));
+
+  if (e.n_trials && counted_before >= *e.n_trials) {
+    fmt::print("Study '{}' in {} already has {} of its {} trials; nothing to run.\n", e.name,
+               shown_storage, counted_before, *e.n_trials);
+    return 0;
+  }
+  if (!existing.empty())
+    progress.message(fmt::format("Resuming study '{}' in {}: {} trials so far", e.name,
+                                 shown_storage, counted_before));
+
+  // Scratch directory for the trials' parameter files.
+  std::random_device rd;
+  const fs::path scratch =
+      fs::temp_directory_path() / fmt::format("parzen-{}-{:08x}", ::getpid(), rd());
+  fs::create_directories(scratch);
+
+  std::atomic<bool> kill_now{false}, interrupted{false}, spawn_failed{false};
+  std::string spawn_error;
+  std::mutex spawn_mu;
+  const auto names = e.space.names();
+
+  auto objective = [&](Trial& t) -> std::vector<double> {
+    const SuggestedParams sp = suggest_all(e.space, t);
+    storage->set_trial_system_attr(t.id(), kParamsAttr, plain(sp.flat));
+    std::vector<std::pair<std::string, std::string>> shown;
+    for (const auto& [k, v] : sp.flat.items()) shown.emplace_back(k, placeholder_text(v));
+    progress.started(t.number(), shown);
+
+    const fs::path params_file = scratch / fmt::format("trial-{}.json", t.number());
+    {
+      std::ofstream out(params_file);
+      out << sp.nested.dump(2) << '\n';
+    }
+    ProcessSpec ps;
+    ps.argv = expand_command(e.command, sp.text, names);
+    ps.working_directory = e.working_directory;
+    ps.environment = e.environment;
+    ps.environment["PARZEN_STUDY"] = e.name;
+    ps.environment["PARZEN_TRIAL_NUMBER"] = std::to_string(t.number());
+    ps.environment["PARZEN_PARAMS"] = sp.nested.dump();
+    ps.environment["PARZEN_PARAMS_FILE"] = params_file.string();
+    ps.timeout_seconds = e.trial_timeout_seconds;
+    ps.kill_grace_seconds = e.kill_grace_seconds;
+    ProcessControl pc;
+    std::string report_error;
+    pc.on_report = [&](int64_t step, double value) {
+      try {
+        t.report(step, value);
+        return t.should_prune();
+      } catch (const std::exception& ex) {
+        if (report_error.empty()) report_error = ex.what();
+        return false;
+      }
+    };
+    pc.kill_now = &kill_now;
+    const ProcessResult r = run_trial_process(ps, pc);
+    std::error_code ec;
+    fs::remove(params_file, ec);
+    progress.process_ended(t.number());
+
+    const auto fail = [&](std::string reason, bool retry) -> std::vector<double> {
+      if (retry && e.max_retries > 0) {
+        const int done = t.record().user_attrs.value("retry_count", 0);
+        if (done < e.max_retries) {
+          study.enqueue_trial(t.params(),
+                              {{"retried_from", t.number()}, {"retry_count", done + 1}});
+          reason += fmt::format(" (retry {} of {} enqueued)", done + 1, e.max_retries);
+        }
+      }
+      throw Error(reason);
+    };
+    if (r.end == ProcessResult::End::SpawnFailed) {
+      {
+        std::lock_guard lock(spawn_mu);
+        if (spawn_error.empty()) spawn_error = r.spawn_error;
+      }
+      spawn_failed = true;
+      study.stop();
+      return fail(r.spawn_error, false);
+    }
+    if (r.end == ProcessResult::End::Stopped && kill_now) {
+      storage->set_trial_system_attr(t.id(), kInterruptedAttr, true);
+      return fail("interrupted: killed by a second Ctrl-C", false);
+    }
+    if (r.end == ProcessResult::End::Stopped) throw TrialPruned("pruned at its last reported step");
+    if (r.end == ProcessResult::End::TimedOut)
+      return fail(fmt::format("exceeded the trial timeout of {}s; its process group was killed{}",
+                              *e.trial_timeout_seconds, stderr_suffix(r.stderr_tail)),
+                  true);
+    if (r.end != ProcessResult::End::Exited || r.exit_code != 0)
+      return fail(describe_end(r) + stderr_suffix(r.stderr_tail), true);
+    const std::string text = r.result_line ? *r.result_line : r.last_line;
+    std::string protocol;
+    for (const auto& p : r.protocol_errors) protocol += "; " + p;
+    if (!report_error.empty()) protocol += "; report rejected: " + report_error;
+    if (text.empty())
+      return fail(fmt::format("no metric in the output ({} bytes on stdout): print the value as "
+                              "the last line or as 'parzen:result VALUE'{}",
+                              r.stdout_bytes, protocol),
+                  true);
+    try {
+      return parse_trial_values(text, e.metrics, e.directions.size());
+    } catch (const InvalidArgument& ex) {
+      return fail(fmt::format("no metric in the output: {} {} ({}){}",
+                              r.result_line ? "the parzen:result line" : "the last line",
+                              first_line(text, 200), ex.what(), protocol),
+                  true);
+    }
+  };
+
+  OptimizeOptions oo;
+  if (e.n_trials) oo.n_trials = *e.n_trials - counted_before;
+  oo.timeout_seconds = e.max_duration_seconds;
+  oo.n_jobs = e.concurrency;
+  oo.catch_exceptions = true;
+  oo.callbacks.push_back([&](Study& s, const FrozenTrial& t) {
+    progress.finished(t);
+    // Other workers share the budget: stop once the study as a whole has reached it.
+    if (e.n_trials && e.concurrency > 0 && counted_trials(s.trials()) >= *e.n_trials) s.stop();
+  });
+
+  InterruptHandler interrupts;
+  interrupts.start([&](int count) {
+    interrupted = true;
+    if (count == 1) {
+      study.stop();
+      progress.message(
+          "Interrupted: no new trials; waiting for the running ones to finish (Ctrl-C again kills "
+          "them)");
+    } else if (!kill_now.exchange(true)) {
+      progress.message("Killing the running trials");
+    }
+  });
+  std::atomic<bool> drawing{true};
+  std::thread painter;
+  if (style == ProgressStyle::Bar)
+    painter = std::thread([&] {
+      while (drawing) {
+        progress.draw();
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      }
+    });
+
+  std::exception_ptr error;
+  try {
+    if (!interrupted) study.optimize(objective, oo);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  drawing = false;
+  if (painter.joinable()) painter.join();
+  progress.stop_drawing();
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  if (error) std::rethrow_exception(error);
+
+  // Summary.
+  const auto all = study.trials();
+  std::map<TrialState, int64_t> by_state;
+  for (const auto& t : all) ++by_state[t.state];
+  std::string counts;
+  for (const auto& [s, n] : by_state)
+    counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, to_string(s));
+  fmt::print("Study '{}' in {}: {} trials ({})\n", e.name, shown_storage, all.size(), counts);
+  if (e.directions.size() == 1) {
+    try {
+      const auto best = study.best_trial();
+      fmt::print("Best trial #{}: {}\n", best.number, values_text(best.values, e.metrics));
+      for (const auto& [k, v] : shown_params(best)) fmt::print("  {} = {}\n", k, v);
+    } catch (const NotFound&) {
+      fmt::print("No trial has completed yet.\n");
+    }
+  } else {
+    fmt::print("Pareto front: {} trials (parzen best {} --storage ...)\n",
+               study.best_trials().size(), e.name);
+  }
+  if (spawn_failed) {
+    fmt::print(stderr, "parzen: error: {}\n", spawn_error);
+    return 1;
+  }
+  if (interrupted) {
+    fmt::print("Interrupted; run the same command again to resume the study.\n");
+    return 130;
+  }
+  return 0;
+}
+
+}  // namespace parzen::cli

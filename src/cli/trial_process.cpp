@@ -1,0 +1,352 @@
+#include "cli/trial_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "parzen/error.hpp"
+
+extern char** environ;
+
+namespace parzen::cli {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr size_t kMaxLine = 64 * 1024;    // longer stdout lines are cut here
+constexpr size_t kStderrTail = 4 * 1024;  // kept for the failure reason
+constexpr size_t kMaxProtocolErrors = 5;
+
+struct Fd {
+  int fd = -1;
+  ~Fd() { reset(); }
+  void reset() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+void make_pipe(Fd& read_end, Fd& write_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  read_end.fd = fds[0];
+  write_end.fd = fds[1];
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+bool parse_double(const std::string& token, double& out) {
+  if (token.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  out = std::strtod(token.c_str(), &end);
+  return end == token.c_str() + token.size() && errno != ERANGE;
+}
+
+// Splits stdout into lines and interprets the protocol; memory stays bounded.
+class StdoutParser {
+ public:
+  StdoutParser(ProcessResult& result, const ProcessControl& control, bool& stop_requested)
+      : result_(result), control_(control), stop_requested_(stop_requested) {}
+
+  void feed(const char* data, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      const char c = data[i];
+      if (c == '\n') {
+        line_done();
+      } else if (line_.size() < kMaxLine) {
+        line_ += c;
+      } else {
+        truncated_ = true;
+      }
+    }
+  }
+  void finish() {
+    if (!line_.empty()) line_done();
+  }
+
+ private:
+  void protocol_error(const std::string& msg) {
+    if (result_.protocol_errors.size() < kMaxProtocolErrors) result_.protocol_errors.push_back(msg);
+  }
+  void line_done() {
+    std::string line = trim(line_);
+    line_.clear();
+    const bool truncated = truncated_;
+    truncated_ = false;
+    if (line.empty()) return;
+    if (truncated) line += " [line cut at 64 KiB]";
+    if (line.rfind("parzen:report", 0) == 0) {
+      std::string rest = trim(line.substr(13));
+      const auto sp = rest.find_first_of(" \t");
+      double step = 0, value = 0;
+      if (sp == std::string::npos || !parse_double(rest.substr(0, sp), step) ||
+          step != std::floor(step) || !parse_double(trim(rest.substr(sp)), value)) {
+        protocol_error(
+            fmt::format("ignored malformed line '{}' (expected 'parzen:report STEP "
+                        "VALUE' with an integer step)",
+                        line.substr(0, 200)));
+        return;
+      }
+      if (control_.on_report && !stop_requested_ &&
+          control_.on_report(static_cast<int64_t>(step), value))
+        stop_requested_ = true;
+      return;
+    }
+    if (line.rfind("parzen:result", 0) == 0) {
+      result_.result_line = trim(line.substr(13));
+      return;
+    }
+    result_.last_line = std::move(line);
+  }
+
+  ProcessResult& result_;
+  const ProcessControl& control_;
+  bool& stop_requested_;
+  std::string line_{};
+  bool truncated_ = false;
+};
+
+}  // namespace
+
+ProcessResult run_trial_process(const ProcessSpec& spec, const ProcessControl& control) {
+  ProcessResult result;
+  const auto start = SteadyClock::now();
+  if (spec.argv.empty() || spec.argv[0].empty()) {
+    result.end = ProcessResult::End::SpawnFailed;
+    result.spawn_error = "the command is empty";
+    return result;
+  }
+
+  // Everything the child needs is prepared before spawning.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos && spec.environment.count(entry.substr(0, eq))) continue;
+    env_strings.push_back(entry);
+  }
+  for (const auto& [k, v] : spec.environment) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, argv;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = spec.argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  Fd out_r, out_w, err_r, err_w;
+  make_pipe(out_r, out_w);
+  make_pipe(err_r, err_w);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_w.fd, 2);
+  if (!spec.working_directory.empty())
+    posix_spawn_file_actions_addchdir_np(&actions, spec.working_directory.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attr, 0);  // its own group: killed as a whole, no terminal ^C
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  sigemptyset(&defaults);
+  for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&defaults, s);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  out_w.reset();
+  err_w.reset();
+  if (rc != 0) {
+    result.end = ProcessResult::End::SpawnFailed;
+    result.spawn_error = fmt::format("cannot run '{}' in {}: {}", spec.argv[0],
+                                     spec.working_directory.empty() ? "." : spec.working_directory,
+                                     std::strerror(rc));
+    return result;
+  }
+
+  bool stop_requested = false;  // by the report callback (pruning)
+  StdoutParser parser(result, control, stop_requested);
+  const std::optional<SteadyClock::time_point> deadline =
+      spec.timeout_seconds
+          ? std::optional(start + std::chrono::duration_cast<SteadyClock::duration>(
+                                      std::chrono::duration<double>(*spec.timeout_seconds)))
+          : std::nullopt;
+  const auto grace = std::chrono::duration<double>(spec.kill_grace_seconds);
+  std::optional<SteadyClock::time_point> term_sent, exited_at;
+  bool killed = false, timed_out = false, stopped = false;
+  int status = 0;
+  char buf[65536];
+
+  while (true) {
+    pollfd fds[2];
+    nfds_t n = 0;
+    if (out_r.fd >= 0) fds[n++] = {out_r.fd, POLLIN, 0};
+    if (err_r.fd >= 0) fds[n++] = {err_r.fd, POLLIN, 0};
+    if (n > 0) {
+      ::poll(fds, n, 50);
+      for (nfds_t i = 0; i < n; ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+        if (got <= 0) {
+          if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+          (fds[i].fd == out_r.fd ? out_r : err_r).reset();
+          continue;
+        }
+        if (fds[i].fd == out_r.fd) {
+          result.stdout_bytes += static_cast<uint64_t>(got);
+          parser.feed(buf, static_cast<size_t>(got));
+        } else {
+          result.stderr_tail.append(buf, static_cast<size_t>(got));
+          if (result.stderr_tail.size() > 2 * kStderrTail)
+            result.stderr_tail.erase(0, result.stderr_tail.size() - kStderrTail);
+        }
+      }
+    } else {
+      ::usleep(20000);
+    }
+
+    const auto now = SteadyClock::now();
+    if (!exited_at) {
+      const pid_t w = ::waitpid(pid, &status, WNOHANG);
+      if (w == pid) exited_at = now;
+    }
+    if (exited_at) {
+      // The program has ended; what it left running in its group ends with it.
+      if ((out_r.fd < 0 && err_r.fd < 0) || now - *exited_at > std::chrono::seconds(1)) break;
+      continue;
+    }
+    if (control.kill_now && control.kill_now->load() && !killed) {
+      ::kill(-pid, SIGKILL);
+      killed = true;
+    }
+    if (!term_sent && ((deadline && now >= *deadline) || stop_requested)) {
+      timed_out = deadline && now >= *deadline;
+      stopped = !timed_out;
+      ::kill(-pid, SIGTERM);
+      term_sent = now;
+    }
+    if (term_sent && !killed && now - *term_sent >= grace) {
+      ::kill(-pid, SIGKILL);
+      killed = true;
+    }
+  }
+  ::kill(-pid, SIGKILL);  // leftovers of the group, if any (ESRCH otherwise)
+  parser.finish();
+  if (result.stderr_tail.size() > kStderrTail)
+    result.stderr_tail.erase(0, result.stderr_tail.size() - kStderrTail);
+
+  result.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  if (timed_out) {
+    result.end = ProcessResult::End::TimedOut;
+  } else if (stopped || (control.kill_now && control.kill_now->load() && killed)) {
+    result.end = ProcessResult::End::Stopped;
+  } else if (WIFSIGNALED(status)) {
+    result.end = ProcessResult::End::Signaled;
+    result.signal = WTERMSIG(status);
+  } else {
+    result.end = ProcessResult::End::Exited;
+    result.exit_code = WEXITSTATUS(status);
+  }
+  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  return result;
+}
+
+std::vector<double> parse_trial_values(const std::string& text,
+                                       const std::vector<std::string>& metrics, size_t n_values) {
+  std::vector<std::string> tokens;
+  std::string cur;
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == ',' || c == '\r') {
+      if (!cur.empty()) tokens.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) tokens.push_back(cur);
+  const std::string shown = text.size() > 200 ? text.substr(0, 200) + "..." : text;
+  if (tokens.empty()) throw InvalidArgument("no value");
+  std::vector<double> values(n_values, std::nan(""));
+  std::vector<bool> seen(n_values, false);
+  size_t positional = 0;
+  for (const auto& t : tokens) {
+    const auto eq = t.find('=');
+    double v = 0;
+    if (eq == std::string::npos) {
+      if (!parse_double(t, v))
+        throw InvalidArgument(fmt::format("'{}' is not a number (in '{}')", t, shown));
+      if (positional >= n_values)
+        throw InvalidArgument(
+            fmt::format("'{}' holds more than the {} value(s) the study expects", shown, n_values));
+      seen[positional] = true;
+      values[positional++] = v;
+      continue;
+    }
+    const std::string name = t.substr(0, eq);
+    if (!parse_double(t.substr(eq + 1), v))
+      throw InvalidArgument(fmt::format("'{}' is not a number (in '{}')", t.substr(eq + 1), shown));
+    size_t i = 0;
+    while (i < metrics.size() && metrics[i] != name) ++i;
+    if (i == metrics.size()) {
+      if (n_values == 1 && metrics.empty() && tokens.size() == 1) {
+        i = 0;  // "accuracy=0.98" in a single-objective study with unnamed metrics
+      } else {
+        std::string known;
+        for (const auto& m : metrics) known += (known.empty() ? "" : ", ") + m;
+        throw InvalidArgument(
+            fmt::format("unknown metric '{}' in '{}'; the experiment's metrics "
+                        "are: {}",
+                        name, shown, known.empty() ? "(none named)" : known));
+      }
+    }
+    seen[i] = true;
+    values[i] = v;
+  }
+  for (size_t i = 0; i < n_values; ++i)
+    if (!seen[i])
+      throw InvalidArgument(fmt::format(
+          "'{}' lacks {}: the study expects {} value(s)", shown,
+          metrics.size() > i ? "'" + metrics[i] + "'" : fmt::format("value {}", i + 1), n_values));
+  return values;
+}
+
+std::string describe_end(const ProcessResult& r) {
+  switch (r.end) {
+    case ProcessResult::End::Exited:
+      return fmt::format("exited with status {}", r.exit_code);
+    case ProcessResult::End::Signaled:
+      return fmt::format("killed by signal {} ({})", r.signal, ::strsignal(r.signal));
+    case ProcessResult::End::TimedOut:
+      return "exceeded the trial timeout; its process group was killed";
+    case ProcessResult::End::Stopped:
+      return "stopped";
+    case ProcessResult::End::SpawnFailed:
+      return r.spawn_error;
+  }
+  return "";
+}
+
+}  // namespace parzen::cli

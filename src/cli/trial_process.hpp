@@ -1,0 +1,63 @@
+#pragma once
+// Runs one trial's program: argv without a shell, in its own process group, with a bounded
+// memory footprint however much it prints, and reads the trial protocol from its stdout:
+//
+//   parzen:report STEP VALUE        an intermediate value (e.g. after each epoch)
+//   parzen:result VALUE [VALUE...]  the final value(s); or NAME=VALUE pairs naming the metrics
+//
+// Without a result line, the last non-empty stdout line is read as the value(s), so a script
+// that ends with print(accuracy) needs nothing else. See docs/trial-protocol.md.
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parzen::cli {
+
+struct ProcessSpec {
+  std::vector<std::string> argv{};
+  std::string working_directory{};
+  std::map<std::string, std::string> environment{};  // added to (and overriding) ours
+  std::optional<double> timeout_seconds{};
+  double kill_grace_seconds = 5.0;  // SIGTERM, then SIGKILL after this long
+};
+
+struct ProcessResult {
+  enum class End { Exited, Signaled, TimedOut, Stopped, SpawnFailed };
+  End end = End::Exited;
+  int exit_code = 0;  // Exited
+  int signal = 0;     // Signaled
+  std::string spawn_error{};
+  std::optional<std::string> result_line{};    // the text after "parzen:result "
+  std::string last_line{};                     // the last non-empty stdout line
+  std::string stderr_tail{};                   // the last few KiB of stderr
+  std::vector<std::string> protocol_errors{};  // malformed parzen: lines (a few)
+  uint64_t stdout_bytes = 0;
+  double seconds = 0;
+};
+
+// What the runner asks of the caller while the program runs.
+struct ProcessControl {
+  // Called for each "parzen:report STEP VALUE" line; returning true stops the trial (SIGTERM,
+  // then SIGKILL after the grace period), e.g. because the pruner says so.
+  std::function<bool(int64_t step, double value)> on_report{};
+  // Set (from any thread) to kill the process group at once.
+  const std::atomic<bool>* kill_now = nullptr;
+};
+
+// Runs the program to its end. Never throws for the program's failures (they are in the
+// result); throws std::system_error when pipes cannot be created.
+ProcessResult run_trial_process(const ProcessSpec& spec, const ProcessControl& control = {});
+
+// Reads the values of a result line (or a last line): numbers separated by spaces or commas,
+// or NAME=VALUE pairs when `metrics` names them. Throws InvalidArgument saying what is wrong.
+std::vector<double> parse_trial_values(const std::string& text,
+                                       const std::vector<std::string>& metrics, size_t n_values);
+
+// "exited with status 3", "killed by signal 11 (Segmentation fault)", ...
+std::string describe_end(const ProcessResult& result);
+
+}  // namespace parzen::cli
