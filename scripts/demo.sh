@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds in Release and runs the seed example: an SVM on iris tuned by
-# grid search (matching scikit-learn's GridSearchCV) and by seeded random search.
-# Arguments go to the example (e.g. --search grid, --seed 7, --csv results).
+# Installs what is missing, builds in Release and runs the seed experiments on iris:
+#  1. the C++ example's grid search (identical to scikit-learn's GridSearchCV);
+#  2. the seed's TPE experiment (100 evaluations) through `parzen run`, each trial a Python
+#     script using scikit-learn, stored in the embedded SQLite default
+#     (examples/cli/svm_iris/parzen.db), then `parzen show` of the study.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_packages
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON >/dev/null
-./build/examples/svm_iris "$@"
+
+echo "==> C++ library example: grid search (examples/svm_iris)"
+./build/examples/svm_iris --search grid
+
+storage="sqlite:///examples/cli/svm_iris/parzen.db"
+echo
+echo "==> parzen run examples/cli/svm_iris/tpe.toml"
+# A fresh study each time; without this, running the experiment again resumes it.
+./build/parzen delete svm-iris-tpe --storage "$storage" --yes >/dev/null 2>&1 || true
+./build/parzen run examples/cli/svm_iris/tpe.toml
+echo
+echo "==> parzen show svm-iris-tpe --storage $storage"
+./build/parzen show svm-iris-tpe --storage "$storage"

@@ -141,7 +141,7 @@ nlohmann::ordered_json parse_json_with_lines(const std::string& text, SourceMap&
   nlohmann::ordered_json doc;
   try {
     doc = nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     // e.what() is "[json.exception.parse_error.101] parse error at line L, column C: ...".
     std::string what = e.what();
     if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);

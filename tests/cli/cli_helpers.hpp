@@ -1,0 +1,102 @@
+#pragma once
+// Running the real `parzen` binary from tests: argv without a shell, output captured in files.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace parzen_test {
+
+namespace fs = std::filesystem;
+
+inline const std::string kParzen = PARZEN_CLI;
+inline const std::string kTrialProgram = PARZEN_TEST_TRIAL;
+inline const std::string kSourceDir = PARZEN_SOURCE_DIR;
+
+// A fresh directory, removed with the object.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() /
+           ("parzen-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string file(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+    return (path / name).string();
+  }
+  std::string url(const std::string& db = "parzen.db") const {
+    return "sqlite:///" + (path / db).string();
+  }
+};
+
+inline std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct CliResult {
+  int status = -1;  // exit status, or 128 + signal
+  std::string out, err;
+};
+
+// Starts parzen with `args`, stdout and stderr going to files in `dir`.
+inline pid_t start_cli(const std::vector<std::string>& args, const fs::path& dir,
+                       const std::string& tag = "cli") {
+  std::vector<std::string> all = {kParzen};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string out = (dir / (tag + ".out")).string(), err = (dir / (tag + ".err")).string();
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  EXPECT_EQ(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+inline CliResult finish_cli(pid_t pid, const fs::path& dir, const std::string& tag = "cli") {
+  CliResult r;
+  int status = 0;
+  if (waitpid(pid, &status, 0) == pid)
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(dir / (tag + ".out"));
+  r.err = slurp(dir / (tag + ".err"));
+  return r;
+}
+
+inline CliResult run_cli(const std::vector<std::string>& args, const fs::path& dir) {
+  return finish_cli(start_cli(args, dir), dir);
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace parzen_test

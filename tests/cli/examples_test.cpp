@@ -1,0 +1,125 @@
+// The CLI examples give the same results as the C++ example: the seed's grid, random and TPE
+// experiments on iris (trials in Python with scikit-learn) against the library with libsvm.
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "cli_helpers.hpp"
+#include "parzen/study.hpp"
+#include "parzen/tpe_sampler.hpp"
+#include "svm_cv.hpp"
+
+namespace {
+
+using namespace parzen_test;
+using parzen::FrozenTrial;
+
+const fs::path kExamples = fs::path(kSourceDir) / "examples" / "cli";
+
+double cv_accuracy(const std::string& kernel, double c) {
+  static const auto data = svm_example::load_csv_dataset(PARZEN_IRIS_CSV);
+  svm_example::SvmParams p;
+  p.kernel = kernel;
+  p.C = c;
+  const auto scores = svm_example::cross_val_scores(data, p, 5);
+  double sum = 0;
+  for (double s : scores) sum += s;
+  return sum / static_cast<double>(scores.size());
+}
+
+std::vector<FrozenTrial> run_example(const TempDir& dir, const std::string& file,
+                                     const std::string& study,
+                                     std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"run", (kExamples / file).string(), "--storage", dir.url()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto r = run_cli(args, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  auto storage = parzen::make_storage(dir.url());
+  return storage->trials(storage->find_study(study).value());
+}
+
+// The same search through the library, trials scored with libsvm in-process.
+std::vector<FrozenTrial> run_library(std::shared_ptr<parzen::Sampler> sampler, int n) {
+  auto study = parzen::Study::create(
+      {.directions = {parzen::Direction::Maximize}, .sampler = std::move(sampler)});
+  study.optimize(
+      [](parzen::Trial& t) {
+        const auto kernel = t.suggest_categorical("kernel", {"linear", "rbf"});
+        return cv_accuracy(kernel, t.suggest_float("C", 1.0, 10.0));
+      },
+      {.n_trials = n});
+  return study.trials();
+}
+
+void expect_same(const std::vector<FrozenTrial>& cli, const std::vector<FrozenTrial>& lib) {
+  ASSERT_EQ(cli.size(), lib.size());
+  for (size_t i = 0; i < cli.size(); ++i) {
+    EXPECT_EQ(cli[i].params.at("kernel"), lib[i].params.at("kernel")) << i;
+    EXPECT_DOUBLE_EQ(std::get<double>(cli[i].params.at("C")),
+                     std::get<double>(lib[i].params.at("C")))
+        << i;
+    ASSERT_EQ(cli[i].values.size(), 1u) << cli[i].fail_reason;
+    EXPECT_NEAR(cli[i].values[0], lib[i].values[0], 1e-12) << i;
+  }
+}
+
+TEST(CliExamples, GridMatchesTheCppExampleAndGridSearchCV) {
+  TempDir dir;
+  const auto trials = run_example(dir, "svm_iris/grid.toml", "svm-iris-grid");
+  ASSERT_EQ(trials.size(), 4u);
+  const std::vector<std::pair<std::string, double>> expected_order = {
+      {"linear", 1}, {"rbf", 1}, {"linear", 10}, {"rbf", 10}};
+  const std::vector<double> expected = {0.98, 0.9666666666666667, 0.9733333333333334, 0.98};
+  for (size_t i = 0; i < 4; ++i) {
+    const auto kernel = std::get<std::string>(trials[i].params.at("kernel"));
+    const double c = static_cast<double>(std::get<int64_t>(trials[i].params.at("C")));
+    EXPECT_EQ(kernel, expected_order[i].first);
+    EXPECT_EQ(c, expected_order[i].second);
+    EXPECT_NEAR(trials[i].values[0], expected[i], 1e-12);
+    EXPECT_NEAR(trials[i].values[0], cv_accuracy(kernel, c), 1e-12);
+  }
+}
+
+TEST(CliExamples, RandomMatchesTheCppExample) {
+  TempDir dir;
+  expect_same(run_example(dir, "svm_iris/random.toml", "svm-iris-random"),
+              run_library(parzen::RandomSampler::make({.seed = 42}), 4));
+}
+
+TEST(CliExamples, TpeMatchesTheCppExample) {
+  // The first 20 of the experiment's 100 evaluations (the TPE model takes over after 10).
+  TempDir dir;
+  expect_same(run_example(dir, "svm_iris/tpe.toml", "svm-iris-tpe", {"--n-trials", "20"}),
+              run_library(parzen::TpeSampler::make({.seed = 42}), 20));
+}
+
+TEST(CliExamples, CppProgramAndNniNestedSpaceRun) {
+  TempDir dir;
+  // knn.toml names the binary relative to the default build directory; point it at this build.
+  std::string text = slurp(kExamples / "cpp_knn" / "knn.toml");
+  const std::string rel = "../../../build/examples/knn_iris";
+  ASSERT_NE(text.find(rel), std::string::npos);
+  text.replace(text.find(rel), rel.size(), PARZEN_KNN_IRIS);
+  const auto file = dir.file("knn.toml", text);
+  auto r = run_cli({"run", file, "--storage", dir.url(), "--n-trials", "12"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto storage = parzen::make_storage(dir.url());
+  for (const auto& t : storage->trials(storage->find_study("iris-knn").value())) {
+    ASSERT_EQ(t.state, parzen::TrialState::Complete) << t.fail_reason;
+    EXPECT_GT(t.values[0], 0.9);
+  }
+  const auto trials =
+      run_example(dir, "nni_nested/experiment.toml", "iris-classifier-choice", {"--n-trials", "8"});
+  ASSERT_EQ(trials.size(), 8u);
+  for (const auto& t : trials) {
+    ASSERT_EQ(t.state, parzen::TrialState::Complete) << t.fail_reason;
+    const auto branch = std::get<std::string>(t.params.at("classifier"));
+    for (const auto& [name, v] : t.params)
+      if (name.rfind("classifier.", 0) == 0) {
+        EXPECT_EQ(name.rfind("classifier." + branch + ".", 0), 0u) << name;
+      }
+  }
+}
+
+}  // namespace

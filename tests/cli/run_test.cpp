@@ -1,0 +1,385 @@
+// End-to-end: the real `parzen` binary, real trial processes, a real SQLite file.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/run.hpp"
+#include "cli_helpers.hpp"
+#include "parzen/study.hpp"
+
+namespace {
+
+using namespace parzen_test;
+using parzen::FrozenTrial;
+using parzen::TrialState;
+
+std::vector<FrozenTrial> trials_of(const std::string& url, const std::string& study) {
+  auto storage = parzen::make_storage(url);
+  auto id = storage->find_study(study);
+  if (!id) return {};
+  return storage->trials(*id);
+}
+
+int64_t count(const std::vector<FrozenTrial>& trials, TrialState state) {
+  int64_t n = 0;
+  for (const auto& t : trials) n += t.state == state;
+  return n;
+}
+
+std::string experiment(const std::string& body) {
+  return fmt::format("name = \"e2e\"\nstorage = \"sqlite:///parzen.db\"\n{}", body);
+}
+
+TEST(CliRun, RunsTheBudgetAndResumes) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 12
+concurrency = 2
+command = ["{}", "quadratic", "{{x}}"]
+[search_space]
+x = {{ _type = "uniform", _value = [-5, 5] }}
+[sampler]
+type = "tpe"
+seed = 1
+n_startup_trials = 4
+)",
+                                                                kTrialProgram)));
+  auto r = run_cli({"run", file}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "Study 'e2e'")) << r.out;
+  EXPECT_TRUE(contains(r.out, "12 trials (12 complete)")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Best trial #")) << r.out;
+  // Not a terminal: one line per trial.
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\[ *12/12\] trial \d+ complete)"))) << r.out;
+  auto trials = trials_of(dir.url(), "e2e");
+  ASSERT_EQ(trials.size(), 12u);
+  for (const auto& t : trials) {
+    ASSERT_EQ(t.state, TrialState::Complete);
+    const double x = std::get<double>(t.params.at("x"));
+    EXPECT_NEAR(t.values[0], (x - 2) * (x - 2), 1e-9);
+  }
+
+  r = run_cli({"run", file}, dir.path);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(contains(r.out, "already has 12 of its 12 trials")) << r.out;
+
+  r = run_cli({"run", file, "--n-trials", "15"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(trials_of(dir.url(), "e2e").size(), 15u);
+  // A resumed seeded study continues rather than repeating its first draws.
+  trials = trials_of(dir.url(), "e2e");
+  EXPECT_NE(trials[12].params.at("x"), trials[0].params.at("x"));
+}
+
+TEST(CliRun, FailedCrashedGarbageAndTimedOutTrials) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+trial_timeout = 1
+kill_grace_period = 1
+command = ["{}", "{{mode}}", "3", "pid.txt"]
+[search_space]
+mode = {{ _type = "choice", _value = ["value", "fail", "crash", "garbage", "sleep", "huge"] }}
+[sampler]
+type = "grid"
+)",
+                                                                kTrialProgram)));
+  const auto r = run_cli({"run", file}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const auto trials = trials_of(dir.url(), "e2e");
+  ASSERT_EQ(trials.size(), 6u);
+  std::map<std::string, FrozenTrial> by_mode;
+  for (const auto& t : trials) by_mode[std::get<std::string>(t.params.at("mode"))] = t;
+  EXPECT_EQ(by_mode["value"].state, TrialState::Complete);
+  EXPECT_EQ(by_mode["value"].values, std::vector<double>{3});
+  EXPECT_EQ(by_mode["fail"].state, TrialState::Failed);
+  EXPECT_TRUE(contains(by_mode["fail"].fail_reason, "exited with status 3"))
+      << by_mode["fail"].fail_reason;
+  EXPECT_TRUE(contains(by_mode["fail"].fail_reason, "ValueError: bad learning rate"));
+  EXPECT_TRUE(contains(by_mode["crash"].fail_reason, "killed by signal 11"));
+  EXPECT_TRUE(contains(by_mode["garbage"].fail_reason, "no metric in the output"));
+  EXPECT_TRUE(contains(by_mode["garbage"].fail_reason, "no number here"));
+  EXPECT_TRUE(contains(by_mode["sleep"].fail_reason, "exceeded the trial timeout of 1s"));
+  // "huge 3" prints 3 MiB of lines and a 1 MiB line, then its value.
+  EXPECT_EQ(by_mode["huge"].state, TrialState::Complete) << by_mode["huge"].fail_reason;
+  EXPECT_EQ(by_mode["huge"].values, std::vector<double>{0.5});
+}
+
+TEST(CliRun, ParameterValuesReachTheProgramUnchanged) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"X(
+command = ["{}", "echo-args", "-", "{{s}}", "--flag={{s}}"]
+[search_space]
+s = {{ _type = "choice", _value = ["with space", "quote\"s 'single'", "$(touch pwned)", "; rm -rf x", "new\nline", "{{braces}}", "-5"] }}
+[sampler]
+type = "grid"
+)X",
+                                                                kTrialProgram)));
+  const auto r = run_cli({"run", file}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const auto trials = trials_of(dir.url(), "e2e");
+  ASSERT_EQ(trials.size(), 7u);
+  for (const auto& t : trials) {
+    ASSERT_EQ(t.state, TrialState::Complete) << t.fail_reason;
+    const std::string s = std::get<std::string>(t.params.at("s"));
+    const auto args =
+        nlohmann::json::parse(slurp(dir.path / fmt::format("args-{}.json", t.number)));
+    EXPECT_EQ(args, nlohmann::json({s, "--flag=" + s}));
+  }
+  EXPECT_FALSE(fs::exists(dir.path / "pwned"));
+}
+
+TEST(CliRun, ParametersAsJsonInEnvironmentAndFileWithNestedChoices) {
+  TempDir dir;
+  dir.file("search_space.json", R"({
+    "optimizer": {"_type": "choice", "_value": [
+        {"_name": "sgd", "lr": {"_type": "loguniform", "_value": [0.01, 0.1]}},
+        {"_name": "adam", "lr": {"_type": "loguniform", "_value": [0.001, 0.01]}}]},
+    "layers": {"_type": "randint", "_value": [1, 4]}
+  })");
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 6
+search_space_file = "search_space.json"
+command = ["{}", "env", "env.json"]
+[environment]
+CUSTOM_VAR = "custom value"
+[sampler]
+type = "random"
+seed = 5
+)",
+                                                                kTrialProgram)));
+  const auto r = run_cli({"run", file}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const auto env = nlohmann::json::parse(slurp(dir.path / "env.json"));
+  EXPECT_EQ(env["params"], env["file"]);
+  EXPECT_EQ(env["custom"], "custom value");
+  EXPECT_EQ(env["study"], "e2e");
+  EXPECT_EQ(env["number"], "5");
+  const auto& opt = env["params"]["optimizer"];
+  ASSERT_TRUE(opt.is_object());
+  EXPECT_TRUE(opt["_name"] == "sgd" || opt["_name"] == "adam");
+  EXPECT_TRUE(opt.contains("lr"));
+  const auto trials = trials_of(dir.url(), "e2e");
+  EXPECT_TRUE(trials.back().params.count("optimizer." + opt["_name"].get<std::string>() + ".lr"));
+  EXPECT_EQ(trials.back().system_attrs[parzen::cli::kParamsAttr]["layers"],
+            env["params"]["layers"]);
+}
+
+TEST(CliRun, InvalidExperimentWritesNothing) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(R"(
+n_trials = 3
+command = ["prog", "{x}", "{y}"]
+[search_space]
+x = { _type = "uniform", _value = [0, 1] }
+)"));
+  const auto r = run_cli({"run", file}, dir.path);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, "exp.toml:5: key 'command': placeholder {y} names no parameter"))
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
+}
+
+TEST(CliRun, MissingProgramStopsTheRunWithAClearError) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(R"(
+n_trials = 5
+command = ["/nonexistent/pyhton3", "{x}"]
+[search_space]
+x = { _type = "uniform", _value = [0, 1] }
+)"));
+  const auto r = run_cli({"run", file}, dir.path);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "cannot run '/nonexistent/pyhton3'")) << r.err;
+  EXPECT_EQ(trials_of(dir.url(), "e2e").size(), 1u);
+}
+
+TEST(CliRun, FailedTrialsAreRetriedWithTheSameParameters) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 2
+max_retries = 1
+command = ["{}", "flaky", "flag-{{x}}"]
+[search_space]
+x = {{ _type = "choice", _value = ["a"] }}
+)",
+                                                                kTrialProgram)));
+  const auto r = run_cli({"run", file}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const auto trials = trials_of(dir.url(), "e2e");
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_TRUE(contains(trials[0].fail_reason, "retry 1 of 1 enqueued")) << trials[0].fail_reason;
+  EXPECT_EQ(trials[1].state, TrialState::Complete);
+  EXPECT_EQ(trials[1].user_attrs["retried_from"], 0);
+}
+
+// Waits until the study has `n` trials in `state` (or 60 s pass).
+bool wait_for(const TempDir& dir, TrialState state, int64_t n) {
+  for (int i = 0; i < 600; ++i) {
+    try {
+      if (count(trials_of(dir.url(), "e2e"), state) >= n) return true;
+    } catch (const parzen::Error&) {
+      // the database may not exist yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST(CliRun, CtrlCFinishesRunningTrialsAndTheStudyResumes) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 5
+command = ["{}", "sleep", "{{t}}", "pid.txt"]
+[search_space]
+t = {{ _type = "uniform", _value = [0.6, 0.7] }}
+)",
+                                                                kTrialProgram)));
+  pid_t pid = start_cli({"run", file}, dir.path);
+  ASSERT_TRUE(wait_for(dir, TrialState::Complete, 1));
+  ::kill(pid, SIGINT);
+  auto r = finish_cli(pid, dir.path);
+  EXPECT_EQ(r.status, 130) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err + r.out, "Interrupted")) << r.out << r.err;
+  auto trials = trials_of(dir.url(), "e2e");
+  EXPECT_LT(trials.size(), 5u);
+  EXPECT_EQ(count(trials, TrialState::Running), 0);  // the running one was finished
+  EXPECT_EQ(count(trials, TrialState::Failed), 0);
+
+  r = run_cli({"run", file}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "Resuming study 'e2e'")) << r.err;
+  EXPECT_EQ(count(trials_of(dir.url(), "e2e"), TrialState::Complete), 5);
+}
+
+TEST(CliRun, SecondCtrlCKillsRunningTrialsWhichAResumedRunReplaces) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 2
+command = ["{}", "sleep", "{{t}}", "pid.txt"]
+[search_space]
+t = {{ _type = "choice", _value = [30, 0.2] }}
+[sampler]
+type = "grid"
+)",
+                                                                kTrialProgram)));
+  pid_t pid = start_cli({"run", file}, dir.path);
+  ASSERT_TRUE(wait_for(dir, TrialState::Running, 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(pid, SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(pid, SIGINT);
+  auto r = finish_cli(pid, dir.path);
+  EXPECT_EQ(r.status, 130) << r.out << r.err;
+  auto trials = trials_of(dir.url(), "e2e");
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_TRUE(contains(trials[0].fail_reason, "interrupted")) << trials[0].fail_reason;
+  EXPECT_TRUE(trials[0].system_attrs.contains(parzen::cli::kInterruptedAttr));
+  EXPECT_EQ(parzen::cli::counted_trials(trials), 0);
+}
+
+TEST(CliAskTell, RoundTripAndInspection) {
+  TempDir dir;
+  const auto space = dir.file("space.json", R"({"x": {"_type": "uniform", "_value": [-1, 1]},
+    "k": {"_type": "choice", "_value": ["a", "b"]}})");
+  const std::string url = dir.url();
+  auto r = run_cli({"ask", "--storage", url, "--study", "s", "--space", space, "--sampler",
+                    "random", "--sampler-option", "seed=1"},
+                   dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto asked = nlohmann::json::parse(r.out);
+  EXPECT_EQ(asked["number"], 0);
+  const double x0 = asked["params"]["x"];
+  EXPECT_TRUE(x0 >= -1 && x0 <= 1);
+  r = run_cli({"tell", "--storage", url, "--study", "s", "--trial", "0", "--value", "0.25"},
+              dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "trial 0 complete: 0.25")) << r.out;
+
+  // The study remembers its space and sampler.
+  r = run_cli({"ask", "--storage", url, "--study", "s"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  asked = nlohmann::json::parse(r.out);
+  EXPECT_EQ(asked["number"], 1);
+  EXPECT_NE(asked["params"]["x"].get<double>(), x0);
+  r = run_cli({"tell", "--storage", url, "--study", "s", "--trial", "1", "--state", "failed",
+               "--reason", "diverged"},
+              dir.path);
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = run_cli({"tell", "--storage", url, "--study", "s", "--trial", "1", "--value", "1"}, dir.path);
+  EXPECT_NE(r.status, 0);  // already finished
+  EXPECT_TRUE(contains(r.err, "trial")) << r.err;
+
+  r = run_cli({"best", "s", "--storage", url, "--json"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto best = nlohmann::json::parse(r.out);
+  EXPECT_EQ(best["number"], 0);
+  EXPECT_EQ(best["value"], 0.25);
+  EXPECT_EQ(best["params"]["x"], x0);
+
+  r = run_cli({"trials", "s", "--storage", url, "--format", "csv"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "number,state,value,params_k,params_x")) << r.out;
+  EXPECT_TRUE(contains(r.out, "1,failed,,")) << r.out;
+  EXPECT_TRUE(contains(r.out, "diverged")) << r.out;
+  r = run_cli({"trials", "s", "--storage", url, "--format", "json"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["trials"].size(), 2u);
+
+  r = run_cli({"studies", "--storage", url}, dir.path);
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(s\s+minimize\s+2\s+1\s+0.25 \(#0\))")))
+      << r.out;
+  r = run_cli({"show", "s", "--storage", url}, dir.path);
+  EXPECT_TRUE(contains(r.out, "Trials:     2 (1 complete, 1 failed)")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Top 1 of 1 complete trials")) << r.out;
+
+  r = run_cli({"delete", "s", "--storage", url}, dir.path);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, "add --yes")) << r.err;
+  r = run_cli({"delete", "s", "--storage", url, "--yes"}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = run_cli({"show", "s", "--storage", url}, dir.path);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "no study 's'")) << r.err;
+}
+
+TEST(CliWorker, JoinsAStudyFromTheStoredExperiment) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 3
+command = ["{}", "quadratic", "{{x}}"]
+[search_space]
+x = {{ _type = "uniform", _value = [-5, 5] }}
+)",
+                                                                kTrialProgram)));
+  auto r = run_cli({"run", file}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_cli({"worker", "--storage", dir.url(), "--study", "e2e", "--n-trials", "6"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(count(trials_of(dir.url(), "e2e"), TrialState::Complete), 6);
+  r = run_cli({"worker", "--storage", dir.url(), "--study", "nope"}, dir.path);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "no study 'nope'")) << r.err;
+}
+
+TEST(CliPresets, ListsEveryPresetWithSourceAndNote) {
+  TempDir dir;
+  const auto r = run_cli({"presets"}, dir.path);
+  ASSERT_EQ(r.status, 0);
+  for (const char* name :
+       {"sgd.lr", "momentum.lr", "adagrad.lr", "adadelta.lr", "rmsprop.lr", "adam.lr", "adamax.lr",
+        "nadam.lr", "batch_size", "dropout", "weight_decay", "conv.kernel_size"})
+    EXPECT_TRUE(contains(r.out, std::string(name) + "\n")) << name;
+  EXPECT_TRUE(contains(r.out, "source:"));
+  EXPECT_TRUE(contains(r.out, "7x1+1x7"));
+}
+
+}  // namespace
