@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <string_view>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -71,7 +72,7 @@ class StdoutParser {
       if (c == '\n') {
         line_done();
       } else if (line_.size() < kMaxLine) {
-        line_ += c;
+        line_.push_back(c);
       } else {
         truncated_ = true;
       }
@@ -85,35 +86,43 @@ class StdoutParser {
   void protocol_error(const std::string& msg) {
     if (result_.protocol_errors.size() < kMaxProtocolErrors) result_.protocol_errors.push_back(msg);
   }
+  // Interprets the completed line without allocating in the common case (a line that is not a
+  // protocol line only overwrites last_line's buffer), so output volume never grows memory.
   void line_done() {
-    std::string line = trim(line_);
-    line_.clear();
+    std::string_view line(line_);
+    const auto b = line.find_first_not_of(" \t\r\n");
     const bool truncated = truncated_;
     truncated_ = false;
-    if (line.empty()) return;
-    if (truncated) line += " [line cut at 64 KiB]";
+    if (b == std::string_view::npos) {
+      line_.clear();
+      return;
+    }
+    line = line.substr(b, line.find_last_not_of(" \t\r\n") - b + 1);
     if (line.rfind("parzen:report", 0) == 0) {
-      std::string rest = trim(line.substr(13));
-      const auto sp = rest.find_first_of(" \t");
-      double step = 0, value = 0;
-      if (sp == std::string::npos || !parse_double(rest.substr(0, sp), step) ||
-          step != std::floor(step) || !parse_double(trim(rest.substr(sp)), value)) {
-        protocol_error(
-            fmt::format("ignored malformed line '{}' (expected 'parzen:report STEP "
-                        "VALUE' with an integer step)",
-                        line.substr(0, 200)));
-        return;
-      }
-      if (control_.on_report && !stop_requested_ &&
-          control_.on_report(static_cast<int64_t>(step), value))
-        stop_requested_ = true;
+      report(trim(std::string(line.substr(13))), std::string(line.substr(0, 200)));
+    } else if (line.rfind("parzen:result", 0) == 0) {
+      result_.result_line = trim(std::string(line.substr(13)));
+    } else {
+      result_.last_line.assign(line);
+      if (truncated) result_.last_line += " [line cut at 64 KiB]";
+    }
+    line_.clear();
+  }
+
+  void report(const std::string& rest, const std::string& shown) {
+    const auto sp = rest.find_first_of(" \t");
+    double step = 0, value = 0;
+    if (sp == std::string::npos || !parse_double(rest.substr(0, sp), step) ||
+        step != std::floor(step) || !parse_double(trim(rest.substr(sp)), value)) {
+      protocol_error(
+          fmt::format("ignored malformed line '{}' (expected 'parzen:report STEP "
+                      "VALUE' with an integer step)",
+                      shown));
       return;
     }
-    if (line.rfind("parzen:result", 0) == 0) {
-      result_.result_line = trim(line.substr(13));
-      return;
-    }
-    result_.last_line = std::move(line);
+    if (control_.on_report && !stop_requested_ &&
+        control_.on_report(static_cast<int64_t>(step), value))
+      stop_requested_ = true;
   }
 
   ProcessResult& result_;

@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   }
   if (mode == "crash") {
     std::cout << "about to crash" << std::endl;
+    ::signal(SIGSEGV, SIG_DFL);  // a sanitizer's handler would turn the crash into an exit
     ::raise(SIGSEGV);
     return 0;
   }
