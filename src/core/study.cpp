@@ -1,5 +1,6 @@
 #include <cxxabi.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <chrono>
 #include <cmath>
@@ -364,14 +365,23 @@ Trial Study::ask() {
   std::lock_guard lock(core_->mu);
   core_->view.refresh();
   const std::string worker = detail::StudyCore::worker_id();
-  std::optional<FrozenTrial> record = core_->storage->claim_waiting_trial(core_->id, worker);
+  // An enqueued trial is claimed when the view shows one; one enqueued after this refresh is
+  // claimed by the next ask.
+  const auto& seen = core_->view.trials();
+  const bool any_waiting = std::any_of(seen.begin(), seen.end(), [](const FrozenTrial& t) {
+    return t.state == TrialState::Waiting;
+  });
+  std::optional<FrozenTrial> record;
+  if (any_waiting) record = core_->storage->claim_waiting_trial(core_->id, worker);
   if (!record) {
     NewTrial fresh;
     fresh.worker = worker;
     fresh.system_attrs = core_->sampler->before_trial(core_->view);
     record = core_->storage->create_trial(core_->id, fresh);
   }
-  core_->view.refresh();
+  // Samplers that read the history see the new trial (and whatever else changed) at once;
+  // the others need no refresh until the trial is told.
+  if (core_->sampler->samples_from_history()) core_->view.refresh();
   Trial trial(core_, std::move(*record));
   trial.relative_space_ = core_->sampler->infer_relative_space(core_->view, trial.record_);
   if (!trial.relative_space_.empty())

@@ -1,7 +1,7 @@
 #pragma once
 // The thin database drivers under the relational storage. The SQL logic lives once in
 // rdb_storage.cpp; a driver only runs statements: `?` placeholders, values of the types below,
-// rows back, and transactions. SQLite is implemented; PostgreSQL (libpq) is the next driver.
+// rows back, transactions and atomic batches. SQLite (sqlite3) and PostgreSQL (libpq) implement it.
 
 #include <cstdint>
 #include <memory>
@@ -15,12 +15,27 @@ namespace parzen::rdb {
 using Value = std::variant<std::monostate, int64_t, double, std::string>;  // monostate: NULL
 using Row = std::vector<Value>;
 
+struct Statement {
+  std::string sql;
+  std::vector<Value> params{};
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
   // Runs one statement with `?` placeholders bound to `params` (always as a prepared
   // statement); returns its rows.
   virtual std::vector<Row> query(const std::string& sql, const std::vector<Value>& params = {}) = 0;
+  // Runs the statements as one write transaction, all or nothing, and returns each one's rows.
+  // PostgreSQL sends them in one pipeline: one network round trip for the whole transaction, and
+  // locks held only while the server runs it. SQLite runs them between BEGIN IMMEDIATE and
+  // COMMIT. Throws (having rolled back) on the first failing statement.
+  virtual std::vector<std::vector<Row>> write_batch(const std::vector<Statement>& statements) = 0;
+  // Runs the statements in order and returns each one's rows, without a transaction of its own
+  // (the caller may include BEGIN and COMMIT). PostgreSQL sends them in one pipeline; SQLite
+  // runs them one after another. Throws on the first failing statement; the ones after it do not
+  // run.
+  virtual std::vector<std::vector<Row>> pipeline(const std::vector<Statement>& statements) = 0;
   // Rows changed by the last INSERT/UPDATE/DELETE.
   virtual int64_t changes() = 0;
   // A write transaction that excludes other writers from its start (SQLite: BEGIN IMMEDIATE).

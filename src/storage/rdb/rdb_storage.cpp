@@ -160,93 +160,100 @@ class RdbStorage final : public Storage {
 
   FrozenTrial create_trial(StudyId id, const NewTrial& t) override {
     FrozenTrial r = make_new_trial_record(t, -1);  // the number comes from the study's counter
-    return write([&] {
-      const auto counters = db_->query(
-          "UPDATE studies SET n_trials = n_trials + 1, version = version + 1 WHERE study_id = ? "
-          "RETURNING n_trials, version",
-          {id});
-      if (counters.empty())
-        throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
-      r.number = as_int(counters[0][0]) - 1;
-      const auto inserted = db_->query(
-          "INSERT INTO trials (study_id, number, state, datetime_start, heartbeat, worker, "
-          "version) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING trial_id",
-          {id, r.number, std::string(to_string(r.state)), optional_seconds(r.datetime_start),
-           optional_seconds(r.last_heartbeat), r.worker, as_int(counters[0][1])});
-      r.id = as_int(inserted.at(0).at(0));
-      for (const auto& [k, v] : r.user_attrs.items())
-        db_->query("INSERT INTO trial_user_attrs (trial_id, key, value) VALUES (?, ?, ?)",
-                   {r.id, k, v.dump()});
-      for (const auto& [k, v] : r.system_attrs.items())
-        db_->query("INSERT INTO trial_system_attrs (trial_id, key, value) VALUES (?, ?, ?)",
-                   {r.id, k, v.dump()});
-      return r;
-    });
+    // One batch: the study's counters (its row stays locked until the batch commits), the trial
+    // numbered from them, and its attributes.
+    std::vector<Statement> batch = {
+        {"UPDATE studies SET n_trials = n_trials + 1, version = version + 1 WHERE study_id = ? "
+         "RETURNING n_trials",
+         {id}},
+        {"INSERT INTO trials (study_id, number, state, datetime_start, heartbeat, worker, version) "
+         "SELECT study_id, n_trials - 1, CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), "
+         "CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT), version FROM studies WHERE study_id = ? "
+         "RETURNING trial_id",
+         {std::string(to_string(r.state)), optional_seconds(r.datetime_start),
+          optional_seconds(r.last_heartbeat), r.worker, id}},
+    };
+    const char* const attr_insert =
+        "INSERT INTO {} (trial_id, key, value) SELECT trial_id, CAST(? AS TEXT), CAST(? AS TEXT) "
+        "FROM trials WHERE study_id = ? AND number = (SELECT n_trials - 1 FROM studies WHERE "
+        "study_id = ?)";
+    for (const auto& [k, v] : r.user_attrs.items())
+      batch.push_back(
+          {fmt::format(fmt::runtime(attr_insert), "trial_user_attrs"), {k, v.dump(), id, id}});
+    for (const auto& [k, v] : r.system_attrs.items())
+      batch.push_back(
+          {fmt::format(fmt::runtime(attr_insert), "trial_system_attrs"), {k, v.dump(), id, id}});
+    const auto results = write_batch(batch);
+    if (results[0].empty())
+      throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
+    r.number = as_int(results[0][0][0]) - 1;
+    r.id = as_int(results[1].at(0).at(0));
+    return r;
   }
 
   std::optional<FrozenTrial> claim_waiting_trial(StudyId id, const std::string& worker) override {
-    return write([&]() -> std::optional<FrozenTrial> {
-      lock_study(id);
-      const auto rows = db_->query(
-          "SELECT trial_id FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number "
-          "LIMIT 1",
-          {id});
-      if (rows.empty()) return std::nullopt;
-      const int64_t trial = as_int(rows[0][0]);
-      const double now = to_seconds(Clock::now());
-      const int64_t version = bump(id);
-      db_->query(
-          "UPDATE trials SET state = 'running', datetime_start = ?, heartbeat = ?, worker = ?, "
-          "version = ? "
-          "WHERE trial_id = ?",
-          {now, now, worker, version, trial});
-      return load_trials("t.trial_id = ?", {trial}).at(0);
+    const double now = to_seconds(Clock::now());
+    const char* const oldest_waiting =
+        "(SELECT trial_id FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number "
+        "LIMIT 1)";
+    const auto results = write_batch({
+        {lock_study_sql(), {id}},
+        {fmt::format("UPDATE studies SET version = version + 1 WHERE study_id = ? AND EXISTS {}",
+                     oldest_waiting),
+         {id, id}},
+        {fmt::format("UPDATE trials SET state = 'running', datetime_start = ?, heartbeat = ?, "
+                     "worker = ?, version = (SELECT version FROM studies s WHERE s.study_id = "
+                     "trials.study_id) WHERE trial_id = {} RETURNING trial_id",
+                     oldest_waiting),
+         {now, now, worker, id}},
     });
+    if (results[0].empty())
+      throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
+    if (results[2].empty()) return std::nullopt;
+    const int64_t trial = as_int(results[2][0][0]);
+    return read([&] { return load_trials("t.trial_id = ?", {trial}).at(0); });
   }
 
   void set_trial_param(TrialId id, const std::string& name, double internal,
                        const Distribution& d) override {
-    write_running(id, [&] {
-      db_->query(
-          "INSERT INTO trial_params (trial_id, name, internal, distribution) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT (trial_id, name) DO UPDATE SET internal = excluded.internal, "
-          "distribution = excluded.distribution",
-          {id, name, internal, to_json(d).dump()});
-    });
+    write_running(id, {{"INSERT INTO trial_params (trial_id, name, internal, distribution) "
+                        "SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), "
+                        "CAST(? AS TEXT) WHERE " +
+                            running_sql() +
+                            " ON CONFLICT (trial_id, name) DO UPDATE SET internal = "
+                            "excluded.internal, distribution = excluded.distribution",
+                        {id, name, internal, to_json(d).dump(), id}}});
   }
 
   void set_trial_intermediate_value(TrialId id, int64_t step, double value) override {
-    write_running(id, [&] {
-      db_->query(
-          "INSERT INTO trial_intermediate_values (trial_id, step, value) VALUES (?, ?, ?) "
-          "ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
-          {id, step, value});
-    });
+    write_running(id, {{"INSERT INTO trial_intermediate_values (trial_id, step, value) "
+                        "SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS DOUBLE "
+                        "PRECISION) WHERE " +
+                            running_sql() +
+                            " ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
+                        {id, step, value, id}}});
   }
 
   void set_trial_constraints(TrialId id, const std::vector<double>& constraints) override {
-    write_running(id, [&] {
-      db_->query("UPDATE trials SET constraints = ? WHERE trial_id = ?",
-                 {vector_json(constraints), id});
-    });
+    write_running(id, {{"UPDATE trials SET constraints = ? WHERE trial_id = ? AND state = "
+                        "'running'",
+                        {vector_json(constraints), id}}});
   }
 
   void set_trial_user_attr(TrialId id, const std::string& key,
                            const nlohmann::json& value) override {
-    write_running(id, [&] { upsert_attr("trial_user_attrs", "trial_id", id, key, value); });
+    write_running(id, {trial_attr_upsert("trial_user_attrs", id, key, value)});
   }
 
   void set_trial_system_attr(TrialId id, const std::string& key,
                              const nlohmann::json& value) override {
-    write_running(id, [&] { upsert_attr("trial_system_attrs", "trial_id", id, key, value); });
+    write_running(id, {trial_attr_upsert("trial_system_attrs", id, key, value)});
   }
 
   void record_heartbeat(TrialId id) override {
-    write_running(id, [&] {
-      db_->query("UPDATE trials SET heartbeat = ? WHERE trial_id = ?",
-                 {to_seconds(Clock::now()), id});
-    });
+    write_running(id, {{"UPDATE trials SET heartbeat = ? WHERE trial_id = ? AND state = "
+                        "'running'",
+                        {to_seconds(Clock::now()), id}}});
   }
 
   bool finish_trial(TrialId id, TrialState state, const std::vector<double>& values,
@@ -254,27 +261,33 @@ class RdbStorage final : public Storage {
     if (!is_finished(state))
       throw InvalidArgument(
           fmt::format("finish_trial needs a finished state, not {}", to_string(state)));
-    return write([&] {
-      const auto rows =
-          db_->query(postgres_ ? "SELECT t.study_id, t.state FROM trials t JOIN studies s ON "
-                                 "s.study_id = t.study_id WHERE t.trial_id = ? FOR UPDATE OF s"
-                               : "SELECT study_id, state FROM trials WHERE trial_id = ?",
-                     {id});
-      if (rows.empty())
-        throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
-      if (as_text(rows[0][1]) != "running") return false;
-      const int64_t version = bump(as_int(rows[0][0]));
-      db_->query(
-          "UPDATE trials SET state = ?, trial_values = ?, fail_reason = ?, datetime_complete = ?, "
-          "version = ? WHERE trial_id = ?",
-          {std::string(to_string(state)), vector_json(values),
-           state == TrialState::Failed ? fail_reason : std::string(), to_seconds(Clock::now()),
-           version, id});
-      return true;
+    // The compare-and-set: every statement changes nothing unless the trial is still running.
+    const auto results = write_batch({
+        {check_running_sql(), {id}},
+        {"UPDATE studies SET version = version + 1 WHERE study_id = (SELECT study_id FROM trials "
+         "WHERE trial_id = ? AND state = 'running')",
+         {id}},
+        {"UPDATE trials SET state = ?, trial_values = ?, fail_reason = ?, datetime_complete = ?, "
+         "version = (SELECT version FROM studies s WHERE s.study_id = trials.study_id) "
+         "WHERE trial_id = ? AND state = 'running'",
+         {std::string(to_string(state)), vector_json(values),
+          state == TrialState::Failed ? fail_reason : std::string(), to_seconds(Clock::now()), id}},
     });
+    if (results[0].empty())
+      throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
+    return as_text(results[0][0][1]) == "running";
   }
 
   std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds) override {
+    {
+      // The common case, nothing stale: one statement, no transaction.
+      std::lock_guard lock(mu_);
+      if (db_->query("SELECT 1 FROM trials WHERE study_id = ? AND state = 'running' AND "
+                     "heartbeat < ? LIMIT 1",
+                     {id, to_seconds(Clock::now()) - grace_seconds})
+              .empty())
+        return {};
+    }
     return write([&] {
       lock_study(id);
       const double now = to_seconds(Clock::now());
@@ -306,25 +319,25 @@ class RdbStorage final : public Storage {
   }
 
   TrialsDelta trials_since(StudyId id, uint64_t version) override {
-    {
-      // The common case, nothing new: one statement, no transaction.
-      std::lock_guard lock(mu_);
-      const auto v = db_->query("SELECT version FROM studies WHERE study_id = ?", {id});
-      if (v.empty())
-        throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
-      if (static_cast<uint64_t>(as_int(v[0][0])) == version) return TrialsDelta{{}, version};
-    }
-    return read([&] {
-      const auto v = db_->query("SELECT version FROM studies WHERE study_id = ?", {id});
-      if (v.empty())
-        throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
-      TrialsDelta delta;
-      delta.version = static_cast<uint64_t>(as_int(v[0][0]));
-      if (delta.version > version)
-        delta.trials =
-            load_trials("t.study_id = ? AND t.version > ?", {id, static_cast<int64_t>(version)});
-      return delta;
+    std::lock_guard lock(mu_);
+    // One round trip when nothing changed, two otherwise: the study's version and the trials
+    // written after `version`, then the rows attached to those trials. No snapshot is needed:
+    // the version is read first, so every write it counts is visible to the reads after it;
+    // rows newer than it are only read again by the next call.
+    const std::string filter = "t.study_id = ? AND t.version > ?";
+    const std::vector<Value> params = {id, static_cast<int64_t>(version)};
+    const auto first = db_->pipeline({
+        {"SELECT version FROM studies WHERE study_id = ?", {id}},
+        {trial_rows_sql(filter), params},
     });
+    if (first.at(0).empty())
+      throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
+    TrialsDelta delta;
+    delta.version = static_cast<uint64_t>(as_int(first[0][0][0]));
+    delta.trials = trials_of(first.at(1));
+    if (!delta.trials.empty())
+      attach(delta.trials, db_->pipeline(attachment_statements(delta.trials, filter, params)));
+    return delta;
   }
 
  private:
@@ -377,27 +390,57 @@ class RdbStorage final : public Storage {
     return transaction(false, std::forward<F>(f));
   }
 
-  // In a write transaction: throws unless the trial exists and is running, runs `f`, then bumps
-  // the study's version onto the trial.
-  template <class F>
-  void write_running(TrialId id, F&& f) {
-    write([&] {
-      // One round trip: the trial's state, and (PostgreSQL) the lock on its study's row.
-      const auto rows = db_->query(
-          postgres_ ? "SELECT t.study_id, t.state, t.number FROM trials t JOIN studies s ON "
-                      "s.study_id = t.study_id WHERE t.trial_id = ? FOR UPDATE OF s"
-                    : "SELECT study_id, state, number FROM trials WHERE trial_id = ?",
-          {id});
-      if (rows.empty())
-        throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
-      if (as_text(rows.at(0)[1]) != "running")
-        throw InvalidState(fmt::format("trial {} is {}, not running; it can no longer be changed",
-                                       as_int(rows[0][2]), as_text(rows[0][1])));
-      f();
-      db_->query("UPDATE trials SET version = ? WHERE trial_id = ?",
-                 {bump(as_int(rows[0][0])), id});
-      return 0;
-    });
+  // One batch: checks the trial (on PostgreSQL also locking its study's row, which serialises
+  // the study's writes as SQLite's BEGIN IMMEDIATE does), runs `writes` (each must change
+  // nothing unless the trial is running), then bumps the study's version onto the trial. Throws
+  // NotFound or InvalidState, having changed nothing, unless the trial exists and is running.
+  void write_running(TrialId id, std::vector<Statement> writes) {
+    std::vector<Statement> batch;
+    batch.reserve(writes.size() + 3);
+    batch.push_back({check_running_sql(), {id}});
+    for (auto& w : writes) batch.push_back(std::move(w));
+    batch.push_back(
+        {"UPDATE studies SET version = version + 1 WHERE study_id = (SELECT study_id "
+         "FROM trials WHERE trial_id = ? AND state = 'running')",
+         {id}});
+    batch.push_back(
+        {"UPDATE trials SET version = (SELECT version FROM studies s WHERE "
+         "s.study_id = trials.study_id) WHERE trial_id = ? AND state = 'running'",
+         {id}});
+    const auto results = write_batch(batch);
+    const auto& rows = results[0];
+    if (rows.empty())
+      throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
+    if (as_text(rows[0][1]) != "running")
+      throw InvalidState(fmt::format("trial {} is {}, not running; it can no longer be changed",
+                                     as_int(rows[0][2]), as_text(rows[0][1])));
+  }
+
+  // The trial's study, state and number; on PostgreSQL also locks the study's row.
+  std::string check_running_sql() const {
+    return postgres_ ? "SELECT t.study_id, t.state, t.number FROM trials t JOIN studies s ON "
+                       "s.study_id = t.study_id WHERE t.trial_id = ? FOR UPDATE OF s"
+                     : "SELECT study_id, state, number FROM trials WHERE trial_id = ?";
+  }
+  static std::string running_sql() {
+    return "EXISTS (SELECT 1 FROM trials WHERE trial_id = ? AND state = 'running')";
+  }
+  std::string lock_study_sql() const {
+    return postgres_ ? "SELECT study_id FROM studies WHERE study_id = ? FOR UPDATE"
+                     : "SELECT study_id FROM studies WHERE study_id = ?";
+  }
+  static Statement trial_attr_upsert(const char* table, TrialId id, const std::string& key,
+                                     const nlohmann::json& value) {
+    return {fmt::format("INSERT INTO {} (trial_id, key, value) SELECT CAST(? AS BIGINT), "
+                        "CAST(? AS TEXT), CAST(? AS TEXT) WHERE {} ON CONFLICT (trial_id, key) "
+                        "DO UPDATE SET value = excluded.value",
+                        table, running_sql()),
+            {id, key, value.dump(), id}};
+  }
+
+  std::vector<std::vector<Row>> write_batch(const std::vector<Statement>& statements) {
+    std::lock_guard lock(mu_);
+    return db_->write_batch(statements);
   }
 
   int64_t bump(StudyId study) {
@@ -451,14 +494,26 @@ class RdbStorage final : public Storage {
   // The trials matching `filter` (over `trials t`), by number, with everything attached.
   std::vector<FrozenTrial> load_trials(const std::string& filter,
                                        const std::vector<Value>& params) {
+    auto trials = trials_of(db_->query(trial_rows_sql(filter), params));
+    if (trials.empty()) return trials;
+    const auto statements = attachment_statements(trials, filter, params);
+    std::vector<std::vector<Row>> rows;
+    for (const auto& st : statements) rows.push_back(db_->query(st.sql, st.params));
+    attach(trials, rows);
+    return trials;
+  }
+
+  static std::string trial_rows_sql(const std::string& filter) {
+    return "SELECT t.trial_id, t.number, t.state, t.trial_values, t.constraints, "
+           "t.datetime_start, t.datetime_complete, t.heartbeat, t.worker, t.fail_reason FROM "
+           "trials t WHERE " +
+           filter + " ORDER BY t.number";
+  }
+
+  static std::vector<FrozenTrial> trials_of(const std::vector<Row>& rows) {
     std::vector<FrozenTrial> trials;
-    std::unordered_map<int64_t, size_t> index;
-    for (const auto& row : db_->query(
-             "SELECT t.trial_id, t.number, t.state, t.trial_values, t.constraints, "
-             "t.datetime_start, "
-             "t.datetime_complete, t.heartbeat, t.worker, t.fail_reason FROM trials t WHERE " +
-                 filter + " ORDER BY t.number",
-             params)) {
+    trials.reserve(rows.size());
+    for (const auto& row : rows) {
       FrozenTrial r;
       r.id = as_int(row[0]);
       r.number = as_int(row[1]);
@@ -470,32 +525,66 @@ class RdbStorage final : public Storage {
       r.last_heartbeat = optional_time(row[7]);
       r.worker = as_text(row[8]);
       r.fail_reason = as_text(row[9]);
-      index[r.id] = trials.size();
       trials.push_back(std::move(r));
     }
-    if (trials.empty()) return trials;
-    const std::string join = " JOIN trials t ON t.trial_id = x.trial_id WHERE " + filter;
-    for (const auto& row : db_->query(
-             "SELECT x.trial_id, x.name, x.internal, x.distribution FROM trial_params x" + join,
-             params)) {
-      FrozenTrial& r = trials[index.at(as_int(row[0]))];
-      const std::string& name = as_text(row[1]);
-      Distribution d = distribution_from_json(nlohmann::json::parse(as_text(row[3])));
-      r.params[name] = to_external(d, as_double(row[2]));
-      r.distributions[name] = std::move(d);
-    }
-    for (const auto& row : db_->query(
-             "SELECT x.trial_id, x.step, x.value FROM trial_intermediate_values x" + join, params))
-      trials[index.at(as_int(row[0]))].intermediate_values[as_int(row[1])] = as_double(row[2]);
-    for (const auto& row :
-         db_->query("SELECT x.trial_id, x.key, x.value FROM trial_user_attrs x" + join, params))
-      trials[index.at(as_int(row[0]))].user_attrs[as_text(row[1])] =
-          nlohmann::json::parse(as_text(row[2]));
-    for (const auto& row :
-         db_->query("SELECT x.trial_id, x.key, x.value FROM trial_system_attrs x" + join, params))
-      trials[index.at(as_int(row[0]))].system_attrs[as_text(row[1])] =
-          nlohmann::json::parse(as_text(row[2]));
     return trials;
+  }
+
+  // The four queries of the rows attached to `trials` (params, intermediate values, user and
+  // system attributes): for a few trials (a delta) by their ids, which the primary keys find
+  // directly; otherwise by the same filter. (A generic plan for "version > ?" would otherwise
+  // scan the whole attachment tables of a large database on every refresh.)
+  static std::vector<Statement> attachment_statements(const std::vector<FrozenTrial>& trials,
+                                                      const std::string& filter,
+                                                      const std::vector<Value>& params) {
+    std::string where;
+    std::vector<Value> where_params;
+    if (trials.size() <= 16) {
+      where = " WHERE x.trial_id IN (";
+      for (size_t i = 0; i < trials.size(); ++i) {
+        where += i ? ", ?" : "?";
+        where_params.push_back(trials[i].id);
+      }
+      where += ")";
+    } else {
+      where = " JOIN trials t ON t.trial_id = x.trial_id WHERE " + filter;
+      where_params = params;
+    }
+    return {
+        {"SELECT x.trial_id, x.name, x.internal, x.distribution FROM trial_params x" + where,
+         where_params},
+        {"SELECT x.trial_id, x.step, x.value FROM trial_intermediate_values x" + where,
+         where_params},
+        {"SELECT x.trial_id, x.key, x.value FROM trial_user_attrs x" + where, where_params},
+        {"SELECT x.trial_id, x.key, x.value FROM trial_system_attrs x" + where, where_params},
+    };
+  }
+
+  // Applies the results of attachment_statements. Rows of trials not in `trials` (written
+  // between the two reads of trials_since) are left for the next read.
+  static void attach(std::vector<FrozenTrial>& trials, const std::vector<std::vector<Row>>& rows) {
+    std::unordered_map<int64_t, FrozenTrial*> index;
+    for (auto& t : trials) index[t.id] = &t;
+    const auto find = [&](const Value& id) -> FrozenTrial* {
+      auto it = index.find(as_int(id));
+      return it == index.end() ? nullptr : it->second;
+    };
+    for (const auto& row : rows.at(0)) {
+      if (FrozenTrial* r = find(row[0])) {
+        const std::string& name = as_text(row[1]);
+        Distribution d = distribution_from_json(nlohmann::json::parse(as_text(row[3])));
+        r->params[name] = to_external(d, as_double(row[2]));
+        r->distributions[name] = std::move(d);
+      }
+    }
+    for (const auto& row : rows.at(1))
+      if (FrozenTrial* r = find(row[0])) r->intermediate_values[as_int(row[1])] = as_double(row[2]);
+    for (const auto& row : rows.at(2))
+      if (FrozenTrial* r = find(row[0]))
+        r->user_attrs[as_text(row[1])] = nlohmann::json::parse(as_text(row[2]));
+    for (const auto& row : rows.at(3))
+      if (FrozenTrial* r = find(row[0]))
+        r->system_attrs[as_text(row[1])] = nlohmann::json::parse(as_text(row[2]));
   }
 
   // The schema in PostgreSQL's types (the SQLite DDL is the reference).
@@ -513,10 +602,7 @@ class RdbStorage final : public Storage {
   // PostgreSQL: serialises the writes to one study on its row, as SQLite's BEGIN IMMEDIATE
   // serialises all writes. Throws NotFound for an unknown study.
   void lock_study(StudyId id) {
-    if (db_->query(postgres_ ? "SELECT study_id FROM studies WHERE study_id = ? FOR UPDATE"
-                             : "SELECT study_id FROM studies WHERE study_id = ?",
-                   {id})
-            .empty())
+    if (db_->query(lock_study_sql(), {id}).empty())
       throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
   }
 

@@ -97,6 +97,27 @@ class SqliteConnection final : public Connection {
     return rows;
   }
 
+  std::vector<std::vector<Row>> write_batch(const std::vector<Statement>& statements) override {
+    begin_write();
+    try {
+      std::vector<std::vector<Row>> out;
+      out.reserve(statements.size());
+      for (const auto& s : statements) out.push_back(query(s.sql, s.params));
+      commit();
+      return out;
+    } catch (...) {
+      rollback();
+      throw;
+    }
+  }
+
+  std::vector<std::vector<Row>> pipeline(const std::vector<Statement>& statements) override {
+    std::vector<std::vector<Row>> out;
+    out.reserve(statements.size());
+    for (const auto& s : statements) out.push_back(query(s.sql, s.params));
+    return out;
+  }
+
   int64_t changes() override { return sqlite3_changes64(db_); }
   void begin_write() override { query("BEGIN IMMEDIATE", {}); }
   void begin_read() override { query("BEGIN", {}); }
