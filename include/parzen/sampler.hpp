@@ -63,8 +63,9 @@ class Sampler {
     (void)trial;
   }
 
-  // False when sample_independent never reads the view's trials: the study then skips
-  // refreshing the view before each independent suggestion (one storage read fewer each).
+  // False when the sampler never reads the view's trials (random, grid, quasi-random): ask()
+  // then skips refreshing the view once the new trial exists (one storage read fewer). Samplers
+  // that read the history see it as of that refresh for the whole trial.
   virtual bool samples_from_history() const { return true; }
 };
 

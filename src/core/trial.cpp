@@ -60,8 +60,10 @@ ParamValue Trial::suggest(const std::string& name, const Distribution& distribut
         },
         distribution);
   } else {
+    // The history is the one read when the trial was asked for (as in Optuna, whose trials
+    // cache it per trial): re-reading before every parameter would mostly fetch this trial's
+    // own writes.
     std::lock_guard lock(core_->mu);
-    if (core_->sampler->samples_from_history()) core_->view.refresh();
     internal = core_->sampler->sample_independent(core_->view, record_, name, distribution);
   }
   if (!contains(distribution, internal))
