@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "cli/run.hpp"
 #include "cli_helpers.hpp"
 #include "parzen/study.hpp"
+#include "storage/postgres_fixture.hpp"
 
 namespace {
 
@@ -368,6 +370,57 @@ x = {{ _type = "uniform", _value = [-5, 5] }}
   r = run_cli({"worker", "--storage", dir.url(), "--study", "nope"}, dir.path);
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, "no study 'nope'")) << r.err;
+}
+
+TEST(CliWorker, RunAndWorkerShareAPostgresStudyFromTwoProcesses) {
+  TempDir dir;
+  const std::string url = fresh_postgres_url();
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 16
+concurrency = 2
+command = ["{}", "sleep", "{{t}}", "pid.txt"]
+[search_space]
+t = {{ _type = "uniform", _value = [0.05, 0.15] }}
+[sampler]
+type = "random"
+)",
+                                                                kTrialProgram)));
+  const pid_t run = start_cli({"run", file, "--storage", url}, dir.path, "run");
+  bool started = false;
+  for (int i = 0; i < 300 && !started; ++i) {
+    try {
+      started = !trials_of(url, "e2e").empty();
+    } catch (const parzen::Error&) {
+    }
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(started);
+  const pid_t worker = start_cli(
+      {"worker", "--storage", url, "--study", "e2e", "--progress", "lines"}, dir.path, "worker");
+  const auto r1 = finish_cli(run, dir.path, "run");
+  const auto r2 = finish_cli(worker, dir.path, "worker");
+  ASSERT_EQ(r1.status, 0) << r1.out << r1.err;
+  ASSERT_EQ(r2.status, 0) << r2.out << r2.err;
+  const auto trials = trials_of(url, "e2e");
+  std::set<std::string> processes;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i].number, static_cast<int64_t>(i));
+    EXPECT_EQ(trials[i].state, TrialState::Complete) << trials[i].fail_reason;
+    processes.insert(trials[i].worker.substr(0, trials[i].worker.rfind(':')));
+  }
+  // The budget is the study's: each process stops once it is reached, finishing what it had
+  // started (at most the total concurrency, 4, minus one more).
+  EXPECT_GE(trials.size(), 16u);
+  EXPECT_LE(trials.size(), 19u);
+  EXPECT_EQ(processes.size(), 2u);
+  // The password in the URL is never printed.
+  const std::string password =
+      url.substr(url.find(':', 14) + 1, url.find('@') - url.find(':', 14) - 1);
+  ASSERT_FALSE(password.empty());
+  const auto shown = run_cli({"show", "e2e", "--storage", url}, dir.path);
+  EXPECT_EQ(shown.status, 0) << shown.err;
+  for (const auto& text : {r1.out, r1.err, r2.out, r2.err, shown.out})
+    EXPECT_FALSE(contains(text, password)) << text;
 }
 
 TEST(CliPresets, ListsEveryPresetWithSourceAndNote) {
