@@ -26,6 +26,16 @@ void SourceMap::fail(const std::string& pointer, const std::string& key,
   throw ConfigError(where + message);
 }
 
+std::string json_kind(const nlohmann::ordered_json& v) {
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_array()) return "an array";
+  if (v.is_object()) return "a table";
+  return "nothing";
+}
+
 std::string pointer_append(const std::string& pointer, const std::string& token) {
   std::string out = pointer + "/";
   for (char c : token) {

@@ -32,6 +32,9 @@ struct SourceMap {
 // element. Throws ConfigError "FILE:LINE:COLUMN: ..." for a syntax error.
 nlohmann::ordered_json parse_json_with_lines(const std::string& text, SourceMap& map);
 
+// "a number", "a string", "a table", ... for messages about a value of the wrong type.
+std::string json_kind(const nlohmann::ordered_json& value);
+
 // Appends a JSON-pointer token (escaping '~' and '/').
 std::string pointer_append(const std::string& pointer, const std::string& token);
 

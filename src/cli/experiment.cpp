@@ -17,16 +17,6 @@ namespace {
 using ojson = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-std::string kind_of(const ojson& v) {
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_number_integer()) return "an integer";
-  if (v.is_number()) return "a number";
-  if (v.is_string()) return "a string";
-  if (v.is_array()) return "an array";
-  if (v.is_object()) return "a table";
-  return "nothing";
-}
-
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -122,23 +112,25 @@ struct Reader {
         fail(k, fmt::format("unknown key{}", suggestion(k, known)));
   }
   std::string string(const std::string& key) const {
-    if (!at(key).is_string()) fail(key, fmt::format("must be a string, not {}", kind_of(at(key))));
+    if (!at(key).is_string())
+      fail(key, fmt::format("must be a string, not {}", json_kind(at(key))));
     return at(key).get<std::string>();
   }
   bool boolean(const std::string& key) const {
     if (!at(key).is_boolean())
-      fail(key, fmt::format("must be true or false, not {}", kind_of(at(key))));
+      fail(key, fmt::format("must be true or false, not {}", json_kind(at(key))));
     return at(key).get<bool>();
   }
   int64_t integer(const std::string& key, int64_t min) const {
     if (!at(key).is_number_integer())
-      fail(key, fmt::format("must be an integer, not {}", kind_of(at(key))));
+      fail(key, fmt::format("must be an integer, not {}", json_kind(at(key))));
     const int64_t v = at(key).get<int64_t>();
     if (v < min) fail(key, fmt::format("must be at least {}, got {}", min, v));
     return v;
   }
   double number(const std::string& key) const {
-    if (!at(key).is_number()) fail(key, fmt::format("must be a number, not {}", kind_of(at(key))));
+    if (!at(key).is_number())
+      fail(key, fmt::format("must be a number, not {}", json_kind(at(key))));
     const double v = at(key).get<double>();
     if (!std::isfinite(v)) fail(key, "must be finite");
     return v;
@@ -156,7 +148,7 @@ struct Reader {
     } else {
       fail(key,
            fmt::format("must be seconds or a duration such as \"90s\", \"10m\", \"2h\", not {}",
-                       kind_of(at(key))));
+                       json_kind(at(key))));
     }
     if (v <= 0) fail(key, "must be positive");
     return v;
@@ -164,18 +156,18 @@ struct Reader {
   std::vector<std::string> strings(const std::string& key) const {
     const auto& v = at(key);
     if (v.is_string()) return {v.get<std::string>()};
-    if (!v.is_array()) fail(key, fmt::format("must be an array of strings, not {}", kind_of(v)));
+    if (!v.is_array()) fail(key, fmt::format("must be an array of strings, not {}", json_kind(v)));
     std::vector<std::string> out;
     for (size_t i = 0; i < v.size(); ++i) {
       if (!v[i].is_string())
         map.fail(pointer_append(ptr(key), std::to_string(i)), dotted(key),
-                 fmt::format("element {} must be a string, not {}", i, kind_of(v[i])));
+                 fmt::format("element {} must be a string, not {}", i, json_kind(v[i])));
       out.push_back(v[i].get<std::string>());
     }
     return out;
   }
   Reader table(const std::string& key) const {
-    if (!at(key).is_object()) fail(key, fmt::format("must be a table, not {}", kind_of(at(key))));
+    if (!at(key).is_object()) fail(key, fmt::format("must be a table, not {}", json_kind(at(key))));
     return Reader{at(key), map, ptr(key)};
   }
 };

@@ -116,22 +116,14 @@ class Progress {
     }
   }
 
-  void draw() {
+  // Redraws the block; `final` leaves it on the screen for good.
+  void draw(bool final = false) {
     std::lock_guard lock(mu_);
     if (style_ != ProgressStyle::Bar) return;
     erase();
     const auto lines = block();
     for (const auto& l : lines) std::fputs((l + "\n").c_str(), stdout);
-    drawn_ = lines.size();
-    std::fflush(stdout);
-  }
-  void stop_drawing() {
-    std::lock_guard lock(mu_);
-    if (style_ != ProgressStyle::Bar) return;
-    erase();
-    const auto lines = block();
-    for (const auto& l : lines) std::fputs((l + "\n").c_str(), stdout);
-    drawn_ = 0;
+    drawn_ = final ? 0 : lines.size();
     std::fflush(stdout);
   }
 
@@ -480,7 +472,7 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   }
   drawing = false;
   if (painter.joinable()) painter.join();
-  progress.stop_drawing();
+  progress.draw(/*final=*/true);
   std::error_code ec;
   fs::remove_all(scratch, ec);
   if (error) std::rethrow_exception(error);

@@ -22,15 +22,6 @@ const char* const kNniTypes =
     "choice, randint, uniform, quniform, loguniform, qloguniform, normal, qnormal, lognormal, "
     "qlognormal";
 
-std::string kind_of(const ojson& v) {
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_number()) return "a number";
-  if (v.is_string()) return "a string";
-  if (v.is_array()) return "an array";
-  if (v.is_object()) return "a table";
-  return "null";
-}
-
 struct Parser {
   const SourceMap& map;
 
@@ -42,7 +33,7 @@ struct Parser {
   double number(const ojson& v, const std::string& ptr, const std::string& name,
                 const std::string& what) const {
     if (!v.is_number())
-      fail(ptr, name, fmt::format("{} must be a number, not {}", what, kind_of(v)));
+      fail(ptr, name, fmt::format("{} must be a number, not {}", what, json_kind(v)));
     const double d = v.get<double>();
     if (!std::isfinite(d)) fail(ptr, name, fmt::format("{} must be finite", what));
     return d;
@@ -83,7 +74,7 @@ struct Parser {
                                  const std::string& prefix) const {
     if (!obj.is_object())
       fail(ptr, prefix,
-           fmt::format("a search space must be a table of parameters, not {}", kind_of(obj)));
+           fmt::format("a search space must be a table of parameters, not {}", json_kind(obj)));
     std::vector<SpaceParam> out;
     for (const auto& [key, spec] : obj.items()) {
       if (!prefix.empty() && key == "_name") continue;  // a sub-space's own name
@@ -104,7 +95,7 @@ struct Parser {
       fail(ptr, p.name,
            fmt::format("a parameter must be a table such as {{\"_type\": \"uniform\", "
                        "\"_value\": [0, 1]}} or {{type = \"float\", low = 0, high = 1}}, not {}",
-                       kind_of(spec)));
+                       json_kind(spec)));
     if (spec.contains("_type")) {
       nni(p, spec, ptr);
     } else if (spec.contains("preset")) {
@@ -167,7 +158,7 @@ struct Parser {
           fail(cptr, p.name,
                fmt::format("choice {} must be a number, string, boolean or a sub-space "
                            "{{\"_name\": ...}}, not {}",
-                           i, kind_of(c)));
+                           i, json_kind(c)));
         }
         ++i;
       }
@@ -256,24 +247,22 @@ struct Parser {
         fail(pointer_append(ptr, k), p.name + "." + k, "must be true or false");
       return spec[k].get<bool>();
     };
+    // float and int share their keys; only the number type differs.
+    const auto bounded = [&](auto d, auto read) {
+      check_keys(spec, ptr, p.name, {"type", "low", "high", "log", "step"});
+      d.low = read(field("low"), pointer_append(ptr, "low"), p.name, "low");
+      d.high = read(field("high"), pointer_append(ptr, "high"), p.name, "high");
+      d.log = flag("log");
+      if (spec.contains("step"))
+        d.step = read(spec["step"], pointer_append(ptr, "step"), p.name, "step");
+      p.distribution = d;
+    };
+    const auto read_number = [this](const auto&... a) { return number(a...); };
+    const auto read_integer = [this](const auto&... a) { return integer(a...); };
     if (p.type == "float") {
-      check_keys(spec, ptr, p.name, {"type", "low", "high", "log", "step"});
-      FloatDistribution d;
-      d.low = number(field("low"), pointer_append(ptr, "low"), p.name, "low");
-      d.high = number(field("high"), pointer_append(ptr, "high"), p.name, "high");
-      d.log = flag("log");
-      if (spec.contains("step"))
-        d.step = number(spec["step"], pointer_append(ptr, "step"), p.name, "step");
-      p.distribution = d;
+      bounded(FloatDistribution{}, read_number);
     } else if (p.type == "int") {
-      check_keys(spec, ptr, p.name, {"type", "low", "high", "log", "step"});
-      IntDistribution d;
-      d.low = integer(field("low"), pointer_append(ptr, "low"), p.name, "low");
-      d.high = integer(field("high"), pointer_append(ptr, "high"), p.name, "high");
-      d.log = flag("log");
-      if (spec.contains("step"))
-        d.step = integer(spec["step"], pointer_append(ptr, "step"), p.name, "step");
-      p.distribution = d;
+      bounded(IntDistribution{}, read_integer);
     } else if (p.type == "categorical") {
       check_keys(spec, ptr, p.name, {"type", "choices"});
       const auto& choices = field("choices");
@@ -293,7 +282,8 @@ struct Parser {
           d.choices.emplace_back(c.get<std::string>());
         else
           fail(eptr, p.name,
-               fmt::format("choice {} must be a number, string or boolean, not {}", i, kind_of(c)));
+               fmt::format("choice {} must be a number, string or boolean, not {}", i,
+                           json_kind(c)));
         ++i;
       }
       p.distribution = d;

@@ -16,6 +16,11 @@ inline const char* postgres_server_url() { return std::getenv("PARZEN_TEST_POSTG
 
 inline std::string fresh_postgres_url() {
   static int counter = 0;
+  if (!postgres_server_url())
+    throw std::runtime_error(
+        "PARZEN_TEST_POSTGRES_URL is not set: run the tests through ./scripts/test.sh, which "
+        "starts a throwaway PostgreSQL server, or start one with ./scripts/pg-server.sh start and "
+        "export the URL it prints");
   const std::string base = postgres_server_url();
   const std::string name = "parzen_t_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
   PGconn* conn = PQconnectdb(base.c_str());

@@ -261,21 +261,19 @@ class RdbStorage final : public Storage {
     if (!is_finished(state))
       throw InvalidArgument(
           fmt::format("finish_trial needs a finished state, not {}", to_string(state)));
-    // The compare-and-set: every statement changes nothing unless the trial is still running.
+    // The compare-and-set: the stamp moves the trial out of running, or changes nothing.
     const auto results = write_batch({
-        {check_running_sql(), {id}},
-        {"UPDATE studies SET version = version + 1 WHERE study_id = (SELECT study_id FROM trials "
-         "WHERE trial_id = ? AND state = 'running')",
-         {id}},
-        {"UPDATE trials SET state = ?, trial_values = ?, fail_reason = ?, datetime_complete = ?, "
-         "version = (SELECT version FROM studies s WHERE s.study_id = trials.study_id) "
-         "WHERE trial_id = ? AND state = 'running'",
+        {bump_if_running_sql(), {id}},
+        {stamp_if_running_sql("state = ?, trial_values = ?, fail_reason = ?, "
+                              "datetime_complete = ?, "),
          {std::string(to_string(state)), vector_json(values),
           state == TrialState::Failed ? fail_reason : std::string(), to_seconds(Clock::now()), id}},
     });
-    if (results[0].empty())
+    if (!results.back().empty()) return true;
+    std::lock_guard lock(mu_);
+    if (db_->query("SELECT 1 FROM trials WHERE trial_id = ?", {id}).empty())
       throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
-    return as_text(results[0][0][1]) == "running";
+    return false;
   }
 
   std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds) override {
@@ -390,38 +388,41 @@ class RdbStorage final : public Storage {
     return transaction(false, std::forward<F>(f));
   }
 
-  // One batch: checks the trial (on PostgreSQL also locking its study's row, which serialises
-  // the study's writes as SQLite's BEGIN IMMEDIATE does), runs `writes` (each must change
-  // nothing unless the trial is running), then bumps the study's version onto the trial. Throws
-  // NotFound or InvalidState, having changed nothing, unless the trial exists and is running.
+  // One batch: bumps the study's version if the trial is running (on PostgreSQL this takes the
+  // study's row lock, which serialises the study's writes as SQLite's BEGIN IMMEDIATE does, and
+  // which every write to a trial's state takes first), runs `writes` (each must change nothing
+  // unless the trial is running), then stamps the trial with the version. The stamp's row tells
+  // whether the trial was running: otherwise nothing changed and this throws NotFound or
+  // InvalidState.
   void write_running(TrialId id, std::vector<Statement> writes) {
     std::vector<Statement> batch;
-    batch.reserve(writes.size() + 3);
-    batch.push_back({check_running_sql(), {id}});
+    batch.reserve(writes.size() + 2);
+    batch.push_back({bump_if_running_sql(), {id}});
     for (auto& w : writes) batch.push_back(std::move(w));
-    batch.push_back(
-        {"UPDATE studies SET version = version + 1 WHERE study_id = (SELECT study_id "
-         "FROM trials WHERE trial_id = ? AND state = 'running')",
-         {id}});
-    batch.push_back(
-        {"UPDATE trials SET version = (SELECT version FROM studies s WHERE "
-         "s.study_id = trials.study_id) WHERE trial_id = ? AND state = 'running'",
-         {id}});
-    const auto results = write_batch(batch);
-    const auto& rows = results[0];
-    if (rows.empty())
-      throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
-    if (as_text(rows[0][1]) != "running")
-      throw InvalidState(fmt::format("trial {} is {}, not running; it can no longer be changed",
-                                     as_int(rows[0][2]), as_text(rows[0][1])));
+    batch.push_back({stamp_if_running_sql(""), {id}});
+    if (write_batch(batch).back().empty()) throw_not_running(id);
   }
 
-  // The trial's study, state and number; on PostgreSQL also locks the study's row.
-  std::string check_running_sql() const {
-    return postgres_ ? "SELECT t.study_id, t.state, t.number FROM trials t JOIN studies s ON "
-                       "s.study_id = t.study_id WHERE t.trial_id = ? FOR UPDATE OF s"
-                     : "SELECT study_id, state, number FROM trials WHERE trial_id = ?";
+  static std::string bump_if_running_sql() {
+    return "UPDATE studies SET version = version + 1 WHERE study_id = (SELECT study_id FROM "
+           "trials WHERE trial_id = ? AND state = 'running')";
   }
+  // Stamps a running trial with its study's version (and sets `assignments`, "col = ?, ...").
+  static std::string stamp_if_running_sql(const std::string& assignments) {
+    return "UPDATE trials SET " + assignments +
+           "version = (SELECT version FROM studies s WHERE s.study_id = trials.study_id) WHERE "
+           "trial_id = ? AND state = 'running' RETURNING trial_id";
+  }
+  // After a write found the trial not running: why.
+  [[noreturn]] void throw_not_running(TrialId id) {
+    std::lock_guard lock(mu_);
+    const auto rows = db_->query("SELECT state, number FROM trials WHERE trial_id = ?", {id});
+    if (rows.empty())
+      throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
+    throw InvalidState(fmt::format("trial {} is {}, not running; it can no longer be changed",
+                                   as_int(rows[0][1]), as_text(rows[0][0])));
+  }
+
   static std::string running_sql() {
     return "EXISTS (SELECT 1 FROM trials WHERE trial_id = ? AND state = 'running')";
   }
