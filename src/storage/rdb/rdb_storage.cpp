@@ -4,6 +4,7 @@
 
 #include "storage/rdb/rdb_storage.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <type_traits>
@@ -75,6 +76,21 @@ std::vector<double> json_vector(const Value& v) {
   if (is_null(v)) return {};
   return nlohmann::json::parse(as_text(v)).get<std::vector<double>>();
 }
+
+// The schema in PostgreSQL's types (the SQLite DDL is the reference).
+std::string postgres_ddl(std::string ddl) {
+  auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (size_t pos = 0; (pos = ddl.find(from, pos)) != std::string::npos; pos += to.size())
+      ddl.replace(pos, from.size(), to);
+  };
+  replace_all("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY");
+  replace_all(" INTEGER", " BIGINT");
+  replace_all(" REAL", " DOUBLE PRECISION");
+  return ddl;
+}
+
+// The schema's steps from older versions; none yet: version 1 is the first schema.
+const std::vector<Migration> kMigrations = {};
 
 class RdbStorage final : public Storage {
  public:
@@ -340,28 +356,10 @@ class RdbStorage final : public Storage {
 
  private:
   void migrate() {
-    write([&] {
-      // Workers starting together on an empty PostgreSQL database create the schema once.
-      if (postgres_) db_->query("SELECT pg_advisory_xact_lock(7407160)");
-      db_->query(
-          "CREATE TABLE IF NOT EXISTS parzen_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-      const auto rows = db_->query("SELECT value FROM parzen_meta WHERE key = 'schema_version'");
-      if (rows.empty()) {
-        for (const char* ddl : kSchemaSqlite)
-          db_->query(postgres_ ? postgres_ddl(ddl) : std::string(ddl));
-        db_->query("INSERT INTO parzen_meta (key, value) VALUES ('schema_version', ?)",
-                   {std::to_string(kSchemaVersion)});
-      } else {
-        const int64_t found = std::stoll(as_text(rows[0][0]));
-        if (found > kSchemaVersion)
-          throw StorageError(
-              fmt::format("the {} has schema version {}, newer than this parzen understands ({}); "
-                          "upgrade parzen",
-                          db_->describe(), found, kSchemaVersion));
-        // Older versions would be migrated here, one step at a time; version 1 is the first.
-      }
-      return 0;
-    });
+    std::lock_guard lock(mu_);
+    migrate_schema(*db_,
+                   std::vector<std::string>(std::begin(kSchemaSqlite), std::end(kSchemaSqlite)),
+                   kSchemaVersion, kMigrations);
   }
 
   // Runs f in a transaction (a write one, or a read snapshot), under the connection's lock;
@@ -588,18 +586,6 @@ class RdbStorage final : public Storage {
         r->system_attrs[as_text(row[1])] = nlohmann::json::parse(as_text(row[2]));
   }
 
-  // The schema in PostgreSQL's types (the SQLite DDL is the reference).
-  static std::string postgres_ddl(std::string ddl) {
-    auto replace_all = [&](const std::string& from, const std::string& to) {
-      for (size_t pos = 0; (pos = ddl.find(from, pos)) != std::string::npos; pos += to.size())
-        ddl.replace(pos, from.size(), to);
-    };
-    replace_all("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY");
-    replace_all(" INTEGER", " BIGINT");
-    replace_all(" REAL", " DOUBLE PRECISION");
-    return ddl;
-  }
-
   // PostgreSQL: serialises the writes to one study on its row, as SQLite's BEGIN IMMEDIATE
   // serialises all writes. Throws NotFound for an unknown study.
   void lock_study(StudyId id) {
@@ -613,6 +599,53 @@ class RdbStorage final : public Storage {
 };
 
 }  // namespace
+
+void migrate_schema(Connection& db, const std::vector<std::string>& create, int64_t latest,
+                    const std::vector<Migration>& steps) {
+  const bool postgres = db.dialect() == "postgresql";
+  const auto ddl = [&](const std::string& sql) { return postgres ? postgres_ddl(sql) : sql; };
+  db.begin_write();
+  try {
+    if (postgres) db.query("SELECT pg_advisory_xact_lock(7407160)");
+    db.query("CREATE TABLE IF NOT EXISTS parzen_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    const auto rows = db.query("SELECT value FROM parzen_meta WHERE key = 'schema_version'");
+    if (rows.empty()) {
+      for (const auto& statement : create) db.query(ddl(statement));
+      db.query("INSERT INTO parzen_meta (key, value) VALUES ('schema_version', ?)",
+               {std::to_string(latest)});
+    } else {
+      int64_t version = std::stoll(as_text(rows[0][0]));
+      if (version > latest)
+        throw StorageError(
+            fmt::format("the {} has schema version {}, newer than this parzen understands ({}); "
+                        "upgrade parzen",
+                        db.describe(), version, latest));
+      const int64_t found = version;
+      for (; version < latest; ++version) {
+        auto step = std::find_if(steps.begin(), steps.end(),
+                                 [&](const Migration& m) { return m.from == version; });
+        if (step == steps.end())
+          throw StorageError(fmt::format(
+              "the {} has schema version {} and this parzen has no migration from it to {}",
+              db.describe(), version, version + 1));
+        try {
+          for (const auto& statement : step->statements) db.query(ddl(statement));
+        } catch (const Error& e) {
+          throw StorageError(fmt::format(
+              "migrating the {} from schema version {} to {} failed at version {}: {}; the "
+              "database is unchanged",
+              db.describe(), found, latest, version, e.what()));
+        }
+        db.query("UPDATE parzen_meta SET value = ? WHERE key = 'schema_version'",
+                 {std::to_string(version + 1)});
+      }
+    }
+    db.commit();
+  } catch (...) {
+    db.rollback();
+    throw;
+  }
+}
 
 std::shared_ptr<Storage> make_rdb_storage(std::unique_ptr<Connection> connection) {
   return std::make_shared<RdbStorage>(std::move(connection));
