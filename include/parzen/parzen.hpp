@@ -5,6 +5,7 @@
 #include "parzen/error.hpp"
 #include "parzen/frozen_trial.hpp"
 #include "parzen/pruner.hpp"
+#include "parzen/pruners.hpp"
 #include "parzen/sampler.hpp"
 #include "parzen/search_space.hpp"
 #include "parzen/storage.hpp"

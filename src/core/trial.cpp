@@ -96,7 +96,14 @@ void Trial::report(int64_t step, double value) {
 bool Trial::should_prune() {
   std::lock_guard lock(core_->mu);
   core_->view.refresh();
-  return core_->pruner->should_prune(core_->view, record_);
+  // The stored record, with what pruners kept in it (e.g. the rungs a trial has passed), and
+  // this worker's reports.
+  FrozenTrial current = record_;
+  const auto& seen = core_->view.trials();
+  if (static_cast<size_t>(record_.number) < seen.size() &&
+      seen[static_cast<size_t>(record_.number)].id == record_.id)
+    current.system_attrs = seen[static_cast<size_t>(record_.number)].system_attrs;
+  return core_->pruner->should_prune(core_->view, current);
 }
 
 void Trial::set_user_attr(const std::string& key, const nlohmann::json& value) {

@@ -1,0 +1,181 @@
+#pragma once
+// Pruners that stop unpromising trials early, from their intermediate values (Trial::report)
+// and the study's history. Their decisions follow Optuna 3.1's definitions, so studies carry
+// over. All state they keep between calls lives in the storage (trial system attributes), so
+// they work across threads, processes and hosts.
+//
+//   auto study = parzen::Study::create({.pruner = parzen::MedianPruner::make({.n_startup_trials =
+//   5})});
+//   ... trial.report(epoch, loss); if (trial.should_prune()) throw parzen::TrialPruned("");
+//
+// Pruners support single-objective studies; should_prune throws InvalidState otherwise.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parzen/pruner.hpp"
+
+namespace parzen {
+
+// ---------------------------------------------------------------------------------------------
+// Prunes a trial whose best intermediate value so far is worse than the given percentile of the
+// complete trials' values at the same step.
+struct PercentilePrunerOptions {
+  double percentile = 25.0;      // in [0, 100]; 50 is the median; lower prunes more (minimising)
+  int64_t n_startup_trials = 5;  // no pruning until this many trials have completed
+  int64_t n_warmup_steps = 0;    // nor before this step of the trial
+  int64_t interval_steps = 1;    // check once per this many steps (after the warm-up)
+  int64_t n_min_trials = 1;      // complete trials that reported the step, needed to compare
+};
+
+class PercentilePruner : public Pruner {
+ public:
+  // Throws InvalidArgument for an option out of range.
+  explicit PercentilePruner(PercentilePrunerOptions options = {});
+  static std::shared_ptr<PercentilePruner> make(PercentilePrunerOptions options = {}) {
+    return std::make_shared<PercentilePruner>(options);
+  }
+  bool should_prune(const StudyView& view, const FrozenTrial& trial) override;
+
+ private:
+  PercentilePrunerOptions options_;
+};
+
+struct MedianPrunerOptions {
+  int64_t n_startup_trials = 5;
+  int64_t n_warmup_steps = 0;
+  int64_t interval_steps = 1;
+  int64_t n_min_trials = 1;
+};
+
+// The percentile pruner at the median.
+class MedianPruner : public PercentilePruner {
+ public:
+  explicit MedianPruner(MedianPrunerOptions options = {});
+  static std::shared_ptr<MedianPruner> make(MedianPrunerOptions options = {}) {
+    return std::make_shared<MedianPruner>(options);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Prunes a trial whose latest intermediate value leaves [lower, upper] (or is NaN).
+struct ThresholdPrunerOptions {
+  std::optional<double> lower{};
+  std::optional<double> upper{};
+  int64_t n_warmup_steps = 0;
+  int64_t interval_steps = 1;
+};
+
+class ThresholdPruner : public Pruner {
+ public:
+  // Throws InvalidArgument without a bound, or with lower > upper.
+  explicit ThresholdPruner(ThresholdPrunerOptions options);
+  static std::shared_ptr<ThresholdPruner> make(ThresholdPrunerOptions options) {
+    return std::make_shared<ThresholdPruner>(options);
+  }
+  bool should_prune(const StudyView& view, const FrozenTrial& trial) override;
+
+ private:
+  ThresholdPrunerOptions options_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Tolerates a trial that has not improved for `patience` steps only as long as the wrapped
+// pruner does: once the best value of the last patience + 1 steps is no better (by more than
+// min_delta) than the best before them, the wrapped pruner decides (no wrapped pruner: prune).
+struct PatientPrunerOptions {
+  std::shared_ptr<Pruner> wrapped{};  // may be null
+  int64_t patience = 0;
+  double min_delta = 0.0;
+};
+
+class PatientPruner : public Pruner {
+ public:
+  explicit PatientPruner(PatientPrunerOptions options);
+  static std::shared_ptr<PatientPruner> make(PatientPrunerOptions options) {
+    return std::make_shared<PatientPruner>(std::move(options));
+  }
+  bool should_prune(const StudyView& view, const FrozenTrial& trial) override;
+
+ private:
+  PatientPrunerOptions options_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Asynchronous successive halving (ASHA, Li et al., MLSys 2020). Rung k is reached at step
+// min_resource * reduction_factor^(min_early_stopping_rate + k); a trial reaching it records its
+// value there (system attribute "completed_rung_k") and goes on only if that value is among the
+// best 1 / reduction_factor of the values recorded at rung k so far (the best one while fewer
+// than reduction_factor trials have reached the rung).
+struct SuccessiveHalvingPrunerOptions {
+  // Steps before the first rung; unset ("auto"): max(1, the longest complete trial's last step
+  // / 100), estimated once a trial has completed (no pruning before).
+  std::optional<int64_t> min_resource{};
+  int64_t reduction_factor = 4;  // >= 2
+  int64_t min_early_stopping_rate = 0;
+  // A trial is pruned at a rung that fewer than this many trials (itself included) have reached.
+  int64_t bootstrap_count = 0;
+};
+
+class SuccessiveHalvingPruner : public Pruner {
+ public:
+  explicit SuccessiveHalvingPruner(SuccessiveHalvingPrunerOptions options = {});
+  static std::shared_ptr<SuccessiveHalvingPruner> make(
+      SuccessiveHalvingPrunerOptions options = {}) {
+    return std::make_shared<SuccessiveHalvingPruner>(options);
+  }
+  bool should_prune(const StudyView& view, const FrozenTrial& trial) override;
+  // The same decision over a subset of the study's trials (Hyperband's bracket).
+  bool should_prune(const StudyView& view, const FrozenTrial& trial,
+                    const std::vector<const FrozenTrial*>& trials);
+
+ private:
+  SuccessiveHalvingPrunerOptions options_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Hyperband (Li et al., JMLR 2018) over ASHA: n_brackets = floor(log_eta(max / min)) + 1
+// successive-halving brackets with min_early_stopping_rate 0, 1, ...; each trial belongs to one
+// bracket, chosen deterministically from the study's name and the trial's number (CRC-32, as
+// Optuna does, in proportion to each bracket's budget), and competes only with its bracket.
+struct HyperbandPrunerOptions {
+  int64_t min_resource = 1;
+  // The largest step a trial reaches; unset ("auto"): the longest complete trial's last step + 1,
+  // taken once a trial has completed (no pruning before).
+  std::optional<int64_t> max_resource{};
+  int64_t reduction_factor = 3;
+  int64_t bootstrap_count = 0;
+};
+
+class HyperbandPruner : public Pruner {
+ public:
+  explicit HyperbandPruner(HyperbandPrunerOptions options = {});
+  static std::shared_ptr<HyperbandPruner> make(HyperbandPrunerOptions options = {}) {
+    return std::make_shared<HyperbandPruner>(options);
+  }
+  bool should_prune(const StudyView& view, const FrozenTrial& trial) override;
+
+  // The bracket of a trial (0 when the brackets are not known yet, with "auto" max_resource and
+  // no complete trial); and how many brackets there are (0 until known).
+  int64_t bracket_of(const std::string& study_name, int64_t trial_number) const;
+  int64_t n_brackets() const { return static_cast<int64_t>(budgets_.size()); }
+  // Initialises the brackets from the view if max_resource is "auto"; true once they exist.
+  bool ensure_brackets(const StudyView& view);
+  // The trials of the view in the same bracket as `trial_number`.
+  std::vector<const FrozenTrial*> bracket_trials(const StudyView& view, int64_t trial_number);
+
+ private:
+  void make_brackets(int64_t max_resource);
+  const std::string& study_name(const StudyView& view);
+
+  HyperbandPrunerOptions options_;
+  std::vector<SuccessiveHalvingPruner> brackets_{};
+  std::vector<int64_t> budgets_{};
+  int64_t total_budget_ = 0;
+  std::string study_name_{};
+};
+
+}  // namespace parzen
