@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "parzen/pruners.hpp"
 #include "parzen/tpe_sampler.hpp"
 
 namespace parzen::cli {
@@ -266,11 +267,97 @@ std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& spa
                              spec.type, suggestion(spec.type, {"grid", "random", "qmc", "tpe"})));
 }
 
+std::shared_ptr<Pruner> build_pruner(const ojson& table, const SourceMap& map,
+                                     const std::string& base) {
+  const Reader r{table, map, base};
+  const std::string type = r.has("type") ? r.string("type") : "";
+  const auto optional_int = [&](const char* key, int64_t min) -> std::optional<int64_t> {
+    if (!r.has(key)) return std::nullopt;
+    if (r.at(key).is_string() && r.at(key).get<std::string>() == "auto") return std::nullopt;
+    return r.integer(key, min);
+  };
+  const auto integer = [&](const char* key, int64_t fallback, int64_t min) {
+    return r.has(key) ? r.integer(key, min) : fallback;
+  };
+  try {
+    if (type == "none") {
+      r.check_keys({"type"});
+      return NopPruner::make();
+    }
+    if (type == "median" || type == "percentile") {
+      if (type == "median")
+        r.check_keys(
+            {"type", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"});
+      else
+        r.check_keys({"type", "percentile", "n_startup_trials", "n_warmup_steps", "interval_steps",
+                      "n_min_trials"});
+      if (type == "percentile" && !r.has("percentile"))
+        r.fail("type", "a percentile pruner needs \"percentile\" (0 to 100)");
+      return PercentilePruner::make({
+          .percentile = type == "median" ? 50.0 : r.number("percentile"),
+          .n_startup_trials = integer("n_startup_trials", 5, 0),
+          .n_warmup_steps = integer("n_warmup_steps", 0, 0),
+          .interval_steps = integer("interval_steps", 1, 1),
+          .n_min_trials = integer("n_min_trials", 1, 1),
+      });
+    }
+    if (type == "threshold") {
+      r.check_keys({"type", "lower", "upper", "n_warmup_steps", "interval_steps"});
+      ThresholdPrunerOptions o;
+      if (r.has("lower")) o.lower = r.number("lower");
+      if (r.has("upper")) o.upper = r.number("upper");
+      o.n_warmup_steps = integer("n_warmup_steps", 0, 0);
+      o.interval_steps = integer("interval_steps", 1, 1);
+      return ThresholdPruner::make(o);
+    }
+    if (type == "patient") {
+      r.check_keys({"type", "patience", "min_delta", "wrapped"});
+      PatientPrunerOptions o;
+      if (!r.has("patience")) r.fail("type", "a patient pruner needs \"patience\" (steps)");
+      o.patience = r.integer("patience", 0);
+      if (r.has("min_delta")) o.min_delta = r.number("min_delta");
+      if (r.has("wrapped")) {
+        r.table("wrapped");
+        o.wrapped = build_pruner(table["wrapped"], map, pointer_append(base, "wrapped"));
+      }
+      return PatientPruner::make(o);
+    }
+    if (type == "successive_halving" || type == "asha") {
+      r.check_keys({"type", "min_resource", "reduction_factor", "min_early_stopping_rate",
+                    "bootstrap_count"});
+      return SuccessiveHalvingPruner::make({
+          .min_resource = optional_int("min_resource", 1),
+          .reduction_factor = integer("reduction_factor", 4, 2),
+          .min_early_stopping_rate = integer("min_early_stopping_rate", 0, 0),
+          .bootstrap_count = integer("bootstrap_count", 0, 0),
+      });
+    }
+    if (type == "hyperband") {
+      r.check_keys({"type", "min_resource", "max_resource", "reduction_factor", "bootstrap_count"});
+      return HyperbandPruner::make({
+          .min_resource = integer("min_resource", 1, 1),
+          .max_resource = optional_int("max_resource", 1),
+          .reduction_factor = integer("reduction_factor", 3, 2),
+          .bootstrap_count = integer("bootstrap_count", 0, 0),
+      });
+    }
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const InvalidArgument& e) {
+    r.fail("type", e.what());
+  }
+  const std::vector<std::string> known = {
+      "none", "median", "percentile", "threshold", "patient", "successive_halving", "hyperband"};
+  r.fail("type", fmt::format("unknown pruner '{}'; expected one of: none, median, percentile, "
+                             "threshold, patient, successive_halving, hyperband{}",
+                             type, suggestion(type, known)));
+}
+
 const std::vector<std::string> kExperimentKeys = {
-    "name",          "storage",           "direction",         "directions",        "metric",
-    "metrics",       "search_space",      "search_space_file", "sampler",           "n_trials",
-    "max_duration",  "concurrency",       "command",           "working_directory", "environment",
-    "trial_timeout", "kill_grace_period", "max_retries"};
+    "name",        "storage",       "direction",         "directions", "metric",
+    "metrics",     "search_space",  "search_space_file", "sampler",    "n_trials",
+    "pruner",      "max_duration",  "concurrency",       "command",    "working_directory",
+    "environment", "trial_timeout", "kill_grace_period", "max_retries"};
 
 Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir,
                      const std::string& stem, bool require_command) {
@@ -335,6 +422,11 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     e.sampler.options.erase("type");
   }
   build_sampler(e.sampler, e.space, std::nullopt, map, "/sampler");  // validates the options
+  if (r.has("pruner")) {
+    r.table("pruner");
+    e.pruner.table = doc["pruner"];
+    build_pruner(e.pruner.table, map, "/pruner");  // validates it
+  }
 
   if (r.has("n_trials")) e.n_trials = r.integer("n_trials", 1);
   if (r.has("max_duration")) e.max_duration_seconds = r.duration("max_duration");
@@ -519,6 +611,13 @@ std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& spac
   return build_sampler(spec, space, seed_offset, none, "");
 }
 
+std::shared_ptr<Pruner> make_pruner(const PrunerSpec& spec) {
+  if (spec.table.empty()) return NopPruner::make();
+  SourceMap none;
+  none.file = "pruner";
+  return build_pruner(spec.table, none, "");
+}
+
 Experiment parse_experiment(const std::string& text, const std::string& path,
                             bool require_command) {
   SourceMap map;
@@ -550,6 +649,7 @@ ojson Experiment::to_json() const {
   ojson s = sampler.options;
   s["type"] = sampler.type;
   j["sampler"] = s;
+  if (!pruner.table.empty()) j["pruner"] = pruner.table;
   if (n_trials) j["n_trials"] = *n_trials;
   if (max_duration_seconds) j["max_duration"] = *max_duration_seconds;
   j["concurrency"] = concurrency;

@@ -14,6 +14,7 @@
 
 #include "cli/space.hpp"
 #include "parzen/frozen_trial.hpp"
+#include "parzen/pruner.hpp"
 #include "parzen/sampler.hpp"
 
 namespace parzen::cli {
@@ -21,6 +22,11 @@ namespace parzen::cli {
 struct SamplerSpec {
   std::string type = "tpe";                                           // grid, random, qmc, tpe
   nlohmann::ordered_json options = nlohmann::ordered_json::object();  // the [sampler] keys
+};
+
+// The [pruner] table as written (with its "type"); empty: no pruning.
+struct PrunerSpec {
+  nlohmann::ordered_json table = nlohmann::ordered_json::object();
 };
 
 struct Experiment {
@@ -31,6 +37,7 @@ struct Experiment {
   std::vector<std::string> metrics{};  // names of the values, one per direction (may be empty)
   Space space{};
   SamplerSpec sampler{};
+  PrunerSpec pruner{};
   std::optional<int64_t> n_trials{};
   std::optional<double> max_duration_seconds{};
   int concurrency = 1;
@@ -77,6 +84,9 @@ std::vector<std::string> expand_command(const std::vector<std::string>& command,
 // Builds the experiment's sampler (grid: from the space). Throws ConfigError for a bad option.
 std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& space,
                                       std::optional<uint64_t> seed_offset = std::nullopt);
+
+// Builds the experiment's pruner (NopPruner without a [pruner] table). Throws ConfigError.
+std::shared_ptr<Pruner> make_pruner(const PrunerSpec& spec);
 
 // Directions parsed from "minimize" / "maximize". Throws InvalidArgument.
 Direction parse_direction(const std::string& text);

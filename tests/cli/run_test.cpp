@@ -288,6 +288,50 @@ type = "grid"
   EXPECT_EQ(parzen::cli::counted_trials(trials), 0);
 }
 
+// Two good trials complete; the bad ones are pruned by the median rule after their first
+// report, their processes stopped (one ignores SIGTERM and is killed after the grace period),
+// and they are stored as pruned with their intermediate values.
+TEST(CliRun, PrunedTrialsAreStoppedAndKeepTheirCurves) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+kill_grace_period = 0.5
+command = ["{}", "curve", "{{v}}", "20", "100", "{{mode}}"]
+[search_space]
+v = {{ _type = "choice", _value = [0.1, 5.0] }}
+mode = {{ _type = "choice", _value = ["polite", "stubborn"] }}
+[sampler]
+type = "grid"
+[pruner]
+type = "median"
+n_startup_trials = 2
+)",
+                                                                kTrialProgram)));
+  const auto r = run_cli({"run", file, "--concurrency", "1"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const auto trials = trials_of(dir.url(), "e2e");
+  ASSERT_EQ(trials.size(), 4u);
+  int pruned = 0;
+  for (const auto& t : trials) {
+    const double v = std::get<double>(t.params.at("v"));
+    if (v < 1) {
+      EXPECT_EQ(t.state, TrialState::Complete) << t.fail_reason;
+      EXPECT_EQ(t.intermediate_values.size(), 20u);
+      continue;
+    }
+    ++pruned;
+    EXPECT_EQ(t.state, TrialState::Pruned) << t.fail_reason;
+    ASSERT_FALSE(t.intermediate_values.empty());
+    EXPECT_LT(t.intermediate_values.size(), 5u);  // stopped at once, not after 20 steps
+    EXPECT_EQ(t.values, std::vector<double>{t.intermediate_values.rbegin()->second});
+    EXPECT_LT(*t.duration_seconds(), 1.8);  // 20 steps would take 2 s
+    // The one that ignores SIGTERM ran on until SIGKILL, the grace period later.
+    if (std::get<std::string>(t.params.at("mode")) == "stubborn") {
+      EXPECT_GE(*t.duration_seconds(), 0.5);
+    }
+  }
+  EXPECT_EQ(pruned, 2);
+}
+
 TEST(CliAskTell, RoundTripAndInspection) {
   TempDir dir;
   const auto space = dir.file("space.json", R"({"x": {"_type": "uniform", "_value": [-1, 1]},

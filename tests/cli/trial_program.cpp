@@ -13,6 +13,8 @@
 //   ignore-term SECONDS     ignore SIGTERM and sleep
 //   metrics                 print "parzen:result loss=0.25 accuracy=0.75"
 //   flaky FILE              fail the first time (FILE missing: create it), then print 1
+//   curve V STEPS MS [stubborn]  report V + 1/(i+1) at steps 0..STEPS-1, MS apart, then V;
+//                           stubborn: ignore SIGTERM
 
 #include <signal.h>
 #include <unistd.h>
@@ -116,6 +118,18 @@ int main(int argc, char** argv) {
   }
   if (mode == "metrics") {
     std::cout << "parzen:result loss=0.25 accuracy=0.75\n";
+    return 0;
+  }
+  if (mode == "curve" && argc >= 5) {
+    const double v = std::atof(argv[2]);
+    const int steps = std::atoi(argv[3]);
+    const int ms = std::atoi(argv[4]);
+    if (argc >= 6 && std::string(argv[5]) == "stubborn") ::signal(SIGTERM, SIG_IGN);
+    for (int i = 0; i < steps; ++i) {
+      std::cout << "parzen:report " << i << " " << v + 1.0 / (i + 1) << std::endl;
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
+    std::cout << v << std::endl;
     return 0;
   }
   if (mode == "flaky" && argc >= 3) {
