@@ -164,6 +164,8 @@ class HyperbandPruner : public Pruner {
   int64_t n_brackets() const { return static_cast<int64_t>(budgets_.size()); }
   // Initialises the brackets from the view if max_resource is "auto"; true once they exist.
   bool ensure_brackets(const StudyView& view);
+  // The bracket of a trial of the view's study (0 until the brackets are known).
+  int64_t bracket_index(const StudyView& view, int64_t trial_number);
   // The trials of the view in the same bracket as `trial_number`.
   std::vector<const FrozenTrial*> bracket_trials(const StudyView& view, int64_t trial_number);
 

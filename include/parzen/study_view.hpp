@@ -19,6 +19,10 @@ class StudyView {
  public:
   StudyView(std::shared_ptr<Storage> storage, StudyId study, std::vector<Direction> directions);
 
+  // A view of the same study holding the given trials instead (e.g. a filtered copy of `base`,
+  // indexed by number like every view; entries left out can be default trials in state waiting).
+  StudyView(const StudyView& base, std::vector<FrozenTrial> trials);
+
   // Pulls the trials changed since the last refresh from the storage.
   void refresh();
 

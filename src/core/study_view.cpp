@@ -10,6 +10,13 @@ StudyView::StudyView(std::shared_ptr<Storage> storage, StudyId study,
                      std::vector<Direction> directions)
     : storage_(std::move(storage)), study_(study), directions_(std::move(directions)) {}
 
+StudyView::StudyView(const StudyView& base, std::vector<FrozenTrial> trials)
+    : storage_(base.storage_),
+      study_(base.study_),
+      directions_(base.directions_),
+      trials_(std::move(trials)),
+      version_(base.version_) {}
+
 void StudyView::refresh() {
   TrialsDelta delta = storage_->trials_since(study_, version_);
   for (FrozenTrial& t : delta.trials) {

@@ -173,6 +173,10 @@ const std::string& HyperbandPruner::study_name(const StudyView& view) {
   return study_name_;
 }
 
+int64_t HyperbandPruner::bracket_index(const StudyView& view, int64_t trial_number) {
+  return bracket_of(study_name(view), trial_number);
+}
+
 std::vector<const FrozenTrial*> HyperbandPruner::bracket_trials(const StudyView& view,
                                                                 int64_t trial_number) {
   std::vector<const FrozenTrial*> out;
