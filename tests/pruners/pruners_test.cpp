@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 #include "parzen/parzen.hpp"
 
@@ -192,6 +193,45 @@ TEST(Hyperband, TrialsCompeteOnlyWithinTheirBracket) {
   EXPECT_GT(pruned_by_bracket[0], 0);  // the bad half of bracket 0 is stopped
   // The last bracket never prunes: its first rung is max_resource, one past the last step.
   EXPECT_EQ(pruned_by_bracket[pruner->n_brackets() - 1], 0);
+}
+
+// Records the trials (other than waiting placeholders) each per-bracket sampler is shown.
+class RecordingSampler : public Sampler {
+ public:
+  RecordingSampler(int64_t bracket, std::map<int64_t, std::set<int64_t>>* seen)
+      : bracket_(bracket), seen_(seen) {}
+  double sample_independent(const StudyView& view, const FrozenTrial& trial, const std::string&,
+                            const Distribution& d) override {
+    (*seen_)[bracket_].insert(trial.number);
+    for (const auto& t : view.trials())
+      if (t.state != TrialState::Waiting) (*seen_)[bracket_].insert(t.number);
+    return RandomSampler::from_unit(d, 0.5);
+  }
+
+ private:
+  int64_t bracket_;
+  std::map<int64_t, std::set<int64_t>>* seen_;
+};
+
+TEST(BracketSampler, EachBracketsSamplerSeesOnlyItsTrials) {
+  auto pruner =
+      HyperbandPruner::make({.min_resource = 1, .max_resource = 27, .reduction_factor = 3});
+  std::map<int64_t, std::set<int64_t>> seen;
+  auto sampler = BracketSampler::make(
+      pruner, [&](int64_t b) { return std::make_shared<RecordingSampler>(b, &seen); });
+  auto study = Study::create({.name = "hb", .sampler = sampler, .pruner = pruner});
+  for (int i = 0; i < 40; ++i) {
+    Trial t = study.ask();
+    t.suggest_float("x", 0, 1);
+    study.tell(t, 0.5);
+  }
+  ASSERT_GE(seen.size(), 3u);
+  size_t total = 0;
+  for (const auto& [bracket, numbers] : seen) {
+    for (int64_t n : numbers) EXPECT_EQ(pruner->bracket_of("hb", n), bracket) << n;
+    total += numbers.size();
+  }
+  EXPECT_EQ(total, 40u);  // every trial was sampled by its own bracket's sampler
 }
 
 TEST(SuccessiveHalving, RungValuesAreSharedThroughTheStorage) {
