@@ -3,7 +3,7 @@
 // every round so that the pruner can stop unpromising trials.
 //
 //   xgboost_tuning                                 median pruner, 6000 rounds of budget
-//   xgboost_tuning --method asha|hyperband|bohb|none --budget 3000 --max-rounds 100 --seed 2
+//   xgboost_tuning --method none|median|asha|hyperband|bracket-tpe|bohb --budget 3000 --seed 2
 //
 // bench/xgboost_pruning compares the methods with each other and with Optuna.
 
@@ -17,7 +17,7 @@
 int main(int argc, char** argv) {
   xgb_example::TuningOptions o;
   CLI::App app{"XGBoost on breast cancer, tuned by TPE with early stopping"};
-  app.add_option("--method", o.method, "none, median, asha, hyperband or bohb")
+  app.add_option("--method", o.method, "none, median, asha, hyperband, bracket-tpe or bohb")
       ->check(CLI::IsMember(xgb_example::kMethods))
       ->capture_default_str();
   app.add_option("--max-rounds", o.max_rounds, "rounds of an unpruned trial")

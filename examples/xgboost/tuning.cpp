@@ -11,30 +11,34 @@ std::shared_ptr<parzen::Pruner> make_pruner(const std::string& method, int64_t m
     return parzen::MedianPruner::make({.n_startup_trials = 5, .n_warmup_steps = 5});
   if (method == "asha")
     return parzen::SuccessiveHalvingPruner::make({.min_resource = 1, .reduction_factor = 3});
-  if (method == "hyperband" || method == "bohb")
+  if (method == "hyperband" || method == "bracket-tpe" || method == "bohb")
     return parzen::HyperbandPruner::make(
         {.min_resource = 1, .max_resource = max_rounds, .reduction_factor = 3});
   throw std::invalid_argument("unknown method '" + method +
-                              "'; expected none, median, asha, hyperband or bohb");
+                              "'; expected none, median, asha, hyperband, bracket-tpe or bohb");
 }
 
 std::shared_ptr<parzen::Sampler> make_sampler(const std::string& method,
                                               const std::shared_ptr<parzen::Pruner>& pruner,
-                                              uint64_t seed) {
-  if (method == "bohb")
+                                              int64_t max_rounds, uint64_t seed) {
+  if (method == "bracket-tpe")
     return parzen::BracketSampler::make(
         std::dynamic_pointer_cast<parzen::HyperbandPruner>(pruner), [seed](int64_t bracket) {
           return parzen::TpeSampler::make({.seed = seed + 1000 * static_cast<uint64_t>(bracket)});
         });
+  if (method == "bohb")
+    return parzen::BohbSampler::make(
+        {.budgets = parzen::BohbSampler::rungs(1, max_rounds, 3), .tpe = {.seed = seed}});
   return parzen::TpeSampler::make({.seed = seed});
 }
 
 TuningResult tune(const Split& split, const TuningOptions& o,
                   const std::function<void(const Progress&)>& on_trial) {
   auto pruner = make_pruner(o.method, o.max_rounds);
-  auto study = parzen::Study::create({.sampler = make_sampler(o.method, pruner, o.seed),
-                                      .pruner = pruner,
-                                      .log_level = parzen::LogLevel::Silent});
+  auto study =
+      parzen::Study::create({.sampler = make_sampler(o.method, pruner, o.max_rounds, o.seed),
+                             .pruner = pruner,
+                             .log_level = parzen::LogLevel::Silent});
   TuningResult result;
   result.best = std::numeric_limits<double>::infinity();
   int64_t rounds = 0;  // optimize runs one job: no lock needed

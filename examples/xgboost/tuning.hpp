@@ -13,9 +13,12 @@
 
 namespace xgb_example {
 
-// The methods compared: no pruning, the median rule, ASHA, Hyperband, and BOHB (TPE per
-// Hyperband bracket).
-inline const std::vector<std::string> kMethods = {"none", "median", "asha", "hyperband", "bohb"};
+// The methods compared: no pruning, the median rule, ASHA, Hyperband (one TPE over all trials),
+// Hyperband with one TPE per bracket (BracketSampler, what Optuna's TPE does with its
+// HyperbandPruner), and BOHB (Hyperband with TPE fitted on the largest rung that has enough
+// observations, BohbSampler).
+inline const std::vector<std::string> kMethods = {"none",      "median",      "asha",
+                                                  "hyperband", "bracket-tpe", "bohb"};
 
 struct TuningOptions {
   std::string method = "median";
@@ -45,7 +48,7 @@ struct TuningResult {
 std::shared_ptr<parzen::Pruner> make_pruner(const std::string& method, int64_t max_rounds);
 std::shared_ptr<parzen::Sampler> make_sampler(const std::string& method,
                                               const std::shared_ptr<parzen::Pruner>& pruner,
-                                              uint64_t seed);
+                                              int64_t max_rounds, uint64_t seed);
 
 // Runs one tuning: TPE (or BOHB) proposes, each trial boosts round by round, reporting the
 // validation log-loss after each and stopping when pruned.

@@ -67,7 +67,7 @@ print(json.dumps(out))
 
 TEST(XgboostExample, PruningStopsTrialsEarly) {
   const Split split(breast_cancer_csv());
-  for (const std::string method : {"median", "asha", "hyperband", "bohb"}) {
+  for (const std::string method : {"median", "asha", "hyperband", "bracket-tpe", "bohb"}) {
     const auto r =
         tune(split, {.method = method, .max_rounds = 30, .round_budget = 900, .seed = 5});
     EXPECT_GE(r.rounds, 900) << method;

@@ -259,3 +259,60 @@ TEST(SuccessiveHalving, RungValuesAreSharedThroughTheStorage) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(BohbSampler, ModelsTheLargestBudgetWithEnoughObservations) {
+  auto storage = make_in_memory_storage();
+  auto sampler = BohbSampler::make({.budgets = {1, 3, 9}, .min_points = 3, .tpe = {.seed = 1}});
+  auto study = Study::create({.storage_backend = storage, .sampler = sampler});
+  StudyView view(storage, study.id(), study.directions());
+  const auto run = [&](std::vector<int64_t> steps) {
+    Trial t = study.ask();
+    t.suggest_float("x", 0, 1);
+    for (int64_t s : steps) t.report(s, 1.0);
+    study.tell(t, TrialState::Pruned);
+    view.refresh();
+    return sampler->current_budget(view);
+  };
+  EXPECT_EQ(run({1}), 0);
+  EXPECT_EQ(run({1, 3}), 0);
+  EXPECT_EQ(run({1, 3}), 1);     // three trials reported at step 1
+  EXPECT_EQ(run({1, 3, 9}), 3);  // and at step 3
+  EXPECT_EQ(run({1, 3, 9}), 3);
+  EXPECT_EQ(run({1, 3, 9}), 9);  // and now at step 9
+}
+
+// Trials that look best after one step (x near 0.2) and best at the end (x near 0.8) differ.
+// Every fifth trial runs to the end; the others stop after step 1. BOHB's model, fitted on the
+// step-1 values every trial has, follows them; a plain TPE, which ranks complete trials first,
+// follows the few complete ones.
+double late_mean(std::shared_ptr<Sampler> sampler) {
+  auto study = Study::create({.sampler = std::move(sampler)});
+  std::vector<double> late;
+  for (int i = 0; i < 80; ++i) {
+    Trial t = study.ask();
+    const double x = t.suggest_float("x", 0, 1);
+    if (i >= 60) late.push_back(x);
+    t.report(1, (x - 0.2) * (x - 0.2));
+    if (i % 5 == 0) {
+      t.report(10, (x - 0.8) * (x - 0.8));
+      study.tell(t, (x - 0.8) * (x - 0.8));
+    } else {
+      study.tell(t, TrialState::Pruned);
+    }
+  }
+  double mean = 0;
+  for (double x : late) mean += x / static_cast<double>(late.size());
+  return mean;
+}
+
+TEST(BohbSampler, LearnsFromIntermediateValuesAtTheBudget) {
+  const double bohb =
+      late_mean(BohbSampler::make({.budgets = {1, 10}, .min_points = 20, .tpe = {.seed = 3}}));
+  const double tpe = late_mean(TpeSampler::make({.seed = 3}));
+  EXPECT_LT(std::abs(bohb - 0.2), 0.1) << bohb;
+  EXPECT_GT(tpe, 0.45) << tpe;
+}
+
+}  // namespace

@@ -1,0 +1,62 @@
+#pragma once
+// BOHB's model (Falkner, Klein and Hutter, "BOHB: Robust and Efficient Hyperparameter
+// Optimization at Scale", ICML 2018) with Parzen's TPE: the model is fitted on the largest
+// budget (step) at which enough trials have reported a value, each trial's observation being its
+// intermediate value at that budget, so that the many trials Hyperband stops early inform the
+// search instead of only the few that run to the end. Pair it with a HyperbandPruner (or
+// SuccessiveHalvingPruner) whose rungs are the budgets.
+//
+//   auto pruner = parzen::HyperbandPruner::make({.min_resource = 1, .max_resource = 100});
+//   auto sampler = parzen::BohbSampler::make({.budgets = parzen::BohbSampler::rungs(1, 100, 3)});
+//   auto study = parzen::Study::create({.sampler = sampler, .pruner = pruner});
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "parzen/tpe_sampler.hpp"
+
+namespace parzen {
+
+struct BohbSamplerOptions {
+  // The steps at which trials' intermediate values are read, ascending (e.g. the rungs).
+  std::vector<int64_t> budgets{};
+  // Observations a budget needs before the model uses it; 0: twice the TPE's n_startup_trials.
+  // (With fewer, the models of the cheapest budgets steer towards configurations that only look
+  // good early, such as the largest learning rates: bench_xgboost_pruning.)
+  int64_t min_points = 0;
+  // The TPE behind it (its seed, candidates, ...); one TPE per budget, seeded alike.
+  TpeSamplerOptions tpe{};
+};
+
+class BohbSampler : public Sampler {
+ public:
+  // Throws InvalidArgument without budgets or with budgets not strictly ascending and positive.
+  explicit BohbSampler(BohbSamplerOptions options);
+  static std::shared_ptr<BohbSampler> make(BohbSamplerOptions options) {
+    return std::make_shared<BohbSampler>(std::move(options));
+  }
+  // Hyperband's rungs: min, min * eta, min * eta^2, ... below max, and max.
+  static std::vector<int64_t> rungs(int64_t min_resource, int64_t max_resource,
+                                    int64_t reduction_factor);
+
+  SearchSpace infer_relative_space(const StudyView& view, const FrozenTrial& trial) override;
+  std::map<std::string, double> sample_relative(const StudyView& view, const FrozenTrial& trial,
+                                                const SearchSpace& space) override;
+  double sample_independent(const StudyView& view, const FrozenTrial& trial,
+                            const std::string& name, const Distribution& distribution) override;
+
+  // The budget the model would use now (0 while no budget has enough observations).
+  int64_t current_budget(const StudyView& view) const;
+
+ private:
+  // The TPE of the current budget and the view in which each trial that reached the budget is
+  // complete with its value there.
+  std::pair<Sampler*, StudyView> model(const StudyView& view);
+
+  BohbSamplerOptions options_;
+  std::map<int64_t, std::shared_ptr<TpeSampler>> tpes_{};
+};
+
+}  // namespace parzen

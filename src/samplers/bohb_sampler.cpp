@@ -1,0 +1,95 @@
+#include "parzen/bohb_sampler.hpp"
+
+#include <fmt/format.h>
+
+#include "parzen/error.hpp"
+
+namespace parzen {
+
+BohbSampler::BohbSampler(BohbSamplerOptions options) : options_(std::move(options)) {
+  if (options_.budgets.empty()) throw InvalidArgument("BohbSampler needs budgets (steps)");
+  for (size_t i = 0; i < options_.budgets.size(); ++i)
+    if (options_.budgets[i] < 0 || (i > 0 && options_.budgets[i] <= options_.budgets[i - 1]))
+      throw InvalidArgument(
+          fmt::format("BohbSampler's budgets must be ascending and non-negative; budget {} is {}",
+                      i, options_.budgets[i]));
+  if (options_.min_points < 0)
+    throw InvalidArgument(fmt::format("min_points must be >= 0, got {}", options_.min_points));
+  if (options_.min_points == 0)
+    options_.min_points = std::max<int64_t>(2 * options_.tpe.n_startup_trials, 1);
+  TpeSampler check(options_.tpe);  // validates the TPE options now
+}
+
+std::vector<int64_t> BohbSampler::rungs(int64_t min_resource, int64_t max_resource,
+                                        int64_t reduction_factor) {
+  if (min_resource < 1 || max_resource < min_resource || reduction_factor < 2)
+    throw InvalidArgument(
+        fmt::format("rungs need 1 <= min_resource <= max_resource and "
+                    "reduction_factor >= 2, got {}, {}, {}",
+                    min_resource, max_resource, reduction_factor));
+  std::vector<int64_t> out;
+  for (int64_t b = min_resource; b < max_resource; b *= reduction_factor) out.push_back(b);
+  out.push_back(max_resource);
+  return out;
+}
+
+int64_t BohbSampler::current_budget(const StudyView& view) const {
+  for (auto b = options_.budgets.rbegin(); b != options_.budgets.rend(); ++b) {
+    int64_t n = 0;
+    for (const auto& t : view.trials())
+      if (t.state != TrialState::Failed && t.intermediate_values.count(*b)) ++n;
+    if (n >= options_.min_points) return *b;
+  }
+  return 0;
+}
+
+std::pair<Sampler*, StudyView> BohbSampler::model(const StudyView& view) {
+  const int64_t budget = current_budget(view);
+  auto& tpe = tpes_[budget];
+  if (!tpe) tpe = TpeSampler::make(options_.tpe);
+  if (budget == 0) return {tpe.get(), StudyView(view, view.trials())};
+  // Each trial as an observation at the budget: complete with its value there once it has
+  // reported it (a value that never changes afterwards, so the TPE may ingest it once), else a
+  // placeholder. Intermediate values and attributes stay out of the copy.
+  std::vector<FrozenTrial> trials(view.trials().size());
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const FrozenTrial& t = view.trials()[i];
+    FrozenTrial& o = trials[i];
+    o.number = t.number;
+    o.id = t.id;
+    auto it = t.intermediate_values.find(budget);
+    if (t.state != TrialState::Failed && it != t.intermediate_values.end()) {
+      o.state = TrialState::Complete;
+      o.values = {it->second};
+      o.params = t.params;
+      o.distributions = t.distributions;
+    } else {
+      o.state = t.state == TrialState::Running ? TrialState::Running : TrialState::Waiting;
+      if (o.state == TrialState::Running) {
+        o.params = t.params;
+        o.distributions = t.distributions;
+      }
+    }
+  }
+  return {tpe.get(), StudyView(view, std::move(trials))};
+}
+
+SearchSpace BohbSampler::infer_relative_space(const StudyView& view, const FrozenTrial& trial) {
+  auto [tpe, v] = model(view);
+  return tpe->infer_relative_space(v, trial);
+}
+
+std::map<std::string, double> BohbSampler::sample_relative(const StudyView& view,
+                                                           const FrozenTrial& trial,
+                                                           const SearchSpace& space) {
+  auto [tpe, v] = model(view);
+  return tpe->sample_relative(v, trial, space);
+}
+
+double BohbSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
+                                       const std::string& name, const Distribution& distribution) {
+  auto [tpe, v] = model(view);
+  return tpe->sample_independent(v, trial, name, distribution);
+}
+
+}  // namespace parzen
