@@ -2,11 +2,13 @@
 # Installs what is missing (Debian's python3-optuna, python3-cmaes and python3-psycopg2 for the
 # peer side too), builds in Release and runs the benchmarks of docs/benchmarks.md.
 #
-#   ./scripts/bench.sh            every benchmark (about 15 minutes on 2 cores)
+#   ./scripts/bench.sh            every benchmark (about 30 minutes on 2 cores)
 #   ./scripts/bench.sh speed      TPE ms per trial, parzen and Optuna
 #   ./scripts/bench.sh quality    TPE final regret on the test functions, parzen and Optuna
 #   ./scripts/bench.sh storage    trials/s through SQLite and PostgreSQL, parzen and Optuna,
 #                                 and TPE latency through SQLite against in-memory
+#   ./scripts/bench.sh pruning    XGBoost: best log-loss against boosting rounds, parzen's
+#                                 pruners and Optuna's (about 12 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -24,3 +26,4 @@ if [ "$what" = all ] || [ "$what" = storage ]; then
   ./build/bench/bench_storage_throughput
   ./build/bench/bench_tpe_speed --sqlite --sizes 100,1000
 fi
+if [ "$what" = all ] || [ "$what" = pruning ]; then ./build/bench/bench_xgboost_pruning; fi

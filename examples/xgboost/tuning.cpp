@@ -36,7 +36,9 @@ TuningResult tune(const Split& split, const TuningOptions& o,
                   const std::function<void(const Progress&)>& on_trial) {
   auto pruner = make_pruner(o.method, o.max_rounds);
   auto study =
-      parzen::Study::create({.sampler = make_sampler(o.method, pruner, o.max_rounds, o.seed),
+      // A fixed name: Hyperband assigns brackets from the study's name and the trial's number.
+      parzen::Study::create({.name = "xgboost-" + o.method + "-" + std::to_string(o.seed),
+                             .sampler = make_sampler(o.method, pruner, o.max_rounds, o.seed),
                              .pruner = pruner,
                              .log_level = parzen::LogLevel::Silent});
   TuningResult result;
