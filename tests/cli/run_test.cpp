@@ -261,7 +261,7 @@ t = {{ _type = "uniform", _value = [0.6, 0.7] }}
   EXPECT_EQ(count(trials_of(dir.url(), "e2e"), TrialState::Complete), 5);
 }
 
-TEST(CliRun, SecondCtrlCKillsRunningTrialsWhichAResumedRunReplaces) {
+TEST(CliRun, SecondCtrlCKillsRunningTrialsWhichDoNotCountTowardTheBudget) {
   TempDir dir;
   const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
 n_trials = 2
