@@ -1,0 +1,117 @@
+// Gaussian-process regression (the GP sampler's core): the posterior against a two-point example
+// worked out by hand, the marginal likelihood's gradient against finite differences, and log EI
+// against log(EI) where EI is representable and finite where it underflows.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "samplers/gp/gp.hpp"
+
+namespace {
+
+using namespace parzen::gp;
+
+double matern_unit(double r) {
+  return (1 + std::sqrt(5.0) * r + 5.0 / 3.0 * r * r) * std::exp(-std::sqrt(5.0) * r);
+}
+
+TEST(GaussianProcess, PosteriorMatchesATwoPointExampleByHand) {
+  // x = {0, 1}, y = {1, -1}, lengthscale 1, signal variance 1, noise variance 0.01.
+  Eigen::MatrixXd x(2, 1);
+  x << 0, 1;
+  Eigen::VectorXd y(2);
+  y << 1, -1;
+  Hyperparameters h{Eigen::VectorXd::Zero(1), 0.0, std::log(0.01)};
+  GaussianProcess gp(x, y, h);
+  EXPECT_EQ(gp.jitter(), 0.0);
+  // K = [[a, c], [c, a]], K^-1 = [[a, -c], [-c, a]] / (a^2 - c^2).
+  const double a = 1.01, c = matern_unit(1.0), det = a * a - c * c;
+  for (double xs : {0.25, 0.6, 2.0}) {
+    const double k0 = matern_unit(std::abs(xs)), k1 = matern_unit(std::abs(xs - 1));
+    const double w0 = (a * k0 - c * k1) / det, w1 = (-c * k0 + a * k1) / det;  // k*^T K^-1
+    const double mean = w0 * 1 + w1 * -1;
+    const double var = 1 - (w0 * k0 + w1 * k1);
+    Eigen::VectorXd q(1);
+    q << xs;
+    EXPECT_NEAR(gp.mean(q), mean, 1e-12) << xs;
+    EXPECT_NEAR(gp.variance(q), var, 1e-12) << xs;
+  }
+  // log p(y) = -1/2 y^T K^-1 y - 1/2 log det K - log(2 pi).
+  const double quad = (a * 1 - 2 * c * 1 * -1 + a * 1) / det;
+  EXPECT_NEAR(gp.log_marginal_likelihood(), -0.5 * quad - 0.5 * std::log(det) - std::log(2 * M_PI),
+              1e-12);
+}
+
+TEST(GaussianProcess, MarginalLikelihoodGradientMatchesFiniteDifferences) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0, 1);
+  const int n = 12, d = 3;
+  Eigen::MatrixXd x(n, d);
+  Eigen::VectorXd y(n);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < d; ++j) x(i, j) = u(rng);
+    y[i] = std::sin(6 * x(i, 0)) + x(i, 1) * x(i, 2) + 0.1 * u(rng);
+  }
+  Eigen::VectorXd p(d + 2);
+  p << std::log(0.3), std::log(0.7), std::log(1.5), std::log(0.8), std::log(0.05);
+  const GaussianProcess gp(x, y, Hyperparameters::unpack(p));
+  const Eigen::VectorXd g = gp.log_marginal_likelihood_gradient();
+  for (int k = 0; k < d + 2; ++k) {
+    const double eps = 1e-5;
+    Eigen::VectorXd hi = p, lo = p;
+    hi[k] += eps;
+    lo[k] -= eps;
+    const double fd =
+        (GaussianProcess(x, y, Hyperparameters::unpack(hi)).log_marginal_likelihood() -
+         GaussianProcess(x, y, Hyperparameters::unpack(lo)).log_marginal_likelihood()) /
+        (2 * eps);
+    EXPECT_NEAR(g[k], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "parameter " << k;
+  }
+}
+
+TEST(GaussianProcess, JitterRescuesDuplicatePointsWithoutNoise) {
+  Eigen::MatrixXd x(3, 1);
+  x << 0.5, 0.5, 0.5;
+  Eigen::VectorXd y(3);
+  y << 1, 1, 1;
+  const GaussianProcess gp(x, y, {Eigen::VectorXd::Zero(1), 0.0, -60.0});
+  EXPECT_GT(gp.jitter(), 0.0);
+  Eigen::VectorXd q(1);
+  q << 0.5;
+  EXPECT_NEAR(gp.mean(q), 1.0, 1e-6);
+  EXPECT_TRUE(std::isfinite(gp.log_marginal_likelihood()));
+}
+
+double naive_log_ei(double mean, double sd, double best) {
+  const double z = (best - mean) / sd;
+  const double phi = std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI);
+  const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
+  return std::log(sd * (phi + z * cdf));
+}
+
+TEST(LogExpectedImprovement, EqualsLogEiWhereRepresentableAndStaysFinite) {
+  for (double z = -5.0; z <= 5.0; z += 0.125)
+    EXPECT_NEAR(log_expected_improvement(-z * 2.0, 2.0, 0.0), naive_log_ei(-z * 2.0, 2.0, 0.0),
+                1e-9 * std::max(1.0, std::abs(naive_log_ei(-z * 2.0, 2.0, 0.0))))
+        << z;
+  // Where EI underflows: finite, decreasing, and h(z) ~ phi(z) / z^2 asymptotically.
+  double previous = log_h(-1.0);
+  for (double z = -1.5; z >= -1000.0; z *= 1.5) {
+    const double v = log_h(z);
+    ASSERT_TRUE(std::isfinite(v)) << z;
+    EXPECT_LT(v, previous) << z;
+    previous = v;
+  }
+  for (double z : {-40.0, -200.0}) {
+    const double asymptote = -0.5 * z * z - 0.5 * std::log(2 * M_PI) - 2 * std::log(-z);
+    EXPECT_NEAR(log_h(z), asymptote, 0.01) << z;
+  }
+  EXPECT_EQ(std::exp(naive_log_ei(80.0, 2.0, 0.0)), 0.0);  // the naive form underflows here
+  EXPECT_TRUE(std::isfinite(log_expected_improvement(80.0, 2.0, 0.0)));
+  // Continuous where the two branches meet.
+  EXPECT_NEAR(log_h(-1.0 - 1e-9), log_h(-1.0 + 1e-9), 1e-7);
+}
+
+}  // namespace
