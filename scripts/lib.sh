@@ -3,7 +3,7 @@
 
 PARZEN_PACKAGES=(
   g++ cmake ninja-build
-  nlohmann-json3-dev libfmt-dev libboost-dev libcli11-dev libtomlplusplus-dev libeigen3-dev libsqlite3-dev sqlite3 libpq-dev
+  nlohmann-json3-dev libfmt-dev libboost-dev libcli11-dev libtomlplusplus-dev libeigen3-dev liblbfgspp-dev libsqlite3-dev sqlite3 libpq-dev
   libsvm-dev libxgboost-dev
   python3-sklearn python3-numpy python3-xgboost
   googletest libgtest-dev libgmock-dev

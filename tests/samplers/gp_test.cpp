@@ -115,3 +115,39 @@ TEST(LogExpectedImprovement, EqualsLogEiWhereRepresentableAndStaysFinite) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(GaussianProcess, FittedHyperparametersFindTheRelevantDimension) {
+  // y depends on x0 only: the fit gives x1 a much longer lengthscale, and improves the posterior.
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  const int n = 30;
+  Eigen::MatrixXd x(n, 2);
+  Eigen::VectorXd y(n);
+  for (int i = 0; i < n; ++i) {
+    x(i, 0) = u(rng);
+    x(i, 1) = u(rng);
+    y[i] = std::sin(6 * x(i, 0));
+  }
+  y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
+  Hyperparameters start{Eigen::VectorXd::Constant(2, -0.7), 0.0, -6.0};
+  const Hyperparameters fitted = fit_hyperparameters(x, y, start);
+  EXPECT_GT(fitted.log_lengthscales[1], fitted.log_lengthscales[0] + 1.0)
+      << fitted.log_lengthscales.transpose();
+  EXPECT_GT(log_posterior(x, y, fitted), log_posterior(x, y, start));
+  // The fit predicts held-out points well.
+  const GaussianProcess gp(x, y, fitted);
+  Eigen::VectorXd q(2);
+  double err = 0;
+  for (double a : {0.1, 0.3, 0.5, 0.7, 0.9}) {
+    q << a, 0.5;
+    Eigen::VectorXd raw(n);
+    for (int i = 0; i < n; ++i) raw[i] = std::sin(6 * x(i, 0));
+    const double m = raw.mean(), sd = std::sqrt((raw.array() - m).square().mean());
+    err = std::max(err, std::abs(gp.mean(q) - (std::sin(6 * a) - m) / sd));
+  }
+  EXPECT_LT(err, 0.1);
+}
+
+}  // namespace

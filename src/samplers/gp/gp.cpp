@@ -1,5 +1,8 @@
 #include "samplers/gp/gp.hpp"
 
+#include <LBFGSB.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -115,6 +118,85 @@ double GaussianProcess::variance(const Eigen::VectorXd& x) const {
   const Eigen::VectorXd k = kernel_column(x);
   const Eigen::VectorXd v = chol_.matrixL().solve(k);
   return std::max(0.0, std::exp(h_.log_signal_variance) - v.squaredNorm());
+}
+
+namespace {
+
+// -(log p(y | x, h) + log prior(h)) and its gradient, for the minimiser.
+double negative_log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                              const Eigen::VectorXd& p, const HyperparameterPrior& prior,
+                              Eigen::VectorXd& grad) {
+  const Hyperparameters h = Hyperparameters::unpack(p);
+  const GaussianProcess gp(x, y, h);
+  double value = gp.log_marginal_likelihood();
+  grad = gp.log_marginal_likelihood_gradient();
+  const auto d = p.size() - 2;
+  const auto normal = [&](Eigen::Index i, double mean, double sd) {
+    const double z = (p[i] - mean) / sd;
+    value += -0.5 * z * z;
+    grad[i] += -z / sd;
+  };
+  for (Eigen::Index i = 0; i < d; ++i)
+    normal(i, prior.log_lengthscale_mean, prior.log_lengthscale_sd);
+  normal(d, prior.log_signal_mean, prior.log_signal_sd);
+  normal(d + 1, prior.log_noise_mean, prior.log_noise_sd);
+  grad = -grad;
+  return -value;
+}
+
+}  // namespace
+
+double log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const Hyperparameters& h,
+                     const HyperparameterPrior& prior) {
+  Eigen::VectorXd grad;
+  return -negative_log_posterior(x, y, h.packed(), prior, grad);
+}
+
+Hyperparameters fit_hyperparameters(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                                    const Hyperparameters& start,
+                                    const HyperparameterPrior& prior) {
+  const auto d = x.cols();
+  Eigen::VectorXd lb(d + 2), ub(d + 2);
+  lb.head(d).setConstant(prior.min_log_lengthscale);
+  ub.head(d).setConstant(prior.max_log_lengthscale);
+  lb[d] = prior.min_log_signal;
+  ub[d] = prior.max_log_signal;
+  lb[d + 1] = prior.min_log_noise;
+  ub[d + 1] = prior.max_log_noise;
+  Hyperparameters from_prior;
+  from_prior.log_lengthscales = Eigen::VectorXd::Constant(d, prior.log_lengthscale_mean);
+  from_prior.log_signal_variance = prior.log_signal_mean;
+  from_prior.log_noise_variance = prior.log_noise_mean;
+
+  LBFGSpp::LBFGSBParam<double> param;
+  param.epsilon = 1e-5;
+  param.max_iterations = 200;
+  LBFGSpp::LBFGSBSolver<double> solver(param);
+  auto objective = [&](const Eigen::VectorXd& p, Eigen::VectorXd& grad) {
+    return negative_log_posterior(x, y, p, prior, grad);
+  };
+  Hyperparameters best = start;
+  double best_value = std::numeric_limits<double>::infinity();
+  for (const Hyperparameters* s : {&start, static_cast<const Hyperparameters*>(&from_prior)}) {
+    Eigen::VectorXd p = s->packed().cwiseMax(lb).cwiseMin(ub);
+    double value = 0;
+    try {
+      solver.minimize(objective, p, value, lb, ub);
+    } catch (const std::exception&) {
+      // A failed line search leaves p at its last point: still a candidate.
+      Eigen::VectorXd grad;
+      try {
+        value = negative_log_posterior(x, y, p, prior, grad);
+      } catch (const std::exception&) {
+        continue;
+      }
+    }
+    if (std::isfinite(value) && value < best_value) {
+      best_value = value;
+      best = Hyperparameters::unpack(p);
+    }
+  }
+  return best;
 }
 
 double log_h(double z) {

@@ -54,6 +54,28 @@ class GaussianProcess {
   double jitter_ = 0.0;
 };
 
+// Weak priors on the hyperparameters, in log space (independent normals), and bounds.
+struct HyperparameterPrior {
+  double log_lengthscale_mean = -0.7;  // about 0.5 of the unit cube
+  double log_lengthscale_sd = 1.5;
+  double log_signal_mean = 0.0;  // outputs are standardised
+  double log_signal_sd = 1.5;
+  double log_noise_mean = -6.0;
+  double log_noise_sd = 3.0;
+  double min_log_lengthscale = -6.9, max_log_lengthscale = 4.6;  // [1e-3, 100]
+  double min_log_signal = -6.9, max_log_signal = 4.6;
+  double min_log_noise = -18.4, max_log_noise = 0.0;  // [1e-8, 1]
+};
+
+// Maximises log p(y | x, h) + log prior(h) with L-BFGS-B (LBFGSpp) from `start` and from the
+// prior's means, and returns the better optimum (or a start, if every optimisation fails).
+Hyperparameters fit_hyperparameters(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                                    const Hyperparameters& start,
+                                    const HyperparameterPrior& prior = {});
+// The objective fit_hyperparameters maximises.
+double log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const Hyperparameters& h,
+                     const HyperparameterPrior& prior = {});
+
 // log EI for minimisation: log E[max(best - f, 0)] with f ~ N(mean, sd^2), finite wherever sd > 0
 // even when EI underflows to 0 (z = (best - mean) / sd very negative).
 double log_expected_improvement(double mean, double sd, double best);
