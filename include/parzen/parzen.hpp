@@ -6,6 +6,7 @@
 #include "parzen/distributions.hpp"
 #include "parzen/error.hpp"
 #include "parzen/frozen_trial.hpp"
+#include "parzen/gp_sampler.hpp"
 #include "parzen/pruner.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/sampler.hpp"
