@@ -62,36 +62,26 @@ std::string directions_text(const std::vector<Direction>& d) {
   return out;
 }
 
-// Complete trials, best first (single objective) or the Pareto front (several).
-std::vector<FrozenTrial> ranked(const std::vector<FrozenTrial>& all,
-                                const std::vector<Direction>& dirs) {
+// Complete trials, best first, feasible ones first (one objective); the Pareto front of the
+// feasible complete trials, from the library (several).
+std::vector<FrozenTrial> ranked(const std::shared_ptr<Storage>& storage, const StudyInfo& info,
+                                const std::vector<FrozenTrial>& all) {
+  const auto& dirs = info.directions;
   std::vector<FrozenTrial> complete;
   for (const auto& t : all)
     if (t.state == TrialState::Complete && t.values.size() == dirs.size()) complete.push_back(t);
-  if (dirs.size() == 1) {
-    std::stable_sort(complete.begin(), complete.end(), [&](const auto& a, const auto& b) {
-      if (a.feasible() != b.feasible()) return a.feasible();
-      return dirs[0] == Direction::Minimize ? a.values[0] < b.values[0] : a.values[0] > b.values[0];
-    });
-    return complete;
-  }
-  std::vector<FrozenTrial> front;
-  const auto dominates = [&](const FrozenTrial& a, const FrozenTrial& b) {
-    bool strictly = false;
-    for (size_t i = 0; i < dirs.size(); ++i) {
-      const double x = dirs[i] == Direction::Minimize ? a.values[i] : -a.values[i];
-      const double y = dirs[i] == Direction::Minimize ? b.values[i] : -b.values[i];
-      if (x > y) return false;
-      strictly = strictly || x < y;
+  if (dirs.size() > 1) {
+    try {
+      return Study::load({.name = info.name, .storage_backend = storage}).best_trials();
+    } catch (const NotFound&) {
+      return {};  // nothing complete (or feasible) yet
     }
-    return strictly;
-  };
-  for (const auto& t : complete) {
-    bool dominated = false;
-    for (const auto& u : complete) dominated = dominated || dominates(u, t);
-    if (!dominated) front.push_back(t);
   }
-  return front;
+  std::stable_sort(complete.begin(), complete.end(), [&](const auto& a, const auto& b) {
+    if (a.feasible() != b.feasible()) return a.feasible();
+    return dirs[0] == Direction::Minimize ? a.values[0] < b.values[0] : a.values[0] > b.values[0];
+  });
+  return complete;
 }
 
 void print_table(const std::vector<std::vector<std::string>>& rows) {
@@ -252,7 +242,7 @@ int cmd_studies(const std::string& url) {
     const auto trials = storage->trials(s.id);
     int64_t complete = 0;
     for (const auto& t : trials) complete += t.state == TrialState::Complete;
-    const auto best = ranked(trials, s.directions);
+    const auto best = ranked(storage, s, trials);
     std::string best_text = "-";
     if (!best.empty())
       best_text = s.directions.size() == 1
@@ -296,7 +286,7 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
       fmt::print("Command:    {}\n", cmd);
     }
   }
-  const auto best = ranked(trials, info.directions);
+  const auto best = ranked(storage, info, trials);
   if (best.empty()) {
     fmt::print("\nNo trial has completed yet.\n");
     return 0;
@@ -337,7 +327,7 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
 int cmd_best(const std::string& url, const std::string& name, bool json) {
   auto storage = open_storage(url);
   const auto info = find_study_or_throw(*storage, url, name);
-  const auto best = ranked(storage->trials(info.id), info.directions);
+  const auto best = ranked(storage, info, storage->trials(info.id));
   if (best.empty()) throw NotFound(fmt::format("study '{}' has no complete trial yet", name));
   const auto metrics = metric_names(info);
   const size_t n = info.directions.size() == 1 ? 1 : best.size();

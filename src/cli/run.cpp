@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -437,10 +438,21 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   oo.timeout_seconds = e.max_duration_seconds;
   oo.n_jobs = e.concurrency;
   oo.catch_exceptions = true;
+  // Other workers share the budget: after each trial, stop once the study as a whole has
+  // reached it. The count follows the storage's deltas, so a long study is not re-read each time.
+  std::mutex budget_mu;
+  uint64_t budget_version = 0;
+  std::map<int64_t, bool> budget_counts;  // trial number -> counts toward n_trials
   oo.callbacks.push_back([&](Study& s, const FrozenTrial& t) {
     progress.finished(t);
-    // Other workers share the budget: stop once the study as a whole has reached it.
-    if (e.n_trials && e.concurrency > 0 && counted_trials(s.trials()) >= *e.n_trials) s.stop();
+    if (!e.n_trials) return;
+    std::lock_guard lock(budget_mu);
+    TrialsDelta delta = storage->trials_since(s.id(), budget_version);
+    budget_version = delta.version;
+    for (const auto& d : delta.trials) budget_counts[d.number] = counted_trials({d}) == 1;
+    const auto counted = std::count_if(budget_counts.begin(), budget_counts.end(),
+                                       [](const auto& kv) { return kv.second; });
+    if (counted >= *e.n_trials) s.stop();
   });
 
   InterruptHandler interrupts;
