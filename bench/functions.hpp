@@ -63,6 +63,16 @@ inline double ackley(const std::vector<double>& x) {
   return -20 * std::exp(-0.2 * std::sqrt(sq / d)) - std::exp(cs / d) + 20 + M_E;
 }
 
+// Ackley's optimum moved off the centre of the box (methods that try the centre first solve the
+// plain one by luck): the minimum 0 is at x = kAckleyShift.
+inline const std::vector<double> kAckleyShift = {12.3,  -7.9, 20.1, -15.4, 3.3,
+                                                 -24.6, 9.8,  -2.7, 17.5,  -11.2};
+inline double ackley_shifted(const std::vector<double>& x) {
+  std::vector<double> z(x.size());
+  for (size_t i = 0; i < x.size(); ++i) z[i] = x[i] - kAckleyShift[i];
+  return ackley(z);
+}
+
 inline double levy(const std::vector<double>& x) {
   std::vector<double> w;
   for (double v : x) w.push_back(1 + (v - 1) / 4);
@@ -111,6 +121,8 @@ inline std::vector<Problem> problems() {
        [](parzen::Trial& t) { return hartmann6(floats(t, 6, 0, 1)); }},
       {"rosenbrock5", 0.0, [](parzen::Trial& t) { return rosenbrock(floats(t, 5, -5, 10)); }},
       {"ackley10", 0.0, [](parzen::Trial& t) { return ackley(floats(t, 10, -32.768, 32.768)); }},
+      {"ackley10_shifted", 0.0,
+       [](parzen::Trial& t) { return ackley_shifted(floats(t, 10, -32.768, 32.768)); }},
       {"levy10", 0.0, [](parzen::Trial& t) { return levy(floats(t, 10, -10, 10)); }},
       {"styblinski_tang8", -39.16616570377142 * 8,
        [](parzen::Trial& t) { return styblinski_tang(floats(t, 8, -5, 5)); }},

@@ -48,6 +48,16 @@ def ackley10(t):
             - math.exp(sum(math.cos(2 * math.pi * v) for v in x) / d) + 20 + math.e)
 
 
+ACKLEY_SHIFT = [12.3, -7.9, 20.1, -15.4, 3.3, -24.6, 9.8, -2.7, 17.5, -11.2]
+
+
+def ackley10_shifted(t):
+    x = [v - s for v, s in zip(floats(t, 10, -32.768, 32.768), ACKLEY_SHIFT)]
+    d = len(x)
+    return (-20 * math.exp(-0.2 * math.sqrt(sum(v * v for v in x) / d))
+            - math.exp(sum(math.cos(2 * math.pi * v) for v in x) / d) + 20 + math.e)
+
+
 def levy10(t):
     w = [1 + (v - 1) / 4 for v in floats(t, 10, -10, 10)]
     s = math.sin(math.pi * w[0]) ** 2
@@ -79,6 +89,7 @@ PROBLEMS = {
     "hartmann6": (hartmann6, -3.322368011415515),
     "rosenbrock5": (rosenbrock5, 0.0),
     "ackley10": (ackley10, 0.0),
+    "ackley10_shifted": (ackley10_shifted, 0.0),
     "levy10": (levy10, 0.0),
     "styblinski_tang8": (styblinski_tang8, -39.16616570377142 * 8),
     "mixed": (mixed, 0.0),

@@ -22,42 +22,6 @@ using namespace parzen;
 
 namespace {
 
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
-
-// Two-sided Mann-Whitney U test, normal approximation with tie correction. Returns {U of a, p}.
-std::pair<double, double> mann_whitney(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<std::pair<double, int>> all;
-  for (double x : a) all.emplace_back(x, 0);
-  for (double x : b) all.emplace_back(x, 1);
-  std::sort(all.begin(), all.end());
-  std::vector<double> rank(all.size());
-  double tie_term = 0;
-  for (size_t i = 0; i < all.size();) {
-    size_t j = i;
-    while (j < all.size() && all[j].first == all[i].first) ++j;
-    const double r = (static_cast<double>(i) + static_cast<double>(j) + 1) / 2;  // 1-based average
-    for (size_t k = i; k < j; ++k) rank[k] = r;
-    const double t = static_cast<double>(j - i);
-    tie_term += t * t * t - t;
-    i = j;
-  }
-  double ra = 0;
-  for (size_t i = 0; i < all.size(); ++i)
-    if (all[i].second == 0) ra += rank[i];
-  const double n1 = static_cast<double>(a.size()), n2 = static_cast<double>(b.size()), n = n1 + n2;
-  const double u = ra - n1 * (n1 + 1) / 2;
-  const double mean = n1 * n2 / 2;
-  const double sd = std::sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))));
-  const double z = sd > 0 ? (std::abs(u - mean) - 0.5) / sd : 0;
-  return {u, std::erfc(std::max(z, 0.0) / std::sqrt(2.0))};
-}
-
 std::shared_ptr<Sampler> make_sampler(const std::string& name, const std::string& function,
                                       uint64_t seed) {
   if (name == "random") return RandomSampler::make({.seed = seed});
@@ -133,14 +97,14 @@ int main(int argc, char** argv) {
     fmt::print("| {} |", f);
     for (const auto& m : methods) {
       const auto& v = regret[f][m];
-      fmt::print(" {:.4g} [{:.3g}, {:.3g}] |", quantile(v, 0.5), quantile(v, 0.25),
-                 quantile(v, 0.75));
+      fmt::print(" {:.4g} [{:.3g}, {:.3g}] |", bench::quantile(v, 0.5), bench::quantile(v, 0.25),
+                 bench::quantile(v, 0.75));
     }
     if (!no_optuna) {
       const auto& p = regret[f]["parzen tpe"];
       const auto& o = regret[f]["optuna tpe"];
-      const auto [u, pvalue] = mann_whitney(p, o);
-      const bool better = quantile(p, 0.5) <= quantile(o, 0.5);
+      const auto [u, pvalue] = bench::mann_whitney(p, o);
+      const bool better = bench::quantile(p, 0.5) <= bench::quantile(o, 0.5);
       const char* verdict = pvalue >= 0.05 ? (better ? "lower median, tie (p >= 0.05)"
                                                      : "higher median, tie (p >= 0.05)")
                                            : (better ? "better (p < 0.05)" : "worse (p < 0.05)");

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages postgresql python3-optuna python3-cmaes python3-psycopg2
+ensure_packages postgresql python3-optuna python3-cmaes python3-psycopg2 libdlib-dev
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON >/dev/null
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = speed ]; then ./build/bench/bench_tpe_speed; fi

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "parzen/gp_sampler.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/tpe_sampler.hpp"
 
@@ -263,8 +264,38 @@ std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& spa
       r.fail("group", e.what());
     }
   }
-  r.fail("type", fmt::format("unknown sampler '{}'; expected one of: grid, random, qmc, tpe{}",
-                             spec.type, suggestion(spec.type, {"grid", "random", "qmc", "tpe"})));
+  if (spec.type == "gp") {
+    r.check_keys({"type", "seed", "n_startup_trials", "acquisition", "ucb_beta", "noisy_objective",
+                  "warp_outputs", "n_candidates", "n_polish"});
+    GpSamplerOptions o;
+    o.seed = seed;
+    if (r.has("n_startup_trials")) o.n_startup_trials = r.integer("n_startup_trials", 1);
+    if (r.has("n_candidates")) o.n_candidates = r.integer("n_candidates", 1);
+    if (r.has("n_polish")) o.n_polish = r.integer("n_polish", 1);
+    if (r.has("acquisition")) {
+      const std::string a = r.string("acquisition");
+      const std::map<std::string, GpAcquisition> kinds = {{"logei", GpAcquisition::LogEI},
+                                                          {"ei", GpAcquisition::EI},
+                                                          {"ucb", GpAcquisition::UCB},
+                                                          {"pi", GpAcquisition::PI}};
+      const auto it = kinds.find(a);
+      if (it == kinds.end())
+        r.fail("acquisition",
+               fmt::format("unknown acquisition '{}'; expected one of: logei, ei, ucb, pi{}", a,
+                           suggestion(a, {"logei", "ei", "ucb", "pi"})));
+      o.acquisition = it->second;
+    }
+    if (r.has("ucb_beta")) {
+      o.ucb_beta = r.number("ucb_beta");
+      if (!(o.ucb_beta >= 0)) r.fail("ucb_beta", "must be >= 0");
+    }
+    if (r.has("noisy_objective")) o.noisy_objective = r.boolean("noisy_objective");
+    if (r.has("warp_outputs")) o.warp_outputs = r.boolean("warp_outputs");
+    return GpSampler::make(o);
+  }
+  r.fail("type",
+         fmt::format("unknown sampler '{}'; expected one of: grid, random, qmc, tpe, gp{}",
+                     spec.type, suggestion(spec.type, {"grid", "random", "qmc", "tpe", "gp"})));
 }
 
 std::shared_ptr<Pruner> build_pruner(const ojson& table, const SourceMap& map,

@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
   ask->add_option("--experiment", aa.experiment_file,
                   "Take the space, sampler and directions from an experiment file");
   ask->add_option("--space", aa.space_file, "The search space (NNI search_space.json)");
-  ask->add_option("--sampler", aa.sampler, "grid, random, qmc or tpe (default tpe)")
-      ->check(CLI::IsMember({"grid", "random", "qmc", "tpe"}));
+  ask->add_option("--sampler", aa.sampler, "grid, random, qmc, tpe or gp (default tpe)")
+      ->check(CLI::IsMember({"grid", "random", "qmc", "tpe", "gp"}));
   ask->add_option("--sampler-option", aa.sampler_options, "KEY=VALUE, e.g. seed=42 (repeatable)");
   ask->add_option("--direction", aa.directions, "minimize or maximize, one per objective");
   auto* tell = app.add_subcommand("tell", "Finish a trial started by `parzen ask`");
@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
     if (presets->parsed()) return cmd_presets();
     if (info->parsed()) {
       fmt::print("parzen {}\n", parzen::kVersion);
-      fmt::print("samplers: grid, random, qmc (scrambled Sobol), tpe\n");
+      fmt::print("samplers: grid, random, qmc (scrambled Sobol), tpe, gp (Gaussian process)\n");
       fmt::print(
           "storages: memory:, sqlite:///relative.db, sqlite:////absolute.db, "
           "postgresql://user@host:port/dbname\n");

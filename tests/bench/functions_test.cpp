@@ -28,7 +28,7 @@ std::map<std::string, ParamValue> xs(std::vector<double> v) {
 TEST(BenchFunctions, MinimaAreWhereTheLiteratureSays) {
   std::map<std::string, bench::Problem> by_name;
   for (const auto& p : bench::problems()) by_name.emplace(p.name, p);
-  ASSERT_EQ(by_name.size(), 7u);
+  ASSERT_EQ(by_name.size(), 8u);
   EXPECT_NEAR(evaluate(by_name.at("branin"), {{"x", M_PI}, {"y", 2.275}}),
               by_name.at("branin").optimum, 1e-6);
   EXPECT_NEAR(evaluate(by_name.at("hartmann6"),
@@ -36,6 +36,8 @@ TEST(BenchFunctions, MinimaAreWhereTheLiteratureSays) {
               by_name.at("hartmann6").optimum, 1e-4);
   EXPECT_NEAR(evaluate(by_name.at("rosenbrock5"), xs(std::vector<double>(5, 1.0))), 0.0, 1e-12);
   EXPECT_NEAR(evaluate(by_name.at("ackley10"), xs(std::vector<double>(10, 0.0))), 0.0, 1e-12);
+  EXPECT_NEAR(evaluate(by_name.at("ackley10_shifted"), xs(bench::kAckleyShift)), 0.0, 1e-12);
+  EXPECT_GT(evaluate(by_name.at("ackley10_shifted"), xs(std::vector<double>(10, 0.0))), 15.0);
   EXPECT_NEAR(evaluate(by_name.at("levy10"), xs(std::vector<double>(10, 1.0))), 0.0, 1e-12);
   EXPECT_NEAR(evaluate(by_name.at("styblinski_tang8"), xs(std::vector<double>(8, -2.903534))),
               by_name.at("styblinski_tang8").optimum, 1e-6);

@@ -296,6 +296,33 @@ TEST(Experiment, GridNeedsFiniteParameters) {
       << msg;
 }
 
+TEST(Experiment, GpSamplerOptions) {
+  std::string text = kGoodExperiment;
+  text.replace(text.find("type = \"tpe\""), 12,
+               "type = \"gp\"\nacquisition = \"ucb\"\nucb_beta = 2.5\nnoisy_objective = true");
+  const Experiment e = parse_experiment(text, "exp.toml");
+  EXPECT_EQ(e.sampler.type, "gp");
+  const auto fails = [&](const std::string& from, const std::string& to) {
+    std::string bad = text;
+    bad.replace(bad.find(from), from.size(), to);
+    return error_of([&] { parse_experiment(bad, "exp.toml"); });
+  };
+  EXPECT_TRUE(std::regex_search(
+      fails("\"ucb\"", "\"ucbb\""),
+      std::regex(
+          R"(exp.toml:17: key 'sampler.acquisition': unknown acquisition 'ucbb'; expected one of: logei, ei, ucb, pi \(did you mean 'ucb'\?\))")))
+      << fails("\"ucb\"", "\"ucbb\"");
+  EXPECT_TRUE(std::regex_search(fails("ucb_beta = 2.5", "ucb_beta = -1"),
+                                std::regex(R"(exp.toml:18: key 'sampler.ucb_beta': must be >= 0)")))
+      << fails("ucb_beta = 2.5", "ucb_beta = -1");
+  EXPECT_TRUE(
+      std::regex_search(fails("n_startup_trials = 5", "n_startup_trials = 0"),
+                        std::regex(R"(key 'sampler.n_startup_trials': must be at least 1)")))
+      << fails("n_startup_trials = 5", "n_startup_trials = 0");
+  EXPECT_TRUE(std::regex_search(fails("n_startup_trials = 5", "n_ei_candidates = 5"),
+                                std::regex(R"(key 'sampler.n_ei_candidates': unknown key)")));
+}
+
 TEST(Placeholders, ExpandWithoutAShellAndDropInactiveArguments) {
   const Space s = space_from_json(kNniSpace);
   std::map<std::string, std::string> values = {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace parzen::gp {
 namespace {
@@ -54,70 +55,168 @@ double matern52(const Eigen::VectorXd& a, const Eigen::VectorXd& b, const Hyperp
   return std::exp(h.log_signal_variance) * matern_unit(r);
 }
 
+namespace {
+
+// Lengthscale-scaled distances between the rows of a and b.
+Eigen::MatrixXd scaled_distances(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
+                                 const Hyperparameters& h) {
+  const Eigen::VectorXd inv_l = (-h.log_lengthscales.array()).exp();
+  const Eigen::MatrixXd sa = a * inv_l.asDiagonal(), sb = b * inv_l.asDiagonal();
+  Eigen::MatrixXd d2 = -2.0 * sa * sb.transpose();
+  d2.colwise() += sa.rowwise().squaredNorm();
+  d2.rowwise() += sb.rowwise().squaredNorm().transpose();
+  return d2.cwiseMax(0.0).cwiseSqrt();
+}
+
+Eigen::MatrixXd matern_of_distances(const Eigen::MatrixXd& r, double s2) {
+  return (s2 * (1.0 + kSqrt5 * r.array() + 5.0 / 3.0 * r.array().square()) *
+          (-kSqrt5 * r.array()).exp())
+      .matrix();
+}
+
+}  // namespace
+
+Eigen::MatrixXd matern52(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
+                         const Hyperparameters& h) {
+  return matern_of_distances(scaled_distances(a, b, h), std::exp(h.log_signal_variance));
+}
+
 GaussianProcess::GaussianProcess(Eigen::MatrixXd x, Eigen::VectorXd y, Hyperparameters h)
-    : x_(std::move(x)), y_(std::move(y)), h_(std::move(h)) {
-  const auto n = x_.rows();
-  if (n == 0 || y_.size() != n || h_.log_lengthscales.size() != x_.cols())
+    : x_(std::move(x)), h_(std::move(h)) {
+  if (x_.rows() == 0 || y.size() != x_.rows() || h_.log_lengthscales.size() != x_.cols())
     throw std::invalid_argument("GaussianProcess: x is n x d, y has n values, d lengthscales");
-  Eigen::MatrixXd k(n, n);
-  for (Eigen::Index i = 0; i < n; ++i)
-    for (Eigen::Index j = 0; j <= i; ++j) k(i, j) = k(j, i) = matern52(x_.row(i), x_.row(j), h_);
+  factorise();
+  set_outputs(std::move(y));
+}
+
+void GaussianProcess::factorise() {
+  Eigen::MatrixXd k = matern52(x_, x_, h_);
   k.diagonal().array() += std::exp(h_.log_noise_variance);
   const double signal = std::exp(h_.log_signal_variance);
+  Eigen::LLT<Eigen::MatrixXd> llt;
   for (jitter_ = 0.0;; jitter_ = jitter_ == 0.0 ? 1e-10 * signal : jitter_ * 10.0) {
     Eigen::MatrixXd kj = k;
     kj.diagonal().array() += jitter_;
-    chol_.compute(kj);
-    if (chol_.info() == Eigen::Success) break;
+    llt.compute(kj);
+    if (llt.info() == Eigen::Success) break;
     if (jitter_ > 1e-2 * signal)
       throw std::runtime_error("GaussianProcess: the kernel matrix is not positive definite");
   }
-  alpha_ = chol_.solve(y_);
+  l_ = llt.matrixL();
+}
+
+void GaussianProcess::set_outputs(Eigen::VectorXd y) {
+  if (y.size() != x_.rows())
+    throw std::invalid_argument("GaussianProcess: one output per input point");
+  y_ = std::move(y);
+  alpha_ = l_.triangularView<Eigen::Lower>().solve(y_);
+  l_.triangularView<Eigen::Lower>().transpose().solveInPlace(alpha_);
+}
+
+void GaussianProcess::extend(const Eigen::MatrixXd& x_new, Eigen::VectorXd y) {
+  const auto n = x_.rows(), k = x_new.rows();
+  if (x_new.cols() != x_.cols() || y.size() != n + k)
+    throw std::invalid_argument("GaussianProcess::extend: d columns, n + k outputs");
+  if (k == 0) return set_outputs(std::move(y));
+  // [[L, 0], [B^T, C]] with B = L^-1 K12 and C C^T = K22 - B^T B.
+  Eigen::MatrixXd b = matern52(x_, x_new, h_);
+  l_.triangularView<Eigen::Lower>().solveInPlace(b);
+  Eigen::MatrixXd s = matern52(x_new, x_new, h_);
+  s.diagonal().array() += std::exp(h_.log_noise_variance) + jitter_;
+  s.noalias() -= b.transpose() * b;
+  Eigen::MatrixXd x(n + k, x_.cols());
+  x << x_, x_new;
+  x_ = std::move(x);
+  Eigen::LLT<Eigen::MatrixXd> llt(s);
+  if (llt.info() != Eigen::Success) {
+    factorise();
+  } else {
+    Eigen::MatrixXd l = Eigen::MatrixXd::Zero(n + k, n + k);
+    l.topLeftCorner(n, n) = l_;
+    l.bottomLeftCorner(k, n) = b.transpose();
+    l.bottomRightCorner(k, k) = llt.matrixL();
+    l_ = std::move(l);
+  }
+  set_outputs(std::move(y));
 }
 
 double GaussianProcess::log_marginal_likelihood() const {
-  const Eigen::MatrixXd l = chol_.matrixL();
-  return -0.5 * y_.dot(alpha_) - l.diagonal().array().log().sum() -
+  return -0.5 * y_.dot(alpha_) - l_.diagonal().array().log().sum() -
          0.5 * static_cast<double>(y_.size()) * std::log(2.0 * M_PI);
 }
 
 Eigen::VectorXd GaussianProcess::log_marginal_likelihood_gradient() const {
-  // d lml / d theta = 1/2 tr((alpha alpha^T - K^-1) dK/dtheta).
+  // d lml / d theta = 1/2 tr(W dK/dtheta), W = alpha alpha^T - K^-1.
   const auto n = x_.rows(), d = x_.cols();
-  const Eigen::MatrixXd k_inv = chol_.solve(Eigen::MatrixXd::Identity(n, n));
-  const Eigen::MatrixXd w = alpha_ * alpha_.transpose() - k_inv;
-  const Eigen::ArrayXd inv_l2 = (-2.0 * h_.log_lengthscales.array()).exp();
+  Eigen::MatrixXd l_inv = Eigen::MatrixXd::Identity(n, n);
+  l_.triangularView<Eigen::Lower>().solveInPlace(l_inv);
+  Eigen::MatrixXd w = alpha_ * alpha_.transpose();
+  w.noalias() -= l_inv.transpose() * l_inv;
+  const Eigen::MatrixXd r = scaled_distances(x_, x_, h_);
   const double s2 = std::exp(h_.log_signal_variance);
-  Eigen::VectorXd g = Eigen::VectorXd::Zero(d + 2);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    for (Eigen::Index j = 0; j < n; ++j) {
-      const Eigen::ArrayXd diff2 = (x_.row(i) - x_.row(j)).array().square().transpose();
-      const double r = std::sqrt((diff2 * inv_l2).sum());
-      const double e = std::exp(-kSqrt5 * r);
-      // d k / d log l_m = s2 * 5/3 (1 + sqrt5 r) e^{-sqrt5 r} * diff_m^2 / l_m^2
-      const double common = s2 * 5.0 / 3.0 * (1.0 + kSqrt5 * r) * e;
-      for (Eigen::Index m = 0; m < d; ++m) g[m] += 0.5 * w(i, j) * common * diff2[m] * inv_l2[m];
-      g[d] += 0.5 * w(i, j) * s2 * matern_unit(r);  // d k / d log s2 = k
-    }
-    g[d + 1] += 0.5 * w(i, i) * std::exp(h_.log_noise_variance);
-  }
+  const Eigen::ArrayXXd e = (-kSqrt5 * r.array()).exp();
+  Eigen::VectorXd g(d + 2);
+  // d k_ij / d log l_m = c_ij (x_im - x_jm)^2 / l_m^2 with c = s2 5/3 (1 + sqrt5 r) e^{-sqrt5 r};
+  // sum_ij a_ij (x_im - x_jm)^2 = 2 sum_i x_im^2 (a 1)_i - 2 x_m^T a x_m for symmetric a.
+  const Eigen::MatrixXd a =
+      (w.array() * (s2 * 5.0 / 3.0 * (1.0 + kSqrt5 * r.array()) * e)).matrix();
+  const Eigen::VectorXd row_sums = a.rowwise().sum();
+  const Eigen::MatrixXd ax = a * x_;
+  const Eigen::ArrayXd inv_l2 = (-2.0 * h_.log_lengthscales.array()).exp();
+  g.head(d) = (x_.array().square().matrix().transpose() * row_sums -
+               (x_.array() * ax.array()).colwise().sum().matrix().transpose())
+                  .array() *
+              inv_l2;
+  // d k / d log s2 = k; d k / d log noise = noise I.
+  const Eigen::ArrayXXd k = s2 * (1.0 + kSqrt5 * r.array() + 5.0 / 3.0 * r.array().square()) * e;
+  g[d] = 0.5 * (w.array() * k).sum();
+  g[d + 1] = 0.5 * w.trace() * std::exp(h_.log_noise_variance);
   return g;
 }
 
-Eigen::VectorXd GaussianProcess::kernel_column(const Eigen::VectorXd& x) const {
-  Eigen::VectorXd k(x_.rows());
-  for (Eigen::Index i = 0; i < x_.rows(); ++i) k[i] = matern52(x_.row(i), x, h_);
-  return k;
-}
-
 double GaussianProcess::mean(const Eigen::VectorXd& x) const {
-  return kernel_column(x).dot(alpha_);
+  return matern52(x_, Eigen::MatrixXd(x.transpose()), h_).col(0).dot(alpha_);
 }
 
 double GaussianProcess::variance(const Eigen::VectorXd& x) const {
-  const Eigen::VectorXd k = kernel_column(x);
-  const Eigen::VectorXd v = chol_.matrixL().solve(k);
-  return std::max(0.0, std::exp(h_.log_signal_variance) - v.squaredNorm());
+  Eigen::VectorXd m, v;
+  predict(x.transpose(), m, v);
+  return v[0];
+}
+
+void GaussianProcess::predict(const Eigen::MatrixXd& xs, Eigen::VectorXd& mean,
+                              Eigen::VectorXd& variance) const {
+  Eigen::MatrixXd ks = matern52(x_, xs, h_);
+  mean.noalias() = ks.transpose() * alpha_;
+  l_.triangularView<Eigen::Lower>().solveInPlace(ks);
+  variance = (std::exp(h_.log_signal_variance) - ks.colwise().squaredNorm().array())
+                 .cwiseMax(0.0)
+                 .matrix()
+                 .transpose();
+}
+
+void GaussianProcess::predict_with_gradient(const Eigen::VectorXd& x, double& mean,
+                                            double& variance, Eigen::VectorXd& d_mean,
+                                            Eigen::VectorXd& d_variance) const {
+  const Eigen::MatrixXd xs = x.transpose();
+  const Eigen::VectorXd r = scaled_distances(x_, xs, h_).col(0);
+  const double s2 = std::exp(h_.log_signal_variance);
+  const Eigen::ArrayXd e = (-kSqrt5 * r.array()).exp();
+  const Eigen::VectorXd k =
+      (s2 * (1.0 + kSqrt5 * r.array() + 5.0 / 3.0 * r.array().square()) * e).matrix();
+  mean = k.dot(alpha_);
+  Eigen::VectorXd v = l_.triangularView<Eigen::Lower>().solve(k);
+  variance = std::max(0.0, s2 - v.squaredNorm());
+  l_.triangularView<Eigen::Lower>().transpose().solveInPlace(v);  // now K^-1 k
+  // d k_i / d x_m = c_i (x_m - x_im) / l_m^2 with c = -s2 5/3 (1 + sqrt5 r) e^{-sqrt5 r}.
+  const Eigen::ArrayXd c = -s2 * 5.0 / 3.0 * (1.0 + kSqrt5 * r.array()) * e;
+  const Eigen::ArrayXd inv_l2 = (-2.0 * h_.log_lengthscales.array()).exp();
+  const auto directional = [&](const Eigen::VectorXd& weights) {
+    const Eigen::VectorXd wc = (weights.array() * c).matrix();
+    return ((x * wc.sum() - x_.transpose() * wc).array() * inv_l2).matrix().eval();
+  };
+  d_mean = directional(alpha_);
+  d_variance = -2.0 * directional(v);
 }
 
 namespace {
@@ -153,8 +252,8 @@ double log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const H
 }
 
 Hyperparameters fit_hyperparameters(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
-                                    const Hyperparameters& start,
-                                    const HyperparameterPrior& prior) {
+                                    const Hyperparameters& start, const HyperparameterPrior& prior,
+                                    bool also_from_prior, int max_iterations) {
   const auto d = x.cols();
   Eigen::VectorXd lb(d + 2), ub(d + 2);
   lb.head(d).setConstant(prior.min_log_lengthscale);
@@ -170,14 +269,16 @@ Hyperparameters fit_hyperparameters(const Eigen::MatrixXd& x, const Eigen::Vecto
 
   LBFGSpp::LBFGSBParam<double> param;
   param.epsilon = 1e-5;
-  param.max_iterations = 200;
+  param.max_iterations = max_iterations;
   LBFGSpp::LBFGSBSolver<double> solver(param);
   auto objective = [&](const Eigen::VectorXd& p, Eigen::VectorXd& grad) {
     return negative_log_posterior(x, y, p, prior, grad);
   };
   Hyperparameters best = start;
   double best_value = std::numeric_limits<double>::infinity();
-  for (const Hyperparameters* s : {&start, static_cast<const Hyperparameters*>(&from_prior)}) {
+  std::vector<const Hyperparameters*> starts{&start};
+  if (also_from_prior) starts.push_back(&from_prior);
+  for (const Hyperparameters* s : starts) {
     Eigen::VectorXd p = s->packed().cwiseMax(lb).cwiseMin(ub);
     double value = 0;
     try {
@@ -211,10 +312,109 @@ double log_h(double z) {
   return -0.5 * z * z - c1 + log1mexp(std::log(erfcx(a / std::sqrt(2.0)) * a) + c2);
 }
 
+double log_normal_cdf(double z) {
+  if (z > 0.0) return std::log1p(-0.5 * std::erfc(z / std::sqrt(2.0)));
+  if (z > -5.0) return std::log(0.5 * std::erfc(-z / std::sqrt(2.0)));
+  return std::log(0.5 * erfcx(-z / std::sqrt(2.0))) - 0.5 * z * z;
+}
+
 double log_expected_improvement(double mean, double sd, double best) {
   if (!(sd > 0))
     return mean < best ? std::log(best - mean) : -std::numeric_limits<double>::infinity();
   return log_h((best - mean) / sd) + std::log(sd);
+}
+
+double Acquisition::value(double mean, double sd) const {
+  double dm = 0, ds = 0;
+  return value(mean, sd, dm, ds);
+}
+
+double Acquisition::value(double mean, double sd, double& d_mean, double& d_sd) const {
+  d_mean = d_sd = 0.0;
+  if (kind == AcquisitionKind::UCB) {
+    d_mean = -1.0;
+    d_sd = std::sqrt(beta);
+    return -mean + std::sqrt(beta) * sd;
+  }
+  if (!(sd > 0)) {
+    const bool improves = mean < best;
+    switch (kind) {
+      case AcquisitionKind::EI:
+        return improves ? best - mean : 0.0;
+      case AcquisitionKind::PI:
+        return improves ? 0.0 : -std::numeric_limits<double>::infinity();
+      default:
+        return improves ? std::log(best - mean) : -std::numeric_limits<double>::infinity();
+    }
+  }
+  const double z = (best - mean) / sd;
+  if (kind == AcquisitionKind::PI) {
+    const double lp = log_normal_cdf(z);
+    // d log Phi(z) / dz = phi(z) / Phi(z)
+    const double ratio = std::exp(-0.5 * z * z - 0.91893853320467274178 - lp);
+    d_mean = -ratio / sd;
+    d_sd = -ratio * z / sd;
+    return lp;
+  }
+  const double lh = log_h(z);
+  // d log h(z) / dz = Phi(z) / h(z)
+  const double ratio = std::exp(log_normal_cdf(z) - lh);
+  const double log_ei = lh + std::log(sd);
+  d_mean = -ratio / sd;
+  d_sd = (1.0 - ratio * z) / sd;
+  if (kind == AcquisitionKind::EI) {
+    const double ei = std::exp(log_ei);
+    d_mean *= ei;
+    d_sd *= ei;
+    return ei;
+  }
+  return log_ei;
+}
+
+}  // namespace parzen::gp
+
+namespace parzen::gp {
+
+double yeo_johnson(double x, double lambda) {
+  if (x >= 0)
+    return std::abs(lambda) < 1e-10 ? std::log1p(x) : (std::pow(x + 1, lambda) - 1) / lambda;
+  return std::abs(lambda - 2) < 1e-10 ? -std::log1p(-x)
+                                      : -(std::pow(1 - x, 2 - lambda) - 1) / (2 - lambda);
+}
+
+Eigen::VectorXd standardise(const Eigen::VectorXd& y) {
+  const double mean = y.mean();
+  const double sd = std::sqrt((y.array() - mean).square().mean());
+  return (y.array() - mean) / (sd > 1e-12 * std::max(1.0, std::abs(mean)) ? sd : 1.0);
+}
+
+Eigen::VectorXd warp_outputs(const Eigen::VectorXd& y) {
+  const Eigen::VectorXd z = standardise(y);
+  if (z.size() < 3) return z;
+  // Profile log-likelihood of lambda: -n/2 log var(T(z)) + (lambda - 1) sum sign(z) log(|z| + 1).
+  const double jac = (z.array().sign() * z.array().abs().log1p()).sum();
+  const auto loglik = [&](double lambda) {
+    Eigen::VectorXd t(z.size());
+    for (Eigen::Index i = 0; i < z.size(); ++i) t[i] = yeo_johnson(z[i], lambda);
+    const double var = (t.array() - t.mean()).square().mean();
+    if (!(var > 0) || !std::isfinite(var)) return -std::numeric_limits<double>::infinity();
+    return -0.5 * static_cast<double>(z.size()) * std::log(var) + (lambda - 1) * jac;
+  };
+  // Golden-section search on [-2, 2] (the profile likelihood is unimodal in practice).
+  double a = -2, b = 2;
+  const double g = (std::sqrt(5.0) - 1) / 2;
+  double c = b - g * (b - a), d = a + g * (b - a), fc = loglik(c), fd = loglik(d);
+  for (int i = 0; i < 40; ++i) {
+    if (fc > fd) {
+      b = d, d = c, fd = fc, c = b - g * (b - a), fc = loglik(c);
+    } else {
+      a = c, c = d, fc = fd, d = a + g * (b - a), fd = loglik(d);
+    }
+  }
+  const double lambda = (a + b) / 2;
+  Eigen::VectorXd t(z.size());
+  for (Eigen::Index i = 0; i < z.size(); ++i) t[i] = yeo_johnson(z[i], lambda);
+  return standardise(t);
 }
 
 }  // namespace parzen::gp

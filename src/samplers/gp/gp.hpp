@@ -1,10 +1,11 @@
 #pragma once
-// Gaussian-process regression for the GP sampler (issue 6; the sampler itself is not built yet):
-// a zero-mean GP on inputs scaled to [0, 1]^d with a Matérn-5/2 kernel, one lengthscale per
-// dimension, an output scale and Gaussian noise; the log marginal likelihood and its gradient in
-// the log-hyperparameters (for L-BFGS fitting), the posterior, and a numerically stable log
-// expected improvement (Ament et al., "Unexpected Improvements to Expected Improvement for
-// Bayesian Optimization", NeurIPS 2023).
+// Gaussian-process regression for the GP sampler (issue 6): a zero-mean GP on inputs scaled to
+// [0, 1]^d with a Matérn-5/2 kernel, one lengthscale per dimension, an output scale and Gaussian
+// noise; the log marginal likelihood and its gradient in the log-hyperparameters (for L-BFGS
+// fitting), the posterior in batches and with its input gradient (for polishing the acquisition),
+// a Cholesky factor extended in O(n^2) per added point, and the acquisition functions with a
+// numerically stable log expected improvement (Ament et al., "Unexpected Improvements to Expected
+// Improvement for Bayesian Optimization", NeurIPS 2023).
 
 #include <Eigen/Dense>
 
@@ -24,6 +25,9 @@ struct Hyperparameters {
 
 // Matérn-5/2: s2 (1 + sqrt(5) r + 5/3 r^2) exp(-sqrt(5) r), r the lengthscale-scaled distance.
 double matern52(const Eigen::VectorXd& a, const Eigen::VectorXd& b, const Hyperparameters& h);
+// The matrix of matern52(a.row(i), b.row(j)) (noise excluded).
+Eigen::MatrixXd matern52(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
+                         const Hyperparameters& h);
 
 class GaussianProcess {
  public:
@@ -32,6 +36,13 @@ class GaussianProcess {
   // positive definite. Throws std::invalid_argument for mismatched shapes or no data.
   GaussianProcess(Eigen::MatrixXd x, Eigen::VectorXd y, Hyperparameters h);
 
+  // Appends the points `x_new` with the same hyperparameters and jitter, extending the Cholesky
+  // factor in O(n^2) per point instead of refactoring, and sets the outputs of all points to `y`
+  // (n + k values). Falls back to a full factorisation if the extension is not positive definite.
+  void extend(const Eigen::MatrixXd& x_new, Eigen::VectorXd y);
+  // Replaces the outputs (same points): O(n^2).
+  void set_outputs(Eigen::VectorXd y);
+
   // log p(y | x, h) and its gradient with respect to Hyperparameters::packed().
   double log_marginal_likelihood() const;
   Eigen::VectorXd log_marginal_likelihood_gradient() const;
@@ -39,17 +50,24 @@ class GaussianProcess {
   // Posterior mean and variance of the latent function at x (noise excluded; variance >= 0).
   double mean(const Eigen::VectorXd& x) const;
   double variance(const Eigen::VectorXd& x) const;
+  // Both at every row of xs (m x d), in one pass of matrix products.
+  void predict(const Eigen::MatrixXd& xs, Eigen::VectorXd& mean, Eigen::VectorXd& variance) const;
+  // Mean and variance at x with their gradients with respect to x.
+  void predict_with_gradient(const Eigen::VectorXd& x, double& mean, double& variance,
+                             Eigen::VectorXd& d_mean, Eigen::VectorXd& d_variance) const;
 
+  Eigen::Index size() const { return x_.rows(); }
+  const Eigen::MatrixXd& inputs() const { return x_; }
   double jitter() const { return jitter_; }
   const Hyperparameters& hyperparameters() const { return h_; }
 
  private:
-  Eigen::VectorXd kernel_column(const Eigen::VectorXd& x) const;
+  void factorise();
 
   Eigen::MatrixXd x_;
   Eigen::VectorXd y_;
   Hyperparameters h_;
-  Eigen::LLT<Eigen::MatrixXd> chol_;
+  Eigen::MatrixXd l_;      // lower Cholesky factor of K + (noise + jitter) I
   Eigen::VectorXd alpha_;  // K^-1 y
   double jitter_ = 0.0;
 };
@@ -57,7 +75,7 @@ class GaussianProcess {
 // Weak priors on the hyperparameters, in log space (independent normals), and bounds.
 struct HyperparameterPrior {
   double log_lengthscale_mean = -0.7;  // about 0.5 of the unit cube
-  double log_lengthscale_sd = 1.5;
+  double log_lengthscale_sd = 0.5;
   double log_signal_mean = 0.0;  // outputs are standardised
   double log_signal_sd = 1.5;
   double log_noise_mean = -6.0;
@@ -67,11 +85,13 @@ struct HyperparameterPrior {
   double min_log_noise = -18.4, max_log_noise = 0.0;  // [1e-8, 1]
 };
 
-// Maximises log p(y | x, h) + log prior(h) with L-BFGS-B (LBFGSpp) from `start` and from the
-// prior's means, and returns the better optimum (or a start, if every optimisation fails).
+// Maximises log p(y | x, h) + log prior(h) with L-BFGS-B (LBFGSpp) from `start` and, when
+// `also_from_prior`, from the prior's means, and returns the better optimum (or the start, if
+// every optimisation fails). `max_iterations` bounds each L-BFGS run.
 Hyperparameters fit_hyperparameters(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
                                     const Hyperparameters& start,
-                                    const HyperparameterPrior& prior = {});
+                                    const HyperparameterPrior& prior = {},
+                                    bool also_from_prior = true, int max_iterations = 200);
 // The objective fit_hyperparameters maximises.
 double log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const Hyperparameters& h,
                      const HyperparameterPrior& prior = {});
@@ -81,5 +101,40 @@ double log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const H
 double log_expected_improvement(double mean, double sd, double best);
 // log(phi(z) + z Phi(z)), stable for every z.
 double log_h(double z);
+// log Phi(z), stable for every z.
+double log_normal_cdf(double z);
+
+// The acquisition functions, all for minimisation and all to be maximised.
+enum class AcquisitionKind {
+  LogEI,  // log expected improvement (the default)
+  EI,     // expected improvement (flat 0 where it underflows)
+  UCB,    // -(mean - sqrt(beta) sd): the negated lower confidence bound
+  PI,     // log probability of improvement
+};
+
+struct Acquisition {
+  AcquisitionKind kind = AcquisitionKind::LogEI;
+  double best = 0.0;  // the incumbent
+  double beta = 4.0;  // UCB's exploration weight
+
+  double value(double mean, double sd) const;
+  // The value and its partial derivatives in mean and sd (sd > 0).
+  double value(double mean, double sd, double& d_mean, double& d_sd) const;
+};
+
+}  // namespace parzen::gp
+
+namespace parzen::gp {
+
+// The Yeo-Johnson power transform of x with exponent lambda (monotone increasing, defined for
+// every real x).
+double yeo_johnson(double x, double lambda);
+// Standardises y, applies the Yeo-Johnson transform whose exponent (in [-2, 2]) maximises the
+// Gaussian likelihood of the result, and standardises again: heavy-tailed objectives (a few huge
+// values among many small ones) then look Gaussian enough for the GP. Order is kept, so the
+// minimum stays the minimum.
+Eigen::VectorXd warp_outputs(const Eigen::VectorXd& y);
+// (y - mean) / sd, with sd taken as 1 when y is constant.
+Eigen::VectorXd standardise(const Eigen::VectorXd& y);
 
 }  // namespace parzen::gp

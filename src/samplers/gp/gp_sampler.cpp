@@ -1,8 +1,12 @@
 #include "parzen/gp_sampler.hpp"
 
+#include <LBFGSB.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
+#include <numeric>
 #include <random>
 
 #include <fmt/format.h>
@@ -14,59 +18,84 @@
 
 namespace parzen {
 
-struct GpSampler::State {
-  explicit State(uint64_t s) : seed(s), rng(s), random(RandomSamplerOptions{s}) {}
-  uint64_t seed;
-  std::mt19937_64 rng;
-  RandomSampler random;
-  std::optional<gp::Hyperparameters> last_fit{};  // warm start
-};
-
 namespace {
+
+// Hyperparameters are fitted on at most this many points (the best quarter and a random sample
+// of the rest); the posterior always uses every point.
+constexpr Eigen::Index kMaxFitPoints = 256;
+// Past kMaxFitPoints trials the fit is repeated once the history has grown by this fraction;
+// between fits the Cholesky factor is extended instead of recomputed.
+constexpr double kRefitGrowth = 0.03;
 
 // How each parameter of the space maps to coordinates of [0, 1]^D.
 struct Encoding {
+  enum class Kind { Continuous, Discrete, Categorical };
   struct Slot {
     std::string name;
     Distribution distribution;
-    size_t offset = 0, width = 1;  // categorical: one coordinate per choice
+    Kind kind = Kind::Continuous;
+    Eigen::Index offset = 0, width = 1;  // categorical: one coordinate per choice
+    bool log = false;
+    double lo = 0, hi = 1;  // the modelled interval (in log space for log parameters)
+    double step = 0;        // discrete: the spacing of the values
+    double low = 0, high = 0;
   };
   std::vector<Slot> slots;
-  size_t dimension = 0;
+  Eigen::Index dimension = 0;
 
   explicit Encoding(const SearchSpace& space) {
     for (const auto& [name, d] : space) {
-      Slot s{name, d, dimension, 1};
-      if (const auto* c = std::get_if<CategoricalDistribution>(&d)) s.width = c->choices.size();
+      Slot s{name, d};
+      s.offset = dimension;
+      if (const auto* c = std::get_if<CategoricalDistribution>(&d)) {
+        s.kind = Kind::Categorical;
+        s.width = static_cast<Eigen::Index>(c->choices.size());
+      } else if (const auto* f = std::get_if<FloatDistribution>(&d)) {
+        s.kind = f->step ? Kind::Discrete : Kind::Continuous;
+        s.step = f->step.value_or(0.0);
+        s.log = f->log;
+        s.low = f->low;
+        s.high = f->high;
+        // A stepped float's values sit at the centres of equal cells, like an integer's.
+        s.lo = f->step ? f->low - *f->step / 2 : f->low;
+        s.hi = f->step ? f->high + *f->step / 2 : f->high;
+      } else {
+        const auto& i = std::get<IntDistribution>(d);
+        s.kind = Kind::Discrete;
+        s.step = static_cast<double>(i.step);
+        s.log = i.log;
+        s.low = static_cast<double>(i.low);
+        s.high = static_cast<double>(i.high);
+        s.lo = s.low - 0.5;
+        s.hi = s.high + 0.5;
+      }
+      if (s.log) s.lo = std::log(std::max(s.lo, 1e-300)), s.hi = std::log(s.hi);
       dimension += s.width;
       slots.push_back(std::move(s));
     }
   }
 
-  static std::pair<double, double> bounds(const Distribution& d, bool& log) {
-    if (const auto* f = std::get_if<FloatDistribution>(&d)) {
-      log = f->log;
-      return log ? std::pair{std::log(f->low), std::log(f->high)} : std::pair{f->low, f->high};
-    }
-    const auto& i = std::get<IntDistribution>(d);
-    log = i.log;
-    const double lo = static_cast<double>(i.low) - 0.5, hi = static_cast<double>(i.high) + 0.5;
-    return log ? std::pair{std::log(lo), std::log(hi)} : std::pair{lo, hi};
+  static double coordinate(const Slot& s, double value) {
+    const double t = s.log ? std::log(value) : value;
+    return s.hi > s.lo ? std::clamp((t - s.lo) / (s.hi - s.lo), 0.0, 1.0) : 0.5;
+  }
+
+  // The parameter value (internal form) a coordinate stands for.
+  static double value(const Slot& s, double coordinate) {
+    double v = s.lo + std::clamp(coordinate, 0.0, 1.0) * (s.hi - s.lo);
+    if (s.log) v = std::exp(v);
+    if (s.kind == Kind::Discrete) v = s.low + std::round((v - s.low) / s.step) * s.step;
+    return std::clamp(v, s.low, s.high);
   }
 
   Eigen::VectorXd encode(const std::map<std::string, double>& internal) const {
-    Eigen::VectorXd x = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dimension));
+    Eigen::VectorXd x = Eigen::VectorXd::Zero(dimension);
     for (const auto& s : slots) {
       const double v = internal.at(s.name);
-      if (std::holds_alternative<CategoricalDistribution>(s.distribution)) {
-        x[static_cast<Eigen::Index>(s.offset + static_cast<size_t>(v))] = 1.0;
-        continue;
-      }
-      bool log = false;
-      const auto [lo, hi] = bounds(s.distribution, log);
-      const double t = log ? std::log(v) : v;
-      x[static_cast<Eigen::Index>(s.offset)] =
-          hi > lo ? std::clamp((t - lo) / (hi - lo), 0.0, 1.0) : 0.5;
+      if (s.kind == Kind::Categorical)
+        x[s.offset + static_cast<Eigen::Index>(v)] = 1.0;
+      else
+        x[s.offset] = coordinate(s, v);
     }
     return x;
   }
@@ -74,30 +103,37 @@ struct Encoding {
   std::map<std::string, double> decode(const Eigen::VectorXd& x) const {
     std::map<std::string, double> out;
     for (const auto& s : slots) {
-      const auto o = static_cast<Eigen::Index>(s.offset);
-      if (std::holds_alternative<CategoricalDistribution>(s.distribution)) {
+      if (s.kind == Kind::Categorical) {
         Eigen::Index best = 0;
-        x.segment(o, static_cast<Eigen::Index>(s.width)).maxCoeff(&best);
+        x.segment(s.offset, s.width).maxCoeff(&best);
         out[s.name] = static_cast<double>(best);
-        continue;
-      }
-      bool log = false;
-      const auto [lo, hi] = bounds(s.distribution, log);
-      double v = lo + std::clamp(x[o], 0.0, 1.0) * (hi - lo);
-      if (log) v = std::exp(v);
-      if (const auto* f = std::get_if<FloatDistribution>(&s.distribution)) {
-        v = std::clamp(v, f->low, f->high);
-        if (f->step) v = std::min(f->high, f->low + std::round((v - f->low) / *f->step) * *f->step);
       } else {
-        const auto& i = std::get<IntDistribution>(s.distribution);
-        const double steps =
-            std::round((v - static_cast<double>(i.low)) / static_cast<double>(i.step));
-        v = std::clamp(static_cast<double>(i.low) + steps * static_cast<double>(i.step),
-                       static_cast<double>(i.low), static_cast<double>(i.high));
+        out[s.name] = value(s, x[s.offset]);
       }
-      out[s.name] = v;
     }
     return out;
+  }
+
+  // Moves x to where a trial proposed from it lands: integers and stepped floats rounded,
+  // categoricals one-hot. The model is always evaluated at landed points.
+  void land(Eigen::VectorXd& x) const {
+    for (const auto& s : slots) {
+      if (s.kind == Kind::Categorical) {
+        Eigen::Index best = 0;
+        x.segment(s.offset, s.width).maxCoeff(&best);
+        x.segment(s.offset, s.width).setZero();
+        x[s.offset + best] = 1.0;
+      } else if (s.kind == Kind::Discrete) {
+        x[s.offset] = coordinate(s, value(s, x[s.offset]));
+      } else {
+        x[s.offset] = std::clamp(x[s.offset], 0.0, 1.0);
+      }
+    }
+  }
+
+  bool has_discrete() const {
+    return std::any_of(slots.begin(), slots.end(),
+                       [](const Slot& s) { return s.kind != Kind::Continuous; });
   }
 };
 
@@ -113,14 +149,61 @@ std::optional<std::map<std::string, double>> internal_params(const FrozenTrial& 
   return out;
 }
 
+gp::AcquisitionKind kind_of(GpAcquisition a) {
+  switch (a) {
+    case GpAcquisition::EI:
+      return gp::AcquisitionKind::EI;
+    case GpAcquisition::UCB:
+      return gp::AcquisitionKind::UCB;
+    case GpAcquisition::PI:
+      return gp::AcquisitionKind::PI;
+    default:
+      return gp::AcquisitionKind::LogEI;
+  }
+}
+
+// The acquisition at every row of xs.
+Eigen::VectorXd acquisition_values(const gp::GaussianProcess& model, const gp::Acquisition& acq,
+                                   const Eigen::MatrixXd& xs) {
+  Eigen::VectorXd mean, var;
+  model.predict(xs, mean, var);
+  Eigen::VectorXd out(xs.rows());
+  for (Eigen::Index i = 0; i < xs.rows(); ++i) out[i] = acq.value(mean[i], std::sqrt(var[i]));
+  return out;
+}
+
+double acquisition_value(const gp::GaussianProcess& model, const gp::Acquisition& acq,
+                         const Eigen::VectorXd& x) {
+  return acquisition_values(model, acq, x.transpose())[0];
+}
+
 }  // namespace
 
+struct GpSampler::State {
+  explicit State(uint64_t s) : seed(s), rng(s), random(RandomSamplerOptions{s}) {}
+  std::mutex mu;
+  uint64_t seed;
+  std::mt19937_64 rng;
+  RandomSampler random;
+  std::optional<gp::Hyperparameters> last_fit{};  // warm start
+  int64_t n_fits = 0;
+  Eigen::Index n_at_fit = 0;
+  // The model of the complete trials at the last ask, reused (extended) while the
+  // hyperparameters stay.
+  std::optional<SearchSpace> cached_space{};
+  std::vector<int64_t> cached_numbers{};
+  std::optional<gp::GaussianProcess> cached_model{};
+};
+
 GpSampler::GpSampler(GpSamplerOptions options) : options_(options) {
-  if (options.n_startup_trials < 1)
-    throw InvalidArgument(
-        fmt::format("n_startup_trials must be >= 1, got {}", options.n_startup_trials));
-  if (options.n_candidates < 1)
-    throw InvalidArgument(fmt::format("n_candidates must be >= 1, got {}", options.n_candidates));
+  const auto positive = [](const char* name, int64_t v) {
+    if (v < 1) throw InvalidArgument(fmt::format("{} must be >= 1, got {}", name, v));
+  };
+  positive("n_startup_trials", options.n_startup_trials);
+  positive("n_candidates", options.n_candidates);
+  positive("n_polish", options.n_polish);
+  if (!(options.ucb_beta >= 0) || !std::isfinite(options.ucb_beta))
+    throw InvalidArgument(fmt::format("ucb_beta must be >= 0, got {}", options.ucb_beta));
   state_ = std::make_unique<State>(options.seed ? *options.seed : std::random_device{}());
 }
 
@@ -138,98 +221,277 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
                                                          const FrozenTrial& trial,
                                                          const SearchSpace& space) {
   if (space.empty()) return {};
+  State& s = *state_;
+  std::lock_guard lock(s.mu);
   const Encoding enc(space);
+  const Eigen::Index dim = enc.dimension;
+
+  // The complete trials (by number) and the running ones.
   const double sign = view.directions()[0] == Direction::Maximize ? -1.0 : 1.0;
-  std::vector<Eigen::VectorXd> xs, pending;
-  std::vector<double> ys;
+  std::map<int64_t, std::pair<Eigen::VectorXd, double>> complete;
+  std::vector<Eigen::VectorXd> pending;
   for (const FrozenTrial& t : view.trials()) {
     if (t.number == trial.number) continue;
+    if (t.state != TrialState::Complete && t.state != TrialState::Running) continue;
     auto p = internal_params(t, space);
     if (!p) continue;
-    if (t.state == TrialState::Complete && t.values.size() == 1 && std::isfinite(t.values[0])) {
-      xs.push_back(enc.encode(*p));
-      ys.push_back(sign * t.values[0]);
-    } else if (t.state == TrialState::Running) {
+    if (t.state == TrialState::Complete && t.values.size() == 1 && std::isfinite(t.values[0]))
+      complete.emplace(t.number, std::pair{enc.encode(*p), sign * t.values[0]});
+    else if (t.state == TrialState::Running)
       pending.push_back(enc.encode(*p));
+  }
+
+  if (static_cast<int64_t>(complete.size()) < options_.n_startup_trials) {
+    // Start-up: a scrambled Sobol sequence indexed by trial number spreads the first trials.
+    const math::ScrambledSobol sobol(static_cast<unsigned>(dim), true, s.seed);
+    const auto u = sobol.point(static_cast<uint64_t>(trial.number));
+    Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXd>(u.data(), dim);
+    return enc.decode(x);
+  }
+
+  // Model order: the cached model's trials first (so its factor can be extended), then the rest.
+  std::vector<int64_t> order;
+  const bool same_space = s.cached_space && *s.cached_space == space && s.cached_model;
+  if (same_space) {
+    for (int64_t number : s.cached_numbers) {
+      if (!complete.count(number)) {
+        order.clear();
+        break;
+      }
+      order.push_back(number);
     }
   }
-  if (static_cast<int64_t>(xs.size()) < options_.n_startup_trials) return {};
+  const size_t reused = order.size();
+  for (const auto& [number, xy] : complete)
+    if (std::find(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(reused), number) ==
+        order.begin() + static_cast<std::ptrdiff_t>(reused))
+      order.push_back(number);
 
-  const auto n = static_cast<Eigen::Index>(xs.size());
-  const auto dim = static_cast<Eigen::Index>(enc.dimension);
+  const auto n = static_cast<Eigen::Index>(order.size());
   Eigen::MatrixXd x(n, dim);
   Eigen::VectorXd y(n);
   for (Eigen::Index i = 0; i < n; ++i) {
-    x.row(i) = xs[static_cast<size_t>(i)];
-    y[i] = ys[static_cast<size_t>(i)];
+    const auto& [xi, yi] = complete.at(order[static_cast<size_t>(i)]);
+    x.row(i) = xi;
+    y[i] = yi;
   }
-  const double mean = y.mean();
-  const double sd = std::max(1e-12, std::sqrt((y.array() - mean).square().mean()));
-  y = (y.array() - mean) / sd;
+  y = options_.warp_outputs ? gp::warp_outputs(y) : gp::standardise(y);
 
-  State& s = *state_;
-  gp::Hyperparameters start;
-  if (s.last_fit && s.last_fit->log_lengthscales.size() == dim) {
-    start = *s.last_fit;
-  } else {
-    start.log_lengthscales = Eigen::VectorXd::Constant(dim, -0.7);
+  // Hyperparameters: refitted at every ask while the history is small, then once it has grown by
+  // kRefitGrowth; fitted on a subset past kMaxFitPoints.
+  const gp::HyperparameterPrior prior;
+  const bool have_fit = s.last_fit && s.last_fit->log_lengthscales.size() == dim;
+  const bool refit = !have_fit || !same_space || n <= kMaxFitPoints ||
+                     static_cast<double>(n) >= static_cast<double>(s.n_at_fit) * (1 + kRefitGrowth);
+  if (refit) {
+    gp::Hyperparameters start;
+    if (have_fit) {
+      start = *s.last_fit;
+    } else {
+      start.log_lengthscales = Eigen::VectorXd::Constant(dim, prior.log_lengthscale_mean);
+    }
+    Eigen::MatrixXd fx = x;
+    Eigen::VectorXd fy = y;
+    if (n > kMaxFitPoints) {
+      std::vector<Eigen::Index> idx(static_cast<size_t>(n));
+      std::iota(idx.begin(), idx.end(), 0);
+      std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return y[a] < y[b]; });
+      const auto n_best = kMaxFitPoints / 4;
+      std::shuffle(idx.begin() + n_best, idx.end(), s.rng);
+      fx.resize(kMaxFitPoints, dim);
+      fy.resize(kMaxFitPoints);
+      for (Eigen::Index i = 0; i < kMaxFitPoints; ++i) {
+        fx.row(i) = x.row(idx[static_cast<size_t>(i)]);
+        fy[i] = y[idx[static_cast<size_t>(i)]];
+      }
+    }
+    // A cold start also tries the prior's means; so does every tenth fit, in case the warm start
+    // sits in a poor local optimum.
+    const bool cold = !have_fit || s.n_fits % 10 == 0;
+    s.last_fit = gp::fit_hyperparameters(fx, fy, start, prior, cold, cold ? 200 : 50);
+    ++s.n_fits;
+    s.n_at_fit = n;
   }
-  const gp::Hyperparameters h = gp::fit_hyperparameters(x, y, start);
-  s.last_fit = h;
-  const double best = y.minCoeff();
+  const gp::Hyperparameters& h = *s.last_fit;
+
+  std::optional<gp::GaussianProcess> model;
+  if (!refit && same_space && reused > 0 &&
+      s.cached_model->size() == static_cast<Eigen::Index>(reused)) {
+    model = std::move(s.cached_model);
+    model->extend(x.bottomRows(n - static_cast<Eigen::Index>(reused)), y);
+  } else {
+    model.emplace(x, y, h);
+  }
+  s.cached_space = space;
+  s.cached_numbers = order;
+  s.cached_model = model;
+
+  gp::Acquisition acq;
+  acq.kind = kind_of(options_.acquisition);
+  acq.beta = options_.ucb_beta;
+  acq.best = y.minCoeff();
+  if (options_.noisy_objective) {
+    Eigen::VectorXd m, v;
+    model->predict(x, m, v);
+    acq.best = m.minCoeff();
+  }
 
   // Running trials as fantasies at the worst value seen (a pessimistic constant liar): the model
   // then expects no improvement near them, so concurrent asks look elsewhere.
-  gp::GaussianProcess model(x, y, h);
   if (!pending.empty()) {
-    Eigen::MatrixXd xf(n + static_cast<Eigen::Index>(pending.size()), dim);
-    Eigen::VectorXd yf(xf.rows());
-    xf.topRows(n) = x;
+    Eigen::MatrixXd xp(static_cast<Eigen::Index>(pending.size()), dim);
+    for (size_t i = 0; i < pending.size(); ++i) xp.row(static_cast<Eigen::Index>(i)) = pending[i];
+    Eigen::VectorXd yf(n + xp.rows());
     yf.head(n) = y;
-    for (size_t i = 0; i < pending.size(); ++i) {
-      xf.row(n + static_cast<Eigen::Index>(i)) = pending[i];
-      yf[n + static_cast<Eigen::Index>(i)] = y.maxCoeff();
-    }
-    model = gp::GaussianProcess(xf, yf, h);
+    yf.tail(xp.rows()).setConstant(y.maxCoeff());
+    model->extend(xp, yf);
   }
 
-  // Candidates: a scrambled Sobol sweep and perturbations of the best trials.
-  std::vector<Eigen::VectorXd> candidates;
+  // 1. Candidates: a scrambled Sobol sweep, the best trials and points around them, all landed.
+  const auto n_sweep = options_.n_candidates;
+  const Eigen::Index n_best = std::min<Eigen::Index>(5, n);
+  constexpr Eigen::Index kPerturbations = 32;
+  Eigen::MatrixXd cand(n_sweep + n_best * (1 + 2 * kPerturbations), dim);
   const math::ScrambledSobol sobol(static_cast<unsigned>(dim), true, s.seed);
-  const uint64_t first =
-      static_cast<uint64_t>(trial.number) * static_cast<uint64_t>(options_.n_candidates);
-  for (int64_t i = 0; i < options_.n_candidates; ++i) {
+  const uint64_t first = static_cast<uint64_t>(trial.number) * static_cast<uint64_t>(n_sweep);
+  Eigen::Index row = 0;
+  for (int64_t i = 0; i < n_sweep; ++i) {
     const auto u = sobol.point(first + static_cast<uint64_t>(i));
-    candidates.push_back(Eigen::Map<const Eigen::VectorXd>(u.data(), dim));
+    cand.row(row++) = Eigen::Map<const Eigen::VectorXd>(u.data(), dim);
   }
-  std::vector<Eigen::Index> order(static_cast<size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
-  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return y[a] < y[b]; });
-  std::normal_distribution<double> noise(0.0, 0.05);
-  for (size_t k = 0; k < std::min<size_t>(5, order.size()); ++k)
-    for (int j = 0; j < 64; ++j) {
-      Eigen::VectorXd c = x.row(order[k]).transpose();
-      for (Eigen::Index m = 0; m < dim; ++m) c[m] = std::clamp(c[m] + noise(s.rng), 0.0, 1.0);
-      candidates.push_back(std::move(c));
+  std::vector<Eigen::Index> by_value(static_cast<size_t>(n));
+  std::iota(by_value.begin(), by_value.end(), 0);
+  std::partial_sort(by_value.begin(), by_value.begin() + n_best, by_value.end(),
+                    [&](auto a, auto b) { return y[a] < y[b]; });
+  std::normal_distribution<double> noise(0.0, 1.0);
+  for (Eigen::Index k = 0; k < n_best; ++k) {
+    const Eigen::VectorXd centre = x.row(by_value[static_cast<size_t>(k)]).transpose();
+    cand.row(row++) = centre;
+    for (Eigen::Index j = 0; j < kPerturbations; ++j) {
+      // Scales from 0.2 down to 0.01 of the box: coarse and fine neighbourhoods.
+      const double scale = 0.2 * std::pow(0.05, static_cast<double>(j) / (kPerturbations - 1));
+      Eigen::VectorXd c = centre;
+      for (Eigen::Index m = 0; m < dim; ++m) c[m] += scale * noise(s.rng);
+      cand.row(row++) = c;
     }
+    // Sparse moves: one or two coordinates anywhere in their range, the others kept. In more
+    // than a few dimensions these find what changing a single parameter would give.
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    std::uniform_int_distribution<Eigen::Index> coordinate(0, dim - 1);
+    for (Eigen::Index j = 0; j < kPerturbations; ++j) {
+      Eigen::VectorXd c = centre;
+      for (Eigen::Index q = 0; q <= j % 2; ++q) c[coordinate(s.rng)] = unit(s.rng);
+      cand.row(row++) = c;
+    }
+  }
+  for (Eigen::Index i = 0; i < cand.rows(); ++i) {
+    Eigen::VectorXd c = cand.row(i).transpose();
+    enc.land(c);
+    cand.row(i) = c.transpose();
+  }
+  const Eigen::VectorXd values = acquisition_values(*model, acq, cand);
 
-  double best_acq = -std::numeric_limits<double>::infinity();
-  Eigen::VectorXd chosen = candidates.front();
-  for (const auto& c : candidates) {
-    // Evaluate where the trial would actually land (rounded integers, one-hot categoricals).
-    const Eigen::VectorXd landed = enc.encode(enc.decode(c));
-    const double a =
-        gp::log_expected_improvement(model.mean(landed), std::sqrt(model.variance(landed)), best);
-    if (a > best_acq) {
-      best_acq = a;
-      chosen = landed;
+  // 2. Polish the best distinct starts by L-BFGS-B over the non-categorical coordinates.
+  std::vector<Eigen::Index> ranked(static_cast<size_t>(cand.rows()));
+  std::iota(ranked.begin(), ranked.end(), 0);
+  std::sort(ranked.begin(), ranked.end(), [&](auto a, auto b) { return values[a] > values[b]; });
+  Eigen::VectorXd best_x = cand.row(ranked.front()).transpose();
+  double best_value = values[ranked.front()];
+
+  std::vector<Eigen::Index> free;
+  for (const auto& slot : enc.slots)
+    if (slot.kind != Encoding::Kind::Categorical) free.push_back(slot.offset);
+  if (!free.empty()) {
+    const auto nf = static_cast<Eigen::Index>(free.size());
+    LBFGSpp::LBFGSBParam<double> param;
+    param.epsilon = 1e-6;
+    param.max_iterations = 50;
+    LBFGSpp::LBFGSBSolver<double> solver(param);
+    const Eigen::VectorXd lb = Eigen::VectorXd::Zero(nf), ub = Eigen::VectorXd::Ones(nf);
+    std::vector<Eigen::VectorXd> starts;
+    for (Eigen::Index r : ranked) {
+      if (static_cast<int64_t>(starts.size()) >= options_.n_polish) break;
+      const Eigen::VectorXd c = cand.row(r).transpose();
+      if (!std::isfinite(values[r])) break;
+      if (std::any_of(starts.begin(), starts.end(),
+                      [&](const Eigen::VectorXd& o) { return (o - c).norm() < 1e-6; }))
+        continue;
+      starts.push_back(c);
+    }
+    for (const Eigen::VectorXd& start : starts) {
+      Eigen::VectorXd full = start;
+      auto objective = [&](const Eigen::VectorXd& z, Eigen::VectorXd& grad) {
+        for (Eigen::Index i = 0; i < nf; ++i) full[free[static_cast<size_t>(i)]] = z[i];
+        double mu = 0, var = 0, d_mean = 0, d_sd = 0;
+        Eigen::VectorXd dmu, dvar;
+        model->predict_with_gradient(full, mu, var, dmu, dvar);
+        const double sd_ = std::sqrt(var);
+        const double a = acq.value(mu, sd_, d_mean, d_sd);
+        grad.resize(nf);
+        for (Eigen::Index i = 0; i < nf; ++i) {
+          const auto m = free[static_cast<size_t>(i)];
+          grad[i] = -(d_mean * dmu[m] + (sd_ > 1e-12 ? d_sd * dvar[m] / (2 * sd_) : 0.0));
+        }
+        return std::isfinite(a) ? -a : 1e300;
+      };
+      Eigen::VectorXd z(nf);
+      for (Eigen::Index i = 0; i < nf; ++i) z[i] = start[free[static_cast<size_t>(i)]];
+      double fz = 0;
+      try {
+        solver.minimize(objective, z, fz, lb, ub);
+      } catch (const std::exception&) {
+        // A failed line search leaves z at its last point: still worth landing and scoring.
+      }
+      Eigen::VectorXd polished = start;
+      for (Eigen::Index i = 0; i < nf; ++i)
+        polished[free[static_cast<size_t>(i)]] = std::clamp(z[i], 0.0, 1.0);
+      enc.land(polished);
+      const double v = acquisition_value(*model, acq, polished);
+      if (v > best_value) best_value = v, best_x = polished;
     }
   }
-  return enc.decode(chosen);
+
+  // 3. Local search over the discrete coordinates: one step of each integer or stepped float,
+  // every other choice of each categorical, while the acquisition improves.
+  if (enc.has_discrete()) {
+    for (int round = 0; round < 4 * static_cast<int>(enc.slots.size()); ++round) {
+      std::vector<Eigen::VectorXd> neighbours;
+      for (const auto& slot : enc.slots) {
+        if (slot.kind == Encoding::Kind::Categorical) {
+          for (Eigen::Index c = 0; c < slot.width; ++c) {
+            if (best_x[slot.offset + c] == 1.0) continue;
+            Eigen::VectorXd nb = best_x;
+            nb.segment(slot.offset, slot.width).setZero();
+            nb[slot.offset + c] = 1.0;
+            neighbours.push_back(std::move(nb));
+          }
+        } else if (slot.kind == Encoding::Kind::Discrete) {
+          const double v = Encoding::value(slot, best_x[slot.offset]);
+          for (double nv : {v - slot.step, v + slot.step}) {
+            if (nv < slot.low - 1e-12 || nv > slot.high + 1e-12) continue;
+            Eigen::VectorXd nb = best_x;
+            nb[slot.offset] = Encoding::coordinate(slot, nv);
+            neighbours.push_back(std::move(nb));
+          }
+        }
+      }
+      if (neighbours.empty()) break;
+      Eigen::MatrixXd nm(static_cast<Eigen::Index>(neighbours.size()), dim);
+      for (size_t i = 0; i < neighbours.size(); ++i)
+        nm.row(static_cast<Eigen::Index>(i)) = neighbours[i];
+      const Eigen::VectorXd nv = acquisition_values(*model, acq, nm);
+      Eigen::Index arg = 0;
+      if (nv.maxCoeff(&arg) <= best_value) break;
+      best_value = nv[arg];
+      best_x = nm.row(arg).transpose();
+    }
+  }
+  return enc.decode(best_x);
 }
 
 double GpSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
                                      const std::string& name, const Distribution& distribution) {
+  std::lock_guard lock(state_->mu);
   return state_->random.sample_independent(view, trial, name, distribution);
 }
 
