@@ -7,6 +7,9 @@
 #   ./scripts/bench.sh quality    TPE final regret on the test functions, parzen and Optuna
 #   ./scripts/bench.sh storage    trials/s through SQLite and PostgreSQL, parzen and Optuna,
 #                                 and TPE latency through SQLite against in-memory
+#   ./scripts/bench.sh gp-speed   GP sampler ms per ask at 50 to 1 000 trials, 10 dimensions
+#   ./scripts/bench.sh gp-quality GP sampler final regret beside dlib and Optuna's TPE (about
+#                                 6 minutes)
 #   ./scripts/bench.sh pruning    XGBoost: best log-loss against boosting rounds, parzen's
 #                                 pruners and Optuna's (about 12 minutes)
 set -euo pipefail
@@ -26,4 +29,6 @@ if [ "$what" = all ] || [ "$what" = storage ]; then
   ./build/bench/bench_storage_throughput
   ./build/bench/bench_tpe_speed --sqlite --sizes 100,1000
 fi
+if [ "$what" = all ] || [ "$what" = gp-speed ]; then ./build/bench/bench_gp_speed; fi
+if [ "$what" = all ] || [ "$what" = gp-quality ]; then ./build/bench/bench_gp_quality; fi
 if [ "$what" = all ] || [ "$what" = pruning ]; then ./build/bench/bench_xgboost_pruning; fi
