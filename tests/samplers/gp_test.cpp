@@ -262,7 +262,11 @@ GaussianProcess example_gp(int n, Eigen::MatrixXd* x_out = nullptr,
 }
 
 TEST(GaussianProcess, BatchPredictionEqualsPointwise) {
-  const GaussianProcess gp = example_gp(15);
+  Eigen::MatrixXd x;
+  const GaussianProcess gp = example_gp(15, &x);
+  Eigen::VectorXd at_inputs, unused;
+  gp.predict(x, at_inputs, unused);
+  EXPECT_LT((gp.training_means() - at_inputs).cwiseAbs().maxCoeff(), 1e-9);
   Eigen::MatrixXd q(4, 3);
   q << 0.1, 0.2, 0.3, 0.9, 0.1, 0.5, 0.5, 0.5, 0.5, 0.0, 1.0, 0.7;
   Eigen::VectorXd mean, var;

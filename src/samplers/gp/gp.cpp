@@ -174,6 +174,10 @@ Eigen::VectorXd GaussianProcess::log_marginal_likelihood_gradient() const {
   return g;
 }
 
+Eigen::VectorXd GaussianProcess::training_means() const {
+  return y_ - (std::exp(h_.log_noise_variance) + jitter_) * alpha_;
+}
+
 double GaussianProcess::mean(const Eigen::VectorXd& x) const {
   return matern52(x_, Eigen::MatrixXd(x.transpose()), h_).col(0).dot(alpha_);
 }

@@ -56,6 +56,10 @@ class GaussianProcess {
   void predict_with_gradient(const Eigen::VectorXd& x, double& mean, double& variance,
                              Eigen::VectorXd& d_mean, Eigen::VectorXd& d_variance) const;
 
+  // The posterior mean at the training inputs themselves, in O(n): K alpha = y - (noise +
+  // jitter) alpha.
+  Eigen::VectorXd training_means() const;
+
   Eigen::Index size() const { return x_.rows(); }
   const Eigen::MatrixXd& inputs() const { return x_; }
   double jitter() const { return jitter_; }

@@ -137,6 +137,32 @@ struct Encoding {
   }
 };
 
+// Points of the scrambled Sobol sequence in [0, 1]^dim, or uniform random points where dim
+// exceeds the sequence's table (one-hot codings of very large categoricals).
+class QuasiRandom {
+ public:
+  QuasiRandom(Eigen::Index dim, uint64_t seed, std::mt19937_64& rng) : dim_(dim), rng_(rng) {
+    if (dim <= static_cast<Eigen::Index>(math::ScrambledSobol::max_dimension()))
+      sobol_.emplace(static_cast<unsigned>(dim), true, seed);
+  }
+  Eigen::VectorXd point(uint64_t index) {
+    Eigen::VectorXd x(dim_);
+    if (sobol_) {
+      const auto u = sobol_->point(index);
+      for (Eigen::Index i = 0; i < dim_; ++i) x[i] = u[static_cast<size_t>(i)];
+    } else {
+      std::uniform_real_distribution<double> unit(0.0, 1.0);
+      for (auto& v : x) v = unit(rng_);
+    }
+    return x;
+  }
+
+ private:
+  Eigen::Index dim_;
+  std::mt19937_64& rng_;
+  std::optional<math::ScrambledSobol> sobol_;
+};
+
 // The trial's parameters of `space` in internal form; nullopt if it lacks one.
 std::optional<std::map<std::string, double>> internal_params(const FrozenTrial& t,
                                                              const SearchSpace& space) {
@@ -243,10 +269,7 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
 
   if (static_cast<int64_t>(complete.size()) < options_.n_startup_trials) {
     // Start-up: a scrambled Sobol sequence indexed by trial number spreads the first trials.
-    const math::ScrambledSobol sobol(static_cast<unsigned>(dim), true, s.seed);
-    const auto u = sobol.point(static_cast<uint64_t>(trial.number));
-    Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXd>(u.data(), dim);
-    return enc.decode(x);
+    return enc.decode(QuasiRandom(dim, s.seed, s.rng).point(static_cast<uint64_t>(trial.number)));
   }
 
   // Model order: the cached model's trials first (so its factor can be extended), then the rest.
@@ -330,11 +353,7 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
   acq.kind = kind_of(options_.acquisition);
   acq.beta = options_.ucb_beta;
   acq.best = y.minCoeff();
-  if (options_.noisy_objective) {
-    Eigen::VectorXd m, v;
-    model->predict(x, m, v);
-    acq.best = m.minCoeff();
-  }
+  if (options_.noisy_objective) acq.best = model->training_means().minCoeff();
 
   // Running trials as fantasies at the worst value seen (a pessimistic constant liar): the model
   // then expects no improvement near them, so concurrent asks look elsewhere.
@@ -352,13 +371,11 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
   const Eigen::Index n_best = std::min<Eigen::Index>(5, n);
   constexpr Eigen::Index kPerturbations = 32;
   Eigen::MatrixXd cand(n_sweep + n_best * (1 + 2 * kPerturbations), dim);
-  const math::ScrambledSobol sobol(static_cast<unsigned>(dim), true, s.seed);
   const uint64_t first = static_cast<uint64_t>(trial.number) * static_cast<uint64_t>(n_sweep);
   Eigen::Index row = 0;
-  for (int64_t i = 0; i < n_sweep; ++i) {
-    const auto u = sobol.point(first + static_cast<uint64_t>(i));
-    cand.row(row++) = Eigen::Map<const Eigen::VectorXd>(u.data(), dim);
-  }
+  QuasiRandom sweep(dim, s.seed, s.rng);
+  for (int64_t i = 0; i < n_sweep; ++i)
+    cand.row(row++) = sweep.point(first + static_cast<uint64_t>(i));
   std::vector<Eigen::Index> by_value(static_cast<size_t>(n));
   std::iota(by_value.begin(), by_value.end(), 0);
   std::partial_sort(by_value.begin(), by_value.begin() + n_best, by_value.end(),
