@@ -119,6 +119,8 @@ int main(int argc, char** argv) {
   app.add_option("--seeds", seeds, "runs per method and function")->capture_default_str();
   app.add_option("--functions", only, "restrict to these functions")->delimiter(',');
   app.add_flag("--no-optuna", no_optuna, "leave Optuna out");
+  bool gp_only = false;
+  app.add_flag("--gp-only", gp_only, "run parzen's GP sampler only (implies --no-optuna)");
   const std::map<std::string, GpAcquisition> acquisitions = {{"logei", GpAcquisition::LogEI},
                                                              {"ei", GpAcquisition::EI},
                                                              {"ucb", GpAcquisition::UCB},
@@ -128,8 +130,11 @@ int main(int argc, char** argv) {
   app.add_option("--gp-startup", gp_options.n_startup_trials, "the GP sampler's start-up trials");
   CLI11_PARSE(app, argc, argv);
 
-  const std::vector<std::string> local = {"parzen gp", "parzen tpe", "dlib find_min_global",
-                                          "dlib engine"};
+  if (gp_only) no_optuna = true;
+  const std::vector<std::string> local =
+      gp_only ? std::vector<std::string>{"parzen gp"}
+              : std::vector<std::string>{"parzen gp", "parzen tpe", "dlib find_min_global",
+                                         "dlib engine"};
   std::map<std::string, std::map<std::string, std::vector<double>>> regret;
   std::vector<std::string> functions;
   std::mutex mu;
@@ -175,9 +180,10 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::vector<std::string> methods = {"parzen gp", "dlib find_min_global", "dlib engine"};
+  std::vector<std::string> methods = {"parzen gp"};
+  if (!gp_only) methods.insert(methods.end(), {"dlib find_min_global", "dlib engine"});
   if (!no_optuna) methods.push_back("optuna tpe");
-  methods.push_back("parzen tpe");
+  if (!gp_only) methods.push_back("parzen tpe");
   fmt::print("\nFinal regret after {} evaluations, {} seeds: median [interquartile range]\n\n",
              n_trials, seeds);
   fmt::print("| function |");

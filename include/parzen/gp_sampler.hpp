@@ -42,6 +42,10 @@ struct GpSamplerOptions {
   // Model the outputs after a Yeo-Johnson power transform fitted to them (order kept), so a few
   // huge values (diverged runs, Rosenbrock's walls) do not flatten the model everywhere else.
   bool warp_outputs = true;
+  // Add a first-order additive component to the kernel (the sum of one-dimensional Matérn
+  // kernels, one per coordinate, with the same lengthscales), weighted by the fit: it captures what
+  // each parameter does on its own, so the model can extrapolate along single parameters.
+  bool additive_kernel = true;
   int64_t n_candidates = 1024;  // Sobol points of the acquisition sweep
   int64_t n_polish = 5;         // best starts polished by L-BFGS-B
 };

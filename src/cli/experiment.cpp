@@ -266,7 +266,7 @@ std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& spa
   }
   if (spec.type == "gp") {
     r.check_keys({"type", "seed", "n_startup_trials", "acquisition", "ucb_beta", "noisy_objective",
-                  "warp_outputs", "n_candidates", "n_polish"});
+                  "warp_outputs", "additive_kernel", "n_candidates", "n_polish"});
     GpSamplerOptions o;
     o.seed = seed;
     if (r.has("n_startup_trials")) o.n_startup_trials = r.integer("n_startup_trials", 1);
@@ -291,6 +291,7 @@ std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& spa
     }
     if (r.has("noisy_objective")) o.noisy_objective = r.boolean("noisy_objective");
     if (r.has("warp_outputs")) o.warp_outputs = r.boolean("warp_outputs");
+    if (r.has("additive_kernel")) o.additive_kernel = r.boolean("additive_kernel");
     return GpSampler::make(o);
   }
   r.fail("type",

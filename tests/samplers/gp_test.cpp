@@ -54,20 +54,25 @@ TEST(GaussianProcess, MarginalLikelihoodGradientMatchesFiniteDifferences) {
     for (int j = 0; j < d; ++j) x(i, j) = u(rng);
     y[i] = std::sin(6 * x(i, 0)) + x(i, 1) * x(i, 2) + 0.1 * u(rng);
   }
-  Eigen::VectorXd p(d + 2);
-  p << std::log(0.3), std::log(0.7), std::log(1.5), std::log(0.8), std::log(0.05);
-  const GaussianProcess gp(x, y, Hyperparameters::unpack(p));
-  const Eigen::VectorXd g = gp.log_marginal_likelihood_gradient();
-  for (int k = 0; k < d + 2; ++k) {
-    const double eps = 1e-5;
-    Eigen::VectorXd hi = p, lo = p;
-    hi[k] += eps;
-    lo[k] -= eps;
-    const double fd =
-        (GaussianProcess(x, y, Hyperparameters::unpack(hi)).log_marginal_likelihood() -
-         GaussianProcess(x, y, Hyperparameters::unpack(lo)).log_marginal_likelihood()) /
-        (2 * eps);
-    EXPECT_NEAR(g[k], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "parameter " << k;
+  for (const bool additive : {false, true}) {
+    Eigen::VectorXd p(d + (additive ? 3 : 2));
+    p.head(d + 2) << std::log(0.3), std::log(0.7), std::log(1.5), std::log(0.8), std::log(0.05);
+    if (additive) p[d + 2] = std::log(0.6);
+    const GaussianProcess gp(x, y, Hyperparameters::unpack(p, additive));
+    const Eigen::VectorXd g = gp.log_marginal_likelihood_gradient();
+    ASSERT_EQ(g.size(), p.size());
+    for (int k = 0; k < p.size(); ++k) {
+      const double eps = 1e-5;
+      Eigen::VectorXd hi = p, lo = p;
+      hi[k] += eps;
+      lo[k] -= eps;
+      const double fd =
+          (GaussianProcess(x, y, Hyperparameters::unpack(hi, additive)).log_marginal_likelihood() -
+           GaussianProcess(x, y, Hyperparameters::unpack(lo, additive)).log_marginal_likelihood()) /
+          (2 * eps);
+      EXPECT_NEAR(g[k], fd, 1e-6 * std::max(1.0, std::abs(fd)))
+          << "parameter " << k << (additive ? ", additive" : "");
+    }
   }
 }
 
@@ -245,7 +250,7 @@ using namespace parzen::gp;
 
 // A fitted-looking GP on 3-D data for the gradient and extension tests.
 GaussianProcess example_gp(int n, Eigen::MatrixXd* x_out = nullptr,
-                           Eigen::VectorXd* y_out = nullptr) {
+                           Eigen::VectorXd* y_out = nullptr, bool additive = false) {
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> u(0, 1);
   Eigen::MatrixXd x(n, 3);
@@ -256,9 +261,10 @@ GaussianProcess example_gp(int n, Eigen::MatrixXd* x_out = nullptr,
   }
   if (x_out) *x_out = x;
   if (y_out) *y_out = y;
-  Eigen::VectorXd p(5);
-  p << std::log(0.4), std::log(0.6), std::log(1.2), std::log(0.9), std::log(1e-3);
-  return GaussianProcess(x, y, Hyperparameters::unpack(p));
+  Eigen::VectorXd p(additive ? 6 : 5);
+  p.head(5) << std::log(0.4), std::log(0.6), std::log(1.2), std::log(0.9), std::log(1e-3);
+  if (additive) p[5] = std::log(0.7);
+  return GaussianProcess(x, y, Hyperparameters::unpack(p, additive));
 }
 
 TEST(GaussianProcess, BatchPredictionEqualsPointwise) {
@@ -278,22 +284,46 @@ TEST(GaussianProcess, BatchPredictionEqualsPointwise) {
 }
 
 TEST(GaussianProcess, PosteriorGradientsMatchFiniteDifferences) {
-  const GaussianProcess gp = example_gp(15);
-  Eigen::VectorXd x(3);
-  x << 0.31, 0.72, 0.45;
-  double mean = 0, var = 0;
-  Eigen::VectorXd d_mean, d_var;
-  gp.predict_with_gradient(x, mean, var, d_mean, d_var);
-  EXPECT_NEAR(mean, gp.mean(x), 1e-12);
-  EXPECT_NEAR(var, gp.variance(x), 1e-12);
-  for (int m = 0; m < 3; ++m) {
-    const double eps = 1e-6;
-    Eigen::VectorXd hi = x, lo = x;
-    hi[m] += eps;
-    lo[m] -= eps;
-    EXPECT_NEAR(d_mean[m], (gp.mean(hi) - gp.mean(lo)) / (2 * eps), 1e-6) << m;
-    EXPECT_NEAR(d_var[m], (gp.variance(hi) - gp.variance(lo)) / (2 * eps), 1e-6) << m;
+  for (const bool additive : {false, true}) {
+    const GaussianProcess gp = example_gp(15, nullptr, nullptr, additive);
+    Eigen::VectorXd x(3);
+    x << 0.31, 0.72, 0.45;
+    double mean = 0, var = 0;
+    Eigen::VectorXd d_mean, d_var;
+    gp.predict_with_gradient(x, mean, var, d_mean, d_var);
+    EXPECT_NEAR(mean, gp.mean(x), 1e-12);
+    EXPECT_NEAR(var, gp.variance(x), 1e-12);
+    for (int m = 0; m < 3; ++m) {
+      const double eps = 1e-6;
+      Eigen::VectorXd hi = x, lo = x;
+      hi[m] += eps;
+      lo[m] -= eps;
+      EXPECT_NEAR(d_mean[m], (gp.mean(hi) - gp.mean(lo)) / (2 * eps), 1e-6) << m;
+      EXPECT_NEAR(d_var[m], (gp.variance(hi) - gp.variance(lo)) / (2 * eps), 1e-6) << m;
+    }
   }
+}
+
+TEST(GaussianProcess, AdditiveKernelByHandAndItsPriorVariance) {
+  // k(a, b) = s2 M(|a - b|_l) + sa / d sum_m M(|a_m - b_m| / l_m).
+  Hyperparameters h{Eigen::Vector2d(std::log(0.5), std::log(2.0)), std::log(1.5), -6.0, true,
+                    std::log(0.8)};
+  const Eigen::VectorXd a = Eigen::Vector2d(0.1, 0.9), b = Eigen::Vector2d(0.4, 0.2);
+  const double r = std::hypot(0.3 / 0.5, 0.7 / 2.0);
+  const double expected =
+      1.5 * matern_unit(r) + 0.8 / 2 * (matern_unit(0.3 / 0.5) + matern_unit(0.7 / 2.0));
+  EXPECT_NEAR(matern52(a, b, h), expected, 1e-12);
+  Eigen::MatrixXd am(1, 2), bm(1, 2);
+  am.row(0) = a;
+  bm.row(0) = b;
+  EXPECT_NEAR(matern52(am, bm, h)(0, 0), expected, 1e-12);
+  EXPECT_NEAR(h.prior_variance(), 1.5 + 0.8, 1e-12);
+  EXPECT_NEAR(matern52(a, a, h), 2.3, 1e-12);
+  // Far from every observation the posterior variance returns to the prior's.
+  Eigen::MatrixXd x(1, 2);
+  x << 0.0, 0.0;
+  const GaussianProcess gp(x, Eigen::VectorXd::Ones(1), h);
+  EXPECT_NEAR(gp.variance(Eigen::Vector2d(100, 100)), 2.3, 1e-9);
 }
 
 TEST(Acquisition, DerivativesMatchFiniteDifferencesForEveryKind) {

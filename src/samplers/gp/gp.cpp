@@ -34,25 +34,39 @@ double matern_unit(double r) {
 }  // namespace
 
 Eigen::VectorXd Hyperparameters::packed() const {
-  Eigen::VectorXd p(log_lengthscales.size() + 2);
-  p.head(log_lengthscales.size()) = log_lengthscales;
-  p[log_lengthscales.size()] = log_signal_variance;
-  p[log_lengthscales.size() + 1] = log_noise_variance;
+  const auto d = log_lengthscales.size();
+  Eigen::VectorXd p(d + (additive ? 3 : 2));
+  p.head(d) = log_lengthscales;
+  p[d] = log_signal_variance;
+  p[d + 1] = log_noise_variance;
+  if (additive) p[d + 2] = log_additive_variance;
   return p;
 }
 
-Hyperparameters Hyperparameters::unpack(const Eigen::VectorXd& p) {
+Hyperparameters Hyperparameters::unpack(const Eigen::VectorXd& p, bool additive) {
   Hyperparameters h;
-  const auto d = p.size() - 2;
+  const auto d = p.size() - (additive ? 3 : 2);
   h.log_lengthscales = p.head(d);
   h.log_signal_variance = p[d];
   h.log_noise_variance = p[d + 1];
+  h.additive = additive;
+  if (additive) h.log_additive_variance = p[d + 2];
   return h;
 }
 
+double Hyperparameters::prior_variance() const {
+  return std::exp(log_signal_variance) + (additive ? std::exp(log_additive_variance) : 0.0);
+}
+
 double matern52(const Eigen::VectorXd& a, const Eigen::VectorXd& b, const Hyperparameters& h) {
-  const double r = ((a - b).array() / h.log_lengthscales.array().exp()).matrix().norm();
-  return std::exp(h.log_signal_variance) * matern_unit(r);
+  const Eigen::ArrayXd scaled = (a - b).array() / h.log_lengthscales.array().exp();
+  double k = std::exp(h.log_signal_variance) * matern_unit(scaled.matrix().norm());
+  if (h.additive) {
+    double sum = 0;
+    for (double r : scaled) sum += matern_unit(std::abs(r));
+    k += std::exp(h.log_additive_variance) * sum / static_cast<double>(scaled.size());
+  }
+  return k;
 }
 
 namespace {
@@ -76,23 +90,84 @@ Eigen::MatrixXd matern_of_distances(const Eigen::MatrixXd& r, double s2) {
 
 }  // namespace
 
-Eigen::MatrixXd matern52(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
-                         const Hyperparameters& h) {
-  return matern_of_distances(scaled_distances(a, b, h), std::exp(h.log_signal_variance));
+// |a_im - b_jm| / l_m for one dimension m.
+Eigen::ArrayXXd scaled_differences(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
+                                   const Hyperparameters& h, Eigen::Index m) {
+  const double inv_l = std::exp(-h.log_lengthscales[m]);
+  Eigen::ArrayXXd r(a.rows(), b.rows());
+  for (Eigen::Index j = 0; j < b.rows(); ++j) r.col(j) = (a.col(m).array() - b(j, m)).abs() * inv_l;
+  return r;
 }
 
-GaussianProcess::GaussianProcess(Eigen::MatrixXd x, Eigen::VectorXd y, Hyperparameters h)
+Eigen::MatrixXd matern52(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
+                         const Hyperparameters& h) {
+  Eigen::MatrixXd k =
+      matern_of_distances(scaled_distances(a, b, h), std::exp(h.log_signal_variance));
+  if (h.additive) {
+    const double w = std::exp(h.log_additive_variance) / static_cast<double>(a.cols());
+    for (Eigen::Index m = 0; m < a.cols(); ++m)
+      k += matern_of_distances(scaled_differences(a, b, h, m).matrix(), w);
+  }
+  return k;
+}
+
+// The pieces of K(x, x) its gradient needs again: computed once per likelihood evaluation.
+struct GaussianProcess::KernelParts {
+  Eigen::ArrayXXd r, e;                 // scaled distances and exp(-sqrt5 r)
+  std::vector<Eigen::ArrayXXd> rm, em;  // per dimension, for the additive component
+};
+
+GaussianProcess::GaussianProcess(Eigen::MatrixXd x, Eigen::VectorXd y, Hyperparameters h,
+                                 bool keep_kernel_parts)
     : x_(std::move(x)), h_(std::move(h)) {
   if (x_.rows() == 0 || y.size() != x_.rows() || h_.log_lengthscales.size() != x_.cols())
     throw std::invalid_argument("GaussianProcess: x is n x d, y has n values, d lengthscales");
-  factorise();
+  factorise(keep_kernel_parts);
   set_outputs(std::move(y));
 }
 
-void GaussianProcess::factorise() {
-  Eigen::MatrixXd k = matern52(x_, x_, h_);
+GaussianProcess::GaussianProcess(const GaussianProcess& other)
+    : x_(other.x_),
+      y_(other.y_),
+      h_(other.h_),
+      l_(other.l_),
+      alpha_(other.alpha_),
+      jitter_(other.jitter_) {}
+
+GaussianProcess& GaussianProcess::operator=(const GaussianProcess& other) {
+  if (this != &other) *this = GaussianProcess(other);
+  return *this;
+}
+
+GaussianProcess::GaussianProcess(GaussianProcess&&) noexcept = default;
+GaussianProcess& GaussianProcess::operator=(GaussianProcess&&) noexcept = default;
+GaussianProcess::~GaussianProcess() = default;
+
+void GaussianProcess::factorise(bool keep_kernel_parts) {
+  Eigen::MatrixXd k;
+  parts_.reset();
+  if (keep_kernel_parts) {
+    auto parts = std::make_unique<KernelParts>();
+    parts->r = scaled_distances(x_, x_, h_).array();
+    parts->e = (-kSqrt5 * parts->r).exp();
+    k = (std::exp(h_.log_signal_variance) *
+         (1.0 + kSqrt5 * parts->r + 5.0 / 3.0 * parts->r.square()) * parts->e)
+            .matrix();
+    if (h_.additive) {
+      const double w = std::exp(h_.log_additive_variance) / static_cast<double>(x_.cols());
+      for (Eigen::Index m = 0; m < x_.cols(); ++m) {
+        parts->rm.push_back(scaled_differences(x_, x_, h_, m));
+        parts->em.push_back((-kSqrt5 * parts->rm.back()).exp());
+        k.array() += w * (1.0 + kSqrt5 * parts->rm.back() + 5.0 / 3.0 * parts->rm.back().square()) *
+                     parts->em.back();
+      }
+    }
+    parts_ = std::move(parts);
+  } else {
+    k = matern52(x_, x_, h_);
+  }
   k.diagonal().array() += std::exp(h_.log_noise_variance);
-  const double signal = std::exp(h_.log_signal_variance);
+  const double signal = h_.prior_variance();
   Eigen::LLT<Eigen::MatrixXd> llt;
   for (jitter_ = 0.0;; jitter_ = jitter_ == 0.0 ? 1e-10 * signal : jitter_ * 10.0) {
     Eigen::MatrixXd kj = k;
@@ -128,8 +203,9 @@ void GaussianProcess::extend(const Eigen::MatrixXd& x_new, Eigen::VectorXd y) {
   x << x_, x_new;
   x_ = std::move(x);
   Eigen::LLT<Eigen::MatrixXd> llt(s);
+  parts_.reset();
   if (llt.info() != Eigen::Success) {
-    factorise();
+    factorise(false);
   } else {
     Eigen::MatrixXd l = Eigen::MatrixXd::Zero(n + k, n + k);
     l.topLeftCorner(n, n) = l_;
@@ -152,14 +228,19 @@ Eigen::VectorXd GaussianProcess::log_marginal_likelihood_gradient() const {
   l_.triangularView<Eigen::Lower>().solveInPlace(l_inv);
   Eigen::MatrixXd w = alpha_ * alpha_.transpose();
   w.noalias() -= l_inv.transpose() * l_inv;
-  const Eigen::MatrixXd r = scaled_distances(x_, x_, h_);
+  KernelParts computed;
+  if (!parts_) {
+    computed.r = scaled_distances(x_, x_, h_).array();
+    computed.e = (-kSqrt5 * computed.r).exp();
+  }
+  const KernelParts& parts = parts_ ? *parts_ : computed;
+  const Eigen::ArrayXXd& r = parts.r;
+  const Eigen::ArrayXXd& e = parts.e;
   const double s2 = std::exp(h_.log_signal_variance);
-  const Eigen::ArrayXXd e = (-kSqrt5 * r.array()).exp();
   Eigen::VectorXd g(d + 2);
   // d k_ij / d log l_m = c_ij (x_im - x_jm)^2 / l_m^2 with c = s2 5/3 (1 + sqrt5 r) e^{-sqrt5 r};
   // sum_ij a_ij (x_im - x_jm)^2 = 2 sum_i x_im^2 (a 1)_i - 2 x_m^T a x_m for symmetric a.
-  const Eigen::MatrixXd a =
-      (w.array() * (s2 * 5.0 / 3.0 * (1.0 + kSqrt5 * r.array()) * e)).matrix();
+  const Eigen::MatrixXd a = (w.array() * (s2 * 5.0 / 3.0 * (1.0 + kSqrt5 * r) * e)).matrix();
   const Eigen::VectorXd row_sums = a.rowwise().sum();
   const Eigen::MatrixXd ax = a * x_;
   const Eigen::ArrayXd inv_l2 = (-2.0 * h_.log_lengthscales.array()).exp();
@@ -168,9 +249,26 @@ Eigen::VectorXd GaussianProcess::log_marginal_likelihood_gradient() const {
                   .array() *
               inv_l2;
   // d k / d log s2 = k; d k / d log noise = noise I.
-  const Eigen::ArrayXXd k = s2 * (1.0 + kSqrt5 * r.array() + 5.0 / 3.0 * r.array().square()) * e;
-  g[d] = 0.5 * (w.array() * k).sum();
+  g[d] = 0.5 * (w.array() * (s2 * (1.0 + kSqrt5 * r + 5.0 / 3.0 * r.square()) * e)).sum();
   g[d + 1] = 0.5 * w.trace() * std::exp(h_.log_noise_variance);
+  if (h_.additive) {
+    // k_add = sa / d sum_m M(r_m); d M(r_m) / d log l_m = 5/3 (1 + sqrt5 r_m) e^{-sqrt5 r_m} r_m^2.
+    const double wa = std::exp(h_.log_additive_variance) / static_cast<double>(d);
+    double g_add = 0;
+    for (Eigen::Index m = 0; m < d; ++m) {
+      Eigen::ArrayXXd rm_computed, em_computed;
+      if (!parts_) {
+        rm_computed = scaled_differences(x_, x_, h_, m);
+        em_computed = (-kSqrt5 * rm_computed).exp();
+      }
+      const Eigen::ArrayXXd& rm = parts_ ? parts_->rm[static_cast<size_t>(m)] : rm_computed;
+      const Eigen::ArrayXXd& em = parts_ ? parts_->em[static_cast<size_t>(m)] : em_computed;
+      g[m] += 0.5 * wa * (w.array() * (5.0 / 3.0 * (1.0 + kSqrt5 * rm) * em * rm.square())).sum();
+      g_add += 0.5 * wa * (w.array() * ((1.0 + kSqrt5 * rm + 5.0 / 3.0 * rm.square()) * em)).sum();
+    }
+    g.conservativeResize(d + 3);
+    g[d + 2] = g_add;
+  }
   return g;
 }
 
@@ -193,10 +291,8 @@ void GaussianProcess::predict(const Eigen::MatrixXd& xs, Eigen::VectorXd& mean,
   Eigen::MatrixXd ks = matern52(x_, xs, h_);
   mean.noalias() = ks.transpose() * alpha_;
   l_.triangularView<Eigen::Lower>().solveInPlace(ks);
-  variance = (std::exp(h_.log_signal_variance) - ks.colwise().squaredNorm().array())
-                 .cwiseMax(0.0)
-                 .matrix()
-                 .transpose();
+  variance =
+      (h_.prior_variance() - ks.colwise().squaredNorm().array()).cwiseMax(0.0).matrix().transpose();
 }
 
 void GaussianProcess::predict_with_gradient(const Eigen::VectorXd& x, double& mean,
@@ -206,18 +302,36 @@ void GaussianProcess::predict_with_gradient(const Eigen::VectorXd& x, double& me
   const Eigen::VectorXd r = scaled_distances(x_, xs, h_).col(0);
   const double s2 = std::exp(h_.log_signal_variance);
   const Eigen::ArrayXd e = (-kSqrt5 * r.array()).exp();
-  const Eigen::VectorXd k =
+  Eigen::VectorXd k =
       (s2 * (1.0 + kSqrt5 * r.array() + 5.0 / 3.0 * r.array().square()) * e).matrix();
+  const auto d = x_.cols();
+  // Per-dimension scaled differences and the additive component's factor, when there is one.
+  Eigen::ArrayXXd rm, cm;  // n x d
+  const double wa = h_.additive ? std::exp(h_.log_additive_variance) / static_cast<double>(d) : 0;
+  if (h_.additive) {
+    const Eigen::ArrayXd inv_l = (-h_.log_lengthscales.array()).exp();
+    rm = ((-x_).rowwise() + x.transpose()).array().abs().rowwise() * inv_l.transpose();
+    const Eigen::ArrayXXd em = (-kSqrt5 * rm).exp();
+    k += (wa * ((1.0 + kSqrt5 * rm + 5.0 / 3.0 * rm.square()) * em).rowwise().sum()).matrix();
+    cm = -wa * 5.0 / 3.0 * (1.0 + kSqrt5 * rm) * em;
+  }
   mean = k.dot(alpha_);
   Eigen::VectorXd v = l_.triangularView<Eigen::Lower>().solve(k);
-  variance = std::max(0.0, s2 - v.squaredNorm());
+  variance = std::max(0.0, h_.prior_variance() - v.squaredNorm());
   l_.triangularView<Eigen::Lower>().transpose().solveInPlace(v);  // now K^-1 k
-  // d k_i / d x_m = c_i (x_m - x_im) / l_m^2 with c = -s2 5/3 (1 + sqrt5 r) e^{-sqrt5 r}.
+  // d k_i / d x_m = c_i (x_m - x_im) / l_m^2 with c = -s2 5/3 (1 + sqrt5 r) e^{-sqrt5 r}; the
+  // additive component adds c_im (x_m - x_im) / l_m^2 with r_m in place of r.
   const Eigen::ArrayXd c = -s2 * 5.0 / 3.0 * (1.0 + kSqrt5 * r.array()) * e;
   const Eigen::ArrayXd inv_l2 = (-2.0 * h_.log_lengthscales.array()).exp();
   const auto directional = [&](const Eigen::VectorXd& weights) {
     const Eigen::VectorXd wc = (weights.array() * c).matrix();
-    return ((x * wc.sum() - x_.transpose() * wc).array() * inv_l2).matrix().eval();
+    Eigen::ArrayXd g = (x * wc.sum() - x_.transpose() * wc).array();
+    if (h_.additive) {
+      const Eigen::ArrayXXd wcm = cm.colwise() * weights.array();  // n x d
+      g += x.array() * wcm.colwise().sum().transpose() -
+           (x_.array() * wcm).colwise().sum().transpose();
+    }
+    return (g * inv_l2).matrix().eval();
   };
   d_mean = directional(alpha_);
   d_variance = -2.0 * directional(v);
@@ -229,11 +343,12 @@ namespace {
 double negative_log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
                               const Eigen::VectorXd& p, const HyperparameterPrior& prior,
                               Eigen::VectorXd& grad) {
-  const Hyperparameters h = Hyperparameters::unpack(p);
-  const GaussianProcess gp(x, y, h);
+  const bool additive = p.size() == x.cols() + 3;
+  const Hyperparameters h = Hyperparameters::unpack(p, additive);
+  const GaussianProcess gp(x, y, h, true);
   double value = gp.log_marginal_likelihood();
   grad = gp.log_marginal_likelihood_gradient();
-  const auto d = p.size() - 2;
+  const auto d = x.cols();
   const auto normal = [&](Eigen::Index i, double mean, double sd) {
     const double z = (p[i] - mean) / sd;
     value += -0.5 * z * z;
@@ -243,6 +358,7 @@ double negative_log_posterior(const Eigen::MatrixXd& x, const Eigen::VectorXd& y
     normal(i, prior.log_lengthscale_mean, prior.log_lengthscale_sd);
   normal(d, prior.log_signal_mean, prior.log_signal_sd);
   normal(d + 1, prior.log_noise_mean, prior.log_noise_sd);
+  if (additive) normal(d + 2, prior.log_additive_mean, prior.log_additive_sd);
   grad = -grad;
   return -value;
 }
@@ -259,20 +375,28 @@ Hyperparameters fit_hyperparameters(const Eigen::MatrixXd& x, const Eigen::Vecto
                                     const Hyperparameters& start, const HyperparameterPrior& prior,
                                     bool also_from_prior, int max_iterations) {
   const auto d = x.cols();
-  Eigen::VectorXd lb(d + 2), ub(d + 2);
+  const bool additive = start.additive;
+  Eigen::VectorXd lb(d + (additive ? 3 : 2)), ub(lb.size());
   lb.head(d).setConstant(prior.min_log_lengthscale);
   ub.head(d).setConstant(prior.max_log_lengthscale);
   lb[d] = prior.min_log_signal;
   ub[d] = prior.max_log_signal;
   lb[d + 1] = prior.min_log_noise;
   ub[d + 1] = prior.max_log_noise;
+  if (additive) lb[d + 2] = prior.min_log_signal, ub[d + 2] = prior.max_log_signal;
   Hyperparameters from_prior;
+  from_prior.additive = additive;
+  from_prior.log_additive_variance = prior.log_additive_mean;
   from_prior.log_lengthscales = Eigen::VectorXd::Constant(d, prior.log_lengthscale_mean);
   from_prior.log_signal_variance = prior.log_signal_mean;
   from_prior.log_noise_variance = prior.log_noise_mean;
 
   LBFGSpp::LBFGSBParam<double> param;
   param.epsilon = 1e-5;
+  // Stop once the log posterior changes by less than 1e-6 relative per iteration: finer
+  // hyperparameters do not change the proposals.
+  param.past = 1;
+  param.delta = 1e-6;
   param.max_iterations = max_iterations;
   LBFGSpp::LBFGSBSolver<double> solver(param);
   auto objective = [&](const Eigen::VectorXd& p, Eigen::VectorXd& grad) {
@@ -298,7 +422,7 @@ Hyperparameters fit_hyperparameters(const Eigen::MatrixXd& x, const Eigen::Vecto
     }
     if (std::isfinite(value) && value < best_value) {
       best_value = value;
-      best = Hyperparameters::unpack(p);
+      best = Hyperparameters::unpack(p, additive);
     }
   }
   return best;

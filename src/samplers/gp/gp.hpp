@@ -9,6 +9,8 @@
 
 #include <Eigen/Dense>
 
+#include <memory>
+
 namespace parzen::gp {
 
 // The kernel's hyperparameters, in log space: log lengthscales (one per dimension), log output
@@ -17,13 +19,22 @@ struct Hyperparameters {
   Eigen::VectorXd log_lengthscales;
   double log_signal_variance = 0.0;
   double log_noise_variance = -6.0;
+  // With `additive`, the kernel adds a first-order additive component with the same
+  // lengthscales: sa / d * sum_m M(|a_m - b_m| / l_m). It lets the model learn what each
+  // parameter does on its own far from the data (separable structure), where the joint
+  // component reverts to the mean.
+  bool additive = false;
+  double log_additive_variance = -1.0;
 
-  // [log_lengthscales..., log_signal_variance, log_noise_variance]
+  // [log_lengthscales..., log_signal_variance, log_noise_variance(, log_additive_variance)]
   Eigen::VectorXd packed() const;
-  static Hyperparameters unpack(const Eigen::VectorXd& packed);
+  static Hyperparameters unpack(const Eigen::VectorXd& packed, bool additive = false);
+  // k(x, x): the prior variance of the latent function.
+  double prior_variance() const;
 };
 
-// Matérn-5/2: s2 (1 + sqrt(5) r + 5/3 r^2) exp(-sqrt(5) r), r the lengthscale-scaled distance.
+// Matérn-5/2: s2 M(r) with M(r) = (1 + sqrt(5) r + 5/3 r^2) exp(-sqrt(5) r), r the
+// lengthscale-scaled distance, plus the additive component when h.additive.
 double matern52(const Eigen::VectorXd& a, const Eigen::VectorXd& b, const Hyperparameters& h);
 // The matrix of matern52(a.row(i), b.row(j)) (noise excluded).
 Eigen::MatrixXd matern52(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
@@ -34,7 +45,15 @@ class GaussianProcess {
   // Fits the posterior to inputs x (n x d) and outputs y (n). The Cholesky factorisation adds
   // jitter (1e-10, growing tenfold up to 1e-2 of the signal variance) until the kernel matrix is
   // positive definite. Throws std::invalid_argument for mismatched shapes or no data.
-  GaussianProcess(Eigen::MatrixXd x, Eigen::VectorXd y, Hyperparameters h);
+  // keep_kernel_parts: keep the elementwise pieces of K for log_marginal_likelihood_gradient
+  // (n^2 (d + 1) numbers with the additive component), as the hyperparameter fit wants.
+  GaussianProcess(Eigen::MatrixXd x, Eigen::VectorXd y, Hyperparameters h,
+                  bool keep_kernel_parts = false);
+  GaussianProcess(const GaussianProcess& other);  // copies the posterior, not the kept parts
+  GaussianProcess& operator=(const GaussianProcess& other);
+  GaussianProcess(GaussianProcess&&) noexcept;
+  GaussianProcess& operator=(GaussianProcess&&) noexcept;
+  ~GaussianProcess();
 
   // Appends the points `x_new` with the same hyperparameters and jitter, extending the Cholesky
   // factor in O(n^2) per point instead of refactoring, and sets the outputs of all points to `y`
@@ -66,7 +85,8 @@ class GaussianProcess {
   const Hyperparameters& hyperparameters() const { return h_; }
 
  private:
-  void factorise();
+  struct KernelParts;
+  void factorise(bool keep_kernel_parts);
 
   Eigen::MatrixXd x_;
   Eigen::VectorXd y_;
@@ -74,6 +94,7 @@ class GaussianProcess {
   Eigen::MatrixXd l_;      // lower Cholesky factor of K + (noise + jitter) I
   Eigen::VectorXd alpha_;  // K^-1 y
   double jitter_ = 0.0;
+  std::unique_ptr<KernelParts> parts_;
 };
 
 // Weak priors on the hyperparameters, in log space (independent normals), and bounds.
@@ -84,6 +105,8 @@ struct HyperparameterPrior {
   double log_signal_sd = 1.5;
   double log_noise_mean = -6.0;
   double log_noise_sd = 3.0;
+  double log_additive_mean = -1.0;
+  double log_additive_sd = 1.5;
   double min_log_lengthscale = -6.9, max_log_lengthscale = 4.6;  // [1e-3, 100]
   double min_log_signal = -6.9, max_log_signal = 4.6;
   double min_log_noise = -18.4, max_log_noise = 0.0;  // [1e-8, 1]

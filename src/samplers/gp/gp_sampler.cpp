@@ -303,7 +303,8 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
   // Hyperparameters: refitted at every ask while the history is small, then once it has grown by
   // kRefitGrowth; fitted on a subset past kMaxFitPoints.
   const gp::HyperparameterPrior prior;
-  const bool have_fit = s.last_fit && s.last_fit->log_lengthscales.size() == dim;
+  const bool have_fit = s.last_fit && s.last_fit->log_lengthscales.size() == dim &&
+                        s.last_fit->additive == options_.additive_kernel;
   const bool refit = !have_fit || !same_space || n <= kMaxFitPoints ||
                      static_cast<double>(n) >= static_cast<double>(s.n_at_fit) * (1 + kRefitGrowth);
   if (refit) {
@@ -312,6 +313,8 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
       start = *s.last_fit;
     } else {
       start.log_lengthscales = Eigen::VectorXd::Constant(dim, prior.log_lengthscale_mean);
+      start.additive = options_.additive_kernel;
+      start.log_additive_variance = prior.log_additive_mean;
     }
     Eigen::MatrixXd fx = x;
     Eigen::VectorXd fy = y;
@@ -331,7 +334,7 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
     // A cold start also tries the prior's means; so does every tenth fit, in case the warm start
     // sits in a poor local optimum.
     const bool cold = !have_fit || s.n_fits % 10 == 0;
-    s.last_fit = gp::fit_hyperparameters(fx, fy, start, prior, cold, cold ? 200 : 50);
+    s.last_fit = gp::fit_hyperparameters(fx, fy, start, prior, cold, cold ? 200 : 20);
     ++s.n_fits;
     s.n_at_fit = n;
   }
