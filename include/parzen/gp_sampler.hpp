@@ -2,8 +2,9 @@
 // Gaussian-process Bayesian optimisation. After n_startup_trials complete trials (the first ones
 // spread by a scrambled Sobol sequence), the parameters of the intersection search space are
 // proposed jointly by a GP fitted to the history: Matérn-5/2 kernel with one lengthscale per
-// dimension, output scale and noise, hyperparameters fitted by L-BFGS-B on the marginal
-// likelihood with weak priors and warm-started between asks. The acquisition (log expected
+// dimension plus a first-order additive component with the same lengthscales, output scales and
+// noise, hyperparameters fitted by L-BFGS-B on the marginal likelihood with weak priors and
+// warm-started between asks. The acquisition (log expected
 // improvement by default) is maximised over a Sobol sweep and the best trials' neighbourhoods,
 // the best starts are polished by L-BFGS-B, then integer, stepped and categorical parameters are
 // improved by a local search. Running trials enter the model as fantasies at the worst value seen
