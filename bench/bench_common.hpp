@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace bench {
@@ -69,6 +71,40 @@ inline std::pair<double, double> mann_whitney(const std::vector<double>& a,
   const double sd = std::sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))));
   const double z = sd > 0 ? (std::abs(u - mean) - 0.5) / sd : 0;
   return {u, std::erfc(std::max(z, 0.0) / std::sqrt(2.0))};
+}
+
+// Prints a Markdown table of median [interquartile range] per function (rows) and method
+// (columns) and, when `a` and `b` are both given, a last column comparing them by a two-sided
+// Mann-Whitney U test (p >= 0.05 is reported as a tie).
+inline void print_regret_table(
+    const std::vector<std::string>& functions, const std::vector<std::string>& methods,
+    const std::map<std::string, std::map<std::string, std::vector<double>>>& regret,
+    const std::string& a = "", const std::string& b = "", const std::string& title = "") {
+  const bool compare = !a.empty() && !b.empty();
+  fmt::print("| function |");
+  for (const auto& m : methods) fmt::print(" {} |", m);
+  fmt::print("{}\n|---|", compare ? " " + title + " |" : "");
+  for (size_t i = 0; i < methods.size(); ++i) fmt::print("---:|");
+  fmt::print("{}\n", compare ? "---|" : "");
+  for (const auto& f : functions) {
+    fmt::print("| {} |", f);
+    for (const auto& m : methods) {
+      const auto& v = regret.at(f).at(m);
+      fmt::print(" {:.4g} [{:.3g}, {:.3g}] |", quantile(v, 0.5), quantile(v, 0.25),
+                 quantile(v, 0.75));
+    }
+    if (compare) {
+      const auto& va = regret.at(f).at(a);
+      const auto& vb = regret.at(f).at(b);
+      const auto [u, pvalue] = mann_whitney(va, vb);
+      const bool better = quantile(va, 0.5) <= quantile(vb, 0.5);
+      const char* verdict = pvalue >= 0.05 ? (better ? "lower median, tie (p >= 0.05)"
+                                                     : "higher median, tie (p >= 0.05)")
+                                           : (better ? "better (p < 0.05)" : "worse (p < 0.05)");
+      fmt::print(" {} (U = {:.0f}, p = {:.3f}) |", verdict, u, pvalue);
+    }
+    fmt::print("\n");
+  }
 }
 
 }  // namespace bench

@@ -186,29 +186,10 @@ int main(int argc, char** argv) {
   if (!gp_only) methods.push_back("parzen tpe");
   fmt::print("\nFinal regret after {} evaluations, {} seeds: median [interquartile range]\n\n",
              n_trials, seeds);
-  fmt::print("| function |");
-  for (const auto& m : methods) fmt::print(" {} |", m);
-  fmt::print("{}\n|---|", no_optuna ? "" : " parzen GP vs Optuna TPE |");
-  for (size_t i = 0; i < methods.size(); ++i) fmt::print("---:|");
-  fmt::print("{}\n", no_optuna ? "" : "---|");
-  for (const auto& f : functions) {
-    fmt::print("| {} |", f);
-    for (const auto& m : methods) {
-      const auto& v = regret[f][m];
-      fmt::print(" {:.3g} [{:.3g}, {:.3g}] |", bench::quantile(v, 0.5), bench::quantile(v, 0.25),
-                 bench::quantile(v, 0.75));
-    }
-    if (!no_optuna) {
-      const auto& p = regret[f]["parzen gp"];
-      const auto& o = regret[f]["optuna tpe"];
-      const auto [u, pvalue] = bench::mann_whitney(p, o);
-      const bool better = bench::quantile(p, 0.5) <= bench::quantile(o, 0.5);
-      fmt::print(" {} (p = {:.3f}) |",
-                 pvalue >= 0.05 ? (better ? "lower median, tie" : "higher median, tie")
-                                : (better ? "better" : "worse"),
-                 pvalue);
-    }
-    fmt::print("\n");
-  }
+  if (no_optuna)
+    bench::print_regret_table(functions, methods, regret);
+  else
+    bench::print_regret_table(functions, methods, regret, "parzen gp", "optuna tpe",
+                              "parzen GP vs Optuna TPE");
   return 0;
 }

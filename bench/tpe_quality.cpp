@@ -88,29 +88,10 @@ int main(int argc, char** argv) {
 
   fmt::print("\nFinal regret after {} trials, {} seeds: median [interquartile range]\n\n", n_trials,
              seeds);
-  fmt::print("| function |");
-  for (const auto& m : methods) fmt::print(" {} |", m);
-  fmt::print("{}\n|---|", no_optuna ? "" : " parzen TPE vs Optuna TPE |");
-  for (size_t i = 0; i < methods.size(); ++i) fmt::print("---:|");
-  fmt::print("{}\n", no_optuna ? "" : "---|");
-  for (const auto& f : functions) {
-    fmt::print("| {} |", f);
-    for (const auto& m : methods) {
-      const auto& v = regret[f][m];
-      fmt::print(" {:.4g} [{:.3g}, {:.3g}] |", bench::quantile(v, 0.5), bench::quantile(v, 0.25),
-                 bench::quantile(v, 0.75));
-    }
-    if (!no_optuna) {
-      const auto& p = regret[f]["parzen tpe"];
-      const auto& o = regret[f]["optuna tpe"];
-      const auto [u, pvalue] = bench::mann_whitney(p, o);
-      const bool better = bench::quantile(p, 0.5) <= bench::quantile(o, 0.5);
-      const char* verdict = pvalue >= 0.05 ? (better ? "lower median, tie (p >= 0.05)"
-                                                     : "higher median, tie (p >= 0.05)")
-                                           : (better ? "better (p < 0.05)" : "worse (p < 0.05)");
-      fmt::print(" {} (U = {:.0f}, p = {:.3f}) |", verdict, u, pvalue);
-    }
-    fmt::print("\n");
-  }
+  if (no_optuna)
+    bench::print_regret_table(functions, methods, regret);
+  else
+    bench::print_regret_table(functions, methods, regret, "parzen tpe", "optuna tpe",
+                              "parzen TPE vs Optuna TPE");
   return 0;
 }

@@ -66,8 +66,8 @@ struct Encoding {
         s.log = i.log;
         s.low = static_cast<double>(i.low);
         s.high = static_cast<double>(i.high);
-        s.lo = s.low - 0.5;
-        s.hi = s.high + 0.5;
+        s.lo = s.low - s.step / 2;  // each admissible value owns a cell of width step
+        s.hi = s.high + s.step / 2;
       }
       if (s.log) s.lo = std::log(std::max(s.lo, 1e-300)), s.hi = std::log(s.hi);
       dimension += s.width;
