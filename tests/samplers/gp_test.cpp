@@ -482,3 +482,26 @@ TEST(GpSampler, StartupTrialsAreSpreadQuasiRandomly) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(GpSampler, SteppedIntegersGetEqualCells) {
+  // Each admissible value of an integer with step 2 owns an equal share of the model's axis, so
+  // the 32 Sobol start-up points of a 1-D study with six values hit every value 5 or 6 times
+  // (with cells of width 1 at the ends, as before, the end values got half as many).
+  auto study = parzen::Study::create(
+      {.sampler = parzen::GpSampler::make({.seed = 8, .n_startup_trials = 40})});
+  study.optimize(
+      [](parzen::Trial& t) { return static_cast<double>(t.suggest_int("k", 0, 10, {.step = 2})); },
+      {.n_trials = 33});
+  std::map<int64_t, int> counts;
+  for (const auto& t : study.trials())
+    if (t.number >= 1) ++counts[std::get<int64_t>(t.params.at("k"))];
+  ASSERT_EQ(counts.size(), 6u);
+  for (const auto& [value, count] : counts) {
+    EXPECT_GE(count, 5) << value;
+    EXPECT_LE(count, 6) << value;
+  }
+}
+
+}  // namespace
