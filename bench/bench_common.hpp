@@ -36,11 +36,14 @@ inline std::vector<nlohmann::json> run_json_lines(const std::string& command) {
 
 inline std::string bench_dir() { return PARZEN_BENCH_DIR; }
 
+// The q-quantile with linear interpolation; an infinite neighbour (a run that never reached a
+// target) makes the quantile that neighbour.
 inline double quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   const double pos = q * static_cast<double>(v.size() - 1);
   const auto lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, v.size() - 1);
+  const auto hi = static_cast<size_t>(std::ceil(pos));
+  if (std::isinf(v[lo]) || std::isinf(v[hi])) return v[hi];
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 

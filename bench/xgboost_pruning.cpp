@@ -39,19 +39,11 @@ int64_t rounds_to_reach(const Trajectory& t, double target) {
   return std::numeric_limits<int64_t>::max();
 }
 
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<size_t>(std::floor(pos));
-  const auto hi = static_cast<size_t>(std::ceil(pos));
-  if (std::isinf(v[lo]) || std::isinf(v[hi])) return v[hi];
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-
 std::string cell(const std::vector<double>& v) {
-  const double m = quantile(v, 0.5);
+  const double m = bench::quantile(v, 0.5);
   if (std::isinf(m)) return "-";
-  return fmt::format("{:.4f} [{:.4f}, {:.4f}]", m, quantile(v, 0.25), quantile(v, 0.75));
+  return fmt::format("{:.4f} [{:.4f}, {:.4f}]", m, bench::quantile(v, 0.25),
+                     bench::quantile(v, 0.75));
 }
 
 }  // namespace
@@ -116,7 +108,7 @@ int main(int argc, char** argv) {
   // What no pruning reaches with the whole budget (median over seeds).
   std::vector<double> none_final;
   for (const auto& t : runs["parzen-none"]) none_final.push_back(best_at(t, budget));
-  const double target = quantile(none_final, 0.5);
+  const double target = bench::quantile(none_final, 0.5);
 
   fmt::print(
       "\nBest validation log-loss after a share of the {}-round budget, median [IQR] over "
@@ -142,7 +134,7 @@ int main(int argc, char** argv) {
                           ? std::numeric_limits<double>::infinity()
                           : static_cast<double>(r));
     }
-    const double med_reach = quantile(reach, 0.5);
+    const double med_reach = bench::quantile(reach, 0.5);
     fmt::print(
         "| {} | {} | {} | {} | {} | {}/{} | {:.0f} |\n", m, cell(a), cell(b), cell(c),
         std::isinf(med_reach) ? std::string("not reached") : fmt::format("{:.0f}", med_reach),

@@ -176,6 +176,7 @@ class HyperbandPruner : public Pruner {
   HyperbandPrunerOptions options_;
   std::vector<SuccessiveHalvingPruner> brackets_{};
   std::vector<int64_t> budgets_{};
+  std::vector<int64_t> bracket_by_number_{};  // bracket_of per trial number, filled on demand
   int64_t total_budget_ = 0;
   std::string study_name_{};
 };

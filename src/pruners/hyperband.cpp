@@ -22,12 +22,18 @@ int64_t current_rung(const FrozenTrial& trial) {
   return n;
 }
 
-// Steps before the first rung when min_resource is "auto": 1% of the longest complete trial.
-std::optional<int64_t> estimate_min_resource(const std::vector<const FrozenTrial*>& trials) {
+// The last step of the longest complete trial, if any: what "auto" resources derive from.
+std::optional<int64_t> longest_complete_step(const std::vector<const FrozenTrial*>& trials) {
   std::optional<int64_t> longest;
   for (const FrozenTrial* t : trials)
     if (t->state == TrialState::Complete)
       if (auto s = t->last_step(); s && (!longest || *s > *longest)) longest = s;
+  return longest;
+}
+
+// Steps before the first rung when min_resource is "auto": 1% of the longest complete trial.
+std::optional<int64_t> estimate_min_resource(const std::vector<const FrozenTrial*>& trials) {
+  const auto longest = longest_complete_step(trials);
   if (!longest) return std::nullopt;
   return std::max<int64_t>(*longest / 100, 1);
 }
@@ -127,6 +133,7 @@ void HyperbandPruner::make_brackets(int64_t max_resource) {
       1;
   brackets_.clear();
   budgets_.clear();
+  bracket_by_number_.clear();
   total_budget_ = 0;
   for (int64_t i = 0; i < n; ++i) {
     brackets_.emplace_back(SuccessiveHalvingPrunerOptions{
@@ -147,9 +154,7 @@ void HyperbandPruner::make_brackets(int64_t max_resource) {
 
 bool HyperbandPruner::ensure_brackets(const StudyView& view) {
   if (!brackets_.empty()) return true;
-  std::optional<int64_t> longest;
-  for (const FrozenTrial* t : view.trials({TrialState::Complete}))
-    if (auto s = t->last_step(); s && (!longest || *s > *longest)) longest = s;
+  const auto longest = longest_complete_step(view.trials({TrialState::Complete}));
   if (!longest) return false;
   make_brackets(std::max(*longest + 1, options_.min_resource));
   return true;
@@ -174,23 +179,28 @@ const std::string& HyperbandPruner::study_name(const StudyView& view) {
 }
 
 int64_t HyperbandPruner::bracket_index(const StudyView& view, int64_t trial_number) {
-  return bracket_of(study_name(view), trial_number);
+  if (budgets_.empty() || trial_number < 0) return bracket_of(study_name(view), trial_number);
+  // A trial's bracket never changes once the brackets exist: hashed once per trial number.
+  const auto index = static_cast<size_t>(trial_number);
+  while (bracket_by_number_.size() <= index)
+    bracket_by_number_.push_back(
+        bracket_of(study_name(view), static_cast<int64_t>(bracket_by_number_.size())));
+  return bracket_by_number_[index];
 }
 
 std::vector<const FrozenTrial*> HyperbandPruner::bracket_trials(const StudyView& view,
                                                                 int64_t trial_number) {
   std::vector<const FrozenTrial*> out;
-  const std::string& name = study_name(view);
-  const int64_t bracket = bracket_of(name, trial_number);
+  const int64_t bracket = bracket_index(view, trial_number);
   for (const auto& t : view.trials())
-    if (bracket_of(name, t.number) == bracket) out.push_back(&t);
+    if (bracket_index(view, t.number) == bracket) out.push_back(&t);
   return out;
 }
 
 bool HyperbandPruner::should_prune(const StudyView& view, const FrozenTrial& trial) {
   pruning::single_direction(view);
   if (!ensure_brackets(view)) return false;
-  const int64_t bracket = bracket_of(study_name(view), trial.number);
+  const int64_t bracket = bracket_index(view, trial.number);
   return brackets_[static_cast<size_t>(bracket)].should_prune(view, trial,
                                                               bracket_trials(view, trial.number));
 }

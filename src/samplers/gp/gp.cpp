@@ -26,11 +26,6 @@ double log1mexp(double x) {
   return x > -M_LN2 ? std::log(-std::expm1(x)) : std::log1p(-std::exp(x));
 }
 
-// r and d(k)/d(r^2) pieces for the Matérn-5/2 kernel with unit variance.
-double matern_unit(double r) {
-  return (1.0 + kSqrt5 * r + 5.0 / 3.0 * r * r) * std::exp(-kSqrt5 * r);
-}
-
 }  // namespace
 
 Eigen::VectorXd Hyperparameters::packed() const {
@@ -56,17 +51,6 @@ Hyperparameters Hyperparameters::unpack(const Eigen::VectorXd& p, bool additive)
 
 double Hyperparameters::prior_variance() const {
   return std::exp(log_signal_variance) + (additive ? std::exp(log_additive_variance) : 0.0);
-}
-
-double matern52(const Eigen::VectorXd& a, const Eigen::VectorXd& b, const Hyperparameters& h) {
-  const Eigen::ArrayXd scaled = (a - b).array() / h.log_lengthscales.array().exp();
-  double k = std::exp(h.log_signal_variance) * matern_unit(scaled.matrix().norm());
-  if (h.additive) {
-    double sum = 0;
-    for (double r : scaled) sum += matern_unit(std::abs(r));
-    k += std::exp(h.log_additive_variance) * sum / static_cast<double>(scaled.size());
-  }
-  return k;
 }
 
 namespace {
@@ -109,6 +93,10 @@ Eigen::MatrixXd matern52(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
       k += matern_of_distances(scaled_differences(a, b, h, m).matrix(), w);
   }
   return k;
+}
+
+double matern52(const Eigen::VectorXd& a, const Eigen::VectorXd& b, const Hyperparameters& h) {
+  return matern52(Eigen::MatrixXd(a.transpose()), Eigen::MatrixXd(b.transpose()), h)(0, 0);
 }
 
 // The pieces of K(x, x) its gradient needs again: computed once per likelihood evaluation.

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <numeric>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -285,10 +286,9 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
     }
   }
   const size_t reused = order.size();
+  const std::set<int64_t> cached(order.begin(), order.end());
   for (const auto& [number, xy] : complete)
-    if (std::find(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(reused), number) ==
-        order.begin() + static_cast<std::ptrdiff_t>(reused))
-      order.push_back(number);
+    if (!cached.count(number)) order.push_back(number);
 
   const auto n = static_cast<Eigen::Index>(order.size());
   Eigen::MatrixXd x(n, dim);
