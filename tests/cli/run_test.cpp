@@ -467,6 +467,81 @@ type = "random"
     EXPECT_FALSE(contains(text, password)) << text;
 }
 
+// ASHA through the storage from two processes on one SQLite file: each trial's value at a rung
+// is recorded where the other process sees it, trials are stopped exactly at rungs, and a trial
+// is only pruned at a rung where some other trial recorded a better value.
+TEST(CliWorker, AshaPrunesRunAndWorkerTrialsThroughTheStorage) {
+  TempDir dir;
+  const std::string url = dir.url();
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 24
+concurrency = 2
+command = ["{}", "curve", "{{v}}", "12", "50"]
+[search_space]
+v = {{ _type = "uniform", _value = [0, 10] }}
+[sampler]
+type = "random"
+[pruner]
+type = "asha"
+min_resource = 1
+reduction_factor = 3
+)",
+                                                                kTrialProgram)));
+  const pid_t run = start_cli({"run", file}, dir.path, "run");
+  bool started = false;
+  for (int i = 0; i < 300 && !started; ++i) {
+    try {
+      started = !trials_of(url, "e2e").empty();
+    } catch (const parzen::Error&) {
+    }
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(started);
+  const pid_t worker = start_cli({"worker", "--storage", url, "--study", "e2e"}, dir.path, "w");
+  const auto r1 = finish_cli(run, dir.path, "run");
+  const auto r2 = finish_cli(worker, dir.path, "w");
+  ASSERT_EQ(r1.status, 0) << r1.out << r1.err;
+  ASSERT_EQ(r2.status, 0) << r2.out << r2.err;
+
+  const auto trials = trials_of(url, "e2e");
+  ASSERT_GE(trials.size(), 24u);
+  const std::vector<int64_t> rung_steps = {1, 3, 9};  // min_resource * 3^k below 12 steps
+  std::set<std::string> processes;
+  int pruned = 0;
+  for (const auto& t : trials) {
+    processes.insert(t.worker.substr(0, t.worker.rfind(':')));
+    ASSERT_TRUE(t.state == TrialState::Complete || t.state == TrialState::Pruned)
+        << t.number << " " << t.fail_reason;
+    const int64_t last = t.intermediate_values.rbegin()->first;
+    // A value recorded at each rung the trial reached, and equal to its curve there.
+    for (size_t k = 0; k < rung_steps.size(); ++k) {
+      const std::string key = fmt::format("completed_rung_{}", k);
+      ASSERT_EQ(t.system_attrs.contains(key), last >= rung_steps[k]) << t.number << " " << key;
+      if (last >= rung_steps[k]) {
+        EXPECT_DOUBLE_EQ(t.system_attrs[key].get<double>(),
+                         t.intermediate_values.at(rung_steps[k]));
+      }
+    }
+    if (t.state == TrialState::Complete) {
+      EXPECT_EQ(last, 11);
+      continue;
+    }
+    ++pruned;
+    const auto rung = std::find(rung_steps.begin(), rung_steps.end(), last);
+    ASSERT_NE(rung, rung_steps.end()) << "trial " << t.number << " stopped off a rung, at " << last;
+    const std::string key = fmt::format("completed_rung_{}", rung - rung_steps.begin());
+    const double own = t.system_attrs[key].get<double>();
+    bool beaten = false;
+    for (const auto& o : trials)
+      beaten |= o.number != t.number && o.system_attrs.contains(key) &&
+                o.system_attrs[key].get<double>() < own;
+    EXPECT_TRUE(beaten) << "trial " << t.number << " pruned at step " << last
+                        << " though no other trial did better there";
+  }
+  EXPECT_EQ(processes.size(), 2u);
+  EXPECT_GE(pruned, 12);  // of 24, fewer than a third go past the first rung
+}
+
 TEST(CliPresets, ListsEveryPresetWithSourceAndNote) {
   TempDir dir;
   const auto r = run_cli({"presets"}, dir.path);
