@@ -5,7 +5,8 @@ Usage: optuna_xgboost.py CSV METHOD SEED MAX_ROUNDS ROUND_BUDGET
 METHOD: none, median or hyperband. Same data, split (every fourth sample validates), search
 space, XGBoost parameters and per-round reporting as examples/xgboost/tuning.cpp; Debian's
 python3-xgboost wraps the same libxgboost. Prints one JSON line: the trajectory as
-[rounds boosted so far, best complete trial's validation log-loss] after each trial.
+[rounds boosted so far, best complete trial's validation log-loss, whether the trial completed]
+after each trial.
 """
 import json
 import math
@@ -63,7 +64,7 @@ def callback(study, trial):
     global best
     if trial.state == optuna.trial.TrialState.COMPLETE:
         best = min(best, trial.value)
-    trajectory.append([rounds, best])
+    trajectory.append([rounds, best, trial.state == optuna.trial.TrialState.COMPLETE])
     if rounds >= budget:
         study.stop()
 

@@ -2,7 +2,7 @@
 # Installs what is missing (Debian's python3-optuna, python3-cmaes and python3-psycopg2 for the
 # peer side too), builds in Release and runs the benchmarks of docs/benchmarks.md.
 #
-#   ./scripts/bench.sh            every benchmark (about 30 minutes on 2 cores)
+#   ./scripts/bench.sh            every benchmark (about 40 minutes on 2 cores)
 #   ./scripts/bench.sh speed      TPE ms per trial, parzen and Optuna
 #   ./scripts/bench.sh quality    TPE final regret on the test functions, parzen and Optuna
 #   ./scripts/bench.sh storage    trials/s through SQLite and PostgreSQL, parzen and Optuna,
@@ -11,7 +11,8 @@
 #   ./scripts/bench.sh gp-quality GP sampler final regret beside dlib and Optuna's TPE (about
 #                                 6 minutes)
 #   ./scripts/bench.sh pruning    XGBoost: best log-loss against boosting rounds, parzen's
-#                                 pruners and Optuna's (about 12 minutes)
+#                                 pruners and Optuna's, 20 seeds, then how well the first
+#                                 rounds predict the last (about 16 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -31,4 +32,7 @@ if [ "$what" = all ] || [ "$what" = storage ]; then
 fi
 if [ "$what" = all ] || [ "$what" = gp-speed ]; then ./build/bench/bench_gp_speed; fi
 if [ "$what" = all ] || [ "$what" = gp-quality ]; then ./build/bench/bench_gp_quality; fi
-if [ "$what" = all ] || [ "$what" = pruning ]; then ./build/bench/bench_xgboost_pruning; fi
+if [ "$what" = all ] || [ "$what" = pruning ]; then
+  ./build/bench/bench_xgboost_pruning
+  /usr/bin/python3 bench/xgboost_curves.py examples/data/breast_cancer.csv
+fi
