@@ -18,6 +18,9 @@
 #include "parzen/tpe_sampler.hpp"
 
 namespace parzen {
+namespace internal {
+class DerivedView;
+}
 
 struct BohbSamplerOptions {
   // The steps at which trials' intermediate values are read, ascending (e.g. the rungs).
@@ -47,16 +50,28 @@ class BohbSampler : public Sampler {
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& name, const Distribution& distribution) override;
 
-  // The budget the model would use now (0 while no budget has enough observations).
-  int64_t current_budget(const StudyView& view) const;
+  // The budget the model would use now (0 while no budget has enough observations). Counts are
+  // kept from call to call and updated only for the trials that changed in the view.
+  int64_t current_budget(const StudyView& view);
 
  private:
   // The TPE of the current budget and the view in which each trial that reached the budget is
-  // complete with its value there.
-  std::pair<Sampler*, StudyView> model(const StudyView& view);
+  // complete with its value there (kept up to date incrementally).
+  std::pair<Sampler*, const StudyView*> model(const StudyView& view);
 
+  struct Model {
+    std::shared_ptr<TpeSampler> tpe;
+    std::shared_ptr<internal::DerivedView> view;
+  };
   BohbSamplerOptions options_;
-  std::map<int64_t, std::shared_ptr<TpeSampler>> tpes_{};
+  std::map<int64_t, Model> models_{};
+  // For current_budget: the view they come from, when each trial was last counted, whether it
+  // had reached each budget then, and how many had.
+  uint64_t counted_lineage_ = 0;
+  StudyId counted_study_ = 0;
+  std::vector<uint64_t> counted_at_{};
+  std::vector<std::vector<bool>> reached_{};
+  std::vector<int64_t> n_reached_{};
 };
 
 }  // namespace parzen

@@ -17,6 +17,9 @@
 #include "parzen/sampler.hpp"
 
 namespace parzen {
+namespace internal {
+class DerivedView;
+}
 
 class BracketSampler : public Sampler {
  public:
@@ -36,12 +39,18 @@ class BracketSampler : public Sampler {
   void after_trial(const StudyView& view, const FrozenTrial& trial) override;
 
  private:
-  // The trial's bracket's sampler and the view restricted to that bracket.
-  std::pair<Sampler*, StudyView> bracket_of(const StudyView& view, const FrozenTrial& trial);
+  // The trial's bracket's sampler and the view restricted to that bracket (the trials of other
+  // brackets as waiting placeholders), kept up to date incrementally.
+  std::pair<Sampler*, const StudyView*> bracket_of(const StudyView& view, const FrozenTrial& trial);
 
+  struct Bracket {
+    std::shared_ptr<Sampler> sampler;
+    std::shared_ptr<internal::DerivedView> view;
+  };
   std::shared_ptr<HyperbandPruner> pruner_;
   Factory factory_;
-  std::map<int64_t, std::shared_ptr<Sampler>> samplers_{};
+  std::map<int64_t, Bracket> brackets_{};
+  bool split_ = false;  // whether the brackets were known at the last call
 };
 
 }  // namespace parzen

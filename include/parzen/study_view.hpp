@@ -37,12 +37,28 @@ class StudyView {
   // The study version the view is consistent with.
   uint64_t version() const { return version_; }
 
+  // For samplers that derive views from this one (DerivedView) and update them trial by trial:
+  // an identity shared by this view and its copies (a view built from given trials gets its own),
+  // and a stamp, increasing within that identity, of when each trial last changed in this view
+  // (0 for a number the view does not hold).
+  uint64_t lineage() const { return lineage_; }
+  uint64_t changed_at(size_t number) const {
+    return number < changed_at_.size() ? changed_at_[number] : 0;
+  }
+  // Puts one trial in at its number (growing the view with waiting placeholders) and stamps it
+  // changed.
+  void set_trial(FrozenTrial trial);
+
  private:
+  static uint64_t new_lineage();
   std::shared_ptr<Storage> storage_;
   StudyId study_;
   std::vector<Direction> directions_;
   std::vector<FrozenTrial> trials_;
   uint64_t version_ = 0;
+  uint64_t lineage_ = new_lineage();
+  std::vector<uint64_t> changed_at_{};
+  uint64_t stamp_ = 0;
 };
 
 }  // namespace parzen

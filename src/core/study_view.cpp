@@ -1,6 +1,7 @@
 #include "parzen/study_view.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "parzen/error.hpp"
 
@@ -15,14 +16,41 @@ StudyView::StudyView(const StudyView& base, std::vector<FrozenTrial> trials)
       study_(base.study_),
       directions_(base.directions_),
       trials_(std::move(trials)),
-      version_(base.version_) {}
+      version_(base.version_),
+      changed_at_(trials_.size(), 1),
+      stamp_(1) {}
+
+uint64_t StudyView::new_lineage() {
+  static std::atomic<uint64_t> next{1};
+  return next++;
+}
+
+void StudyView::set_trial(FrozenTrial trial) {
+  const auto n = static_cast<size_t>(trial.number);
+  if (n >= trials_.size()) {
+    const size_t old = trials_.size();
+    trials_.resize(n + 1);
+    for (size_t i = old; i < n; ++i) {
+      trials_[i].number = static_cast<int64_t>(i);
+      trials_[i].state = TrialState::Waiting;
+    }
+    changed_at_.resize(n + 1, 0);
+  }
+  trials_[n] = std::move(trial);
+  changed_at_[n] = ++stamp_;
+}
 
 void StudyView::refresh() {
   TrialsDelta delta = storage_->trials_since(study_, version_);
+  if (!delta.trials.empty()) ++stamp_;
   for (FrozenTrial& t : delta.trials) {
     const auto n = static_cast<size_t>(t.number);
-    if (n >= trials_.size()) trials_.resize(n + 1);
+    if (n >= trials_.size()) {
+      trials_.resize(n + 1);
+      changed_at_.resize(n + 1, 0);
+    }
     trials_[n] = std::move(t);
+    changed_at_[n] = stamp_;
   }
   version_ = delta.version;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "parzen/error.hpp"
+#include "samplers/derived_view.hpp"
 
 namespace parzen {
 
@@ -33,28 +34,58 @@ std::vector<int64_t> BohbSampler::rungs(int64_t min_resource, int64_t max_resour
   return out;
 }
 
-int64_t BohbSampler::current_budget(const StudyView& view) const {
-  for (auto b = options_.budgets.rbegin(); b != options_.budgets.rend(); ++b) {
-    int64_t n = 0;
-    for (const auto& t : view.trials())
-      if (t.state != TrialState::Failed && t.intermediate_values.count(*b)) ++n;
-    if (n >= options_.min_points) return *b;
+namespace {
+
+bool reached(const FrozenTrial& t, int64_t budget) {
+  return t.state != TrialState::Failed && t.intermediate_values.count(budget) != 0;
+}
+
+}  // namespace
+
+int64_t BohbSampler::current_budget(const StudyView& view) {
+  const size_t n_budgets = options_.budgets.size();
+  if (view.lineage() != counted_lineage_ || view.study_id() != counted_study_) {
+    counted_lineage_ = view.lineage();
+    counted_study_ = view.study_id();
+    counted_at_.clear();
+    reached_.assign(n_budgets, {});
+    n_reached_.assign(n_budgets, 0);
   }
+  const auto& trials = view.trials();
+  if (counted_at_.size() < trials.size()) {
+    counted_at_.resize(trials.size(), 0);
+    for (auto& r : reached_) r.resize(trials.size(), false);
+  }
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const uint64_t stamp = view.changed_at(i);
+    if (stamp != 0 && stamp == counted_at_[i]) continue;
+    for (size_t b = 0; b < n_budgets; ++b) {
+      const bool now = reached(trials[i], options_.budgets[b]);
+      if (now != reached_[b][i]) {
+        n_reached_[b] += now ? 1 : -1;
+        reached_[b][i] = now;
+      }
+    }
+    counted_at_[i] = stamp;
+  }
+  for (size_t b = n_budgets; b-- > 0;)
+    if (n_reached_[b] >= options_.min_points) return options_.budgets[b];
   return 0;
 }
 
-std::pair<Sampler*, StudyView> BohbSampler::model(const StudyView& view) {
+std::pair<Sampler*, const StudyView*> BohbSampler::model(const StudyView& view) {
   const int64_t budget = current_budget(view);
-  auto& tpe = tpes_[budget];
-  if (!tpe) tpe = TpeSampler::make(options_.tpe);
-  if (budget == 0) return {tpe.get(), StudyView(view, view.trials())};
+  Model& m = models_[budget];
+  if (!m.tpe) {
+    m.tpe = TpeSampler::make(options_.tpe);
+    m.view = std::make_shared<internal::DerivedView>();
+  }
+  if (budget == 0) return {m.tpe.get(), &view};
   // Each trial as an observation at the budget: complete with its value there once it has
   // reported it (a value that never changes afterwards, so the TPE may ingest it once), else a
   // placeholder. Intermediate values and attributes stay out of the copy.
-  std::vector<FrozenTrial> trials(view.trials().size());
-  for (size_t i = 0; i < trials.size(); ++i) {
-    const FrozenTrial& t = view.trials()[i];
-    FrozenTrial& o = trials[i];
+  const StudyView& at_budget = m.view->sync(view, [budget](const FrozenTrial& t) {
+    FrozenTrial o;
     o.number = t.number;
     o.id = t.id;
     auto it = t.intermediate_values.find(budget);
@@ -70,26 +101,27 @@ std::pair<Sampler*, StudyView> BohbSampler::model(const StudyView& view) {
         o.distributions = t.distributions;
       }
     }
-  }
-  return {tpe.get(), StudyView(view, std::move(trials))};
+    return o;
+  });
+  return {m.tpe.get(), &at_budget};
 }
 
 SearchSpace BohbSampler::infer_relative_space(const StudyView& view, const FrozenTrial& trial) {
   auto [tpe, v] = model(view);
-  return tpe->infer_relative_space(v, trial);
+  return tpe->infer_relative_space(*v, trial);
 }
 
 std::map<std::string, double> BohbSampler::sample_relative(const StudyView& view,
                                                            const FrozenTrial& trial,
                                                            const SearchSpace& space) {
   auto [tpe, v] = model(view);
-  return tpe->sample_relative(v, trial, space);
+  return tpe->sample_relative(*v, trial, space);
 }
 
 double BohbSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
                                        const std::string& name, const Distribution& distribution) {
   auto [tpe, v] = model(view);
-  return tpe->sample_independent(v, trial, name, distribution);
+  return tpe->sample_independent(*v, trial, name, distribution);
 }
 
 }  // namespace parzen

@@ -234,6 +234,67 @@ TEST(BracketSampler, EachBracketsSamplerSeesOnlyItsTrials) {
   EXPECT_EQ(total, 40u);  // every trial was sampled by its own bracket's sampler
 }
 
+// Checks, at every call, that its bracket's view holds exactly the bracket's trials as stored
+// (state, values, intermediate values), the others as waiting placeholders.
+class CheckingSampler : public Sampler {
+ public:
+  CheckingSampler(int64_t bracket, HyperbandPruner* pruner, std::string study, int* checks)
+      : bracket_(bracket), pruner_(pruner), study_(std::move(study)), checks_(checks) {}
+  double sample_independent(const StudyView& view, const FrozenTrial&, const std::string&,
+                            const Distribution& d) override {
+    const auto stored = view.storage().trials(view.study_id());
+    EXPECT_LE(view.trials().size(), stored.size());
+    for (const FrozenTrial& t : view.trials()) {
+      const FrozenTrial& s = stored.at(static_cast<size_t>(t.number));
+      if (pruner_->bracket_of(study_, t.number) != bracket_) {
+        EXPECT_EQ(t.state, TrialState::Waiting) << t.number;
+        continue;
+      }
+      EXPECT_EQ(t.state, s.state) << t.number;
+      EXPECT_EQ(t.values, s.values) << t.number;
+      EXPECT_EQ(t.intermediate_values, s.intermediate_values) << t.number;
+    }
+    ++*checks_;
+    return RandomSampler::from_unit(d, 0.25 + 0.5 * static_cast<double>(*checks_ % 2));
+  }
+
+ private:
+  int64_t bracket_;
+  HyperbandPruner* pruner_;
+  std::string study_;
+  int* checks_;
+};
+
+// The per-bracket views are updated incrementally (only the trials that changed are copied
+// again): they must stay equal to what is stored while trials are pruned and completed.
+TEST(BracketSampler, BracketViewsFollowTheStoredTrials) {
+  auto pruner =
+      HyperbandPruner::make({.min_resource = 1, .max_resource = 27, .reduction_factor = 3});
+  int checks = 0;
+  auto sampler = BracketSampler::make(pruner, [&](int64_t b) {
+    return std::make_shared<CheckingSampler>(b, pruner.get(), "hbv", &checks);
+  });
+  auto study = Study::create({.name = "hbv", .sampler = sampler, .pruner = pruner});
+  int pruned = 0;
+  for (int i = 0; i < 120; ++i) {
+    Trial t = study.ask();
+    const double x = t.suggest_float("x", 0, 1);
+    bool stopped = false;
+    for (int64_t step = 1; step <= 27 && !stopped; ++step) {
+      t.report(step, x + 1.0 / static_cast<double>(step) + 0.001 * i);
+      stopped = t.should_prune();
+    }
+    if (stopped) {
+      study.tell(t, TrialState::Pruned);
+      ++pruned;
+    } else {
+      study.tell(t, x);
+    }
+  }
+  EXPECT_EQ(checks, 120);
+  EXPECT_GT(pruned, 30);
+}
+
 TEST(SuccessiveHalving, RungValuesAreSharedThroughTheStorage) {
   const std::string path = ::testing::TempDir() + "parzen-asha-" + std::to_string(getpid()) + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
@@ -281,6 +342,20 @@ TEST(BohbSampler, ModelsTheLargestBudgetWithEnoughObservations) {
   EXPECT_EQ(run({1, 3, 9}), 3);  // and at step 3
   EXPECT_EQ(run({1, 3, 9}), 3);
   EXPECT_EQ(run({1, 3, 9}), 9);  // and now at step 9
+
+  // A trial that fails no longer counts, even after reporting: the counts, kept from call to
+  // call, must lose its observations again. With four needed, step 9 has three complete
+  // observations and a running trial's.
+  auto four = BohbSampler::make({.budgets = {1, 3, 9}, .min_points = 4, .tpe = {.seed = 1}});
+  Trial failing = study.ask();
+  failing.suggest_float("x", 0, 1);
+  for (int64_t s : {1, 3, 9}) failing.report(s, 1.0);
+  view.refresh();
+  EXPECT_EQ(four->current_budget(view), 9);
+  study.tell(failing, TrialState::Failed);
+  view.refresh();
+  EXPECT_EQ(four->current_budget(view), 3);  // five trials have reported step 3
+  EXPECT_EQ(sampler->current_budget(view), 9);
 }
 
 // Trials that look best after one step (x near 0.2) and best at the end (x near 0.8) differ.
