@@ -29,6 +29,18 @@ std::vector<FrozenTrial> trials_of(const std::string& url, const std::string& st
   return storage->trials(*id);
 }
 
+// Waits up to 15 s for a process to have stored the study's first trial.
+bool wait_for_first_trial(const std::string& url, const std::string& study) {
+  for (int i = 0; i < 300; ++i) {
+    try {
+      if (!trials_of(url, study).empty()) return true;
+    } catch (const parzen::Error&) {  // the database may not exist yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 int64_t count(const std::vector<FrozenTrial>& trials, TrialState state) {
   int64_t n = 0;
   for (const auto& t : trials) n += t.state == state;
@@ -430,15 +442,7 @@ type = "random"
 )",
                                                                 kTrialProgram)));
   const pid_t run = start_cli({"run", file, "--storage", url}, dir.path, "run");
-  bool started = false;
-  for (int i = 0; i < 300 && !started; ++i) {
-    try {
-      started = !trials_of(url, "e2e").empty();
-    } catch (const parzen::Error&) {
-    }
-    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(started);
+  ASSERT_TRUE(wait_for_first_trial(url, "e2e"));
   const pid_t worker = start_cli(
       {"worker", "--storage", url, "--study", "e2e", "--progress", "lines"}, dir.path, "worker");
   const auto r1 = finish_cli(run, dir.path, "run");
@@ -488,15 +492,7 @@ reduction_factor = 3
 )",
                                                                 kTrialProgram)));
   const pid_t run = start_cli({"run", file}, dir.path, "run");
-  bool started = false;
-  for (int i = 0; i < 300 && !started; ++i) {
-    try {
-      started = !trials_of(url, "e2e").empty();
-    } catch (const parzen::Error&) {
-    }
-    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(started);
+  ASSERT_TRUE(wait_for_first_trial(url, "e2e"));
   const pid_t worker = start_cli({"worker", "--storage", url, "--study", "e2e"}, dir.path, "w");
   const auto r1 = finish_cli(run, dir.path, "run");
   const auto r2 = finish_cli(worker, dir.path, "w");
