@@ -162,6 +162,7 @@ class HyperbandPruner : public Pruner {
   // no complete trial); and how many brackets there are (0 until known).
   int64_t bracket_of(const std::string& study_name, int64_t trial_number) const;
   int64_t n_brackets() const { return static_cast<int64_t>(budgets_.size()); }
+  const HyperbandPrunerOptions& options() const { return options_; }
   // Initialises the brackets from the view if max_resource is "auto"; true once they exist.
   bool ensure_brackets(const StudyView& view);
   // The bracket of a trial of the view's study (0 until the brackets are known).

@@ -177,8 +177,9 @@ int cmd_ask(const AskArgs& a) {
   so.name = a.study;
   so.storage_backend = storage;
   so.directions = e.directions;
-  so.sampler =
-      make_sampler(e.sampler, e.space, n_before > 0 ? std::optional(n_before) : std::nullopt);
+  so.pruner = make_pruner(e.pruner);
+  so.sampler = make_sampler(e.sampler, e.space,
+                            n_before > 0 ? std::optional(n_before) : std::nullopt, so.pruner);
   so.load_if_exists = true;
   Study study = Study::create(so);
   if (!info || !a.experiment_file.empty() || !a.space_file.empty() || !a.sampler.empty() ||

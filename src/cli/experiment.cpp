@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "parzen/bohb_sampler.hpp"
+#include "parzen/bracket_sampler.hpp"
 #include "parzen/gp_sampler.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/tpe_sampler.hpp"
@@ -211,9 +213,57 @@ std::vector<Placeholder> placeholders_of(const std::string& arg) {
   return out;
 }
 
+// The TPE options of a [sampler] table (type "tpe" or "bohb").
+TpeSamplerOptions read_tpe_options(const Reader& r, std::optional<uint64_t> seed) {
+  TpeSamplerOptions o;
+  o.seed = seed;
+  if (r.has("n_startup_trials")) o.n_startup_trials = r.integer("n_startup_trials", 0);
+  if (r.has("n_ei_candidates")) o.n_ei_candidates = r.integer("n_ei_candidates", 1);
+  if (r.has("prior_weight")) {
+    o.prior_weight = r.number("prior_weight");
+    if (o.prior_weight <= 0) r.fail("prior_weight", "must be positive");
+  }
+  if (r.has("consider_magic_clip")) o.consider_magic_clip = r.boolean("consider_magic_clip");
+  if (r.has("consider_endpoints")) o.consider_endpoints = r.boolean("consider_endpoints");
+  if (r.has("multivariate")) o.multivariate = r.boolean("multivariate");
+  if (r.has("group")) o.group = r.boolean("group");
+  if (r.has("constant_liar")) o.constant_liar = r.boolean("constant_liar");
+  if (r.has("weight_by_bandwidth")) o.weight_by_bandwidth = r.boolean("weight_by_bandwidth");
+  try {
+    TpeSampler check(o);
+  } catch (const InvalidArgument& e) {
+    r.fail("group", e.what());
+  }
+  return o;
+}
+
+const std::vector<std::string> kTpeKeys = {"type",
+                                           "seed",
+                                           "n_startup_trials",
+                                           "n_ei_candidates",
+                                           "prior_weight",
+                                           "consider_magic_clip",
+                                           "consider_endpoints",
+                                           "multivariate",
+                                           "group",
+                                           "constant_liar",
+                                           "weight_by_bandwidth"};
+
+// The experiment's Hyperband pruner, which `what` needs; fails on `key` otherwise.
+std::shared_ptr<HyperbandPruner> hyperband_for(const Reader& r, const std::string& key,
+                                               const std::string& what,
+                                               const std::shared_ptr<Pruner>& pruner) {
+  auto hb = std::dynamic_pointer_cast<HyperbandPruner>(pruner);
+  if (!hb)
+    r.fail(key, fmt::format("{} needs a Hyperband pruner: add [pruner] with type = \"hyperband\"",
+                            what));
+  return hb;
+}
+
 std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& space,
                                        std::optional<uint64_t> seed_offset, const SourceMap& map,
-                                       const std::string& base) {
+                                       const std::string& base,
+                                       const std::shared_ptr<Pruner>& pruner) {
   const ojson& opts = spec.options;
   Reader r{opts, map, base};
   std::optional<uint64_t> seed;
@@ -241,28 +291,37 @@ std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& spa
     return GridSampler::make(std::move(o));
   }
   if (spec.type == "tpe") {
-    r.check_keys({"type", "seed", "n_startup_trials", "n_ei_candidates", "prior_weight",
-                  "consider_magic_clip", "consider_endpoints", "multivariate", "group",
-                  "constant_liar", "weight_by_bandwidth"});
-    TpeSamplerOptions o;
-    o.seed = seed;
-    if (r.has("n_startup_trials")) o.n_startup_trials = r.integer("n_startup_trials", 0);
-    if (r.has("n_ei_candidates")) o.n_ei_candidates = r.integer("n_ei_candidates", 1);
-    if (r.has("prior_weight")) {
-      o.prior_weight = r.number("prior_weight");
-      if (o.prior_weight <= 0) r.fail("prior_weight", "must be positive");
+    auto keys = kTpeKeys;
+    keys.push_back("per_bracket");
+    r.check_keys(keys);
+    const TpeSamplerOptions o = read_tpe_options(r, seed);
+    if (r.has("per_bracket") && r.boolean("per_bracket")) {
+      // One TPE per Hyperband bracket, each seeing only its bracket's trials.
+      auto hb = hyperband_for(r, "per_bracket", "per_bracket = true", pruner);
+      return BracketSampler::make(hb, [o](int64_t bracket) {
+        TpeSamplerOptions b = o;
+        if (b.seed) *b.seed += 1000 * static_cast<uint64_t>(bracket);
+        return TpeSampler::make(b);
+      });
     }
-    if (r.has("consider_magic_clip")) o.consider_magic_clip = r.boolean("consider_magic_clip");
-    if (r.has("consider_endpoints")) o.consider_endpoints = r.boolean("consider_endpoints");
-    if (r.has("multivariate")) o.multivariate = r.boolean("multivariate");
-    if (r.has("group")) o.group = r.boolean("group");
-    if (r.has("constant_liar")) o.constant_liar = r.boolean("constant_liar");
-    if (r.has("weight_by_bandwidth")) o.weight_by_bandwidth = r.boolean("weight_by_bandwidth");
-    try {
-      return TpeSampler::make(std::move(o));
-    } catch (const InvalidArgument& e) {
-      r.fail("group", e.what());
-    }
+    return TpeSampler::make(o);
+  }
+  if (spec.type == "bohb") {
+    auto keys = kTpeKeys;
+    keys.push_back("min_points");
+    r.check_keys(keys);
+    BohbSamplerOptions o;
+    o.tpe = read_tpe_options(r, seed);
+    if (r.has("min_points")) o.min_points = r.integer("min_points", 1);
+    auto hb = hyperband_for(r, "type", "sampler type \"bohb\"", pruner);
+    const auto& h = hb->options();
+    if (!h.max_resource)
+      r.fail(
+          "type",
+          "sampler type \"bohb\" models the Hyperband rungs, which need the pruner's "
+          "max_resource (the last step a trial reports); set it in [pruner] instead of \"auto\"");
+    o.budgets = BohbSampler::rungs(h.min_resource, *h.max_resource, h.reduction_factor);
+    return BohbSampler::make(std::move(o));
   }
   if (spec.type == "gp") {
     r.check_keys({"type", "seed", "n_startup_trials", "acquisition", "ucb_beta", "noisy_objective",
@@ -295,8 +354,9 @@ std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& spa
     return GpSampler::make(o);
   }
   r.fail("type",
-         fmt::format("unknown sampler '{}'; expected one of: grid, random, qmc, tpe, gp{}",
-                     spec.type, suggestion(spec.type, {"grid", "random", "qmc", "tpe", "gp"})));
+         fmt::format("unknown sampler '{}'; expected one of: grid, random, qmc, tpe, gp, bohb{}",
+                     spec.type,
+                     suggestion(spec.type, {"grid", "random", "qmc", "tpe", "gp", "bohb"})));
 }
 
 std::shared_ptr<Pruner> build_pruner(const ojson& table, const SourceMap& map,
@@ -453,12 +513,13 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     e.sampler.options = doc["sampler"];
     e.sampler.options.erase("type");
   }
-  build_sampler(e.sampler, e.space, std::nullopt, map, "/sampler");  // validates the options
+  std::shared_ptr<Pruner> pruner;
   if (r.has("pruner")) {
     r.table("pruner");
     e.pruner.table = doc["pruner"];
-    build_pruner(e.pruner.table, map, "/pruner");  // validates it
+    pruner = build_pruner(e.pruner.table, map, "/pruner");  // validates it
   }
+  build_sampler(e.sampler, e.space, std::nullopt, map, "/sampler", pruner);  // validates it
 
   if (r.has("n_trials")) e.n_trials = r.integer("n_trials", 1);
   if (r.has("max_duration")) e.max_duration_seconds = r.duration("max_duration");
@@ -637,10 +698,11 @@ std::vector<std::string> expand_command(const std::vector<std::string>& command,
 }
 
 std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& space,
-                                      std::optional<uint64_t> seed_offset) {
+                                      std::optional<uint64_t> seed_offset,
+                                      const std::shared_ptr<Pruner>& pruner) {
   SourceMap none;
   none.file = "sampler";
-  return build_sampler(spec, space, seed_offset, none, "");
+  return build_sampler(spec, space, seed_offset, none, "", pruner);
 }
 
 std::shared_ptr<Pruner> make_pruner(const PrunerSpec& spec) {

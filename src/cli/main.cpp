@@ -141,7 +141,11 @@ int main(int argc, char** argv) {
     if (presets->parsed()) return cmd_presets();
     if (info->parsed()) {
       fmt::print("parzen {}\n", parzen::kVersion);
-      fmt::print("samplers: grid, random, qmc (scrambled Sobol), tpe, gp (Gaussian process)\n");
+      fmt::print(
+          "samplers: grid, random, qmc (scrambled Sobol), tpe, gp (Gaussian process), bohb (with "
+          "a hyperband pruner)\n");
+      fmt::print(
+          "pruners: median, percentile, threshold, patient, successive_halving, hyperband\n");
       fmt::print(
           "storages: memory:, sqlite:///relative.db, sqlite:////absolute.db, "
           "postgresql://user@host:port/dbname\n");

@@ -314,8 +314,8 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   so.name = e.name;
   so.storage_backend = storage;
   so.directions = e.directions;
-  so.sampler = make_sampler(e.sampler, e.space, seed_offset);
   so.pruner = make_pruner(e.pruner);
+  so.sampler = make_sampler(e.sampler, e.space, seed_offset, so.pruner);
   so.load_if_exists = true;
   so.heartbeat_interval_seconds = 5.0;
   so.grace_period_seconds = 30.0;

@@ -344,6 +344,37 @@ n_startup_trials = 2
   EXPECT_EQ(pruned, 2);
 }
 
+// The Hyperband-aware samplers from an experiment file: BOHB's model and one TPE per bracket, over
+// the file's Hyperband pruner, with real trial processes.
+TEST(CliRun, BohbAndPerBracketTpeWithHyperband) {
+  for (const char* sampler : {"type = \"bohb\"\nmin_points = 6", "per_bracket = true"}) {
+    TempDir dir;
+    const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 30
+command = ["{}", "curve", "{{v}}", "9", "2"]
+[search_space]
+v = {{ _type = "uniform", _value = [0, 10] }}
+[sampler]
+seed = 4
+{}
+[pruner]
+type = "hyperband"
+min_resource = 1
+max_resource = 9
+reduction_factor = 3
+)",
+                                                                  kTrialProgram, sampler)));
+    const auto r = run_cli({"run", file}, dir.path);
+    ASSERT_EQ(r.status, 0) << sampler << "\n" << r.out << r.err;
+    const auto trials = trials_of(dir.url(), "e2e");
+    ASSERT_EQ(trials.size(), 30u) << sampler;
+    EXPECT_GE(count(trials, TrialState::Pruned), 5) << sampler;
+    EXPECT_GE(count(trials, TrialState::Complete), 3) << sampler;
+    EXPECT_EQ(count(trials, TrialState::Pruned) + count(trials, TrialState::Complete), 30)
+        << sampler;
+  }
+}
+
 TEST(CliAskTell, RoundTripAndInspection) {
   TempDir dir;
   const auto space = dir.file("space.json", R"({"x": {"_type": "uniform", "_value": [-1, 1]},

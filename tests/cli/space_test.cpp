@@ -9,7 +9,7 @@
 #include "cli/experiment.hpp"
 #include "cli/space.hpp"
 #include "cli/trial_process.hpp"
-#include "parzen/study.hpp"
+#include "parzen/parzen.hpp"
 
 namespace {
 
@@ -321,6 +321,51 @@ TEST(Experiment, GpSamplerOptions) {
       << fails("n_startup_trials = 5", "n_startup_trials = 0");
   EXPECT_TRUE(std::regex_search(fails("n_startup_trials = 5", "n_ei_candidates = 5"),
                                 std::regex(R"(key 'sampler.n_ei_candidates': unknown key)")));
+}
+
+// BOHB's model and one TPE per bracket work over the experiment's Hyperband pruner, whose rungs
+// they use; without one, or without a known max_resource, the file is refused where it says so.
+TEST(Experiment, HyperbandAwareSamplers) {
+  const auto experiment = [](const std::string& sampler, const std::string& pruner) {
+    std::string text = kGoodExperiment;
+    text.replace(text.find("type = \"tpe\""), 12, sampler);
+    text.replace(text.find("[environment]"), 13, pruner + "\n[environment]");
+    return text;
+  };
+  const std::string hyperband = "[pruner]\ntype = \"hyperband\"\nmax_resource = 27\n";
+  const auto sampler_of = [](const Experiment& e) {
+    return make_sampler(e.sampler, e.space, std::nullopt, make_pruner(e.pruner));
+  };
+
+  const Experiment bohb =
+      parse_experiment(experiment("type = \"bohb\"\nmin_points = 8", hyperband), "exp.toml");
+  EXPECT_TRUE(std::dynamic_pointer_cast<BohbSampler>(sampler_of(bohb)));
+  const Experiment per_bracket =
+      parse_experiment(experiment("type = \"tpe\"\nper_bracket = true", hyperband), "exp.toml");
+  EXPECT_TRUE(std::dynamic_pointer_cast<BracketSampler>(sampler_of(per_bracket)));
+  const Experiment plain =
+      parse_experiment(experiment("type = \"tpe\"\nper_bracket = false", hyperband), "exp.toml");
+  EXPECT_TRUE(std::dynamic_pointer_cast<TpeSampler>(sampler_of(plain)));
+
+  const auto fails = [&](const std::string& sampler, const std::string& pruner) {
+    return error_of([&] { parse_experiment(experiment(sampler, pruner), "exp.toml"); });
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {fails("type = \"bohb\"", ""),
+       R"(exp.toml:16: key 'sampler.type': sampler type "bohb" needs a Hyperband pruner: add \[pruner\] with type = "hyperband")"},
+      {fails("type = \"bohb\"", "[pruner]\ntype = \"hyperband\"\n"),
+       R"(exp.toml:16: key 'sampler.type': .*need the pruner's max_resource)"},
+      {fails("type = \"bohb\"\nmin_point = 3", hyperband),
+       R"(exp.toml:17: key 'sampler.min_point': unknown key \(did you mean 'min_points'\?\))"},
+      {fails("type = \"bohb\"\nmin_points = 0", hyperband),
+       R"(exp.toml:17: key 'sampler.min_points': must be at least 1)"},
+      {fails("type = \"tpe\"\nper_bracket = true", "[pruner]\ntype = \"median\"\n"),
+       R"(exp.toml:17: key 'sampler.per_bracket': per_bracket = true needs a Hyperband pruner)"},
+      {fails("type = \"gp\"\nper_bracket = true", hyperband),
+       R"(exp.toml:17: key 'sampler.per_bracket': unknown key)"},
+  };
+  for (const auto& [msg, expected] : cases)
+    EXPECT_TRUE(std::regex_search(msg, std::regex(expected))) << expected << "\n  -> " << msg;
 }
 
 TEST(Placeholders, ExpandWithoutAShellAndDropInactiveArguments) {
