@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "parzen/frozen_trial.hpp"
@@ -33,6 +34,9 @@ class StudyView {
 
   const std::vector<Direction>& directions() const { return directions_; }
   StudyId study_id() const { return study_; }
+  // The study's name, read from the storage on first use (seeded samplers mix it into their
+  // per-trial seeds, so that two studies with one seed draw differently).
+  const std::string& study_name() const;
   Storage& storage() const { return *storage_; }
   // The study version the view is consistent with.
   uint64_t version() const { return version_; }
@@ -54,6 +58,7 @@ class StudyView {
   std::shared_ptr<Storage> storage_;
   StudyId study_;
   std::vector<Direction> directions_;
+  mutable std::string study_name_{};
   std::vector<FrozenTrial> trials_;
   uint64_t version_ = 0;
   uint64_t lineage_ = new_lineage();

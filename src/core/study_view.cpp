@@ -15,10 +15,16 @@ StudyView::StudyView(const StudyView& base, std::vector<FrozenTrial> trials)
     : storage_(base.storage_),
       study_(base.study_),
       directions_(base.directions_),
+      study_name_(base.study_name_),
       trials_(std::move(trials)),
       version_(base.version_),
       changed_at_(trials_.size(), 1),
       stamp_(1) {}
+
+const std::string& StudyView::study_name() const {
+  if (study_name_.empty()) study_name_ = storage_->study(study_).name;
+  return study_name_;
+}
 
 uint64_t StudyView::new_lineage() {
   static std::atomic<uint64_t> next{1};
