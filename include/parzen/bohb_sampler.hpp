@@ -33,9 +33,14 @@ struct BohbSamplerOptions {
   TpeSamplerOptions tpe{};
 };
 
+// Throws OptionError unless budgets are non-empty, non-negative and strictly ascending (key
+// "budgets"), min_points >= 0, and the TPE options are valid (validate(TpeSamplerOptions), keys
+// as there). BohbSampler's constructor calls it.
+void validate(const BohbSamplerOptions& options);
+
 class BohbSampler : public Sampler {
  public:
-  // Throws InvalidArgument without budgets or with budgets not strictly ascending and positive.
+  // Throws OptionError for invalid options (see validate).
   explicit BohbSampler(BohbSamplerOptions options);
   static std::shared_ptr<BohbSampler> make(BohbSamplerOptions options) {
     return std::make_shared<BohbSampler>(std::move(options));

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace parzen {
 
@@ -18,6 +19,20 @@ class Error : public std::runtime_error {
 class InvalidArgument : public Error {
  public:
   using Error::Error;
+};
+
+// An option of a sampler, pruner or study is invalid: unknown, of the wrong type or out of range.
+// key() names the option ("n_startup_trials"; dotted inside a nested table: "wrapped.patience"),
+// so that a reader of a file can point at the line that set it. Range errors read
+// "TpeSampler: n_startup_trials = -1, must be >= 0".
+class OptionError : public InvalidArgument {
+ public:
+  OptionError(std::string key, const std::string& message)
+      : InvalidArgument(message), key_(std::move(key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
 };
 
 // A study, trial or key that was asked for does not exist.

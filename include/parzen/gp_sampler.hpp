@@ -51,9 +51,14 @@ struct GpSamplerOptions {
   int64_t n_polish = 5;         // best starts polished by L-BFGS-B
 };
 
+// Throws OptionError ("GpSampler: n_polish = 0, must be >= 1") unless n_startup_trials,
+// n_candidates and n_polish are >= 1 and ucb_beta is finite and >= 0. GpSampler's constructor
+// calls it.
+void validate(const GpSamplerOptions& options);
+
 class GpSampler : public Sampler {
  public:
-  // Throws InvalidArgument for a non-positive count or a negative ucb_beta.
+  // Throws OptionError for invalid options (see validate).
   explicit GpSampler(GpSamplerOptions options = {});
   ~GpSampler() override;
   static std::shared_ptr<GpSampler> make(GpSamplerOptions options = {}) {

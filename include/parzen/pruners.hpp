@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "parzen/error.hpp"
 #include "parzen/pruner.hpp"
 
 namespace parzen {
@@ -31,9 +32,14 @@ struct PercentilePrunerOptions {
   int64_t n_min_trials = 1;      // complete trials that reported the step, needed to compare
 };
 
+// Throws OptionError ("PercentilePruner: percentile = 120, must be in [0, 100]") unless
+// percentile is in [0, 100], n_startup_trials and n_warmup_steps >= 0, interval_steps and
+// n_min_trials >= 1. The constructor calls it, as every pruner's calls its validate().
+void validate(const PercentilePrunerOptions& options);
+
 class PercentilePruner : public Pruner {
  public:
-  // Throws InvalidArgument for an option out of range.
+  // Throws OptionError for an option out of range (see validate).
   explicit PercentilePruner(PercentilePrunerOptions options = {});
   static std::shared_ptr<PercentilePruner> make(PercentilePrunerOptions options = {}) {
     return std::make_shared<PercentilePruner>(options);
@@ -50,6 +56,9 @@ struct MedianPrunerOptions {
   int64_t interval_steps = 1;
   int64_t n_min_trials = 1;
 };
+
+// The ranges of PercentilePrunerOptions, named "MedianPruner: ...".
+void validate(const MedianPrunerOptions& options);
 
 // The percentile pruner at the median.
 class MedianPruner : public PercentilePruner {
@@ -69,9 +78,13 @@ struct ThresholdPrunerOptions {
   int64_t interval_steps = 1;
 };
 
+// Throws OptionError without a bound, with lower > upper, n_warmup_steps < 0 or
+// interval_steps < 1.
+void validate(const ThresholdPrunerOptions& options);
+
 class ThresholdPruner : public Pruner {
  public:
-  // Throws InvalidArgument without a bound, or with lower > upper.
+  // Throws OptionError for invalid options (see validate).
   explicit ThresholdPruner(ThresholdPrunerOptions options);
   static std::shared_ptr<ThresholdPruner> make(ThresholdPrunerOptions options) {
     return std::make_shared<ThresholdPruner>(options);
@@ -91,6 +104,9 @@ struct PatientPrunerOptions {
   int64_t patience = 0;
   double min_delta = 0.0;
 };
+
+// Throws OptionError unless patience >= 0 and min_delta is finite and >= 0.
+void validate(const PatientPrunerOptions& options);
 
 class PatientPruner : public Pruner {
  public:
@@ -119,6 +135,10 @@ struct SuccessiveHalvingPrunerOptions {
   // A trial is pruned at a rung that fewer than this many trials (itself included) have reached.
   int64_t bootstrap_count = 0;
 };
+
+// Throws OptionError unless min_resource (when set) >= 1, reduction_factor >= 2,
+// min_early_stopping_rate >= 0 and bootstrap_count >= 0.
+void validate(const SuccessiveHalvingPrunerOptions& options);
 
 class SuccessiveHalvingPruner : public Pruner {
  public:
@@ -149,6 +169,10 @@ struct HyperbandPrunerOptions {
   int64_t reduction_factor = 3;
   int64_t bootstrap_count = 0;
 };
+
+// Throws OptionError unless min_resource >= 1, max_resource (when set) >= min_resource,
+// reduction_factor >= 2 and bootstrap_count >= 0.
+void validate(const HyperbandPrunerOptions& options);
 
 class HyperbandPruner : public Pruner {
  public:

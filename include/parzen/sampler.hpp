@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "parzen/distributions.hpp"
+#include "parzen/error.hpp"
 #include "parzen/frozen_trial.hpp"
 #include "parzen/search_space.hpp"
 #include "parzen/study_view.hpp"
@@ -79,6 +80,10 @@ struct RandomSamplerOptions {
   std::optional<uint64_t> seed{};
 };
 
+// Every RandomSamplerOptions is valid; declared so that every options struct has its validate()
+// (see validate(const TpeSamplerOptions&) for the message form of the others).
+void validate(const RandomSamplerOptions& options);
+
 class RandomSampler : public Sampler {
  public:
   explicit RandomSampler(RandomSamplerOptions options = {});
@@ -111,6 +116,11 @@ struct GridSamplerOptions {
   bool shuffle = false;
   std::optional<uint64_t> seed{};
 };
+
+// Throws OptionError (key "grid") for an empty grid, a parameter given twice, an empty or
+// repeated list of values, more combinations than 64 bits count, or more than 10^8 combinations
+// to shuffle. GridSampler's constructor calls it.
+void validate(const GridSamplerOptions& options);
 
 class GridSampler : public Sampler {
  public:
@@ -146,6 +156,9 @@ struct QmcSamplerOptions {
   // Scramble the sequence; without it the points are Sobol's own (starting at the origin).
   bool scramble = true;
 };
+
+// Every QmcSamplerOptions is valid; declared so that every options struct has its validate().
+void validate(const QmcSamplerOptions& options);
 
 class QmcSampler : public Sampler {
  public:

@@ -51,9 +51,15 @@ struct TpeSamplerOptions {
   bool constant_liar = false;
 };
 
+// Checks the options before anything uses them; TpeSampler's constructor calls it. Throws
+// OptionError naming the option, its value and the allowed range, in the form every options
+// struct uses: "TpeSampler: n_startup_trials = -1, must be >= 0". Ranges: n_startup_trials >= 0,
+// n_ei_candidates >= 1, prior_weight > 0 and finite, group only with multivariate.
+void validate(const TpeSamplerOptions& options);
+
 class TpeSampler : public Sampler {
  public:
-  // Throws InvalidArgument for inconsistent options (e.g. group without multivariate).
+  // Throws OptionError for invalid options (see validate).
   explicit TpeSampler(TpeSamplerOptions options = {});
   ~TpeSampler() override;
   static std::shared_ptr<TpeSampler> make(TpeSamplerOptions options = {}) {

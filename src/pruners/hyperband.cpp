@@ -9,6 +9,7 @@
 #include "parzen/error.hpp"
 #include "parzen/pruners.hpp"
 #include "pruners/common.hpp"
+#include "registry/option_check.hpp"
 
 namespace parzen {
 namespace {
@@ -50,23 +51,34 @@ bool promotable(double value, std::vector<double> competing, int64_t reduction_f
   return value <= competing[static_cast<size_t>(idx)];
 }
 
-void require(bool ok, const std::string& message) {
-  if (!ok) throw InvalidArgument(message);
+}  // namespace
+
+void validate(const SuccessiveHalvingPrunerOptions& o) {
+  using internal::check_option;
+  const char* owner = "SuccessiveHalvingPruner";
+  check_option(!o.min_resource || *o.min_resource >= 1, owner, "min_resource", o.min_resource,
+               "must be >= 1 (or unset: auto)");
+  check_option(o.reduction_factor >= 2, owner, "reduction_factor", o.reduction_factor,
+               "must be >= 2");
+  check_option(o.min_early_stopping_rate >= 0, owner, "min_early_stopping_rate",
+               o.min_early_stopping_rate, "must be >= 0");
+  check_option(o.bootstrap_count >= 0, owner, "bootstrap_count", o.bootstrap_count, "must be >= 0");
 }
 
-}  // namespace
+void validate(const HyperbandPrunerOptions& o) {
+  using internal::check_option;
+  const char* owner = "HyperbandPruner";
+  check_option(o.min_resource >= 1, owner, "min_resource", o.min_resource, "must be >= 1");
+  check_option(!o.max_resource || *o.max_resource >= o.min_resource, owner, "max_resource",
+               o.max_resource, fmt::format("must be >= min_resource ({})", o.min_resource));
+  check_option(o.reduction_factor >= 2, owner, "reduction_factor", o.reduction_factor,
+               "must be >= 2");
+  check_option(o.bootstrap_count >= 0, owner, "bootstrap_count", o.bootstrap_count, "must be >= 0");
+}
 
 SuccessiveHalvingPruner::SuccessiveHalvingPruner(SuccessiveHalvingPrunerOptions options)
     : options_(options) {
-  require(!options.min_resource || *options.min_resource >= 1,
-          fmt::format("min_resource must be >= 1, got {}", options.min_resource.value_or(0)));
-  require(options.reduction_factor >= 2,
-          fmt::format("reduction_factor must be >= 2, got {}", options.reduction_factor));
-  require(
-      options.min_early_stopping_rate >= 0,
-      fmt::format("min_early_stopping_rate must be >= 0, got {}", options.min_early_stopping_rate));
-  require(options.bootstrap_count >= 0,
-          fmt::format("bootstrap_count must be >= 0, got {}", options.bootstrap_count));
+  validate(options);
 }
 
 bool SuccessiveHalvingPruner::should_prune(const StudyView& view, const FrozenTrial& trial) {
@@ -112,15 +124,7 @@ bool SuccessiveHalvingPruner::should_prune(const StudyView& view, const FrozenTr
 }
 
 HyperbandPruner::HyperbandPruner(HyperbandPrunerOptions options) : options_(options) {
-  require(options.min_resource >= 1,
-          fmt::format("min_resource must be >= 1, got {}", options.min_resource));
-  require(!options.max_resource || *options.max_resource >= options.min_resource,
-          fmt::format("max_resource ({}) must be >= min_resource ({})",
-                      options.max_resource.value_or(0), options.min_resource));
-  require(options.reduction_factor >= 2,
-          fmt::format("reduction_factor must be >= 2, got {}", options.reduction_factor));
-  require(options.bootstrap_count >= 0,
-          fmt::format("bootstrap_count must be >= 0, got {}", options.bootstrap_count));
+  validate(options);
   if (options.max_resource) make_brackets(*options.max_resource);
 }
 

@@ -1,24 +1,30 @@
 #include "parzen/bohb_sampler.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "parzen/error.hpp"
+#include "registry/option_check.hpp"
 #include "samplers/derived_view.hpp"
 
 namespace parzen {
 
+void validate(const BohbSamplerOptions& o) {
+  using internal::check_option;
+  const std::string budgets = fmt::format("[{}]", fmt::join(o.budgets, ", "));
+  check_option(!o.budgets.empty(), "BohbSampler", "budgets", budgets,
+               "must list at least one step");
+  for (size_t i = 0; i < o.budgets.size(); ++i)
+    check_option(o.budgets[i] >= 0 && (i == 0 || o.budgets[i] > o.budgets[i - 1]), "BohbSampler",
+                 "budgets", budgets, "must be non-negative and strictly ascending");
+  check_option(o.min_points >= 0, "BohbSampler", "min_points", o.min_points, "must be >= 0");
+  validate(o.tpe);
+}
+
 BohbSampler::BohbSampler(BohbSamplerOptions options) : options_(std::move(options)) {
-  if (options_.budgets.empty()) throw InvalidArgument("BohbSampler needs budgets (steps)");
-  for (size_t i = 0; i < options_.budgets.size(); ++i)
-    if (options_.budgets[i] < 0 || (i > 0 && options_.budgets[i] <= options_.budgets[i - 1]))
-      throw InvalidArgument(
-          fmt::format("BohbSampler's budgets must be ascending and non-negative; budget {} is {}",
-                      i, options_.budgets[i]));
-  if (options_.min_points < 0)
-    throw InvalidArgument(fmt::format("min_points must be >= 0, got {}", options_.min_points));
+  validate(options_);
   if (options_.min_points == 0)
     options_.min_points = std::max<int64_t>(2 * options_.tpe.n_startup_trials, 1);
-  TpeSampler check(options_.tpe);  // validates the TPE options now
 }
 
 std::vector<int64_t> BohbSampler::rungs(int64_t min_resource, int64_t max_resource,

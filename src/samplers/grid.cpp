@@ -8,24 +8,40 @@
 
 #include "parzen/error.hpp"
 #include "parzen/sampler.hpp"
+#include "registry/option_check.hpp"
 
 namespace parzen {
 
-GridSampler::GridSampler(GridSamplerOptions options) : options_(std::move(options)) {
-  if (options_.grid.empty()) throw InvalidArgument("the grid sampler needs at least one parameter");
+void validate(const GridSamplerOptions& options) {
+  using internal::check_option;
+  const auto fail = [](const std::string& value, const std::string& rule) {
+    check_option(false, "GridSampler", "grid", value, rule);
+  };
+  if (options.grid.empty()) fail("(no parameters)", "must name at least one parameter");
   std::set<std::string> names;
-  for (const auto& [name, values] : options_.grid) {
+  uint64_t size = 1;
+  for (const auto& [name, values] : options.grid) {
     if (!names.insert(name).second)
-      throw InvalidArgument(fmt::format("grid: parameter '{}' is given twice", name));
-    // The values must form a valid categorical set: non-empty, no duplicates.
-    validate(CategoricalDistribution{values}, name);
-    if (size_ > std::numeric_limits<uint64_t>::max() / values.size())
-      throw InvalidArgument("grid: the number of combinations overflows 64 bits");
-    size_ *= values.size();
+      fail(fmt::format("(parameter '{}' twice)", name), "must name each parameter once");
+    try {
+      // The values must form a valid categorical set: non-empty, no duplicates.
+      validate(CategoricalDistribution{values}, name);
+    } catch (const InvalidArgument& e) {
+      fail(fmt::format("(parameter '{}')", name), e.what());
+    }
+    if (size > std::numeric_limits<uint64_t>::max() / values.size())
+      fail("(more than 2^64 combinations)", "must have fewer combinations");
+    size *= values.size();
   }
+  if (options.shuffle && size > 100'000'000)
+    check_option(false, "GridSampler", "shuffle", fmt::format("true ({} combinations)", size),
+                 "needs at most 10^8 combinations");
+}
+
+GridSampler::GridSampler(GridSamplerOptions options) : options_(std::move(options)) {
+  validate(options_);
+  for (const auto& [name, values] : options_.grid) size_ *= values.size();
   if (options_.shuffle) {
-    if (size_ > 100'000'000)
-      throw InvalidArgument(fmt::format("grid: shuffling {} combinations is not supported", size_));
     order_.resize(size_);
     std::iota(order_.begin(), order_.end(), uint64_t{0});
     std::mt19937_64 rng(options_.seed ? *options_.seed : std::random_device{}());

@@ -5,11 +5,15 @@
 
 namespace parzen {
 
+void validate(const QmcSamplerOptions& /*options*/) {}
+
 QmcSampler::QmcSampler(QmcSamplerOptions options)
     : options_(options),
       scramble_seed_(options.seed ? *options.seed : std::random_device{}()),
       fallback_(RandomSamplerOptions{options.seed ? std::optional<uint64_t>(*options.seed + 1)
-                                                  : std::nullopt}) {}
+                                                  : std::nullopt}) {
+  validate(options);
+}
 
 SearchSpace QmcSampler::infer_relative_space(const StudyView& view, const FrozenTrial& /*trial*/) {
   if (!space_) {

@@ -15,6 +15,7 @@
 #include "math/sobol.hpp"
 #include "parzen/error.hpp"
 #include "parzen/search_space.hpp"
+#include "registry/option_check.hpp"
 #include "samplers/gp/gp.hpp"
 
 namespace parzen {
@@ -222,15 +223,18 @@ struct GpSampler::State {
   std::optional<gp::GaussianProcess> cached_model{};
 };
 
+void validate(const GpSamplerOptions& o) {
+  using internal::check_option;
+  check_option(o.n_startup_trials >= 1, "GpSampler", "n_startup_trials", o.n_startup_trials,
+               "must be >= 1");
+  check_option(o.n_candidates >= 1, "GpSampler", "n_candidates", o.n_candidates, "must be >= 1");
+  check_option(o.n_polish >= 1, "GpSampler", "n_polish", o.n_polish, "must be >= 1");
+  check_option(o.ucb_beta >= 0 && std::isfinite(o.ucb_beta), "GpSampler", "ucb_beta", o.ucb_beta,
+               "must be >= 0 and finite");
+}
+
 GpSampler::GpSampler(GpSamplerOptions options) : options_(options) {
-  const auto positive = [](const char* name, int64_t v) {
-    if (v < 1) throw InvalidArgument(fmt::format("{} must be >= 1, got {}", name, v));
-  };
-  positive("n_startup_trials", options.n_startup_trials);
-  positive("n_candidates", options.n_candidates);
-  positive("n_polish", options.n_polish);
-  if (!(options.ucb_beta >= 0) || !std::isfinite(options.ucb_beta))
-    throw InvalidArgument(fmt::format("ucb_beta must be >= 0, got {}", options.ucb_beta));
+  validate(options);
   state_ = std::make_unique<State>(options.seed ? *options.seed : std::random_device{}());
 }
 

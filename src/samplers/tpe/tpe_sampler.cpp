@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "parzen/error.hpp"
+#include "registry/option_check.hpp"
 #include "samplers/tpe/parzen_estimator.hpp"
 
 namespace parzen {
@@ -189,18 +190,20 @@ std::vector<double> TpeSampler::default_weights(int64_t n) {
   return w;
 }
 
+void validate(const TpeSamplerOptions& o) {
+  using internal::check_option;
+  check_option(o.n_startup_trials >= 0, "TpeSampler", "n_startup_trials", o.n_startup_trials,
+               "must be >= 0");
+  check_option(o.n_ei_candidates >= 1, "TpeSampler", "n_ei_candidates", o.n_ei_candidates,
+               "must be >= 1");
+  check_option(o.prior_weight > 0 && std::isfinite(o.prior_weight), "TpeSampler", "prior_weight",
+               o.prior_weight, "must be > 0 and finite");
+  check_option(!o.group || o.multivariate, "TpeSampler", "group", o.group,
+               "needs multivariate = true");
+}
+
 TpeSampler::TpeSampler(TpeSamplerOptions options) : options_(std::move(options)) {
-  if (options_.n_startup_trials < 0)
-    throw InvalidArgument(fmt::format("TpeSampler: n_startup_trials must be >= 0, got {}",
-                                      options_.n_startup_trials));
-  if (options_.n_ei_candidates < 1)
-    throw InvalidArgument(
-        fmt::format("TpeSampler: n_ei_candidates must be >= 1, got {}", options_.n_ei_candidates));
-  if (!(options_.prior_weight > 0) || !std::isfinite(options_.prior_weight))
-    throw InvalidArgument(
-        fmt::format("TpeSampler: prior_weight must be positive, got {}", options_.prior_weight));
-  if (options_.group && !options_.multivariate)
-    throw InvalidArgument("TpeSampler: group needs multivariate = true");
+  validate(options_);
   if (!options_.gamma) options_.gamma = default_gamma;
   // options_.weights stays empty for the default: weights_for() then skips the validation.
   state_ = std::make_unique<State>(options_.seed ? *options_.seed : std::random_device{}());
