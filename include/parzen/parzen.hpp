@@ -9,6 +9,7 @@
 #include "parzen/gp_sampler.hpp"
 #include "parzen/pruner.hpp"
 #include "parzen/pruners.hpp"
+#include "parzen/registry.hpp"
 #include "parzen/sampler.hpp"
 #include "parzen/search_space.hpp"
 #include "parzen/storage.hpp"

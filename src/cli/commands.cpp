@@ -10,6 +10,8 @@
 
 #include "cli/experiment.hpp"
 #include "cli/run.hpp"
+#include "parzen/pruners.hpp"
+#include "parzen/registry.hpp"
 #include "parzen/study.hpp"
 
 namespace parzen::cli {
@@ -172,14 +174,22 @@ int cmd_ask(const AskArgs& a) {
   e.name = a.study;
   if (info) e.directions = info->directions;
 
-  const uint64_t n_before = info ? static_cast<uint64_t>(info->n_trials) : 0;
   StudyOptions so;
   so.name = a.study;
   so.storage_backend = storage;
   so.directions = e.directions;
   so.pruner = make_pruner(e.pruner);
-  so.sampler = make_sampler(e.sampler, e.space,
-                            n_before > 0 ? std::optional(n_before) : std::nullopt, so.pruner);
+  const SamplerEntry* entry = find_sampler(e.sampler.type);
+  if (entry && entry->capabilities.needs_hyperband_pruner &&
+      !std::dynamic_pointer_cast<HyperbandPruner>(so.pruner))
+    throw InvalidArgument(fmt::format(
+        "sampler '{}' needs a Hyperband pruner, which `parzen ask` takes only from an experiment "
+        "file: pass --experiment FILE whose [pruner] has type = \"hyperband\" and max_resource, "
+        "or choose another --sampler",
+        e.sampler.type));
+  // The seed as given: seeded samplers draw each trial's randomness from (seed, study, trial
+  // number), so a later ask neither repeats an earlier one nor another seed's.
+  so.sampler = make_sampler(e.sampler, e.space, so.pruner);
   so.load_if_exists = true;
   Study study = Study::create(so);
   if (!info || !a.experiment_file.empty() || !a.space_file.empty() || !a.sampler.empty() ||

@@ -9,11 +9,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "parzen/bohb_sampler.hpp"
-#include "parzen/bracket_sampler.hpp"
-#include "parzen/gp_sampler.hpp"
 #include "parzen/pruners.hpp"
-#include "parzen/tpe_sampler.hpp"
+#include "parzen/registry.hpp"
 
 namespace parzen::cli {
 namespace {
@@ -213,236 +210,62 @@ std::vector<Placeholder> placeholders_of(const std::string& arg) {
   return out;
 }
 
-// The TPE options of a [sampler] table (type "tpe" or "bohb").
-TpeSamplerOptions read_tpe_options(const Reader& r, std::optional<uint64_t> seed) {
-  TpeSamplerOptions o;
-  o.seed = seed;
-  if (r.has("n_startup_trials")) o.n_startup_trials = r.integer("n_startup_trials", 0);
-  if (r.has("n_ei_candidates")) o.n_ei_candidates = r.integer("n_ei_candidates", 1);
-  if (r.has("prior_weight")) {
-    o.prior_weight = r.number("prior_weight");
-    if (o.prior_weight <= 0) r.fail("prior_weight", "must be positive");
+nlohmann::json plain_json(const ojson& j) { return nlohmann::json::parse(j.dump()); }
+
+// Fails on the option the registry names; a dotted key ("wrapped.patience") points into a
+// nested table.
+[[noreturn]] void fail_option(const Reader& r, const std::string& key, const std::string& msg) {
+  std::string ptr = r.base;
+  for (size_t from = 0;;) {
+    const size_t dot = key.find('.', from);
+    ptr = pointer_append(ptr, key.substr(from, dot - from));
+    if (dot == std::string::npos) break;
+    from = dot + 1;
   }
-  if (r.has("consider_magic_clip")) o.consider_magic_clip = r.boolean("consider_magic_clip");
-  if (r.has("consider_endpoints")) o.consider_endpoints = r.boolean("consider_endpoints");
-  if (r.has("multivariate")) o.multivariate = r.boolean("multivariate");
-  if (r.has("group")) o.group = r.boolean("group");
-  if (r.has("constant_liar")) o.constant_liar = r.boolean("constant_liar");
-  if (r.has("weight_by_bandwidth")) o.weight_by_bandwidth = r.boolean("weight_by_bandwidth");
-  try {
-    TpeSampler check(o);
-  } catch (const InvalidArgument& e) {
-    r.fail("group", e.what());
-  }
-  return o;
+  r.map.fail(ptr, r.dotted(key), msg);
 }
 
-const std::vector<std::string> kTpeKeys = {"type",
-                                           "seed",
-                                           "n_startup_trials",
-                                           "n_ei_candidates",
-                                           "prior_weight",
-                                           "consider_magic_clip",
-                                           "consider_endpoints",
-                                           "multivariate",
-                                           "group",
-                                           "constant_liar",
-                                           "weight_by_bandwidth"};
-
-// The experiment's Hyperband pruner, which `what` needs; fails on `key` otherwise.
-std::shared_ptr<HyperbandPruner> hyperband_for(const Reader& r, const std::string& key,
-                                               const std::string& what,
-                                               const std::shared_ptr<Pruner>& pruner) {
-  auto hb = std::dynamic_pointer_cast<HyperbandPruner>(pruner);
-  if (!hb)
-    r.fail(key, fmt::format("{} needs a Hyperband pruner: add [pruner] with type = \"hyperband\"",
-                            what));
-  return hb;
-}
-
+// The sampler of a [sampler] table (its options as written, without "type"), from the registry.
 std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& space,
-                                       std::optional<uint64_t> seed_offset, const SourceMap& map,
-                                       const std::string& base,
+                                       const SourceMap& map, const std::string& base,
                                        const std::shared_ptr<Pruner>& pruner) {
-  const ojson& opts = spec.options;
-  Reader r{opts, map, base};
-  std::optional<uint64_t> seed;
-  if (r.has("seed")) seed = static_cast<uint64_t>(r.integer("seed", 0));
-  if (seed && seed_offset) *seed += *seed_offset;
-  if (spec.type == "random") {
-    r.check_keys({"type", "seed"});
-    return RandomSampler::make({.seed = seed});
-  }
-  if (spec.type == "qmc") {
-    r.check_keys({"type", "seed", "scramble"});
-    return QmcSampler::make(
-        {.seed = seed, .scramble = r.has("scramble") ? r.boolean("scramble") : true});
-  }
-  if (spec.type == "grid") {
-    r.check_keys({"type", "seed", "shuffle"});
-    GridSamplerOptions o;
-    try {
-      o.grid = grid_of(space);
-    } catch (const ConfigError& e) {
-      r.fail("type", e.what());
+  const Reader r{spec.options, map, base};
+  SamplerContext context{.pruner = pruner};
+  if (const SamplerEntry* entry = find_sampler(spec.type)) {
+    if (entry->capabilities.needs_grid) {
+      try {
+        context.grid = grid_of(space);
+      } catch (const ConfigError& e) {
+        r.fail("type", e.what());
+      }
     }
-    o.shuffle = r.has("shuffle") && r.boolean("shuffle");
-    o.seed = seed;
-    return GridSampler::make(std::move(o));
+    if (entry->capabilities.needs_hyperband_pruner &&
+        !std::dynamic_pointer_cast<HyperbandPruner>(pruner))
+      r.fail("type", fmt::format("sampler type \"{}\" needs a Hyperband pruner: add [pruner] "
+                                 "with type = \"hyperband\" and max_resource",
+                                 spec.type));
   }
-  if (spec.type == "tpe") {
-    auto keys = kTpeKeys;
-    keys.push_back("per_bracket");
-    r.check_keys(keys);
-    const TpeSamplerOptions o = read_tpe_options(r, seed);
-    if (r.has("per_bracket") && r.boolean("per_bracket")) {
-      // One TPE per Hyperband bracket, each seeing only its bracket's trials.
-      auto hb = hyperband_for(r, "per_bracket", "per_bracket = true", pruner);
-      return BracketSampler::make(hb, [o](int64_t bracket) {
-        TpeSamplerOptions b = o;
-        if (b.seed) *b.seed += 1000 * static_cast<uint64_t>(bracket);
-        return TpeSampler::make(b);
-      });
-    }
-    return TpeSampler::make(o);
+  try {
+    return parzen::make_sampler(spec.type, plain_json(spec.options), context);
+  } catch (const OptionError& e) {
+    fail_option(r, e.key(), e.what());
+  } catch (const InvalidArgument& e) {
+    r.fail("type", e.what());
   }
-  if (spec.type == "bohb") {
-    auto keys = kTpeKeys;
-    keys.push_back("min_points");
-    r.check_keys(keys);
-    BohbSamplerOptions o;
-    o.tpe = read_tpe_options(r, seed);
-    if (r.has("min_points")) o.min_points = r.integer("min_points", 1);
-    auto hb = hyperband_for(r, "type", "sampler type \"bohb\"", pruner);
-    const auto& h = hb->options();
-    if (!h.max_resource)
-      r.fail(
-          "type",
-          "sampler type \"bohb\" models the Hyperband rungs, which need the pruner's "
-          "max_resource (the last step a trial reports); set it in [pruner] instead of \"auto\"");
-    o.budgets = BohbSampler::rungs(h.min_resource, *h.max_resource, h.reduction_factor);
-    return BohbSampler::make(std::move(o));
-  }
-  if (spec.type == "gp") {
-    r.check_keys({"type", "seed", "n_startup_trials", "acquisition", "ucb_beta", "noisy_objective",
-                  "warp_outputs", "additive_kernel", "n_candidates", "n_polish"});
-    GpSamplerOptions o;
-    o.seed = seed;
-    if (r.has("n_startup_trials")) o.n_startup_trials = r.integer("n_startup_trials", 1);
-    if (r.has("n_candidates")) o.n_candidates = r.integer("n_candidates", 1);
-    if (r.has("n_polish")) o.n_polish = r.integer("n_polish", 1);
-    if (r.has("acquisition")) {
-      const std::string a = r.string("acquisition");
-      const std::map<std::string, GpAcquisition> kinds = {{"logei", GpAcquisition::LogEI},
-                                                          {"ei", GpAcquisition::EI},
-                                                          {"ucb", GpAcquisition::UCB},
-                                                          {"pi", GpAcquisition::PI}};
-      const auto it = kinds.find(a);
-      if (it == kinds.end())
-        r.fail("acquisition",
-               fmt::format("unknown acquisition '{}'; expected one of: logei, ei, ucb, pi{}", a,
-                           suggestion(a, {"logei", "ei", "ucb", "pi"})));
-      o.acquisition = it->second;
-    }
-    if (r.has("ucb_beta")) {
-      o.ucb_beta = r.number("ucb_beta");
-      if (!(o.ucb_beta >= 0)) r.fail("ucb_beta", "must be >= 0");
-    }
-    if (r.has("noisy_objective")) o.noisy_objective = r.boolean("noisy_objective");
-    if (r.has("warp_outputs")) o.warp_outputs = r.boolean("warp_outputs");
-    if (r.has("additive_kernel")) o.additive_kernel = r.boolean("additive_kernel");
-    return GpSampler::make(o);
-  }
-  r.fail("type",
-         fmt::format("unknown sampler '{}'; expected one of: grid, random, qmc, tpe, gp, bohb{}",
-                     spec.type,
-                     suggestion(spec.type, {"grid", "random", "qmc", "tpe", "gp", "bohb"})));
 }
 
+// The pruner of a [pruner] table (with its "type"), from the registry.
 std::shared_ptr<Pruner> build_pruner(const ojson& table, const SourceMap& map,
                                      const std::string& base) {
   const Reader r{table, map, base};
   const std::string type = r.has("type") ? r.string("type") : "";
-  const auto optional_int = [&](const char* key, int64_t min) -> std::optional<int64_t> {
-    if (!r.has(key)) return std::nullopt;
-    if (r.at(key).is_string() && r.at(key).get<std::string>() == "auto") return std::nullopt;
-    return r.integer(key, min);
-  };
-  const auto integer = [&](const char* key, int64_t fallback, int64_t min) {
-    return r.has(key) ? r.integer(key, min) : fallback;
-  };
   try {
-    if (type == "none") {
-      r.check_keys({"type"});
-      return NopPruner::make();
-    }
-    if (type == "median" || type == "percentile") {
-      if (type == "median")
-        r.check_keys(
-            {"type", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"});
-      else
-        r.check_keys({"type", "percentile", "n_startup_trials", "n_warmup_steps", "interval_steps",
-                      "n_min_trials"});
-      if (type == "percentile" && !r.has("percentile"))
-        r.fail("type", "a percentile pruner needs \"percentile\" (0 to 100)");
-      return PercentilePruner::make({
-          .percentile = type == "median" ? 50.0 : r.number("percentile"),
-          .n_startup_trials = integer("n_startup_trials", 5, 0),
-          .n_warmup_steps = integer("n_warmup_steps", 0, 0),
-          .interval_steps = integer("interval_steps", 1, 1),
-          .n_min_trials = integer("n_min_trials", 1, 1),
-      });
-    }
-    if (type == "threshold") {
-      r.check_keys({"type", "lower", "upper", "n_warmup_steps", "interval_steps"});
-      ThresholdPrunerOptions o;
-      if (r.has("lower")) o.lower = r.number("lower");
-      if (r.has("upper")) o.upper = r.number("upper");
-      o.n_warmup_steps = integer("n_warmup_steps", 0, 0);
-      o.interval_steps = integer("interval_steps", 1, 1);
-      return ThresholdPruner::make(o);
-    }
-    if (type == "patient") {
-      r.check_keys({"type", "patience", "min_delta", "wrapped"});
-      PatientPrunerOptions o;
-      if (!r.has("patience")) r.fail("type", "a patient pruner needs \"patience\" (steps)");
-      o.patience = r.integer("patience", 0);
-      if (r.has("min_delta")) o.min_delta = r.number("min_delta");
-      if (r.has("wrapped")) {
-        r.table("wrapped");
-        o.wrapped = build_pruner(table["wrapped"], map, pointer_append(base, "wrapped"));
-      }
-      return PatientPruner::make(o);
-    }
-    if (type == "successive_halving" || type == "asha") {
-      r.check_keys({"type", "min_resource", "reduction_factor", "min_early_stopping_rate",
-                    "bootstrap_count"});
-      return SuccessiveHalvingPruner::make({
-          .min_resource = optional_int("min_resource", 1),
-          .reduction_factor = integer("reduction_factor", 4, 2),
-          .min_early_stopping_rate = integer("min_early_stopping_rate", 0, 0),
-          .bootstrap_count = integer("bootstrap_count", 0, 0),
-      });
-    }
-    if (type == "hyperband") {
-      r.check_keys({"type", "min_resource", "max_resource", "reduction_factor", "bootstrap_count"});
-      return HyperbandPruner::make({
-          .min_resource = integer("min_resource", 1, 1),
-          .max_resource = optional_int("max_resource", 1),
-          .reduction_factor = integer("reduction_factor", 3, 2),
-          .bootstrap_count = integer("bootstrap_count", 0, 0),
-      });
-    }
-  } catch (const ConfigError&) {
-    throw;
+    return parzen::make_pruner(type, plain_json(table));
+  } catch (const OptionError& e) {
+    fail_option(r, e.key(), e.what());
   } catch (const InvalidArgument& e) {
     r.fail("type", e.what());
   }
-  const std::vector<std::string> known = {
-      "none", "median", "percentile", "threshold", "patient", "successive_halving", "hyperband"};
-  r.fail("type", fmt::format("unknown pruner '{}'; expected one of: none, median, percentile, "
-                             "threshold, patient, successive_halving, hyperband{}",
-                             type, suggestion(type, known)));
 }
 
 const std::vector<std::string> kExperimentKeys = {
@@ -519,7 +342,7 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     e.pruner.table = doc["pruner"];
     pruner = build_pruner(e.pruner.table, map, "/pruner");  // validates it
   }
-  build_sampler(e.sampler, e.space, std::nullopt, map, "/sampler", pruner);  // validates it
+  build_sampler(e.sampler, e.space, map, "/sampler", pruner);  // validates it
 
   if (r.has("n_trials")) e.n_trials = r.integer("n_trials", 1);
   if (r.has("max_duration")) e.max_duration_seconds = r.duration("max_duration");
@@ -698,11 +521,10 @@ std::vector<std::string> expand_command(const std::vector<std::string>& command,
 }
 
 std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& space,
-                                      std::optional<uint64_t> seed_offset,
                                       const std::shared_ptr<Pruner>& pruner) {
   SourceMap none;
   none.file = "sampler";
-  return build_sampler(spec, space, seed_offset, none, "", pruner);
+  return build_sampler(spec, space, none, "", pruner);
 }
 
 std::shared_ptr<Pruner> make_pruner(const PrunerSpec& spec) {

@@ -20,7 +20,7 @@
 namespace parzen::cli {
 
 struct SamplerSpec {
-  std::string type = "tpe";  // grid, random, qmc, tpe, gp, bohb
+  std::string type = "tpe";  // a name of parzen::sampler_registry()
   nlohmann::ordered_json options = nlohmann::ordered_json::object();  // the [sampler] keys
 };
 
@@ -81,14 +81,14 @@ std::vector<std::string> expand_command(const std::vector<std::string>& command,
                                         const std::map<std::string, std::string>& values,
                                         const std::vector<std::string>& all_names);
 
-// Builds the experiment's sampler (grid: from the space; "bohb" and TPE's per_bracket: over the
-// experiment's Hyperband pruner, which must be the one the study uses). Throws ConfigError for a
-// bad option.
+// Builds the experiment's sampler through the registry (parzen/registry.hpp) with the seed as
+// written (grid: from the space; "bohb" and TPE's per_bracket: over the experiment's Hyperband
+// pruner, which must be the one the study uses). Throws ConfigError naming the option at fault.
 std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& space,
-                                      std::optional<uint64_t> seed_offset = std::nullopt,
                                       const std::shared_ptr<Pruner>& pruner = nullptr);
 
-// Builds the experiment's pruner (NopPruner without a [pruner] table). Throws ConfigError.
+// Builds the experiment's pruner through the registry (NopPruner without a [pruner] table).
+// Throws ConfigError naming the option at fault.
 std::shared_ptr<Pruner> make_pruner(const PrunerSpec& spec);
 
 // Directions parsed from "minimize" / "maximize". Throws InvalidArgument.

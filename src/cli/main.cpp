@@ -4,16 +4,83 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/config_error.hpp"
 #include "cli/run.hpp"
 #include "parzen/parzen.hpp"
+#include "parzen/registry.hpp"
 
 namespace {
 
 constexpr const char* kDefaultStorage = "sqlite:///parzen.db";
+
+std::vector<std::string> sampler_list() {
+  std::vector<std::string> out;
+  for (const auto& e : parzen::sampler_registry()) out.push_back(e.name);
+  return out;
+}
+
+std::string sampler_names() { return fmt::format("{}", fmt::join(sampler_list(), ", ")); }
+
+// "int >= 0, default 10", "choice of logei, ei, ucb, pi, default logei", "float, unset".
+std::string option_summary(const parzen::OptionSpec& o) {
+  std::string text = parzen::to_string(o.type);
+  if (!o.choices.empty()) text += fmt::format(" of {}", fmt::join(o.choices, ", "));
+  if (o.min && o.max)
+    text += fmt::format(" in [{}, {}]", *o.min, *o.max);
+  else if (o.min)
+    text += fmt::format(" {} {}", o.min_exclusive ? ">" : ">=", *o.min);
+  if (o.required) return text + ", required";
+  if (o.default_value.is_null()) return text + (o.accepts_auto ? ", default auto" : ", unset");
+  const auto& d = o.default_value;
+  return text + ", default " + (d.is_string() ? d.get<std::string>() : d.dump());
+}
+
+void print_options(const std::vector<parzen::OptionSpec>& options) {
+  for (const auto& o : options)
+    fmt::print("      {} ({}): {}\n", o.name, option_summary(o), o.help);
+}
+
+// `parzen info`: every sampler and pruner of the registry, with its options.
+int print_info(bool json) {
+  if (json) {
+    nlohmann::json j = parzen::registry_json();
+    j["version"] = parzen::kVersion;
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  std::vector<std::string> pruners;
+  for (const auto& e : parzen::pruner_registry()) pruners.push_back(e.name);
+  fmt::print("parzen {}\n", parzen::kVersion);
+  fmt::print("samplers: {}\n", sampler_names());
+  fmt::print("pruners: {}\n", fmt::join(pruners, ", "));
+  fmt::print(
+      "storages: memory:, sqlite:///relative.db, sqlite:////absolute.db, "
+      "postgresql://user@host:port/dbname\n");
+  fmt::print("\nSamplers ([sampler] type = NAME, or parzen ask --sampler NAME):\n");
+  for (const auto& e : parzen::sampler_registry()) {
+    std::vector<std::string> notes;
+    const auto& c = e.capabilities;
+    if (c.multi_objective) notes.push_back("several objectives");
+    if (c.conditional_spaces) notes.push_back("conditional spaces");
+    if (c.needs_grid) notes.push_back("needs finite parameters (choices, stepped ranges)");
+    if (c.needs_hyperband_pruner) notes.push_back("needs a hyperband pruner with max_resource");
+    fmt::print("  {}: {}{}\n", e.name, e.summary,
+               notes.empty() ? "" : fmt::format(" [{}]", fmt::join(notes, "; ")));
+    print_options(e.options);
+  }
+  fmt::print("\nPruners ([pruner] type = NAME):\n");
+  for (const auto& e : parzen::pruner_registry()) {
+    fmt::print("  {}{}: {}\n", e.name,
+               e.aliases.empty() ? "" : fmt::format(" (or {})", fmt::join(e.aliases, ", ")),
+               e.summary);
+    print_options(e.options);
+  }
+  return 0;
+}
 
 parzen::cli::ProgressStyle progress_style(const std::string& s) {
   if (s == "bar") return parzen::cli::ProgressStyle::Bar;
@@ -77,8 +144,9 @@ int main(int argc, char** argv) {
   ask->add_option("--experiment", aa.experiment_file,
                   "Take the space, sampler and directions from an experiment file");
   ask->add_option("--space", aa.space_file, "The search space (NNI search_space.json)");
-  ask->add_option("--sampler", aa.sampler, "grid, random, qmc, tpe or gp (default tpe)")
-      ->check(CLI::IsMember({"grid", "random", "qmc", "tpe", "gp"}));
+  ask->add_option("--sampler", aa.sampler,
+                  fmt::format("{} (default tpe; see parzen info)", sampler_names()))
+      ->check(CLI::IsMember(sampler_list()));
   ask->add_option("--sampler-option", aa.sampler_options, "KEY=VALUE, e.g. seed=42 (repeatable)");
   ask->add_option("--direction", aa.directions, "minimize or maximize, one per objective");
   auto* tell = app.add_subcommand("tell", "Finish a trial started by `parzen ask`");
@@ -116,7 +184,10 @@ int main(int argc, char** argv) {
   storage_option(trials, trials_storage, kDefaultStorage);
   storage_option(del, del_storage, kDefaultStorage);
   auto* presets = app.add_subcommand("presets", "List the search-space presets");
-  auto* info = app.add_subcommand("info", "Print the version, samplers and storages");
+  auto* info = app.add_subcommand(
+      "info", "Print the version, the samplers and pruners with their options, and the storages");
+  bool info_json = false;
+  info->add_flag("--json", info_json, "Samplers and pruners as JSON (parzen::registry_json)");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -139,18 +210,7 @@ int main(int argc, char** argv) {
     if (trials->parsed()) return cmd_trials(trials_storage, insp_study, trials_format);
     if (del->parsed()) return cmd_delete(del_storage, insp_study, yes);
     if (presets->parsed()) return cmd_presets();
-    if (info->parsed()) {
-      fmt::print("parzen {}\n", parzen::kVersion);
-      fmt::print(
-          "samplers: grid, random, qmc (scrambled Sobol), tpe, gp (Gaussian process), bohb (with "
-          "a hyperband pruner)\n");
-      fmt::print(
-          "pruners: median, percentile, threshold, patient, successive_halving, hyperband\n");
-      fmt::print(
-          "storages: memory:, sqlite:///relative.db, sqlite:////absolute.db, "
-          "postgresql://user@host:port/dbname\n");
-      return 0;
-    }
+    if (info->parsed()) return print_info(info_json);
   } catch (const parzen::InvalidArgument& e) {
     fmt::print(stderr, "parzen: error: {}\n", e.what());
     return 2;

@@ -305,9 +305,6 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
     existing = storage->trials(*id);
   }
   const int64_t counted_before = counted_trials(existing);
-  // A resumed seeded study continues its random streams instead of repeating them.
-  const auto seed_offset =
-      existing.empty() ? std::nullopt : std::optional<uint64_t>(existing.size());
 
   Progress progress(e, style, counted_before, existing);
   StudyOptions so;
@@ -315,7 +312,7 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   so.storage_backend = storage;
   so.directions = e.directions;
   so.pruner = make_pruner(e.pruner);
-  so.sampler = make_sampler(e.sampler, e.space, seed_offset, so.pruner);
+  so.sampler = make_sampler(e.sampler, e.space, so.pruner);
   so.load_if_exists = true;
   so.heartbeat_interval_seconds = 5.0;
   so.grace_period_seconds = 30.0;

@@ -256,7 +256,7 @@ TEST(Experiment, ErrorsNameFileLineAndKey) {
       {with("type = \"tpe\"", "type = \"tpee\""),
        R"(exp.toml:16: key 'sampler.type': unknown sampler 'tpee'.*did you mean 'tpe')"},
       {with("n_startup_trials = 5", "n_startup = 5"),
-       R"(exp.toml:18: key 'sampler.n_startup': unknown key)"},
+       R"(exp.toml:18: key 'sampler.n_startup': TpeSampler: unknown option 'n_startup')"},
       {with("\"--act\", \"{act}\"", "\"--act\", \"{activation}\""),
        R"(exp.toml:9: key 'command': placeholder \{activation\} names no parameter)"},
       {with(", \"--act\", \"{act}\"", ""),
@@ -310,17 +310,17 @@ TEST(Experiment, GpSamplerOptions) {
   EXPECT_TRUE(std::regex_search(
       fails("\"ucb\"", "\"ucbb\""),
       std::regex(
-          R"(exp.toml:17: key 'sampler.acquisition': unknown acquisition 'ucbb'; expected one of: logei, ei, ucb, pi \(did you mean 'ucb'\?\))")))
+          R"(exp.toml:17: key 'sampler.acquisition': GpSampler: acquisition = "ucbb", must be one of: logei, ei, ucb, pi \(did you mean 'ucb'\?\))")))
       << fails("\"ucb\"", "\"ucbb\"");
   EXPECT_TRUE(std::regex_search(fails("ucb_beta = 2.5", "ucb_beta = -1"),
-                                std::regex(R"(exp.toml:18: key 'sampler.ucb_beta': must be >= 0)")))
+                                std::regex(R"(exp.toml:18: key 'sampler.ucb_beta': GpSampler: ucb_beta = -1, must be >= 0)")))
       << fails("ucb_beta = 2.5", "ucb_beta = -1");
   EXPECT_TRUE(
       std::regex_search(fails("n_startup_trials = 5", "n_startup_trials = 0"),
-                        std::regex(R"(key 'sampler.n_startup_trials': must be at least 1)")))
+                        std::regex(R"(key 'sampler.n_startup_trials': GpSampler: n_startup_trials = 0, must be >= 1)")))
       << fails("n_startup_trials = 5", "n_startup_trials = 0");
   EXPECT_TRUE(std::regex_search(fails("n_startup_trials = 5", "n_ei_candidates = 5"),
-                                std::regex(R"(key 'sampler.n_ei_candidates': unknown key)")));
+                                std::regex(R"(key 'sampler.n_ei_candidates': GpSampler: unknown option 'n_ei_candidates')")));
 }
 
 // BOHB's model and one TPE per bracket work over the experiment's Hyperband pruner, whose rungs
@@ -334,7 +334,7 @@ TEST(Experiment, HyperbandAwareSamplers) {
   };
   const std::string hyperband = "[pruner]\ntype = \"hyperband\"\nmax_resource = 27\n";
   const auto sampler_of = [](const Experiment& e) {
-    return make_sampler(e.sampler, e.space, std::nullopt, make_pruner(e.pruner));
+    return make_sampler(e.sampler, e.space, make_pruner(e.pruner));
   };
 
   const Experiment bohb =
@@ -356,13 +356,13 @@ TEST(Experiment, HyperbandAwareSamplers) {
       {fails("type = \"bohb\"", "[pruner]\ntype = \"hyperband\"\n"),
        R"(exp.toml:16: key 'sampler.type': .*need the pruner's max_resource)"},
       {fails("type = \"bohb\"\nmin_point = 3", hyperband),
-       R"(exp.toml:17: key 'sampler.min_point': unknown key \(did you mean 'min_points'\?\))"},
-      {fails("type = \"bohb\"\nmin_points = 0", hyperband),
-       R"(exp.toml:17: key 'sampler.min_points': must be at least 1)"},
+       R"(exp.toml:17: key 'sampler.min_point': BohbSampler: unknown option 'min_point' \(did you mean 'min_points'\?\))"},
+      {fails("type = \"bohb\"\nmin_points = -1", hyperband),
+       R"(exp.toml:17: key 'sampler.min_points': BohbSampler: min_points = -1, must be >= 0)"},
       {fails("type = \"tpe\"\nper_bracket = true", "[pruner]\ntype = \"median\"\n"),
-       R"(exp.toml:17: key 'sampler.per_bracket': per_bracket = true needs a Hyperband pruner)"},
+       R"(exp.toml:17: key 'sampler.per_bracket': TpeSampler: per_bracket = true needs the study's pruner to be a Hyperband pruner)"},
       {fails("type = \"gp\"\nper_bracket = true", hyperband),
-       R"(exp.toml:17: key 'sampler.per_bracket': unknown key)"},
+       R"(exp.toml:17: key 'sampler.per_bracket': GpSampler: unknown option 'per_bracket')"},
   };
   for (const auto& [msg, expected] : cases)
     EXPECT_TRUE(std::regex_search(msg, std::regex(expected))) << expected << "\n  -> " << msg;

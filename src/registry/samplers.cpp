@@ -1,0 +1,206 @@
+// The samplers of the registry: one entry each. Adding a sampler means one more entry here (its
+// name, a summary, one field per option of its options struct, what it supports, and how it is
+// built); defaults come from the struct and ranges are checked by its validate().
+
+#include <fmt/format.h>
+
+#include "parzen/bohb_sampler.hpp"
+#include "parzen/bracket_sampler.hpp"
+#include "parzen/gp_sampler.hpp"
+#include "parzen/pruners.hpp"
+#include "parzen/tpe_sampler.hpp"
+#include "registry/entries.hpp"
+#include "registry/schema.hpp"
+
+namespace parzen::internal {
+namespace {
+
+const char* const kSeedHelp =
+    "seed of the sampler's random engine; unset: a fresh random seed each run";
+
+std::vector<Field<RandomSamplerOptions>> random_fields() {
+  return {field("seed", &RandomSamplerOptions::seed, kSeedHelp)};
+}
+
+std::vector<Field<GridSamplerOptions>> grid_fields() {
+  using O = GridSamplerOptions;
+  return {field("shuffle", &O::shuffle, "visit the combinations in a random (seeded) order"),
+          field("seed", &O::seed, "seed of the shuffled order")};
+}
+
+std::vector<Field<QmcSamplerOptions>> qmc_fields() {
+  using O = QmcSamplerOptions;
+  return {field("seed", &O::seed, kSeedHelp),
+          field("scramble", &O::scramble,
+                "scramble the Sobol sequence (without it the points start at the origin)")};
+}
+
+std::vector<Field<TpeSamplerOptions>> tpe_fields() {
+  using O = TpeSamplerOptions;
+  return {
+      field("seed", &O::seed, kSeedHelp),
+      field("n_startup_trials", &O::n_startup_trials,
+            "trials sampled at random before the model is used", {.min = 0}),
+      field("n_ei_candidates", &O::n_ei_candidates,
+            "candidates drawn from l(x) per suggestion; the best l(x)/g(x) is proposed",
+            {.min = 1}),
+      field("prior_weight", &O::prior_weight, "weight of the prior kernel in each estimator",
+            {.min = 0, .min_exclusive = true}),
+      field("consider_magic_clip", &O::consider_magic_clip,
+            "lower-bound kernel widths by range / min(100, 1 + n_kernels)"),
+      field("consider_endpoints", &O::consider_endpoints,
+            "let the outermost kernels' widths reach the bounds"),
+      field("weight_by_bandwidth", &O::weight_by_bandwidth,
+            "score candidates with kernels of equal peak height (Optuna's scoring)"),
+      field("multivariate", &O::multivariate,
+            "model the parameters of the intersection search space jointly"),
+      field("group", &O::group,
+            "with multivariate: model each group of parameters that occur together jointly"),
+      field("constant_liar", &O::constant_liar,
+            "count running trials as bad observations, so parallel workers spread out"),
+  };
+}
+
+// The TPE entry's options: TPE's own, and one TPE per Hyperband bracket.
+struct TpeEntryOptions {
+  TpeSamplerOptions tpe{};
+  bool per_bracket = false;
+};
+
+std::vector<Field<TpeEntryOptions>> tpe_entry_fields() {
+  auto fields = lift(tpe_fields(), &TpeEntryOptions::tpe);
+  fields.push_back(field("per_bracket", &TpeEntryOptions::per_bracket,
+                         "one TPE per Hyperband bracket, each fitted on its bracket's trials "
+                         "(needs a hyperband pruner)"));
+  return fields;
+}
+
+std::vector<Field<BohbSamplerOptions>> bohb_fields() {
+  auto fields = lift(tpe_fields(), &BohbSamplerOptions::tpe);
+  fields.push_back(field("min_points", &BohbSamplerOptions::min_points,
+                         "observations a budget needs before the model uses it; 0: twice "
+                         "n_startup_trials",
+                         {.min = 0}));
+  return fields;
+}
+
+std::vector<Field<GpSamplerOptions>> gp_fields() {
+  using O = GpSamplerOptions;
+  return {
+      field("seed", &O::seed, kSeedHelp),
+      field("n_startup_trials", &O::n_startup_trials,
+            "quasi-random (Sobol) trials before the model is used", {.min = 1}),
+      choice_field("acquisition", &O::acquisition,
+                   {{"logei", GpAcquisition::LogEI},
+                    {"ei", GpAcquisition::EI},
+                    {"ucb", GpAcquisition::UCB},
+                    {"pi", GpAcquisition::PI}},
+                   "acquisition function: log expected improvement, expected improvement, upper "
+                   "confidence bound, probability of improvement"),
+      field("ucb_beta", &O::ucb_beta, "UCB's exploration weight: mean + sqrt(beta) sd", {.min = 0}),
+      field("noisy_objective", &O::noisy_objective,
+            "measure improvement against the best posterior mean (for noisy objectives)"),
+      field("warp_outputs", &O::warp_outputs,
+            "model the values after a Yeo-Johnson transform, so outliers do not flatten it"),
+      field("additive_kernel", &O::additive_kernel,
+            "add a first-order additive kernel component (extrapolates along single parameters)"),
+      field("n_candidates", &O::n_candidates, "Sobol points of the acquisition sweep", {.min = 1}),
+      field("n_polish", &O::n_polish, "best starts polished by L-BFGS-B", {.min = 1}),
+  };
+}
+
+// The study's pruner as a HyperbandPruner, or an error naming who needs it.
+std::shared_ptr<HyperbandPruner> hyperband_of(const SamplerContext& context,
+                                              const std::string& who) {
+  auto hb = std::dynamic_pointer_cast<HyperbandPruner>(context.pruner);
+  if (!hb)
+    throw InvalidArgument(fmt::format(
+        "{} needs the study's pruner to be a Hyperband pruner (type \"hyperband\")", who));
+  return hb;
+}
+
+std::shared_ptr<Sampler> make_tpe(const nlohmann::json& options, const SamplerContext& context) {
+  const auto o = read_options("TpeSampler", tpe_entry_fields(), options);
+  if (!o.per_bracket) return TpeSampler::make(o.tpe);
+  validate(o.tpe);  // now, not when the first bracket's TPE is made
+  std::shared_ptr<HyperbandPruner> hb;
+  try {
+    hb = hyperband_of(context, "TpeSampler: per_bracket = true");
+  } catch (const InvalidArgument& e) {
+    throw OptionError("per_bracket", e.what());
+  }
+  return BracketSampler::make(hb, [tpe = o.tpe](int64_t bracket) {
+    TpeSamplerOptions b = tpe;
+    if (b.seed) *b.seed += 1000 * static_cast<uint64_t>(bracket);
+    return TpeSampler::make(b);
+  });
+}
+
+std::shared_ptr<Sampler> make_bohb(const nlohmann::json& options, const SamplerContext& context) {
+  auto o = read_options("BohbSampler", bohb_fields(), options);
+  const auto hb = hyperband_of(context, "sampler \"bohb\"");
+  const auto& h = hb->options();
+  if (!h.max_resource)
+    throw InvalidArgument(
+        "sampler \"bohb\" models the Hyperband rungs, which need the pruner's max_resource (the "
+        "last step a trial reports); set it instead of \"auto\"");
+  o.budgets = BohbSampler::rungs(h.min_resource, *h.max_resource, h.reduction_factor);
+  return BohbSampler::make(std::move(o));
+}
+
+std::shared_ptr<Sampler> make_grid(const nlohmann::json& options, const SamplerContext& context) {
+  auto o = read_options("GridSampler", grid_fields(), options);
+  if (context.grid.empty())
+    throw InvalidArgument(
+        "sampler \"grid\" needs the values of every parameter (SamplerContext::grid)");
+  o.grid = context.grid;
+  return GridSampler::make(std::move(o));
+}
+
+}  // namespace
+
+std::vector<SamplerEntry> sampler_entries() {
+  return {
+      {.name = "grid",
+       .summary = "every combination of the parameters' values once, across all workers",
+       .options = specs_of(grid_fields()),
+       .capabilities = {.multi_objective = true, .needs_grid = true},
+       .factory = make_grid},
+      {.name = "random",
+       .summary = "each parameter independently and uniformly at random",
+       .options = specs_of(random_fields()),
+       .capabilities = {.multi_objective = true, .conditional_spaces = true},
+       .factory = [](const nlohmann::json& options,
+                     const SamplerContext&) -> std::shared_ptr<Sampler> {
+         return RandomSampler::make(read_options("RandomSampler", random_fields(), options));
+       }},
+      {.name = "qmc",
+       .summary = "quasi-random: a scrambled Sobol sequence over the search space",
+       .options = specs_of(qmc_fields()),
+       .capabilities = {.multi_objective = true},
+       .factory = [](const nlohmann::json& options,
+                     const SamplerContext&) -> std::shared_ptr<Sampler> {
+         return QmcSampler::make(read_options("QmcSampler", qmc_fields(), options));
+       }},
+      {.name = "tpe",
+       .summary = "Tree-structured Parzen Estimator (Optuna's TPESampler); the default",
+       .options = specs_of(tpe_entry_fields()),
+       .capabilities = {.conditional_spaces = true},
+       .factory = make_tpe},
+      {.name = "gp",
+       .summary = "Gaussian-process Bayesian optimisation (Matern-5/2, log EI)",
+       .options = specs_of(gp_fields()),
+       .capabilities = {},
+       .factory = [](const nlohmann::json& options,
+                     const SamplerContext&) -> std::shared_ptr<Sampler> {
+         return GpSampler::make(read_options("GpSampler", gp_fields(), options));
+       }},
+      {.name = "bohb",
+       .summary = "BOHB: TPE fitted on the Hyperband rungs' intermediate values",
+       .options = specs_of(bohb_fields()),
+       .capabilities = {.conditional_spaces = true, .needs_hyperband_pruner = true},
+       .factory = make_bohb},
+  };
+}
+
+}  // namespace parzen::internal
