@@ -115,10 +115,11 @@ const SamplerEntry* find_sampler(const std::string& name);
 const PrunerEntry* find_pruner(const std::string& name);
 
 // Builds a sampler or pruner by name from options given as a JSON object (null: none; its
-// "type", if any, is ignored). Throws InvalidArgument for an unknown name ("unknown sampler 'tpee'; expected one
-// of: ... (did you mean 'tpe'?)") or a context the sampler cannot work in (no Hyperband pruner),
-// and OptionError, whose key() names the option, for an unknown key (with a suggestion), a value
-// of the wrong type or out of range. Inside a nested pruner the key is dotted ("wrapped.patience").
+// "type", if any, is ignored). Throws InvalidArgument for an unknown name ("unknown sampler 'tpee';
+// expected one of: ... (did you mean 'tpe'?)") or a context the sampler cannot work in (no
+// Hyperband pruner), and OptionError, whose key() names the option, for an unknown key (with a
+// suggestion), a value of the wrong type or out of range. Inside a nested pruner the key is dotted
+// ("wrapped.patience").
 std::shared_ptr<Sampler> make_sampler(const std::string& name,
                                       const nlohmann::json& options = nlohmann::json::object(),
                                       const SamplerContext& context = {});

@@ -312,15 +312,18 @@ TEST(Experiment, GpSamplerOptions) {
       std::regex(
           R"(exp.toml:17: key 'sampler.acquisition': GpSampler: acquisition = "ucbb", must be one of: logei, ei, ucb, pi \(did you mean 'ucb'\?\))")))
       << fails("\"ucb\"", "\"ucbb\"");
-  EXPECT_TRUE(std::regex_search(fails("ucb_beta = 2.5", "ucb_beta = -1"),
-                                std::regex(R"(exp.toml:18: key 'sampler.ucb_beta': GpSampler: ucb_beta = -1, must be >= 0)")))
+  EXPECT_TRUE(std::regex_search(
+      fails("ucb_beta = 2.5", "ucb_beta = -1"),
+      std::regex(R"(exp.toml:18: key 'sampler.ucb_beta': GpSampler: ucb_beta = -1, must be >= 0)")))
       << fails("ucb_beta = 2.5", "ucb_beta = -1");
-  EXPECT_TRUE(
-      std::regex_search(fails("n_startup_trials = 5", "n_startup_trials = 0"),
-                        std::regex(R"(key 'sampler.n_startup_trials': GpSampler: n_startup_trials = 0, must be >= 1)")))
+  EXPECT_TRUE(std::regex_search(
+      fails("n_startup_trials = 5", "n_startup_trials = 0"),
+      std::regex(
+          R"(key 'sampler.n_startup_trials': GpSampler: n_startup_trials = 0, must be >= 1)")))
       << fails("n_startup_trials = 5", "n_startup_trials = 0");
-  EXPECT_TRUE(std::regex_search(fails("n_startup_trials = 5", "n_ei_candidates = 5"),
-                                std::regex(R"(key 'sampler.n_ei_candidates': GpSampler: unknown option 'n_ei_candidates')")));
+  EXPECT_TRUE(std::regex_search(
+      fails("n_startup_trials = 5", "n_ei_candidates = 5"),
+      std::regex(R"(key 'sampler.n_ei_candidates': GpSampler: unknown option 'n_ei_candidates')")));
 }
 
 // BOHB's model and one TPE per bracket work over the experiment's Hyperband pruner, whose rungs
