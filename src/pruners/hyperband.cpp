@@ -9,7 +9,6 @@
 #include "parzen/error.hpp"
 #include "parzen/pruners.hpp"
 #include "pruners/common.hpp"
-#include "registry/option_check.hpp"
 
 namespace parzen {
 namespace {
@@ -52,29 +51,6 @@ bool promotable(double value, std::vector<double> competing, int64_t reduction_f
 }
 
 }  // namespace
-
-void validate(const SuccessiveHalvingPrunerOptions& o) {
-  using internal::check_option;
-  const char* owner = "SuccessiveHalvingPruner";
-  check_option(!o.min_resource || *o.min_resource >= 1, owner, "min_resource", o.min_resource,
-               "must be >= 1 (or unset: auto)");
-  check_option(o.reduction_factor >= 2, owner, "reduction_factor", o.reduction_factor,
-               "must be >= 2");
-  check_option(o.min_early_stopping_rate >= 0, owner, "min_early_stopping_rate",
-               o.min_early_stopping_rate, "must be >= 0");
-  check_option(o.bootstrap_count >= 0, owner, "bootstrap_count", o.bootstrap_count, "must be >= 0");
-}
-
-void validate(const HyperbandPrunerOptions& o) {
-  using internal::check_option;
-  const char* owner = "HyperbandPruner";
-  check_option(o.min_resource >= 1, owner, "min_resource", o.min_resource, "must be >= 1");
-  check_option(!o.max_resource || *o.max_resource >= o.min_resource, owner, "max_resource",
-               o.max_resource, fmt::format("must be >= min_resource ({})", o.min_resource));
-  check_option(o.reduction_factor >= 2, owner, "reduction_factor", o.reduction_factor,
-               "must be >= 2");
-  check_option(o.bootstrap_count >= 0, owner, "bootstrap_count", o.bootstrap_count, "must be >= 0");
-}
 
 SuccessiveHalvingPruner::SuccessiveHalvingPruner(SuccessiveHalvingPrunerOptions options)
     : options_(options) {

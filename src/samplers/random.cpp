@@ -22,8 +22,6 @@ struct RandomSampler::Engine {
   std::mt19937_64 rng;
 };
 
-void validate(const RandomSamplerOptions& /*options*/) {}
-
 RandomSampler::RandomSampler(RandomSamplerOptions options) : engine_(std::make_shared<Engine>()) {
   validate(options);
   engine_->rng.seed(options.seed ? *options.seed : std::random_device{}());

@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include "parzen/error.hpp"
-#include "registry/option_check.hpp"
 #include "samplers/tpe/parzen_estimator.hpp"
 
 namespace parzen {
@@ -188,18 +187,6 @@ std::vector<double> TpeSampler::default_weights(int64_t n) {
         ramp == 1 ? start
                   : start + (1.0 - start) * static_cast<double>(i) / static_cast<double>(ramp - 1);
   return w;
-}
-
-void validate(const TpeSamplerOptions& o) {
-  using internal::check_option;
-  check_option(o.n_startup_trials >= 0, "TpeSampler", "n_startup_trials", o.n_startup_trials,
-               "must be >= 0");
-  check_option(o.n_ei_candidates >= 1, "TpeSampler", "n_ei_candidates", o.n_ei_candidates,
-               "must be >= 1");
-  check_option(o.prior_weight > 0 && std::isfinite(o.prior_weight), "TpeSampler", "prior_weight",
-               o.prior_weight, "must be > 0 and finite");
-  check_option(!o.group || o.multivariate, "TpeSampler", "group", o.group,
-               "needs multivariate = true");
 }
 
 TpeSampler::TpeSampler(TpeSamplerOptions options) : options_(std::move(options)) {
