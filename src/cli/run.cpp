@@ -26,12 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
-std::string clock_text(double seconds) {
-  const auto s = static_cast<int64_t>(seconds);
-  if (s >= 3600) return fmt::format("{}:{:02d}:{:02d}", s / 3600, (s / 60) % 60, s % 60);
-  return fmt::format("{:02d}:{:02d}", s / 60, s % 60);
-}
-
 std::string first_line(const std::string& s, size_t max) {
   std::string out = s.substr(0, s.find('\n'));
   if (out.size() > max) out = out.substr(0, max - 3) + "...";
@@ -98,7 +92,7 @@ class Progress {
       line += ": " + first_line(t.fail_reason, 300);
     }
     line += "  " + params_text(params);
-    if (d) line += fmt::format("  {:.1f}s", *d);
+    if (d) line += "  " + duration_text(*d);
     if (style_ == ProgressStyle::Lines) {
       std::fputs((line + "\n").c_str(), stdout);
       std::fflush(stdout);
@@ -165,12 +159,12 @@ class Progress {
           std::min(1.0, static_cast<double>(done) / static_cast<double>(*e_.n_trials));
       const int filled = static_cast<int>(frac * 30);
       head = fmt::format("{} [{}{}] {}/{} trials  elapsed {}", e_.name, std::string(filled, '#'),
-                         std::string(30 - filled, '.'), done, *e_.n_trials, clock_text(elapsed));
+                         std::string(30 - filled, '.'), done, *e_.n_trials, duration_text(elapsed));
       if (done_ > 0 && done < *e_.n_trials)
-        head += "  ETA " + clock_text(elapsed / static_cast<double>(done_) *
-                                      static_cast<double>(*e_.n_trials - done));
+        head += "  ETA " + duration_text(elapsed / static_cast<double>(done_) *
+                                         static_cast<double>(*e_.n_trials - done));
     } else {
-      head = fmt::format("{} {} trials  elapsed {}", e_.name, done, clock_text(elapsed));
+      head = fmt::format("{} {} trials  elapsed {}", e_.name, done, duration_text(elapsed));
     }
     std::vector<std::string> lines = {head};
     if (best_)
@@ -185,8 +179,8 @@ class Progress {
         running += fmt::format("  +{} more", running_.size() - 8);
         break;
       }
-      running +=
-          fmt::format("  #{} {:.1f}s", n, std::chrono::duration<double>(now - r.since).count());
+      running += fmt::format("  #{} {}", n,
+                             duration_text(std::chrono::duration<double>(now - r.since).count()));
     }
     if (!running.empty()) lines.push_back("running" + running);
     const size_t w = width();
@@ -257,7 +251,70 @@ std::string stderr_suffix(const std::string& tail) {
 
 nlohmann::json plain(const nlohmann::ordered_json& j) { return nlohmann::json::parse(j.dump()); }
 
+// The protocol lines the run ignored or rejected, each once, for the run's output and the trial.
+std::vector<std::string> protocol_warnings(const ProcessResult& r,
+                                           const std::vector<std::string>& report_errors) {
+  std::vector<std::string> out = r.protocol_errors;
+  out.insert(out.end(), report_errors.begin(), report_errors.end());
+  if (r.protocol_errors_not_kept > 0)
+    out.push_back(fmt::format("and {} more ignored parzen: line(s)", r.protocol_errors_not_kept));
+  return out;
+}
+
+// Nothing the trial printed is dropped without a word: each warning goes to the run's output and
+// the list is stored with the trial (user attribute kWarningsAttr, shown by `parzen trials`).
+void keep_warnings(Storage& storage, const Trial& t, const std::vector<std::string>& warnings,
+                   Progress& progress) {
+  if (warnings.empty()) return;
+  for (const auto& w : warnings) progress.message(fmt::format("Trial {}: {}", t.number(), w));
+  storage.set_trial_user_attr(t.id(), kWarningsAttr, warnings);
+}
+
+std::string message_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "an unknown error";
+  }
+}
+
+// The run stopped because storing a trial's result failed (storage error, disk full...): each
+// trial it left running is failed by a second write naming the error, so none stays running, and
+// the message says which trials and why.
+std::string fail_unstored(Storage& storage, const std::map<TrialId, int64_t>& in_flight,
+                          const std::string& error, const std::string& shown_storage) {
+  std::string out;
+  for (const auto& [id, number] : in_flight) {
+    const std::string reason = fmt::format("parzen could not store this trial's result: {}", error);
+    std::string outcome;
+    try {
+      outcome = storage.finish_trial(id, TrialState::Failed, {}, reason)
+                    ? "it is marked failed with this reason"
+                    : "it had already been finished";
+    } catch (const std::exception& ex) {
+      outcome = fmt::format(
+          "marking it failed failed too ({}); it stays running until its heartbeat lapses, then "
+          "the next `parzen run` or `parzen worker` on the study fails it",
+          ex.what());
+    }
+    out += fmt::format("{}could not store the result of trial {} in {}: {}; {}",
+                       out.empty() ? "" : "\n", number, shown_storage, error, outcome);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string duration_text(double seconds) {
+  if (!(seconds < 60)) {
+    const auto s = static_cast<int64_t>(seconds);
+    if (s >= 3600) return fmt::format("{}:{:02d}:{:02d}", s / 3600, (s / 60) % 60, s % 60);
+    return fmt::format("{}:{:02d}", s / 60, s % 60);
+  }
+  return fmt::format("{:.1f}s", seconds);
+}
 
 std::vector<std::pair<std::string, std::string>> shown_params(const FrozenTrial& trial) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -327,7 +384,7 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   if (e.n_trials && counted_before >= *e.n_trials) {
     fmt::print("Study '{}' in {} already has {} of its {} trials; nothing to run.\n", e.name,
                shown_storage, counted_before, *e.n_trials);
-    return 0;
+    return kExitNothingToDo;
   }
   if (!existing.empty())
     progress.message(fmt::format("Resuming study '{}' in {}: {} trials so far", e.name,
@@ -344,7 +401,18 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   std::mutex spawn_mu;
   const auto names = e.space.names();
 
+  // Trials this run started and has not seen stored as finished: if storing one's result fails,
+  // a second write fails it with the reason (see fail_unstored) instead of leaving it running.
+  std::mutex in_flight_mu;
+  std::map<TrialId, int64_t> in_flight;  // id -> number
+  std::atomic<int64_t> n_started{0};
+
   auto objective = [&](Trial& t) -> std::vector<double> {
+    ++n_started;
+    {
+      std::lock_guard lock(in_flight_mu);
+      in_flight[t.id()] = t.number();
+    }
     const SuggestedParams sp = suggest_all(e.space, t);
     storage->set_trial_system_attr(t.id(), kParamsAttr, plain(sp.flat));
     std::vector<std::pair<std::string, std::string>> shown;
@@ -367,13 +435,13 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
     ps.timeout_seconds = e.trial_timeout_seconds;
     ps.kill_grace_seconds = e.kill_grace_seconds;
     ProcessControl pc;
-    std::string report_error;
+    std::vector<std::string> report_errors;
     pc.on_report = [&](int64_t step, double value) {
       try {
         t.report(step, value);
         return t.should_prune();
       } catch (const std::exception& ex) {
-        if (report_error.empty()) report_error = ex.what();
+        report_errors.push_back(fmt::format("report rejected: {}", ex.what()));
         return false;
       }
     };
@@ -382,6 +450,8 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
     std::error_code ec;
     fs::remove(params_file, ec);
     progress.process_ended(t.number());
+    const std::vector<std::string> warnings = protocol_warnings(r, report_errors);
+    keep_warnings(*storage, t, warnings, progress);
 
     const auto fail = [&](std::string reason, bool retry) -> std::vector<double> {
       if (retry && e.max_retries > 0) {
@@ -416,8 +486,7 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
       return fail(describe_end(r) + stderr_suffix(r.stderr_tail), true);
     const std::string text = r.result_line ? *r.result_line : r.last_line;
     std::string protocol;
-    for (const auto& p : r.protocol_errors) protocol += "; " + p;
-    if (!report_error.empty()) protocol += "; report rejected: " + report_error;
+    for (const auto& w : warnings) protocol += "; " + w;
     if (text.empty())
       return fail(fmt::format("no metric in the output ({} bytes on stdout): print the value as "
                               "the last line or as 'parzen:result VALUE'{}",
@@ -444,6 +513,10 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   uint64_t budget_version = 0;
   std::map<int64_t, bool> budget_counts;  // trial number -> counts toward n_trials
   oo.callbacks.push_back([&](Study& s, const FrozenTrial& t) {
+    {
+      std::lock_guard lock(in_flight_mu);
+      in_flight.erase(t.id);
+    }
     progress.finished(t);
     if (!e.n_trials) return;
     std::lock_guard lock(budget_mu);
@@ -488,7 +561,11 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   progress.draw(/*final=*/true);
   std::error_code ec;
   fs::remove_all(scratch, ec);
-  if (error) std::rethrow_exception(error);
+  if (error) {
+    std::lock_guard lock(in_flight_mu);
+    if (in_flight.empty()) std::rethrow_exception(error);
+    throw StorageError(fail_unstored(*storage, in_flight, message_of(error), shown_storage));
+  }
 
   // Summary.
   const auto all = study.trials();
@@ -512,13 +589,17 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   }
   if (spawn_failed) {
     fmt::print(stderr, "parzen: error: {}\n", spawn_error);
-    return 1;
+    return kExitFailure;
   }
   if (interrupted) {
     fmt::print("Interrupted; run the same command again to resume the study.\n");
-    return 130;
+    return kExitInterrupted;
   }
-  return 0;
+  if (n_started == 0) {
+    fmt::print("The sampler has no trial left to run (every grid point is taken).\n");
+    return kExitNothingToDo;
+  }
+  return kExitOk;
 }
 
 }  // namespace parzen::cli
