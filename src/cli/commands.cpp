@@ -187,7 +187,7 @@ int cmd_ask(const AskArgs& a) {
   if (!info || !a.experiment_file.empty() || !a.space_file.empty() || !a.sampler.empty() ||
       !a.sampler_options.empty())
     storage->set_study_system_attr(study.id(), kExperimentAttr,
-                                   nlohmann::json::parse(e.to_json().dump()));
+                                   nlohmann::json::parse(detail::dump_json(e.to_json())));
 
   std::optional<Trial> asked;
   try {
@@ -203,7 +203,7 @@ int cmd_ask(const AskArgs& a) {
   out["study"] = a.study;
   out["number"] = trial.number();
   out["params"] = sp.nested;
-  fmt::print("{}\n", out.dump());
+  fmt::print("{}\n", detail::dump_json(out));
   return 0;
 }
 
@@ -298,7 +298,8 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
   fmt::print("Trials:     {}{}\n", trials.size(), counts.empty() ? "" : " (" + counts + ")");
   fmt::print("Trial time: {} in total\n", duration_text(total_seconds));
   if (auto it = info.system_attrs.find(kExperimentAttr); it != info.system_attrs.end()) {
-    if (it->contains("sampler")) fmt::print("Sampler:    {}\n", (*it)["sampler"].dump());
+    if (it->contains("sampler"))
+      fmt::print("Sampler:    {}\n", detail::dump_json((*it)["sampler"]));
     if (it->contains("command")) {
       std::string cmd;
       for (const auto& a : (*it)["command"]) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();

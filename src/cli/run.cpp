@@ -19,6 +19,7 @@
 
 #include "cli/trial_process.hpp"
 #include "parzen/study.hpp"
+#include "storage/utf8.hpp"
 
 namespace parzen::cli {
 namespace {
@@ -249,15 +250,19 @@ std::string stderr_suffix(const std::string& tail) {
   return "; stderr: " + t;
 }
 
-nlohmann::json plain(const nlohmann::ordered_json& j) { return nlohmann::json::parse(j.dump()); }
+// A study attribute from ordered JSON (text from the command line may hold invalid UTF-8).
+nlohmann::json plain(const nlohmann::ordered_json& j) {
+  return nlohmann::json::parse(detail::dump_json(j));
+}
 
 // The protocol lines the run ignored or rejected, each once, for the run's output and the trial.
 std::vector<std::string> protocol_warnings(const ProcessResult& r,
-                                           const std::vector<std::string>& report_errors) {
+                                           const std::vector<std::string>& report_errors,
+                                           uint64_t reports_not_kept) {
   std::vector<std::string> out = r.protocol_errors;
   out.insert(out.end(), report_errors.begin(), report_errors.end());
-  if (r.protocol_errors_not_kept > 0)
-    out.push_back(fmt::format("and {} more ignored parzen: line(s)", r.protocol_errors_not_kept));
+  if (const uint64_t more = r.protocol_errors_not_kept + reports_not_kept; more > 0)
+    out.push_back(fmt::format("and {} more ignored or rejected parzen: line(s)", more));
   return out;
 }
 
@@ -419,9 +424,10 @@ class TrialRunner {
     progress_.started(t.number(), shown);
 
     std::vector<std::string> report_errors;
-    const ProcessResult r = run_process(t, sp, report_errors);
+    uint64_t reports_not_kept = 0;
+    const ProcessResult r = run_process(t, sp, report_errors, reports_not_kept);
     progress_.process_ended(t.number());
-    const std::vector<std::string> warnings = protocol_warnings(r, report_errors);
+    const std::vector<std::string> warnings = protocol_warnings(r, report_errors, reports_not_kept);
     keep_warnings(storage_, t, warnings, progress_);
     return outcome(t, r, warnings);
   }
@@ -472,7 +478,7 @@ class TrialRunner {
 
  private:
   ProcessResult run_process(Trial& t, const SuggestedParams& sp,
-                            std::vector<std::string>& report_errors) {
+                            std::vector<std::string>& report_errors, uint64_t& reports_not_kept) {
     const fs::path params_file = scratch_ / fmt::format("trial-{}.json", t.number());
     std::ofstream(params_file) << sp.nested.dump(2) << '\n';
     ProcessSpec ps;
@@ -486,12 +492,24 @@ class TrialRunner {
     ps.timeout_seconds = e_.trial_timeout_seconds;
     ps.kill_grace_seconds = e_.kill_grace_seconds;
     ProcessControl pc;
+    // Kept like the process's own protocol errors: the first few, then a count.
+    const auto reject = [&](std::string why) {
+      if (report_errors.size() < 5)
+        report_errors.push_back(std::move(why));
+      else
+        ++reports_not_kept;
+    };
     pc.on_report = [&](int64_t step, double value) {
+      if (t.record().intermediate_values.count(step)) {
+        reject(fmt::format("ignored 'parzen:report {} {}': step {} was already reported", step,
+                           value, step));
+        return false;
+      }
       try {
         t.report(step, value);
         return t.should_prune();
       } catch (const std::exception& ex) {
-        report_errors.push_back(fmt::format("report rejected: {}", ex.what()));
+        reject(fmt::format("report rejected: {}", ex.what()));
         return false;
       }
     };

@@ -94,6 +94,26 @@ TEST(CliBadInput, Latin1OnStderrOfAFailedTrialIsStoredAndExported) {
   }
 }
 
+// A study name given on the command line in Latin-1 is stored with U+FFFD and found again by
+// the same bytes.
+TEST(CliBadInput, AStudyNameThatIsNotUtf8) {
+  TempDir dir;
+  const auto space = dir.file("space.json", R"({"x": {"_type": "uniform", "_value": [0, 1]}})");
+  for (const auto& url : storages(dir)) {
+    SCOPED_TRACE(url);
+    auto r = run_cli({"ask", "--storage", url, "--study", "caf\xE9", "--space", space}, dir.path);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "caf\xEF\xBF\xBD")) << r.out;
+    r = run_cli({"tell", "--storage", url, "--study", "caf\xE9", "--trial", "0", "--value", "1"},
+                dir.path);
+    EXPECT_EQ(r.status, 0) << r.err;
+    r = run_cli({"studies", "--storage", url}, dir.path);
+    EXPECT_TRUE(contains(r.out, "caf\xEF\xBF\xBD")) << r.out;
+    r = run_cli({"trials", "caf\xE9", "--storage", url, "--format", "json"}, dir.path);
+    EXPECT_EQ(r.status, 0) << r.err;
+  }
+}
+
 // A trial's result that the storage refuses (here a trigger standing for a full disk) fails the
 // trial by a second write, and the run says which trial and why, with a non-zero status.
 TEST(CliBadInput, AResultTheStorageRefusesFailsTheTrialAndTheRun) {
@@ -188,7 +208,7 @@ TEST(CliBadInput, RejectedProtocolLinesWarnAndStayWithTheTrial) {
   const auto file = shell_experiment(dir,
                                      "echo parzen:report 0 nan; echo parzen:report 1.5 0.3; "
                                      "echo parzen:report 2 0.4; echo parzen:reprot 3 0.2; "
-                                     "echo 0.25");
+                                     "echo parzen:report 2 0.9; echo 0.25");
   const std::string url = dir.url();
   const auto r = run_cli({"run", file, "--storage", url, "--progress", "lines"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.out << r.err;
@@ -201,13 +221,17 @@ TEST(CliBadInput, RejectedProtocolLinesWarnAndStayWithTheTrial) {
       << output;
   EXPECT_TRUE(contains(output, "Trial 0: ignored unknown protocol line 'parzen:reprot 3 0.2'"))
       << output;
+  EXPECT_TRUE(contains(output,
+                       "Trial 0: ignored 'parzen:report 2 0.9': step 2 was already "
+                       "reported"))
+      << output;
   const auto trials = trials_of(url, "bad");
   ASSERT_EQ(trials.size(), 1u);
   EXPECT_EQ(trials[0].state, TrialState::Complete);
   EXPECT_EQ(trials[0].values, std::vector<double>{0.25});
   EXPECT_EQ(trials[0].intermediate_values, (std::map<int64_t, double>{{2, 0.4}}));
   const auto& warnings = trials[0].user_attrs.at(parzen::cli::kWarningsAttr);
-  ASSERT_EQ(warnings.size(), 3u) << warnings;
+  ASSERT_EQ(warnings.size(), 4u) << warnings;
   EXPECT_TRUE(contains(warnings.dump(), "ignored unknown protocol line")) << warnings;
 }
 
