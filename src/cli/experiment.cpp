@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "cli/number.hpp"
 #include "cli/options_reader.hpp"
 
 #include "parzen/bohb_sampler.hpp"
@@ -477,15 +478,13 @@ double parse_duration(const std::string& text) {
   double total = 0;
   size_t i = 0;
   while (i < text.size()) {
-    size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(text.substr(i), &used);
-    } catch (const std::exception&) {
+    // The number before a unit, read by the parser every other number goes through.
+    const size_t end = std::min(text.find_first_not_of("0123456789.eE+-", i), text.size());
+    const auto number = parse_number(std::string_view(text).substr(i, end - i));
+    if (!number || !std::isfinite(*number) || *number < 0 || text[i] == '-' || text[i] == '+')
       throw InvalidArgument(bad);
-    }
-    if (!std::isfinite(v) || v < 0 || text[i] == '-' || text[i] == '+') throw InvalidArgument(bad);
-    i += used;
+    const double v = *number;
+    i = end;
     double unit = 1;
     if (i < text.size()) {
       switch (text[i]) {

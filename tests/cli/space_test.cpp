@@ -392,7 +392,8 @@ TEST(Durations, Parse) {
   EXPECT_DOUBLE_EQ(parse_duration("1.5h"), 5400);
   EXPECT_DOUBLE_EQ(parse_duration("1h30m"), 5400);
   EXPECT_DOUBLE_EQ(parse_duration("2d"), 172800);
-  for (const char* bad : {"", "x", "10x", "-5", "1h30", "m"})
+  EXPECT_DOUBLE_EQ(parse_duration("1e3s"), 1000);
+  for (const char* bad : {"", "x", "10x", "-5", "1h30", "m", "0x10s", " 5", "infs", "1e400s"})
     EXPECT_THROW(parse_duration(bad), InvalidArgument) << bad;
 }
 
