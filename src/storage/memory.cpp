@@ -16,6 +16,16 @@
 namespace parzen {
 namespace {
 
+// String choices as the relational storage returns them (its JSON column replaces invalid UTF-8).
+Distribution storable(const Distribution& distribution) {
+  const auto* c = std::get_if<CategoricalDistribution>(&distribution);
+  if (!c) return distribution;
+  CategoricalDistribution out = *c;
+  for (auto& v : out.choices)
+    if (auto* s = std::get_if<std::string>(&v)) *s = detail::storable_json(*s).get<std::string>();
+  return out;
+}
+
 class InMemoryStorage final : public Storage {
  public:
   StudyId create_study(const std::string& given_name,
@@ -117,10 +127,11 @@ class InMemoryStorage final : public Storage {
 
   void set_trial_param(TrialId id, const std::string& name, double internal_value,
                        const Distribution& distribution) override {
+    const Distribution d = storable(distribution);
     write_running(id, [&](FrozenTrial& r) {
       const std::string n = detail::storable_text(name);
-      r.params[n] = to_external(distribution, internal_value);
-      r.distributions[n] = distribution;
+      r.params[n] = to_external(d, internal_value);
+      r.distributions[n] = d;
     });
   }
 

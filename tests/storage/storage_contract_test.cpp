@@ -174,6 +174,7 @@ TEST_P(StorageContract, InvalidUtf8InEveryTextFieldIsStoredWithReplacements) {
       s, {.worker = bad, .user_attrs = {{"u0 " + bad, bad}}, .system_attrs = {{"s0", bad}}});
   EXPECT_EQ(t.worker, fixed);
   storage->set_trial_param(t.id, "x " + bad, 0.5, FloatDistribution{0, 1});
+  storage->set_trial_param(t.id, "c", 1, CategoricalDistribution{{std::string("a"), bad}});
   storage->set_trial_user_attr(t.id, "u " + bad, {{"k " + bad, bad}});
   storage->set_trial_system_attr(t.id, "s " + bad, bad);
   storage->set_trial_system_attr(t.id, "nul", std::string("a\0b", 3));  // JSON escapes NUL
@@ -194,6 +195,7 @@ TEST_P(StorageContract, InvalidUtf8InEveryTextFieldIsStoredWithReplacements) {
   EXPECT_EQ(r.system_attrs.at("s " + fixed), fixed);
   EXPECT_EQ(r.system_attrs.at("nul"), std::string("a\0b", 3));
   EXPECT_EQ(r.params.count("x " + fixed), 1u);
+  EXPECT_EQ(std::get<std::string>(r.params.at("c")), fixed);
   EXPECT_EQ(r.worker, fixed);
   // The exports read the row back without throwing.
   std::ostringstream csv;
