@@ -118,7 +118,12 @@ int main(int argc, char** argv) {
   auto* presets = app.add_subcommand("presets", "List the search-space presets");
   auto* info = app.add_subcommand("info", "Print the version, samplers and storages");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; a flag CLI11 refuses is a usage error like any other.
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
 
   try {
     if (run->parsed()) {
@@ -153,10 +158,10 @@ int main(int argc, char** argv) {
     }
   } catch (const parzen::InvalidArgument& e) {
     fmt::print(stderr, "parzen: error: {}\n", e.what());
-    return 2;
+    return kExitUsage;
   } catch (const std::exception& e) {
     fmt::print(stderr, "parzen: error: {}\n", e.what());
-    return 1;
+    return kExitFailure;
   }
   return 0;
 }
