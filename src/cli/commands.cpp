@@ -9,10 +9,12 @@
 #include <fmt/format.h>
 
 #include "cli/experiment.hpp"
+#include "cli/number.hpp"
 #include "cli/run.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/registry.hpp"
 #include "parzen/study.hpp"
+#include "storage/utf8.hpp"
 
 namespace parzen::cli {
 namespace {
@@ -195,16 +197,23 @@ int cmd_ask(const AskArgs& a) {
   if (!info || !a.experiment_file.empty() || !a.space_file.empty() || !a.sampler.empty() ||
       !a.sampler_options.empty())
     storage->set_study_system_attr(study.id(), kExperimentAttr,
-                                   nlohmann::json::parse(e.to_json().dump()));
+                                   nlohmann::json::parse(detail::dump_json(e.to_json())));
 
-  Trial trial = study.ask();
+  std::optional<Trial> asked;
+  try {
+    asked.emplace(study.ask());
+  } catch (const StudyExhausted& ex) {
+    fmt::print(stderr, "parzen: nothing to ask: {}\n", ex.what());
+    return kExitNothingToDo;
+  }
+  Trial& trial = *asked;
   const SuggestedParams sp = suggest_all(e.space, trial);
   storage->set_trial_system_attr(trial.id(), kParamsAttr, nlohmann::json::parse(sp.flat.dump()));
   ojson out = ojson::object();
   out["study"] = a.study;
   out["number"] = trial.number();
   out["params"] = sp.nested;
-  fmt::print("{}\n", out.dump());
+  fmt::print("{}\n", detail::dump_json(out));
   return 0;
 }
 
@@ -218,7 +227,16 @@ int cmd_tell(const TellArgs& a) {
   if (state == "complete") {
     if (a.values.empty())
       throw InvalidArgument("give the trial's value(s) with --value (or --state failed|pruned)");
-    t = study.tell(a.trial, a.values);
+    std::vector<double> values;
+    for (const auto& text : a.values) {
+      const auto v = parse_number(text);
+      if (!v)
+        throw InvalidArgument(fmt::format(
+            "--value '{}' is not a number; write it as Python prints a float (0.25, 1e-310, inf)",
+            text));
+      values.push_back(*v);
+    }
+    t = study.tell(a.trial, values);
   } else if (state == "failed" || state == "fail") {
     if (!a.values.empty()) throw InvalidArgument("--value and --state failed exclude each other");
     t = study.tell(a.trial, TrialState::Failed, a.reason.empty() ? "told failed" : a.reason);
@@ -288,9 +306,10 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
   for (const auto& [s, n] : by_state)
     counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, to_string(s));
   fmt::print("Trials:     {}{}\n", trials.size(), counts.empty() ? "" : " (" + counts + ")");
-  fmt::print("Trial time: {:.1f} s in total\n", total_seconds);
+  fmt::print("Trial time: {} in total\n", duration_text(total_seconds));
   if (auto it = info.system_attrs.find(kExperimentAttr); it != info.system_attrs.end()) {
-    if (it->contains("sampler")) fmt::print("Sampler:    {}\n", (*it)["sampler"].dump());
+    if (it->contains("sampler"))
+      fmt::print("Sampler:    {}\n", detail::dump_json((*it)["sampler"]));
     if (it->contains("command")) {
       std::string cmd;
       for (const auto& a : (*it)["command"]) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
@@ -328,7 +347,7 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
       row.push_back(it == shown.end() ? "-" : it->second);
     }
     const auto d = t.duration_seconds();
-    row.push_back(d ? fmt::format("{:.2f}s", *d) : "-");
+    row.push_back(d ? duration_text(*d) : "-");
     rows.push_back(row);
   }
   print_table(rows);
@@ -358,7 +377,7 @@ int cmd_best(const std::string& url, const std::string& name, bool json) {
       o["params"] = params;
       list.push_back(o);
     }
-    fmt::print("{}\n", (info.directions.size() == 1 ? list[0] : list).dump(2));
+    fmt::print("{}\n", detail::dump_json(info.directions.size() == 1 ? list[0] : list, 2));
     return 0;
   }
   for (size_t i = 0; i < n; ++i) {
@@ -378,7 +397,7 @@ int cmd_trials(const std::string& url, const std::string& name, const std::strin
   if (format == "csv") {
     write_trials_csv(std::cout, trials, info.directions);
   } else if (format == "json") {
-    std::cout << trials_json(info.name, info.directions, trials).dump(2) << '\n';
+    std::cout << detail::dump_json(trials_json(info.name, info.directions, trials), 2) << '\n';
   } else {
     throw InvalidArgument(fmt::format("unknown --format '{}'; expected csv or json", format));
   }

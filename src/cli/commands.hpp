@@ -23,8 +23,8 @@ struct TellArgs {
   std::string storage{};
   std::string study{};
   int64_t trial = -1;
-  std::vector<double> values{};
-  std::string state{};  // complete (with values), failed, pruned
+  std::vector<std::string> values{};  // as given; read by parse_number (cli/number.hpp)
+  std::string state{};                // complete (with values), failed, pruned
   std::string reason{};
 };
 int cmd_tell(const TellArgs& args);

@@ -33,6 +33,7 @@ std::string json_kind(const nlohmann::ordered_json& v) {
   if (v.is_string()) return "a string";
   if (v.is_array()) return "an array";
   if (v.is_object()) return "a table";
+  if (v.is_null()) return "null";
   return "nothing";
 }
 

@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "cli/number.hpp"
+#include "cli/options_reader.hpp"
+
 #include "parzen/pruners.hpp"
 #include "parzen/registry.hpp"
 
@@ -17,29 +20,6 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 namespace fs = std::filesystem;
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-// " (did you mean 'x'?)" when a known key is close to the unknown one.
-std::string suggestion(const std::string& key, const std::vector<std::string>& known) {
-  std::string best;
-  size_t best_d = 3;
-  for (const auto& k : known) {
-    const size_t d = edit_distance(key, k);
-    if (d < best_d) best = k, best_d = d;
-  }
-  return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
-}
 
 void convert(const toml::node& node, ojson& out, const std::string& ptr, SourceMap& map) {
   switch (node.type()) {
@@ -89,89 +69,8 @@ void convert(const toml::node& node, ojson& out, const std::string& ptr, SourceM
   }
 }
 
-// Reads the experiment's keys with their types, failing with file, line and key.
-struct Reader {
-  const ojson& doc;
-  const SourceMap& map;
-  std::string base;  // JSON pointer of the table being read
-
-  std::string ptr(const std::string& key) const { return pointer_append(base, key); }
-  std::string dotted(const std::string& key) const {
-    std::string prefix;
-    for (size_t i = 1; i < base.size(); ++i) prefix += base[i] == '/' ? '.' : base[i];
-    return prefix.empty() ? key : prefix + "." + key;
-  }
-  [[noreturn]] void fail(const std::string& key, const std::string& msg) const {
-    map.fail(ptr(key), dotted(key), msg);
-  }
-  bool has(const std::string& key) const { return doc.contains(key); }
-  const ojson& at(const std::string& key) const { return doc[key]; }
-
-  void check_keys(const std::vector<std::string>& known) const {
-    for (const auto& [k, v] : doc.items())
-      if (std::find(known.begin(), known.end(), k) == known.end())
-        fail(k, fmt::format("unknown key{}", suggestion(k, known)));
-  }
-  std::string string(const std::string& key) const {
-    if (!at(key).is_string())
-      fail(key, fmt::format("must be a string, not {}", json_kind(at(key))));
-    return at(key).get<std::string>();
-  }
-  bool boolean(const std::string& key) const {
-    if (!at(key).is_boolean())
-      fail(key, fmt::format("must be true or false, not {}", json_kind(at(key))));
-    return at(key).get<bool>();
-  }
-  int64_t integer(const std::string& key, int64_t min) const {
-    if (!at(key).is_number_integer())
-      fail(key, fmt::format("must be an integer, not {}", json_kind(at(key))));
-    const int64_t v = at(key).get<int64_t>();
-    if (v < min) fail(key, fmt::format("must be at least {}, got {}", min, v));
-    return v;
-  }
-  double number(const std::string& key) const {
-    if (!at(key).is_number())
-      fail(key, fmt::format("must be a number, not {}", json_kind(at(key))));
-    const double v = at(key).get<double>();
-    if (!std::isfinite(v)) fail(key, "must be finite");
-    return v;
-  }
-  double duration(const std::string& key) const {
-    double v = 0;
-    if (at(key).is_number()) {
-      v = number(key);
-    } else if (at(key).is_string()) {
-      try {
-        v = parse_duration(at(key).get<std::string>());
-      } catch (const InvalidArgument& e) {
-        fail(key, e.what());
-      }
-    } else {
-      fail(key,
-           fmt::format("must be seconds or a duration such as \"90s\", \"10m\", \"2h\", not {}",
-                       json_kind(at(key))));
-    }
-    if (v <= 0) fail(key, "must be positive");
-    return v;
-  }
-  std::vector<std::string> strings(const std::string& key) const {
-    const auto& v = at(key);
-    if (v.is_string()) return {v.get<std::string>()};
-    if (!v.is_array()) fail(key, fmt::format("must be an array of strings, not {}", json_kind(v)));
-    std::vector<std::string> out;
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (!v[i].is_string())
-        map.fail(pointer_append(ptr(key), std::to_string(i)), dotted(key),
-                 fmt::format("element {} must be a string, not {}", i, json_kind(v[i])));
-      out.push_back(v[i].get<std::string>());
-    }
-    return out;
-  }
-  Reader table(const std::string& key) const {
-    if (!at(key).is_object()) fail(key, fmt::format("must be a table, not {}", json_kind(at(key))));
-    return Reader{at(key), map, ptr(key)};
-  }
-};
+// Experiment files are read with the reader search spaces use too.
+using Reader = OptionsReader;
 
 std::string absolute_sqlite_url(const std::string& url, const fs::path& dir) {
   const std::string prefix = "sqlite:///";
@@ -402,15 +301,13 @@ double parse_duration(const std::string& text) {
   double total = 0;
   size_t i = 0;
   while (i < text.size()) {
-    size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(text.substr(i), &used);
-    } catch (const std::exception&) {
+    // The number before a unit, read by the parser every other number goes through.
+    const size_t end = std::min(text.find_first_not_of("0123456789.eE+-", i), text.size());
+    const auto number = parse_number(std::string_view(text).substr(i, end - i));
+    if (!number || !std::isfinite(*number) || *number < 0 || text[i] == '-' || text[i] == '+')
       throw InvalidArgument(bad);
-    }
-    if (!std::isfinite(v) || v < 0 || text[i] == '-' || text[i] == '+') throw InvalidArgument(bad);
-    i += used;
+    const double v = *number;
+    i = end;
     double unit = 1;
     if (i < text.size()) {
       switch (text[i]) {

@@ -189,7 +189,12 @@ int main(int argc, char** argv) {
   bool info_json = false;
   info->add_flag("--json", info_json, "Samplers and pruners as JSON (parzen::registry_json)");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; a flag CLI11 refuses is a usage error like any other.
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
 
   try {
     if (run->parsed()) {
@@ -213,10 +218,10 @@ int main(int argc, char** argv) {
     if (info->parsed()) return print_info(info_json);
   } catch (const parzen::InvalidArgument& e) {
     fmt::print(stderr, "parzen: error: {}\n", e.what());
-    return 2;
+    return kExitUsage;
   } catch (const std::exception& e) {
     fmt::print(stderr, "parzen: error: {}\n", e.what());
-    return 1;
+    return kExitFailure;
   }
   return 0;
 }

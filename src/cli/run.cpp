@@ -19,18 +19,13 @@
 
 #include "cli/trial_process.hpp"
 #include "parzen/study.hpp"
+#include "storage/utf8.hpp"
 
 namespace parzen::cli {
 namespace {
 
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
-
-std::string clock_text(double seconds) {
-  const auto s = static_cast<int64_t>(seconds);
-  if (s >= 3600) return fmt::format("{}:{:02d}:{:02d}", s / 3600, (s / 60) % 60, s % 60);
-  return fmt::format("{:02d}:{:02d}", s / 60, s % 60);
-}
 
 std::string first_line(const std::string& s, size_t max) {
   std::string out = s.substr(0, s.find('\n'));
@@ -98,7 +93,7 @@ class Progress {
       line += ": " + first_line(t.fail_reason, 300);
     }
     line += "  " + params_text(params);
-    if (d) line += fmt::format("  {:.1f}s", *d);
+    if (d) line += "  " + duration_text(*d);
     if (style_ == ProgressStyle::Lines) {
       std::fputs((line + "\n").c_str(), stdout);
       std::fflush(stdout);
@@ -165,12 +160,12 @@ class Progress {
           std::min(1.0, static_cast<double>(done) / static_cast<double>(*e_.n_trials));
       const int filled = static_cast<int>(frac * 30);
       head = fmt::format("{} [{}{}] {}/{} trials  elapsed {}", e_.name, std::string(filled, '#'),
-                         std::string(30 - filled, '.'), done, *e_.n_trials, clock_text(elapsed));
+                         std::string(30 - filled, '.'), done, *e_.n_trials, duration_text(elapsed));
       if (done_ > 0 && done < *e_.n_trials)
-        head += "  ETA " + clock_text(elapsed / static_cast<double>(done_) *
-                                      static_cast<double>(*e_.n_trials - done));
+        head += "  ETA " + duration_text(elapsed / static_cast<double>(done_) *
+                                         static_cast<double>(*e_.n_trials - done));
     } else {
-      head = fmt::format("{} {} trials  elapsed {}", e_.name, done, clock_text(elapsed));
+      head = fmt::format("{} {} trials  elapsed {}", e_.name, done, duration_text(elapsed));
     }
     std::vector<std::string> lines = {head};
     if (best_)
@@ -185,8 +180,8 @@ class Progress {
         running += fmt::format("  +{} more", running_.size() - 8);
         break;
       }
-      running +=
-          fmt::format("  #{} {:.1f}s", n, std::chrono::duration<double>(now - r.since).count());
+      running += fmt::format("  #{} {}", n,
+                             duration_text(std::chrono::duration<double>(now - r.since).count()));
     }
     if (!running.empty()) lines.push_back("running" + running);
     const size_t w = width();
@@ -255,9 +250,76 @@ std::string stderr_suffix(const std::string& tail) {
   return "; stderr: " + t;
 }
 
-nlohmann::json plain(const nlohmann::ordered_json& j) { return nlohmann::json::parse(j.dump()); }
+// A study attribute from ordered JSON (text from the command line may hold invalid UTF-8).
+nlohmann::json plain(const nlohmann::ordered_json& j) {
+  return nlohmann::json::parse(detail::dump_json(j));
+}
+
+// The protocol lines the run ignored or rejected, each once, for the run's output and the trial.
+std::vector<std::string> protocol_warnings(const ProcessResult& r,
+                                           const std::vector<std::string>& report_errors,
+                                           uint64_t reports_not_kept) {
+  std::vector<std::string> out = r.protocol_errors;
+  out.insert(out.end(), report_errors.begin(), report_errors.end());
+  if (const uint64_t more = r.protocol_errors_not_kept + reports_not_kept; more > 0)
+    out.push_back(fmt::format("and {} more ignored or rejected parzen: line(s)", more));
+  return out;
+}
+
+// Nothing the trial printed is dropped without a word: each warning goes to the run's output and
+// the list is stored with the trial (user attribute kWarningsAttr, shown by `parzen trials`).
+void keep_warnings(Storage& storage, const Trial& t, const std::vector<std::string>& warnings,
+                   Progress& progress) {
+  if (warnings.empty()) return;
+  for (const auto& w : warnings) progress.message(fmt::format("Trial {}: {}", t.number(), w));
+  storage.set_trial_user_attr(t.id(), kWarningsAttr, warnings);
+}
+
+std::string message_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "an unknown error";
+  }
+}
+
+// The run stopped because storing a trial's result failed (storage error, disk full...): each
+// trial it left running is failed by a second write naming the error, so none stays running, and
+// the message says which trials and why.
+std::string fail_unstored(Storage& storage, const std::map<TrialId, int64_t>& in_flight,
+                          const std::string& error, const std::string& shown_storage) {
+  std::string out;
+  for (const auto& [id, number] : in_flight) {
+    const std::string reason = fmt::format("parzen could not store this trial's result: {}", error);
+    std::string outcome;
+    try {
+      outcome = storage.finish_trial(id, TrialState::Failed, {}, reason)
+                    ? "it is marked failed with this reason"
+                    : "it had already been finished";
+    } catch (const std::exception& ex) {
+      outcome = fmt::format(
+          "marking it failed failed too ({}); it stays running until its heartbeat lapses, then "
+          "the next `parzen run` or `parzen worker` on the study fails it",
+          ex.what());
+    }
+    out += fmt::format("{}could not store the result of trial {} in {}: {}; {}",
+                       out.empty() ? "" : "\n", number, shown_storage, error, outcome);
+  }
+  return out;
+}
 
 }  // namespace
+
+std::string duration_text(double seconds) {
+  if (!(seconds < 60)) {
+    const auto s = static_cast<int64_t>(seconds);
+    if (s >= 3600) return fmt::format("{}:{:02d}:{:02d}", s / 3600, (s / 60) % 60, s % 60);
+    return fmt::format("{}:{:02d}", s / 60, s % 60);
+  }
+  return fmt::format("{:.1f}s", seconds);
+}
 
 std::vector<std::pair<std::string, std::string>> shown_params(const FrozenTrial& trial) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -278,35 +340,41 @@ int64_t counted_trials(const std::vector<FrozenTrial>& trials) {
   return n;
 }
 
-int run_experiment(const Experiment& e, ProgressStyle style) {
-  if (style == ProgressStyle::Auto) {
-    const char* term = std::getenv("TERM");
-    style = ::isatty(STDOUT_FILENO) && !(term && std::string(term) == "dumb")
-                ? ProgressStyle::Bar
-                : ProgressStyle::Lines;
-  }
-  const std::string shown_storage = redact_storage_url(e.storage);
-  auto storage = make_storage(e.storage);
+namespace {
 
-  std::vector<FrozenTrial> existing;
-  if (auto id = storage->find_study(e.name)) {
-    const auto info = storage->study(*id);
-    if (info.directions != e.directions) {
-      std::string have, want;
-      for (auto d : info.directions)
-        have += std::string(have.empty() ? "" : ", ") + std::string(to_string(d));
-      for (auto d : e.directions)
-        want += std::string(want.empty() ? "" : ", ") + std::string(to_string(d));
-      throw InvalidArgument(fmt::format(
-          "study '{}' in {} optimises [{}] but the experiment says [{}]; give the experiment "
-          "another name (or `parzen delete {}`)",
-          e.name, shown_storage, have, want, e.name));
-    }
-    existing = storage->trials(*id);
-  }
-  const int64_t counted_before = counted_trials(existing);
+// The steps of run_experiment, in the order it takes them.
 
-  Progress progress(e, style, counted_before, existing);
+ProgressStyle resolved(ProgressStyle style) {
+  if (style != ProgressStyle::Auto) return style;
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) && !(term && std::string(term) == "dumb") ? ProgressStyle::Bar
+                                                                           : ProgressStyle::Lines;
+}
+
+// The study's trials so far (none when it is new); refuses a stored study whose directions differ
+// from the experiment's.
+std::vector<FrozenTrial> existing_trials(Storage& storage, const Experiment& e,
+                                         const std::string& shown_storage) {
+  const auto id = storage.find_study(e.name);
+  if (!id) return {};
+  const auto info = storage.study(*id);
+  if (info.directions != e.directions) {
+    std::string have, want;
+    for (auto d : info.directions)
+      have += std::string(have.empty() ? "" : ", ") + std::string(to_string(d));
+    for (auto d : e.directions)
+      want += std::string(want.empty() ? "" : ", ") + std::string(to_string(d));
+    throw InvalidArgument(fmt::format(
+        "study '{}' in {} optimises [{}] but the experiment says [{}]; give the experiment "
+        "another name (or `parzen delete {}`)",
+        e.name, shown_storage, have, want, e.name));
+  }
+  return storage.trials(*id);
+}
+
+// Creates or loads the study with the experiment's sampler and pruner, and stores the experiment
+// in it for `parzen worker`.
+Study open_study(const Experiment& e, const std::shared_ptr<Storage>& storage, Progress& progress) {
   StudyOptions so;
   so.name = e.name;
   so.storage_backend = storage;
@@ -317,153 +385,253 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   so.heartbeat_interval_seconds = 5.0;
   so.grace_period_seconds = 30.0;
   so.max_retries = e.max_retries;
-  so.logger = [&](LogLevel, const std::string& msg) { progress.message(msg); };
+  so.logger = [&progress](LogLevel, const std::string& msg) { progress.message(msg); };
   Study study = Study::create(so);
   storage->set_study_system_attr(study.id(), kExperimentAttr, plain(e.to_json()));
+  return study;
+}
 
-  if (e.n_trials && counted_before >= *e.n_trials) {
-    fmt::print("Study '{}' in {} already has {} of its {} trials; nothing to run.\n", e.name,
-               shown_storage, counted_before, *e.n_trials);
-    return 0;
+// The objective Study::optimize runs: each trial as a process of the experiment's command, its
+// output read into the trial's outcome. Shared by the optimiser's threads.
+class TrialRunner {
+ public:
+  TrialRunner(const Experiment& e, Storage& storage, Study& study, Progress& progress)
+      : e_(e), storage_(storage), study_(study), progress_(progress), names_(e.space.names()) {
+    std::random_device rd;
+    scratch_ = fs::temp_directory_path() / fmt::format("parzen-{}-{:08x}", ::getpid(), rd());
+    fs::create_directories(scratch_);
   }
-  if (!existing.empty())
-    progress.message(fmt::format("Resuming study '{}' in {}: {} trials so far", e.name,
-                                 shown_storage, counted_before));
+  ~TrialRunner() {
+    std::error_code ec;
+    fs::remove_all(scratch_, ec);
+  }
+  TrialRunner(const TrialRunner&) = delete;
+  TrialRunner& operator=(const TrialRunner&) = delete;
 
-  // Scratch directory for the trials' parameter files.
-  std::random_device rd;
-  const fs::path scratch =
-      fs::temp_directory_path() / fmt::format("parzen-{}-{:08x}", ::getpid(), rd());
-  fs::create_directories(scratch);
-
-  std::atomic<bool> kill_now{false}, interrupted{false}, spawn_failed{false};
-  std::string spawn_error;
-  std::mutex spawn_mu;
-  const auto names = e.space.names();
-
-  auto objective = [&](Trial& t) -> std::vector<double> {
-    const SuggestedParams sp = suggest_all(e.space, t);
-    storage->set_trial_system_attr(t.id(), kParamsAttr, plain(sp.flat));
+  std::vector<double> operator()(Trial& t) {
+    ++n_started_;
+    {
+      std::lock_guard lock(mu_);
+      in_flight_[t.id()] = t.number();
+    }
+    const SuggestedParams sp = suggest_all(e_.space, t);
+    storage_.set_trial_system_attr(t.id(), kParamsAttr, plain(sp.flat));
     std::vector<std::pair<std::string, std::string>> shown;
     for (const auto& [k, v] : sp.flat.items()) shown.emplace_back(k, placeholder_text(v));
-    progress.started(t.number(), shown);
+    progress_.started(t.number(), shown);
 
-    const fs::path params_file = scratch / fmt::format("trial-{}.json", t.number());
-    {
-      std::ofstream out(params_file);
-      out << sp.nested.dump(2) << '\n';
+    std::vector<std::string> report_errors;
+    uint64_t reports_not_kept = 0;
+    const ProcessResult r = run_process(t, sp, report_errors, reports_not_kept);
+    progress_.process_ended(t.number());
+    const std::vector<std::string> warnings = protocol_warnings(r, report_errors, reports_not_kept);
+    keep_warnings(storage_, t, warnings, progress_);
+    return outcome(t, r, warnings);
+  }
+
+  // Called once a trial's outcome is stored.
+  void stored(const FrozenTrial& t) {
+    std::lock_guard lock(mu_);
+    in_flight_.erase(t.id);
+  }
+
+  // Ctrl-C: the first stops new trials, the second kills the running ones.
+  void interrupt(int count) {
+    interrupted_ = true;
+    if (count == 1) {
+      study_.stop();
+      progress_.message(
+          "Interrupted: no new trials; waiting for the running ones to finish (Ctrl-C again kills "
+          "them)");
+    } else if (!kill_now_.exchange(true)) {
+      progress_.message("Killing the running trials");
     }
+  }
+  bool interrupted() const { return interrupted_; }
+
+  // After Study::optimize threw: when trials are left whose outcome could not be stored, each
+  // is failed by a second write and the error names them; otherwise `error` is rethrown.
+  [[noreturn]] void rethrow(const std::exception_ptr& error, const std::string& shown_storage) {
+    std::lock_guard lock(mu_);
+    if (in_flight_.empty()) std::rethrow_exception(error);
+    throw StorageError(fail_unstored(storage_, in_flight_, message_of(error), shown_storage));
+  }
+
+  int exit_status() const {
+    if (spawn_failed_) {
+      fmt::print(stderr, "parzen: error: {}\n", spawn_error_);
+      return kExitFailure;
+    }
+    if (interrupted_) {
+      fmt::print("Interrupted; run the same command again to resume the study.\n");
+      return kExitInterrupted;
+    }
+    if (n_started_ == 0) {
+      fmt::print("The sampler has no trial left to run (every grid point is taken).\n");
+      return kExitNothingToDo;
+    }
+    return kExitOk;
+  }
+
+ private:
+  ProcessResult run_process(Trial& t, const SuggestedParams& sp,
+                            std::vector<std::string>& report_errors, uint64_t& reports_not_kept) {
+    const fs::path params_file = scratch_ / fmt::format("trial-{}.json", t.number());
+    std::ofstream(params_file) << sp.nested.dump(2) << '\n';
     ProcessSpec ps;
-    ps.argv = expand_command(e.command, sp.text, names);
-    ps.working_directory = e.working_directory;
-    ps.environment = e.environment;
-    ps.environment["PARZEN_STUDY"] = e.name;
+    ps.argv = expand_command(e_.command, sp.text, names_);
+    ps.working_directory = e_.working_directory;
+    ps.environment = e_.environment;
+    ps.environment["PARZEN_STUDY"] = e_.name;
     ps.environment["PARZEN_TRIAL_NUMBER"] = std::to_string(t.number());
     ps.environment["PARZEN_PARAMS"] = sp.nested.dump();
     ps.environment["PARZEN_PARAMS_FILE"] = params_file.string();
-    ps.timeout_seconds = e.trial_timeout_seconds;
-    ps.kill_grace_seconds = e.kill_grace_seconds;
+    ps.timeout_seconds = e_.trial_timeout_seconds;
+    ps.kill_grace_seconds = e_.kill_grace_seconds;
     ProcessControl pc;
-    std::string report_error;
+    // Kept like the process's own protocol errors: the first few, then a count.
+    const auto reject = [&](std::string why) {
+      if (report_errors.size() < 5)
+        report_errors.push_back(std::move(why));
+      else
+        ++reports_not_kept;
+    };
     pc.on_report = [&](int64_t step, double value) {
+      if (t.record().intermediate_values.count(step)) {
+        reject(fmt::format("ignored 'parzen:report {} {}': step {} was already reported", step,
+                           value, step));
+        return false;
+      }
       try {
         t.report(step, value);
         return t.should_prune();
       } catch (const std::exception& ex) {
-        if (report_error.empty()) report_error = ex.what();
+        reject(fmt::format("report rejected: {}", ex.what()));
         return false;
       }
     };
-    pc.kill_now = &kill_now;
+    pc.kill_now = &kill_now_;
     const ProcessResult r = run_trial_process(ps, pc);
     std::error_code ec;
     fs::remove(params_file, ec);
-    progress.process_ended(t.number());
+    return r;
+  }
 
-    const auto fail = [&](std::string reason, bool retry) -> std::vector<double> {
-      if (retry && e.max_retries > 0) {
-        const int done = t.record().user_attrs.value("retry_count", 0);
-        if (done < e.max_retries) {
-          study.enqueue_trial(t.params(),
-                              {{"retried_from", t.number()}, {"retry_count", done + 1}});
-          reason += fmt::format(" (retry {} of {} enqueued)", done + 1, e.max_retries);
-        }
-      }
-      throw Error(reason);
-    };
+  // The trial's values, or an exception saying why it failed or was pruned.
+  std::vector<double> outcome(Trial& t, const ProcessResult& r,
+                              const std::vector<std::string>& warnings) {
     if (r.end == ProcessResult::End::SpawnFailed) {
       {
-        std::lock_guard lock(spawn_mu);
-        if (spawn_error.empty()) spawn_error = r.spawn_error;
+        std::lock_guard lock(mu_);
+        if (spawn_error_.empty()) spawn_error_ = r.spawn_error;
       }
-      spawn_failed = true;
-      study.stop();
-      return fail(r.spawn_error, false);
+      spawn_failed_ = true;
+      study_.stop();
+      fail(t, r.spawn_error, false);
     }
-    if (r.end == ProcessResult::End::Stopped && kill_now) {
-      storage->set_trial_system_attr(t.id(), kInterruptedAttr, true);
-      return fail("interrupted: killed by a second Ctrl-C", false);
+    if (r.end == ProcessResult::End::Stopped && kill_now_) {
+      storage_.set_trial_system_attr(t.id(), kInterruptedAttr, true);
+      fail(t, "interrupted: killed by a second Ctrl-C", false);
     }
     if (r.end == ProcessResult::End::Stopped) throw TrialPruned("pruned at its last reported step");
     if (r.end == ProcessResult::End::TimedOut)
-      return fail(fmt::format("exceeded the trial timeout of {}s; its process group was killed{}",
-                              *e.trial_timeout_seconds, stderr_suffix(r.stderr_tail)),
-                  true);
+      fail(t,
+           fmt::format("exceeded the trial timeout of {}s; its process group was killed{}",
+                       *e_.trial_timeout_seconds, stderr_suffix(r.stderr_tail)),
+           true);
     if (r.end != ProcessResult::End::Exited || r.exit_code != 0)
-      return fail(describe_end(r) + stderr_suffix(r.stderr_tail), true);
+      fail(t, describe_end(r) + stderr_suffix(r.stderr_tail), true);
     const std::string text = r.result_line ? *r.result_line : r.last_line;
     std::string protocol;
-    for (const auto& p : r.protocol_errors) protocol += "; " + p;
-    if (!report_error.empty()) protocol += "; report rejected: " + report_error;
+    for (const auto& w : warnings) protocol += "; " + w;
     if (text.empty())
-      return fail(fmt::format("no metric in the output ({} bytes on stdout): print the value as "
-                              "the last line or as 'parzen:result VALUE'{}",
-                              r.stdout_bytes, protocol),
-                  true);
+      fail(t,
+           fmt::format("no metric in the output ({} bytes on stdout): print the value as the last "
+                       "line or as 'parzen:result VALUE'{}",
+                       r.stdout_bytes, protocol),
+           true);
     try {
-      return parse_trial_values(text, e.metrics, e.directions.size());
+      return parse_trial_values(text, e_.metrics, e_.directions.size());
     } catch (const InvalidArgument& ex) {
-      return fail(fmt::format("no metric in the output: {} {} ({}){}",
-                              r.result_line ? "the parzen:result line" : "the last line",
-                              first_line(text, 200), ex.what(), protocol),
-                  true);
+      fail(t,
+           fmt::format("no metric in the output: {} {} ({}){}",
+                       r.result_line ? "the parzen:result line" : "the last line",
+                       first_line(text, 200), ex.what(), protocol),
+           true);
     }
-  };
+  }
 
+  // Fails the trial with `reason`, first enqueueing a retry when `retry` and retries are left.
+  [[noreturn]] void fail(Trial& t, std::string reason, bool retry) {
+    if (retry && e_.max_retries > 0) {
+      const int done = t.record().user_attrs.value("retry_count", 0);
+      if (done < e_.max_retries) {
+        study_.enqueue_trial(t.params(), {{"retried_from", t.number()}, {"retry_count", done + 1}});
+        reason += fmt::format(" (retry {} of {} enqueued)", done + 1, e_.max_retries);
+      }
+    }
+    throw Error(reason);
+  }
+
+  const Experiment& e_;
+  Storage& storage_;
+  Study& study_;
+  Progress& progress_;
+  const std::vector<std::string> names_;
+  fs::path scratch_{};  // the trials' parameter files
+  std::atomic<bool> kill_now_{false}, interrupted_{false}, spawn_failed_{false};
+  std::atomic<int64_t> n_started_{0};
+  std::mutex mu_;
+  std::string spawn_error_{};
+  // Trials started and not yet seen stored as finished: if storing one's outcome fails, a second
+  // write fails it with the reason (fail_unstored) instead of leaving it running.
+  std::map<TrialId, int64_t> in_flight_{};  // id -> number
+};
+
+// Other workers share the budget: after each trial, the run stops once the study as a whole has
+// reached n_trials. The count follows the storage's deltas, so a long study is not re-read.
+class BudgetWatch {
+ public:
+  BudgetWatch(Storage& storage, std::optional<int64_t> n_trials)
+      : storage_(storage), n_trials_(n_trials) {}
+  void after_trial(Study& s) {
+    if (!n_trials_) return;
+    std::lock_guard lock(mu_);
+    TrialsDelta delta = storage_.trials_since(s.id(), version_);
+    version_ = delta.version;
+    for (const auto& d : delta.trials) counts_[d.number] = counted_trials({d}) == 1;
+    const auto counted =
+        std::count_if(counts_.begin(), counts_.end(), [](const auto& kv) { return kv.second; });
+    if (counted >= *n_trials_) s.stop();
+  }
+
+ private:
+  Storage& storage_;
+  std::optional<int64_t> n_trials_;
+  std::mutex mu_;
+  uint64_t version_ = 0;
+  std::map<int64_t, bool> counts_{};  // trial number -> counts toward n_trials
+};
+
+// Runs the trials until the budget, max_duration, the sampler's exhaustion or Ctrl-C, with the
+// progress display drawn meanwhile.
+void optimize(Study& study, TrialRunner& runner, const Experiment& e, int64_t counted_before,
+              Storage& storage, Progress& progress, ProgressStyle style,
+              const std::string& shown_storage) {
   OptimizeOptions oo;
   if (e.n_trials) oo.n_trials = *e.n_trials - counted_before;
   oo.timeout_seconds = e.max_duration_seconds;
   oo.n_jobs = e.concurrency;
   oo.catch_exceptions = true;
-  // Other workers share the budget: after each trial, stop once the study as a whole has
-  // reached it. The count follows the storage's deltas, so a long study is not re-read each time.
-  std::mutex budget_mu;
-  uint64_t budget_version = 0;
-  std::map<int64_t, bool> budget_counts;  // trial number -> counts toward n_trials
+  BudgetWatch budget(storage, e.n_trials);
   oo.callbacks.push_back([&](Study& s, const FrozenTrial& t) {
+    runner.stored(t);
     progress.finished(t);
-    if (!e.n_trials) return;
-    std::lock_guard lock(budget_mu);
-    TrialsDelta delta = storage->trials_since(s.id(), budget_version);
-    budget_version = delta.version;
-    for (const auto& d : delta.trials) budget_counts[d.number] = counted_trials({d}) == 1;
-    const auto counted = std::count_if(budget_counts.begin(), budget_counts.end(),
-                                       [](const auto& kv) { return kv.second; });
-    if (counted >= *e.n_trials) s.stop();
+    budget.after_trial(s);
   });
 
   InterruptHandler interrupts;
-  interrupts.start([&](int count) {
-    interrupted = true;
-    if (count == 1) {
-      study.stop();
-      progress.message(
-          "Interrupted: no new trials; waiting for the running ones to finish (Ctrl-C again kills "
-          "them)");
-    } else if (!kill_now.exchange(true)) {
-      progress.message("Killing the running trials");
-    }
-  });
+  interrupts.start([&](int count) { runner.interrupt(count); });
   std::atomic<bool> drawing{true};
   std::thread painter;
   if (style == ProgressStyle::Bar)
@@ -473,21 +641,19 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
       }
     });
-
   std::exception_ptr error;
   try {
-    if (!interrupted) study.optimize(objective, oo);
+    if (!runner.interrupted()) study.optimize([&runner](Trial& t) { return runner(t); }, oo);
   } catch (...) {
     error = std::current_exception();
   }
   drawing = false;
   if (painter.joinable()) painter.join();
   progress.draw(/*final=*/true);
-  std::error_code ec;
-  fs::remove_all(scratch, ec);
-  if (error) std::rethrow_exception(error);
+  if (error) runner.rethrow(error, shown_storage);
+}
 
-  // Summary.
+void print_summary(const Study& study, const Experiment& e, const std::string& shown_storage) {
   const auto all = study.trials();
   std::map<TrialState, int64_t> by_state;
   for (const auto& t : all) ++by_state[t.state];
@@ -495,27 +661,42 @@ int run_experiment(const Experiment& e, ProgressStyle style) {
   for (const auto& [s, n] : by_state)
     counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, to_string(s));
   fmt::print("Study '{}' in {}: {} trials ({})\n", e.name, shown_storage, all.size(), counts);
-  if (e.directions.size() == 1) {
-    try {
-      const auto best = study.best_trial();
-      fmt::print("Best trial #{}: {}\n", best.number, values_text(best.values, e.metrics));
-      for (const auto& [k, v] : shown_params(best)) fmt::print("  {} = {}\n", k, v);
-    } catch (const NotFound&) {
-      fmt::print("No trial has completed yet.\n");
-    }
-  } else {
+  if (e.directions.size() > 1) {
     fmt::print("Pareto front: {} trials (parzen best {} --storage ...)\n",
                study.best_trials().size(), e.name);
+    return;
   }
-  if (spawn_failed) {
-    fmt::print(stderr, "parzen: error: {}\n", spawn_error);
-    return 1;
+  try {
+    const auto best = study.best_trial();
+    fmt::print("Best trial #{}: {}\n", best.number, values_text(best.values, e.metrics));
+    for (const auto& [k, v] : shown_params(best)) fmt::print("  {} = {}\n", k, v);
+  } catch (const NotFound&) {
+    fmt::print("No trial has completed yet.\n");
   }
-  if (interrupted) {
-    fmt::print("Interrupted; run the same command again to resume the study.\n");
-    return 130;
+}
+
+}  // namespace
+
+int run_experiment(const Experiment& e, ProgressStyle style) {
+  style = resolved(style);
+  const std::string shown_storage = redact_storage_url(e.storage);
+  auto storage = make_storage(e.storage);
+  const std::vector<FrozenTrial> existing = existing_trials(*storage, e, shown_storage);
+  const int64_t counted_before = counted_trials(existing);
+  Progress progress(e, style, counted_before, existing);
+  Study study = open_study(e, storage, progress);
+  if (e.n_trials && counted_before >= *e.n_trials) {
+    fmt::print("Study '{}' in {} already has {} of its {} trials; nothing to run.\n", e.name,
+               shown_storage, counted_before, *e.n_trials);
+    return kExitNothingToDo;
   }
-  return 0;
+  if (!existing.empty())
+    progress.message(fmt::format("Resuming study '{}' in {}: {} trials so far", e.name,
+                                 shown_storage, counted_before));
+  TrialRunner runner(e, *storage, study, progress);
+  optimize(study, runner, e, counted_before, *storage, progress, style, shown_storage);
+  print_summary(study, e, shown_storage);
+  return runner.exit_status();
 }
 
 }  // namespace parzen::cli

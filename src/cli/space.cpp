@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <boost/math/special_functions/erf.hpp>
 
+#include "cli/options_reader.hpp"
 #include "parzen/study.hpp"
 
 namespace parzen::cli {
@@ -30,36 +31,34 @@ struct Parser {
     map.fail(ptr, name, msg);
   }
 
+  // Values and keys are read by the reader experiment files use too; `name` is the parameter's.
+  OptionsReader reader(const ojson& table, const std::string& ptr, const std::string& name) const {
+    return OptionsReader{table, map, ptr, name};
+  }
+
   double number(const ojson& v, const std::string& ptr, const std::string& name,
                 const std::string& what) const {
-    if (!v.is_number())
-      fail(ptr, name, fmt::format("{} must be a number, not {}", what, json_kind(v)));
-    const double d = v.get<double>();
-    if (!std::isfinite(d)) fail(ptr, name, fmt::format("{} must be finite", what));
-    return d;
+    return reader(v, ptr, name).number_at(v, ptr, what);
   }
 
   int64_t integer(const ojson& v, const std::string& ptr, const std::string& name,
                   const std::string& what) const {
-    if (v.is_number_integer()) return v.get<int64_t>();
-    const double d = number(v, ptr, name, what);
-    if (d != std::floor(d) || std::fabs(d) > 9e15)
-      fail(ptr, name, fmt::format("{} must be an integer, not {}", what, d));
-    return static_cast<int64_t>(d);
+    return reader(v, ptr, name).whole_number_at(v, ptr, what);
   }
 
   void check_keys(const ojson& obj, const std::string& ptr, const std::string& name,
-                  std::initializer_list<const char*> allowed) const {
-    for (const auto& [k, v] : obj.items()) {
-      bool ok = false;
-      for (const char* a : allowed) ok = ok || k == a;
-      if (!ok) {
-        std::string list;
-        for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        fail(pointer_append(ptr, k), name + "." + k,
-             fmt::format("unknown key '{}'; expected one of: {}", k, list));
-      }
-    }
+                  const std::vector<std::string>& allowed) const {
+    reader(obj, ptr, name).check_keys(allowed);
+  }
+
+  // JSON null (NNI's and Hyperopt's None) is refused rather than half supported: a parameter
+  // value is a bool, integer, float or string in every sampler, storage row and export.
+  [[noreturn]] void null_choice(const std::string& ptr, const std::string& name, size_t i) const {
+    fail(ptr, name,
+         fmt::format("choice {} is null, which is not a choice value in Parzen; write the string "
+                     "\"None\" instead (the trial receives the text None) and map it back in the "
+                     "program, e.g. max_depth = None if v == \"None\" else int(v)",
+                     i));
   }
 
   void validated(SpaceParam& p, const std::string& ptr) const {
@@ -154,6 +153,8 @@ struct Parser {
           d.choices.emplace_back(number(c, cptr, p.name, fmt::format("choice {}", i)));
         } else if (c.is_string()) {
           d.choices.emplace_back(c.get<std::string>());
+        } else if (c.is_null()) {
+          null_choice(cptr, p.name, i);
         } else {
           fail(cptr, p.name,
                fmt::format("choice {} must be a number, string, boolean or a sub-space "
@@ -280,6 +281,8 @@ struct Parser {
           d.choices.emplace_back(number(c, eptr, p.name, fmt::format("choice {}", i)));
         else if (c.is_string())
           d.choices.emplace_back(c.get<std::string>());
+        else if (c.is_null())
+          null_choice(eptr, p.name, i);
         else
           fail(eptr, p.name,
                fmt::format("choice {} must be a number, string or boolean, not {}", i,

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/number.hpp"
 #include "parzen/error.hpp"
 
 extern char** environ;
@@ -52,12 +53,10 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-bool parse_double(const std::string& token, double& out) {
-  if (token.empty()) return false;
-  char* end = nullptr;
-  errno = 0;
-  out = std::strtod(token.c_str(), &end);
-  return end == token.c_str() + token.size() && errno != ERANGE;
+bool parse_double(std::string_view token, double& out) {
+  const auto v = parse_number(token);
+  if (v) out = *v;
+  return v.has_value();
 }
 
 // Splits stdout into lines and interprets the protocol; memory stays bounded.
@@ -84,7 +83,10 @@ class StdoutParser {
 
  private:
   void protocol_error(const std::string& msg) {
-    if (result_.protocol_errors.size() < kMaxProtocolErrors) result_.protocol_errors.push_back(msg);
+    if (result_.protocol_errors.size() < kMaxProtocolErrors)
+      result_.protocol_errors.push_back(msg);
+    else
+      ++result_.protocol_errors_not_kept;
   }
   // Interprets the completed line without allocating in the common case (a line that is not a
   // protocol line only overwrites last_line's buffer), so output volume never grows memory.
@@ -101,7 +103,15 @@ class StdoutParser {
     if (line.rfind("parzen:report", 0) == 0) {
       report(trim(std::string(line.substr(13))), std::string(line.substr(0, 200)));
     } else if (line.rfind("parzen:result", 0) == 0) {
+      if (result_.result_line)
+        protocol_error(
+            fmt::format("ignored 'parzen:result {}': a later parzen:result line replaced it",
+                        result_.result_line->substr(0, 200)));
       result_.result_line = trim(std::string(line.substr(13)));
+    } else if (line.rfind("parzen:", 0) == 0) {
+      protocol_error(fmt::format(
+          "ignored unknown protocol line '{}' (the protocol has parzen:report and parzen:result)",
+          line.substr(0, 200)));
     } else {
       result_.last_line.assign(line);
       if (truncated) result_.last_line += " [line cut at 64 KiB]";
@@ -112,8 +122,10 @@ class StdoutParser {
   void report(const std::string& rest, const std::string& shown) {
     const auto sp = rest.find_first_of(" \t");
     double step = 0, value = 0;
+    // A step is an integer that fits int64_t (2^63 is exact in a double).
     if (sp == std::string::npos || !parse_double(rest.substr(0, sp), step) ||
-        step != std::floor(step) || !parse_double(trim(rest.substr(sp)), value)) {
+        step != std::floor(step) || !(std::fabs(step) < 9223372036854775808.0) ||
+        !parse_double(trim(rest.substr(sp)), value)) {
       protocol_error(
           fmt::format("ignored malformed line '{}' (expected 'parzen:report STEP "
                       "VALUE' with an integer step)",

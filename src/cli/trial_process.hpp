@@ -9,6 +9,7 @@
 // that ends with print(accuracy) needs nothing else. See docs/trial-protocol.md.
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -34,7 +35,8 @@ struct ProcessResult {
   std::optional<std::string> result_line{};    // the text after "parzen:result "
   std::string last_line{};                     // the last non-empty stdout line
   std::string stderr_tail{};                   // the last few KiB of stderr
-  std::vector<std::string> protocol_errors{};  // malformed parzen: lines (a few)
+  std::vector<std::string> protocol_errors{};  // malformed or ignored parzen: lines (a few)
+  uint64_t protocol_errors_not_kept = 0;       // how many more there were
   uint64_t stdout_bytes = 0;
   double seconds = 0;
 };

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "parzen/study.hpp"
+#include "storage/utf8.hpp"
 
 namespace parzen {
 namespace {
@@ -34,7 +35,7 @@ std::string csv_field(const std::string& s) {
 }
 
 std::string attr_text(const nlohmann::json& v) {
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return detail::storable_text(v.is_string() ? v.get<std::string>() : detail::dump_json(v));
 }
 
 std::vector<std::string> value_columns(size_t n) {
@@ -87,7 +88,9 @@ void write_trials_csv(std::ostream& out, const std::vector<FrozenTrial>& all,
     for (const auto& a : attr_names)
       row.push_back(t.user_attrs.contains(a) ? attr_text(t.user_attrs[a]) : "");
     row.push_back(t.fail_reason);
-    for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << csv_field(row[i]);
+    // Rows an older version stored, or a caller's own storage, may hold invalid UTF-8.
+    for (size_t i = 0; i < row.size(); ++i)
+      out << (i ? "," : "") << csv_field(detail::storable_text(std::move(row[i])));
     out << '\n';
   }
 }
@@ -122,7 +125,8 @@ nlohmann::json trials_json(const std::string& study_name, const std::vector<Dire
   }
   std::vector<std::string_view> dirs;
   for (Direction d : directions) dirs.push_back(to_string(d));
-  return {{"study", study_name}, {"directions", dirs}, {"trials", rows}};
+  // Valid UTF-8 throughout, so that dump() never throws on a row an older version stored.
+  return detail::storable_json({{"study", study_name}, {"directions", dirs}, {"trials", rows}});
 }
 
 }  // namespace parzen

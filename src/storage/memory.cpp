@@ -1,4 +1,6 @@
-// The in-memory storage: one mutex over everything, which makes every operation atomic.
+// The in-memory storage: one mutex over everything, which makes every operation atomic. Text is
+// made valid UTF-8 where it enters (storage/utf8.hpp), as in the relational storage, so both
+// backends return the same record.
 
 #include <deque>
 #include <map>
@@ -9,13 +11,26 @@
 
 #include "parzen/error.hpp"
 #include "parzen/storage.hpp"
+#include "storage/utf8.hpp"
 
 namespace parzen {
 namespace {
 
+// String choices as the relational storage returns them (its JSON column replaces invalid UTF-8).
+Distribution storable(const Distribution& distribution) {
+  const auto* c = std::get_if<CategoricalDistribution>(&distribution);
+  if (!c) return distribution;
+  CategoricalDistribution out = *c;
+  for (auto& v : out.choices)
+    if (auto* s = std::get_if<std::string>(&v)) *s = detail::storable_json(*s).get<std::string>();
+  return out;
+}
+
 class InMemoryStorage final : public Storage {
  public:
-  StudyId create_study(const std::string& name, const std::vector<Direction>& directions) override {
+  StudyId create_study(const std::string& given_name,
+                       const std::vector<Direction>& directions) override {
+    const std::string name = detail::storable_text(given_name);
     if (name.empty()) throw InvalidArgument("a study needs a non-empty name");
     if (directions.empty())
       throw InvalidArgument(fmt::format("study '{}' needs at least one direction", name));
@@ -34,7 +49,7 @@ class InMemoryStorage final : public Storage {
 
   std::optional<StudyId> find_study(const std::string& name) override {
     std::lock_guard lock(mu_);
-    auto it = by_name_.find(name);
+    auto it = by_name_.find(detail::storable_text(name));
     if (it == by_name_.end()) return std::nullopt;
     return it->second;
   }
@@ -62,21 +77,22 @@ class InMemoryStorage final : public Storage {
   void set_study_user_attr(StudyId id, const std::string& key,
                            const nlohmann::json& value) override {
     std::lock_guard lock(mu_);
-    study_data(id).info.user_attrs[key] = value;
+    study_data(id).info.user_attrs[detail::storable_text(key)] = detail::storable_json(value);
   }
 
   void set_study_system_attr(StudyId id, const std::string& key,
                              const nlohmann::json& value) override {
     std::lock_guard lock(mu_);
-    study_data(id).info.system_attrs[key] = value;
+    study_data(id).info.system_attrs[detail::storable_text(key)] = detail::storable_json(value);
   }
 
   bool add_study_system_attr_if_absent(StudyId id, const std::string& key,
                                        const nlohmann::json& value) override {
     std::lock_guard lock(mu_);
     auto& attrs = study_data(id).info.system_attrs;
-    if (attrs.contains(key)) return false;
-    attrs[key] = value;
+    const std::string k = detail::storable_text(key);
+    if (attrs.contains(k)) return false;
+    attrs[k] = detail::storable_json(value);
     return true;
   }
 
@@ -104,16 +120,18 @@ class InMemoryStorage final : public Storage {
     td.record.state = TrialState::Running;
     td.record.datetime_start = Clock::now();
     td.record.last_heartbeat = td.record.datetime_start;
-    td.record.worker = worker;
+    td.record.worker = detail::storable_text(worker);
     touch(s, td);
     return td.record;
   }
 
   void set_trial_param(TrialId id, const std::string& name, double internal_value,
                        const Distribution& distribution) override {
+    const Distribution d = storable(distribution);
     write_running(id, [&](FrozenTrial& r) {
-      r.params[name] = to_external(distribution, internal_value);
-      r.distributions[name] = distribution;
+      const std::string n = detail::storable_text(name);
+      r.params[n] = to_external(d, internal_value);
+      r.distributions[n] = d;
     });
   }
 
@@ -127,12 +145,16 @@ class InMemoryStorage final : public Storage {
 
   void set_trial_user_attr(TrialId id, const std::string& key,
                            const nlohmann::json& value) override {
-    write_running(id, [&](FrozenTrial& r) { r.user_attrs[key] = value; });
+    write_running(id, [&](FrozenTrial& r) {
+      r.user_attrs[detail::storable_text(key)] = detail::storable_json(value);
+    });
   }
 
   void set_trial_system_attr(TrialId id, const std::string& key,
                              const nlohmann::json& value) override {
-    write_running(id, [&](FrozenTrial& r) { r.system_attrs[key] = value; });
+    write_running(id, [&](FrozenTrial& r) {
+      r.system_attrs[detail::storable_text(key)] = detail::storable_json(value);
+    });
   }
 
   void record_heartbeat(TrialId id) override {
@@ -149,7 +171,8 @@ class InMemoryStorage final : public Storage {
     if (td.record.state != TrialState::Running) return false;
     td.record.state = state;
     td.record.values = values;
-    td.record.fail_reason = state == TrialState::Failed ? fail_reason : std::string();
+    td.record.fail_reason =
+        state == TrialState::Failed ? detail::storable_text(fail_reason) : std::string();
     td.record.datetime_complete = Clock::now();
     touch(studies_.at(td.study), td);
     return true;

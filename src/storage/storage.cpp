@@ -5,6 +5,7 @@
 #include "parzen/error.hpp"
 #include "parzen/storage.hpp"
 #include "storage/rdb/rdb_storage.hpp"
+#include "storage/utf8.hpp"
 
 namespace parzen {
 namespace {
@@ -44,12 +45,14 @@ FrozenTrial make_new_trial_record(const NewTrial& t, int64_t number) {
   FrozenTrial r;
   r.number = number;
   r.state = t.state;
-  r.user_attrs = t.user_attrs.is_object() ? t.user_attrs : nlohmann::json::object();
-  r.system_attrs = t.system_attrs.is_object() ? t.system_attrs : nlohmann::json::object();
+  r.user_attrs =
+      detail::storable_json(t.user_attrs.is_object() ? t.user_attrs : nlohmann::json::object());
+  r.system_attrs =
+      detail::storable_json(t.system_attrs.is_object() ? t.system_attrs : nlohmann::json::object());
   if (t.state == TrialState::Running) {
     r.datetime_start = Clock::now();
     r.last_heartbeat = r.datetime_start;
-    r.worker = t.worker;
+    r.worker = detail::storable_text(t.worker);
   }
   return r;
 }

@@ -81,7 +81,7 @@ n_startup_trials = 4
   }
 
   r = run_cli({"run", file}, dir.path);
-  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.status, parzen::cli::kExitNothingToDo);
   EXPECT_TRUE(contains(r.out, "already has 12 of its 12 trials")) << r.out;
 
   r = run_cli({"run", file, "--n-trials", "15"}, dir.path);
@@ -579,6 +579,21 @@ TEST(CliPresets, ListsEveryPresetWithSourceAndNote) {
     EXPECT_TRUE(contains(r.out, std::string(name) + "\n")) << name;
   EXPECT_TRUE(contains(r.out, "source:"));
   EXPECT_TRUE(contains(r.out, "7x1+1x7"));
+}
+
+}  // namespace
+
+namespace {
+
+// One formatter for every duration the CLI shows (progress, trial lines, `parzen show`).
+TEST(DurationText, OneFormatForEveryDuration) {
+  using parzen::cli::duration_text;
+  EXPECT_EQ(duration_text(0.42), "0.4s");
+  EXPECT_EQ(duration_text(42), "42.0s");
+  EXPECT_EQ(duration_text(60), "1:00");
+  EXPECT_EQ(duration_text(125.7), "2:05");
+  EXPECT_EQ(duration_text(3725), "1:02:05");
+  EXPECT_EQ(duration_text(90000), "25:00:00");
 }
 
 }  // namespace

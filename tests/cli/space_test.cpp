@@ -191,6 +191,12 @@ TEST(Space, ErrorsNameFileLineAndKey) {
        R"(key 'a.finetune': preset 'dropout' has no fine-tuning range)"},
       {"{\n \"a\": {\"type\": \"float\", \"low\": 1, \"high\": 0}}",
        R"(search_space.json:2: key 'a': .*)"},
+      // NNI and Hyperopt write None as JSON null: refused, saying what to write instead.
+      {"{\n \"max_depth\": {\"_type\": \"choice\",\n \"_value\": [null, 3, 6]}}",
+       R"(search_space.json:3: key 'max_depth': choice 0 is null, which is not a choice value )"
+       R"(in Parzen; write the string "None" instead)"},
+      {"{\n \"k\": {\"type\": \"categorical\", \"choices\": [\"a\",\n null]}}",
+       R"(search_space.json:3: key 'k': choice 1 is null, .*write the string "None")"},
   };
   for (const auto& c : cases) {
     const std::string msg = error_of([&] { space_from_json(c.text); });
@@ -248,7 +254,7 @@ TEST(Experiment, ErrorsNameFileLineAndKey) {
   };
   const std::vector<std::pair<std::string, std::string>> cases = {
       {with("n_trials = 10", "n_trails = 10"),
-       R"(exp.toml:5: key 'n_trails': unknown key \(did you mean 'n_trials'\?\))"},
+       R"(exp.toml:5: key 'n_trails': unknown key 'n_trails' \(did you mean 'n_trials'\?\))"},
       {with("n_trials = 10", "n_trials = \"ten\""),
        R"(exp.toml:5: key 'n_trials': must be an integer, not a string)"},
       {with("concurrency = 2", "concurrency = 0"),
@@ -389,7 +395,8 @@ TEST(Durations, Parse) {
   EXPECT_DOUBLE_EQ(parse_duration("1.5h"), 5400);
   EXPECT_DOUBLE_EQ(parse_duration("1h30m"), 5400);
   EXPECT_DOUBLE_EQ(parse_duration("2d"), 172800);
-  for (const char* bad : {"", "x", "10x", "-5", "1h30", "m"})
+  EXPECT_DOUBLE_EQ(parse_duration("1e3s"), 1000);
+  for (const char* bad : {"", "x", "10x", "-5", "1h30", "m", "0x10s", " 5", "infs", "1e400s"})
     EXPECT_THROW(parse_duration(bad), InvalidArgument) << bad;
 }
 
@@ -404,7 +411,11 @@ TEST(TrialValues, ParsePositionalAndNamed) {
   EXPECT_THROW(parse_trial_values("1", {}, 2), InvalidArgument);
   EXPECT_THROW(parse_trial_values("acc=0.9", {"loss", "acc"}, 2), InvalidArgument);
   EXPECT_THROW(parse_trial_values("f1=0.9", {"loss"}, 1), InvalidArgument);
-  EXPECT_THROW(parse_trial_values("1e999", {}, 1), InvalidArgument);
+  // Too large for a double is infinite (as Python's float("1e999")); the study's rule for
+  // non-finite values then fails the trial, naming the value.
+  EXPECT_EQ(parse_trial_values("1e999", {}, 1), std::vector<double>{HUGE_VAL});
+  EXPECT_EQ(parse_trial_values("5e-324", {}, 1), std::vector<double>{5e-324});
+  EXPECT_EQ(parse_trial_values("loss=1e-310", {}, 1), std::vector<double>{1e-310});
 }
 
 }  // namespace

@@ -209,3 +209,25 @@ TEST(SqliteStorage, TheFileStaysConsistentWhenItsWriterIsKilled) {
   EXPECT_LE(running, 1u);  // at most the trial it was evaluating
   EXPECT_EQ(trials.back().number, static_cast<int64_t>(trials.size()) - 1);
 }
+
+// A database written by an older version holds the raw bytes a trial printed: every row still
+// reads, and exports as valid UTF-8.
+TEST(SqliteStorage, RowsWithInvalidUtf8FromOlderVersionsAreReadAndExported) {
+  const std::string path = fresh_path("old-bytes");
+  {
+    auto storage = make_storage(url(path));
+    const StudyId s = storage->create_study("old", {Direction::Minimize});
+    const FrozenTrial t = storage->create_trial(s, {});
+    storage->finish_trial(t.id, TrialState::Failed, {}, "placeholder");
+  }
+  raw_exec(path,
+           "UPDATE trials SET fail_reason = CAST(X'636166E90A' AS TEXT), worker = "
+           "CAST(X'FF' AS TEXT)");
+  auto storage = make_storage(url(path));
+  const auto trials = storage->trials(*storage->find_study("old"));
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].fail_reason, "caf\xEF\xBF\xBD\n");
+  EXPECT_EQ(trials[0].worker, "\xEF\xBF\xBD");
+  EXPECT_NE(trials_json("old", {Direction::Minimize}, trials).dump().find("caf\xEF\xBF\xBD"),
+            std::string::npos);
+}

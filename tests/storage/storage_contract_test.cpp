@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <unistd.h>
@@ -156,6 +157,51 @@ TEST_P(StorageContract, ReservationHasOneWinnerUnderRaces) {
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(winners.load(), 50);
+}
+
+// Text that is not UTF-8 (a trial's Latin-1 stderr, a caller's raw bytes) never aborts a write:
+// every backend stores it with U+FFFD for each bad sequence, and reads and exports it back.
+TEST_P(StorageContract, InvalidUtf8InEveryTextFieldIsStoredWithReplacements) {
+  const std::string bad = "caf\xE9 \xFF\xFEz";  // Latin-1 é, then two bytes UTF-8 never uses
+  const std::string fixed = "caf\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBDz";
+  const StudyId s = storage->create_study("study " + bad, {Direction::Minimize});
+  EXPECT_EQ(storage->study(s).name, "study " + fixed);
+  EXPECT_EQ(storage->find_study("study " + bad), s);
+  storage->set_study_user_attr(s, "key " + bad, "value " + bad);
+  storage->set_study_system_attr(s, "sys " + bad, {{"nested " + bad, {bad}}});
+  EXPECT_TRUE(storage->add_study_system_attr_if_absent(s, "once " + bad, bad));
+  const FrozenTrial t = storage->create_trial(
+      s, {.worker = bad, .user_attrs = {{"u0 " + bad, bad}}, .system_attrs = {{"s0", bad}}});
+  EXPECT_EQ(t.worker, fixed);
+  storage->set_trial_param(t.id, "x " + bad, 0.5, FloatDistribution{0, 1});
+  storage->set_trial_param(t.id, "c", 1, CategoricalDistribution{{std::string("a"), bad}});
+  storage->set_trial_user_attr(t.id, "u " + bad, {{"k " + bad, bad}});
+  storage->set_trial_system_attr(t.id, "s " + bad, bad);
+  storage->set_trial_system_attr(t.id, "nul", std::string("a\0b", 3));  // JSON escapes NUL
+  EXPECT_TRUE(storage->finish_trial(
+      t.id, TrialState::Failed, {},
+      "exited with status 1; stderr: " + bad + std::string("\0!", 2)));  // PostgreSQL refuses NUL
+
+  const auto info = storage->study(s);
+  EXPECT_EQ(info.user_attrs.at("key " + fixed), "value " + fixed);
+  EXPECT_EQ(info.system_attrs.at("sys " + fixed), nlohmann::json({{"nested " + fixed, {fixed}}}));
+  EXPECT_EQ(info.system_attrs.at("once " + fixed), fixed);
+  const FrozenTrial r = storage->trial(t.id);
+  EXPECT_EQ(r.state, TrialState::Failed);
+  EXPECT_EQ(r.fail_reason, "exited with status 1; stderr: " + fixed + "\xEF\xBF\xBD!");
+  EXPECT_EQ(r.user_attrs.at("u0 " + fixed), fixed);
+  EXPECT_EQ(r.user_attrs.at("u " + fixed), nlohmann::json({{"k " + fixed, fixed}}));
+  EXPECT_EQ(r.system_attrs.at("s0"), fixed);
+  EXPECT_EQ(r.system_attrs.at("s " + fixed), fixed);
+  EXPECT_EQ(r.system_attrs.at("nul"), std::string("a\0b", 3));
+  EXPECT_EQ(r.params.count("x " + fixed), 1u);
+  EXPECT_EQ(std::get<std::string>(r.params.at("c")), fixed);
+  EXPECT_EQ(r.worker, fixed);
+  // The exports read the row back without throwing.
+  std::ostringstream csv;
+  write_trials_csv(csv, storage->trials(s), {Direction::Minimize});
+  EXPECT_NE(csv.str().find(fixed), std::string::npos);
+  EXPECT_NO_THROW(trials_json(info.name, info.directions, storage->trials(s)).dump());
 }
 
 namespace {

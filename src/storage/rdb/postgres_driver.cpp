@@ -12,6 +12,7 @@
 #include "parzen/error.hpp"
 #include "parzen/storage.hpp"
 #include "storage/rdb/driver.hpp"
+#include "storage/utf8.hpp"
 
 namespace parzen::rdb {
 namespace {
@@ -162,7 +163,7 @@ class PgConnection final : public Connection {
                     : std::isinf(*d) ? (*d > 0 ? "Infinity" : "-Infinity")
                                      : fmt::format("{}", *d);
         } else {
-          text[i] = std::get<std::string>(v);
+          text[i] = detail::storable_text(std::get<std::string>(v));
         }
         values[i] = text[i].c_str();
       }

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "parzen/error.hpp"
+#include "storage/utf8.hpp"
 
 namespace parzen::rdb {
 namespace {
@@ -111,7 +112,7 @@ class RdbStorage final : public Storage {
       const auto rows = db_->query(
           "INSERT INTO studies (name, directions, datetime_created) VALUES (?, ?, ?) RETURNING "
           "study_id",
-          {name, dirs.dump(), to_seconds(Clock::now())});
+          {name, detail::dump_json(dirs), to_seconds(Clock::now())});
       return as_int(rows.at(0).at(0));
     });
   }
@@ -169,7 +170,7 @@ class RdbStorage final : public Storage {
       db_->query(
           "INSERT INTO study_system_attrs (study_id, key, value) VALUES (?, ?, ?) "
           "ON CONFLICT (study_id, key) DO NOTHING",
-          {id, key, value.dump()});
+          {id, key, detail::dump_json(value)});
       return db_->changes() == 1;
     });
   }
@@ -194,11 +195,11 @@ class RdbStorage final : public Storage {
         "FROM trials WHERE study_id = ? AND number = (SELECT n_trials - 1 FROM studies WHERE "
         "study_id = ?)";
     for (const auto& [k, v] : r.user_attrs.items())
-      batch.push_back(
-          {fmt::format(fmt::runtime(attr_insert), "trial_user_attrs"), {k, v.dump(), id, id}});
+      batch.push_back({fmt::format(fmt::runtime(attr_insert), "trial_user_attrs"),
+                       {k, detail::dump_json(v), id, id}});
     for (const auto& [k, v] : r.system_attrs.items())
-      batch.push_back(
-          {fmt::format(fmt::runtime(attr_insert), "trial_system_attrs"), {k, v.dump(), id, id}});
+      batch.push_back({fmt::format(fmt::runtime(attr_insert), "trial_system_attrs"),
+                       {k, detail::dump_json(v), id, id}});
     const auto results = write_batch(batch);
     if (results[0].empty())
       throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
@@ -238,7 +239,7 @@ class RdbStorage final : public Storage {
                             running_sql() +
                             " ON CONFLICT (trial_id, name) DO UPDATE SET internal = "
                             "excluded.internal, distribution = excluded.distribution",
-                        {id, name, internal, to_json(d).dump(), id}}});
+                        {id, name, internal, detail::dump_json(to_json(d)), id}}});
   }
 
   void set_trial_intermediate_value(TrialId id, int64_t step, double value) override {
@@ -434,7 +435,7 @@ class RdbStorage final : public Storage {
                         "CAST(? AS TEXT), CAST(? AS TEXT) WHERE {} ON CONFLICT (trial_id, key) "
                         "DO UPDATE SET value = excluded.value",
                         table, running_sql()),
-            {id, key, value.dump(), id}};
+            {id, key, detail::dump_json(value), id}};
   }
 
   std::vector<std::vector<Row>> write_batch(const std::vector<Statement>& statements) {
@@ -458,7 +459,7 @@ class RdbStorage final : public Storage {
         fmt::format("INSERT INTO {0} ({1}, key, value) VALUES (?, ?, ?) ON CONFLICT ({1}, key) "
                     "DO UPDATE SET value = excluded.value",
                     table, owner),
-        {owner_id, key, value.dump()});
+        {owner_id, key, detail::dump_json(value)});
   }
 
   void require_study(StudyId id) {

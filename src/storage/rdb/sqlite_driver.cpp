@@ -12,6 +12,7 @@
 
 #include "parzen/error.hpp"
 #include "storage/rdb/driver.hpp"
+#include "storage/utf8.hpp"
 
 namespace parzen::rdb {
 namespace {
@@ -63,8 +64,14 @@ class SqliteConnection final : public Connection {
       } else if (const auto* d = std::get_if<double>(&v)) {
         rc = sqlite3_bind_double(stmt, idx, *d);
       } else {
-        const auto& s = std::get<std::string>(v);
-        rc = sqlite3_bind_text(stmt, idx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+        const auto& text = std::get<std::string>(v);
+        if (detail::is_storable_text(text)) {
+          rc = sqlite3_bind_text(stmt, idx, text.data(), static_cast<int>(text.size()),
+                                 SQLITE_TRANSIENT);
+        } else {
+          const std::string s = detail::storable_text(text);
+          rc = sqlite3_bind_text(stmt, idx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+        }
       }
       if (rc != SQLITE_OK) fail(rc, sql);
     }
@@ -91,8 +98,9 @@ class SqliteConnection final : public Connection {
             break;
           default: {
             const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-            row[static_cast<size_t>(c)] =
-                std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
+            // Rows written before text was sanitised may hold invalid UTF-8.
+            row[static_cast<size_t>(c)] = detail::storable_text(
+                std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, c))));
           }
         }
       }
