@@ -6,32 +6,12 @@
 #include <fmt/format.h>
 
 #include "cli/experiment.hpp"
+#include "parzen/registry.hpp"
 
 namespace parzen::cli {
-namespace {
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-}  // namespace
-
+// The library's (parzen/registry.hpp), so that the CLI and the registry suggest alike.
 std::string suggestion(const std::string& key, const std::vector<std::string>& known) {
-  std::string best;
-  size_t best_d = 3;
-  for (const auto& k : known) {
-    const size_t d = edit_distance(key, k);
-    if (d < best_d) best = k, best_d = d;
-  }
-  return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
+  return did_you_mean(key, known);
 }
 
 std::string OptionsReader::dotted(const std::string& key) const {
