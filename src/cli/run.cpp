@@ -285,27 +285,35 @@ std::string message_of(const std::exception_ptr& error) {
   }
 }
 
-// The run stopped because storing a trial's result failed (storage error, disk full...): each
-// trial it left running is failed by a second write naming the error, so none stays running, and
-// the message says which trials and why.
+// The run stopped because storing a trial's result failed (storage error, disk full...). The
+// library fails such a trial by a second write (StudyCore::finish) and says so in `error`; any
+// trial still left running is failed here the same way, so none stays running, and the message
+// says which trials and why.
 std::string fail_unstored(Storage& storage, const std::map<TrialId, int64_t>& in_flight,
                           const std::string& error, const std::string& shown_storage) {
   std::string out;
   for (const auto& [id, number] : in_flight) {
+    const std::string sep = out.empty() ? "" : "\n";
     const std::string reason = fmt::format("parzen could not store this trial's result: {}", error);
-    std::string outcome;
     try {
-      outcome = storage.finish_trial(id, TrialState::Failed, {}, reason)
-                    ? "it is marked failed with this reason"
-                    : "it had already been finished";
+      if (!storage.finish_trial(id, TrialState::Failed, {}, reason)) {
+        // Finished already: by the library's own fallback write, or by the trial itself.
+        out += storage.trial(id).state == TrialState::Failed
+                   ? fmt::format("{}{} (storage {})", sep, error, shown_storage)
+                   : fmt::format("{}trial {} had already been finished; {}", sep, number, error);
+        continue;
+      }
+      out += fmt::format(
+          "{}could not store the result of trial {} in {}: {}; it is marked failed "
+          "with this reason",
+          sep, number, shown_storage, error);
     } catch (const std::exception& ex) {
-      outcome = fmt::format(
-          "marking it failed failed too ({}); it stays running until its heartbeat lapses, then "
-          "the next `parzen run` or `parzen worker` on the study fails it",
-          ex.what());
+      out += fmt::format(
+          "{}could not store the result of trial {} in {}: {}; marking it failed failed too ({}); "
+          "it stays running until its heartbeat lapses, then the next `parzen run` or `parzen "
+          "worker` on the study fails it",
+          sep, number, shown_storage, error, ex.what());
     }
-    out += fmt::format("{}could not store the result of trial {} in {}: {}; {}",
-                       out.empty() ? "" : "\n", number, shown_storage, error, outcome);
   }
   return out;
 }

@@ -115,7 +115,8 @@ TEST(CliBadInput, AStudyNameThatIsNotUtf8) {
 }
 
 // A trial's result that the storage refuses (here a trigger standing for a full disk) fails the
-// trial by a second write, and the run says which trial and why, with a non-zero status.
+// trial by a second write (the library's fallback in StudyCore::finish), and the run says which
+// trial and why, with a non-zero status.
 TEST(CliBadInput, AResultTheStorageRefusesFailsTheTrialAndTheRun) {
   TempDir dir;
   const auto file = shell_experiment(dir, "echo 0.5", "n_trials = 3");
@@ -137,11 +138,11 @@ TEST(CliBadInput, AResultTheStorageRefusesFailsTheTrialAndTheRun) {
     EXPECT_EQ(r.status, parzen::cli::kExitFailure) << r.out << r.err;
     EXPECT_TRUE(contains(r.err, "could not store the result of trial 0")) << r.err;
     EXPECT_TRUE(contains(r.err, "disk full (test trigger)")) << r.err;
-    EXPECT_TRUE(contains(r.err, "it is marked failed")) << r.err;
+    EXPECT_TRUE(contains(r.err, "recorded as failed")) << r.err;
     const auto trials = trials_of(url, "bad");
     ASSERT_EQ(trials.size(), 1u);
     EXPECT_EQ(trials[0].state, TrialState::Failed);
-    EXPECT_TRUE(contains(trials[0].fail_reason, "could not store this trial's result"))
+    EXPECT_TRUE(contains(trials[0].fail_reason, "could not store the result"))
         << trials[0].fail_reason;
     EXPECT_TRUE(contains(trials[0].fail_reason, "disk full (test trigger)"))
         << trials[0].fail_reason;
