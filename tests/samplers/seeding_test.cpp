@@ -117,3 +117,20 @@ TEST(Seeding, UnnamedSeededStudiesRepeat) {
   };
   EXPECT_EQ(run_unnamed(), run_unnamed());
 }
+
+TEST(Seeding, AShuffledGridHasOneOrderPerSeedAndStudy) {
+  auto order = [](const std::string& name) {
+    std::vector<int64_t> out;
+    GridSamplerOptions o{.shuffle = true, .seed = 3};
+    std::vector<ParamValue> values;
+    for (int64_t i = 0; i < 20; ++i) values.emplace_back(i);
+    o.grid = {{"i", values}};
+    auto study = Study::create(
+        {.name = name, .sampler = GridSampler::make(o), .log_level = LogLevel::Silent});
+    study.optimize([](Trial& t) { return static_cast<double>(t.suggest_int("i", 0, 19)); });
+    for (const auto& t : study.trials()) out.push_back(std::get<int64_t>(t.params.at("i")));
+    return out;
+  };
+  EXPECT_EQ(order("grid-a"), order("grid-a"));
+  EXPECT_NE(order("grid-a"), order("grid-b"));
+}
