@@ -1,10 +1,15 @@
 #pragma once
 // Pruners decide, from a running trial's intermediate values and the history, whether to stop
-// it early. The Study calls should_prune under its sampling lock, after refreshing the view.
+// it early. The rules of samplers (sampler.hpp) hold for pruners too: a pruner object serves one
+// Study object (bound by Study::create/load; a second study is refused with InvalidArgument), the
+// Study calls should_prune under its lock after refreshing the view (no locking needed, per-study
+// caches allowed), and writes (e.g. a trial's rung values) go through view.writer().
 
 #include <memory>
+#include <string>
 
 #include "parzen/frozen_trial.hpp"
+#include "parzen/study_binding.hpp"
 #include "parzen/study_view.hpp"
 
 namespace parzen {
@@ -14,6 +19,15 @@ class Pruner {
   virtual ~Pruner() = default;
   // `trial` carries the intermediate values reported so far.
   virtual bool should_prune(const StudyView& view, const FrozenTrial& trial) = 0;
+
+  // Called by Study::create and Study::load; see Sampler::bind_to_study.
+  bool bind_to_study(const std::string& study_name, const std::shared_ptr<const void>& owner) {
+    return binding_.bind(typeid(*this), study_name, owner);
+  }
+  void release_study(const std::shared_ptr<const void>& owner) { binding_.release(owner); }
+
+ private:
+  StudyBinding binding_{};
 };
 
 // Never prunes: the default.

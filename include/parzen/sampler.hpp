@@ -5,8 +5,18 @@
 //    (sample_relative); model-based samplers (TPE, GP) model correlations here;
 //  - independent sampling: a parameter the relative draw did not cover (a conditional branch, a
 //    first trial, a changed distribution) is drawn alone by sample_independent.
-// The Study calls every method under one lock, after refreshing the view, so implementations
-// need no locking of their own. Values are in internal form (see distributions.hpp).
+// Values are in internal form (see distributions.hpp).
+//
+// One study, one lock (the rules every sampler follows and may rely on):
+//  - A sampler object serves one Study object: Study::create/load bind it, and a second study
+//    (or a second live Study object, which has its own lock) is refused with InvalidArgument;
+//    see study_binding.hpp. A sampler may therefore keep per-study caches without keying them.
+//  - The Study calls every method under that Study's lock, after refreshing the view (except
+//    sample_independent, which sees the view as of the trial's ask), so implementations need no
+//    locking of their own. Wrapper samplers (BracketSampler, BohbSampler) call their inner
+//    samplers under the same lock.
+//  - The view is read-only; the few writes a sampler needs (e.g. a grid point's reservation) go
+//    through view.writer() (BookkeepingWriter), with the key constants of system_attrs.hpp.
 
 #include <cstdint>
 #include <map>
@@ -21,6 +31,7 @@
 #include "parzen/distributions.hpp"
 #include "parzen/frozen_trial.hpp"
 #include "parzen/search_space.hpp"
+#include "parzen/study_binding.hpp"
 #include "parzen/study_view.hpp"
 
 namespace parzen {
@@ -67,6 +78,17 @@ class Sampler {
   // then skips refreshing the view once the new trial exists (one storage read fewer). Samplers
   // that read the history see it as of that refresh for the whole trial.
   virtual bool samples_from_history() const { return true; }
+
+  // Called by Study::create and Study::load (not virtual: every sampler is bound alike). Throws
+  // InvalidArgument when the sampler already serves another study or another live Study object.
+  // Returns true when the binding changed.
+  bool bind_to_study(const std::string& study_name, const std::shared_ptr<const void>& owner) {
+    return binding_.bind(typeid(*this), study_name, owner);
+  }
+  void release_study(const std::shared_ptr<const void>& owner) { binding_.release(owner); }
+
+ private:
+  StudyBinding binding_{};
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -142,15 +142,26 @@ struct OptimizeOptions {
   std::vector<std::function<void(Study&, const FrozenTrial&)>> callbacks{};
 };
 
+// Check the options before anything is stored or started; Study::create and Study::optimize call
+// them first. Throw InvalidArgument in one form naming the option, its value and the allowed
+// range, e.g. "StudyOptions: heartbeat_interval_seconds = -1, must be > 0 and finite".
+void validate(const StudyOptions& options);
+void validate(const OptimizeOptions& options);
+
 // The objective: returns one value per study direction.
 using Objective = std::function<std::vector<double>(Trial&)>;
 
 class Study {
  public:
-  // Creates a new study (or loads it, with load_if_exists). Throws DuplicatedStudy,
-  // InvalidArgument (no directions) or StorageError.
+  // Creates a new study (or loads it, with load_if_exists). Validates the options first (see
+  // validate), so invalid options store nothing. Binds the sampler and pruner to this Study
+  // object: one already serving another study, or another live Study object, is refused with
+  // InvalidArgument (see sampler.hpp). Throws DuplicatedStudy, InvalidArgument or StorageError.
   static Study create(StudyOptions options = {});
   // Loads an existing study by name; options.directions are ignored. Throws NotFound.
+  //
+  // Every operation below throws NotFound("study 'X' was deleted while this worker was running
+  // it") when the study was deleted from the storage meanwhile.
   static Study load(StudyOptions options);
 
   const std::string& name() const;
@@ -159,7 +170,9 @@ class Study {
   Storage& storage() const;
 
   // Starts a trial: claims the oldest enqueued trial if one waits, else creates a new one.
-  // Throws StudyExhausted when the sampler has nothing left (grid search).
+  // Throws StudyExhausted when the sampler has nothing left (grid search). When the sampler
+  // throws after the trial was created, the trial is failed with that reason and the error
+  // rethrown.
   Trial ask();
   // Finishes a trial with its values (one per direction). A NaN or infinite value, or the wrong
   // number of values, records the trial as failed with that reason (and returns its record).
@@ -168,6 +181,9 @@ class Study {
   // Finishes a trial as pruned or failed (reason optional). A pruned trial keeps its last
   // intermediate value as its value.
   FrozenTrial tell(Trial& trial, TrialState state, const std::string& fail_reason = "");
+  // When the storage refuses the write (a lost connection, a full disk), the trial is recorded
+  // as failed with "could not store the result: <error>" by a second, simpler write, and tell
+  // throws StorageError saying so; optimize() rethrows it.
   // The same by trial number, for ask/tell loops that cross processes.
   FrozenTrial tell(int64_t trial_number, const std::vector<double>& values);
   FrozenTrial tell(int64_t trial_number, TrialState state, const std::string& fail_reason = "");

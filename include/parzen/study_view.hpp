@@ -3,18 +3,44 @@
 // pruners read the history. refresh() asks the storage only for the trials written since the
 // last refresh, so an ask does not reload the study.
 //
-// Not thread-safe by itself: the Study serialises all sampler and pruner calls, and the
-// refreshes before them, under one lock.
+// Read-only for samplers and pruners (they never reach the Storage itself); their few writes go
+// through writer(). Not thread-safe by itself: the Study serialises all sampler and pruner calls,
+// and the refreshes before them, under one lock.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "parzen/frozen_trial.hpp"
 #include "parzen/storage.hpp"
 
 namespace parzen {
+
+// The few writes samplers and pruners make, narrow and typed: study-wide reservations (e.g. a
+// grid point, taken exactly once across all workers) and bookkeeping on a running trial (e.g.
+// the value it reached at a rung). Keys are the constants of system_attrs.hpp. Obtained from
+// StudyView::writer(); a cheap value, valid while the view's storage lives.
+class BookkeepingWriter {
+ public:
+  BookkeepingWriter(std::shared_ptr<Storage> storage, StudyId study)
+      : storage_(std::move(storage)), study_(study) {}
+
+  // Atomically stores `value` under the study-wide `key` if it is absent; true when this call
+  // stored it (the reservation is this worker's), false when another worker holds the key.
+  bool reserve(const std::string& key, const nlohmann::json& value) const;
+  // Stores a bookkeeping value on a running trial of the study. Throws InvalidArgument for the
+  // keys the study core owns (keys::fixed_params, retried_from, retry_count), InvalidState when
+  // the trial is no longer running.
+  void set_trial_system_attr(TrialId trial, const std::string& key,
+                             const nlohmann::json& value) const;
+
+ private:
+  std::shared_ptr<Storage> storage_;
+  StudyId study_;
+};
 
 class StudyView {
  public:
@@ -37,7 +63,11 @@ class StudyView {
   // The study's name, read from the storage on first use (seeded samplers mix it into their
   // per-trial seeds, so that two studies with one seed draw differently).
   const std::string& study_name() const;
-  Storage& storage() const { return *storage_; }
+  // The study-wide system attribute `key` as stored now (null when absent), e.g. what a
+  // reservation holds.
+  nlohmann::json study_system_attr(const std::string& key) const;
+  // The only way a sampler or pruner writes: see BookkeepingWriter.
+  BookkeepingWriter writer() const { return BookkeepingWriter(storage_, study_); }
   // The study version the view is consistent with.
   uint64_t version() const { return version_; }
 

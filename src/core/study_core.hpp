@@ -1,5 +1,6 @@
 #pragma once
-// The state a Study handle and its Trials share. Private to the library.
+// The state a Study handle and its Trials share, and the one way to read it. Private to the
+// library.
 
 #include <atomic>
 #include <memory>
@@ -18,6 +19,8 @@ struct StudyCore {
   std::vector<Direction> directions;
   std::shared_ptr<Sampler> sampler;
   std::shared_ptr<Pruner> pruner;
+  // Lives as long as this core: the sampler and pruner are bound to it (study_binding.hpp).
+  std::shared_ptr<const void> binding_owner;
   std::optional<double> heartbeat_interval;
   double grace_period = 0;
   int max_retries = 0;
@@ -36,6 +39,30 @@ struct StudyCore {
         directions(std::move(d)),
         view(storage, id, directions) {}
 
+  // The one lock -> refresh -> read sequence: runs `read(view)` under the lock on a view just
+  // refreshed, and returns what it returns (by value: nothing of the view escapes the lock).
+  template <class F>
+  auto with_view(F&& read) {
+    return explaining_deletion([&] {
+      std::lock_guard lock(mu);
+      view.refresh();
+      return read(view);
+    });
+  }
+
+  // Runs `op`; when it throws NotFound because the study itself is gone (deleted by another
+  // worker or `parzen delete`), throws NotFound saying so instead of naming a trial id.
+  template <class F>
+  auto explaining_deletion(F&& op) {
+    try {
+      return op();
+    } catch (const NotFound&) {
+      throw_if_deleted();
+      throw;
+    }
+  }
+  void throw_if_deleted() const;
+
   bool logs(LogLevel level) const { return level >= log_level && log_level != LogLevel::Silent; }
   void log(LogLevel level, const std::string& message) const {
     if (logs(level) && logger) logger(level, message);
@@ -47,9 +74,14 @@ struct StudyCore {
   // "host:pid:thread", recorded on the trials this thread runs.
   static std::string worker_id();
 
+  // The trial with that number, as stored now. Throws NotFound.
+  FrozenTrial trial_by_number(int64_t number);
+
   // Moves a running trial to its final state, lets the sampler learn from it and returns its
   // stored record. Values that are not finite, or not one per direction, fail the trial.
-  // Throws InvalidState when the trial had already finished.
+  // Throws InvalidState when the trial had already finished. When the storage refuses the write,
+  // fails the trial with "could not store the result: <error>" (a second, simpler write) and
+  // throws StorageError saying what happened, so that no trial is left running silently.
   FrozenTrial finish(TrialId trial, int64_t number, TrialState state, std::vector<double> values,
                      std::string fail_reason);
 };
@@ -57,5 +89,7 @@ struct StudyCore {
 // Human-readable "{C: 10, kernel: rbf}".
 std::string format_params(const std::map<std::string, ParamValue>& params);
 std::string format_values(const std::vector<double>& values);
+// The type of the exception being handled, demangled ("std::runtime_error").
+std::string exception_type_name();
 
 }  // namespace parzen::detail

@@ -3,9 +3,25 @@
 #include <algorithm>
 #include <atomic>
 
+#include <fmt/format.h>
+
 #include "parzen/error.hpp"
+#include "parzen/system_attrs.hpp"
 
 namespace parzen {
+
+bool BookkeepingWriter::reserve(const std::string& key, const nlohmann::json& value) const {
+  return storage_->add_study_system_attr_if_absent(study_, key, value);
+}
+
+void BookkeepingWriter::set_trial_system_attr(TrialId trial, const std::string& key,
+                                              const nlohmann::json& value) const {
+  if (keys::is_core_key(key))
+    throw InvalidArgument(fmt::format(
+        "system attribute '{}' belongs to the study core; samplers and pruners cannot write it",
+        key));
+  storage_->set_trial_system_attr(trial, key, value);
+}
 
 StudyView::StudyView(std::shared_ptr<Storage> storage, StudyId study,
                      std::vector<Direction> directions)
@@ -24,6 +40,12 @@ StudyView::StudyView(const StudyView& base, std::vector<FrozenTrial> trials)
 const std::string& StudyView::study_name() const {
   if (study_name_.empty()) study_name_ = storage_->study(study_).name;
   return study_name_;
+}
+
+nlohmann::json StudyView::study_system_attr(const std::string& key) const {
+  const StudyInfo info = storage_->study(study_);
+  const auto it = info.system_attrs.find(key);
+  return it == info.system_attrs.end() ? nlohmann::json() : *it;
 }
 
 uint64_t StudyView::new_lineage() {

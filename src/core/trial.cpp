@@ -4,6 +4,7 @@
 
 #include "core/study_core.hpp"
 #include "parzen/study.hpp"
+#include "parzen/system_attrs.hpp"
 
 namespace parzen {
 
@@ -38,10 +39,10 @@ ParamValue Trial::suggest(const std::string& name, const Distribution& distribut
 
   double internal;
   const auto& fixed = record_.system_attrs;
-  if (fixed.contains("fixed_params") && fixed["fixed_params"].contains(name)) {
+  if (fixed.contains(keys::fixed_params) && fixed[keys::fixed_params].contains(name)) {
     try {
       internal =
-          to_internal(distribution, param_value_from_json(fixed["fixed_params"][name]), name);
+          to_internal(distribution, param_value_from_json(fixed[keys::fixed_params][name]), name);
     } catch (const InvalidArgument& e) {
       throw InvalidArgument(fmt::format("trial {} was enqueued with {}", record_.number, e.what()));
     }
@@ -70,7 +71,8 @@ ParamValue Trial::suggest(const std::string& name, const Distribution& distribut
     throw Error(fmt::format("the sampler proposed {} for parameter '{}', outside {}", internal,
                             name, describe(distribution)));
 
-  core_->storage->set_trial_param(record_.id, name, internal, distribution);
+  core_->explaining_deletion(
+      [&] { core_->storage->set_trial_param(record_.id, name, internal, distribution); });
   ParamValue value = to_external(distribution, internal);
   record_.params[name] = value;
   record_.distributions[name] = distribution;
@@ -89,25 +91,26 @@ void Trial::report(int64_t step, double value) {
                            record_.number, step, value));
     return;
   }
-  core_->storage->set_trial_intermediate_value(record_.id, step, value);
+  core_->explaining_deletion(
+      [&] { core_->storage->set_trial_intermediate_value(record_.id, step, value); });
   record_.intermediate_values[step] = value;
 }
 
 bool Trial::should_prune() {
-  std::lock_guard lock(core_->mu);
-  core_->view.refresh();
-  // The stored record, with what pruners kept in it (e.g. the rungs a trial has passed), and
-  // this worker's reports.
-  FrozenTrial current = record_;
-  const auto& seen = core_->view.trials();
-  if (static_cast<size_t>(record_.number) < seen.size() &&
-      seen[static_cast<size_t>(record_.number)].id == record_.id)
-    current.system_attrs = seen[static_cast<size_t>(record_.number)].system_attrs;
-  return core_->pruner->should_prune(core_->view, current);
+  return core_->with_view([&](const StudyView& view) {
+    // The stored record, with what pruners kept in it (e.g. the rungs a trial has passed), and
+    // this worker's reports.
+    FrozenTrial current = record_;
+    const auto& seen = view.trials();
+    if (static_cast<size_t>(record_.number) < seen.size() &&
+        seen[static_cast<size_t>(record_.number)].id == record_.id)
+      current.system_attrs = seen[static_cast<size_t>(record_.number)].system_attrs;
+    return core_->pruner->should_prune(view, current);
+  });
 }
 
 void Trial::set_user_attr(const std::string& key, const nlohmann::json& value) {
-  core_->storage->set_trial_user_attr(record_.id, key, value);
+  core_->explaining_deletion([&] { core_->storage->set_trial_user_attr(record_.id, key, value); });
   record_.user_attrs[key] = value;
 }
 
@@ -115,7 +118,8 @@ void Trial::set_constraints(const std::vector<double>& constraints) {
   for (size_t i = 0; i < constraints.size(); ++i)
     if (std::isnan(constraints[i]))
       throw InvalidArgument(fmt::format("trial {}: constraint {} is NaN", record_.number, i));
-  core_->storage->set_trial_constraints(record_.id, constraints);
+  core_->explaining_deletion(
+      [&] { core_->storage->set_trial_constraints(record_.id, constraints); });
   record_.constraints = constraints;
 }
 

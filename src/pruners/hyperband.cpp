@@ -8,17 +8,18 @@
 
 #include "parzen/error.hpp"
 #include "parzen/pruners.hpp"
+#include "parzen/system_attrs.hpp"
 #include "pruners/common.hpp"
 
 namespace parzen {
 namespace {
 
-std::string rung_key(int64_t rung) { return fmt::format("completed_rung_{}", rung); }
+std::string rung_key(int64_t rung) { return keys::completed_rung(rung); }
 
 int64_t current_rung(const FrozenTrial& trial) {
   int64_t n = 0;
   for (const auto& [k, v] : trial.system_attrs.items())
-    if (k.rfind("completed_rung_", 0) == 0) ++n;
+    if (k.rfind(keys::completed_rung_prefix, 0) == 0) ++n;
   return n;
 }
 
@@ -97,7 +98,7 @@ bool SuccessiveHalvingPruner::should_prune(const StudyView& view, const FrozenTr
 
     // Record this trial's value at the rung (in the storage: other workers compete with it).
     const std::string key = rung_key(rung);
-    view.storage().set_trial_system_attr(trial.id, key, value);
+    view.writer().set_trial_system_attr(trial.id, key, value);
     std::vector<double> competing;
     for (const FrozenTrial* t : trials) {
       if (t->number == trial.number) continue;

@@ -9,6 +9,7 @@
 #include "math/seed.hpp"
 #include "parzen/error.hpp"
 #include "parzen/sampler.hpp"
+#include "parzen/system_attrs.hpp"
 
 namespace parzen {
 
@@ -57,8 +58,7 @@ std::map<std::string, ParamValue> GridSampler::combination(uint64_t index) const
 }
 
 nlohmann::json GridSampler::before_trial(const StudyView& view) {
-  Storage& storage = view.storage();
-  const StudyId study = view.study_id();
+  const BookkeepingWriter writer = view.writer();
   if (cursor_ == 0) {
     // Refuse to continue a study that another grid started: indices would mean other points.
     nlohmann::json spec = nlohmann::json::array();
@@ -67,12 +67,12 @@ nlohmann::json GridSampler::before_trial(const StudyView& view) {
       for (const auto& v : values) vs.push_back(to_json(v));
       spec.push_back({name, vs});
     }
-    if (!storage.add_study_system_attr_if_absent(study, "grid:spec", spec)) {
-      const auto existing = storage.study(study).system_attrs.at("grid:spec");
+    if (!writer.reserve(keys::grid_spec, spec)) {
+      const auto existing = view.study_system_attr(keys::grid_spec);
       if (existing != spec)
         throw InvalidArgument(fmt::format(
             "study '{}' was searched with another grid ({}); use a new study for this grid",
-            storage.study(study).name, existing.dump()));
+            view.study_name(), existing.dump()));
     }
   }
   if (options_.shuffle && order_.empty())
@@ -80,8 +80,7 @@ nlohmann::json GridSampler::before_trial(const StudyView& view) {
   while (cursor_ < size_) {
     const uint64_t index = options_.shuffle ? order_[cursor_] : cursor_;
     ++cursor_;
-    if (storage.add_study_system_attr_if_absent(study, fmt::format("grid:{}", index), true))
-      return {{"grid_id", index}};
+    if (writer.reserve(keys::grid_point(index), true)) return {{keys::grid_id, index}};
   }
   throw StudyExhausted(
       fmt::format("the grid sampler has run all {} combinations of its grid", size_));
@@ -98,11 +97,11 @@ double GridSampler::sample_independent(const StudyView& /*view*/, const FrozenTr
         "parameter '{}' is not in the grid (it has {}); add it to GridSamplerOptions::grid", name,
         fmt::join(names, ", ")));
   }
-  if (!trial.system_attrs.contains("grid_id")) {
+  if (!trial.system_attrs.contains(keys::grid_id)) {
     // An enqueued trial that did not fix this parameter: take the grid's first value.
     return to_internal(distribution, param->second.front(), name);
   }
-  const auto index = trial.system_attrs["grid_id"].get<uint64_t>();
+  const auto index = trial.system_attrs[keys::grid_id].get<uint64_t>();
   try {
     return to_internal(distribution, combination(index).at(name), name);
   } catch (const InvalidArgument& e) {

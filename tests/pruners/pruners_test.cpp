@@ -238,11 +238,16 @@ TEST(BracketSampler, EachBracketsSamplerSeesOnlyItsTrials) {
 // (state, values, intermediate values), the others as waiting placeholders.
 class CheckingSampler : public Sampler {
  public:
-  CheckingSampler(int64_t bracket, HyperbandPruner* pruner, std::string study, int* checks)
-      : bracket_(bracket), pruner_(pruner), study_(std::move(study)), checks_(checks) {}
+  CheckingSampler(int64_t bracket, HyperbandPruner* pruner, std::shared_ptr<Storage> storage,
+                  std::string study, int* checks)
+      : bracket_(bracket),
+        pruner_(pruner),
+        storage_(std::move(storage)),
+        study_(std::move(study)),
+        checks_(checks) {}
   double sample_independent(const StudyView& view, const FrozenTrial&, const std::string&,
                             const Distribution& d) override {
-    const auto stored = view.storage().trials(view.study_id());
+    const auto stored = storage_->trials(view.study_id());
     EXPECT_LE(view.trials().size(), stored.size());
     for (const FrozenTrial& t : view.trials()) {
       const FrozenTrial& s = stored.at(static_cast<size_t>(t.number));
@@ -261,6 +266,7 @@ class CheckingSampler : public Sampler {
  private:
   int64_t bracket_;
   HyperbandPruner* pruner_;
+  std::shared_ptr<Storage> storage_;
   std::string study_;
   int* checks_;
 };
@@ -271,10 +277,12 @@ TEST(BracketSampler, BracketViewsFollowTheStoredTrials) {
   auto pruner =
       HyperbandPruner::make({.min_resource = 1, .max_resource = 27, .reduction_factor = 3});
   int checks = 0;
+  auto storage = make_in_memory_storage();
   auto sampler = BracketSampler::make(pruner, [&](int64_t b) {
-    return std::make_shared<CheckingSampler>(b, pruner.get(), "hbv", &checks);
+    return std::make_shared<CheckingSampler>(b, pruner.get(), storage, "hbv", &checks);
   });
-  auto study = Study::create({.name = "hbv", .sampler = sampler, .pruner = pruner});
+  auto study = Study::create(
+      {.name = "hbv", .storage_backend = storage, .sampler = sampler, .pruner = pruner});
   int pruned = 0;
   for (int i = 0; i < 120; ++i) {
     Trial t = study.ask();

@@ -1,0 +1,43 @@
+#pragma once
+// The bookkeeping keys Parzen stores in system attributes, in one place: the library, the
+// samplers, the pruners and the CLI name them through these constants, so that a reader (or a
+// later mechanism such as a merged retry) finds every writer and reader of a key by its name.
+//
+// Trial system attributes are per trial; study system attributes are study-wide (reservations
+// taken atomically with Storage::add_study_system_attr_if_absent).
+
+#include <cstdint>
+#include <string>
+
+namespace parzen::keys {
+
+// --- trial system attributes ---
+// Parameter values an enqueued trial brings ({name: value}); Trial::suggest returns them instead
+// of sampling. Written by Study::enqueue_trial and by heartbeat retries.
+inline constexpr char fixed_params[] = "fixed_params";
+// A retry of a trial failed for a missing heartbeat: the number of the trial it re-runs and how
+// many retries of the original trial this one is (1, 2, ...).
+inline constexpr char retried_from[] = "retried_from";
+inline constexpr char retry_count[] = "retry_count";
+// The grid point (combination index) a GridSampler reserved for the trial.
+inline constexpr char grid_id[] = "grid_id";
+// The trial's intermediate value recorded at rung r by successive halving ("completed_rung_r").
+inline constexpr char completed_rung_prefix[] = "completed_rung_";
+std::string completed_rung(int64_t rung);
+
+// --- study system attributes ---
+// The grid a study is searched with (so that a different grid is refused), and one reservation
+// per grid point taken ("grid:<index>").
+inline constexpr char grid_spec[] = "grid:spec";
+std::string grid_point(uint64_t index);
+
+// --- written by the parzen CLI ---
+inline constexpr char experiment[] = "parzen.experiment";    // study: the experiment file
+inline constexpr char cli_params[] = "parzen.params";        // trial: the space's flat params
+inline constexpr char interrupted[] = "parzen.interrupted";  // trial: stopped by Ctrl-C
+
+// True for the keys the study core writes (fixed_params, retried_from, retry_count): samplers
+// and pruners may not overwrite them through their writer.
+bool is_core_key(const std::string& key);
+
+}  // namespace parzen::keys

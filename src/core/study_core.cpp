@@ -1,0 +1,173 @@
+#include <cxxabi.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/study_core.hpp"
+#include "parzen/system_attrs.hpp"
+
+namespace parzen::detail {
+
+std::string StudyCore::worker_id() {
+  // Host and process do not change while the process runs (a forked child gets a new pid, so
+  // the cache is keyed by it); only the thread part is computed per call.
+  thread_local pid_t cached_pid = -1;
+  thread_local std::string host_pid;
+  if (cached_pid != getpid()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    cached_pid = getpid();
+    host_pid = fmt::format("{}:{}", host, cached_pid);
+  }
+  std::ostringstream thread;
+  thread << std::this_thread::get_id();
+  return host_pid + ":" + thread.str();
+}
+
+std::string format_params(const std::map<std::string, ParamValue>& params) {
+  std::string s = "{";
+  for (const auto& [k, v] : params)
+    s += fmt::format("{}{}: {}", s.size() > 1 ? ", " : "", k, to_string(v));
+  return s + "}";
+}
+
+std::string format_values(const std::vector<double>& values) {
+  if (values.size() == 1) return fmt::format("{}", values[0]);
+  return fmt::format("[{}]", fmt::join(values, ", "));
+}
+
+void StudyCore::throw_if_deleted() const {
+  std::optional<StudyId> found;
+  try {
+    found = storage->find_study(name);
+  } catch (const std::exception&) {
+    return;  // the storage cannot say; the original error stands
+  }
+  if (!found || *found != id)
+    throw NotFound(fmt::format("study '{}' was deleted while this worker was running it", name));
+}
+
+FrozenTrial StudyCore::trial_by_number(int64_t number) {
+  return with_view([&](const StudyView& v) {
+    if (number < 0 || static_cast<size_t>(number) >= v.trials().size())
+      throw NotFound(fmt::format("study '{}' has no trial {}", name, number));
+    return v.trials()[static_cast<size_t>(number)];
+  });
+}
+
+namespace {
+
+// Values that are not finite, or not one per direction, turn a completion into a failure.
+void check_values(TrialState& state, std::vector<double>& values, std::string& fail_reason,
+                  size_t n_directions) {
+  if (state == TrialState::Complete) {
+    if (values.size() != n_directions) {
+      fail_reason =
+          fmt::format("the objective returned {} value(s) but the study has {} direction(s)",
+                      values.size(), n_directions);
+      state = TrialState::Failed;
+    } else {
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (!std::isfinite(values[i])) {
+          fail_reason = values.size() == 1
+                            ? fmt::format("the objective returned {}", values[i])
+                            : fmt::format("the objective returned {} as value {}", values[i], i);
+          state = TrialState::Failed;
+          break;
+        }
+      }
+    }
+    if (state == TrialState::Failed) values.clear();
+  } else if (state != TrialState::Pruned) {
+    values.clear();
+  }
+}
+
+}  // namespace
+
+FrozenTrial StudyCore::finish(TrialId trial, int64_t number, TrialState state,
+                              std::vector<double> values, std::string fail_reason) {
+  check_values(state, values, fail_reason, directions.size());
+  bool finished = false;
+  try {
+    finished = explaining_deletion(
+        [&] { return storage->finish_trial(trial, state, values, fail_reason); });
+  } catch (const NotFound&) {
+    throw;
+  } catch (const std::exception& e) {
+    // The result cannot be stored (a lost connection, a full disk, text the database refuses):
+    // a second, simpler write fails the trial, so it does not stay running.
+    const std::string error = e.what();
+    std::string outcome = "it was recorded as failed";
+    try {
+      storage->finish_trial(trial, TrialState::Failed, {}, "could not store the result: " + error);
+    } catch (const std::exception& again) {
+      outcome = fmt::format(
+          "recording it as failed did not work either ({}); it stays running until a heartbeat "
+          "check fails it",
+          again.what());
+    }
+    throw StorageError(
+        fmt::format("could not store the result of trial {}: {}; {}", number, error, outcome));
+  }
+  if (!finished) {
+    const FrozenTrial current = storage->trial(trial);
+    throw InvalidState(fmt::format(
+        "trial {} is already {}{}; it cannot be told again", number, to_string(current.state),
+        current.fail_reason.empty() ? "" : " (" + current.fail_reason + ")"));
+  }
+
+  const FrozenTrial result = with_view([&](const StudyView& v) {
+    FrozenTrial stored = v.trials().at(static_cast<size_t>(number));
+    sampler->after_trial(v, stored);
+    return stored;
+  });
+
+  if (result.state == TrialState::Failed) {
+    log(LogLevel::Warning, fmt::format("Trial {} failed with parameters {}: {}", number,
+                                       format_params(result.params), result.fail_reason));
+  } else if (logs(LogLevel::Info)) {
+    log(LogLevel::Info, fmt::format("Trial {} {} with value {} and parameters {}.", number,
+                                    result.state == TrialState::Pruned ? "pruned" : "finished",
+                                    format_values(result.values), format_params(result.params)));
+  }
+  return result;
+}
+
+void StudyCore::recover_stale_trials() {
+  if (!heartbeat_interval) return;
+  for (const FrozenTrial& t : storage->fail_stale_trials(id, grace_period)) {
+    log(LogLevel::Warning, fmt::format("Trial {} failed: {}", t.number, t.fail_reason));
+    const int retries = t.system_attrs.value(keys::retry_count, 0);
+    if (retries >= max_retries) continue;
+    NewTrial retry;
+    retry.state = TrialState::Waiting;
+    nlohmann::json fixed = nlohmann::json::object();
+    for (const auto& [name, value] : t.params) fixed[name] = to_json(value);
+    retry.system_attrs = {{keys::fixed_params, fixed},
+                          {keys::retried_from, t.number},
+                          {keys::retry_count, retries + 1}};
+    retry.user_attrs = t.user_attrs;
+    const FrozenTrial queued = storage->create_trial(id, retry);
+    log(LogLevel::Warning,
+        fmt::format("Trial {} re-runs the parameters of trial {} (retry {} of {})", queued.number,
+                    t.number, retries + 1, max_retries));
+  }
+}
+
+std::string exception_type_name() {
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  if (!type) return "an exception";
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(type->name(), nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled ? demangled : type->name();
+  std::free(demangled);
+  return name;
+}
+
+}  // namespace parzen::detail
