@@ -18,9 +18,6 @@
 #include "parzen/tpe_sampler.hpp"
 
 namespace parzen {
-namespace internal {
-class DerivedView;
-}
 
 struct BohbSamplerOptions {
   // The steps at which trials' intermediate values are read, ascending (e.g. the rungs).
@@ -42,6 +39,7 @@ class BohbSampler : public Sampler {
  public:
   // Throws OptionError for invalid options (see validate).
   explicit BohbSampler(BohbSamplerOptions options);
+  ~BohbSampler() override;
   static std::shared_ptr<BohbSampler> make(BohbSamplerOptions options) {
     return std::make_shared<BohbSampler>(std::move(options));
   }
@@ -64,19 +62,9 @@ class BohbSampler : public Sampler {
   // complete with its value there (kept up to date incrementally).
   std::pair<Sampler*, const StudyView*> model(const StudyView& view);
 
-  struct Model {
-    std::shared_ptr<TpeSampler> tpe;
-    std::shared_ptr<internal::DerivedView> view;
-  };
+  struct Impl;  // the TPE and derived view of each budget, and the per-budget counts
   BohbSamplerOptions options_;
-  std::map<int64_t, Model> models_{};
-  // For current_budget: the view they come from, when each trial was last counted, whether it
-  // had reached each budget then, and how many had.
-  uint64_t counted_lineage_ = 0;
-  StudyId counted_study_ = 0;
-  std::vector<uint64_t> counted_at_{};
-  std::vector<std::vector<bool>> reached_{};
-  std::vector<int64_t> n_reached_{};
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace parzen

@@ -17,15 +17,13 @@
 #include "parzen/sampler.hpp"
 
 namespace parzen {
-namespace internal {
-class DerivedView;
-}
 
 class BracketSampler : public Sampler {
  public:
   using Factory = std::function<std::shared_ptr<Sampler>(int64_t bracket)>;
   // Throws InvalidArgument without a pruner or a factory.
   BracketSampler(std::shared_ptr<HyperbandPruner> pruner, Factory factory);
+  ~BracketSampler() override;
   static std::shared_ptr<BracketSampler> make(std::shared_ptr<HyperbandPruner> pruner,
                                               Factory factory) {
     return std::make_shared<BracketSampler>(std::move(pruner), std::move(factory));
@@ -43,14 +41,8 @@ class BracketSampler : public Sampler {
   // brackets as waiting placeholders), kept up to date incrementally.
   std::pair<Sampler*, const StudyView*> bracket_of(const StudyView& view, const FrozenTrial& trial);
 
-  struct Bracket {
-    std::shared_ptr<Sampler> sampler;
-    std::shared_ptr<internal::DerivedView> view;
-  };
-  std::shared_ptr<HyperbandPruner> pruner_;
-  Factory factory_;
-  std::map<int64_t, Bracket> brackets_{};
-  bool split_ = false;  // whether the brackets were known at the last call
+  struct Impl;  // each bracket's sampler and derived view
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace parzen

@@ -64,12 +64,31 @@ bool is_single(const Distribution& distribution);
 // True when the internal value lies in the distribution (on its grid for stepped ones).
 bool contains(const Distribution& distribution, double internal_value);
 
-// External -> internal form. Throws InvalidArgument naming `param_name` when the value has the
-// wrong type or lies outside the distribution.
+// The admissible internal value nearest to `internal_value`, for samplers to call on the values
+// they compute: clamped into the bounds (a value within a few ulps of a bound becomes the bound
+// itself, so exp(log(0.01)) lands on 0.01); stepped floats on their decimal grid (see grid_value);
+// integers on their step grid; categoricals the nearest choice index. NaN stays NaN.
+double nearest_admissible(const Distribution& distribution, double internal_value);
+
+// Point k of a stepped float's grid, low + k * step, as the shortest decimal it stands for: with
+// low = 0 and step = 0.1, point 3 is 0.3 (the double parsed from "0.3"), not the
+// 0.30000000000000004 that floating point computes. The result is rounded to the decimal places
+// of low's and step's shortest round-trip forms; k <= 0 gives low and the last point gives high,
+// both exactly as given. A distribution without a step gives low.
+double grid_value(const FloatDistribution& distribution, int64_t k);
+
+// origin + k * step rounded the same way, for grids without bounds (NNI's quniform q: the
+// multiples of q). k is a whole number.
+double decimal_grid_point(double origin, double step, double k);
+
+// External -> internal form. Values are kept bit for bit (an enqueued or grid value 0.3 stays
+// 0.3, on the grid within a relative tolerance of 1e-9 of a step). Throws InvalidArgument naming
+// `param_name` when the value has the wrong type or lies outside the distribution.
 double to_internal(const Distribution& distribution, const ParamValue& value,
                    std::string_view param_name = "");
 
-// Internal -> external form.
+// Internal -> external form. A stepped float already on its grid (within the tolerance above) is
+// returned unchanged; one off it is moved to the nearest grid point (grid_value).
 ParamValue to_external(const Distribution& distribution, double internal_value);
 
 // A short human-readable description, e.g. "float in [0.001, 1] (log)".

@@ -7,7 +7,9 @@
 // warm-started between asks. The acquisition (log expected
 // improvement by default) is maximised over a Sobol sweep and the best trials' neighbourhoods,
 // the best starts are polished by L-BFGS-B, then integer, stepped and categorical parameters are
-// improved by a local search. Running trials enter the model as fantasies at the worst value seen
+// improved by a local search. Unless noisy_objective is set, a point already evaluated (or
+// running) is never proposed again: the best novel candidate is taken instead, or a random novel
+// point when none is left. Running trials enter the model as fantasies at the worst value seen
 // (a pessimistic constant liar), so concurrent asks spread out.
 //
 // Floats and integers are modelled on [0, 1] (log parameters in log space), integers and stepped
@@ -22,6 +24,9 @@
 #include "parzen/sampler.hpp"
 
 namespace parzen {
+namespace internal {
+struct GpState;  // the fitted model and its caches, in src/samplers/gp
+}
 
 enum class GpAcquisition {
   LogEI,  // log expected improvement, stable where EI underflows (the default)
@@ -31,6 +36,8 @@ enum class GpAcquisition {
 };
 
 struct GpSamplerOptions {
+  // Seed of the sampler's draws; unset: a fresh random seed. The start-up points and the
+  // candidates of each ask come from a mix of (seed, study name, trial number).
   std::optional<uint64_t> seed{};
   // Quasi-random (scrambled Sobol) trials before the model; 20 measured better than 10 on the
   // benchmark's 2- to 10-dimensional functions at 100 evaluations.
@@ -38,7 +45,9 @@ struct GpSamplerOptions {
   GpAcquisition acquisition = GpAcquisition::LogEI;
   double ucb_beta = 4.0;  // UCB's exploration weight: the bound is mean + sqrt(beta) sd
   // For noisy objectives: measure improvement against the best posterior mean at the observed
-  // points instead of the best observed value (which noise drags below the truth).
+  // points instead of the best observed value (which noise drags below the truth), and allow
+  // proposing a point already evaluated (a repeat measures the noise); without it, a point
+  // already evaluated or running is never proposed again.
   bool noisy_objective = false;
   // Model the outputs after a Yeo-Johnson power transform fitted to them (order kept), so a few
   // huge values (diverged runs, Rosenbrock's walls) do not flatten the model everywhere else.
@@ -70,11 +79,9 @@ class GpSampler : public Sampler {
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& name, const Distribution& distribution) override;
 
-  struct State;
-
  private:
   GpSamplerOptions options_;
-  std::unique_ptr<State> state_;
+  std::unique_ptr<internal::GpState> state_;
 };
 
 }  // namespace parzen

@@ -177,6 +177,9 @@ void validate(const HyperbandPrunerOptions& options);
 class HyperbandPruner : public Pruner {
  public:
   explicit HyperbandPruner(HyperbandPrunerOptions options = {});
+  ~HyperbandPruner() override;
+  HyperbandPruner(HyperbandPruner&&) noexcept;
+  HyperbandPruner& operator=(HyperbandPruner&&) noexcept;
   static std::shared_ptr<HyperbandPruner> make(HyperbandPrunerOptions options = {}) {
     return std::make_shared<HyperbandPruner>(options);
   }
@@ -185,7 +188,7 @@ class HyperbandPruner : public Pruner {
   // The bracket of a trial (0 when the brackets are not known yet, with "auto" max_resource and
   // no complete trial); and how many brackets there are (0 until known).
   int64_t bracket_of(const std::string& study_name, int64_t trial_number) const;
-  int64_t n_brackets() const { return static_cast<int64_t>(budgets_.size()); }
+  int64_t n_brackets() const;
   const HyperbandPrunerOptions& options() const { return options_; }
   // Initialises the brackets from the view if max_resource is "auto"; true once they exist.
   bool ensure_brackets(const StudyView& view);
@@ -195,15 +198,9 @@ class HyperbandPruner : public Pruner {
   std::vector<const FrozenTrial*> bracket_trials(const StudyView& view, int64_t trial_number);
 
  private:
-  void make_brackets(int64_t max_resource);
-  const std::string& study_name(const StudyView& view);
-
+  struct Impl;  // the brackets, their budgets and the bracket of each trial number
   HyperbandPrunerOptions options_;
-  std::vector<SuccessiveHalvingPruner> brackets_{};
-  std::vector<int64_t> budgets_{};
-  std::vector<int64_t> bracket_by_number_{};  // bracket_of per trial number, filled on demand
-  int64_t total_budget_ = 0;
-  std::string study_name_{};
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace parzen

@@ -97,8 +97,9 @@ class Sampler {
 // uniformly over the admissible values for stepped and integer ones, over the choices for
 // categorical ones).
 struct RandomSamplerOptions {
-  // Seed of the sampler's engine; unset: a fresh random seed. With a seed and one worker, a
-  // study proposes the same parameters on every run.
+  // Seed of the sampler's draws; unset: a fresh random seed. Each trial's draws come from a mix
+  // of (seed, study name, trial number, parameter name), so with a seed a study proposes the same
+  // parameters on every run, resumed or not, with any number of workers.
   std::optional<uint64_t> seed{};
 };
 
@@ -121,8 +122,7 @@ class RandomSampler : public Sampler {
   static double from_unit(const Distribution& distribution, double u);
 
  private:
-  struct Engine;
-  std::shared_ptr<Engine> engine_{};
+  uint64_t seed_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -35,6 +35,12 @@ std::string grid_point(uint64_t index);
 inline constexpr char experiment[] = "parzen.experiment";    // study: the experiment file
 inline constexpr char cli_params[] = "parzen.params";        // trial: the space's flat params
 inline constexpr char interrupted[] = "parzen.interrupted";  // trial: stopped by Ctrl-C
+// Trial *user* attribute (so that `parzen trials` exports it): the protocol lines a run ignored
+// or rejected, as a list of strings (docs/trial-protocol.md).
+inline constexpr char warnings[] = "parzen.warnings";
+// `parzen run` retries a failed trial (max_retries) by enqueueing its parameters with the user
+// attributes retried_from and retry_count: the same names as the library's heartbeat retries,
+// which keep them as system attributes (the reliability issue merges the two mechanisms).
 
 // True for the keys the study core writes (fixed_params, retried_from, retry_count): samplers
 // and pruners may not overwrite them through their writer.

@@ -16,10 +16,14 @@
 #include "parzen/sampler.hpp"
 
 namespace parzen {
+namespace internal {
+struct TpeState;  // the incremental bookkeeping, in src/samplers/tpe
+}
 
 struct TpeSamplerOptions {
-  // Seed of the sampler's engine; unset: a fresh random seed. With a seed and one worker, a
-  // study proposes the same parameters on every run.
+  // Seed of the sampler's draws; unset: a fresh random seed. Each trial draws from a mix of
+  // (seed, study name, trial number), so with a seed a study proposes the same parameters on
+  // every run, resumed or not.
   std::optional<uint64_t> seed{};
   // Trials sampled at random before the model is used.
   int64_t n_startup_trials = 10;
@@ -76,11 +80,9 @@ class TpeSampler : public Sampler {
   static int64_t default_gamma(int64_t n);
   static std::vector<double> default_weights(int64_t n);
 
-  struct State;  // the incremental bookkeeping; defined in src/samplers/tpe
-
  private:
   TpeSamplerOptions options_;
-  std::unique_ptr<State> state_;
+  std::unique_ptr<internal::TpeState> state_;
 };
 
 }  // namespace parzen

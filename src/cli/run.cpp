@@ -572,9 +572,10 @@ class TrialRunner {
   // Fails the trial with `reason`, first enqueueing a retry when `retry` and retries are left.
   [[noreturn]] void fail(Trial& t, std::string reason, bool retry) {
     if (retry && e_.max_retries > 0) {
-      const int done = t.record().user_attrs.value("retry_count", 0);
+      const int done = t.record().user_attrs.value(keys::retry_count, 0);
       if (done < e_.max_retries) {
-        study_.enqueue_trial(t.params(), {{"retried_from", t.number()}, {"retry_count", done + 1}});
+        study_.enqueue_trial(t.params(),
+                             {{keys::retried_from, t.number()}, {keys::retry_count, done + 1}});
         reason += fmt::format(" (retry {} of {} enqueued)", done + 1, e_.max_retries);
       }
     }

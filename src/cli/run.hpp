@@ -7,6 +7,7 @@
 
 #include "cli/experiment.hpp"
 #include "parzen/frozen_trial.hpp"
+#include "parzen/system_attrs.hpp"
 
 namespace parzen::cli {
 
@@ -41,12 +42,10 @@ std::vector<std::pair<std::string, std::string>> shown_params(const FrozenTrial&
 // killed (a resumed run replaces them).
 int64_t counted_trials(const std::vector<FrozenTrial>& trials);
 
-// The study system attribute holding the experiment, for `parzen worker`.
-inline constexpr const char* kExperimentAttr = "parzen.experiment";
-inline constexpr const char* kParamsAttr = "parzen.params";
-inline constexpr const char* kInterruptedAttr = "parzen.interrupted";
-// The trial user attribute listing the protocol lines a run ignored or rejected (a list of
-// strings; see docs/trial-protocol.md).
-inline constexpr const char* kWarningsAttr = "parzen.warnings";
+// The CLI's bookkeeping keys, named in parzen/system_attrs.hpp with the library's.
+inline constexpr const char* kExperimentAttr = keys::experiment;
+inline constexpr const char* kParamsAttr = keys::cli_params;
+inline constexpr const char* kInterruptedAttr = keys::interrupted;
+inline constexpr const char* kWarningsAttr = keys::warnings;
 
 }  // namespace parzen::cli

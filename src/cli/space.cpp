@@ -366,7 +366,7 @@ ojson SpaceParam::present(const ParamValue& sampled) const {
     x = mu + sigma * std::sqrt(2.0) * boost::math::erf_inv(2.0 * x - 1.0);
     if (exponentiate) x = std::exp(x);
   }
-  if (q) x = std::round(x / *q) * *q;
+  if (q) x = decimal_grid_point(0.0, *q, std::round(x / *q));  // 0.3, not 0.30000000000000004
   if (clip) x = std::clamp(x, clip->first, clip->second);
   return ojson(x);
 }
@@ -441,7 +441,7 @@ std::vector<std::pair<std::string, std::vector<ParamValue>>> grid_of(const Space
             const auto n = static_cast<uint64_t>(std::llround((d.high - d.low) / step)) + 1;
             if (n > max_values) fail(fmt::format("{} values are too many for a grid", n));
             for (uint64_t i = 0; i < n; ++i)
-              values.emplace_back(std::min(d.high, d.low + static_cast<double>(i) * step));
+              values.emplace_back(grid_value(d, static_cast<int64_t>(i)));  // 0.3, not 0.30..04
           }
         },
         p.distribution);

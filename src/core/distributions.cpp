@@ -1,6 +1,9 @@
 #include "parzen/distributions.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include <fmt/format.h>
@@ -46,6 +49,41 @@ bool same_choice(const ParamValue& a, const ParamValue& b) {
 }
 
 std::string fmt_num(double v) { return fmt::format("{}", v); }
+
+// Digits after the decimal point in x's shortest round-trip form: 0.1 -> 1, 2.5e-7 -> 8, 30 -> 0.
+int decimal_places(double x) {
+  char buf[64];
+  const auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;
+  const std::string_view text(buf, static_cast<size_t>(end - buf));
+  const auto e = text.find('e');
+  const auto mantissa = text.substr(0, e);
+  const auto dot = mantissa.find('.');
+  int places = dot == std::string_view::npos ? 0 : static_cast<int>(mantissa.size() - dot - 1);
+  if (e != std::string_view::npos) places -= std::atoi(std::string(text.substr(e + 1)).c_str());
+  return std::max(places, 0);
+}
+
+// The double nearest to x rounded to `places` decimals, i.e. what the decimal reads as.
+double round_decimal(double x, int places) {
+  // 10^places is exact up to 1e22 and the scaled value an exact integer below 2^52: then one
+  // correctly rounded division gives the double nearest to the decimal.
+  if (places <= 22) {
+    const double scale = std::pow(10.0, places);
+    const double scaled = std::nearbyint(x * scale);
+    if (std::abs(scaled) < 0x1p52) return scaled / scale;
+  }
+  if (places > 340) return x;  // below the smallest subnormal: nothing to round
+  return std::strtod(fmt::format("{:.{}f}", x, places).c_str(), nullptr);
+}
+
+// Bounds computed through exp(log(...)) come back an ulp or two off: snap those to the bound.
+double snap_to_bounds(double v, double low, double high) {
+  constexpr double kUlps = 8 * std::numeric_limits<double>::epsilon();
+  v = std::clamp(v, low, high);
+  if (v - low <= kUlps * std::abs(low)) return low;
+  if (high - v <= kUlps * std::abs(high)) return high;
+  return v;
+}
 
 // For suggestions computed in floating point: 0.8999999999999999 reads as 0.9.
 std::string fmt_rounded(double v) { return fmt_num(std::stod(fmt::format("{:.12g}", v))); }
@@ -151,6 +189,42 @@ bool contains(const Distribution& distribution, double v) {
                     distribution);
 }
 
+double grid_value(const FloatDistribution& d, int64_t k) {
+  if (!d.step || k <= 0) return d.low;
+  const auto n = step_count(d.low, d.high, *d.step);
+  if (!n || static_cast<double>(k) >= *n) return d.high;
+  return std::clamp(decimal_grid_point(d.low, *d.step, static_cast<double>(k)), d.low, d.high);
+}
+
+double decimal_grid_point(double origin, double step, double k) {
+  const double raw = origin + k * step;
+  const double rounded = round_decimal(raw, std::max(decimal_places(origin), decimal_places(step)));
+  // Rounding must only remove floating-point noise; with an origin and a step of very different
+  // magnitudes (1e20 and 0.5) the computed value is the best there is.
+  return std::abs(rounded - raw) > 1e-6 * step ? raw : rounded;
+}
+
+double nearest_admissible(const Distribution& distribution, double v) {
+  if (std::isnan(v)) return v;
+  return std::visit(
+      Overloaded{
+          [&](const FloatDistribution& d) {
+            if (!d.step) return snap_to_bounds(v, d.low, d.high);
+            const double k = std::round((std::clamp(v, d.low, d.high) - d.low) / *d.step);
+            return grid_value(d, static_cast<int64_t>(k));
+          },
+          [&](const IntDistribution& d) {
+            const double lo = static_cast<double>(d.low), hi = static_cast<double>(d.high);
+            const double s = static_cast<double>(d.step);
+            return std::clamp(lo + std::round((std::clamp(v, lo, hi) - lo) / s) * s, lo, hi);
+          },
+          [&](const CategoricalDistribution& d) {
+            return std::clamp(std::round(v), 0.0, static_cast<double>(d.choices.size() - 1));
+          },
+      },
+      distribution);
+}
+
 double to_internal(const Distribution& distribution, const ParamValue& value,
                    std::string_view name) {
   auto outside = [&]() {
@@ -196,11 +270,8 @@ double to_internal(const Distribution& distribution, const ParamValue& value,
 ParamValue to_external(const Distribution& distribution, double v) {
   return std::visit(Overloaded{
                         [&](const FloatDistribution& d) -> ParamValue {
-                          if (d.step) {
-                            // Snap to the grid so that 0.1 * 3 prints as 0.3.
-                            const double k = std::round((v - d.low) / *d.step);
-                            return std::min(d.high, d.low + k * *d.step);
-                          }
+                          // Values on the grid are kept bit for bit: an enqueued 0.3 stays 0.3.
+                          if (d.step && !on_float_grid(d, v)) return nearest_admissible(d, v);
                           return v;
                         },
                         [&](const IntDistribution&) -> ParamValue {

@@ -63,9 +63,11 @@ ParamValue Trial::suggest(const std::string& name, const Distribution& distribut
   } else {
     // The history is the one read when the trial was asked for (as in Optuna, whose trials
     // cache it per trial): re-reading before every parameter would mostly fetch this trial's
-    // own writes.
-    std::lock_guard lock(core_->mu);
-    internal = core_->sampler->sample_independent(core_->view, record_, name, distribution);
+    // own writes. A sampler may read the storage (the study's name, for its seed).
+    internal = core_->explaining_deletion([&] {
+      std::lock_guard lock(core_->mu);
+      return core_->sampler->sample_independent(core_->view, record_, name, distribution);
+    });
   }
   if (!contains(distribution, internal))
     throw Error(fmt::format("the sampler proposed {} for parameter '{}', outside {}", internal,

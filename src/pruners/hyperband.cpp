@@ -100,73 +100,89 @@ bool SuccessiveHalvingPruner::should_prune(const StudyView& view, const FrozenTr
   }
 }
 
-HyperbandPruner::HyperbandPruner(HyperbandPrunerOptions options) : options_(options) {
+struct HyperbandPruner::Impl {
+  std::vector<SuccessiveHalvingPruner> brackets{};
+  std::vector<int64_t> budgets{};
+  int64_t total_budget = 0;
+  // The bracket of each trial number of one study, filled on demand.
+  std::string study_name{};
+  std::vector<int64_t> bracket_by_number{};
+
+  void make_brackets(const HyperbandPrunerOptions& o, int64_t max_resource) {
+    const double ratio = static_cast<double>(max_resource) / static_cast<double>(o.min_resource);
+    const auto n =
+        static_cast<int64_t>(std::floor(
+            std::log(ratio) / std::log(static_cast<double>(o.reduction_factor)) + 1e-12)) +
+        1;
+    brackets.clear();
+    budgets.clear();
+    bracket_by_number.clear();
+    total_budget = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      brackets.emplace_back(SuccessiveHalvingPrunerOptions{
+          .min_resource = o.min_resource,
+          .reduction_factor = o.reduction_factor,
+          .min_early_stopping_rate = i,
+          .bootstrap_count = o.bootstrap_count,
+      });
+      const int64_t s = n - 1 - i;
+      const auto budget = static_cast<int64_t>(
+          std::ceil(static_cast<double>(n) *
+                    std::pow(static_cast<double>(o.reduction_factor), static_cast<double>(s)) /
+                    static_cast<double>(s + 1)));
+      budgets.push_back(budget);
+      total_budget += budget;
+    }
+  }
+};
+
+HyperbandPruner::HyperbandPruner(HyperbandPrunerOptions options)
+    : options_(options), impl_(std::make_unique<Impl>()) {
   validate(options);
-  if (options.max_resource) make_brackets(*options.max_resource);
+  if (options.max_resource) impl_->make_brackets(options_, *options.max_resource);
 }
 
-void HyperbandPruner::make_brackets(int64_t max_resource) {
-  const double ratio =
-      static_cast<double>(max_resource) / static_cast<double>(options_.min_resource);
-  const auto n =
-      static_cast<int64_t>(std::floor(
-          std::log(ratio) / std::log(static_cast<double>(options_.reduction_factor)) + 1e-12)) +
-      1;
-  brackets_.clear();
-  budgets_.clear();
-  bracket_by_number_.clear();
-  total_budget_ = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    brackets_.emplace_back(SuccessiveHalvingPrunerOptions{
-        .min_resource = options_.min_resource,
-        .reduction_factor = options_.reduction_factor,
-        .min_early_stopping_rate = i,
-        .bootstrap_count = options_.bootstrap_count,
-    });
-    const int64_t s = n - 1 - i;
-    const auto budget = static_cast<int64_t>(
-        std::ceil(static_cast<double>(n) *
-                  std::pow(static_cast<double>(options_.reduction_factor), static_cast<double>(s)) /
-                  static_cast<double>(s + 1)));
-    budgets_.push_back(budget);
-    total_budget_ += budget;
-  }
-}
+HyperbandPruner::~HyperbandPruner() = default;
+HyperbandPruner::HyperbandPruner(HyperbandPruner&&) noexcept = default;
+HyperbandPruner& HyperbandPruner::operator=(HyperbandPruner&&) noexcept = default;
+
+int64_t HyperbandPruner::n_brackets() const { return static_cast<int64_t>(impl_->budgets.size()); }
 
 bool HyperbandPruner::ensure_brackets(const StudyView& view) {
-  if (!brackets_.empty()) return true;
+  if (!impl_->brackets.empty()) return true;
   const auto longest = longest_complete_step(view.trials({TrialState::Complete}));
   if (!longest) return false;
-  make_brackets(std::max(*longest + 1, options_.min_resource));
+  impl_->make_brackets(options_, std::max(*longest + 1, options_.min_resource));
   return true;
 }
 
 int64_t HyperbandPruner::bracket_of(const std::string& study_name, int64_t trial_number) const {
-  if (budgets_.empty()) return 0;
+  const auto& budgets = impl_->budgets;
+  if (budgets.empty()) return 0;
   const std::string key = fmt::format("{}_{}", study_name, trial_number);
   boost::crc_32_type crc;
   crc.process_bytes(key.data(), key.size());
-  auto n = static_cast<int64_t>(crc.checksum() % static_cast<uint64_t>(total_budget_));
-  for (size_t i = 0; i < budgets_.size(); ++i) {
-    n -= budgets_[i];
+  auto n = static_cast<int64_t>(crc.checksum() % static_cast<uint64_t>(impl_->total_budget));
+  for (size_t i = 0; i < budgets.size(); ++i) {
+    n -= budgets[i];
     if (n < 0) return static_cast<int64_t>(i);
   }
-  return static_cast<int64_t>(budgets_.size()) - 1;
-}
-
-const std::string& HyperbandPruner::study_name(const StudyView& view) {
-  if (study_name_.empty()) study_name_ = view.study_name();
-  return study_name_;
+  return static_cast<int64_t>(budgets.size()) - 1;
 }
 
 int64_t HyperbandPruner::bracket_index(const StudyView& view, int64_t trial_number) {
-  if (budgets_.empty() || trial_number < 0) return bracket_of(study_name(view), trial_number);
+  const std::string& name = view.study_name();
+  if (impl_->budgets.empty() || trial_number < 0) return bracket_of(name, trial_number);
   // A trial's bracket never changes once the brackets exist: hashed once per trial number.
+  auto& cache = impl_->bracket_by_number;
+  if (impl_->study_name != name) {
+    impl_->study_name = name;
+    cache.clear();
+  }
   const auto index = static_cast<size_t>(trial_number);
-  while (bracket_by_number_.size() <= index)
-    bracket_by_number_.push_back(
-        bracket_of(study_name(view), static_cast<int64_t>(bracket_by_number_.size())));
-  return bracket_by_number_[index];
+  while (cache.size() <= index)
+    cache.push_back(bracket_of(name, static_cast<int64_t>(cache.size())));
+  return cache[index];
 }
 
 std::vector<const FrozenTrial*> HyperbandPruner::bracket_trials(const StudyView& view,
@@ -182,8 +198,8 @@ bool HyperbandPruner::should_prune(const StudyView& view, const FrozenTrial& tri
   pruning::single_direction(view);
   if (!ensure_brackets(view)) return false;
   const int64_t bracket = bracket_index(view, trial.number);
-  return brackets_[static_cast<size_t>(bracket)].should_prune(view, trial,
-                                                              bracket_trials(view, trial.number));
+  return impl_->brackets[static_cast<size_t>(bracket)].should_prune(
+      view, trial, bracket_trials(view, trial.number));
 }
 
 }  // namespace parzen

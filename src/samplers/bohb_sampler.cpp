@@ -7,11 +7,29 @@
 
 namespace parzen {
 
-BohbSampler::BohbSampler(BohbSamplerOptions options) : options_(std::move(options)) {
+struct BohbSampler::Impl {
+  struct Model {
+    std::shared_ptr<TpeSampler> tpe;
+    std::shared_ptr<internal::DerivedView> view;
+  };
+  std::map<int64_t, Model> models{};
+  // For current_budget: the view they come from, when each trial was last counted, whether it
+  // had reached each budget then, and how many had.
+  uint64_t counted_lineage = 0;
+  StudyId counted_study = 0;
+  std::vector<uint64_t> counted_at{};
+  std::vector<std::vector<bool>> reached{};
+  std::vector<int64_t> n_reached{};
+};
+
+BohbSampler::BohbSampler(BohbSamplerOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   validate(options_);
   if (options_.min_points == 0)
     options_.min_points = std::max<int64_t>(2 * options_.tpe.n_startup_trials, 1);
 }
+
+BohbSampler::~BohbSampler() = default;
 
 std::vector<int64_t> BohbSampler::rungs(int64_t min_resource, int64_t max_resource,
                                         int64_t reduction_factor) {
@@ -36,38 +54,39 @@ bool reached(const FrozenTrial& t, int64_t budget) {
 
 int64_t BohbSampler::current_budget(const StudyView& view) {
   const size_t n_budgets = options_.budgets.size();
-  if (view.lineage() != counted_lineage_ || view.study_id() != counted_study_) {
-    counted_lineage_ = view.lineage();
-    counted_study_ = view.study_id();
-    counted_at_.clear();
-    reached_.assign(n_budgets, {});
-    n_reached_.assign(n_budgets, 0);
+  Impl& c = *impl_;
+  if (view.lineage() != c.counted_lineage || view.study_id() != c.counted_study) {
+    c.counted_lineage = view.lineage();
+    c.counted_study = view.study_id();
+    c.counted_at.clear();
+    c.reached.assign(n_budgets, {});
+    c.n_reached.assign(n_budgets, 0);
   }
   const auto& trials = view.trials();
-  if (counted_at_.size() < trials.size()) {
-    counted_at_.resize(trials.size(), 0);
-    for (auto& r : reached_) r.resize(trials.size(), false);
+  if (c.counted_at.size() < trials.size()) {
+    c.counted_at.resize(trials.size(), 0);
+    for (auto& r : c.reached) r.resize(trials.size(), false);
   }
   for (size_t i = 0; i < trials.size(); ++i) {
     const uint64_t stamp = view.changed_at(i);
-    if (stamp != 0 && stamp == counted_at_[i]) continue;
+    if (stamp != 0 && stamp == c.counted_at[i]) continue;
     for (size_t b = 0; b < n_budgets; ++b) {
       const bool now = reached(trials[i], options_.budgets[b]);
-      if (now != reached_[b][i]) {
-        n_reached_[b] += now ? 1 : -1;
-        reached_[b][i] = now;
+      if (now != c.reached[b][i]) {
+        c.n_reached[b] += now ? 1 : -1;
+        c.reached[b][i] = now;
       }
     }
-    counted_at_[i] = stamp;
+    c.counted_at[i] = stamp;
   }
   for (size_t b = n_budgets; b-- > 0;)
-    if (n_reached_[b] >= options_.min_points) return options_.budgets[b];
+    if (c.n_reached[b] >= options_.min_points) return options_.budgets[b];
   return 0;
 }
 
 std::pair<Sampler*, const StudyView*> BohbSampler::model(const StudyView& view) {
   const int64_t budget = current_budget(view);
-  Model& m = models_[budget];
+  Impl::Model& m = impl_->models[budget];
   if (!m.tpe) {
     m.tpe = TpeSampler::make(options_.tpe);
     m.view = std::make_shared<internal::DerivedView>();

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "math/seed.hpp"
 #include "parzen/error.hpp"
 #include "parzen/sampler.hpp"
 #include "parzen/system_attrs.hpp"
@@ -15,13 +16,22 @@ namespace parzen {
 GridSampler::GridSampler(GridSamplerOptions options) : options_(std::move(options)) {
   validate(options_);
   for (const auto& [name, values] : options_.grid) size_ *= values.size();
-  if (options_.shuffle) {
-    order_.resize(size_);
-    std::iota(order_.begin(), order_.end(), uint64_t{0});
-    std::mt19937_64 rng(options_.seed ? *options_.seed : std::random_device{}());
-    std::shuffle(order_.begin(), order_.end(), rng);
-  }
 }
+
+namespace {
+
+// The visiting order of a shuffled grid: one per (seed, study), so two studies with one seed
+// visit their grids in different orders and every worker of a study in the same one.
+std::vector<uint64_t> shuffled_order(uint64_t size, std::optional<uint64_t> seed,
+                                     const std::string& study) {
+  std::vector<uint64_t> order(size);
+  std::iota(order.begin(), order.end(), uint64_t{0});
+  std::mt19937_64 rng(math::study_seed(seed ? *seed : std::random_device{}(), study));
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+}  // namespace
 
 std::map<std::string, ParamValue> GridSampler::combination(uint64_t index) const {
   if (index >= size_)
@@ -54,6 +64,8 @@ nlohmann::json GridSampler::before_trial(const StudyView& view) {
             view.study_name(), existing.dump()));
     }
   }
+  if (options_.shuffle && order_.empty())
+    order_ = shuffled_order(size_, options_.seed, view.study_name());
   while (cursor_ < size_) {
     const uint64_t index = options_.shuffle ? order_[cursor_] : cursor_;
     ++cursor_;

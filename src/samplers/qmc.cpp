@@ -1,5 +1,6 @@
 #include <random>
 
+#include "math/seed.hpp"
 #include "math/sobol.hpp"
 #include "parzen/sampler.hpp"
 
@@ -8,8 +9,8 @@ namespace parzen {
 QmcSampler::QmcSampler(QmcSamplerOptions options)
     : options_(options),
       scramble_seed_(options.seed ? *options.seed : std::random_device{}()),
-      fallback_(RandomSamplerOptions{options.seed ? std::optional<uint64_t>(*options.seed + 1)
-                                                  : std::nullopt}) {
+      // Its own stream, unrelated to a RandomSampler's with a neighbouring seed.
+      fallback_(RandomSamplerOptions{math::splitmix64(scramble_seed_ ^ 0x716d63)}) {
   validate(options);
 }
 
@@ -17,23 +18,23 @@ SearchSpace QmcSampler::infer_relative_space(const StudyView& view, const Frozen
   if (!space_) {
     for (const FrozenTrial& t : view.trials()) {
       if (t.state != TrialState::Complete) continue;
-      SearchSpace space;
-      for (const auto& [name, d] : t.distributions)
-        if (!is_single(d)) space.emplace(name, d);
-      space_ = std::move(space);
+      // The first trial's space, not the intersection of all: the Sobol sequence's dimension
+      // must not change under it.
+      space_ = without_single_values(SearchSpace(t.distributions.begin(), t.distributions.end()));
       break;
     }
   }
   return space_.value_or(SearchSpace{});
 }
 
-std::map<std::string, double> QmcSampler::sample_relative(const StudyView& /*view*/,
+std::map<std::string, double> QmcSampler::sample_relative(const StudyView& view,
                                                           const FrozenTrial& trial,
                                                           const SearchSpace& space) {
   if (space.empty()) return {};
   // Trial number i takes point i, so workers anywhere fill the sequence without coordination.
+  // One scramble per (seed, study): two studies with one seed get different points.
   const math::ScrambledSobol sobol(static_cast<unsigned>(space.size()), options_.scramble,
-                                   scramble_seed_);
+                                   math::study_seed(scramble_seed_, view.study_name()));
   const auto u = sobol.point(static_cast<uint64_t>(trial.number));
   std::map<std::string, double> out;
   size_t i = 0;

@@ -1,7 +1,7 @@
 #include <cmath>
-#include <mutex>
 #include <random>
 
+#include "math/seed.hpp"
 #include "parzen/sampler.hpp"
 
 namespace parzen {
@@ -17,26 +17,23 @@ double pick(double u, double n) { return std::min(std::floor(u * (n + 1)), n); }
 
 }  // namespace
 
-struct RandomSampler::Engine {
-  std::mutex mu;  // a sampler shared by two studies must still not race
-  std::mt19937_64 rng;
-};
-
-RandomSampler::RandomSampler(RandomSamplerOptions options) : engine_(std::make_shared<Engine>()) {
+RandomSampler::RandomSampler(RandomSamplerOptions options)
+    : seed_(options.seed ? *options.seed : std::random_device{}()) {
   validate(options);
-  engine_->rng.seed(options.seed ? *options.seed : std::random_device{}());
 }
 
 double RandomSampler::from_unit(const Distribution& distribution, double u) {
   return std::visit(
       Overloaded{
           [u](const FloatDistribution& d) {
-            if (d.step) return d.low + pick(u, std::round((d.high - d.low) / *d.step)) * *d.step;
+            if (d.step)
+              return grid_value(
+                  d, static_cast<int64_t>(pick(u, std::round((d.high - d.low) / *d.step))));
             if (d.log) {
               const double lo = std::log(d.low), hi = std::log(d.high);
-              return std::clamp(std::exp(lo + u * (hi - lo)), d.low, d.high);
+              return nearest_admissible(d, std::exp(lo + u * (hi - lo)));
             }
-            return std::clamp(d.low + u * (d.high - d.low), d.low, d.high);
+            return nearest_admissible(d, d.low + u * (d.high - d.low));
           },
           [u](const IntDistribution& d) {
             if (d.log) {
@@ -59,14 +56,12 @@ double RandomSampler::from_unit(const Distribution& distribution, double u) {
       distribution);
 }
 
-double RandomSampler::sample_independent(const StudyView& /*view*/, const FrozenTrial& /*trial*/,
-                                         const std::string& /*name*/,
+double RandomSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
+                                         const std::string& name,
                                          const Distribution& distribution) {
-  double u;
-  {
-    std::lock_guard lock(engine_->mu);
-    u = std::uniform_real_distribution<double>(0.0, 1.0)(engine_->rng);
-  }
+  // Each (study, trial, parameter) has its own stream: no state, so no lock either.
+  std::mt19937_64 rng(math::trial_seed(seed_, view.study_name(), trial.number, name));
+  const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
   return from_unit(distribution, std::min(u, std::nextafter(1.0, 0.0)));
 }
 

@@ -40,9 +40,11 @@ std::vector<FrozenTrial> run_example(const TempDir& dir, const std::string& file
 }
 
 // The same search through the library, trials scored with libsvm in-process.
-std::vector<FrozenTrial> run_library(std::shared_ptr<parzen::Sampler> sampler, int n) {
+// Seeded draws mix in the study's name: the library study is named like the experiment's.
+std::vector<FrozenTrial> run_library(const std::string& name,
+                                     std::shared_ptr<parzen::Sampler> sampler, int n) {
   auto study = parzen::Study::create(
-      {.directions = {parzen::Direction::Maximize}, .sampler = std::move(sampler)});
+      {.name = name, .directions = {parzen::Direction::Maximize}, .sampler = std::move(sampler)});
   study.optimize(
       [](parzen::Trial& t) {
         const auto kernel = t.suggest_categorical("kernel", {"linear", "rbf"});
@@ -84,14 +86,14 @@ TEST(CliExamples, GridMatchesTheCppExampleAndGridSearchCV) {
 TEST(CliExamples, RandomMatchesTheCppExample) {
   TempDir dir;
   expect_same(run_example(dir, "svm_iris/random.toml", "svm-iris-random"),
-              run_library(parzen::RandomSampler::make({.seed = 42}), 4));
+              run_library("svm-iris-random", parzen::RandomSampler::make({.seed = 42}), 4));
 }
 
 TEST(CliExamples, TpeMatchesTheCppExample) {
   // The first 20 of the experiment's 100 evaluations (the TPE model takes over after 10).
   TempDir dir;
   expect_same(run_example(dir, "svm_iris/tpe.toml", "svm-iris-tpe", {"--n-trials", "20"}),
-              run_library(parzen::TpeSampler::make({.seed = 42}), 20));
+              run_library("svm-iris-tpe", parzen::TpeSampler::make({.seed = 42}), 20));
 }
 
 TEST(CliExamples, CppProgramAndNniNestedSpaceRun) {

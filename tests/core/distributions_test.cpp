@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+
 #include "parzen/distributions.hpp"
 #include "parzen/error.hpp"
 
@@ -118,4 +123,54 @@ TEST(Distributions, Describe) {
   EXPECT_EQ(describe(FloatDistribution{0.001, 1, true}), "float in [0.001, 1] (log)");
   EXPECT_EQ(describe(IntDistribution{0, 10, false, 2}), "int in [0, 10] step 2");
   EXPECT_EQ(describe(CategoricalDistribution{{std::string("a"), true}}), "one of {a, true}");
+}
+
+// Issue 13 B3: a stepped value is the shortest decimal on its grid, bit for bit.
+TEST(SteppedValues, GridPointsAreTheDecimalsTheyStandFor) {
+  const FloatDistribution tenths{0, 1, false, 0.1};
+  for (int k = 0; k <= 10; ++k) {
+    const double expected = std::stod(fmt::format("{}.{}", k / 10, k % 10));
+    EXPECT_EQ(grid_value(tenths, k), expected) << k;  // 3 -> 0.3, not 0.30000000000000004
+    EXPECT_EQ(fmt::format("{}", grid_value(tenths, k)), fmt::format("{}", expected));
+  }
+  EXPECT_EQ(grid_value(FloatDistribution{-1, 1, false, 0.2}, 7), 0.4);
+  EXPECT_EQ(grid_value(FloatDistribution{0.05, 0.95, false, 0.15}, 3), 0.5);
+  EXPECT_EQ(grid_value(FloatDistribution{1e-4, 1e-3, false, 1e-4}, 2), 3e-4);
+  EXPECT_EQ(grid_value(FloatDistribution{100, 200, false, 12.5}, 3), 137.5);
+  // The ends are the bounds as given, and values past them clamp.
+  const FloatDistribution odd{0, 0.30000000000000004, false, 0.1};
+  EXPECT_EQ(grid_value(odd, 3), 0.30000000000000004);
+  EXPECT_EQ(grid_value(tenths, -2), 0.0);
+  EXPECT_EQ(grid_value(tenths, 99), 1.0);
+  EXPECT_EQ(decimal_grid_point(0, 0.1, 3), 0.3);
+  EXPECT_EQ(decimal_grid_point(0, 0.05, 7), 0.35);
+}
+
+TEST(SteppedValues, NearestAdmissibleLandsOnTheGridAndOnExactBounds) {
+  const FloatDistribution tenths{0, 1, false, 0.1};
+  EXPECT_EQ(nearest_admissible(tenths, 0.1 * 3), 0.3);
+  EXPECT_EQ(nearest_admissible(tenths, 0.6000000000000001), 0.6);
+  EXPECT_EQ(nearest_admissible(tenths, 0.64), 0.6);
+  EXPECT_EQ(nearest_admissible(tenths, 7.0), 1.0);
+  // exp(log(bound)) comes back an ulp or two off the bound: it lands on the bound itself.
+  const FloatDistribution c{0.01, 1000, true};
+  EXPECT_EQ(nearest_admissible(c, std::exp(std::log(0.01))), 0.01);
+  EXPECT_EQ(nearest_admissible(c, 0.010000000000000004), 0.01);
+  EXPECT_EQ(nearest_admissible(c, std::exp(std::log(1000.0))), 1000.0);
+  EXPECT_EQ(nearest_admissible(c, 999.9999999999998), 1000.0);
+  EXPECT_EQ(nearest_admissible(c, 0.0105), 0.0105);
+  EXPECT_EQ(nearest_admissible(IntDistribution{0, 10, false, 2}, 4.9), 4.0);
+  EXPECT_EQ(nearest_admissible(IntDistribution{0, 10, false, 2}, 11.0), 10.0);
+  EXPECT_EQ(nearest_admissible(CategoricalDistribution{{int64_t{1}, int64_t{2}}}, 1.4), 1.0);
+}
+
+TEST(SteppedValues, GivenValuesComeBackBitIdentical) {
+  const FloatDistribution tenths{0, 1, false, 0.1};
+  for (double given : {0.3, 0.6, 0.30000000000000004, 0.7000000000000001, 1.0}) {
+    const double internal = to_internal(tenths, given, "x");
+    EXPECT_EQ(internal, given);
+    EXPECT_EQ(std::get<double>(to_external(tenths, internal)), given);
+  }
+  // An internal value off the grid (never written by Parzen) is moved onto the decimal grid.
+  EXPECT_EQ(std::get<double>(to_external(tenths, 0.31)), 0.3);
 }

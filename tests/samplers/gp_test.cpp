@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <random>
+#include <set>
 
 #include "samplers/gp/gp.hpp"
 
@@ -223,6 +224,41 @@ TEST(GpSampler, ConcurrentAsksWithRunningTrialsReturnDistinctPoints) {
       EXPECT_GT(std::hypot(asked[i].first - asked[j].first, asked[i].second - asked[j].second),
                 0.05)
           << i << " " << j;
+}
+
+// Issue 13 B7: on a noise-free objective an evaluation at a point already evaluated is wasted.
+TEST(GpSampler, NeverRepeatsAPointOfATinyDiscreteSpace) {
+  for (int64_t n_startup : {2, 20}) {  // the model's proposals, and the Sobol start-up
+    auto study = parzen::Study::create(
+        {.sampler = parzen::GpSampler::make({.seed = 4, .n_startup_trials = n_startup}),
+         .log_level = parzen::LogLevel::Silent});
+    study.optimize(
+        [](parzen::Trial& t) {
+          const auto kernel = t.suggest_categorical("kernel", {"linear", "rbf"});
+          const auto k = t.suggest_int("k", 1, 3);
+          return static_cast<double>(k) + (kernel == "rbf" ? 0.5 : 0.0);
+        },
+        {.n_trials = 6});
+    std::set<std::pair<std::string, int64_t>> points;
+    for (const auto& t : study.trials())
+      points.emplace(std::get<std::string>(t.params.at("kernel")),
+                     std::get<int64_t>(t.params.at("k")));
+    EXPECT_EQ(points.size(), 6u) << "n_startup_trials = " << n_startup;
+  }
+}
+
+TEST(GpSampler, EvaluatesAnOptimumAtABoundOnce) {
+  for (bool log : {false, true}) {
+    auto study = parzen::Study::create(
+        {.sampler = parzen::GpSampler::make({.seed = 5, .n_startup_trials = 5}),
+         .log_level = parzen::LogLevel::Silent});
+    study.optimize(
+        [log](parzen::Trial& t) { return t.suggest_float("C", 0.01, 1000, {.log = log}); },
+        {.n_trials = 25});
+    int at_bound = 0;
+    for (const auto& t : study.trials()) at_bound += std::get<double>(t.params.at("C")) == 0.01;
+    EXPECT_EQ(at_bound, 1) << "log = " << log;
+  }
 }
 
 TEST(GpSampler, SeededStudiesRepeat) {
@@ -488,9 +524,11 @@ namespace {
 TEST(GpSampler, SteppedIntegersGetEqualCells) {
   // Each admissible value of an integer with step 2 owns an equal share of the model's axis, so
   // the 32 Sobol start-up points of a 1-D study with six values hit every value 5 or 6 times
-  // (with cells of width 1 at the ends, as before, the end values got half as many).
-  auto study = parzen::Study::create(
-      {.sampler = parzen::GpSampler::make({.seed = 8, .n_startup_trials = 40})});
+  // (with cells of width 1 at the ends, as before, the end values got half as many). Declared
+  // noisy, so that repeating a value is allowed and the Sobol points are taken as they come.
+  auto study =
+      parzen::Study::create({.sampler = parzen::GpSampler::make(
+                                 {.seed = 8, .n_startup_trials = 40, .noisy_objective = true})});
   study.optimize(
       [](parzen::Trial& t) { return static_cast<double>(t.suggest_int("k", 0, 10, {.step = 2})); },
       {.n_trials = 33});

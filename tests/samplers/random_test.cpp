@@ -20,9 +20,11 @@ struct Draws {
   StudyView view{storage, storage->create_study("s", {Direction::Minimize}), {Direction::Minimize}};
   FrozenTrial trial;
 
+  // One draw per trial: a trial's draw of a parameter is fixed by (seed, study, trial, name).
   std::vector<double> draw(const Distribution& d, size_t n) {
     std::vector<double> out;
     for (size_t i = 0; i < n; ++i) {
+      trial.number = static_cast<int64_t>(i);
       const double v = sampler.sample_independent(view, trial, "p", d);
       EXPECT_TRUE(contains(d, v)) << v << " not in " << describe(d);
       out.push_back(v);

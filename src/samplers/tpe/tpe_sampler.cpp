@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "math/seed.hpp"
 #include "parzen/error.hpp"
 #include "samplers/tpe/parzen_estimator.hpp"
 
@@ -23,10 +24,13 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
-struct TpeSampler::State {
-  explicit State(uint64_t seed) : rng(seed), random(RandomSamplerOptions{seed}) {}
+namespace internal {
 
-  std::mt19937_64 rng;
+struct TpeState {
+  explicit TpeState(uint64_t s) : seed(s), random(RandomSamplerOptions{s}) {}
+
+  // Draws come from an engine seeded per trial (math::trial_seed), not from one kept here.
+  uint64_t seed;
   RandomSampler random;
 
   // A finished (complete or pruned) trial, ranked by (step_key, loss, number): complete trials
@@ -59,7 +63,7 @@ struct TpeSampler::State {
   std::map<std::string, Column> columns;
   std::vector<std::vector<ParamValue>> choice_sets;
 
-  std::optional<SearchSpace> intersection;    // over complete and pruned trials
+  IntersectionSearchSpace intersection{/*include_pruned=*/true};  // fed by ingest
   std::vector<std::set<std::string>> groups;  // parameters that always occur together
 
   // Per ask.
@@ -139,15 +143,7 @@ struct TpeSampler::State {
                            j);
     }
 
-    if (!intersection) {
-      intersection = SearchSpace(t.distributions.begin(), t.distributions.end());
-    } else {
-      for (auto it = intersection->begin(); it != intersection->end();) {
-        auto d = t.distributions.find(it->first);
-        it = d == t.distributions.end() || !(d->second == it->second) ? intersection->erase(it)
-                                                                      : std::next(it);
-      }
-    }
+    intersection.add(t.distributions);
 
     // Refine the groups: each splits into the part the trial has and the part it lacks.
     std::set<std::string> present;
@@ -168,6 +164,8 @@ struct TpeSampler::State {
     groups = std::move(refined);
   }
 };
+
+}  // namespace internal
 
 // ---------------------------------------------------------------------------------------------
 
@@ -193,7 +191,8 @@ TpeSampler::TpeSampler(TpeSamplerOptions options) : options_(std::move(options))
   validate(options_);
   if (!options_.gamma) options_.gamma = default_gamma;
   // options_.weights stays empty for the default: weights_for() then skips the validation.
-  state_ = std::make_unique<State>(options_.seed ? *options_.seed : std::random_device{}());
+  state_ =
+      std::make_unique<internal::TpeState>(options_.seed ? *options_.seed : std::random_device{}());
 }
 
 TpeSampler::~TpeSampler() = default;
@@ -202,7 +201,7 @@ namespace {
 
 struct Sync {
   // Brings the state up to date with the view; remembers running trials for the constant liar.
-  static void run(TpeSampler::State& s, const StudyView& view, int64_t current,
+  static void run(internal::TpeState& s, const StudyView& view, int64_t current,
                   bool constant_liar) {
     if (view.directions().size() != 1)
       throw InvalidArgument(fmt::format(
@@ -234,7 +233,7 @@ struct Sync {
 }  // namespace
 
 // The good/bad split, recomputed when observations were added.
-static void split(TpeSampler::State& s, const TpeSamplerOptions& o) {
+static void split(internal::TpeState& s, const TpeSamplerOptions& o) {
   if (s.split_for == s.obs.size()) return;
   s.split_for = s.obs.size();
   const auto n = static_cast<int64_t>(s.obs.size());
@@ -265,7 +264,7 @@ static void split(TpeSampler::State& s, const TpeSamplerOptions& o) {
 namespace {
 
 // Maps a column's categorical observations onto the indices of `d`'s choices (-1: absent).
-std::vector<std::vector<int>> remap_choices(const TpeSampler::State& s,
+std::vector<std::vector<int>> remap_choices(const internal::TpeState& s,
                                             const CategoricalDistribution& d) {
   std::vector<std::vector<int>> map(s.choice_sets.size());
   for (size_t c = 0; c < s.choice_sets.size(); ++c)
@@ -279,7 +278,7 @@ std::vector<std::vector<int>> remap_choices(const TpeSampler::State& s,
 }
 
 // The kernel-space value of observation j on `axis`, or NaN.
-double obs_value(const TpeSampler::State::Column& col, size_t j, const Axis& axis,
+double obs_value(const internal::TpeState::Column& col, size_t j, const Axis& axis,
                  const std::vector<std::vector<int>>& remap) {
   const double raw = col.raw[j];
   if (std::isnan(raw)) return kNaN;
@@ -357,11 +356,12 @@ auto best_candidate(int64_t n_candidates, Draw&& draw, Score&& score) {
 
 double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
                                       const std::string& name, const Distribution& distribution) {
-  State& s = *state_;
+  internal::TpeState& s = *state_;
   Sync::run(s, view, trial.number, options_.constant_liar);
   if (static_cast<int64_t>(s.obs.size()) < options_.n_startup_trials)
     return s.random.sample_independent(view, trial, name, distribution);
   split(s, options_);
+  std::mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, name));
 
   const Axis axis(distribution);
   const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
@@ -378,7 +378,7 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
     if (!std::isnan(v)) running.emplace_back(t->number, v);
   }
   const auto col_it = s.columns.find(name);
-  const State::Column* col = col_it == s.columns.end() ? nullptr : &col_it->second;
+  const internal::TpeState::Column* col = col_it == s.columns.end() ? nullptr : &col_it->second;
   const double* kernel_values =
       col ? (axis.log ? col->logged.data() : col->linear.data()) : nullptr;
   auto value = [&](uint32_t j) {
@@ -432,7 +432,7 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
     const tpe::CategoricalEstimator l(axis.n_choices, below_values, w_below, eo);
     const tpe::CategoricalEstimator g(axis.n_choices, above_values, above_weights, eo);
     return best_candidate(
-        options_.n_ei_candidates, [&] { return l.sample(s.rng); },
+        options_.n_ei_candidates, [&] { return l.sample(rng); },
         [&](double c) { return l.log_pdf(c) - g.log_pdf(c); });
   }
 
@@ -468,14 +468,14 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
   const tpe::NumericalEstimator l(axis, std::move(bm), std::move(bw), eo);
   const tpe::NumericalEstimator g(axis, std::move(am), std::move(aw), eo);
   const double best = best_candidate(
-      options_.n_ei_candidates, [&] { return l.sample(s.rng); },
+      options_.n_ei_candidates, [&] { return l.sample(rng); },
       [&](double x) { return l.log_pdf(x) - g.log_pdf(x); });
-  return axis.to_internal(best);
+  return nearest_admissible(distribution, axis.to_internal(best));
 }
 
 SearchSpace TpeSampler::infer_relative_space(const StudyView& view, const FrozenTrial& trial) {
   if (!options_.multivariate) return {};
-  State& s = *state_;
+  internal::TpeState& s = *state_;
   Sync::run(s, view, trial.number, options_.constant_liar);
   SearchSpace space;
   if (options_.group) {
@@ -487,26 +487,25 @@ SearchSpace TpeSampler::infer_relative_space(const StudyView& view, const Frozen
       }
     return space;
   }
-  if (s.intersection)
-    for (const auto& [name, d] : *s.intersection)
-      if (!is_single(d)) space.emplace(name, d);
-  return space;
+  return without_single_values(s.intersection.space());
 }
 
 std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
                                                           const FrozenTrial& trial,
                                                           const SearchSpace& space) {
-  State& s = *state_;
+  internal::TpeState& s = *state_;
   Sync::run(s, view, trial.number, options_.constant_liar);
   if (space.empty() || static_cast<int64_t>(s.obs.size()) < options_.n_startup_trials) return {};
   split(s, options_);
   const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
                                  options_.consider_endpoints, options_.weight_by_bandwidth};
+  // A stream name no parameter has, so that relative and independent draws are unrelated.
+  std::mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, "\n relative"));
 
   auto sample_joint = [&](const std::vector<std::string>& names,
                           std::map<std::string, double>& out) {
     std::vector<Axis> axes;
-    std::vector<const State::Column*> cols;
+    std::vector<const internal::TpeState::Column*> cols;
     std::vector<std::vector<std::vector<int>>> remaps;
     for (const auto& name : names) {
       axes.emplace_back(space.at(name));
@@ -548,9 +547,10 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
     const tpe::MultivariateEstimator g(axes, above_rows, weights_for(options_, above_rows.size()),
                                        eo);
     const auto best = best_candidate(
-        options_.n_ei_candidates, [&] { return l.sample(s.rng); },
+        options_.n_ei_candidates, [&] { return l.sample(rng); },
         [&](const std::vector<double>& x) { return l.log_pdf(x) - g.log_pdf(x); });
-    for (size_t a = 0; a < names.size(); ++a) out[names[a]] = axes[a].to_internal(best[a]);
+    for (size_t a = 0; a < names.size(); ++a)
+      out[names[a]] = nearest_admissible(axes[a].distribution, axes[a].to_internal(best[a]));
   };
 
   std::map<std::string, double> out;
