@@ -10,8 +10,33 @@
 #include "parzen/pruners.hpp"
 #include "parzen/system_attrs.hpp"
 #include "pruners/common.hpp"
+#include "registry/option_check.hpp"
 
 namespace parzen {
+
+using internal::check_option;
+
+void validate(const SuccessiveHalvingPrunerOptions& o) {
+  const char* owner = "SuccessiveHalvingPruner";
+  check_option(!o.min_resource || *o.min_resource >= 1, owner, "min_resource", o.min_resource,
+               "must be >= 1 (or unset: auto)");
+  check_option(o.reduction_factor >= 2, owner, "reduction_factor", o.reduction_factor,
+               "must be >= 2");
+  check_option(o.min_early_stopping_rate >= 0, owner, "min_early_stopping_rate",
+               o.min_early_stopping_rate, "must be >= 0");
+  check_option(o.bootstrap_count >= 0, owner, "bootstrap_count", o.bootstrap_count, "must be >= 0");
+}
+
+void validate(const HyperbandPrunerOptions& o) {
+  const char* owner = "HyperbandPruner";
+  check_option(o.min_resource >= 1, owner, "min_resource", o.min_resource, "must be >= 1");
+  check_option(!o.max_resource || *o.max_resource >= o.min_resource, owner, "max_resource",
+               o.max_resource, fmt::format("must be >= min_resource ({})", o.min_resource));
+  check_option(o.reduction_factor >= 2, owner, "reduction_factor", o.reduction_factor,
+               "must be >= 2");
+  check_option(o.bootstrap_count >= 0, owner, "bootstrap_count", o.bootstrap_count, "must be >= 0");
+}
+
 namespace {
 
 std::string rung_key(int64_t rung) { return keys::completed_rung(rung); }

@@ -9,8 +9,54 @@
 #include "parzen/error.hpp"
 #include "parzen/pruners.hpp"
 #include "pruners/common.hpp"
+#include "registry/option_check.hpp"
 
 namespace parzen {
+
+using internal::check_option;
+
+namespace {
+
+// The ranges the percentile and the median pruner share, named after `owner`.
+void validate_steps(std::string_view owner, int64_t n_startup_trials, int64_t n_warmup_steps,
+                    int64_t interval_steps, int64_t n_min_trials) {
+  check_option(n_startup_trials >= 0, owner, "n_startup_trials", n_startup_trials, "must be >= 0");
+  check_option(n_warmup_steps >= 0, owner, "n_warmup_steps", n_warmup_steps, "must be >= 0");
+  check_option(interval_steps >= 1, owner, "interval_steps", interval_steps, "must be >= 1");
+  check_option(n_min_trials >= 1, owner, "n_min_trials", n_min_trials, "must be >= 1");
+}
+
+}  // namespace
+
+void validate(const PercentilePrunerOptions& o) {
+  check_option(o.percentile >= 0 && o.percentile <= 100, "PercentilePruner", "percentile",
+               o.percentile, "must be in [0, 100]");
+  validate_steps("PercentilePruner", o.n_startup_trials, o.n_warmup_steps, o.interval_steps,
+                 o.n_min_trials);
+}
+
+void validate(const MedianPrunerOptions& o) {
+  validate_steps("MedianPruner", o.n_startup_trials, o.n_warmup_steps, o.interval_steps,
+                 o.n_min_trials);
+}
+
+void validate(const ThresholdPrunerOptions& o) {
+  check_option(o.lower || o.upper, "ThresholdPruner", "upper", o.upper,
+               "needs a bound: set lower, upper or both");
+  check_option(!o.lower || !o.upper || *o.lower <= *o.upper, "ThresholdPruner", "lower", o.lower,
+               fmt::format("must be <= upper ({})", o.upper.value_or(0)));
+  check_option(o.n_warmup_steps >= 0, "ThresholdPruner", "n_warmup_steps", o.n_warmup_steps,
+               "must be >= 0");
+  check_option(o.interval_steps >= 1, "ThresholdPruner", "interval_steps", o.interval_steps,
+               "must be >= 1");
+}
+
+void validate(const PatientPrunerOptions& o) {
+  check_option(o.patience >= 0, "PatientPruner", "patience", o.patience, "must be >= 0");
+  check_option(o.min_delta >= 0 && std::isfinite(o.min_delta), "PatientPruner", "min_delta",
+               o.min_delta, "must be >= 0 and finite");
+}
+
 namespace pruning {
 
 Direction single_direction(const StudyView& view) {

@@ -1,11 +1,26 @@
 #include "parzen/bohb_sampler.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "parzen/error.hpp"
+#include "registry/option_check.hpp"
 #include "samplers/derived_view.hpp"
 
 namespace parzen {
+
+using internal::check_option;
+
+void validate(const BohbSamplerOptions& o) {
+  const std::string budgets = fmt::format("[{}]", fmt::join(o.budgets, ", "));
+  check_option(!o.budgets.empty(), "BohbSampler", "budgets", budgets,
+               "must list at least one step");
+  for (size_t i = 0; i < o.budgets.size(); ++i)
+    check_option(o.budgets[i] >= 0 && (i == 0 || o.budgets[i] > o.budgets[i - 1]), "BohbSampler",
+                 "budgets", budgets, "must be non-negative and strictly ascending");
+  check_option(o.min_points >= 0, "BohbSampler", "min_points", o.min_points, "must be >= 0");
+  validate(o.tpe);
+}
 
 struct BohbSampler::Impl {
   struct Model {

@@ -10,8 +10,36 @@
 #include "parzen/error.hpp"
 #include "parzen/sampler.hpp"
 #include "parzen/system_attrs.hpp"
+#include "registry/option_check.hpp"
 
 namespace parzen {
+
+using internal::check_option;
+
+void validate(const GridSamplerOptions& options) {
+  const auto fail = [](const std::string& value, const std::string& rule) {
+    check_option(false, "GridSampler", "grid", value, rule);
+  };
+  if (options.grid.empty()) fail("(no parameters)", "must name at least one parameter");
+  std::set<std::string> names;
+  uint64_t size = 1;
+  for (const auto& [name, values] : options.grid) {
+    if (!names.insert(name).second)
+      fail(fmt::format("(parameter '{}' twice)", name), "must name each parameter once");
+    try {
+      // The values must form a valid categorical set: non-empty, no duplicates.
+      validate(CategoricalDistribution{values}, name);
+    } catch (const InvalidArgument& e) {
+      fail(fmt::format("(parameter '{}')", name), e.what());
+    }
+    if (size > std::numeric_limits<uint64_t>::max() / values.size())
+      fail("(more than 2^64 combinations)", "must have fewer combinations");
+    size *= values.size();
+  }
+  if (options.shuffle && size > 100'000'000)
+    check_option(false, "GridSampler", "shuffle", fmt::format("true ({} combinations)", size),
+                 "needs at most 10^8 combinations");
+}
 
 GridSampler::GridSampler(GridSamplerOptions options) : options_(std::move(options)) {
   validate(options_);

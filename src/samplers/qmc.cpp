@@ -6,6 +6,8 @@
 
 namespace parzen {
 
+void validate(const QmcSamplerOptions& /*options*/) {}
+
 QmcSampler::QmcSampler(QmcSamplerOptions options)
     : options_(options),
       scramble_seed_(options.seed ? *options.seed : std::random_device{}()),

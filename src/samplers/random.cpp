@@ -5,6 +5,9 @@
 #include "parzen/sampler.hpp"
 
 namespace parzen {
+
+void validate(const RandomSamplerOptions& /*options*/) {}
+
 namespace {
 
 template <class... Ts>

@@ -16,9 +16,21 @@
 #include "math/sobol.hpp"
 #include "parzen/error.hpp"
 #include "parzen/search_space.hpp"
+#include "registry/option_check.hpp"
 #include "samplers/gp/gp.hpp"
 
 namespace parzen {
+
+using internal::check_option;
+
+void validate(const GpSamplerOptions& o) {
+  check_option(o.n_startup_trials >= 1, "GpSampler", "n_startup_trials", o.n_startup_trials,
+               "must be >= 1");
+  check_option(o.n_candidates >= 1, "GpSampler", "n_candidates", o.n_candidates, "must be >= 1");
+  check_option(o.n_polish >= 1, "GpSampler", "n_polish", o.n_polish, "must be >= 1");
+  check_option(o.ucb_beta >= 0 && std::isfinite(o.ucb_beta), "GpSampler", "ucb_beta", o.ucb_beta,
+               "must be >= 0 and finite");
+}
 
 namespace {
 

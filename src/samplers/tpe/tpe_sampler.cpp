@@ -13,9 +13,23 @@
 
 #include "math/seed.hpp"
 #include "parzen/error.hpp"
+#include "registry/option_check.hpp"
 #include "samplers/tpe/parzen_estimator.hpp"
 
 namespace parzen {
+
+using internal::check_option;
+
+void validate(const TpeSamplerOptions& o) {
+  check_option(o.n_startup_trials >= 0, "TpeSampler", "n_startup_trials", o.n_startup_trials,
+               "must be >= 0");
+  check_option(o.n_ei_candidates >= 1, "TpeSampler", "n_ei_candidates", o.n_ei_candidates,
+               "must be >= 1");
+  check_option(o.prior_weight > 0 && std::isfinite(o.prior_weight), "TpeSampler", "prior_weight",
+               o.prior_weight, "must be > 0 and finite");
+  check_option(!o.group || o.multivariate, "TpeSampler", "group", o.group,
+               "needs multivariate = true");
+}
 
 using tpe::Axis;
 
