@@ -1,7 +1,8 @@
 #pragma once
 // The one form of an option range error: "OWNER: KEY = VALUE, RULE" (OWNER the class the options
 // belong to, RULE what the value must be), thrown as OptionError so that file readers can point
-// at the key. Used by every validate(const XOptions&), each defined in its sampler's or pruner's own .cpp.
+// at the key. Used by every validate(const XOptions&), each defined in its sampler's or pruner's
+// own .cpp.
 
 #include <optional>
 #include <string>

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <mutex>
 #include <numeric>
 #include <random>
 #include <set>
@@ -223,7 +222,6 @@ namespace internal {
 
 struct GpState {
   explicit GpState(uint64_t s) : seed(s), random(RandomSamplerOptions{s}) {}
-  std::mutex mu;
   // Draws come from engines seeded per study and trial (math/seed.hpp), not from one kept here.
   uint64_t seed;
   RandomSampler random;
@@ -600,7 +598,6 @@ GpSampler::~GpSampler() = default;
 
 SearchSpace GpSampler::infer_relative_space(const StudyView& view, const FrozenTrial& /*trial*/) {
   if (view.directions().size() != 1) return {};
-  std::lock_guard lock(state_->mu);
   return without_single_values(state_->intersection.calculate(view));
 }
 
@@ -609,7 +606,6 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
                                                          const SearchSpace& space) {
   if (space.empty()) return {};
   internal::GpState& s = *state_;
-  std::lock_guard lock(s.mu);
   const Encoding enc(space);
   std::mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, "gp"));
   const uint64_t sobol_seed = math::study_seed(s.seed, view.study_name());
@@ -637,7 +633,6 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
 
 double GpSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
                                      const std::string& name, const Distribution& distribution) {
-  std::lock_guard lock(state_->mu);
   return state_->random.sample_independent(view, trial, name, distribution);
 }
 
