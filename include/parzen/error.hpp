@@ -74,4 +74,13 @@ class TrialPruned : public Error {
   using Error::Error;
 };
 
+// Thrown by an objective to fail the trial with exactly this message as its reason (any other
+// exception's reason is "the objective threw TYPE: MESSAGE"). With OptimizeOptions::
+// catch_exceptions = false, optimize() rethrows it like any other objective error. The parzen
+// CLI fails a trial whose program failed this way ("exited with status 3; stderr: ...").
+class TrialFailed : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace parzen

@@ -579,7 +579,7 @@ class TrialRunner {
         reason += fmt::format(" (retry {} of {} enqueued)", done + 1, e_.max_retries);
       }
     }
-    throw Error(reason);
+    throw TrialFailed(reason);
   }
 
   const Experiment& e_;

@@ -127,6 +127,10 @@ Outcome evaluate(const Objective& objective, Trial& trial) {
     out.values = objective(trial);
   } catch (const TrialPruned&) {
     out.state = TrialState::Pruned;
+  } catch (const TrialFailed& e) {
+    out.state = TrialState::Failed;
+    out.reason = e.what();
+    out.error = std::current_exception();
   } catch (const std::exception& e) {
     out.state = TrialState::Failed;
     out.reason = fmt::format("the objective threw {}: {}", exception_type_name(), e.what());

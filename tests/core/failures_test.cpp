@@ -18,6 +18,19 @@ Study quiet_study() {
 struct CustomError {};
 }  // namespace
 
+// TrialFailed carries the reason as the caller wrote it, without the exception's C++ type.
+TEST(Failures, TrialFailedGivesItsMessageAsTheReason) {
+  auto study = quiet_study();
+  study.optimize(
+      [](Trial& t) -> double {
+        t.suggest_float("x", 0, 1);
+        throw TrialFailed("exited with status 3; stderr: out of memory");
+      },
+      {.n_trials = 1});
+  EXPECT_EQ(study.trials().at(0).state, TrialState::Failed);
+  EXPECT_EQ(study.trials().at(0).fail_reason, "exited with status 3; stderr: out of memory");
+}
+
 TEST(Failures, ThrowingObjectiveFailsTheTrialAndTheStudyGoesOn) {
   auto study = quiet_study();
   study.optimize(
