@@ -16,6 +16,11 @@
 #include "parzen/registry.hpp"
 
 namespace parzen::cli {
+
+namespace {
+// The stored experiment's search space as ordered JSON text (see Experiment::to_json).
+constexpr const char* kSearchSpaceText = "search_space_text";
+}  // namespace
 namespace {
 
 using ojson = nlohmann::ordered_json;
@@ -459,6 +464,9 @@ ojson Experiment::to_json() const {
   j["directions"] = dirs;
   if (!metrics.empty()) j["metrics"] = metrics;
   j["search_space"] = space.source;
+  // Storages keep JSON objects with sorted keys; the space's order (which a grid enumerates, and
+  // the order parameters are suggested in) travels as text beside it.
+  j[kSearchSpaceText] = space.source.dump();
   ojson s = sampler.options;
   s["type"] = sampler.type;
   j["sampler"] = s;
@@ -475,7 +483,12 @@ ojson Experiment::to_json() const {
   return j;
 }
 
-Experiment Experiment::from_json(const ojson& json) {
+Experiment Experiment::from_json(const ojson& stored) {
+  ojson json = stored;
+  if (auto it = json.find(kSearchSpaceText); it != json.end()) {
+    if (it->is_string()) json["search_space"] = ojson::parse(it->get<std::string>());
+    json.erase(kSearchSpaceText);
+  }
   SourceMap map;
   map.file = "the experiment stored with the study";
   Experiment e = interpret(json, map, "", json.value("name", std::string("study")), false);

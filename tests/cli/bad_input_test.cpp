@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -271,6 +272,27 @@ type = "grid"
   r = run_cli({"run", file, "--storage", url, "--n-trials", "2"}, dir.path);  // budget reached
   EXPECT_EQ(r.status, parzen::cli::kExitNothingToDo) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "nothing to run")) << r.out;
+}
+
+// A study's stored space keeps its parameters' order, so a grid study (whose points are numbered
+// in that order) continues from the stored space with names that are not in alphabetical order.
+TEST(CliExitCodes, AGridStudyContinuesFromItsStoredSpaceInItsOrder) {
+  TempDir dir;
+  const std::string url = dir.url();
+  const auto space = dir.file("space.json", R"({"q": {"_type": "choice", "_value": [1, 2]},
+                                               "c": {"_type": "choice", "_value": ["a", "b"]}})");
+  auto r = run_cli({"ask", "--storage", url, "--study", "g", "--space", space, "--sampler", "grid"},
+                   dir.path);
+  ASSERT_EQ(r.status, parzen::cli::kExitOk) << r.err;
+  std::set<std::string> seen = {nlohmann::json::parse(r.out).at("params").dump()};
+  for (int i = 0; i < 3; ++i) {
+    r = run_cli({"ask", "--storage", url, "--study", "g"}, dir.path);
+    ASSERT_EQ(r.status, parzen::cli::kExitOk) << r.out << r.err;
+    const auto params = nlohmann::json::parse(r.out).at("params").dump();
+    EXPECT_TRUE(seen.insert(params).second) << "grid point asked twice: " << params;
+  }
+  r = run_cli({"ask", "--storage", url, "--study", "g"}, dir.path);
+  EXPECT_EQ(r.status, parzen::cli::kExitNothingToDo) << r.out << r.err;
 }
 
 }  // namespace
