@@ -174,6 +174,11 @@ int cmd_ask(const AskArgs& a) {
     for (const auto& d : a.directions) e.directions.push_back(parse_direction(d));
   }
   e.name = a.study;
+  if (info && !a.directions.empty() && e.directions != info->directions)
+    throw InvalidArgument(fmt::format(
+        "study '{}' exists with direction(s) {}; --direction cannot change them (drop it, or ask "
+        "for a new study)",
+        a.study, directions_text(info->directions)));
   if (info) e.directions = info->directions;
 
   StudyOptions so;
@@ -236,6 +241,13 @@ int cmd_tell(const TellArgs& a) {
             text));
       values.push_back(*v);
     }
+    // A miscounted --value is a typo, not the trial's outcome: refuse it and keep the trial
+    // running (the library would fail it), so the corrected tell still works.
+    if (values.size() != study.directions().size())
+      throw InvalidArgument(fmt::format(
+          "study '{}' has {} objective(s) but {} --value given; the trial is still running: tell "
+          "it again with one --value per objective",
+          a.study, study.directions().size(), values.size()));
     t = study.tell(a.trial, values);
   } else if (state == "failed" || state == "fail") {
     if (!a.values.empty()) throw InvalidArgument("--value and --state failed exclude each other");

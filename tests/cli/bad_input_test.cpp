@@ -274,6 +274,28 @@ type = "grid"
   EXPECT_TRUE(contains(r.out, "nothing to run")) << r.out;
 }
 
+// Typos in ask/tell are usage errors (exit 2) that change nothing: a miscounted --value leaves the
+// trial running, another --direction than the study's is refused.
+TEST(CliExitCodes, MistypedTellAndAskChangeNothing) {
+  TempDir dir;
+  const std::string url = dir.url();
+  const auto space = dir.file("space.json", R"({"x": {"_type": "uniform", "_value": [0, 1]}})");
+  auto r = run_cli({"ask", "--storage", url, "--study", "s", "--space", space}, dir.path);
+  ASSERT_EQ(r.status, parzen::cli::kExitOk) << r.err;
+  r = run_cli({"tell", "--storage", url, "--study", "s", "--trial", "0", "--value", "1", "2"},
+              dir.path);
+  EXPECT_EQ(r.status, parzen::cli::kExitUsage) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "still running")) << r.err;
+  EXPECT_EQ(trials_of(url, "s").at(0).state, TrialState::Running);
+  r = run_cli({"tell", "--storage", url, "--study", "s", "--trial", "0", "--value", "0.5"},
+              dir.path);
+  EXPECT_EQ(r.status, parzen::cli::kExitOk) << r.out << r.err;
+  r = run_cli({"ask", "--storage", url, "--study", "s", "--direction", "maximize"}, dir.path);
+  EXPECT_EQ(r.status, parzen::cli::kExitUsage) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "--direction cannot change")) << r.err;
+  EXPECT_EQ(trials_of(url, "s").size(), 1u);
+}
+
 // A study's stored space keeps its parameters' order, so a grid study (whose points are numbered
 // in that order) continues from the stored space with names that are not in alphabetical order.
 TEST(CliExitCodes, AGridStudyContinuesFromItsStoredSpaceInItsOrder) {
