@@ -15,6 +15,8 @@
 #                                 rounds predict the last (about 16 minutes)
 #   ./scripts/bench.sh hyperband-overhead  per-trial cost of the Hyperband-aware samplers at
 #                                 1 000 and 3 000 trials, parzen and Optuna (about 1 minute)
+#   ./scripts/bench.sh repeats    repeated evaluations on a noise-free objective (an SVM on
+#                                 iris), parzen's GP and TPE and Optuna's TPE (under a minute)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -41,3 +43,4 @@ fi
 if [ "$what" = all ] || [ "$what" = hyperband-overhead ]; then
   ./build/bench/bench_hyperband_overhead
 fi
+if [ "$what" = all ] || [ "$what" = repeats ]; then ./build/bench/bench_repeats; fi
