@@ -313,6 +313,11 @@ std::string fail_unstored(Storage& storage, const std::map<TrialId, int64_t>& in
           "{}could not store the result of trial {} in {}: {}; it is marked failed "
           "with this reason",
           sep, number, shown_storage, error);
+    } catch (const NotFound&) {
+      // The trial's row is gone with its study: nothing is left running to fail later.
+      out += fmt::format("{}could not store the result of trial {} in {}: {}", sep, number,
+                         shown_storage, error);
+      if (error.find("was deleted") == std::string::npos) out += "; the study was deleted";
     } catch (const std::exception& ex) {
       out += fmt::format(
           "{}could not store the result of trial {} in {}: {}; marking it failed failed too ({}); "

@@ -150,6 +150,24 @@ TEST(CliBadInput, AResultTheStorageRefusesFailsTheTrialAndTheRun) {
   }
 }
 
+// A study deleted while its trial runs leaves nothing running: the run says so and promises no
+// later failing of the trial.
+TEST(CliBadInput, AStudyDeletedWhileItsTrialRunsIsSaidSo) {
+  TempDir dir;
+  for (const auto& url : storages(dir)) {
+    SCOPED_TRACE(url);
+    const auto file = shell_experiment(
+        dir, fmt::format("{} delete bad --storage {} --yes >/dev/null; echo 0.5", PARZEN_CLI, url));
+    const auto r = run_cli({"run", file, "--storage", url}, dir.path);
+    EXPECT_EQ(r.status, parzen::cli::kExitFailure) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "could not store the result of trial 0")) << r.err;
+    EXPECT_TRUE(contains(r.err, "was deleted")) << r.err;
+    EXPECT_FALSE(contains(r.err, "stays running")) << r.err;
+    EXPECT_FALSE(contains(r.err, "no trial with id")) << r.err;
+    EXPECT_TRUE(trials_of(url, "bad").empty());
+  }
+}
+
 // What Python prints for a float is read as that float; the study's one rule for values that
 // are not finite (the trial fails, saying the value) covers 1e400, inf and nan alike.
 TEST(CliBadInput, NumbersAsPythonPrintsThemFromTrialsAndTell) {
