@@ -37,6 +37,10 @@ std::string json_kind(const nlohmann::ordered_json& v) {
   return "nothing";
 }
 
+std::string escaped_text(const std::string& text) {
+  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string pointer_append(const std::string& pointer, const std::string& token) {
   std::string out = pointer + "/";
   for (char c : token) {
@@ -117,8 +121,12 @@ class LineRecorder {
     return true;
   }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    open();
+    error_at_ = path();
     return false;
   }
+  // The pointer of the value the parser failed on (e.g. a number too large for a double).
+  const std::string& error_at() const { return error_at_; }
 
  private:
   struct Frame {
@@ -144,26 +152,32 @@ class LineRecorder {
   const int* line_;
   SourceMap& map_;
   std::vector<Frame> frames_{};
+  std::string error_at_{};
 };
 
 }  // namespace
 
 nlohmann::ordered_json parse_json_with_lines(const std::string& text, SourceMap& map) {
-  nlohmann::ordered_json doc;
-  try {
-    doc = nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line L, column C: ...".
-    std::string what = e.what();
-    if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
-    throw ConfigError(fmt::format("{}: {}", map.file.empty() ? "JSON" : map.file, what));
-  }
   int line = 1;
   LineRecorder recorder(&line, map);
   map.lines.emplace("", 1);
   LineCountingIterator begin{text.data(), &line}, end{text.data() + text.size(), &line};
-  nlohmann::ordered_json::sax_parse(begin, end, &recorder);
-  return doc;
+  nlohmann::ordered_json::sax_parse(begin, end, &recorder);  // stops at the first error
+  try {
+    return nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line L, column C: ...".
+    std::string what = e.what();
+    if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+    // A number beyond a double's range is well-formed JSON: the message points at its key.
+    if (e.id == 406 && !recorder.error_at().empty()) {
+      std::string key;
+      for (size_t i = 1; i < recorder.error_at().size(); ++i)
+        key += recorder.error_at()[i] == '/' ? '.' : recorder.error_at()[i];
+      map.fail(recorder.error_at(), key, what + "; write a finite number");
+    }
+    throw ConfigError(fmt::format("{}: {}", map.file.empty() ? "JSON" : map.file, what));
+  }
 }
 
 }  // namespace parzen::cli

@@ -35,6 +35,14 @@ nlohmann::ordered_json parse_json_with_lines(const std::string& text, SourceMap&
 // "a number", "a string", "a table", ... for messages about a value of the wrong type.
 std::string json_kind(const nlohmann::ordered_json& value);
 
+// `text` as a JSON string ("a\u0000b", quotes included): control characters in a name shown
+// in a message stay visible, and a NUL does not end the message (what() is a C string).
+std::string escaped_text(const std::string& text);
+// `quoted` without its first and last character.
+inline std::string unquoted(const std::string& quoted) {
+  return quoted.size() < 2 ? quoted : quoted.substr(1, quoted.size() - 2);
+}
+
 // Appends a JSON-pointer token (escaping '~' and '/').
 std::string pointer_append(const std::string& pointer, const std::string& token);
 

@@ -26,6 +26,20 @@ namespace {
 using ojson = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
+// "pruner.lower" for the JSON pointer "/pruner/lower".
+std::string dotted_key(const std::string& ptr) {
+  std::string out;
+  for (size_t i = 1; i < ptr.size(); ++i) {
+    if (ptr[i] == '/')
+      out += '.';
+    else if (ptr[i] == '~' && i + 1 < ptr.size())
+      out += ptr[++i] == '1' ? '/' : '~';
+    else
+      out += ptr[i];
+  }
+  return out;
+}
+
 void convert(const toml::node& node, ojson& out, const std::string& ptr, SourceMap& map) {
   switch (node.type()) {
     case toml::node_type::table: {
@@ -62,9 +76,17 @@ void convert(const toml::node& node, ojson& out, const std::string& ptr, SourceM
     case toml::node_type::integer:
       out = node.as_integer()->get();
       break;
-    case toml::node_type::floating_point:
-      out = node.as_floating_point()->get();
+    case toml::node_type::floating_point: {
+      // JSON has no nan or inf: on its way to the readers nan would become null (an option
+      // left unset) and inf a number too large to name, so the file is refused here.
+      const double v = node.as_floating_point()->get();
+      if (!std::isfinite(v))
+        map.fail(ptr, dotted_key(ptr),
+                 fmt::format("must be a finite number, not {}",
+                             std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf")));
+      out = v;
       break;
+    }
     case toml::node_type::boolean:
       out = node.as_boolean()->get();
       break;
@@ -279,7 +301,14 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     for (const auto& [k, v] : doc["environment"].items()) {
       if (k.empty() || k.find('=') != std::string::npos)
         env.fail(k, "an environment variable name must be non-empty and hold no '='");
+      // An environment entry is a C string: a NUL would silently end it.
+      if (k.find('\0') != std::string::npos)
+        map.fail(env.ptr(k), "environment." + unquoted(escaped_text(k)),
+                 "an environment variable name must not hold a NUL byte (shown escaped)");
       e.environment[k] = env.string(k);
+      if (e.environment[k].find('\0') != std::string::npos)
+        env.fail(k, fmt::format("the value {} holds a NUL byte; remove it",
+                                escaped_text(e.environment[k])));
     }
   }
   if (r.has("trial_timeout")) e.trial_timeout_seconds = r.duration("trial_timeout");

@@ -27,6 +27,12 @@ namespace {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
+// Writes every byte of `text` (a C-string write would stop at a NUL a trial printed) and a newline.
+void put_line(const std::string& text, std::FILE* f) {
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fputc('\n', f);
+}
+
 std::string first_line(const std::string& s, size_t max) {
   std::string out = s.substr(0, s.find('\n'));
   if (out.size() > max) out = out.substr(0, max - 3) + "...";
@@ -95,7 +101,7 @@ class Progress {
     line += "  " + params_text(params);
     if (d) line += "  " + duration_text(*d);
     if (style_ == ProgressStyle::Lines) {
-      std::fputs((line + "\n").c_str(), stdout);
+      put_line(line, stdout);
       std::fflush(stdout);
     } else if (style_ == ProgressStyle::Bar && t.state == TrialState::Failed) {
       print_above(line);
@@ -107,7 +113,7 @@ class Progress {
     if (style_ == ProgressStyle::Bar) {
       print_above(text);
     } else {
-      std::fputs((text + "\n").c_str(), stderr);
+      put_line(text, stderr);
       std::fflush(stderr);
     }
   }
@@ -118,7 +124,7 @@ class Progress {
     if (style_ != ProgressStyle::Bar) return;
     erase();
     const auto lines = block();
-    for (const auto& l : lines) std::fputs((l + "\n").c_str(), stdout);
+    for (const auto& l : lines) put_line(l, stdout);
     drawn_ = final ? 0 : lines.size();
     std::fflush(stdout);
   }
@@ -196,7 +202,7 @@ class Progress {
   }
   void print_above(const std::string& text) {
     erase();
-    std::fputs((text + "\n").c_str(), stdout);
+    put_line(text, stdout);
     std::fflush(stdout);
   }
 
@@ -247,7 +253,7 @@ std::string stderr_suffix(const std::string& tail) {
   while (!t.empty() && (t.back() == '\n' || t.back() == ' ' || t.back() == '\r')) t.pop_back();
   if (t.empty()) return "";
   if (t.size() > 1500) t = "..." + t.substr(t.size() - 1500);
-  return "; stderr: " + t;
+  return "; stderr: " + t;  // NUL bytes stay: fail() replaces them
 }
 
 // A study attribute from ordered JSON (text from the command line may hold invalid UTF-8).
@@ -307,6 +313,11 @@ std::string fail_unstored(Storage& storage, const std::map<TrialId, int64_t>& in
           "{}could not store the result of trial {} in {}: {}; it is marked failed "
           "with this reason",
           sep, number, shown_storage, error);
+    } catch (const NotFound&) {
+      // The trial's row is gone with its study: nothing is left running to fail later.
+      out += fmt::format("{}could not store the result of trial {} in {}: {}", sep, number,
+                         shown_storage, error);
+      if (error.find("was deleted") == std::string::npos) out += "; the study was deleted";
     } catch (const std::exception& ex) {
       out += fmt::format(
           "{}could not store the result of trial {} in {}: {}; marking it failed failed too ({}); "
@@ -579,7 +590,9 @@ class TrialRunner {
         reason += fmt::format(" (retry {} of {} enqueued)", done + 1, e_.max_retries);
       }
     }
-    throw TrialFailed(reason);
+    // TrialFailed's what() is a C string, which would end the reason at a NUL the trial printed;
+    // the storage would replace each NUL by U+FFFD anyway.
+    throw TrialFailed(detail::storable_text(std::move(reason)));
   }
 
   const Experiment& e_;

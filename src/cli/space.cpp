@@ -57,8 +57,8 @@ struct Parser {
     fail(ptr, name,
          fmt::format("choice {} is null, which is not a choice value in Parzen; write the string "
                      "\"None\" instead (the trial receives the text None) and map it back in the "
-                     "program, e.g. max_depth = None if v == \"None\" else int(v)",
-                     i));
+                     "program, e.g. {} = None if v == \"None\" else int(v)",
+                     i, name));
   }
 
   void validated(SpaceParam& p, const std::string& ptr) const {
@@ -90,6 +90,13 @@ struct Parser {
     if (key.empty()) fail(ptr, p.name, "a parameter name must not be empty");
     if (key.find_first_of("{}") != std::string::npos)
       fail(ptr, p.name, "a parameter name must not contain '{' or '}'");
+    // Names head CSV columns, JSON keys and C strings (where a NUL would end them); the storage
+    // would replace a NUL, so the params and the distributions of an export would disagree.
+    if (std::any_of(key.begin(), key.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }))
+      fail(ptr, unquoted(escaped_text(p.name)),
+           "a parameter name must not hold control characters (shown escaped); use printable "
+           "characters only");
     if (!spec.is_object())
       fail(ptr, p.name,
            fmt::format("a parameter must be a table such as {{\"_type\": \"uniform\", "

@@ -18,6 +18,7 @@
 
 #include "cli/number.hpp"
 #include "parzen/error.hpp"
+#include "storage/utf8.hpp"
 
 extern char** environ;
 
@@ -83,8 +84,9 @@ class StdoutParser {
 
  private:
   void protocol_error(const std::string& msg) {
+    // Warnings travel through exception messages and C-string writes: NUL bytes become U+FFFD.
     if (result_.protocol_errors.size() < kMaxProtocolErrors)
-      result_.protocol_errors.push_back(msg);
+      result_.protocol_errors.push_back(detail::storable_text(msg));
     else
       ++result_.protocol_errors_not_kept;
   }
@@ -308,7 +310,9 @@ std::vector<double> parse_trial_values(const std::string& text,
     }
   }
   if (!cur.empty()) tokens.push_back(cur);
-  const std::string shown = text.size() > 200 ? text.substr(0, 200) + "..." : text;
+  // The messages below travel as exception text (a C string): NUL bytes become U+FFFD.
+  const auto visible = [](const std::string& s) { return detail::storable_text(s); };
+  const std::string shown = visible(text.size() > 200 ? text.substr(0, 200) + "..." : text);
   if (tokens.empty()) throw InvalidArgument("no value");
   std::vector<double> values(n_values, std::nan(""));
   std::vector<bool> seen(n_values, false);
@@ -318,7 +322,7 @@ std::vector<double> parse_trial_values(const std::string& text,
     double v = 0;
     if (eq == std::string::npos) {
       if (!parse_double(t, v))
-        throw InvalidArgument(fmt::format("'{}' is not a number (in '{}')", t, shown));
+        throw InvalidArgument(fmt::format("'{}' is not a number (in '{}')", visible(t), shown));
       if (positional >= n_values)
         throw InvalidArgument(
             fmt::format("'{}' holds more than the {} value(s) the study expects", shown, n_values));
@@ -328,7 +332,8 @@ std::vector<double> parse_trial_values(const std::string& text,
     }
     const std::string name = t.substr(0, eq);
     if (!parse_double(t.substr(eq + 1), v))
-      throw InvalidArgument(fmt::format("'{}' is not a number (in '{}')", t.substr(eq + 1), shown));
+      throw InvalidArgument(
+          fmt::format("'{}' is not a number (in '{}')", visible(t.substr(eq + 1)), shown));
     size_t i = 0;
     while (i < metrics.size() && metrics[i] != name) ++i;
     if (i == metrics.size()) {
@@ -340,7 +345,7 @@ std::vector<double> parse_trial_values(const std::string& text,
         throw InvalidArgument(
             fmt::format("unknown metric '{}' in '{}'; the experiment's metrics "
                         "are: {}",
-                        name, shown, known.empty() ? "(none named)" : known));
+                        visible(name), shown, known.empty() ? "(none named)" : known));
       }
     }
     seen[i] = true;

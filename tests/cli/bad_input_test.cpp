@@ -150,6 +150,24 @@ TEST(CliBadInput, AResultTheStorageRefusesFailsTheTrialAndTheRun) {
   }
 }
 
+// A study deleted while its trial runs leaves nothing running: the run says so and promises no
+// later failing of the trial.
+TEST(CliBadInput, AStudyDeletedWhileItsTrialRunsIsSaidSo) {
+  TempDir dir;
+  for (const auto& url : storages(dir)) {
+    SCOPED_TRACE(url);
+    const auto file = shell_experiment(
+        dir, fmt::format("{} delete bad --storage {} --yes >/dev/null; echo 0.5", PARZEN_CLI, url));
+    const auto r = run_cli({"run", file, "--storage", url}, dir.path);
+    EXPECT_EQ(r.status, parzen::cli::kExitFailure) << r.out << r.err;
+    EXPECT_TRUE(contains(r.err, "could not store the result of trial 0")) << r.err;
+    EXPECT_TRUE(contains(r.err, "was deleted")) << r.err;
+    EXPECT_FALSE(contains(r.err, "stays running")) << r.err;
+    EXPECT_FALSE(contains(r.err, "no trial with id")) << r.err;
+    EXPECT_TRUE(trials_of(url, "bad").empty());
+  }
+}
+
 // What Python prints for a float is read as that float; the study's one rule for values that
 // are not finite (the trial fails, saying the value) covers 1e400, inf and nan alike.
 TEST(CliBadInput, NumbersAsPythonPrintsThemFromTrialsAndTell) {
@@ -235,6 +253,45 @@ TEST(CliBadInput, RejectedProtocolLinesWarnAndStayWithTheTrial) {
   const auto& warnings = trials[0].user_attrs.at(parzen::cli::kWarningsAttr);
   ASSERT_EQ(warnings.size(), 4u) << warnings;
   EXPECT_TRUE(contains(warnings.dump(), "ignored unknown protocol line")) << warnings;
+}
+
+// A NUL byte a trial prints ends no message: the whole reason, warnings included, is stored with
+// U+FFFD in the NUL's place, and the warning printed by the run keeps its end.
+TEST(CliBadInput, NulBytesInATrialsOutputCutNoMessage) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  struct Case {
+    std::string script, expected;
+  };
+  const std::vector<Case> cases = {
+      {R"(printf "parzen:bogus\000x\n0.25\000\n")",
+       "no metric in the output: the last line 0.25" + fffd + " ('0.25" + fffd +
+           "' is not a number (in '0.25" + fffd +
+           "')); ignored unknown protocol line 'parzen:bogus" + fffd + "x'"},
+      {R"(printf "err\000or\n" >&2; exit 1)", "exited with status 1; stderr: err" + fffd + "or"},
+      {R"(printf "parzen:result 0.5\000x\n")",
+       "no metric in the output: the parzen:result line 0.5" + fffd + "x ('0.5" + fffd + "x'"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.script);
+    TempDir dir;
+    const auto file = shell_experiment(dir, c.script);
+    for (const auto& url : storages(dir)) {
+      SCOPED_TRACE(url);
+      const auto r = run_cli({"run", file, "--storage", url, "--progress", "lines"}, dir.path);
+      ASSERT_EQ(r.status, 0) << r.out << r.err;
+      const auto trials = trials_of(url, "bad");
+      ASSERT_EQ(trials.size(), 1u);
+      EXPECT_EQ(trials[0].state, TrialState::Failed);
+      EXPECT_TRUE(contains(trials[0].fail_reason, c.expected)) << trials[0].fail_reason;
+      if (contains(c.script, "bogus")) {
+        EXPECT_TRUE(contains(r.out + r.err, "Trial 0: ignored unknown protocol line 'parzen:bogus" +
+                                                fffd +
+                                                "x' (the protocol has parzen:report and "
+                                                "parzen:result)\n"))
+            << r.out << r.err;
+      }
+    }
+  }
 }
 
 // Shell loops around ask/tell and run tell "nothing left to do" (3) from a failure (1) or a
