@@ -54,8 +54,9 @@ struct CategoricalDistribution {
 using Distribution = std::variant<FloatDistribution, IntDistribution, CategoricalDistribution>;
 
 // Throws InvalidArgument naming `param_name` when the distribution is malformed: low > high,
-// non-finite bounds, log with low <= 0 (or < 1 for integers), log combined with a step, a step
-// that is not positive or does not divide high - low, no choices or a choice given twice.
+// non-finite bounds or a float width high - low that overflows, log with low <= 0 (or < 1 for
+// integers), log combined with a step, a step that is not positive or does not divide high - low,
+// no choices or a choice given twice.
 void validate(const Distribution& distribution, std::string_view param_name);
 
 // True when the distribution admits only one value.

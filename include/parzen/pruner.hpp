@@ -21,8 +21,12 @@ class Pruner {
   virtual bool should_prune(const StudyView& view, const FrozenTrial& trial) = 0;
 
   // Called by Study::create and Study::load; see Sampler::bind_to_study.
-  bool bind_to_study(const std::string& study_name, const std::shared_ptr<const void>& owner) {
-    return binding_.bind(typeid(*this), study_name, owner);
+  void check_study(const std::string& study_name, const StudyIdentity* existing,
+                   const std::shared_ptr<const void>& owner) {
+    binding_.check(typeid(*this), study_name, existing, owner);
+  }
+  bool bind_to_study(const StudyIdentity& study, const std::shared_ptr<const void>& owner) {
+    return binding_.bind(typeid(*this), study, owner);
   }
   void release_study(const std::shared_ptr<const void>& owner) { binding_.release(owner); }
 

@@ -45,7 +45,7 @@ struct OptionSpec {
   std::string name{};
   OptionType type = OptionType::Bool;
   // The value when the option is left out, as the options struct has it; null: unset (an
-  // optional left empty, e.g. a random seed or an "auto" resource).
+  // optional left empty, e.g. a random seed or an "auto" resource, and for a required option).
   nlohmann::json default_value{};
   // The allowed range (inclusive), documented here and enforced by the struct's validate().
   std::optional<double> min{};
@@ -84,7 +84,8 @@ using SamplerFactory =
 using PrunerFactory = std::function<std::shared_ptr<Pruner>(const nlohmann::json& options)>;
 
 struct SamplerEntry {
-  std::string name{};  // as written in experiment files and on the command line
+  std::string name{};                  // as written in experiment files and on the command line
+  std::vector<std::string> aliases{};  // other names accepted for it (none yet; as pruners)
   std::string summary{};
   std::vector<OptionSpec> options{};
   SamplerCapabilities capabilities{};

@@ -9,8 +9,11 @@
 //
 // One study, one lock (the rules every sampler follows and may rely on):
 //  - A sampler object serves one Study object: Study::create/load bind it, and a second study
-//    (or a second live Study object, which has its own lock) is refused with InvalidArgument;
-//    see study_binding.hpp. A sampler may therefore keep per-study caches without keying them.
+//    (or a second live Study object, which has its own lock) is refused with InvalidArgument.
+//    A study is told apart by its identity (storage id, creation time, directions and a random
+//    token stored with it), not its name: the same name in another storage, or a study deleted
+//    and created again, is another study; see study_binding.hpp. A sampler may therefore keep
+//    per-study caches without keying them.
 //  - The Study calls every method under that Study's lock, after refreshing the view (except
 //    sample_independent, which sees the view as of the trial's ask), so implementations need no
 //    locking of their own. Wrapper samplers (BracketSampler, BohbSampler) call their inner
@@ -80,11 +83,16 @@ class Sampler {
   // that read the history see it as of that refresh for the whole trial.
   virtual bool samples_from_history() const { return true; }
 
-  // Called by Study::create and Study::load (not virtual: every sampler is bound alike). Throws
-  // InvalidArgument when the sampler already serves another study or another live Study object.
-  // Returns true when the binding changed.
-  bool bind_to_study(const std::string& study_name, const std::shared_ptr<const void>& owner) {
-    return binding_.bind(typeid(*this), study_name, owner);
+  // Called by Study::create and Study::load (not virtual: every sampler is bound alike); see
+  // StudyBinding. Throw InvalidArgument when the sampler already serves another study (another
+  // identity, whatever its name) or another live Study object. bind_to_study returns true when
+  // the binding changed.
+  void check_study(const std::string& study_name, const StudyIdentity* existing,
+                   const std::shared_ptr<const void>& owner) {
+    binding_.check(typeid(*this), study_name, existing, owner);
+  }
+  bool bind_to_study(const StudyIdentity& study, const std::shared_ptr<const void>& owner) {
+    return binding_.bind(typeid(*this), study, owner);
   }
   void release_study(const std::shared_ptr<const void>& owner) { binding_.release(owner); }
 

@@ -72,6 +72,8 @@ class Trial {
   ParamValue suggest(const std::string& name, const Distribution& distribution);
 
   // Report an intermediate objective value at a step (e.g. an epoch), for pruning and curves.
+  // Throws InvalidArgument for a negative step or a value that is not finite. A step reported
+  // again keeps its first value (with a warning).
   void report(int64_t step, double value);
   // Ask the study's pruner whether to stop this trial now; if so, throw TrialPruned.
   bool should_prune();

@@ -30,6 +30,9 @@ std::string completed_rung(int64_t rung);
 // per grid point taken ("grid:<index>").
 inline constexpr char grid_spec[] = "grid:spec";
 std::string grid_point(uint64_t index);
+// A random token written when the study is first opened: with its id and creation time it tells
+// the study apart from one deleted and re-created under the same name (StudyIdentity).
+inline constexpr char study_token[] = "study_token";
 
 // --- written by the parzen CLI ---
 inline constexpr char experiment[] = "parzen.experiment";    // study: the experiment file

@@ -101,6 +101,11 @@ void validate(const Distribution& distribution, std::string_view name) {
             if (d.low > d.high)
               throw InvalidArgument(fmt::format("{}low ({}) must not be greater than high ({})", at,
                                                 fmt_num(d.low), fmt_num(d.high)));
+            // Every sampler draws low + u * (high - low): an infinite width gives high alone.
+            if (!std::isfinite(d.high - d.low))
+              throw InvalidArgument(fmt::format(
+                  "{}the range [{}, {}] is too wide: high - low overflows a double; narrow it", at,
+                  fmt_num(d.low), fmt_num(d.high)));
             if (d.log && d.step)
               throw InvalidArgument(fmt::format("{}log and step cannot be combined", at));
             if (d.log && d.low <= 0)

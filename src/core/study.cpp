@@ -63,6 +63,20 @@ StudyId open_study(Storage& storage, const std::string& name,
   }
 }
 
+// Refuses a sampler or pruner that serves another study before anything is stored, so that a
+// refused one leaves no study behind. A study about to be created is another study than any it
+// served. (A study another worker creates between this check and open_study is checked again,
+// fully, when the sampler is bound.)
+void check_binding(Storage& storage, const std::string& name, bool load_if_exists, Sampler& sampler,
+                   Pruner& pruner, const std::shared_ptr<const void>& owner) {
+  const auto existing = storage.find_study(name);
+  if (existing && !load_if_exists) return;  // open_study throws DuplicatedStudy
+  std::optional<StudyIdentity> identity;
+  if (existing) identity = study_identity(storage, *existing);
+  sampler.check_study(name, identity ? &*identity : nullptr, owner);
+  pruner.check_study(name, identity ? &*identity : nullptr, owner);
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -89,16 +103,15 @@ Study Study::create(StudyOptions options) {
   const std::string name = options.name.empty() ? detail::generated_study_name() : options.name;
   auto sampler = options.sampler ? options.sampler : RandomSampler::make();
   auto pruner = options.pruner ? options.pruner : NopPruner::make();
-  // Bound before the study is stored, so that a refused sampler leaves nothing behind.
+  auto storage = options.storage_backend ? options.storage_backend : make_storage(options.storage);
   std::shared_ptr<const void> owner = std::make_shared<const int>(0);
-  const bool bound_sampler = sampler->bind_to_study(name, owner);
+  detail::check_binding(*storage, name, options.load_if_exists, *sampler, *pruner, owner);
+  const StudyId id = detail::open_study(*storage, name, options.directions, options.load_if_exists);
+  const StudyIdentity identity = study_identity(*storage, id);
+  const bool bound_sampler = sampler->bind_to_study(identity, owner);
   bool bound_pruner = false;
   try {
-    bound_pruner = pruner->bind_to_study(name, owner);
-    auto storage =
-        options.storage_backend ? options.storage_backend : make_storage(options.storage);
-    const StudyId id =
-        detail::open_study(*storage, name, options.directions, options.load_if_exists);
+    bound_pruner = pruner->bind_to_study(identity, owner);
     auto core = std::make_shared<detail::StudyCore>(storage, id, name, options.directions);
     core->binding_owner = std::move(owner);
     core->heartbeat_interval = options.heartbeat_interval_seconds;

@@ -82,6 +82,10 @@ ParamValue Trial::suggest(const std::string& name, const Distribution& distribut
 }
 
 void Trial::report(int64_t step, double value) {
+  if (step < 0)
+    throw InvalidArgument(
+        fmt::format("trial {}: the value {} is reported at step {}; steps are >= 0 (as in Optuna)",
+                    record_.number, value, step));
   if (!std::isfinite(value))
     throw InvalidArgument(
         fmt::format("trial {}: the value reported at step {} is {}; report "

@@ -26,7 +26,9 @@ std::vector<Field<PercentilePrunerOptions>> percentile_fields() {
                           "prune below this percentile of the complete trials at the same step "
                           "(50: the median; lower prunes more)",
                           {.min = 0, .max = 100});
-  percentile.spec.required = true;  // as in Optuna: no percentile is a natural default
+  // As in Optuna: no percentile is a natural default, so the user gives one.
+  percentile.spec.required = true;
+  percentile.spec.default_value = nullptr;
   return {percentile, field("n_startup_trials", &O::n_startup_trials, kStartupHelp, {.min = 0}),
           field("n_warmup_steps", &O::n_warmup_steps, kWarmupHelp, {.min = 0}),
           field("interval_steps", &O::interval_steps, kIntervalHelp, {.min = 1}),
@@ -62,6 +64,7 @@ std::vector<Field<PatientPrunerOptions>> patient_fields() {
       field("patience", &O::patience,
             "steps without improvement tolerated before the wrapped pruner decides", {.min = 0});
   patience.spec.required = true;
+  patience.spec.default_value = nullptr;
   return {
       wrapped, patience,
       field("min_delta", &O::min_delta, "the least change that counts as improvement", {.min = 0})};

@@ -34,13 +34,18 @@ std::vector<std::string> names_of(const std::vector<Entry>& entries) {
 }
 
 nlohmann::json option_json(const OptionSpec& o) {
+  // A required option has no default: the user must give it.
   nlohmann::json j = {{"name", o.name},
                       {"type", to_string(o.type)},
-                      {"default", o.default_value},
+                      {"default", o.required ? nlohmann::json() : o.default_value},
                       {"help", o.help}};
-  if (o.min) j["min"] = *o.min;
+  // Bounds in the option's own type: an integer option's "min" is 0, not 0.0.
+  const auto bound = [&](double b) {
+    return o.type == OptionType::Int ? nlohmann::json(static_cast<int64_t>(b)) : nlohmann::json(b);
+  };
+  if (o.min) j["min"] = bound(*o.min);
   if (o.min_exclusive) j["min_exclusive"] = true;
-  if (o.max) j["max"] = *o.max;
+  if (o.max) j["max"] = bound(*o.max);
   if (!o.choices.empty()) j["choices"] = o.choices;
   if (o.accepts_auto) j["accepts_auto"] = true;
   if (o.required) j["required"] = true;
@@ -95,7 +100,7 @@ const std::vector<PrunerEntry>& pruner_registry() {
 
 const SamplerEntry* find_sampler(const std::string& name) {
   for (const auto& e : sampler_registry())
-    if (e.name == name) return &e;
+    if (e.name == name || std::count(e.aliases.begin(), e.aliases.end(), name)) return &e;
   return nullptr;
 }
 
@@ -137,6 +142,7 @@ nlohmann::json registry_json() {
   for (const auto& e : sampler_registry()) {
     const auto& c = e.capabilities;
     samplers.push_back({{"name", e.name},
+                        {"aliases", e.aliases},
                         {"summary", e.summary},
                         {"options", options_json(e.options)},
                         {"capabilities",

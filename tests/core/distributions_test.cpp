@@ -31,6 +31,9 @@ TEST(Distributions, ValidOnesPass) {
   EXPECT_EQ(validation_error(FloatDistribution{0, 1, false, 0.1}),
             "");  // 10 steps, not exact in binary
   EXPECT_EQ(validation_error(FloatDistribution{2, 2}), "");
+  EXPECT_EQ(validation_error(FloatDistribution{-8e307, 8e307}), "");  // width 1.6e308 is finite
+  EXPECT_EQ(validation_error(FloatDistribution{1e-300, 1e308, true}), "");
+  EXPECT_EQ(validation_error(FloatDistribution{-std::numeric_limits<double>::max(), 0.0}), "");
   EXPECT_EQ(validation_error(IntDistribution{1, 1024, true}), "");
   EXPECT_EQ(validation_error(IntDistribution{0, 10, false, 2}), "");
   EXPECT_EQ(validation_error(CategoricalDistribution{{std::string("a"), int64_t{1}, 2.5, true}}),
@@ -51,6 +54,8 @@ TEST(Distributions, InvalidOnesNameTheParameterAndTheProblem) {
   expect(FloatDistribution{0, 1, false, 0.0}, "step must be positive");
   expect(FloatDistribution{0, std::numeric_limits<double>::infinity()}, "must be finite");
   expect(FloatDistribution{std::nan(""), 1}, "must be finite");
+  // Finite bounds whose width overflows: every sampler would return high.
+  expect(FloatDistribution{-1e308, 1e308}, "[-1e+308, 1e+308] is too wide");
   expect(IntDistribution{5, 1}, "low (5) must not be greater than high (1)");
   expect(IntDistribution{0, 10, true}, "needs low >= 1");
   expect(IntDistribution{1, 10, true, 3}, "needs step 1");

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "parzen/parzen.hpp"
 
 using namespace parzen;
@@ -112,6 +114,92 @@ TEST(SamplerBinding, TheSameStudyReloadedTakesItsSamplerBack) {
   // Its first Study object is gone, but another study still may not take it.
   EXPECT_THROW(Study::create({.name = "C", .storage_backend = storage, .sampler = tpe}),
                InvalidArgument);
+}
+
+// The binding used to key on the name alone: a sampler whose study was gone was accepted by a
+// new study of the same name elsewhere, and the old study's history steered the new one.
+TEST(SamplerBinding, AStudyOfTheSameNameInAnotherStorageIsRefused) {
+  auto tpe = TpeSampler::make({.seed = 1});
+  {
+    auto a = Study::create({.name = "s",
+                            .storage_backend = make_in_memory_storage(),
+                            .sampler = tpe,
+                            .log_level = LogLevel::Silent});
+    a.optimize(quadratic, {.n_trials = 30});
+  }
+  auto other = make_in_memory_storage();
+  const std::string message = message_of([&] {
+    Study::create({.name = "s",
+                   .storage_backend = other,
+                   .directions = {Direction::Maximize},
+                   .sampler = tpe,
+                   .log_level = LogLevel::Silent});
+  });
+  EXPECT_EQ(message,
+            "this TpeSampler served another study named 's' (one in another storage, or one "
+            "deleted since); a TpeSampler's state belongs to one study — create a new TpeSampler "
+            "for this study 's'");
+  EXPECT_FALSE(other->find_study("s"));  // refused before anything was stored
+  // Nor may it join a study of that name that the other storage holds already.
+  Study::create({.name = "s", .storage_backend = other});
+  EXPECT_THROW(Study::load({.name = "s", .storage_backend = other, .sampler = tpe}),
+               InvalidArgument);
+}
+
+namespace {
+
+// A fresh SQLite file under the test's temporary directory.
+std::string sqlite_url(const std::string& stem) {
+  const std::string path = ::testing::TempDir() + "parzen-binding-" + stem + ".db";
+  std::remove(path.c_str());
+  return "sqlite:///" + path;
+}
+
+}  // namespace
+
+// SQLite gives a re-created study its predecessor's id (the largest id deleted is reused).
+TEST(SamplerBinding, AStudyDeletedAndCreatedAgainIsRefused) {
+  for (const std::string& url : {std::string("memory:"), sqlite_url("recreate")}) {
+    auto storage = make_storage(url);
+    auto tpe = TpeSampler::make({.seed = 1});
+    StudyId old_id = -1;
+    {
+      auto d = Study::create(
+          {.name = "d", .storage_backend = storage, .sampler = tpe, .log_level = LogLevel::Silent});
+      d.optimize(quadratic, {.n_trials = 3});
+      old_id = d.id();
+    }
+    storage->delete_study(old_id);
+    EXPECT_THROW(Study::create({.name = "d", .storage_backend = storage, .sampler = tpe}),
+                 InvalidArgument)
+        << url;
+    EXPECT_FALSE(storage->find_study("d")) << url;
+    // Created by someone else, with a fresh sampler of its own: still another study.
+    Study::create({.name = "d", .storage_backend = storage});
+    EXPECT_THROW(Study::load({.name = "d", .storage_backend = storage, .sampler = tpe}),
+                 InvalidArgument)
+        << url;
+  }
+}
+
+// The identity is the stored study's, not the storage object's: a new storage object on the
+// same file holds the same study.
+TEST(SamplerBinding, TheSameSqliteStudyReopenedThroughANewStorageTakesItsSamplerBack) {
+  const std::string url = sqlite_url("reopen");
+  auto tpe = TpeSampler::make({.seed = 1});
+  {
+    auto r = Study::create({.name = "r",
+                            .storage_backend = make_storage(url),
+                            .sampler = tpe,
+                            .log_level = LogLevel::Silent});
+    r.optimize(quadratic, {.n_trials = 4});
+  }
+  auto again = Study::load({.name = "r",
+                            .storage_backend = make_storage(url),
+                            .sampler = tpe,
+                            .log_level = LogLevel::Silent});
+  again.optimize(quadratic, {.n_trials = 4});
+  EXPECT_EQ(again.trials({TrialState::Complete}).size(), 8u);
 }
 
 TEST(SamplerBinding, ARefusedCreateLeavesTheSamplerFree) {

@@ -107,6 +107,30 @@ TEST(Trial, SingleValueDistributionsNeedNoSampler) {
   EXPECT_EQ(t.suggest_categorical("c", {"only"}), "only");
 }
 
+TEST(Trial, NegativeReportStepsAreRefusedNamingTheStep) {
+  auto study = quiet_study();
+  auto t = study.ask();
+  try {
+    t.report(-1, 0.5);
+    FAIL() << "a negative step was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("step -1"), std::string::npos) << e.what();
+  }
+  study.tell(t, 1.0);
+  EXPECT_TRUE(study.trials().at(0).intermediate_values.empty());
+}
+
+TEST(Trial, OverflowingFloatRangesAreRefusedNamingTheParameter) {
+  auto study = quiet_study();
+  auto t = study.ask();
+  try {
+    t.suggest_float("a", -1e308, 1e308);
+    FAIL() << "a range whose width overflows was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("parameter 'a'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trial, ReportAndUserAttrsAreStored) {
   auto study = quiet_study();
   auto t = study.ask();

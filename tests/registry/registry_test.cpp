@@ -133,7 +133,7 @@ TEST(Registry, DefaultsAreTheOptionStructs) {
 
   const PercentilePrunerOptions p{};
   EXPECT_EQ(defaults(find_pruner("percentile")->options),
-            (json{{"percentile", p.percentile},
+            (json{{"percentile", nullptr},  // required: no default
                   {"n_startup_trials", p.n_startup_trials},
                   {"n_warmup_steps", p.n_warmup_steps},
                   {"interval_steps", p.interval_steps},
@@ -152,7 +152,7 @@ TEST(Registry, DefaultsAreTheOptionStructs) {
                   {"interval_steps", t.interval_steps}}));
   const PatientPrunerOptions pa{};
   EXPECT_EQ(defaults(find_pruner("patient")->options),
-            (json{{"wrapped", nullptr}, {"patience", pa.patience}, {"min_delta", pa.min_delta}}));
+            (json{{"wrapped", nullptr}, {"patience", nullptr}, {"min_delta", pa.min_delta}}));
   const SuccessiveHalvingPrunerOptions sh{};
   EXPECT_EQ(defaults(find_pruner("asha")->options),
             (json{{"min_resource", nullptr},
@@ -329,10 +329,40 @@ TEST(Registry, JsonHasEveryEntryWithItsOptions) {
   EXPECT_EQ(tpe["options"][1], (json{{"name", "n_startup_trials"},
                                      {"type", "int"},
                                      {"default", TpeSamplerOptions{}.n_startup_trials},
-                                     {"min", 0.0},
+                                     {"min", 0},
                                      {"help", n.help}}));
+  EXPECT_TRUE(tpe["options"][1]["min"].is_number_integer());
   EXPECT_EQ(j["pruners"][5]["aliases"], json::array({"asha"}));
   EXPECT_EQ(j["samplers"][5]["capabilities"]["needs_hyperband_pruner"], true);
+}
+
+TEST(Registry, JsonEntriesShareOneShapeAndOptionsTheirTypes) {
+  const json j = registry_json();
+  std::set<std::string> sampler_keys, pruner_keys;
+  for (const auto& e : j["samplers"]) {
+    EXPECT_TRUE(e.contains("aliases") && e["aliases"].is_array()) << e["name"];
+    for (auto it = e.begin(); it != e.end(); ++it) sampler_keys.insert(it.key());
+  }
+  for (const auto& e : j["pruners"])
+    for (auto it = e.begin(); it != e.end(); ++it) pruner_keys.insert(it.key());
+  EXPECT_EQ(sampler_keys, pruner_keys);
+  int required = 0;
+  for (const char* kind : {"samplers", "pruners"})
+    for (const auto& e : j[kind])
+      for (const auto& o : e["options"]) {
+        if (o.value("required", false)) {
+          ++required;
+          EXPECT_TRUE(o["default"].is_null()) << e["name"] << "." << o["name"] << ": " << o;
+        }
+        if (o["type"] == "int") {
+          for (const char* bound : {"min", "max"}) {
+            if (o.contains(bound)) {
+              EXPECT_TRUE(o[bound].is_number_integer()) << o;
+            }
+          }
+        }
+      }
+  EXPECT_EQ(required, 2);  // percentile's percentile, patient's patience
 }
 
 }  // namespace
