@@ -131,23 +131,18 @@ ojson parse_option_value(const std::string& text) {
   }
 }
 
-}  // namespace
-
-int cmd_ask(const AskArgs& a) {
-  auto storage = open_storage(a.storage);
-  std::optional<StudyInfo> info;
-  if (auto id = storage->find_study(a.study)) info = storage->study(*id);
-
+// The experiment the flags describe, over what the study stores (an existing study's experiment
+// is the base; --experiment replaces it, --space, --sampler and --direction override parts).
+Experiment ask_experiment(const AskArgs& a, const std::optional<StudyInfo>& info,
+                          const std::optional<Experiment>& stored) {
   Experiment e;
   bool have_space = false;
   if (!a.experiment_file.empty()) {
     e = load_experiment(a.experiment_file, false);
     have_space = true;
-  } else if (info) {
-    if (auto stored = stored_experiment(*info)) {
-      e = *stored;
-      have_space = true;
-    }
+  } else if (stored) {
+    e = *stored;
+    have_space = true;
   }
   if (!a.space_file.empty()) {
     e.space = load_space_file(a.space_file);
@@ -174,12 +169,85 @@ int cmd_ask(const AskArgs& a) {
     for (const auto& d : a.directions) e.directions.push_back(parse_direction(d));
   }
   e.name = a.study;
-  if (info && !a.directions.empty() && e.directions != info->directions)
+  if (info && (!a.directions.empty() || !a.experiment_file.empty()) &&
+      e.directions != info->directions)
     throw InvalidArgument(fmt::format(
-        "study '{}' exists with direction(s) {}; --direction cannot change them (drop it, or ask "
+        "study '{}' exists with direction(s) {}; {} cannot change them (drop it, or ask "
         "for a new study)",
-        a.study, directions_text(info->directions)));
+        a.study, directions_text(info->directions),
+        a.directions.empty() ? "--experiment " + a.experiment_file : "--direction"));
   if (info) e.directions = info->directions;
+  // Neither a flag nor an experiment named the sampler: the default for the objectives.
+  if (a.sampler.empty() && a.experiment_file.empty() && !stored)
+    e.sampler.type = default_sampler_type(e.directions.size());
+  if (!sampler_handles(e.sampler.type, e.directions.size()))
+    throw InvalidArgument(fmt::format(
+        "sampler '{}' models one objective; study '{}' has {} directions: use --sampler {}",
+        e.sampler.type, a.study, e.directions.size(), multi_objective_samplers("{}")));
+  return e;
+}
+
+bool same_json(const ojson& a, const ojson& b) {
+  return nlohmann::json::parse(a.dump()) == nlohmann::json::parse(b.dump());
+}
+
+// A study's stored search space and sampler are what its trials so far were drawn from; a flag
+// that would change them is refused rather than silently continuing the study with another
+// method (an exhausted grid going on with TPE).
+void check_unchanged(const AskArgs& a, const Experiment& e, const Experiment& stored) {
+  const std::string how = fmt::format(
+      "drop the flag to continue study '{}' as stored, or give another --study to start a new "
+      "study",
+      a.study);
+  const std::string from = a.experiment_file.empty() ? "" : "--experiment " + a.experiment_file;
+  // The space's order is part of it (a grid enumerates it), so it is compared as written.
+  if (e.space.source.dump() != stored.space.source.dump())
+    throw InvalidArgument(
+        fmt::format("study '{}' exists with another search space; {} cannot "
+                    "change it: {}",
+                    a.study, from.empty() ? "--space " + a.space_file : from, how));
+  if (e.sampler.type != stored.sampler.type ||
+      !same_json(e.sampler.options, stored.sampler.options))
+    throw InvalidArgument(
+        fmt::format("study '{}' exists with sampler '{}' {}; {} cannot change it to '{}' {}: {}",
+                    a.study, stored.sampler.type, stored.sampler.options.dump(),
+                    from.empty() ? "--sampler/--sampler-option" : from, e.sampler.type,
+                    e.sampler.options.dump(), how));
+  if (!same_json(e.pruner.table, stored.pruner.table))
+    throw InvalidArgument(
+        fmt::format("study '{}' exists with another [pruner]; {} cannot change "
+                    "it: {}",
+                    a.study, from, how));
+}
+
+// After ask() the trial is running; a failure before its parameters are handed out fails it
+// with the reason, so that no trial is left running with nobody to tell it.
+SuggestedParams hand_out(Storage& storage, Study& study, Trial& trial, const Space& space) {
+  try {
+    SuggestedParams sp = suggest_all(space, trial);
+    storage.set_trial_system_attr(trial.id(), kParamsAttr, nlohmann::json::parse(sp.flat.dump()));
+    return sp;
+  } catch (const std::exception& ex) {
+    try {
+      study.tell(trial.number(), TrialState::Failed,
+                 fmt::format("parzen ask failed before handing the trial out: {}", ex.what()));
+    } catch (const std::exception& tell_error) {
+      fmt::print(stderr, "parzen: trial {} could not be failed ({}); it stays running\n",
+                 trial.number(), tell_error.what());
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
+int cmd_ask(const AskArgs& a) {
+  auto storage = open_storage(a.storage);
+  std::optional<StudyInfo> info;
+  if (auto id = storage->find_study(a.study)) info = storage->study(*id);
+  const std::optional<Experiment> stored = info ? stored_experiment(*info) : std::nullopt;
+  const Experiment e = ask_experiment(a, info, stored);
+  if (stored) check_unchanged(a, e, *stored);
 
   StudyOptions so;
   so.name = a.study;
@@ -199,8 +267,7 @@ int cmd_ask(const AskArgs& a) {
   so.sampler = make_sampler(e.sampler, e.space, so.pruner);
   so.load_if_exists = true;
   Study study = Study::create(so);
-  if (!info || !a.experiment_file.empty() || !a.space_file.empty() || !a.sampler.empty() ||
-      !a.sampler_options.empty())
+  if (!stored)
     storage->set_study_system_attr(study.id(), kExperimentAttr,
                                    nlohmann::json::parse(detail::dump_json(e.to_json())));
 
@@ -212,8 +279,7 @@ int cmd_ask(const AskArgs& a) {
     return kExitNothingToDo;
   }
   Trial& trial = *asked;
-  const SuggestedParams sp = suggest_all(e.space, trial);
-  storage->set_trial_system_attr(trial.id(), kParamsAttr, nlohmann::json::parse(sp.flat.dump()));
+  const SuggestedParams sp = hand_out(*storage, study, trial, e.space);
   ojson out = ojson::object();
   out["study"] = a.study;
   out["number"] = trial.number();

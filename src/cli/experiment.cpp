@@ -180,6 +180,15 @@ std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& spa
   }
 }
 
+// Refuses a sampler that models one objective for an experiment with several, before anything
+// is stored (it would fail every trial).
+void check_objectives(const Reader& sampler_table, const std::string& type, size_t n_directions) {
+  if (sampler_handles(type, n_directions)) return;
+  sampler_table.fail("type", fmt::format("sampler '{}' models one objective; this experiment has "
+                                         "{} directions: use type = {}",
+                                         type, n_directions, multi_objective_samplers("\"{}\"")));
+}
+
 // The pruner of a [pruner] table (with its "type"), from the registry.
 std::shared_ptr<Pruner> build_pruner(const ojson& table, const SourceMap& map,
                                      const std::string& base) {
@@ -256,11 +265,13 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     }
   }
 
+  e.sampler.type = default_sampler_type(e.directions.size());
   if (r.has("sampler")) {
     const Reader s = r.table("sampler");
-    e.sampler.type = s.has("type") ? s.string("type") : "tpe";
+    if (s.has("type")) e.sampler.type = s.string("type");
     e.sampler.options = doc["sampler"];
     e.sampler.options.erase("type");
+    check_objectives(s, e.sampler.type, e.directions.size());
   }
   std::shared_ptr<Pruner> pruner;
   if (r.has("pruner")) {
@@ -449,6 +460,26 @@ std::vector<std::string> expand_command(const std::vector<std::string>& command,
     argv.push_back(std::move(out));
   }
   return argv;
+}
+
+std::string default_sampler_type(size_t n_directions) {
+  return n_directions > 1 ? "random" : "tpe";
+}
+
+bool sampler_handles(const std::string& type, size_t n_directions) {
+  const SamplerEntry* entry = find_sampler(type);
+  return n_directions <= 1 || !entry || entry->capabilities.multi_objective;
+}
+
+std::string multi_objective_samplers(const std::string& form) {
+  std::vector<std::string> names;
+  for (const auto& entry : sampler_registry())
+    if (entry.capabilities.multi_objective)
+      names.push_back(fmt::format(fmt::runtime(form), entry.name));
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return out;
 }
 
 std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& space,

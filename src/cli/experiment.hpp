@@ -87,6 +87,19 @@ std::vector<std::string> expand_command(const std::vector<std::string>& command,
 std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& space,
                                       const std::shared_ptr<Pruner>& pruner = nullptr);
 
+// The sampler an experiment or `parzen ask` uses when none is named: "tpe" for one objective,
+// "random" for several (TPE and GP model one objective).
+std::string default_sampler_type(size_t n_directions);
+
+// Whether sampler `type` can serve a study with `n_directions` objectives (its registry entry's
+// capabilities.multi_objective when there are several). Unknown names pass: the registry refuses
+// them with its own message.
+bool sampler_handles(const std::string& type, size_t n_directions);
+
+// The registry's samplers that handle several objectives, each written as `form` writes it
+// ("\"{}\"" for a file, "{}" for a flag), joined as "a, b or c".
+std::string multi_objective_samplers(const std::string& form);
+
 // Builds the experiment's pruner through the registry (NopPruner without a [pruner] table).
 // Throws ConfigError naming the option at fault.
 std::shared_ptr<Pruner> make_pruner(const PrunerSpec& spec);

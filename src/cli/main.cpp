@@ -25,6 +25,26 @@ std::vector<std::string> sampler_list() {
 
 std::string sampler_names() { return fmt::format("{}", fmt::join(sampler_list(), ", ")); }
 
+void check_n_trials(const std::optional<int64_t>& n_trials) {
+  if (n_trials && *n_trials < 1)
+    throw parzen::InvalidArgument(fmt::format("--n-trials must be >= 1, got {}", *n_trials));
+}
+
+// --max-duration in seconds; a zero duration would end the run before it starts.
+std::optional<double> max_duration_flag(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  double seconds = 0;
+  try {
+    seconds = parzen::cli::parse_duration(text);
+  } catch (const parzen::InvalidArgument& e) {
+    throw parzen::InvalidArgument(fmt::format("--max-duration: {}", e.what()));
+  }
+  if (!(seconds > 0))
+    throw parzen::InvalidArgument(
+        fmt::format("--max-duration must be > 0, got '{}'; e.g. 90s, 10m, 2h", text));
+  return seconds;
+}
+
 // "int >= 0, default 10", "choice of logei, ei, ucb, pi, default logei", "float, unset".
 std::string option_summary(const parzen::OptionSpec& o) {
   std::string text = parzen::to_string(o.type);
@@ -113,8 +133,7 @@ int main(int argc, char** argv) {
   run->add_option("experiment", run_file, "The experiment file (TOML)")->required();
   run->add_option("--storage", run_storage, "Override the experiment's storage URL");
   run->add_option("--study", run_study, "Override the study name");
-  run->add_option("--n-trials", run_n_trials, "Override n_trials (the study's total)")
-      ->check(CLI::PositiveNumber);
+  run->add_option("--n-trials", run_n_trials, "Override n_trials (the study's total)");
   run->add_option("--concurrency", run_concurrency, "Override concurrency (parallel trials)")
       ->check(CLI::Range(1, 1024));
   run->add_option("--max-duration", run_duration, "Override max_duration, e.g. 90s, 10m, 2h");
@@ -129,8 +148,7 @@ int main(int argc, char** argv) {
   worker->add_option("--study", wa.study, "The study's name")->required();
   worker->add_option("--concurrency", wa.concurrency, "Parallel trials on this worker")
       ->check(CLI::Range(1, 1024));
-  worker->add_option("--n-trials", wa.n_trials, "Override the study's total n_trials")
-      ->check(CLI::PositiveNumber);
+  worker->add_option("--n-trials", wa.n_trials, "Override the study's total n_trials");
   worker->add_option("--working-directory", wa.working_directory,
                      "Where trial commands run on this host (default: as on the first host)");
   worker->add_option("--progress", wa.progress, "auto, bar or lines")
@@ -145,7 +163,8 @@ int main(int argc, char** argv) {
                   "Take the space, sampler and directions from an experiment file");
   ask->add_option("--space", aa.space_file, "The search space (NNI search_space.json)");
   ask->add_option("--sampler", aa.sampler,
-                  fmt::format("{} (default tpe; see parzen info)", sampler_names()))
+                  fmt::format("{} (default tpe, random with several --direction; see parzen info)",
+                              sampler_names()))
       ->check(CLI::IsMember(sampler_list()));
   ask->add_option("--sampler-option", aa.sampler_options, "KEY=VALUE, e.g. seed=42 (repeatable)");
   ask->add_option("--direction", aa.directions, "minimize or maximize, one per objective");
@@ -197,13 +216,17 @@ int main(int argc, char** argv) {
   }
 
   try {
+    // Flags are checked before the experiment is read or anything is stored.
+    if (run->parsed()) check_n_trials(run_n_trials);
+    if (worker->parsed()) check_n_trials(wa.n_trials);
     if (run->parsed()) {
+      const std::optional<double> duration = max_duration_flag(run_duration);
       Experiment e = load_experiment(run_file);
       if (!run_storage.empty()) e.storage = run_storage;
       if (!run_study.empty()) e.name = run_study;
       if (run_n_trials) e.n_trials = *run_n_trials;
       if (run_concurrency) e.concurrency = *run_concurrency;
-      if (!run_duration.empty()) e.max_duration_seconds = parse_duration(run_duration);
+      if (duration) e.max_duration_seconds = duration;
       return run_experiment(e, progress_style(run_progress));
     }
     if (worker->parsed()) return cmd_worker(wa);

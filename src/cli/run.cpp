@@ -467,6 +467,9 @@ class TrialRunner {
     }
   }
   bool interrupted() const { return interrupted_; }
+  // The run lasted its max_duration, so a run that started no trial ended on time, not because
+  // the sampler was exhausted.
+  void time_up() { time_up_ = true; }
 
   // After Study::optimize threw: when trials are left whose outcome could not be stored, each
   // is failed by a second write and the error names them; otherwise `error` is rethrown.
@@ -484,6 +487,11 @@ class TrialRunner {
     if (interrupted_) {
       fmt::print("Interrupted; run the same command again to resume the study.\n");
       return kExitInterrupted;
+    }
+    if (n_started_ == 0 && time_up_) {
+      fmt::print("The time limit (max_duration {}) was reached before a trial started.\n",
+                 duration_text(*e_.max_duration_seconds));
+      return kExitOk;
     }
     if (n_started_ == 0) {
       fmt::print("The sampler has no trial left to run (every grid point is taken).\n");
@@ -602,6 +610,7 @@ class TrialRunner {
   const std::vector<std::string> names_;
   fs::path scratch_{};  // the trials' parameter files
   std::atomic<bool> kill_now_{false}, interrupted_{false}, spawn_failed_{false};
+  bool time_up_ = false;
   std::atomic<int64_t> n_started_{0};
   std::mutex mu_;
   std::string spawn_error_{};
@@ -664,11 +673,16 @@ void optimize(Study& study, TrialRunner& runner, const Experiment& e, int64_t co
       }
     });
   std::exception_ptr error;
+  const auto start = std::chrono::steady_clock::now();
   try {
     if (!runner.interrupted()) study.optimize([&runner](Trial& t) { return runner(t); }, oo);
   } catch (...) {
     error = std::current_exception();
   }
+  if (e.max_duration_seconds &&
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
+          *e.max_duration_seconds)
+    runner.time_up();
   drawing = false;
   if (painter.joinable()) painter.join();
   progress.draw(/*final=*/true);
@@ -683,6 +697,10 @@ void print_summary(const Study& study, const Experiment& e, const std::string& s
   for (const auto& [s, n] : by_state)
     counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, to_string(s));
   fmt::print("Study '{}' in {}: {} trials ({})\n", e.name, shown_storage, all.size(), counts);
+  if (e.directions.size() > 1 && by_state[TrialState::Complete] == 0) {
+    fmt::print("No trial has completed yet.\n");
+    return;
+  }
   if (e.directions.size() > 1) {
     fmt::print("Pareto front: {} trials (parzen best {} --storage ...)\n",
                study.best_trials().size(), e.name);
@@ -701,6 +719,12 @@ void print_summary(const Study& study, const Experiment& e, const std::string& s
 
 int run_experiment(const Experiment& e, ProgressStyle style) {
   style = resolved(style);
+  // The optimiser's own checks, before the study is stored (a refused option must leave no
+  // empty study behind).
+  OptimizeOptions checked;
+  checked.timeout_seconds = e.max_duration_seconds;
+  checked.n_jobs = e.concurrency;
+  validate(checked);
   const std::string shown_storage = redact_storage_url(e.storage);
   auto storage = make_storage(e.storage);
   const std::vector<FrozenTrial> existing = existing_trials(*storage, e, shown_storage);
