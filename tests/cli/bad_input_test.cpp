@@ -23,13 +23,6 @@ using namespace parzen_test;
 using parzen::FrozenTrial;
 using parzen::TrialState;
 
-std::vector<FrozenTrial> trials_of(const std::string& url, const std::string& study) {
-  auto storage = parzen::make_storage(url);
-  auto id = storage->find_study(study);
-  if (!id) return {};
-  return storage->trials(*id);
-}
-
 // SQLite in the test's directory, and PostgreSQL when ./scripts/test.sh provides the server.
 std::vector<std::string> storages(const TempDir& dir) {
   std::vector<std::string> out = {dir.url()};

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "parzen/storage.hpp"
+
 extern char** environ;
 
 namespace parzen_test {
@@ -97,6 +99,14 @@ inline CliResult run_cli(const std::vector<std::string>& args, const fs::path& d
 
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
+}
+
+// Every trial of the study in the storage at `url`, by number; none when the study is missing.
+inline std::vector<parzen::FrozenTrial> trials_of(const std::string& url,
+                                                  const std::string& study) {
+  auto storage = parzen::make_storage(url);
+  auto id = storage->find_study(study);
+  return id ? storage->trials(*id) : std::vector<parzen::FrozenTrial>{};
 }
 
 }  // namespace parzen_test

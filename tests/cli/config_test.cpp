@@ -27,12 +27,6 @@ bool has_study(const std::string& url, const std::string& study) {
   return parzen::make_storage(url)->find_study(study).has_value();
 }
 
-std::vector<FrozenTrial> trials_of(const std::string& url, const std::string& study) {
-  auto storage = parzen::make_storage(url);
-  auto id = storage->find_study(study);
-  return id ? storage->trials(*id) : std::vector<FrozenTrial>{};
-}
-
 std::string stored_sampler(const std::string& url, const std::string& study) {
   auto storage = parzen::make_storage(url);
   const auto info = storage->study(*storage->find_study(study));

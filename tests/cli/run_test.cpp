@@ -22,13 +22,6 @@ using namespace parzen_test;
 using parzen::FrozenTrial;
 using parzen::TrialState;
 
-std::vector<FrozenTrial> trials_of(const std::string& url, const std::string& study) {
-  auto storage = parzen::make_storage(url);
-  auto id = storage->find_study(study);
-  if (!id) return {};
-  return storage->trials(*id);
-}
-
 // Waits up to 15 s for a process to have stored the study's first trial.
 bool wait_for_first_trial(const std::string& url, const std::string& study) {
   for (int i = 0; i < 300; ++i) {
