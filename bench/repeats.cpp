@@ -93,9 +93,9 @@ int main(int argc, char** argv) {
                fmt::join(per_seed, " "));
     std::fflush(stdout);
   }
-  const auto lines = bench::run_json_lines(
-      fmt::format("/usr/bin/python3 {}/optuna_repeats.py {} {} {}", bench::bench_dir(),
-                  PARZEN_IRIS_CSV, n_seeds, n_trials));
+  const auto lines =
+      bench::run_json_lines(fmt::format("/usr/bin/python3 {}/optuna_repeats.py {} {} {}",
+                                        bench::bench_dir(), PARZEN_IRIS_CSV, n_seeds, n_trials));
   std::vector<int> per_seed;
   int total = 0;
   for (const auto& l : lines) {
