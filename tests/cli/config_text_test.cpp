@@ -8,21 +8,13 @@
 #include "cli/config_error.hpp"
 #include "cli/experiment.hpp"
 #include "cli/space.hpp"
+#include "config_error_helpers.hpp"
 
 namespace {
 
 using namespace parzen::cli;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("not a ConfigError: ") + e.what();
-  }
-  return "no error";
-}
+using parzen_test::error_of;
 
 std::string experiment(const std::string& space, const std::string& rest = "") {
   return R"(name = "exp"

@@ -9,6 +9,7 @@
 #include "cli/experiment.hpp"
 #include "cli/space.hpp"
 #include "cli/trial_process.hpp"
+#include "config_error_helpers.hpp"
 #include "parzen/parzen.hpp"
 
 namespace {
@@ -22,16 +23,7 @@ Space space_from_json(const std::string& text) {
   return parse_space(parse_json_with_lines(text, map), map);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("not a ConfigError: ") + e.what();
-  }
-  return "no error";
-}
+using parzen_test::error_of;
 
 const char* kNniSpace = R"({
   "optimizer": {"_type": "choice", "_value": [
