@@ -80,7 +80,15 @@ class TrialPruned : public Error {
 // CLI fails a trial whose program failed this way ("exited with status 3; stderr: ...").
 class TrialFailed : public Error {
  public:
-  using Error::Error;
+  // retryable: the failure may be transient (a crashed process, a timeout); optimize() then
+  // enqueues the trial's parameters again while StudyOptions::max_retries allows (one count
+  // with heartbeat retries: the system attribute retry_count).
+  explicit TrialFailed(const std::string& reason, bool retryable = false)
+      : Error(reason), retryable_(retryable) {}
+  bool retryable() const { return retryable_; }
+
+ private:
+  bool retryable_ = false;
 };
 
 }  // namespace parzen

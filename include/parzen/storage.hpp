@@ -33,8 +33,20 @@ struct StudyInfo {
 struct NewTrial {
   TrialState state = TrialState::Running;
   std::string worker{};  // for running trials
+  // Whether the trial's worker records heartbeats (Storage::record_heartbeat). A trial without
+  // them (asked by `parzen ask`, or by a Study without heartbeat_interval_seconds) has no
+  // heartbeat time and is never failed by fail_stale_trials: its asker finishes it.
+  bool heartbeat = true;
   nlohmann::json user_attrs = nlohmann::json::object();
   nlohmann::json system_attrs = nlohmann::json::object();
+};
+
+// A study-wide cap on trials (Storage::create_trial_within): the study may hold at most n_trials
+// trials that are running, waiting, or finished in a counted state. Complete and pruned trials
+// always count; failed ones only with count_failed (a failed trial usually makes way for another).
+struct TrialBudget {
+  int64_t n_trials = 0;
+  bool count_failed = false;
 };
 
 struct TrialsDelta {
@@ -46,6 +58,12 @@ struct TrialsDelta {
 // a running trial, its start time, first heartbeat and worker). Throws InvalidArgument unless
 // the state is waiting or running.
 FrozenTrial make_new_trial_record(const NewTrial& trial, int64_t number);
+
+// The waiting trial that re-runs `failed`: its parameters as fixed_params, retried_from = its
+// number, retry_count = its retry_count + 1, its user attributes. Storages call it inside the
+// transaction that fails `failed` (fail_trial, fail_stale_trials), so one retry mechanism keeps
+// one count.
+NewTrial make_retry(const FrozenTrial& failed);
 
 class Storage {
  public:
@@ -73,10 +91,16 @@ class Storage {
   // --- trials ---
   // Atomically creates a trial with the next number of the study.
   virtual FrozenTrial create_trial(StudyId study, const NewTrial& trial) = 0;
+  // As create_trial, in the same transaction as a count of the study's trials: creates nothing
+  // and returns nullopt when the study already holds budget.n_trials trials that are running,
+  // waiting or finished in a counted state (TrialBudget). Workers that share a budget through it
+  // never overshoot it, however many race.
+  virtual std::optional<FrozenTrial> create_trial_within(StudyId study, const NewTrial& trial,
+                                                         const TrialBudget& budget) = 0;
   // Atomically moves the oldest waiting trial of the study to running and returns it; nullopt
-  // when none waits. Two workers never claim the same trial.
-  virtual std::optional<FrozenTrial> claim_waiting_trial(StudyId study,
-                                                         const std::string& worker) = 0;
+  // when none waits. Two workers never claim the same trial. `heartbeat` as in NewTrial.
+  virtual std::optional<FrozenTrial> claim_waiting_trial(StudyId study, const std::string& worker,
+                                                         bool heartbeat = true) = 0;
   // The writes below throw NotFound for an unknown trial and InvalidState unless it is running.
   virtual void set_trial_param(TrialId trial, const std::string& name, double internal_value,
                                const Distribution& distribution) = 0;
@@ -93,10 +117,22 @@ class Storage {
   virtual bool finish_trial(TrialId trial, TrialState state, const std::vector<double>& values,
                             const std::string& fail_reason) = 0;
 
+  // Atomically fails a running trial with `reason` and, when its retry_count (system attribute)
+  // is below `max_retries`, enqueues its retry (make_retry) in the same transaction; the failed
+  // trial then gets the system attribute retried_by = the retry's number. Returns false,
+  // changing nothing (and enqueueing nothing), when the trial is no longer running. Throws
+  // NotFound for an unknown trial.
+  virtual bool fail_trial(TrialId trial, const std::string& reason, int max_retries) = 0;
+
   // Atomically fails the study's running trials whose last heartbeat is older than
   // `grace_seconds` (reason: "no heartbeat for ... s from worker ...") and returns them as
-  // failed. Each stale trial is returned to exactly one caller, however many race.
-  virtual std::vector<FrozenTrial> fail_stale_trials(StudyId study, double grace_seconds) = 0;
+  // failed, enqueueing retries as fail_trial does. Heartbeats are written and judged by the
+  // storage's clock (the database server's), never the workers'. Age is measured from when the
+  // call started waiting for the study's lock, so a stalled database does not make live trials
+  // look dead. Trials created without heartbeat are never stale. Each stale trial is returned to
+  // exactly one caller, however many race.
+  virtual std::vector<FrozenTrial> fail_stale_trials(StudyId study, double grace_seconds,
+                                                     int max_retries = 0) = 0;
 
   // Throws NotFound for an unknown trial.
   virtual FrozenTrial trial(TrialId trial) = 0;

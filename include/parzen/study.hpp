@@ -142,6 +142,12 @@ struct OptimizeOptions {
   std::optional<double> trial_timeout_seconds{};
   // Called after each trial finishes, on the thread that ran it.
   std::vector<std::function<void(Study&, const FrozenTrial&)>> callbacks{};
+  // The study's budget, shared with every worker on any host (Storage::create_trial_within):
+  // no trial starts once the study holds budget.n_trials running, waiting or counted trials,
+  // and optimize returns once n_trials trials are counted. Until then a worker with nothing to
+  // start waits for the other workers' running trials, failing (and retrying) those whose
+  // heartbeats lapse, so the last worker standing leaves no trial running or waiting.
+  std::optional<TrialBudget> study_budget{};
 };
 
 // Check the options before anything is stored or started; Study::create and Study::optimize call

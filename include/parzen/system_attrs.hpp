@@ -19,6 +19,8 @@ inline constexpr char fixed_params[] = "fixed_params";
 // many retries of the original trial this one is (1, 2, ...).
 inline constexpr char retried_from[] = "retried_from";
 inline constexpr char retry_count[] = "retry_count";
+// On a failed trial that was retried: the number of its retry.
+inline constexpr char retried_by[] = "retried_by";
 // The grid point (combination index) a GridSampler reserved for the trial.
 inline constexpr char grid_id[] = "grid_id";
 // The trial's intermediate value recorded at rung r by successive halving ("completed_rung_r").

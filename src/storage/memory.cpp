@@ -11,6 +11,7 @@
 
 #include "parzen/error.hpp"
 #include "parzen/storage.hpp"
+#include "parzen/system_attrs.hpp"
 #include "storage/utf8.hpp"
 
 namespace parzen {
@@ -98,6 +99,39 @@ class InMemoryStorage final : public Storage {
 
   FrozenTrial create_trial(StudyId id, const NewTrial& t) override {
     std::lock_guard lock(mu_);
+    return create_locked(id, t);
+  }
+
+  std::optional<FrozenTrial> create_trial_within(StudyId id, const NewTrial& t,
+                                                 const TrialBudget& budget) override {
+    std::lock_guard lock(mu_);
+    int64_t held = 0;
+    for (TrialId tid : study_data(id).trials) {
+      const TrialState state = trials_.at(tid).record.state;
+      if (state != TrialState::Failed || budget.count_failed) ++held;
+    }
+    if (held >= budget.n_trials) return std::nullopt;
+    return create_locked(id, t);
+  }
+
+  std::optional<FrozenTrial> claim_waiting_trial(StudyId id, const std::string& worker,
+                                                 bool heartbeat) override {
+    std::lock_guard lock(mu_);
+    StudyData& s = study_data(id);
+    if (s.waiting.empty()) return std::nullopt;
+    TrialData& td = trials_.at(s.waiting.front());
+    s.waiting.pop_front();
+    td.record.state = TrialState::Running;
+    td.record.datetime_start = Clock::now();
+    td.record.last_heartbeat =
+        heartbeat ? std::optional<Clock::time_point>(td.record.datetime_start) : std::nullopt;
+    td.record.worker = detail::storable_text(worker);
+    touch(s, td);
+    return td.record;
+  }
+
+ private:
+  FrozenTrial create_locked(StudyId id, const NewTrial& t) {
     StudyData& s = study_data(id);
     FrozenTrial record = make_new_trial_record(t, static_cast<int64_t>(s.trials.size()));
     const TrialId tid = next_trial_++;
@@ -111,20 +145,7 @@ class InMemoryStorage final : public Storage {
     return td.record;
   }
 
-  std::optional<FrozenTrial> claim_waiting_trial(StudyId id, const std::string& worker) override {
-    std::lock_guard lock(mu_);
-    StudyData& s = study_data(id);
-    if (s.waiting.empty()) return std::nullopt;
-    TrialData& td = trials_.at(s.waiting.front());
-    s.waiting.pop_front();
-    td.record.state = TrialState::Running;
-    td.record.datetime_start = Clock::now();
-    td.record.last_heartbeat = td.record.datetime_start;
-    td.record.worker = detail::storable_text(worker);
-    touch(s, td);
-    return td.record;
-  }
-
+ public:
   void set_trial_param(TrialId id, const std::string& name, double internal_value,
                        const Distribution& distribution) override {
     const Distribution d = storable(distribution);
@@ -178,23 +199,29 @@ class InMemoryStorage final : public Storage {
     return true;
   }
 
-  std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds) override {
+  bool fail_trial(TrialId id, const std::string& reason, int max_retries) override {
+    std::lock_guard lock(mu_);
+    TrialData& td = trial_data(id);
+    if (td.record.state != TrialState::Running) return false;
+    fail_locked(td, detail::storable_text(reason), max_retries);
+    return true;
+  }
+
+  std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds,
+                                             int max_retries) override {
     std::lock_guard lock(mu_);
     StudyData& s = study_data(id);
     const auto now = Clock::now();
     std::vector<FrozenTrial> failed;
-    for (TrialId tid : s.trials) {
-      TrialData& td = trials_.at(tid);
+    for (size_t i = 0; i < s.trials.size(); ++i) {  // retries append to s.trials
+      TrialData& td = trials_.at(s.trials[i]);
       FrozenTrial& r = td.record;
       if (r.state != TrialState::Running || !r.last_heartbeat) continue;
       const double silent = std::chrono::duration<double>(now - *r.last_heartbeat).count();
       if (silent <= grace_seconds) continue;
-      r.state = TrialState::Failed;
-      r.values.clear();
-      r.fail_reason = fmt::format("no heartbeat for {:.1f} s from worker {}", silent, r.worker);
-      r.datetime_complete = now;
-      touch(s, td);
-      failed.push_back(r);
+      fail_locked(td, fmt::format("no heartbeat for {:.1f} s from worker {}", silent, r.worker),
+                  max_retries);
+      failed.push_back(trials_.at(s.trials[i]).record);
     }
     return failed;
   }
@@ -232,6 +259,22 @@ class InMemoryStorage final : public Storage {
     uint64_t version = 0;
     FrozenTrial record;
   };
+
+  // Fails a running trial and enqueues its retry while retries are left (make_retry).
+  void fail_locked(TrialData& td, const std::string& reason, int max_retries) {
+    FrozenTrial& r = td.record;
+    r.state = TrialState::Failed;
+    r.values.clear();
+    r.fail_reason = reason;
+    r.datetime_complete = Clock::now();
+    const StudyId study = td.study;
+    if (r.system_attrs.value(keys::retry_count, 0) < max_retries) {
+      const FrozenTrial failed = r;
+      const int64_t number = create_locked(study, make_retry(failed)).number;
+      trials_.at(failed.id).record.system_attrs[keys::retried_by] = number;
+    }
+    touch(studies_.at(study), trials_.at(r.id));
+  }
 
   StudyData& study_data(StudyId id) {
     auto it = studies_.find(id);

@@ -4,6 +4,7 @@
 
 #include "parzen/error.hpp"
 #include "parzen/storage.hpp"
+#include "parzen/system_attrs.hpp"
 #include "storage/rdb/rdb_storage.hpp"
 #include "storage/utf8.hpp"
 
@@ -51,10 +52,22 @@ FrozenTrial make_new_trial_record(const NewTrial& t, int64_t number) {
       detail::storable_json(t.system_attrs.is_object() ? t.system_attrs : nlohmann::json::object());
   if (t.state == TrialState::Running) {
     r.datetime_start = Clock::now();
-    r.last_heartbeat = r.datetime_start;
+    if (t.heartbeat) r.last_heartbeat = r.datetime_start;
     r.worker = detail::storable_text(t.worker);
   }
   return r;
+}
+
+NewTrial make_retry(const FrozenTrial& failed) {
+  NewTrial retry;
+  retry.state = TrialState::Waiting;
+  nlohmann::json fixed = nlohmann::json::object();
+  for (const auto& [name, value] : failed.params) fixed[name] = to_json(value);
+  retry.system_attrs = {{keys::fixed_params, fixed},
+                        {keys::retried_from, failed.number},
+                        {keys::retry_count, failed.system_attrs.value(keys::retry_count, 0) + 1}};
+  retry.user_attrs = failed.user_attrs;
+  return retry;
 }
 
 std::shared_ptr<Storage> make_storage(const std::string& url) {

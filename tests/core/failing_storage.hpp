@@ -43,8 +43,16 @@ class FailingStorage : public Storage {
   FrozenTrial create_trial(StudyId s, const NewTrial& t) override {
     return inner_->create_trial(s, t);
   }
-  std::optional<FrozenTrial> claim_waiting_trial(StudyId s, const std::string& w) override {
-    return inner_->claim_waiting_trial(s, w);
+  std::optional<FrozenTrial> create_trial_within(StudyId s, const NewTrial& t,
+                                                 const TrialBudget& b) override {
+    return inner_->create_trial_within(s, t, b);
+  }
+  std::optional<FrozenTrial> claim_waiting_trial(StudyId s, const std::string& w,
+                                                 bool heartbeat) override {
+    return inner_->claim_waiting_trial(s, w, heartbeat);
+  }
+  bool fail_trial(TrialId t, const std::string& reason, int max_retries) override {
+    return inner_->fail_trial(t, reason, max_retries);
   }
   void set_trial_param(TrialId t, const std::string& name, double v,
                        const Distribution& d) override {
@@ -71,8 +79,8 @@ class FailingStorage : public Storage {
       throw StorageError("database is full (injected)");
     return inner_->finish_trial(t, s, v, reason);
   }
-  std::vector<FrozenTrial> fail_stale_trials(StudyId s, double grace) override {
-    return inner_->fail_stale_trials(s, grace);
+  std::vector<FrozenTrial> fail_stale_trials(StudyId s, double grace, int max_retries) override {
+    return inner_->fail_stale_trials(s, grace, max_retries);
   }
   FrozenTrial trial(TrialId t) override { return inner_->trial(t); }
   TrialsDelta trials_since(StudyId s, uint64_t version) override {

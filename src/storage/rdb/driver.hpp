@@ -10,7 +10,17 @@
 #include <variant>
 #include <vector>
 
+#include "parzen/error.hpp"
+
 namespace parzen::rdb {
+
+// The connection to the database server was lost (or a round trip outlived its deadline) and
+// could not be restored within the retry time. Inside an explicit transaction the driver throws
+// it at once: the caller reruns the whole transaction (RdbStorage::transaction).
+class ConnectionLost : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
 
 using Value = std::variant<std::monostate, int64_t, double, std::string>;  // monostate: NULL
 using Row = std::vector<Value>;

@@ -208,7 +208,17 @@ class RdbStorage final : public Storage {
     return r;
   }
 
-  std::optional<FrozenTrial> claim_waiting_trial(StudyId id, const std::string& worker) override {
+  std::optional<FrozenTrial> create_trial_within(StudyId, const NewTrial&,
+                                                 const TrialBudget&) override {
+    throw StorageError("create_trial_within: not implemented yet (issue 14, in progress)");
+  }
+
+  bool fail_trial(TrialId, const std::string&, int) override {
+    throw StorageError("fail_trial: not implemented yet (issue 14, in progress)");
+  }
+
+  std::optional<FrozenTrial> claim_waiting_trial(StudyId id, const std::string& worker,
+                                                 bool) override {
     const double now = to_seconds(Clock::now());
     const char* const oldest_waiting =
         "(SELECT trial_id FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number "
@@ -293,7 +303,7 @@ class RdbStorage final : public Storage {
     return false;
   }
 
-  std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds) override {
+  std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds, int) override {
     {
       // The common case, nothing stale: one statement, no transaction.
       std::lock_guard lock(mu_);
