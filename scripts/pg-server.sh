@@ -4,10 +4,14 @@
 #   ./scripts/pg-server.sh start [DIR]   starts it (if not running) and prints its URL
 #   ./scripts/pg-server.sh url [DIR]     prints the URL of the running cluster
 #   ./scripts/pg-server.sh stop [DIR]    stops it and deletes DIR
+#   ./scripts/pg-server.sh restart [DIR] restarts the running cluster (same port and data): the
+#                                        outage the fault-injection tests give the workers
 #
 # DIR defaults to /tmp/parzen-pg-$UID. The cluster listens on 127.0.0.1 only, on the first free
 # port from 55432, with user "parzen", password "parzen-test" and database "parzen_test". As
 # root, the server runs as the "postgres" system user. Needs Debian's postgresql package.
+# fsync is off (fast throwaway tests) unless PARZEN_PG_DURABLE=1 (the server's defaults: fsync
+# and synchronous_commit on, as users run it), for benchmarks.
 set -euo pipefail
 cmd=${1:-start}
 dir=${2:-${PARZEN_PG_DIR:-/tmp/parzen-pg-$(id -u)}}
@@ -29,13 +33,15 @@ case "$cmd" in
     printf 'parzen-test\n' >"$dir/password"
     as_owner "$bin/initdb" -D "$dir/data" -U parzen --pwfile="$dir/password" -A scram-sha-256 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
+    durability="-c fsync=off"
+    [ "${PARZEN_PG_DURABLE:-0}" = 1 ] && durability=""
     port=""
     for p in $(seq 55432 55531); do
       if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
     done
     [ -n "$port" ] || { echo "pg-server: no free port in 55432-55531" >&2; exit 1; }
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null ||
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 $durability" start >/dev/null ||
       { cat "$dir/server.log" >&2; exit 1; }
     PGPASSWORD=parzen-test "$bin/createdb" -h 127.0.0.1 -p "$port" -U parzen parzen_test
     echo "postgresql://parzen:parzen-test@127.0.0.1:$port/parzen_test" >"$dir/url"
@@ -45,12 +51,18 @@ case "$cmd" in
     running || { echo "pg-server: not running (./scripts/pg-server.sh start)" >&2; exit 1; }
     cat "$dir/url"
     ;;
+  restart)
+    running || { echo "pg-server: not running (./scripts/pg-server.sh start)" >&2; exit 1; }
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w restart >/dev/null ||
+      { cat "$dir/server.log" >&2; exit 1; }
+    cat "$dir/url"
+    ;;
   stop)
     if [ -d "$dir/data" ]; then as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true; fi
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start|url|stop [DIR]" >&2
+    echo "usage: $0 start|url|restart|stop [DIR]" >&2
     exit 2
     ;;
 esac

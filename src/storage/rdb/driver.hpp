@@ -58,6 +58,10 @@ class Connection {
   virtual std::string dialect() const = 0;
   // Where the data lives, for error messages (a file name; never a password).
   virtual std::string describe() const = 0;
+  // How many times the driver re-established a lost connection and re-sent statements (0 for
+  // SQLite). A storage compares it around a compare-and-set write: when a statement may have
+  // run twice, a "changed nothing" answer may mean "my first attempt already changed it".
+  virtual uint64_t reconnects() const { return 0; }
 };
 
 // Opens (creating if need be) an SQLite database file. Throws StorageError naming the file.
