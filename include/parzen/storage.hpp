@@ -5,8 +5,33 @@
 // reserving a study-wide key.
 //
 // Every write to a trial bumps a per-study version and stamps the trial with it, so a reader that
-// remembers the version it last saw asks only for what changed since (trials_since).
+// remembers the version it last saw asks only for what changed since (trials_since). Heartbeats
+// are the exception: record_heartbeat changes only the trial's heartbeat time, without a version,
+// so trials_since does not return a trial for a new heartbeat (read it with trial()).
+//
+// Clock: the SQL storages write every time (study creation, trial start, heartbeat, completion)
+// with the database server's clock (PostgreSQL: clock_timestamp(); SQLite: the clock of the host
+// that runs the statement, which is every process's host for a local file), and judge
+// heartbeats by it, as Optuna's RDB storage does; the in-memory storage uses its process's
+// clock. A worker's clock may be wrong by any amount without its trials being judged stale.
+//
+// Retried writes. When the connection to the database drops, the PostgreSQL driver reconnects
+// and re-sends, and a multi-statement transaction runs again: a write whose commit reached the
+// server but whose answer was lost may run twice. What that can and cannot do:
+// - finish_trial and fail_trial never apply twice (compare-and-set on the running state); after a
+//   reconnect they still return true when the trial holds exactly what the call wrote (the first
+//   attempt committed), so a result is never reported as rejected because its first send
+//   succeeded. They cannot tell that apart from another worker writing the very same values.
+// - fail_trial and fail_stale_trials enqueue a retry in the failing transaction, so a failure
+//   gets at most one retry, however often it is re-sent.
+// - set_trial_* and record_heartbeat are idempotent (they set a value).
+// - create_trial, create_trial_within and claim_waiting_trial re-sent after a lost commit create
+//   (or claim) a second trial: the first is then running without a worker that knows it; it gets
+//   no heartbeats and fail_stale_trials fails it after the grace period (a heartbeat-less one,
+//   NewTrial::heartbeat = false, stays running). create_trial_within still never exceeds its cap.
+// - create_study re-sent after a lost commit throws DuplicatedStudy, and delete_study NotFound.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -54,6 +79,14 @@ struct TrialsDelta {
   uint64_t version = 0;               // the study's version this delta is consistent with
 };
 
+// The longest study name, in bytes of UTF-8 (Optuna's limit: its study_name column is
+// VARCHAR(512)). Every storage enforces it, so a study that fits one fits all.
+inline constexpr std::size_t kMaxStudyNameBytes = 512;
+
+// For Storage implementations: throws InvalidArgument on an empty name or one over
+// kMaxStudyNameBytes ("study name '...' is N bytes long; the limit is 512 bytes").
+void validate_study_name(const std::string& name);
+
 // For Storage implementations: the record a new trial starts with (state, attributes and, for
 // a running trial, its start time, first heartbeat and worker). Throws InvalidArgument unless
 // the state is waiting or running.
@@ -70,7 +103,8 @@ class Storage {
   virtual ~Storage() = default;
 
   // --- studies ---
-  // Throws DuplicatedStudy if the name is taken, InvalidArgument on an empty name or directions.
+  // Throws DuplicatedStudy if the name is taken, InvalidArgument on an empty name, a name over
+  // kMaxStudyNameBytes (512) bytes, or no directions.
   virtual StudyId create_study(const std::string& name,
                                const std::vector<Direction>& directions) = 0;
   virtual std::optional<StudyId> find_study(const std::string& name) = 0;
@@ -110,6 +144,10 @@ class Storage {
                                    const nlohmann::json& value) = 0;
   virtual void set_trial_system_attr(TrialId trial, const std::string& key,
                                      const nlohmann::json& value) = 0;
+  // Sets the trial's heartbeat time to the storage's clock (the database server's). One write of
+  // the trial's own row: it takes no study-wide lock and bumps no version (trials_since does not
+  // return it), so it goes through while another client holds the study's lock; the SQL storages
+  // send it on a connection of its own. Throws NotFound / InvalidState as the writes above.
   virtual void record_heartbeat(TrialId trial) = 0;
   // Atomically moves a running trial to a finished state with its values (and, for failed
   // trials, the reason). Returns false, changing nothing, when the trial is no longer running
@@ -127,10 +165,13 @@ class Storage {
   // Atomically fails the study's running trials whose last heartbeat is older than
   // `grace_seconds` (reason: "no heartbeat for ... s from worker ...") and returns them as
   // failed, enqueueing retries as fail_trial does. Heartbeats are written and judged by the
-  // storage's clock (the database server's), never the workers'. Age is measured from when the
-  // call started waiting for the study's lock, so a stalled database does not make live trials
-  // look dead. Trials created without heartbeat are never stale. Each stale trial is returned to
-  // exactly one caller, however many race.
+  // storage's clock (the database server's), never the workers'. Age is measured against the
+  // server's time read when the call starts, before it waits for the study's lock, so a stalled
+  // database or a long lock holder does not make live trials look dead; a server that takes
+  // over 1 s to answer that first read is stalled, and the call fails nothing (a later call
+  // judges). Trials created without heartbeat are never stale. Each stale trial is returned to
+  // exactly one caller, however many race. Source: Optuna's RDB heartbeat
+  // (fail_stale_trials with the database's clock), with the stall rule added.
   virtual std::vector<FrozenTrial> fail_stale_trials(StudyId study, double grace_seconds,
                                                      int max_retries = 0) = 0;
 

@@ -32,7 +32,7 @@ class InMemoryStorage final : public Storage {
   StudyId create_study(const std::string& given_name,
                        const std::vector<Direction>& directions) override {
     const std::string name = detail::storable_text(given_name);
-    if (name.empty()) throw InvalidArgument("a study needs a non-empty name");
+    validate_study_name(name);
     if (directions.empty())
       throw InvalidArgument(fmt::format("study '{}' needs at least one direction", name));
     std::lock_guard lock(mu_);

@@ -34,10 +34,19 @@ std::shared_ptr<Storage> open_sqlite_url(const std::string& url) {
   }
   if (path.empty())
     throw InvalidArgument(fmt::format("storage '{}': the database path is empty", url));
-  return rdb::make_rdb_storage(rdb::open_sqlite(path, timeout));
+  return rdb::make_rdb_storage(rdb::open_sqlite(path, timeout),
+                               [path, timeout] { return rdb::open_sqlite(path, timeout); });
 }
 
 }  // namespace
+
+void validate_study_name(const std::string& name) {
+  if (name.empty()) throw InvalidArgument("a study needs a non-empty name");
+  if (name.size() > kMaxStudyNameBytes)
+    throw InvalidArgument(fmt::format(
+        "study name '{}...' is {} bytes long; the limit is {} bytes: choose a shorter name",
+        detail::storable_text(name.substr(0, 40)), name.size(), kMaxStudyNameBytes));
+}
 
 FrozenTrial make_new_trial_record(const NewTrial& t, int64_t number) {
   if (t.state != TrialState::Waiting && t.state != TrialState::Running)
@@ -76,7 +85,8 @@ std::shared_ptr<Storage> make_storage(const std::string& url) {
   const std::string scheme = colon == std::string::npos ? url : url.substr(0, colon);
   if (scheme == "sqlite") return open_sqlite_url(url);
   if (scheme == "postgresql" || scheme == "postgres")
-    return rdb::make_rdb_storage(rdb::open_postgres(url));
+    return rdb::make_rdb_storage(rdb::open_postgres(url),
+                                 [url] { return rdb::open_postgres(url); });
   throw InvalidArgument(fmt::format(
       "storage '{}': unknown URL; expected memory:, sqlite:///path.db or postgresql://...", url));
 }

@@ -3,11 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "parzen/parzen.hpp"
 #include "storage/postgres_fixture.hpp"
 #include "storage/process.hpp"
+#include "storage/rdb/driver.hpp"
 #include "storage/scenarios.hpp"
 
 using namespace parzen;
@@ -107,4 +110,69 @@ TEST(PostgresStorage, ANewerSchemaIsRefusedClearly) {
   EXPECT_NE(msg.find("schema version 99, newer than this parzen understands (1)"),
             std::string::npos)
       << msg;
+}
+
+TEST(PostgresStorage, CreateTrialWithinNeverOvershootsAcrossProcesses) {
+  REQUIRE_SERVER();
+  parzen_test::budget_race_scenario(parzen_test::fresh_postgres_url());
+}
+
+TEST(PostgresStorage, RacingFailuresAcrossProcessesRetryEachTrialOnce) {
+  REQUIRE_SERVER();
+  parzen_test::failure_race_scenario(parzen_test::fresh_postgres_url());
+}
+
+// Another client holds the study's row FOR UPDATE for longer than the grace period (2 s for
+// 4 s) while a worker beats every 0.5 s: its heartbeats (one UPDATE of the trial's row, on their
+// own connection) go through, and neither a call waiting during the hold nor one after it fails
+// the trial.
+TEST(PostgresStorage, HeartbeatsGoThroughWhileAnotherClientHoldsTheStudysRow) {
+  REQUIRE_SERVER();
+  const std::string url = parzen_test::fresh_postgres_url();
+  auto storage = make_storage(url);
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const FrozenTrial t = storage->create_trial(s, {});
+  auto other = rdb::open_postgres(url);
+  other->begin_write();
+  ASSERT_EQ(other->query("SELECT study_id FROM studies WHERE study_id = ? FOR UPDATE", {s}).size(),
+            1u);
+  std::atomic<bool> stop{false};
+  std::thread beat([&] {
+    while (!stop) {
+      storage->record_heartbeat(t.id);
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  });
+  std::vector<FrozenTrial> during;
+  std::thread judge([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    during = storage->fail_stale_trials(s, 2.0);
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  other->rollback();
+  judge.join();
+  const auto after = storage->fail_stale_trials(s, 2.0);
+  stop = true;
+  beat.join();
+  EXPECT_TRUE(during.empty()) << during.at(0).fail_reason;
+  EXPECT_TRUE(after.empty()) << after.at(0).fail_reason;
+  EXPECT_EQ(storage->trial(t.id).state, TrialState::Running);
+}
+
+// The heartbeat is the server's clock_timestamp().
+TEST(PostgresStorage, HeartbeatsAreTheServersTime) {
+  REQUIRE_SERVER();
+  const std::string url = parzen_test::fresh_postgres_url();
+  auto storage = make_storage(url);
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const FrozenTrial t = storage->create_trial(s, {});
+  auto other = rdb::open_postgres(url);
+  const auto before = other->query("SELECT EXTRACT(EPOCH FROM clock_timestamp())");
+  storage->record_heartbeat(t.id);
+  const auto after = other->query("SELECT EXTRACT(EPOCH FROM clock_timestamp())");
+  const double beat =
+      std::chrono::duration<double>(storage->trial(t.id).last_heartbeat->time_since_epoch())
+          .count();
+  EXPECT_GE(beat, rdb::as_double(before.at(0).at(0)) - 1e-3);
+  EXPECT_LE(beat, rdb::as_double(after.at(0).at(0)) + 1e-3);
 }

@@ -64,4 +64,54 @@ inline void killed_workers_scenario(const std::string& url) {
   EXPECT_GE(study.trials({TrialState::Complete}).size(), 80u);
 }
 
+// Four processes create trials through create_trial_within on one study with a cap of 60: the
+// study ends with exactly 60 trials.
+inline void budget_race_scenario(const std::string& url) {
+  using namespace parzen;
+  auto storage = make_storage(url);
+  storage->create_study("budget", {Direction::Minimize});
+  std::vector<pid_t> pids;
+  for (int w = 0; w < 4; ++w)
+    pids.push_back(spawn({PARZEN_TEST_WORKER, "--within", url, "budget", "60"}));
+  for (pid_t pid : pids) {
+    EXPECT_TRUE(exited_cleanly(pid)) << "a worker failed";
+  }
+  const auto trials = storage->trials(*storage->find_study("budget"));
+  EXPECT_EQ(trials.size(), 60u);
+  for (const auto& t : trials) EXPECT_EQ(t.state, TrialState::Complete);
+}
+
+// Four processes race fail_trial and fail_stale_trials (max_retries 1) on the same 30 running
+// trials: each is failed once and retried exactly once.
+inline void failure_race_scenario(const std::string& url) {
+  using namespace parzen;
+  auto storage = make_storage(url);
+  const StudyId s = storage->create_study("failures", {Direction::Minimize});
+  for (int i = 0; i < 30; ++i) {
+    const auto t = storage->create_trial(s, {});
+    storage->set_trial_param(t.id, "x", i / 30.0, FloatDistribution{0, 1});
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::vector<pid_t> pids;
+  for (int w = 0; w < 4; ++w)
+    pids.push_back(spawn({PARZEN_TEST_WORKER, "--fail", url, "failures", "1"}));
+  for (pid_t pid : pids) {
+    EXPECT_TRUE(exited_cleanly(pid)) << "a worker failed";
+  }
+  const auto trials = storage->trials(s);
+  ASSERT_EQ(trials.size(), 60u);
+  std::map<int64_t, int> retries_of;
+  for (const auto& t : trials) {
+    if (t.number < 30) {
+      EXPECT_EQ(t.state, TrialState::Failed);
+      EXPECT_TRUE(t.system_attrs.contains(keys::retried_by));
+    } else {
+      EXPECT_EQ(t.state, TrialState::Waiting);
+      ++retries_of[t.system_attrs.at(keys::retried_from).get<int64_t>()];
+    }
+  }
+  EXPECT_EQ(retries_of.size(), 30u);
+  for (const auto& [number, n] : retries_of) EXPECT_EQ(n, 1) << "retries of trial " << number;
+}
+
 }  // namespace parzen_test

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -230,4 +231,117 @@ TEST(SqliteStorage, RowsWithInvalidUtf8FromOlderVersionsAreReadAndExported) {
   EXPECT_EQ(trials[0].worker, "\xEF\xBF\xBD");
   EXPECT_NE(trials_json("old", {Direction::Minimize}, trials).dump().find("caf\xEF\xBF\xBD"),
             std::string::npos);
+}
+
+TEST(SqliteStorage, CreateTrialWithinNeverOvershootsAcrossProcesses) {
+  parzen_test::budget_race_scenario(url(fresh_path("budget")));
+}
+
+TEST(SqliteStorage, RacingFailuresAcrossProcessesRetryEachTrialOnce) {
+  parzen_test::failure_race_scenario(url(fresh_path("failures")));
+}
+
+// The WAL is checkpointed every ~4 MB and truncated back to 4 MiB, so it stays near that size
+// however many values are reported (it grew to ~40 MB, 23 KB per report, with 10000 pages).
+TEST(SqliteStorage, TheWalStaysNearFourMegabytes) {
+  const std::string path = fresh_path("wal");
+  auto storage = make_storage(url(path));
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const FrozenTrial t = storage->create_trial(s, {});
+  std::uintmax_t largest = 0;
+  for (int step = 0; step < 3000; ++step) {
+    storage->set_trial_intermediate_value(t.id, step, step * 0.5);
+    if (step % 100 == 99) largest = std::max(largest, std::filesystem::file_size(path + "-wal"));
+  }
+  EXPECT_LE(largest, std::uintmax_t{6} << 20) << "bytes of WAL";
+  EXPECT_EQ(storage->trial(t.id).intermediate_values.size(), 3000u);
+}
+
+namespace {
+
+// A VFS whose clock runs an hour ahead of the system's: the database's clock, for the
+// connections opened while it is the default, differs from the process's Clock::now().
+sqlite3_vfs* real_vfs = nullptr;
+sqlite3_vfs skewed_vfs;
+constexpr double kSkewSeconds = 3600;
+
+int skewed_time_int64(sqlite3_vfs*, sqlite3_int64* t) {
+  const int rc = real_vfs->xCurrentTimeInt64(real_vfs, t);
+  *t += static_cast<sqlite3_int64>(kSkewSeconds * 1000);
+  return rc;
+}
+int skewed_time(sqlite3_vfs*, double* t) {
+  const int rc = real_vfs->xCurrentTime(real_vfs, t);
+  *t += kSkewSeconds / 86400.0;
+  return rc;
+}
+
+struct SkewedClock {
+  SkewedClock() {
+    real_vfs = sqlite3_vfs_find(nullptr);
+    skewed_vfs = *real_vfs;
+    skewed_vfs.zName = "parzen-test-skewed";
+    skewed_vfs.xCurrentTimeInt64 = skewed_time_int64;
+    skewed_vfs.xCurrentTime = skewed_time;
+    sqlite3_vfs_register(&skewed_vfs, 1);
+  }
+  ~SkewedClock() {
+    sqlite3_vfs_register(real_vfs, 1);
+    sqlite3_vfs_unregister(&skewed_vfs);
+  }
+};
+
+double seconds(std::optional<Clock::time_point> t) {
+  return std::chrono::duration<double>(t.value().time_since_epoch()).count();
+}
+
+}  // namespace
+
+// Every time the storage writes comes from the database's clock, not the client's: with the
+// database an hour ahead, trial starts, heartbeats and completions are an hour ahead, and the
+// heartbeats are judged by that same clock (no trial looks stale or fresh by the skew).
+TEST(SqliteStorage, TimesAreTheDatabasesClockNotTheClients) {
+  const std::string path = fresh_path("skew");
+  SkewedClock skew;
+  auto storage = make_storage(url(path));
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const double database_now = seconds(Clock::now()) + kSkewSeconds;
+  const FrozenTrial t = storage->create_trial(s, {});
+  EXPECT_NEAR(seconds(t.last_heartbeat), database_now, 60);
+  EXPECT_NEAR(seconds(storage->trial(t.id).last_heartbeat), database_now, 60);
+  EXPECT_NEAR(seconds(storage->trial(t.id).datetime_start), database_now, 60);
+  storage->record_heartbeat(t.id);
+  EXPECT_NEAR(seconds(storage->trial(t.id).last_heartbeat), database_now, 60);
+  EXPECT_TRUE(storage->fail_stale_trials(s, 30).empty());
+  storage->create_trial(s, {.state = TrialState::Waiting});
+  const auto claimed = storage->claim_waiting_trial(s, "w");
+  ASSERT_TRUE(claimed);
+  EXPECT_NEAR(seconds(claimed->last_heartbeat), database_now, 60);
+  EXPECT_TRUE(storage->finish_trial(t.id, TrialState::Complete, {1}, ""));
+  EXPECT_NEAR(seconds(storage->trial(t.id).datetime_complete), database_now, 60);
+}
+
+// Another process holds the write lock longer than the grace period while fail_stale_trials
+// waits for it: only the trial that was already stale when the call started fails; the live
+// one, whose heartbeat was fresh then, is not aged by the wait.
+TEST(SqliteStorage, WaitingForALockDoesNotAgeLiveTrials) {
+  const std::string path = fresh_path("stall");
+  auto storage = make_storage(url(path));
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const FrozenTrial live = storage->create_trial(s, {});
+  const FrozenTrial dead = storage->create_trial(s, {});
+  raw_exec(path, "UPDATE trials SET heartbeat = heartbeat - 100 WHERE trial_id = " +
+                     std::to_string(dead.id));
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::vector<FrozenTrial> failed;
+  std::thread judge([&] { failed = storage->fail_stale_trials(s, 1.0); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  judge.join();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].id, dead.id);
+  EXPECT_EQ(storage->trial(live.id).state, TrialState::Running);
 }

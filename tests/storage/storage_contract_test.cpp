@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -202,6 +203,179 @@ TEST_P(StorageContract, InvalidUtf8InEveryTextFieldIsStoredWithReplacements) {
   write_trials_csv(csv, storage->trials(s), {Direction::Minimize});
   EXPECT_NE(csv.str().find(fixed), std::string::npos);
   EXPECT_NO_THROW(trials_json(info.name, info.directions, storage->trials(s)).dump());
+}
+
+// One rule for every storage (Optuna's limit): names up to 512 bytes, a clear error above.
+TEST_P(StorageContract, StudyNamesAreLimitedTo512Bytes) {
+  EXPECT_NO_THROW(storage->create_study(std::string(512, 'a'), {Direction::Minimize}));
+  for (size_t n : {513u, 3000u}) {
+    try {
+      storage->create_study(std::string(n, 'b'), {Direction::Minimize});
+      FAIL() << "a " << n << "-byte name was accepted";
+    } catch (const InvalidArgument& e) {
+      EXPECT_NE(std::string(e.what()).find("is " + std::to_string(n) +
+                                           " bytes long; the limit is 512 bytes"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(storage->studies().size(), 1u);
+}
+
+TEST_P(StorageContract, FailTrialEnqueuesOneRetryWhileRetriesAreLeft) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const FrozenTrial t = storage->create_trial(s, {.worker = "w", .user_attrs = {{"u", 1}}});
+  storage->set_trial_param(t.id, "x", 0.25, FloatDistribution{0, 1});
+  EXPECT_TRUE(storage->fail_trial(t.id, "boom", 1));
+  EXPECT_FALSE(storage->fail_trial(t.id, "again", 1));  // no longer running: nothing enqueued
+  auto trials = storage->trials(s);
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_EQ(trials[0].fail_reason, "boom");
+  EXPECT_EQ(trials[0].system_attrs.at(keys::retried_by), 1);
+  const FrozenTrial& retry = trials[1];
+  EXPECT_EQ(retry.state, TrialState::Waiting);
+  EXPECT_EQ(retry.system_attrs.at(keys::retried_from), 0);
+  EXPECT_EQ(retry.system_attrs.at(keys::retry_count), 1);
+  EXPECT_EQ(retry.system_attrs.at(keys::fixed_params), nlohmann::json({{"x", 0.25}}));
+  EXPECT_EQ(retry.user_attrs.at("u"), 1);
+  // The retry has retry_count = max_retries = 1: failing it enqueues nothing.
+  const auto claimed = storage->claim_waiting_trial(s, "w2");
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->number, 1);
+  EXPECT_TRUE(storage->fail_trial(claimed->id, "boom again", 1));
+  trials = storage->trials(s);
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_FALSE(trials[1].system_attrs.contains(keys::retried_by));
+  // Without retries, failing enqueues nothing; unknown trials are NotFound.
+  EXPECT_TRUE(storage->fail_trial(storage->create_trial(s, {}).id, "no retry", 0));
+  EXPECT_EQ(storage->trials(s).size(), 3u);
+  EXPECT_THROW(storage->fail_trial(987654, "x", 1), NotFound);
+}
+
+TEST_P(StorageContract, StaleTrialsAreRetriedOnceAndHeartbeatlessOnesNeverFail) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const FrozenTrial beating = storage->create_trial(s, {.worker = "w"});
+  storage->set_trial_param(beating.id, "x", 0.5, FloatDistribution{0, 1});
+  const FrozenTrial silent = storage->create_trial(s, {.worker = "ask", .heartbeat = false});
+  EXPECT_FALSE(silent.last_heartbeat);
+  storage->create_trial(s, {.state = TrialState::Waiting});
+  const auto claimed = storage->claim_waiting_trial(s, "ask", false);
+  ASSERT_TRUE(claimed);
+  EXPECT_FALSE(claimed->last_heartbeat);
+  EXPECT_FALSE(storage->trial(claimed->id).last_heartbeat);
+  EXPECT_TRUE(storage->trial(beating.id).last_heartbeat);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto failed = storage->fail_stale_trials(s, 0.0, 1);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].id, beating.id);
+  EXPECT_NE(failed[0].fail_reason.find("no heartbeat for"), std::string::npos);
+  EXPECT_EQ(failed[0].system_attrs.at(keys::retried_by), 3);
+  EXPECT_EQ(storage->trial(silent.id).state, TrialState::Running);
+  EXPECT_EQ(storage->trial(claimed->id).state, TrialState::Running);
+  const auto trials = storage->trials(s);
+  ASSERT_EQ(trials.size(), 4u);
+  EXPECT_EQ(trials[3].system_attrs.at(keys::retried_from), 0);
+  EXPECT_EQ(trials[3].state, TrialState::Waiting);
+  EXPECT_TRUE(storage->fail_stale_trials(s, 0.0, 1).empty());
+}
+
+TEST_P(StorageContract, RecordHeartbeatMovesTheHeartbeatOfRunningTrialsOnly) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const FrozenTrial t = storage->create_trial(s, {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  storage->record_heartbeat(t.id);
+  EXPECT_GT(*storage->trial(t.id).last_heartbeat, *t.last_heartbeat);
+  storage->finish_trial(t.id, TrialState::Complete, {1}, "");
+  EXPECT_THROW(storage->record_heartbeat(t.id), InvalidState);
+  EXPECT_THROW(storage->record_heartbeat(987654), NotFound);
+}
+
+// fail_trial and fail_stale_trials racing on the same trials from many threads: each failure is
+// accepted once and enqueues exactly one retry.
+TEST_P(StorageContract, RacingFailuresEnqueueOneRetryPerFailedTrial) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  std::vector<TrialId> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(storage->create_trial(s, {}).id);
+    storage->set_trial_param(ids.back(), "x", i / 20.0, FloatDistribution{0, 1});
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::atomic<int> accepted{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 6; ++w)
+    threads.emplace_back([&, w] {
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const TrialId id = ids[(i + static_cast<size_t>(w) * 7) % ids.size()];
+        if (w % 2 == 0) {
+          accepted += storage->fail_trial(id, "killed", 1) ? 1 : 0;
+        } else {
+          accepted += static_cast<int>(storage->fail_stale_trials(s, 0.0, 1).size());
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 20);
+  const auto trials = storage->trials(s);
+  ASSERT_EQ(trials.size(), 40u);
+  std::map<int64_t, int> retries_of;
+  for (const auto& t : trials)
+    if (t.system_attrs.contains(keys::retried_from))
+      ++retries_of[t.system_attrs[keys::retried_from].get<int64_t>()];
+  ASSERT_EQ(retries_of.size(), 20u);
+  for (const auto& [number, n] : retries_of) {
+    EXPECT_EQ(n, 1) << "trial " << number;
+    EXPECT_EQ(trials[static_cast<size_t>(number)].state, TrialState::Failed);
+    EXPECT_TRUE(trials[static_cast<size_t>(number)].system_attrs.contains(keys::retried_by));
+  }
+  for (const auto& t : trials) {
+    if (t.system_attrs.contains(keys::retried_by)) {
+      EXPECT_EQ(trials.at(t.system_attrs[keys::retried_by].get<size_t>())
+                    .system_attrs.at(keys::retried_from),
+                t.number);
+    }
+  }
+}
+
+TEST_P(StorageContract, CreateTrialWithinCountsTheRightStates) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const TrialBudget three{.n_trials = 3};
+  const auto a = storage->create_trial_within(s, {}, three);
+  const auto b = storage->create_trial_within(s, {.state = TrialState::Waiting}, three);
+  const auto c = storage->create_trial_within(s, {}, three);
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(c->number, 2);
+  EXPECT_FALSE(storage->create_trial_within(s, {}, three));  // running + waiting + running
+  storage->finish_trial(a->id, TrialState::Complete, {1}, "");
+  storage->finish_trial(c->id, TrialState::Pruned, {}, "");
+  EXPECT_FALSE(storage->create_trial_within(s, {}, three));  // complete and pruned count
+  storage->claim_waiting_trial(s, "w");
+  storage->fail_trial(b->id, "boom", 0);
+  EXPECT_FALSE(storage->create_trial_within(s, {}, {.n_trials = 3, .count_failed = true}));
+  const auto d = storage->create_trial_within(s, {}, three);  // failed does not count
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->number, 3);
+  EXPECT_TRUE(d->last_heartbeat);
+  EXPECT_FALSE(storage->create_trial_within(s, {}, three));
+  EXPECT_THROW(storage->create_trial_within(987654, {}, three), NotFound);
+}
+
+TEST_P(StorageContract, CreateTrialWithinNeverOvershootsUnderRaces) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  std::atomic<int> created{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 8; ++w)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        if (auto t = storage->create_trial_within(s, {}, {.n_trials = 30})) {
+          ++created;
+          if (i % 3 == 0) storage->finish_trial(t->id, TrialState::Complete, {1}, "");
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 30);
+  EXPECT_EQ(storage->trials(s).size(), 30u);
 }
 
 namespace {

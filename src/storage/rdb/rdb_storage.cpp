@@ -1,11 +1,17 @@
 // The relational storage: the SQL logic of every Storage operation, written once over the thin
 // drivers of driver.hpp. Each write is one transaction that also bumps the study's version and
-// stamps the trial with it, so readers can ask for what changed since a version.
+// stamps the trial with it, so readers can ask for what changed since a version (heartbeats
+// excepted: one UPDATE of the trial's row, on a connection of their own).
+//
+// Every time the storage writes (study creation, trial start, heartbeat, completion) is the
+// database server's clock (now_sql), never the client's, as Optuna's RDB storage does for its
+// heartbeats: workers whose clocks disagree still judge each other's heartbeats right.
 
 #include "storage/rdb/rdb_storage.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <type_traits>
 #include <unordered_map>
@@ -13,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "parzen/error.hpp"
+#include "parzen/system_attrs.hpp"
 #include "storage/utf8.hpp"
 
 namespace parzen::rdb {
@@ -52,10 +59,6 @@ const char* const kSchemaSqlite[] = {
     "key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (trial_id, key))",
 };
 
-double to_seconds(Clock::time_point t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
-
 Clock::time_point from_seconds(double s) {
   return Clock::time_point(
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)));
@@ -64,11 +67,6 @@ Clock::time_point from_seconds(double s) {
 std::optional<Clock::time_point> optional_time(const Value& v) {
   if (is_null(v)) return std::nullopt;
   return from_seconds(as_double(v));
-}
-
-Value optional_seconds(const std::optional<Clock::time_point>& t) {
-  if (!t) return std::monostate{};
-  return to_seconds(*t);
 }
 
 std::string vector_json(const std::vector<double>& v) { return nlohmann::json(v).dump(); }
@@ -93,15 +91,32 @@ std::string postgres_ddl(std::string ddl) {
 // The schema's steps from older versions; none yet: version 1 is the first schema.
 const std::vector<Migration> kMigrations = {};
 
+// How many times a multi-statement transaction runs when the connection drops under it (the
+// driver has already waited and reconnected before it throws ConnectionLost).
+constexpr int kTransactionAttempts = 3;
+
+// A database that takes longer than this to answer a one-row read is stalled: fail_stale_trials
+// judges nothing against it (heartbeats may be stuck behind the same stall).
+constexpr double kStalledSeconds = 1.0;
+
+// The database server's clock in Unix seconds (a DOUBLE PRECISION / REAL expression).
+const char* now_sql(bool postgres) {
+  return postgres ? "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
+                  : "((julianday('now') - 2440587.5) * 86400.0)";
+}
+
 class RdbStorage final : public Storage {
  public:
-  explicit RdbStorage(std::unique_ptr<Connection> c)
-      : db_(std::move(c)), postgres_(db_->dialect() == "postgresql") {
+  RdbStorage(std::unique_ptr<Connection> c, ConnectionFactory open_another)
+      : db_(std::move(c)),
+        postgres_(db_->dialect() == "postgresql"),
+        now_(now_sql(postgres_)),
+        open_another_(std::move(open_another)) {
     migrate();
   }
 
   StudyId create_study(const std::string& name, const std::vector<Direction>& directions) override {
-    if (name.empty()) throw InvalidArgument("a study needs a non-empty name");
+    validate_study_name(detail::storable_text(name));
     if (directions.empty())
       throw InvalidArgument(fmt::format("study '{}' needs at least one direction", name));
     nlohmann::json dirs = nlohmann::json::array();
@@ -109,10 +124,10 @@ class RdbStorage final : public Storage {
     return write([&] {
       if (!db_->query("SELECT study_id FROM studies WHERE name = ?", {name}).empty())
         throw DuplicatedStudy(fmt::format("a study named '{}' already exists", name));
-      const auto rows = db_->query(
-          "INSERT INTO studies (name, directions, datetime_created) VALUES (?, ?, ?) RETURNING "
-          "study_id",
-          {name, detail::dump_json(dirs), to_seconds(Clock::now())});
+      const auto rows =
+          db_->query("INSERT INTO studies (name, directions, datetime_created) VALUES (?, ?, " +
+                         now_ + ") RETURNING study_id",
+                     {name, detail::dump_json(dirs)});
       return as_int(rows.at(0).at(0));
     });
   }
@@ -177,49 +192,43 @@ class RdbStorage final : public Storage {
 
   FrozenTrial create_trial(StudyId id, const NewTrial& t) override {
     FrozenTrial r = make_new_trial_record(t, -1);  // the number comes from the study's counter
-    // One batch: the study's counters (its row stays locked until the batch commits), the trial
-    // numbered from them, and its attributes.
-    std::vector<Statement> batch = {
-        {"UPDATE studies SET n_trials = n_trials + 1, version = version + 1 WHERE study_id = ? "
-         "RETURNING n_trials",
-         {id}},
-        {"INSERT INTO trials (study_id, number, state, datetime_start, heartbeat, worker, version) "
-         "SELECT study_id, n_trials - 1, CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), "
-         "CAST(? AS DOUBLE PRECISION), CAST(? AS TEXT), version FROM studies WHERE study_id = ? "
-         "RETURNING trial_id",
-         {std::string(to_string(r.state)), optional_seconds(r.datetime_start),
-          optional_seconds(r.last_heartbeat), r.worker, id}},
-    };
-    const char* const attr_insert =
-        "INSERT INTO {} (trial_id, key, value) SELECT trial_id, CAST(? AS TEXT), CAST(? AS TEXT) "
-        "FROM trials WHERE study_id = ? AND number = (SELECT n_trials - 1 FROM studies WHERE "
-        "study_id = ?)";
-    for (const auto& [k, v] : r.user_attrs.items())
-      batch.push_back({fmt::format(fmt::runtime(attr_insert), "trial_user_attrs"),
-                       {k, detail::dump_json(v), id, id}});
-    for (const auto& [k, v] : r.system_attrs.items())
-      batch.push_back({fmt::format(fmt::runtime(attr_insert), "trial_system_attrs"),
-                       {k, detail::dump_json(v), id, id}});
-    const auto results = write_batch(batch);
-    if (results[0].empty())
-      throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
-    r.number = as_int(results[0][0][0]) - 1;
-    r.id = as_int(results[1].at(0).at(0));
-    return r;
+    const auto results = write_batch(create_statements(id, r));  // one round trip
+    return created(id, std::move(r), results);
   }
 
-  std::optional<FrozenTrial> create_trial_within(StudyId, const NewTrial&,
-                                                 const TrialBudget&) override {
-    throw StorageError("create_trial_within: not implemented yet (issue 14, in progress)");
+  std::optional<FrozenTrial> create_trial_within(StudyId id, const NewTrial& t,
+                                                 const TrialBudget& budget) override {
+    std::string counted = "'running', 'waiting', 'complete', 'pruned'";
+    if (budget.count_failed) counted += ", 'failed'";
+    return write([&]() -> std::optional<FrozenTrial> {
+      lock_study(id);
+      const auto rows = db_->query(
+          "SELECT COUNT(*) FROM trials WHERE study_id = ? AND state IN (" + counted + ")", {id});
+      if (as_int(rows.at(0).at(0)) >= budget.n_trials) return std::nullopt;
+      return create_in_transaction(id, t);
+    });
   }
 
-  bool fail_trial(TrialId, const std::string&, int) override {
-    throw StorageError("fail_trial: not implemented yet (issue 14, in progress)");
+  bool fail_trial(TrialId id, const std::string& reason, int max_retries) override {
+    const uint64_t reconnects_before = reconnects();
+    const bool failed = write([&] {
+      const auto rows = db_->query("SELECT study_id FROM trials WHERE trial_id = ?", {id});
+      if (rows.empty())
+        throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
+      const StudyId study = as_int(rows[0][0]);
+      lock_study(study);
+      return fail_in_transaction(study, id, reason, max_retries, std::nullopt);
+    });
+    if (failed || reconnects() == reconnects_before) return failed;
+    // The connection was re-established during the call: a first attempt may have committed
+    // before the connection dropped, and its rerun found the trial failed already. It was this
+    // call's write if the trial holds exactly what this call writes.
+    const FrozenTrial now = trial(id);
+    return now.state == TrialState::Failed && now.fail_reason == detail::storable_text(reason);
   }
 
   std::optional<FrozenTrial> claim_waiting_trial(StudyId id, const std::string& worker,
-                                                 bool) override {
-    const double now = to_seconds(Clock::now());
+                                                 bool heartbeat) override {
     const char* const oldest_waiting =
         "(SELECT trial_id FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number "
         "LIMIT 1)";
@@ -228,11 +237,11 @@ class RdbStorage final : public Storage {
         {fmt::format("UPDATE studies SET version = version + 1 WHERE study_id = ? AND EXISTS {}",
                      oldest_waiting),
          {id, id}},
-        {fmt::format("UPDATE trials SET state = 'running', datetime_start = ?, heartbeat = ?, "
+        {fmt::format("UPDATE trials SET state = 'running', datetime_start = {0}, heartbeat = {1}, "
                      "worker = ?, version = (SELECT version FROM studies s WHERE s.study_id = "
-                     "trials.study_id) WHERE trial_id = {} RETURNING trial_id",
-                     oldest_waiting),
-         {now, now, worker, id}},
+                     "trials.study_id) WHERE trial_id = {2} RETURNING trial_id",
+                     now_, heartbeat ? now_ : "NULL", oldest_waiting),
+         {worker, id}},
     });
     if (results[0].empty())
       throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
@@ -277,10 +286,22 @@ class RdbStorage final : public Storage {
     write_running(id, {trial_attr_upsert("trial_system_attrs", id, key, value)});
   }
 
+  // One UPDATE of the trial's row, by the server's clock: no study lock, no version bump (so a
+  // writer holding the study's row lock never holds heartbeats back), on a connection of its own
+  // where the storage was given a way to open one.
   void record_heartbeat(TrialId id) override {
-    write_running(id, {{"UPDATE trials SET heartbeat = ? WHERE trial_id = ? AND state = "
-                        "'running'",
-                        {to_seconds(Clock::now()), id}}});
+    std::unique_lock<std::mutex> lock;
+    Connection& c = heartbeat_connection(lock);
+    if (!c.query("UPDATE trials SET heartbeat = " + now_ +
+                     " WHERE trial_id = ? AND state = 'running' RETURNING trial_id",
+                 {id})
+             .empty())
+      return;
+    const auto rows = c.query("SELECT state, number FROM trials WHERE trial_id = ?", {id});
+    if (rows.empty())
+      throw NotFound(fmt::format("no trial with id {} in the {}", id, c.describe()));
+    throw InvalidState(fmt::format("trial {} is {}, not running; it can no longer be changed",
+                                   as_int(rows[0][1]), as_text(rows[0][0])));
   }
 
   bool finish_trial(TrialId id, TrialState state, const std::vector<double>& values,
@@ -288,47 +309,60 @@ class RdbStorage final : public Storage {
     if (!is_finished(state))
       throw InvalidArgument(
           fmt::format("finish_trial needs a finished state, not {}", to_string(state)));
+    const std::string reason = state == TrialState::Failed ? fail_reason : std::string();
+    const uint64_t reconnects_before = reconnects();
     // The compare-and-set: the stamp moves the trial out of running, or changes nothing.
     const auto results = write_batch({
         {bump_if_running_sql(), {id}},
-        {stamp_if_running_sql("state = ?, trial_values = ?, fail_reason = ?, "
-                              "datetime_complete = ?, "),
-         {std::string(to_string(state)), vector_json(values),
-          state == TrialState::Failed ? fail_reason : std::string(), to_seconds(Clock::now()), id}},
+        {stamp_if_running_sql(
+             "state = ?, trial_values = ?, fail_reason = ?, datetime_complete = " + now_ + ", "),
+         {std::string(to_string(state)), vector_json(values), reason, id}},
     });
     if (!results.back().empty()) return true;
-    std::lock_guard lock(mu_);
-    if (db_->query("SELECT 1 FROM trials WHERE trial_id = ?", {id}).empty())
-      throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
-    return false;
+    const FrozenTrial now = trial(id);  // NotFound for an unknown trial
+    if (reconnects() == reconnects_before) return false;
+    // The driver re-sent the batch after re-establishing the connection: the first send may have
+    // committed, and the re-sent one found the trial finished. It was this call's write if the
+    // trial holds exactly the state, values and reason this call writes.
+    return now.state == state && vector_json(now.values) == vector_json(values) &&
+           now.fail_reason == detail::storable_text(reason);
   }
 
-  std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds, int) override {
+  std::vector<FrozenTrial> fail_stale_trials(StudyId id, double grace_seconds,
+                                             int max_retries) override {
+    // The server's time when the call starts, read before waiting for the study's lock: every
+    // age is measured against it, so time spent waiting for the lock (a stalled database, a
+    // long transaction of another client) never counts against a trial. And the common case,
+    // nothing stale, in the same statement.
+    double started = 0;
     {
-      // The common case, nothing stale: one statement, no transaction.
       std::lock_guard lock(mu_);
-      if (db_->query("SELECT 1 FROM trials WHERE study_id = ? AND state = 'running' AND "
-                     "heartbeat < ? LIMIT 1",
-                     {id, to_seconds(Clock::now()) - grace_seconds})
-              .empty())
-        return {};
+      const auto asked = std::chrono::steady_clock::now();
+      const auto rows = db_->query(
+          "SELECT n.t, (SELECT COUNT(*) FROM (SELECT 1 FROM trials WHERE study_id = ? AND state = "
+          "'running' AND heartbeat < n.t - ? LIMIT 1) x) FROM (SELECT " +
+              now_ + " AS t) n",
+          {id, grace_seconds});
+      const double took =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+      // A server that takes over a second to answer this was stalled, and heartbeats may be
+      // stuck behind the same stall: judge nothing against it (the next call will).
+      if (took > kStalledSeconds || as_int(rows.at(0).at(1)) == 0) return {};
+      started = as_double(rows[0][0]);
     }
+    const double cutoff = started - grace_seconds;
     return write([&] {
       lock_study(id);
-      const double now = to_seconds(Clock::now());
       std::vector<FrozenTrial> failed;
       for (const auto& row :
            db_->query("SELECT trial_id, heartbeat, worker FROM trials WHERE study_id = ? AND "
                       "state = 'running' AND heartbeat < ? ORDER BY number",
-                      {id, now - grace_seconds})) {
+                      {id, cutoff})) {
         const int64_t trial = as_int(row[0]);
         const std::string reason = fmt::format("no heartbeat for {:.1f} s from worker {}",
-                                               now - as_double(row[1]), as_text(row[2]));
-        db_->query(
-            "UPDATE trials SET state = 'failed', trial_values = '[]', fail_reason = ?, "
-            "datetime_complete = ?, version = ? WHERE trial_id = ?",
-            {reason, now, bump(id), trial});
-        failed.push_back(load_trials("t.trial_id = ?", {trial}).at(0));
+                                               started - as_double(row[1]), as_text(row[2]));
+        if (fail_in_transaction(id, trial, reason, max_retries, cutoff))
+          failed.push_back(load_trials("t.trial_id = ?", {trial}).at(0));
       }
       return failed;
     });
@@ -374,18 +408,35 @@ class RdbStorage final : public Storage {
   }
 
   // Runs f in a transaction (a write one, or a read snapshot), under the connection's lock;
-  // commits its result, rolls back on any exception.
+  // commits its result, rolls back on any exception. When the connection drops
+  // (ConnectionLost: the driver has already reconnected or given up waiting), the whole
+  // transaction runs again, up to kTransactionAttempts times: f must start from scratch each
+  // time. A rerun after a commit whose answer was lost finds the first run's writes (see
+  // Storage's notes on retried writes).
   template <class F>
   std::invoke_result_t<F&> transaction(bool writes, F&& f) {
-    std::lock_guard lock(mu_);
-    writes ? db_->begin_write() : db_->begin_read();
+    for (int attempt = 1;; ++attempt) {
+      std::lock_guard lock(mu_);
+      try {
+        writes ? db_->begin_write() : db_->begin_read();
+        auto result = f();
+        db_->commit();
+        return result;
+      } catch (const ConnectionLost&) {
+        rollback_quietly();
+        if (attempt >= kTransactionAttempts) throw;
+      } catch (...) {
+        rollback_quietly();
+        throw;
+      }
+    }
+  }
+  // Rolls back after a failure without masking it (a lost connection cannot roll back; the
+  // server does when the session ends).
+  void rollback_quietly() noexcept {
     try {
-      auto result = f();
-      db_->commit();
-      return result;
-    } catch (...) {
       db_->rollback();
-      throw;
+    } catch (...) {
     }
   }
   template <class F>
@@ -451,6 +502,107 @@ class RdbStorage final : public Storage {
   std::vector<std::vector<Row>> write_batch(const std::vector<Statement>& statements) {
     std::lock_guard lock(mu_);
     return db_->write_batch(statements);
+  }
+
+  uint64_t reconnects() {
+    std::lock_guard lock(mu_);
+    return db_->reconnects();
+  }
+
+  // The statements that create trial `r` (make_new_trial_record) in study `id`: the study's
+  // counters (its row stays locked until the transaction commits), the trial numbered from them
+  // with the server's time as its start and first heartbeat, and its attributes.
+  std::vector<Statement> create_statements(StudyId id, const FrozenTrial& r) const {
+    const bool running = r.state == TrialState::Running;
+    std::vector<Statement> batch = {
+        {"UPDATE studies SET n_trials = n_trials + 1, version = version + 1 WHERE study_id = ? "
+         "RETURNING n_trials",
+         {id}},
+        {fmt::format("INSERT INTO trials (study_id, number, state, datetime_start, heartbeat, "
+                     "worker, version) SELECT study_id, n_trials - 1, CAST(? AS TEXT), {}, {}, "
+                     "CAST(? AS TEXT), version FROM studies WHERE study_id = ? RETURNING "
+                     "trial_id, datetime_start, heartbeat",
+                     running ? now_ : "CAST(NULL AS DOUBLE PRECISION)",
+                     running && r.last_heartbeat ? now_ : "CAST(NULL AS DOUBLE PRECISION)"),
+         {std::string(to_string(r.state)), r.worker, id}},
+    };
+    const char* const attr_insert =
+        "INSERT INTO {} (trial_id, key, value) SELECT trial_id, CAST(? AS TEXT), CAST(? AS TEXT) "
+        "FROM trials WHERE study_id = ? AND number = (SELECT n_trials - 1 FROM studies WHERE "
+        "study_id = ?)";
+    for (const auto& [k, v] : r.user_attrs.items())
+      batch.push_back({fmt::format(fmt::runtime(attr_insert), "trial_user_attrs"),
+                       {k, detail::dump_json(v), id, id}});
+    for (const auto& [k, v] : r.system_attrs.items())
+      batch.push_back({fmt::format(fmt::runtime(attr_insert), "trial_system_attrs"),
+                       {k, detail::dump_json(v), id, id}});
+    return batch;
+  }
+
+  // The record of a trial created by create_statements, from their results.
+  FrozenTrial created(StudyId id, FrozenTrial r, const std::vector<std::vector<Row>>& results) {
+    if (results.at(0).empty())
+      throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
+    r.number = as_int(results[0][0][0]) - 1;
+    const Row& row = results.at(1).at(0);
+    r.id = as_int(row.at(0));
+    r.datetime_start = optional_time(row.at(1));
+    r.last_heartbeat = optional_time(row.at(2));
+    return r;
+  }
+
+  // Inside a write transaction: creates a trial as create_trial does.
+  FrozenTrial create_in_transaction(StudyId id, const NewTrial& t) {
+    FrozenTrial r = make_new_trial_record(t, -1);
+    std::vector<std::vector<Row>> results;
+    for (const auto& st : create_statements(id, r))
+      results.push_back(db_->query(st.sql, st.params));
+    return created(id, std::move(r), results);
+  }
+
+  // Inside a write transaction holding study's lock: fails the trial if it is running (and, with
+  // `cutoff`, its heartbeat is older than it: a heartbeat that committed since the caller looked
+  // keeps the trial alive), enqueues its retry while its retry_count is below max_retries and
+  // marks it retried_by the retry's number. False, changing nothing, when the trial was not
+  // failed.
+  bool fail_in_transaction(StudyId study, TrialId id, const std::string& reason, int max_retries,
+                           std::optional<double> cutoff) {
+    std::vector<Value> params = {reason, id};
+    if (cutoff) params.push_back(*cutoff);
+    if (db_->query("UPDATE trials SET state = 'failed', trial_values = '[]', fail_reason = ?, "
+                   "datetime_complete = " +
+                       now_ + " WHERE trial_id = ? AND state = 'running'" +
+                       (cutoff ? " AND heartbeat < ?" : "") + " RETURNING trial_id",
+                   params)
+            .empty())
+      return false;
+    const FrozenTrial failed = load_trials("t.trial_id = ?", {id}).at(0);
+    if (failed.system_attrs.value(keys::retry_count, 0) < max_retries) {
+      const FrozenTrial retry = create_in_transaction(study, make_retry(failed));
+      upsert_attr("trial_system_attrs", "trial_id", id, keys::retried_by, retry.number);
+    }
+    // Stamped last, so the failed trial's version is newer than its retry's.
+    db_->query("UPDATE trials SET version = ? WHERE trial_id = ?", {bump(study), id});
+    return true;
+  }
+
+  // The connection heartbeats go through: one of their own, opened on first use (if that fails,
+  // the main one), so a statement of this process that waits for a lock never holds them back.
+  Connection& heartbeat_connection(std::unique_lock<std::mutex>& lock) {
+    if (open_another_) {
+      lock = std::unique_lock(heartbeat_mu_);
+      if (!heartbeat_db_ && !heartbeat_unavailable_) {
+        try {
+          heartbeat_db_ = open_another_();
+        } catch (const StorageError&) {
+          heartbeat_unavailable_ = true;  // e.g. the server's connection limit: share the main one
+        }
+      }
+      if (heartbeat_db_) return *heartbeat_db_;
+      lock.unlock();
+    }
+    lock = std::unique_lock(mu_);
+    return *db_;
   }
 
   int64_t bump(StudyId study) {
@@ -607,6 +759,11 @@ class RdbStorage final : public Storage {
   std::mutex mu_;  // one connection, used by one thread at a time
   std::unique_ptr<Connection> db_;
   bool postgres_;
+  std::string now_;  // now_sql
+  ConnectionFactory open_another_;
+  std::mutex heartbeat_mu_;  // guards the three below
+  std::unique_ptr<Connection> heartbeat_db_;
+  bool heartbeat_unavailable_ = false;
 };
 
 }  // namespace
@@ -658,8 +815,9 @@ void migrate_schema(Connection& db, const std::vector<std::string>& create, int6
   }
 }
 
-std::shared_ptr<Storage> make_rdb_storage(std::unique_ptr<Connection> connection) {
-  return std::make_shared<RdbStorage>(std::move(connection));
+std::shared_ptr<Storage> make_rdb_storage(std::unique_ptr<Connection> connection,
+                                          ConnectionFactory open_another) {
+  return std::make_shared<RdbStorage>(std::move(connection), std::move(open_another));
 }
 
 }  // namespace parzen::rdb

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,8 +26,16 @@ struct Migration {
 void migrate_schema(Connection& db, const std::vector<std::string>& create, int64_t latest,
                     const std::vector<Migration>& steps);
 
+// Opens another connection to the same database (same file or URL).
+using ConnectionFactory = std::function<std::unique_ptr<Connection>()>;
+
 // The relational storage over an open connection: creates the schema on an empty database,
 // checks its version on an existing one (StorageError if it is newer than this build).
-std::shared_ptr<Storage> make_rdb_storage(std::unique_ptr<Connection> connection);
+// `open_another`, when given, opens the connection that heartbeats use (lazily, on the first
+// record_heartbeat), so that a statement of this process waiting for a lock on the main
+// connection never holds its heartbeats back; without it (or if opening fails) heartbeats share
+// the main connection.
+std::shared_ptr<Storage> make_rdb_storage(std::unique_ptr<Connection> connection,
+                                          ConnectionFactory open_another = {});
 
 }  // namespace parzen::rdb
