@@ -178,8 +178,14 @@ class InMemoryStorage final : public Storage {
     });
   }
 
+  // As in the SQL storages, a heartbeat bumps no version: trials_since does not return it.
   void record_heartbeat(TrialId id) override {
-    write_running(id, [&](FrozenTrial& r) { r.last_heartbeat = Clock::now(); });
+    std::lock_guard lock(mu_);
+    TrialData& td = trial_data(id);
+    if (td.record.state != TrialState::Running)
+      throw InvalidState(fmt::format("trial {} is {}, not running; it can no longer be changed",
+                                     td.record.number, to_string(td.record.state)));
+    td.record.last_heartbeat = Clock::now();
   }
 
   bool finish_trial(TrialId id, TrialState state, const std::vector<double>& values,

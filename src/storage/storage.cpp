@@ -1,4 +1,5 @@
 #include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -34,8 +35,15 @@ std::shared_ptr<Storage> open_sqlite_url(const std::string& url) {
   }
   if (path.empty())
     throw InvalidArgument(fmt::format("storage '{}': the database path is empty", url));
-  return rdb::make_rdb_storage(rdb::open_sqlite(path, timeout),
-                               [path, timeout] { return rdb::open_sqlite(path, timeout); });
+  auto connection = rdb::open_sqlite(path, timeout);
+  // Heartbeats get a connection of their own, opened later: by absolute path, in case the
+  // process changes its working directory meanwhile. An in-memory database has no second
+  // connection; heartbeats share the main one.
+  if (path == ":memory:" || path.rfind("file:", 0) == 0)
+    return rdb::make_rdb_storage(std::move(connection));
+  const std::string absolute = std::filesystem::absolute(path).string();
+  return rdb::make_rdb_storage(std::move(connection),
+                               [absolute, timeout] { return rdb::open_sqlite(absolute, timeout); });
 }
 
 }  // namespace

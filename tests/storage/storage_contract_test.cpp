@@ -280,12 +280,17 @@ TEST_P(StorageContract, StaleTrialsAreRetriedOnceAndHeartbeatlessOnesNeverFail) 
   EXPECT_TRUE(storage->fail_stale_trials(s, 0.0, 1).empty());
 }
 
-TEST_P(StorageContract, RecordHeartbeatMovesTheHeartbeatOfRunningTrialsOnly) {
+TEST_P(StorageContract, RecordHeartbeatMovesOnlyTheHeartbeatOfARunningTrial) {
   const StudyId s = storage->create_study("s", {Direction::Minimize});
   const FrozenTrial t = storage->create_trial(s, {});
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const uint64_t version = storage->trials_since(s, 0).version;
   storage->record_heartbeat(t.id);
   EXPECT_GT(*storage->trial(t.id).last_heartbeat, *t.last_heartbeat);
+  // A heartbeat writes only the trial's heartbeat time: no new version, not in deltas.
+  const auto delta = storage->trials_since(s, version);
+  EXPECT_TRUE(delta.trials.empty());
+  EXPECT_EQ(delta.version, version);
   storage->finish_trial(t.id, TrialState::Complete, {1}, "");
   EXPECT_THROW(storage->record_heartbeat(t.id), InvalidState);
   EXPECT_THROW(storage->record_heartbeat(987654), NotFound);
