@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/postgres_fixture.hpp"
 #include "storage/rdb/driver.hpp"
 
 extern char** environ;
@@ -284,6 +285,56 @@ TEST_F(PostgresReconnect, RetryTimeRunsOutWithAClearError) {
   }
   EXPECT_LT(Clock::now() - start, seconds(15)) << "the retry time is 2 s";
   EXPECT_NO_THROW(db->rollback());
+}
+
+// On the shared test server (nothing is restarted there): a statement waiting on a row lock
+// longer than the deadline is cancelled and re-sent until it gets through.
+TEST(PostgresDeadline, StatementOutlivingTheDeadlineIsCancelledAndResent) {
+  const std::string base = parzen_test::fresh_postgres_url();
+  const auto db = open_postgres(base + "?deadline_seconds=0.5&retry_seconds=30");
+  const auto holder = open_postgres(base);
+  db->query("CREATE TABLE locked (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)");
+  db->query("CREATE TABLE attempts (id BIGINT PRIMARY KEY)");
+  db->query("CREATE SEQUENCE attempt_ids");
+  db->query("INSERT INTO locked (id, n) VALUES (1, 0)");
+  const auto hold_lock = [&] {
+    holder->begin_write();
+    holder->query("SELECT n FROM locked WHERE id = 1 FOR UPDATE");
+    return std::jthread([&] {
+      std::this_thread::sleep_for(milliseconds(2000));
+      holder->commit();
+    });
+  };
+
+  {
+    const auto release = hold_lock();
+    // Every attempt takes a sequence number (sequences ignore rollbacks); only the last one's
+    // row stays.
+    const auto results = db->write_batch({
+        {"INSERT INTO attempts (id) VALUES (nextval('attempt_ids'))"},
+        {"UPDATE locked SET n = n + 1 WHERE id = 1 RETURNING n"},
+    });
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(as_int(results[1].at(0).at(0)), 1);
+  }
+  EXPECT_EQ(db->reconnects(), 0u) << "the connection was fine: cancelled, not dropped";
+  EXPECT_GE(as_int(db->query("SELECT last_value FROM attempt_ids").at(0).at(0)), 2)
+      << "sent once only";
+  EXPECT_EQ(as_int(db->query("SELECT count(*) FROM attempts").at(0).at(0)), 1);
+
+  // Inside a transaction the caller reruns it.
+  {
+    const auto release = hold_lock();
+    db->begin_write();
+    try {
+      db->query("UPDATE locked SET n = n + 1 WHERE id = 1");
+      ADD_FAILURE() << "no ConnectionLost for a statement cancelled inside a transaction";
+    } catch (const ConnectionLost& e) {
+      EXPECT_FALSE(e.retry_time_spent()) << e.what();
+    }
+    EXPECT_NO_THROW(db->rollback());
+  }
+  EXPECT_EQ(as_int(db->query("SELECT n FROM locked WHERE id = 1").at(0).at(0)), 1);
 }
 
 TEST(PostgresReconnectOptions, BadValueIsRefusedNamingTheOptionWithoutThePassword) {
