@@ -430,7 +430,16 @@ class PgConnection final : public Connection {
           if (PQtransactionStatus(conn_) != PQTRANS_IDLE) quiet_rollback();
           if (!since) since = Clock::now();
           if (Clock::now() >= *since + seconds(options_.retry_seconds))
-            throw given_up(*since, trimmed(a.error));
+            throw ConnectionLost(
+                fmt::format("a statement on the {} did not finish within its deadline "
+                            "(deadline_seconds={} in the storage URL) and was cancelled and "
+                            "sent again for {:.1f} s (retry_seconds={}): {}. Nothing of it was "
+                            "committed; raise deadline_seconds if statements take that long (in: "
+                            "{})",
+                            describe_, options_.deadline_seconds,
+                            seconds_between(*since, Clock::now()), options_.retry_seconds,
+                            trimmed(a.error), a.sql.substr(0, 120)),
+                true);
           continue;  // it did not take effect: send it again
         case Attempt::Lost:
         case Attempt::TimedOut:
