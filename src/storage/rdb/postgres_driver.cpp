@@ -90,8 +90,9 @@ struct Options {
   std::string libpq;  // the connection string without Parzen's options
 };
 
+// `shown`: the connection string without its password, for the message.
 void set_option(Options& o, const std::string& key, const std::string& value,
-                const std::string& conninfo) {
+                const std::string& shown) {
   char* end = nullptr;
   errno = 0;
   const double v = std::strtod(value.c_str(), &end);
@@ -99,10 +100,9 @@ void set_option(Options& o, const std::string& key, const std::string& value,
   const bool ok = !value.empty() && end == value.c_str() + value.size() && errno == 0 &&
                   std::isfinite(v) && (deadline ? v > 0 : v >= 0);
   if (!ok)
-    throw InvalidArgument(
-        fmt::format("storage URL {}: {}='{}' is not a number of seconds {}; e.g. {}={}",
-                    without_password(conninfo), key, value, deadline ? "> 0" : ">= 0", key,
-                    deadline ? kDefaultDeadlineSeconds : kDefaultRetrySeconds));
+    throw InvalidArgument(fmt::format(
+        "storage URL {}: {}='{}' is not a number of seconds {}; e.g. {}={}", shown, key, value,
+        deadline ? "> 0" : ">= 0", key, deadline ? kDefaultDeadlineSeconds : kDefaultRetrySeconds));
   (deadline ? o.deadline_seconds : o.retry_seconds) = v;
 }
 
@@ -129,7 +129,8 @@ Options parse_options(const std::string& conninfo) {
       const auto eq = param.find('=');
       const std::string key = param.substr(0, eq);
       if (is_parzen_option(key)) {
-        set_option(o, key, eq == std::string::npos ? "" : param.substr(eq + 1), conninfo);
+        set_option(o, key, eq == std::string::npos ? "" : param.substr(eq + 1),
+                   without_password(conninfo));
       } else if (!param.empty()) {
         kept += (kept.empty() ? "" : "&") + param;
       }
@@ -139,6 +140,8 @@ Options parse_options(const std::string& conninfo) {
     return o;
   }
   // key=value pairs: copy every pair but ours, verbatim.
+  std::vector<std::pair<std::string, std::string>> ours;
+  std::string shown;  // the pairs with password=***
   size_t i = 0;
   const size_t n = conninfo.size();
   const auto space = [&](size_t k) {
@@ -166,12 +169,15 @@ Options parse_options(const std::string& conninfo) {
         value += conninfo[i++];
       }
     }
+    const std::string pair = conninfo.substr(begin, std::min(i, n) - begin);
+    shown += (shown.empty() ? "" : " ") + (key == "password" ? "password=***" : pair);
     if (is_parzen_option(key)) {
-      set_option(o, key, value, conninfo);
+      ours.emplace_back(key, value);
     } else {
-      o.libpq += (o.libpq.empty() ? "" : " ") + conninfo.substr(begin, i - begin);
+      o.libpq += (o.libpq.empty() ? "" : " ") + pair;
     }
   }
+  for (const auto& [key, value] : ours) set_option(o, key, value, "'" + shown + "'");
   return o;
 }
 
