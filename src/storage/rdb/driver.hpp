@@ -17,9 +17,22 @@ namespace parzen::rdb {
 // The connection to the database server was lost (or a round trip outlived its deadline) and
 // could not be restored within the retry time. Inside an explicit transaction the driver throws
 // it at once: the caller reruns the whole transaction (RdbStorage::transaction).
+//
+// PostgreSQL (src/storage/rdb/postgres_driver.cpp): inside a transaction the driver first
+// restores the connection (with back-off, for up to the retry time) and then throws with
+// retry_time_spent() false: rerun the transaction now. When the retry time runs out it throws
+// with retry_time_spent() true and a message saying how long it tried, libpq's reason and the
+// database: rerunning will not help, report it.
 class ConnectionLost : public StorageError {
  public:
   using StorageError::StorageError;
+  ConnectionLost(const std::string& message, bool retry_time_spent)
+      : StorageError(message), retry_time_spent_(retry_time_spent) {}
+  // True when the driver tried to reconnect for its whole retry time (retry_seconds) in vain.
+  bool retry_time_spent() const { return retry_time_spent_; }
+
+ private:
+  bool retry_time_spent_ = false;
 };
 
 using Value = std::variant<std::monostate, int64_t, double, std::string>;  // monostate: NULL
@@ -69,7 +82,19 @@ std::unique_ptr<Connection> open_sqlite(const std::string& path, double busy_tim
 
 // Connects to PostgreSQL with a libpq connection string (a postgresql:// URI or key=value
 // pairs; the password may also come from PGPASSWORD or ~/.pgpass). Throws StorageError with
-// libpq's reason and the URI without its password.
+// libpq's reason and the URI without its password (the first connection is tried once).
+// Parzen's own options, removed before libpq sees the string (URI query parameters or pairs):
+//   retry_seconds=60    how long a lost connection is re-established, with back-off (50 ms
+//                       doubling to 2 s, jittered), before ConnectionLost; 0: one attempt.
+//   deadline_seconds=30 the client-side deadline of each round trip; then a cancel request,
+//                       and min(deadline, 5 s) later the connection is dropped and restored.
+// A bad value throws InvalidArgument naming the option and the URL (without its password).
+// libpq defaults set unless the string (or PGCONNECT_TIMEOUT) sets them: keepalives=1,
+// keepalives_idle=10, keepalives_interval=5, keepalives_count=3, tcp_user_timeout=30000 (ms),
+// connect_timeout=10 (enforced by the driver for each connection attempt).
+// Outside a transaction a statement or batch interrupted by a lost connection is re-sent on the
+// new one (reconnects() moves); a statement the server cancelled (SQLSTATE 57014) is re-sent
+// too. Inside a transaction: ConnectionLost, see above.
 std::unique_ptr<Connection> open_postgres(const std::string& conninfo);
 
 // Typed access to a row's cells.
