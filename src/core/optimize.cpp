@@ -370,11 +370,11 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
 
   // The study budget is full: true when this worker should ask again, false when it is done.
   // Waits up to one poll interval (stop(), the timeout and the end of a trial of this call end
-  // the wait early), failing stale trials first so that a dead worker's slot is freed.
+  // the wait early). The next ask fails the stale trials, so a dead worker's slot is freed (or
+  // its retry enqueued) within the grace period plus one poll.
   const double poll_seconds = std::min(core.heartbeat_interval.value_or(1.0), 1.0);
   std::atomic<bool> said_why{false};
   const auto wait_for_room = [&]() -> bool {
-    core.recover_stale_trials();
     std::pair<LogLevel, std::string> why;
     uint64_t seen_ended = 0;
     detail::Room room;
