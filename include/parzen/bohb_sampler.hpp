@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "parzen/pruner.hpp"
 #include "parzen/tpe_sampler.hpp"
 
 namespace parzen {
@@ -52,6 +53,14 @@ class BohbSampler : public Sampler {
                                                 const SearchSpace& space) override;
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& name, const Distribution& distribution) override;
+
+  // The steps whose intermediate values the model reads (the options' budgets).
+  const std::vector<int64_t>& budgets() const { return options_.budgets; }
+  // Throws InvalidArgument, naming both, when `pruner` is a HyperbandPruner with a set
+  // max_resource whose rungs (rungs(min_resource, max_resource, reduction_factor)) are not this
+  // sampler's budgets, e.g. a sampler made for another pruner. Other pruners, and a Hyperband
+  // pruner with "auto" max_resource, are not checked. Study::create calls it.
+  void check_pruner(const Pruner& pruner) const;
 
   // The budget the model would use now (0 while no budget has enough observations). Counts are
   // kept from call to call and updated only for the trials that changed in the view.

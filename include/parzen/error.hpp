@@ -81,8 +81,10 @@ class TrialPruned : public Error {
 class TrialFailed : public Error {
  public:
   // retryable: the failure may be transient (a crashed process, a timeout); optimize() then
-  // enqueues the trial's parameters again while StudyOptions::max_retries allows (one count
-  // with heartbeat retries: the system attribute retry_count).
+  // fails the trial through Storage::fail_trial, which enqueues its parameters again in the same
+  // transaction while StudyOptions::max_retries allows (one count with heartbeat retries: the
+  // system attribute retry_count), and enqueues nothing when the trial had already been failed
+  // (e.g. by a worker that saw no heartbeat).
   explicit TrialFailed(const std::string& reason, bool retryable = false)
       : Error(reason), retryable_(retryable) {}
   bool retryable() const { return retryable_; }

@@ -109,16 +109,23 @@ struct StudyOptions {
   // Continue the study of that name if it exists instead of throwing DuplicatedStudy.
   bool load_if_exists = false;
   // Failure recovery for studies shared by several processes or hosts. With an interval set,
-  // optimize() records a heartbeat for each trial it runs every that many seconds, and every
-  // ask() first fails the study's running trials whose last beat is older than the grace
-  // period (their worker crashed or was killed). Unset: no heartbeats, and trials of a crashed
-  // worker stay running. Trials from ask()/tell() loops get no beats: keep them shorter than the
-  // grace period or leave heartbeats off.
+  // optimize() records a heartbeat for each trial it runs every that many seconds (written with
+  // the storage's clock), and every ask() first fails the study's running trials whose last beat
+  // is older than the grace period (their worker crashed or was killed; Storage::
+  // fail_stale_trials, as Optuna's RDB heartbeat). Unset: this Study's trials never beat and
+  // are never judged stale by any worker (their asker finishes them), and this Study judges no
+  // other worker's trials. Trials from ask()/tell() loops of a Study with an interval get no
+  // beats: keep them shorter than the grace period, or ask them from a Study without one.
   std::optional<double> heartbeat_interval_seconds{};
   // Default: 2 x heartbeat_interval_seconds; must exceed it.
   std::optional<double> grace_period_seconds{};
-  // Trials failed for a missing heartbeat are enqueued again with the same parameters (system
-  // attributes "retried_from", "retry_count"), at most this many times per original trial.
+  // How many times a failed trial's parameters are run again, counted per original trial in its
+  // retries' system attribute "retry_count" (1, 2, ...): at most 1 + max_retries runs of one
+  // parameter set. Applies to trials failed for a missing heartbeat and to objectives that throw
+  // TrialFailed(reason, /*retryable=*/true); other failures are not retried. The retry is a
+  // waiting trial with the same parameters, enqueued by the storage in the transaction that
+  // fails the trial (never when the trial had already finished); its system attribute
+  // "retried_from" is the number of the trial it re-runs, which gets "retried_by". Default 0.
   int max_retries = 0;
   // Messages at or above this level go to `logger` (default: standard error).
   LogLevel log_level = LogLevel::Warning;
@@ -143,10 +150,17 @@ struct OptimizeOptions {
   // Called after each trial finishes, on the thread that ran it.
   std::vector<std::function<void(Study&, const FrozenTrial&)>> callbacks{};
   // The study's budget, shared with every worker on any host (Storage::create_trial_within):
-  // no trial starts once the study holds budget.n_trials running, waiting or counted trials,
-  // and optimize returns once n_trials trials are counted. Until then a worker with nothing to
-  // start waits for the other workers' running trials, failing (and retrying) those whose
-  // heartbeats lapse, so the last worker standing leaves no trial running or waiting.
+  // no trial starts once the study holds budget.n_trials running, waiting or counted trials
+  // (the check and the creation are one transaction: no overshoot however many workers race;
+  // waiting trials, e.g. retries, are still claimed), and optimize returns once n_trials trials
+  // are counted. Until then a worker with nothing to start waits for the other workers' running
+  // trials, polling every min(heartbeat interval, 1 s) (stop() and timeout_seconds end the wait)
+  // and failing (and retrying) those whose heartbeats lapse, so the last worker standing leaves
+  // no trial running or waiting: a dead worker's trial is failed within the grace period plus
+  // one poll. It does not wait for trials it cannot judge: running trials without heartbeats
+  // (`parzen ask`, a Study without heartbeat_interval_seconds), and, when this Study has no
+  // heartbeat_interval_seconds, any other worker's trial; it then returns, logging why. Unset:
+  // only n_trials (this call) limits. Throws InvalidArgument (validate) for n_trials < 0.
   std::optional<TrialBudget> study_budget{};
 };
 
@@ -164,7 +178,9 @@ class Study {
   // Creates a new study (or loads it, with load_if_exists). Validates the options first (see
   // validate), so invalid options store nothing. Binds the sampler and pruner to this Study
   // object: one already serving another study, or another live Study object, is refused with
-  // InvalidArgument (see sampler.hpp). Throws DuplicatedStudy, InvalidArgument or StorageError.
+  // InvalidArgument (see sampler.hpp), and so is a BohbSampler whose budgets are not the rungs
+  // of the study's HyperbandPruner (BohbSampler::check_pruner). Throws DuplicatedStudy,
+  // InvalidArgument or StorageError.
   static Study create(StudyOptions options = {});
   // Loads an existing study by name; options.directions are ignored. Throws NotFound.
   //
@@ -177,7 +193,10 @@ class Study {
   const std::vector<Direction>& directions() const;
   Storage& storage() const;
 
-  // Starts a trial: claims the oldest enqueued trial if one waits, else creates a new one.
+  // Starts a trial: claims the oldest enqueued trial if one waits, else creates a new one. First
+  // fails stale trials (heartbeat_interval_seconds). The trial is judged by heartbeats only when
+  // this Study has heartbeat_interval_seconds (NewTrial::heartbeat), so an asked trial of a
+  // Study without them is never failed by another worker.
   // Throws StudyExhausted when the sampler has nothing left (grid search). When the sampler
   // throws after the trial was created, the trial is failed with that reason and the error
   // rethrown.
@@ -228,6 +247,9 @@ class Study {
  private:
   explicit Study(std::shared_ptr<detail::StudyCore> core) : core_(std::move(core)) {}
   void run_optimize(const Objective& objective, const OptimizeOptions& options);
+  // ask(), but with a study budget: nullopt when no waiting trial is left to claim and the
+  // study holds budget->n_trials trials (Storage::create_trial_within).
+  std::optional<Trial> ask_within(const TrialBudget* budget);
   std::shared_ptr<detail::StudyCore> core_{};
 };
 

@@ -23,20 +23,24 @@ namespace {
 
 using TimePoint = PeriodicThread::TimePoint;
 
-// Records a heartbeat for every trial registered with it, every interval.
+// Records a heartbeat for every trial registered with it, every interval. A beat the storage
+// refuses (a busy or unreachable database) is tried again at the next interval, and said: once
+// when a trial's beats start failing, again when they have failed for longer than the grace
+// period (other workers may then judge the trial dead), and when they work again. A trial that
+// is no longer running (failed by a judge or by the trial timeout) or was deleted is dropped.
 class HeartbeatThread {
  public:
-  HeartbeatThread(Storage& storage, double interval_seconds)
-      : storage_(storage),
+  HeartbeatThread(StudyCore& core, double interval_seconds)
+      : core_(core),
         interval_(PeriodicThread::seconds(interval_seconds)),
         thread_(std::chrono::steady_clock::now() + interval_, [this](TimePoint now) {
-          beat();
+          beat(now);
           return std::optional<TimePoint>(now + interval_);
         }) {}
 
-  void add(TrialId id) {
+  void add(TrialId id, int64_t number) {
     std::lock_guard lock(thread_.mutex());
-    trials_.insert(id);
+    trials_[id] = Beating{number};
   }
   void remove(TrialId id) {
     std::lock_guard lock(thread_.mutex());
@@ -44,22 +48,54 @@ class HeartbeatThread {
   }
 
  private:
-  void beat() {
+  struct Beating {
+    int64_t number = -1;
+    std::optional<TimePoint> failing_since{};  // first failed beat of the current streak
+    bool warned_grace = false;
+  };
+
+  void beat(TimePoint now) {
     for (auto it = trials_.begin(); it != trials_.end();) {
+      Beating& b = it->second;
       try {
-        storage_.record_heartbeat(*it);
+        core_.storage->record_heartbeat(it->first);
+        if (b.failing_since)
+          core_.log(
+              LogLevel::Warning,
+              fmt::format("Trial {}: heartbeats are recorded again after {:.1f} s of "
+                          "failures",
+                          b.number, std::chrono::duration<double>(now - *b.failing_since).count()));
+        b.failing_since.reset();
+        b.warned_grace = false;
         ++it;
       } catch (const InvalidState&) {
-        it = trials_.erase(it);  // finished meanwhile (e.g. by the trial timeout)
-      } catch (const std::exception&) {
-        ++it;  // a busy or unreachable database: beat again next time
+        it = trials_.erase(it);  // finished meanwhile (trial timeout, or judged stale)
+      } catch (const NotFound&) {
+        it = trials_.erase(it);  // deleted with its study; finishing it will say so
+      } catch (const std::exception& e) {
+        if (!b.failing_since) {
+          b.failing_since = now;
+          core_.log(LogLevel::Warning,
+                    fmt::format("Trial {}: could not record a heartbeat ({}); trying again every "
+                                "{} s",
+                                b.number, e.what(), *core_.heartbeat_interval));
+        } else if (!b.warned_grace &&
+                   std::chrono::duration<double>(now - *b.failing_since).count() >=
+                       core_.grace_period) {
+          b.warned_grace = true;
+          core_.log(LogLevel::Warning,
+                    fmt::format("Trial {}: no heartbeat recorded for the grace period ({} s): "
+                                "another worker may fail it as dead ({})",
+                                b.number, core_.grace_period, e.what()));
+        }
+        ++it;
       }
     }
   }
 
-  Storage& storage_;
+  StudyCore& core_;
   std::chrono::steady_clock::duration interval_;
-  std::set<TrialId> trials_{};
+  std::map<TrialId, Beating> trials_{};
   PeriodicThread thread_;  // last: its thread reads the members above
 };
 
@@ -118,6 +154,7 @@ struct Outcome {
   TrialState state = TrialState::Complete;
   std::vector<double> values{};
   std::string reason{};
+  bool retryable = false;  // TrialFailed(reason, true)
   std::exception_ptr error{};
 };
 
@@ -130,6 +167,7 @@ Outcome evaluate(const Objective& objective, Trial& trial) {
   } catch (const TrialFailed& e) {
     out.state = TrialState::Failed;
     out.reason = e.what();
+    out.retryable = e.retryable();
     out.error = std::current_exception();
   } catch (const std::exception& e) {
     out.state = TrialState::Failed;
@@ -141,6 +179,54 @@ Outcome evaluate(const Objective& objective, Trial& trial) {
     out.error = std::current_exception();
   }
   return out;
+}
+
+// What a worker that found the study budget full does next.
+enum class Room {
+  Retry,  // a waiting trial or a free slot appeared: ask again now
+  Wait,   // trials that may still free a slot are running: poll
+  Done,   // the budget is met, or nothing this worker can wait for is left
+};
+
+// Reads the study once: whether the budget is met, whether there is room again, and whether some
+// running trial may still fail and free a slot: one of this optimize call's, or another
+// worker's trial with heartbeats when this Study can judge them (heartbeat_interval_seconds).
+// Trials no worker judges (no heartbeats) are left to their askers; `why` says so.
+Room room_in(StudyCore& core, const TrialBudget& budget, const std::set<TrialId>& ours,
+             bool sibling_asking, std::pair<LogLevel, std::string>& why) {
+  return core.with_view([&](const StudyView& view) {
+    const auto& trials = view.trials();
+    int64_t counted = 0;
+    bool waiting = false, wait = false;
+    std::vector<std::string> unjudged;
+    for (const FrozenTrial& t : trials) {
+      if (counts_toward(t, budget)) ++counted;
+      if (t.state == TrialState::Waiting) waiting = true;
+      if (t.state != TrialState::Running) continue;
+      if (ours.count(t.id) || (t.last_heartbeat && core.heartbeat_interval)) {
+        wait = true;
+      } else {
+        unjudged.push_back(fmt::format(
+            "{} ({})", t.number,
+            t.last_heartbeat ? "with heartbeats this Study cannot judge" : "without heartbeats"));
+      }
+    }
+    if (counted >= budget.n_trials) {
+      why = {LogLevel::Info, fmt::format("the study budget is met: {} of {} trials counted",
+                                         counted, budget.n_trials)};
+      return Room::Done;
+    }
+    if (waiting || held_trials(trials, budget) < budget.n_trials) return Room::Retry;
+    if (wait || sibling_asking) return Room::Wait;
+    why.first = LogLevel::Warning;
+    why.second = fmt::format(
+        "the study budget is full ({} of {} trials counted) and its other running trials are "
+        "ones this worker cannot fail if their worker died: trial(s) {}; their askers finish "
+        "them (set heartbeat_interval_seconds on every Study of the study to have dead "
+        "workers' trials failed and retried); optimize returns",
+        counted, budget.n_trials, fmt::join(unjudged, ", "));
+    return Room::Done;
+  });
 }
 
 }  // namespace
@@ -157,6 +243,8 @@ void validate(const OptimizeOptions& o) {
     fail(fmt::format("trial_timeout_seconds = {}, must be > 0", *o.trial_timeout_seconds));
   if (o.n_jobs == 0 || o.n_jobs < -1)
     fail(fmt::format("n_jobs = {}, must be >= 1 or -1 (one per hardware thread)", o.n_jobs));
+  if (o.study_budget && o.study_budget->n_trials < 0)
+    fail(fmt::format("study_budget.n_trials = {}, must be >= 0", o.study_budget->n_trials));
 }
 
 void Study::run_optimize(const Objective& objective, const OptimizeOptions& options) {
@@ -164,69 +252,159 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
   const int n_jobs = options.n_jobs == -1
                          ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
                          : options.n_jobs;
+  detail::StudyCore& core = *core_;
 
-  core_->stop_requested = false;
+  core.stop_requested = false;
   const auto start = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (options.timeout_seconds)
+    deadline = start + detail::PeriodicThread::seconds(*options.timeout_seconds);
   std::atomic<int64_t> started{0};
   std::mutex error_mu;
   std::exception_ptr first_error;
   auto fail_hard = [&](std::exception_ptr e) {
-    std::lock_guard lock(error_mu);
-    if (!first_error) first_error = e;
-    core_->stop_requested = true;
+    {
+      std::lock_guard lock(error_mu);
+      if (!first_error) first_error = e;
+    }
+    core.request_stop();
   };
-  const auto out_of_budget = [&] {
-    if (options.timeout_seconds &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
-            *options.timeout_seconds)
-      return true;
-    return options.n_trials && started.fetch_add(1) >= *options.n_trials;
+  const auto timed_out = [&] { return deadline && std::chrono::steady_clock::now() >= *deadline; };
+  // Takes one of this call's n_trials; give_back_slot returns it when no trial could start.
+  const auto take_slot = [&] {
+    return !options.n_trials || started.fetch_add(1) < *options.n_trials;
+  };
+  const auto give_back_slot = [&] {
+    if (options.n_trials) started.fetch_sub(1);
   };
 
   std::optional<detail::TrialWatchdog> watchdog;
-  if (options.trial_timeout_seconds) watchdog.emplace(*core_, *options.trial_timeout_seconds);
+  if (options.trial_timeout_seconds) watchdog.emplace(core, *options.trial_timeout_seconds);
   std::optional<detail::HeartbeatThread> heartbeat;
-  if (core_->heartbeat_interval) heartbeat.emplace(*core_->storage, *core_->heartbeat_interval);
+  if (core.heartbeat_interval) heartbeat.emplace(core, *core.heartbeat_interval);
 
-  // One trial: ask, evaluate, tell, callbacks. False: this worker stops.
-  const auto run_one = [&]() -> bool {
-    std::optional<Trial> trial;
-    try {
-      trial.emplace(ask());
-    } catch (const StudyExhausted& e) {
-      core_->log(LogLevel::Info, e.what());
-      core_->stop_requested = true;
-      return false;
+  // The trials this call is running (alive by definition), and a count bumped when one ends, so
+  // that workers waiting for room in the study budget look again at once.
+  const TrialBudget* budget = options.study_budget ? &*options.study_budget : nullptr;
+  // Guarded by core.stop_mu: the trials of this call, the workers asking for one now (about to
+  // start a trial, or to find the study full), and the count of trials and asks ended.
+  std::set<TrialId> ours;
+  int asking = 0;
+  uint64_t ended = 0;
+  // A trial of this call ended (id: wakes the waiting workers), or an ask started none.
+  const auto trial_ended = [&](std::optional<TrialId> id) {
+    {
+      std::lock_guard lock(core.stop_mu);
+      if (!id) {
+        --asking;
+        return;
+      }
+      ours.erase(*id);
+      ++ended;
     }
+    core.stop_cv.notify_all();
+  };
+  struct EndGuard {
+    const std::function<void()> end;
+    ~EndGuard() { end(); }
+  };
+
+  enum class Step { Ran, Stop, Full };
+  // One trial: ask, evaluate, tell, callbacks. Stop: this worker stops; Full: the study budget
+  // left no room.
+  const auto run_one = [&]() -> Step {
+    std::optional<Trial> trial;
+    {
+      std::lock_guard lock(core.stop_mu);
+      ++asking;
+    }
+    try {
+      trial = ask_within(budget);
+    } catch (const StudyExhausted& e) {
+      trial_ended(std::nullopt);
+      core.log(LogLevel::Info, e.what());
+      core.request_stop();
+      return Step::Stop;
+    } catch (...) {
+      trial_ended(std::nullopt);
+      throw;
+    }
+    if (!trial) {
+      trial_ended(std::nullopt);
+      return Step::Full;
+    }
+    {
+      std::lock_guard lock(core.stop_mu);
+      ours.insert(trial->id());
+      --asking;
+    }
+    const EndGuard guard{[&, id = trial->id()] { trial_ended(id); }};
     if (watchdog) watchdog->watch(trial->id(), trial->number());
-    if (heartbeat) heartbeat->add(trial->id());
+    if (heartbeat) heartbeat->add(trial->id(), trial->number());
     detail::Outcome outcome = detail::evaluate(objective, *trial);
     if (watchdog) watchdog->release(trial->id());
     if (heartbeat) heartbeat->remove(trial->id());
 
     FrozenTrial result;
     try {
-      result = outcome.state == TrialState::Complete
-                   ? tell(*trial, outcome.values)
-                   : tell(trial->number(), outcome.state, outcome.reason);
+      if (outcome.state == TrialState::Complete)
+        result = tell(*trial, outcome.values);
+      else if (outcome.retryable)
+        result = core.finish(trial->id(), trial->number(), TrialState::Failed, {}, outcome.reason,
+                             /*retryable=*/true);
+      else
+        result = tell(trial->number(), outcome.state, outcome.reason);
     } catch (const InvalidState&) {
       // Finished elsewhere: by the watchdog (trial timeout) or by another worker that saw no
-      // heartbeat. The late result is discarded.
-      core_->log(LogLevel::Warning,
-                 fmt::format("Trial {} was already finished as failed (timeout or missing "
-                             "heartbeat); its late result is discarded",
-                             trial->number()));
-      return true;
+      // heartbeat (which enqueued the retry, if any). The late result is discarded.
+      core.log(LogLevel::Warning,
+               fmt::format("Trial {} was already finished as failed (timeout or missing "
+                           "heartbeat); its late result is discarded",
+                           trial->number()));
+      return Step::Ran;
     }
     if (outcome.error && !options.catch_exceptions) std::rethrow_exception(outcome.error);
     for (const auto& callback : options.callbacks) callback(*this, result);
+    return Step::Ran;
+  };
+
+  // The study budget is full: true when this worker should ask again, false when it is done.
+  // Waits up to one poll interval (stop(), the timeout and the end of a trial of this call end
+  // the wait early). The next ask fails the stale trials, so a dead worker's slot is freed (or
+  // its retry enqueued) within the grace period plus one poll.
+  const double poll_seconds = std::min(core.heartbeat_interval.value_or(1.0), 1.0);
+  std::atomic<bool> said_why{false};
+  const auto wait_for_room = [&]() -> bool {
+    std::pair<LogLevel, std::string> why;
+    uint64_t seen_ended = 0;
+    detail::Room room;
+    {
+      std::lock_guard lock(core.stop_mu);
+      room = detail::room_in(core, *budget, ours, asking > 0, why);
+      seen_ended = ended;
+    }
+    if (room == detail::Room::Done) {
+      if (!said_why.exchange(true)) core.log(why.first, why.second);
+      return false;
+    }
+    if (room == detail::Room::Retry) return true;
+    auto until = std::chrono::steady_clock::now() + detail::PeriodicThread::seconds(poll_seconds);
+    if (deadline) until = std::min(until, *deadline);
+    std::unique_lock lock(core.stop_mu);
+    core.stop_cv.wait_until(lock, until,
+                            [&] { return core.stop_requested.load() || ended != seen_ended; });
     return true;
   };
 
   auto worker = [&] {
-    while (!core_->stop_requested && !out_of_budget()) {
+    while (!core.stop_requested && !timed_out() && take_slot()) {
       try {
-        if (!run_one()) break;
+        const Step step = run_one();
+        if (step == Step::Stop) break;
+        if (step == Step::Full) {
+          give_back_slot();
+          if (!wait_for_room()) break;
+        }
       } catch (...) {
         fail_hard(std::current_exception());
         break;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/study_core.hpp"
+#include "parzen/bohb_sampler.hpp"
 #include "parzen/multi_objective.hpp"
 #include "parzen/study.hpp"
 #include "parzen/system_attrs.hpp"
@@ -103,6 +104,8 @@ Study Study::create(StudyOptions options) {
   const std::string name = options.name.empty() ? detail::generated_study_name() : options.name;
   auto sampler = options.sampler ? options.sampler : RandomSampler::make();
   auto pruner = options.pruner ? options.pruner : NopPruner::make();
+  if (const auto* bohb = dynamic_cast<const BohbSampler*>(sampler.get()))
+    bohb->check_pruner(*pruner);
   auto storage = options.storage_backend ? options.storage_backend : make_storage(options.storage);
   std::shared_ptr<const void> owner = std::make_shared<const int>(0);
   detail::check_binding(*storage, name, options.load_if_exists, *sampler, *pruner, owner);
@@ -146,10 +149,13 @@ StudyId Study::id() const { return core_->id; }
 const std::vector<Direction>& Study::directions() const { return core_->directions; }
 Storage& Study::storage() const { return *core_->storage; }
 
-Trial Study::ask() {
+Trial Study::ask() { return std::move(*ask_within(nullptr)); }
+
+std::optional<Trial> Study::ask_within(const TrialBudget* budget) {
   core_->recover_stale_trials();
   const std::string worker = detail::StudyCore::worker_id();
-  return core_->with_view([&](StudyView& view) {
+  const bool heartbeat = core_->heartbeat_interval.has_value();
+  return core_->with_view([&](StudyView& view) -> std::optional<Trial> {
     // An enqueued trial is claimed when the view shows one; one enqueued after this refresh is
     // claimed by the next ask.
     const auto& seen = view.trials();
@@ -157,12 +163,21 @@ Trial Study::ask() {
       return t.state == TrialState::Waiting;
     });
     std::optional<FrozenTrial> record;
-    if (any_waiting) record = core_->storage->claim_waiting_trial(core_->id, worker);
+    if (any_waiting) record = core_->storage->claim_waiting_trial(core_->id, worker, heartbeat);
     if (!record) {
+      // The view's count first, so that a full study costs the sampler nothing (a grid point
+      // reserved in before_trial is lost only when another worker fills the study meanwhile).
+      if (budget && detail::held_trials(seen, *budget) >= budget->n_trials) return std::nullopt;
       NewTrial fresh;
       fresh.worker = worker;
+      fresh.heartbeat = heartbeat;
       fresh.system_attrs = core_->sampler->before_trial(view);
-      record = core_->storage->create_trial(core_->id, fresh);
+      if (budget) {
+        record = core_->storage->create_trial_within(core_->id, fresh, *budget);
+        if (!record) return std::nullopt;
+      } else {
+        record = core_->storage->create_trial(core_->id, fresh);
+      }
     }
     Trial trial(core_, std::move(*record));
     try {
@@ -223,7 +238,7 @@ FrozenTrial Study::tell(int64_t trial_number, TrialState state, const std::strin
       state == TrialState::Failed && fail_reason.empty() ? "told failed" : fail_reason);
 }
 
-void Study::stop() { core_->stop_requested = true; }
+void Study::stop() { core_->request_stop(); }
 
 void Study::enqueue_trial(const std::map<std::string, ParamValue>& params,
                           const nlohmann::json& user_attrs) {

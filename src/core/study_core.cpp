@@ -1,6 +1,7 @@
 #include <cxxabi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -62,6 +63,14 @@ FrozenTrial StudyCore::trial_by_number(int64_t number) {
 
 namespace {
 
+// "; trial 7 re-runs its parameters (retry 1 of 2)" for a failed trial the storage retried.
+std::string retry_note(const FrozenTrial& failed, int max_retries) {
+  const auto by = failed.system_attrs.find(keys::retried_by);
+  if (by == failed.system_attrs.end()) return "";
+  return fmt::format("; trial {} re-runs its parameters (retry {} of {})", by->dump(),
+                     failed.system_attrs.value(keys::retry_count, 0) + 1, max_retries);
+}
+
 // Values that are not finite, or not one per direction, turn a completion into a failure.
 void check_values(TrialState& state, std::vector<double>& values, std::string& fail_reason,
                   size_t n_directions) {
@@ -90,13 +99,28 @@ void check_values(TrialState& state, std::vector<double>& values, std::string& f
 
 }  // namespace
 
+bool counts_toward(const FrozenTrial& trial, const TrialBudget& budget) {
+  return trial.state == TrialState::Complete || trial.state == TrialState::Pruned ||
+         (trial.state == TrialState::Failed && budget.count_failed);
+}
+
+int64_t held_trials(const std::vector<FrozenTrial>& trials, const TrialBudget& budget) {
+  return std::count_if(trials.begin(), trials.end(), [&](const FrozenTrial& t) {
+    return t.state == TrialState::Running || t.state == TrialState::Waiting ||
+           counts_toward(t, budget);
+  });
+}
+
 FrozenTrial StudyCore::finish(TrialId trial, int64_t number, TrialState state,
-                              std::vector<double> values, std::string fail_reason) {
+                              std::vector<double> values, std::string fail_reason, bool retryable) {
   check_values(state, values, fail_reason, directions.size());
   bool finished = false;
   try {
-    finished = explaining_deletion(
-        [&] { return storage->finish_trial(trial, state, values, fail_reason); });
+    finished = explaining_deletion([&] {
+      if (state == TrialState::Failed && retryable)
+        return storage->fail_trial(trial, fail_reason, max_retries);
+      return storage->finish_trial(trial, state, values, fail_reason);
+    });
   } catch (const NotFound&) {
     throw;
   } catch (const std::exception& e) {
@@ -129,8 +153,9 @@ FrozenTrial StudyCore::finish(TrialId trial, int64_t number, TrialState state,
   });
 
   if (result.state == TrialState::Failed) {
-    log(LogLevel::Warning, fmt::format("Trial {} failed with parameters {}: {}", number,
-                                       format_params(result.params), result.fail_reason));
+    log(LogLevel::Warning, fmt::format("Trial {} failed with parameters {}: {}{}", number,
+                                       format_params(result.params), result.fail_reason,
+                                       retry_note(result, max_retries)));
   } else if (logs(LogLevel::Info)) {
     log(LogLevel::Info, fmt::format("Trial {} {} with value {} and parameters {}.", number,
                                     result.state == TrialState::Pruned ? "pruned" : "finished",
@@ -141,23 +166,9 @@ FrozenTrial StudyCore::finish(TrialId trial, int64_t number, TrialState state,
 
 void StudyCore::recover_stale_trials() {
   if (!heartbeat_interval) return;
-  for (const FrozenTrial& t : storage->fail_stale_trials(id, grace_period)) {
-    log(LogLevel::Warning, fmt::format("Trial {} failed: {}", t.number, t.fail_reason));
-    const int retries = t.system_attrs.value(keys::retry_count, 0);
-    if (retries >= max_retries) continue;
-    NewTrial retry;
-    retry.state = TrialState::Waiting;
-    nlohmann::json fixed = nlohmann::json::object();
-    for (const auto& [name, value] : t.params) fixed[name] = to_json(value);
-    retry.system_attrs = {{keys::fixed_params, fixed},
-                          {keys::retried_from, t.number},
-                          {keys::retry_count, retries + 1}};
-    retry.user_attrs = t.user_attrs;
-    const FrozenTrial queued = storage->create_trial(id, retry);
+  for (const FrozenTrial& t : storage->fail_stale_trials(id, grace_period, max_retries))
     log(LogLevel::Warning,
-        fmt::format("Trial {} re-runs the parameters of trial {} (retry {} of {})", queued.number,
-                    t.number, retries + 1, max_retries));
-  }
+        fmt::format("Trial {} failed: {}{}", t.number, t.fail_reason, retry_note(t, max_retries)));
 }
 
 std::string exception_type_name() {

@@ -3,6 +3,7 @@
 // library.
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,6 +32,16 @@ struct StudyCore {
   std::mutex mu;
   StudyView view;
   std::atomic<bool> stop_requested{false};
+  // Wakes optimize's workers waiting for room in the study budget when stop() is called.
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  void request_stop() {
+    {
+      std::lock_guard lock(stop_mu);
+      stop_requested = true;
+    }
+    stop_cv.notify_all();
+  }
 
   StudyCore(std::shared_ptr<Storage> s, StudyId i, std::string n, std::vector<Direction> d)
       : storage(std::move(s)),
@@ -68,7 +79,8 @@ struct StudyCore {
     if (logs(level) && logger) logger(level, message);
   }
 
-  // With heartbeats on: fails trials whose worker stopped beating, and enqueues their retries.
+  // With heartbeats on: fails trials whose worker stopped beating; the storage enqueues their
+  // retries in the same transaction (Storage::fail_stale_trials, max_retries). Logs both.
   void recover_stale_trials();
 
   // "host:pid:thread", recorded on the trials this thread runs.
@@ -78,13 +90,22 @@ struct StudyCore {
   FrozenTrial trial_by_number(int64_t number);
 
   // Moves a running trial to its final state, lets the sampler learn from it and returns its
-  // stored record. Values that are not finite, or not one per direction, fail the trial.
-  // Throws InvalidState when the trial had already finished. When the storage refuses the write,
-  // fails the trial with "could not store the result: <error>" (a second, simpler write) and
-  // throws StorageError saying what happened, so that no trial is left running silently.
+  // stored record. Values that are not finite, or not one per direction, fail the trial. A
+  // `retryable` failure goes through Storage::fail_trial with max_retries, which enqueues its
+  // retry in the same transaction (only if the failure is accepted).
+  // Throws InvalidState when the trial had already finished (nothing is enqueued then). When the
+  // storage refuses the write, fails the trial with "could not store the result: <error>" (a
+  // second, simpler write, which enqueues no retry) and throws StorageError saying what
+  // happened, so that no trial is left running silently.
   FrozenTrial finish(TrialId trial, int64_t number, TrialState state, std::vector<double> values,
-                     std::string fail_reason);
+                     std::string fail_reason, bool retryable = false);
 };
+
+// Whether a finished trial counts toward a TrialBudget: complete and pruned always, failed with
+// count_failed.
+bool counts_toward(const FrozenTrial& trial, const TrialBudget& budget);
+// The trials a budget holds: running, waiting and counted ones (Storage::create_trial_within).
+int64_t held_trials(const std::vector<FrozenTrial>& trials, const TrialBudget& budget);
 
 // Human-readable "{C: 10, kernel: rbf}".
 std::string format_params(const std::map<std::string, ParamValue>& params);

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "parzen/error.hpp"
+#include "parzen/pruners.hpp"
 #include "registry/option_check.hpp"
 #include "samplers/derived_view.hpp"
 
@@ -45,6 +46,20 @@ BohbSampler::BohbSampler(BohbSamplerOptions options)
 }
 
 BohbSampler::~BohbSampler() = default;
+
+void BohbSampler::check_pruner(const Pruner& pruner) const {
+  const auto* hb = dynamic_cast<const HyperbandPruner*>(&pruner);
+  if (!hb || !hb->options().max_resource) return;
+  const auto& h = hb->options();
+  const auto expected = rungs(h.min_resource, *h.max_resource, h.reduction_factor);
+  if (expected == options_.budgets) return;
+  throw InvalidArgument(fmt::format(
+      "BohbSampler: budgets = [{}] are not the rungs [{}] of the study's HyperbandPruner "
+      "(min_resource = {}, max_resource = {}, reduction_factor = {}); make the sampler with "
+      "budgets = BohbSampler::rungs({}, {}, {}) for this pruner",
+      fmt::join(options_.budgets, ", "), fmt::join(expected, ", "), h.min_resource, *h.max_resource,
+      h.reduction_factor, h.min_resource, *h.max_resource, h.reduction_factor));
+}
 
 std::vector<int64_t> BohbSampler::rungs(int64_t min_resource, int64_t max_resource,
                                         int64_t reduction_factor) {

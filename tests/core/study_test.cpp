@@ -230,8 +230,9 @@ TEST(Study, LoggerReceivesTrialMessages) {
 
 TEST(Study, StaleRunningTrialsAreFailedAndRetriedOnce) {
   auto storage = make_in_memory_storage();
-  auto crashed = Study::create(quiet({.name = "hb", .storage_backend = storage}));
-  auto lost = crashed.ask();  // asked, never told, never beats: its worker "crashed"
+  auto crashed = Study::create(
+      quiet({.name = "hb", .storage_backend = storage, .heartbeat_interval_seconds = 0.05}));
+  auto lost = crashed.ask();  // a heartbeat trial, never told, never beats: its worker "crashed"
   lost.suggest_float("x", 0, 1);
   auto worker = Study::create(quiet({.name = "hb",
                                      .storage_backend = storage,
