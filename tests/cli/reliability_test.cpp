@@ -4,6 +4,7 @@
 // End-to-end with the real `parzen` binary on SQLite.
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <signal.h>
 
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "cli_helpers.hpp"
 #include "config_error_helpers.hpp"
 #include "parzen/system_attrs.hpp"
+#include "storage/postgres_fixture.hpp"
 #include "storage/utf8.hpp"
 
 namespace {
@@ -217,6 +219,69 @@ x = {{ _type = "uniform", _value = [0, 1] }}
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   expect_ended_with(trials_of(url, "e2e"), 3);
   EXPECT_TRUE(fs::exists(dir.path / "pid.txt"));  // in the study's own directory
+}
+
+// The connections to the database of `url`, other than this query's own.
+int64_t connections_to(const std::string& url) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  EXPECT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  PGresult* r = PQexec(conn,
+                       "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()");
+  const int64_t n = PQresultStatus(r) == PGRES_TUPLES_OK ? std::atoll(PQgetvalue(r, 0, 0)) : -1;
+  PQclear(r);
+  PQfinish(conn);
+  return n;
+}
+
+// The connections a `parzen` process holds while its trial runs.
+int64_t connections_while_running(const std::vector<std::string>& args, const TempDir& dir,
+                                  const std::string& url, int64_t trials_before) {
+  const pid_t pid = start_cli(args, dir.path, "conn");
+  bool running = false;
+  for (int i = 0; i < 300 && !running; ++i) {
+    const auto trials = trials_of(url, "e2e");
+    running = static_cast<int64_t>(trials.size()) > trials_before &&
+              trials.back().state == TrialState::Running;
+    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(running);
+  // Past a few heartbeats, and past the exit of the backend trials_of used.
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  const int64_t n = connections_to(url);
+  const auto r = finish_cli(pid, dir.path, "conn");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  return n;
+}
+
+// `parzen worker` opens its storage once, as `parzen run` does (it used to open a second,
+// idle connection).
+TEST(CliWorker, HoldsAsManyStorageConnectionsAsARun) {
+  TempDir dir;
+  const std::string url = fresh_postgres_url();
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 2
+heartbeat_interval = 0.1
+grace_period = 5
+command = ["{}", "sleep", "1.5", "pid.txt"]
+[search_space]
+x = {{ _type = "uniform", _value = [0, 1] }}
+)",
+                                                                kTrialProgram)));
+  // The study as `parzen run` creates it, before it runs a trial.
+  const auto e = parzen::cli::parse_experiment(slurp(file), file);
+  {
+    auto storage = parzen::make_storage(url);
+    const auto id = storage->create_study("e2e", e.directions);
+    storage->set_study_system_attr(id, parzen::cli::kExperimentAttr,
+                                   nlohmann::json::parse(parzen::detail::dump_json(e.to_json())));
+  }
+  const int64_t worker = connections_while_running(
+      {"worker", "--storage", url, "--study", "e2e", "--n-trials", "1"}, dir, url, 0);
+  const int64_t run = connections_while_running({"run", file, "--storage", url}, dir, url, 1);
+  EXPECT_GE(run, 1);
+  EXPECT_EQ(worker, run);
+  expect_ended_with(trials_of(url, "e2e"), 2);
 }
 
 // An asked trial has no heartbeat: a heartbeat-enabled run on the same study, lasting well past
