@@ -148,6 +148,44 @@ x = {{ _type = "uniform", _value = [0, 1] }}
   EXPECT_EQ(trials.size(), 4u);
 }
 
+// A resume that finds the study's budget reached still lets the library fail a trial a killed
+// worker left running (its heartbeat lapsed), so none stays running, before saying there is
+// nothing to run.
+TEST(CliBudget, AResumeWithItsBudgetReachedFailsTrialsLeftRunning) {
+  TempDir dir;
+  const auto body = [&](const std::string& args) {
+    return experiment(fmt::format(R"(
+heartbeat_interval = 0.2
+grace_period = 1
+command = ["{}", {}]
+[search_space]
+x = {{ _type = "uniform", _value = [0, 1] }}
+)",
+                                  kTrialProgram, args));
+  };
+  const auto file = dir.file("exp.toml", body(R"("value", "1")"));
+  auto r = run_cli({"run", file, "--n-trials", "2"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  dir.file("exp.toml", body(R"("sleep", "30", "pid.txt")"));
+  const pid_t run = start_cli({"run", file, "--n-trials", "3"}, dir.path, "killed");
+  ASSERT_TRUE(wait_for(dir.url(), TrialState::Running));
+  ::kill(run, SIGKILL);
+  finish_cli(run, dir.path, "killed");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const pid_t grandchild = static_cast<pid_t>(std::atoi(slurp(dir.path / "pid.txt").c_str()));
+  if (grandchild > 1)
+    if (const pid_t group = ::getpgid(grandchild); group > 1) ::kill(-group, SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the grace period
+
+  r = run_cli({"run", file, "--n-trials", "2"}, dir.path);
+  EXPECT_EQ(r.status, parzen::cli::kExitNothingToDo) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "already has 2 of its 2 trials; nothing to run")) << r.out;
+  const auto trials = trials_of(dir.url(), "e2e");
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[2].state, TrialState::Failed);
+  expect_ended_with(trials, 2);
+}
+
 // Several processes on one SQLite study: the storage caps the study's trials, so however they
 // race, the study never holds more than n_trials complete.
 TEST(CliBudget, SeveralWorkersNeverExceedTheBudget) {
