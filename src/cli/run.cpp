@@ -691,11 +691,23 @@ OptimizeOptions optimize_options(const Experiment& e, const RunSettings& setting
 // Runs the trials until the budget, max_duration, the sampler's exhaustion or Ctrl-C, with the
 // progress display drawn meanwhile.
 void optimize(Study& study, TrialRunner& runner, const Experiment& e, const RunSettings& settings,
-              Progress& progress, ProgressStyle style, const std::string& shown_storage) {
+              Storage& storage, Progress& progress, ProgressStyle style,
+              const std::string& shown_storage) {
   OptimizeOptions oo = optimize_options(e, settings);
-  oo.callbacks.push_back([&](Study&, const FrozenTrial& t) {
-    runner.stored(t);
-    progress.finished(t);
+  oo.callbacks.push_back([&](Study&, const FrozenTrial& stored) {
+    runner.stored(stored);
+    // A failed trial's retry is enqueued by the storage in the transaction that failed it; the
+    // trial as stored says so (retried_by), which the progress line shows.
+    if (stored.state == TrialState::Failed && e.max_retries > 0 &&
+        !stored.system_attrs.contains(keys::retried_by)) {
+      try {
+        progress.finished(storage.trial(stored.id));
+        return;
+      } catch (const std::exception&) {
+        // shown as the callback gave it
+      }
+    }
+    progress.finished(stored);
   });
 
   InterruptHandler interrupts;
@@ -776,7 +788,7 @@ int run_experiment(const Experiment& e, const RunSettings& settings) {
     progress.message(fmt::format("Resuming study '{}' in {}: {} trials so far", e.name,
                                  shown_storage, counted_before));
   TrialRunner runner(e, *storage, study, progress);
-  optimize(study, runner, e, settings, progress, style, shown_storage);
+  optimize(study, runner, e, settings, *storage, progress, style, shown_storage);
   if (runner.n_started() == 0 && !runner.interrupted() && e.n_trials) {
     const int64_t counted = counted_trials(study.trials(), e.count_failed_trials);
     if (counted >= *e.n_trials) {
