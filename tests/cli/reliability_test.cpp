@@ -399,6 +399,7 @@ TEST(CliRun, StudyNamesOverTheStorageLimitAreRefusedBeforeAnythingIsStored) {
   TempDir dir;
   const std::string name(parzen::cli::kMaxStudyNameBytes + 1, 'n');
   const auto file = dir.file("exp.toml", fmt::format(R"(name = "{}"
+n_trials = 1
 command = ["{}", "value", "1"]
 [search_space]
 x = {{ _type = "uniform", _value = [0, 1] }}
@@ -410,6 +411,7 @@ x = {{ _type = "uniform", _value = [0, 1] }}
   EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
 
   dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 1
 command = ["{}", "value", "1"]
 [search_space]
 x = {{ _type = "uniform", _value = [0, 1] }}
