@@ -111,9 +111,14 @@ ParamValue value_of_json(const nlohmann::json& v) {
   }
 }
 
-// The trials with the values their programs saw as parameters (see shown_params).
-std::vector<FrozenTrial> with_shown_params(std::vector<FrozenTrial> trials) {
+// The trials as exported: with the values their programs saw as parameters (see shown_params),
+// and the retry bookkeeping the storage keeps in system attributes (retried_from: the trial this
+// one re-runs; retry_count; retried_by: the trial that re-ran this one) as the user attribute
+// columns earlier versions of the CLI wrote them in.
+std::vector<FrozenTrial> as_exported(std::vector<FrozenTrial> trials) {
   for (auto& t : trials) {
+    for (const char* key : {keys::retried_from, keys::retry_count, keys::retried_by})
+      if (auto it = t.system_attrs.find(key); it != t.system_attrs.end()) t.user_attrs[key] = *it;
     auto it = t.system_attrs.find(kParamsAttr);
     if (it == t.system_attrs.end() || !it->is_object()) continue;
     std::map<std::string, ParamValue> params;
@@ -121,6 +126,13 @@ std::vector<FrozenTrial> with_shown_params(std::vector<FrozenTrial> trials) {
     t.params = std::move(params);
   }
   return trials;
+}
+
+std::string_view trimmed(std::string_view text) {
+  constexpr std::string_view space = " \t\r\n";
+  const size_t begin = text.find_first_not_of(space);
+  if (begin == std::string_view::npos) return {};
+  return text.substr(begin, text.find_last_not_of(space) - begin + 1);
 }
 
 ojson parse_option_value(const std::string& text) {
@@ -266,6 +278,10 @@ int cmd_ask(const AskArgs& a) {
   // number), so a later ask neither repeats an earlier one nor another seed's.
   so.sampler = make_sampler(e.sampler, e.space, so.pruner);
   so.load_if_exists = true;
+  // No heartbeat_interval_seconds: an asked trial has no heartbeat (NewTrial::heartbeat), so no
+  // worker of a heartbeat-enabled `parzen run` on the study ever fails it as stale; it runs until
+  // `parzen tell` finishes it (--state failed abandons it).
+  so.heartbeat_interval_seconds.reset();
   Study study = Study::create(so);
   if (!stored)
     storage->set_study_system_attr(study.id(), kExperimentAttr,
@@ -300,7 +316,8 @@ int cmd_tell(const TellArgs& a) {
       throw InvalidArgument("give the trial's value(s) with --value (or --state failed|pruned)");
     std::vector<double> values;
     for (const auto& text : a.values) {
-      const auto v = parse_number(text);
+      // Surrounding whitespace is trimmed, as it is around a trial's last line.
+      const auto v = parse_number(trimmed(text));
       if (!v)
         throw InvalidArgument(fmt::format(
             "--value '{}' is not a number; write it as Python prints a float (0.25, 1e-310, inf)",
@@ -353,7 +370,7 @@ int cmd_studies(const std::string& url) {
     std::string best_text = "-";
     if (!best.empty())
       best_text = s.directions.size() == 1
-                      ? fmt::format("{:.6g} (#{})", best[0].values[0], best[0].number)
+                      ? fmt::format("{} (#{})", best[0].values[0], best[0].number)
                       : fmt::format("{} on the Pareto front", best.size());
     rows.push_back({s.name, directions_text(s.directions), std::to_string(trials.size()),
                     std::to_string(complete), best_text, time_text(s.datetime_created)});
@@ -386,6 +403,10 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
   fmt::print("Trials:     {}{}\n", trials.size(), counts.empty() ? "" : " (" + counts + ")");
   fmt::print("Trial time: {} in total\n", duration_text(total_seconds));
   if (auto it = info.system_attrs.find(kExperimentAttr); it != info.system_attrs.end()) {
+    if (it->contains("n_trials") && (*it)["n_trials"].is_number_integer())
+      fmt::print("Budget:     {} trials ({} count)\n", (*it)["n_trials"].get<int64_t>(),
+                 it->value("count_failed_trials", false) ? "complete, pruned and failed"
+                                                         : "complete and pruned");
     if (it->contains("sampler"))
       fmt::print("Sampler:    {}\n", detail::dump_json((*it)["sampler"]));
     if (it->contains("command")) {
@@ -393,6 +414,8 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
       for (const auto& a : (*it)["command"]) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
       fmt::print("Command:    {}\n", cmd);
     }
+    if (it->contains("working_directory") && (*it)["working_directory"].is_string())
+      fmt::print("Directory:  {}\n", (*it)["working_directory"].get<std::string>());
   }
   const auto best = ranked(storage, info, trials);
   if (best.empty()) {
@@ -417,7 +440,7 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
   for (size_t i = 0; i < n; ++i) {
     const auto& t = best[i];
     std::vector<std::string> row = {std::to_string(i + 1), std::to_string(t.number)};
-    for (double v : t.values) row.push_back(fmt::format("{:.6g}", v));
+    for (double v : t.values) row.push_back(fmt::format("{}", v));  // shortest exact text
     const auto shown = shown_params(t);
     for (const auto& p : param_names) {
       auto it =
@@ -471,7 +494,7 @@ int cmd_best(const std::string& url, const std::string& name, bool json) {
 int cmd_trials(const std::string& url, const std::string& name, const std::string& format) {
   auto storage = open_storage(url);
   const auto info = find_study_or_throw(*storage, url, name);
-  const auto trials = with_shown_params(storage->trials(info.id));
+  const auto trials = as_exported(storage->trials(info.id));
   if (format == "csv") {
     write_trials_csv(std::cout, trials, info.directions);
   } else if (format == "json") {
@@ -520,6 +543,7 @@ int cmd_presets() {
 }
 
 int cmd_worker(const WorkerArgs& a) {
+  // The one storage (and connection) the worker uses throughout.
   auto storage = open_storage(a.storage);
   const auto info = find_study_or_throw(*storage, a.storage, a.study);
   auto e = stored_experiment(info);
@@ -529,13 +553,17 @@ int cmd_worker(const WorkerArgs& a) {
         "`parzen run EXPERIMENT.toml --storage URL` first",
         a.study));
   e->storage = a.storage;
+  // The flags are this worker's: they apply here and are never stored, so the study (its
+  // budget, its working directory) stays as `parzen run` stored it for every other worker.
   if (a.concurrency) e->concurrency = *a.concurrency;
-  if (a.n_trials) e->n_trials = *a.n_trials;
   if (!a.working_directory.empty()) e->working_directory = a.working_directory;
-  ProgressStyle style = ProgressStyle::Auto;
-  if (a.progress == "bar") style = ProgressStyle::Bar;
-  if (a.progress == "lines") style = ProgressStyle::Lines;
-  return run_experiment(*e, style);
+  RunSettings settings;
+  settings.max_trials = a.n_trials;
+  settings.store_experiment = false;
+  settings.storage = storage;
+  if (a.progress == "bar") settings.style = ProgressStyle::Bar;
+  if (a.progress == "lines") settings.style = ProgressStyle::Lines;
+  return run_experiment(*e, settings);
 }
 
 }  // namespace parzen::cli

@@ -203,11 +203,29 @@ std::shared_ptr<Pruner> build_pruner(const ojson& table, const SourceMap& map,
   }
 }
 
-const std::vector<std::string> kExperimentKeys = {
-    "name",        "storage",       "direction",         "directions", "metric",
-    "metrics",     "search_space",  "search_space_file", "sampler",    "n_trials",
-    "pruner",      "max_duration",  "concurrency",       "command",    "working_directory",
-    "environment", "trial_timeout", "kill_grace_period", "max_retries"};
+const std::vector<std::string> kExperimentKeys = {"name",
+                                                  "storage",
+                                                  "direction",
+                                                  "directions",
+                                                  "metric",
+                                                  "metrics",
+                                                  "search_space",
+                                                  "search_space_file",
+                                                  "sampler",
+                                                  "n_trials",
+                                                  "pruner",
+                                                  "max_duration",
+                                                  "concurrency",
+                                                  "command",
+                                                  "working_directory",
+                                                  "environment",
+                                                  "trial_timeout",
+                                                  "kill_grace_period",
+                                                  "max_retries",
+                                                  "count_failed_trials",
+                                                  "max_consecutive_failures",
+                                                  "heartbeat_interval",
+                                                  "grace_period"};
 
 Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir,
                      const std::string& stem, bool require_command) {
@@ -217,6 +235,10 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
   Experiment e;
   e.name = r.has("name") ? r.string("name") : stem;
   if (e.name.empty()) r.fail("name", "must not be empty");
+  if (e.name.size() > kMaxStudyNameBytes)
+    r.fail("name", fmt::format("is {} bytes long; a study name has at most {} bytes: choose a "
+                               "shorter name",
+                               e.name.size(), kMaxStudyNameBytes));
   e.storage = r.has("storage") ? absolute_sqlite_url(r.string("storage"), dir)
                                : absolute_sqlite_url("sqlite:///parzen.db", dir);
 
@@ -325,6 +347,22 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
   if (r.has("trial_timeout")) e.trial_timeout_seconds = r.duration("trial_timeout");
   if (r.has("kill_grace_period")) e.kill_grace_seconds = r.duration("kill_grace_period");
   if (r.has("max_retries")) e.max_retries = static_cast<int>(r.integer("max_retries", 0));
+  if (e.max_retries > 1000) r.fail("max_retries", "must be at most 1000");
+  if (r.has("count_failed_trials")) e.count_failed_trials = r.boolean("count_failed_trials");
+  if (r.has("max_consecutive_failures")) {
+    const int64_t n = r.integer("max_consecutive_failures", 0);
+    if (n > 1'000'000)
+      r.fail("max_consecutive_failures", "must be at most 1000000 (0: never stop)");
+    e.max_consecutive_failures = static_cast<int>(n);
+  }
+  if (r.has("heartbeat_interval")) e.heartbeat_interval_seconds = r.duration("heartbeat_interval");
+  if (r.has("grace_period")) e.grace_seconds = r.duration("grace_period");
+  if (!(e.grace_seconds > e.heartbeat_interval_seconds))
+    r.fail(r.has("grace_period") ? "grace_period" : "heartbeat_interval",
+           fmt::format("grace_period ({} s) must exceed heartbeat_interval ({} s): a live trial "
+                       "beats at least once within the grace period; e.g. grace_period = {} s",
+                       e.grace_seconds, e.heartbeat_interval_seconds,
+                       6 * e.heartbeat_interval_seconds));
   return e;
 }
 
@@ -540,6 +578,10 @@ ojson Experiment::to_json() const {
   if (trial_timeout_seconds) j["trial_timeout"] = *trial_timeout_seconds;
   j["kill_grace_period"] = kill_grace_seconds;
   j["max_retries"] = max_retries;
+  j["count_failed_trials"] = count_failed_trials;
+  j["max_consecutive_failures"] = max_consecutive_failures;
+  j["heartbeat_interval"] = heartbeat_interval_seconds;
+  j["grace_period"] = grace_seconds;
   return j;
 }
 

@@ -47,11 +47,24 @@ struct Experiment {
   std::optional<double> trial_timeout_seconds{};
   double kill_grace_seconds = 5.0;
   int max_retries = 0;
+  // n_trials counts complete and pruned trials; with count_failed_trials failed ones too
+  // (OptimizeOptions::study_budget, TrialBudget::count_failed).
+  bool count_failed_trials = false;
+  // A run stops (exit status 1) once this many of its own trials failed in a row; 0: never.
+  int max_consecutive_failures = 5;
+  // Each running trial's worker records a heartbeat this often; a trial whose last beat is older
+  // than grace_seconds is failed (and retried) by any worker (StudyOptions).
+  double heartbeat_interval_seconds = 5.0;
+  double grace_seconds = 30.0;
 
   // The form stored with the study, from which `parzen worker` rebuilds the experiment.
   nlohmann::ordered_json to_json() const;
   static Experiment from_json(const nlohmann::ordered_json& json);
 };
+
+// The longest study name a storage accepts, in bytes (longer ones are refused with
+// InvalidArgument by every storage, so that SQLite and PostgreSQL agree).
+inline constexpr size_t kMaxStudyNameBytes = 512;
 
 // Parses an experiment file. Relative paths in it (storage, search_space_file,
 // working_directory) are relative to the file's directory. Without `require_command` (for

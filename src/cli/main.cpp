@@ -148,7 +148,8 @@ int main(int argc, char** argv) {
   worker->add_option("--study", wa.study, "The study's name")->required();
   worker->add_option("--concurrency", wa.concurrency, "Parallel trials on this worker")
       ->check(CLI::Range(1, 1024));
-  worker->add_option("--n-trials", wa.n_trials, "Override the study's total n_trials");
+  worker->add_option("--n-trials", wa.n_trials,
+                     "The most trials this worker runs (the study's n_trials still bounds them)");
   worker->add_option("--working-directory", wa.working_directory,
                      "Where trial commands run on this host (default: as on the first host)");
   worker->add_option("--progress", wa.progress, "auto, bar or lines")
@@ -224,10 +225,17 @@ int main(int argc, char** argv) {
       Experiment e = load_experiment(run_file);
       if (!run_storage.empty()) e.storage = run_storage;
       if (!run_study.empty()) e.name = run_study;
+      if (e.name.size() > kMaxStudyNameBytes)
+        throw parzen::InvalidArgument(
+            fmt::format("--study is {} bytes long; a study name has at most {} bytes: choose a "
+                        "shorter name",
+                        e.name.size(), kMaxStudyNameBytes));
       if (run_n_trials) e.n_trials = *run_n_trials;
       if (run_concurrency) e.concurrency = *run_concurrency;
       if (duration) e.max_duration_seconds = duration;
-      return run_experiment(e, progress_style(run_progress));
+      RunSettings settings;
+      settings.style = progress_style(run_progress);
+      return run_experiment(e, settings);
     }
     if (worker->parsed()) return cmd_worker(wa);
     if (ask->parsed()) return cmd_ask(aa);

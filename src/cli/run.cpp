@@ -50,7 +50,7 @@ std::string values_text(const std::vector<double>& values, const std::vector<std
   for (size_t i = 0; i < values.size(); ++i) {
     if (!out.empty()) out += ' ';
     if (i < names.size()) out += names[i] + "=";
-    out += fmt::format("{:.6g}", values[i]);
+    out += fmt::format("{}", values[i]);  // the shortest text that reads back exactly
   }
   return out;
 }
@@ -84,19 +84,19 @@ class Progress {
     } else {
       params = shown_params(t);
     }
-    if (!t.system_attrs.contains(kInterruptedAttr)) ++done_;
+    if (counts_toward_budget(t, e_.count_failed_trials)) ++done_;
     const bool improved = consider_best(t, params);
     const auto d = t.duration_seconds();
     const std::string total = e_.n_trials ? fmt::format("/{}", *e_.n_trials) : "";
-    std::string line = fmt::format("[{:>4}{}] trial {} {}", counted_before_ + done_, total,
-                                   t.number, to_string(t.state));
+    std::string line = fmt::format("[{:>4}{}] trial {}{} {}", counted_before_ + done_, total,
+                                   t.number, retry_text(t), to_string(t.state));
     if (t.state == TrialState::Complete) {
       line += "  " + values_text(t.values, e_.metrics);
       if (best_ && e_.directions.size() == 1)
-        line += fmt::format("  (best {:.6g} #{}{})", best_->values[0], best_->number,
+        line += fmt::format("  (best {} #{}{})", best_->values[0], best_->number,
                             improved ? ", new" : "");
     } else if (t.state == TrialState::Failed) {
-      line += ": " + first_line(t.fail_reason, 300);
+      line += retried_text(t) + ": " + first_line(t.fail_reason, 300);
     }
     line += "  " + params_text(params);
     if (d) line += "  " + duration_text(*d);
@@ -140,6 +140,23 @@ class Progress {
     std::vector<std::pair<std::string, std::string>> params;
     bool ended = false;
   };
+
+  // " (retry 1 of trial 4)" for a trial that re-runs a failed one (system attrs, written by the
+  // storage that failed it: Storage::fail_trial, fail_stale_trials).
+  static std::string retry_text(const FrozenTrial& t) {
+    const auto from = t.system_attrs.find(keys::retried_from);
+    if (from == t.system_attrs.end() || !from->is_number_integer()) return "";
+    return fmt::format(" (retry {} of trial {})", t.system_attrs.value(keys::retry_count, 1),
+                       from->get<int64_t>());
+  }
+  // " (retry 1 of 2 enqueued as trial 5)" for a failed trial that was retried.
+  std::string retried_text(const FrozenTrial& t) const {
+    const auto by = t.system_attrs.find(keys::retried_by);
+    if (by == t.system_attrs.end() || !by->is_number_integer()) return "";
+    return fmt::format(" (retry {} of {} enqueued as trial {})",
+                       t.system_attrs.value(keys::retry_count, 0) + 1, e_.max_retries,
+                       by->get<int64_t>());
+  }
 
   bool consider_best(const FrozenTrial& t,
                      const std::vector<std::pair<std::string, std::string>>& params) {
@@ -274,9 +291,15 @@ std::vector<std::string> protocol_warnings(const ProcessResult& r,
 
 // Nothing the trial printed is dropped without a word: each warning goes to the run's output and
 // the list is stored with the trial (user attribute kWarningsAttr, shown by `parzen trials`).
-void keep_warnings(Storage& storage, const Trial& t, const std::vector<std::string>& warnings,
+void keep_warnings(Storage& storage, Trial& t, const std::vector<std::string>& warnings,
                    Progress& progress) {
-  if (warnings.empty()) return;
+  if (warnings.empty()) {
+    // A retry starts with the user attributes of the trial it re-runs (make_retry): not its
+    // warnings.
+    if (t.record().user_attrs.contains(kWarningsAttr))
+      storage.set_trial_user_attr(t.id(), kWarningsAttr, nlohmann::json::array());
+    return;
+  }
   for (const auto& w : warnings) progress.message(fmt::format("Trial {}: {}", t.number(), w));
   storage.set_trial_user_attr(t.id(), kWarningsAttr, warnings);
 }
@@ -352,11 +375,14 @@ std::vector<std::pair<std::string, std::string>> shown_params(const FrozenTrial&
   return out;
 }
 
-int64_t counted_trials(const std::vector<FrozenTrial>& trials) {
-  int64_t n = 0;
-  for (const auto& t : trials)
-    if (is_finished(t.state) && !t.system_attrs.contains(kInterruptedAttr)) ++n;
-  return n;
+bool counts_toward_budget(const FrozenTrial& t, bool count_failed) {
+  return t.state == TrialState::Complete || t.state == TrialState::Pruned ||
+         (count_failed && t.state == TrialState::Failed);
+}
+
+int64_t counted_trials(const std::vector<FrozenTrial>& trials, bool count_failed) {
+  return std::count_if(trials.begin(), trials.end(),
+                       [&](const FrozenTrial& t) { return counts_toward_budget(t, count_failed); });
 }
 
 namespace {
@@ -391,9 +417,10 @@ std::vector<FrozenTrial> existing_trials(Storage& storage, const Experiment& e,
   return storage.trials(*id);
 }
 
-// Creates or loads the study with the experiment's sampler and pruner, and stores the experiment
-// in it for `parzen worker`.
-Study open_study(const Experiment& e, const std::shared_ptr<Storage>& storage, Progress& progress) {
+// Creates or loads the study with the experiment's sampler, pruner, heartbeat and retries, and
+// (for `parzen run`) stores the experiment in it for `parzen worker`.
+Study open_study(const Experiment& e, const std::shared_ptr<Storage>& storage, Progress& progress,
+                 bool store_experiment) {
   StudyOptions so;
   so.name = e.name;
   so.storage_backend = storage;
@@ -401,12 +428,16 @@ Study open_study(const Experiment& e, const std::shared_ptr<Storage>& storage, P
   so.pruner = make_pruner(e.pruner);
   so.sampler = make_sampler(e.sampler, e.space, so.pruner);
   so.load_if_exists = true;
-  so.heartbeat_interval_seconds = 5.0;
-  so.grace_period_seconds = 30.0;
+  so.heartbeat_interval_seconds = e.heartbeat_interval_seconds;
+  so.grace_period_seconds = e.grace_seconds;
+  // One retry mechanism: a trial failed retryably (TrialFailed(reason, true)) or for a missing
+  // heartbeat is retried by the storage, in the transaction that fails it (system attributes
+  // retried_from / retry_count on the retry, retried_by on the failed trial).
   so.max_retries = e.max_retries;
   so.logger = [&progress](LogLevel, const std::string& msg) { progress.message(msg); };
   Study study = Study::create(so);
-  storage->set_study_system_attr(study.id(), kExperimentAttr, plain(e.to_json()));
+  if (store_experiment)
+    storage->set_study_system_attr(study.id(), kExperimentAttr, plain(e.to_json()));
   return study;
 }
 
@@ -448,11 +479,30 @@ class TrialRunner {
     return outcome(t, r, warnings);
   }
 
-  // Called once a trial's outcome is stored.
+  // Called once a trial's outcome is stored: after max_consecutive_failures of this process's
+  // trials failed in a row (a broken command, a missing data set), no new trial starts.
   void stored(const FrozenTrial& t) {
     std::lock_guard lock(mu_);
     in_flight_.erase(t.id);
+    if (t.system_attrs.contains(kInterruptedAttr) || interrupted_) return;
+    if (t.state != TrialState::Failed) {
+      failed_in_a_row_ = 0;
+      first_failure_.clear();
+      return;
+    }
+    if (failed_in_a_row_++ == 0)
+      first_failure_ = fmt::format("trial {}: {}", t.number, t.fail_reason);
+    if (e_.max_consecutive_failures > 0 && failed_in_a_row_ >= e_.max_consecutive_failures &&
+        !too_many_failures_) {
+      too_many_failures_ = true;
+      study_.stop();
+      progress_.message(fmt::format(
+          "{} trials failed in a row (max_consecutive_failures = {}): no new trials; waiting for "
+          "the running ones to finish",
+          failed_in_a_row_, e_.max_consecutive_failures));
+    }
   }
+  int64_t n_started() const { return n_started_; }
 
   // Ctrl-C: the first stops new trials, the second kills the running ones.
   void interrupt(int count) {
@@ -487,6 +537,17 @@ class TrialRunner {
     if (interrupted_) {
       fmt::print("Interrupted; run the same command again to resume the study.\n");
       return kExitInterrupted;
+    }
+    if (too_many_failures_) {
+      fmt::print(
+          stderr,
+          "parzen: error: {} of this run's trials failed in a row "
+          "(max_consecutive_failures = {}); the first: {}\nFix the cause and run the same "
+          "command again to resume the study (failed trials do not count toward n_trials{}); "
+          "max_consecutive_failures = 0 never stops\n",
+          failed_in_a_row_, e_.max_consecutive_failures, first_failure_,
+          e_.count_failed_trials ? " unless count_failed_trials" : "");
+      return kExitFailure;
     }
     if (n_started_ == 0 && time_up_) {
       fmt::print("The time limit (max_duration {}) was reached before a trial started.\n",
@@ -554,53 +615,44 @@ class TrialRunner {
       }
       spawn_failed_ = true;
       study_.stop();
-      fail(t, r.spawn_error, false);
+      fail(r.spawn_error, false);
     }
     if (r.end == ProcessResult::End::Stopped && kill_now_) {
       storage_.set_trial_system_attr(t.id(), kInterruptedAttr, true);
-      fail(t, "interrupted: killed by a second Ctrl-C", false);
+      fail("interrupted: killed by a second Ctrl-C", false);
     }
     if (r.end == ProcessResult::End::Stopped) throw TrialPruned("pruned at its last reported step");
     if (r.end == ProcessResult::End::TimedOut)
-      fail(t,
-           fmt::format("exceeded the trial timeout of {}s; its process group was killed{}",
+      fail(fmt::format("exceeded the trial timeout of {}s; its process group was killed{}",
                        *e_.trial_timeout_seconds, stderr_suffix(r.stderr_tail)),
            true);
     if (r.end != ProcessResult::End::Exited || r.exit_code != 0)
-      fail(t, describe_end(r) + stderr_suffix(r.stderr_tail), true);
+      fail(describe_end(r) + stderr_suffix(r.stderr_tail), true);
     const std::string text = r.result_line ? *r.result_line : r.last_line;
     std::string protocol;
     for (const auto& w : warnings) protocol += "; " + w;
     if (text.empty())
-      fail(t,
-           fmt::format("no metric in the output ({} bytes on stdout): print the value as the last "
+      fail(fmt::format("no metric in the output ({} bytes on stdout): print the value as the last "
                        "line or as 'parzen:result VALUE'{}",
                        r.stdout_bytes, protocol),
            true);
     try {
       return parse_trial_values(text, e_.metrics, e_.directions.size());
     } catch (const InvalidArgument& ex) {
-      fail(t,
-           fmt::format("no metric in the output: {} {} ({}){}",
+      fail(fmt::format("no metric in the output: {} {} ({}){}",
                        r.result_line ? "the parzen:result line" : "the last line",
                        first_line(text, 200), ex.what(), protocol),
            true);
     }
   }
 
-  // Fails the trial with `reason`, first enqueueing a retry when `retry` and retries are left.
-  [[noreturn]] void fail(Trial& t, std::string reason, bool retry) {
-    if (retry && e_.max_retries > 0) {
-      const int done = t.record().user_attrs.value(keys::retry_count, 0);
-      if (done < e_.max_retries) {
-        study_.enqueue_trial(t.params(),
-                             {{keys::retried_from, t.number()}, {keys::retry_count, done + 1}});
-        reason += fmt::format(" (retry {} of {} enqueued)", done + 1, e_.max_retries);
-      }
-    }
+  // Fails the trial with `reason`. A `retryable` failure (non-zero exit, crash, trial timeout,
+  // no metric) is retried by the library while max_retries allows: the storage fails the trial
+  // and enqueues its retry in one transaction, one count with heartbeat retries.
+  [[noreturn]] static void fail(std::string reason, bool retryable) {
     // TrialFailed's what() is a C string, which would end the reason at a NUL the trial printed;
     // the storage would replace each NUL by U+FFFD anyway.
-    throw TrialFailed(detail::storable_text(std::move(reason)));
+    throw TrialFailed(detail::storable_text(std::move(reason)), retryable);
   }
 
   const Experiment& e_;
@@ -610,6 +662,9 @@ class TrialRunner {
   const std::vector<std::string> names_;
   fs::path scratch_{};  // the trials' parameter files
   std::atomic<bool> kill_now_{false}, interrupted_{false}, spawn_failed_{false};
+  bool too_many_failures_ = false;  // under mu_ until optimize returns
+  int failed_in_a_row_ = 0;
+  std::string first_failure_{};
   bool time_up_ = false;
   std::atomic<int64_t> n_started_{0};
   std::mutex mu_;
@@ -619,46 +674,40 @@ class TrialRunner {
   std::map<TrialId, int64_t> in_flight_{};  // id -> number
 };
 
-// Other workers share the budget: after each trial, the run stops once the study as a whole has
-// reached n_trials. The count follows the storage's deltas, so a long study is not re-read.
-class BudgetWatch {
- public:
-  BudgetWatch(Storage& storage, std::optional<int64_t> n_trials)
-      : storage_(storage), n_trials_(n_trials) {}
-  void after_trial(Study& s) {
-    if (!n_trials_) return;
-    std::lock_guard lock(mu_);
-    TrialsDelta delta = storage_.trials_since(s.id(), version_);
-    version_ = delta.version;
-    for (const auto& d : delta.trials) counts_[d.number] = counted_trials({d}) == 1;
-    const auto counted =
-        std::count_if(counts_.begin(), counts_.end(), [](const auto& kv) { return kv.second; });
-    if (counted >= *n_trials_) s.stop();
-  }
-
- private:
-  Storage& storage_;
-  std::optional<int64_t> n_trials_;
-  std::mutex mu_;
-  uint64_t version_ = 0;
-  std::map<int64_t, bool> counts_{};  // trial number -> counts toward n_trials
-};
-
-// Runs the trials until the budget, max_duration, the sampler's exhaustion or Ctrl-C, with the
-// progress display drawn meanwhile.
-void optimize(Study& study, TrialRunner& runner, const Experiment& e, int64_t counted_before,
-              Storage& storage, Progress& progress, ProgressStyle style,
-              const std::string& shown_storage) {
+// The options of the run's Study::optimize: the study's budget, shared with every worker on
+// any host (no trial starts once the study holds n_trials running, waiting or counted trials;
+// optimize returns once n_trials are counted, after failing and retrying trials whose workers
+// died), and this process's own cap.
+OptimizeOptions optimize_options(const Experiment& e, const RunSettings& settings) {
   OptimizeOptions oo;
-  if (e.n_trials) oo.n_trials = *e.n_trials - counted_before;
+  oo.n_trials = settings.max_trials;
+  if (e.n_trials) oo.study_budget = TrialBudget{*e.n_trials, e.count_failed_trials};
   oo.timeout_seconds = e.max_duration_seconds;
   oo.n_jobs = e.concurrency;
   oo.catch_exceptions = true;
-  BudgetWatch budget(storage, e.n_trials);
-  oo.callbacks.push_back([&](Study& s, const FrozenTrial& t) {
-    runner.stored(t);
-    progress.finished(t);
-    budget.after_trial(s);
+  return oo;
+}
+
+// Runs the trials until the budget, max_duration, the sampler's exhaustion or Ctrl-C, with the
+// progress display drawn meanwhile.
+void optimize(Study& study, TrialRunner& runner, const Experiment& e, const RunSettings& settings,
+              Storage& storage, Progress& progress, ProgressStyle style,
+              const std::string& shown_storage) {
+  OptimizeOptions oo = optimize_options(e, settings);
+  oo.callbacks.push_back([&](Study&, const FrozenTrial& stored) {
+    runner.stored(stored);
+    // A failed trial's retry is enqueued by the storage in the transaction that failed it; the
+    // trial as stored says so (retried_by), which the progress line shows.
+    if (stored.state == TrialState::Failed && e.max_retries > 0 &&
+        !stored.system_attrs.contains(keys::retried_by)) {
+      try {
+        progress.finished(storage.trial(stored.id));
+        return;
+      } catch (const std::exception&) {
+        // shown as the callback gave it
+      }
+    }
+    progress.finished(stored);
   });
 
   InterruptHandler interrupts;
@@ -717,30 +766,37 @@ void print_summary(const Study& study, const Experiment& e, const std::string& s
 
 }  // namespace
 
-int run_experiment(const Experiment& e, ProgressStyle style) {
-  style = resolved(style);
+int run_experiment(const Experiment& e, const RunSettings& settings) {
+  ProgressStyle style = resolved(settings.style);
   // The optimiser's own checks, before the study is stored (a refused option must leave no
   // empty study behind).
-  OptimizeOptions checked;
-  checked.timeout_seconds = e.max_duration_seconds;
-  checked.n_jobs = e.concurrency;
-  validate(checked);
+  validate(optimize_options(e, settings));
   const std::string shown_storage = redact_storage_url(e.storage);
-  auto storage = make_storage(e.storage);
+  // One storage (one connection) for everything this process does.
+  const std::shared_ptr<Storage> storage =
+      settings.storage ? settings.storage : make_storage(e.storage);
   const std::vector<FrozenTrial> existing = existing_trials(*storage, e, shown_storage);
-  const int64_t counted_before = counted_trials(existing);
+  const int64_t counted_before = counted_trials(existing, e.count_failed_trials);
+  // A study that has its budget still goes through optimize: with the budget, the library fails
+  // (and retries) trials left running by dead workers, so none stays running or waiting. Its
+  // display stays quiet unless such a retry runs.
+  const bool had_budget = e.n_trials && counted_before >= *e.n_trials;
+  if (had_budget) style = ProgressStyle::Quiet;
   Progress progress(e, style, counted_before, existing);
-  Study study = open_study(e, storage, progress);
-  if (e.n_trials && counted_before >= *e.n_trials) {
-    fmt::print("Study '{}' in {} already has {} of its {} trials; nothing to run.\n", e.name,
-               shown_storage, counted_before, *e.n_trials);
-    return kExitNothingToDo;
-  }
-  if (!existing.empty())
+  Study study = open_study(e, storage, progress, settings.store_experiment);
+  if (!existing.empty() && !had_budget)
     progress.message(fmt::format("Resuming study '{}' in {}: {} trials so far", e.name,
                                  shown_storage, counted_before));
   TrialRunner runner(e, *storage, study, progress);
-  optimize(study, runner, e, counted_before, *storage, progress, style, shown_storage);
+  optimize(study, runner, e, settings, *storage, progress, style, shown_storage);
+  if (runner.n_started() == 0 && !runner.interrupted() && e.n_trials) {
+    const int64_t counted = counted_trials(study.trials(), e.count_failed_trials);
+    if (counted >= *e.n_trials) {
+      fmt::print("Study '{}' in {} already has {} of its {} trials; nothing to run.\n", e.name,
+                 shown_storage, counted, *e.n_trials);
+      return kExitNothingToDo;
+    }
+  }
   print_summary(study, e, shown_storage);
   return runner.exit_status();
 }
