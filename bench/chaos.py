@@ -253,8 +253,9 @@ def main():
     print(f"\nchaos run: {args.workers} processes on PostgreSQL ({'durable' if durable else 'fsync off'}),"
           f" {args.trial_seconds:g} s trials, SIGKILL every {args.kill_every:g} s,"
           f" server restart every {args.restart_every:g} s, one clock {args.skew:+d} s,"
-          f" max_retries {args.max_retries}, heartbeat {args.heartbeat_interval:g} s,"
-          f" grace {args.grace_period:g} s\n")
+          f" max_retries {args.max_retries}, " +
+          ("heartbeat and grace period left at their defaults\n" if args.no_liveness_keys else
+           f"heartbeat {args.heartbeat_interval:g} s, grace {args.grace_period:g} s\n"))
     print("| run | wall s | budget | complete | results lost | zombies | retries over the limit "
           "| gapless | failed trials | SIGKILLs | server restarts | abnormal exits "
           "| trials/s | vs fault-free |")
