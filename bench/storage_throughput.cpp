@@ -3,11 +3,16 @@
 // Optuna 3.1's RDB storage on the same file or server in the same run (bench/optuna_storage.py
 // through /usr/bin/python3, Debian python3-optuna and python3-psycopg2).
 //
-//   bench_storage_throughput [--postgres URL] [--workers 1,4,8] [--trials 200] [--optuna-trials 50]
+//   bench_storage_throughput [--postgres URL] [--postgres-durable URL] [--workers 1,4,8]
+//                            [--durable-workers 8] [--trials 200] [--optuna-trials 50]
 //
-// Without --postgres the URL comes from PARZEN_BENCH_POSTGRES_URL; ./scripts/bench.sh starts a
-// throwaway server (scripts/pg-server.sh) and passes it. Each configuration uses a new study;
-// throughput counts complete trials from the first worker's start to the last one's exit.
+// Without --postgres the URL comes from PARZEN_BENCH_POSTGRES_URL, without --postgres-durable
+// from PARZEN_BENCH_POSTGRES_DURABLE_URL; ./scripts/bench.sh starts two throwaway servers
+// (scripts/pg-server.sh): one with fsync off, as the tests run it, and one durable
+// (PARZEN_PG_DURABLE=1: fsync and synchronous_commit on, the server's defaults, as users run
+// it), and passes both, so one run prints both figures for parzen and Optuna. Each configuration
+// uses a new study; throughput counts complete trials from the first worker's start to the last
+// one's exit.
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -86,11 +91,20 @@ int main(int argc, char** argv) {
   CLI::App app{"trials per second through parzen's and Optuna's relational storages"};
   std::string pg_url =
       std::getenv("PARZEN_BENCH_POSTGRES_URL") ? std::getenv("PARZEN_BENCH_POSTGRES_URL") : "";
-  std::vector<int> workers = {1, 4, 8};
+  std::string pg_durable_url = std::getenv("PARZEN_BENCH_POSTGRES_DURABLE_URL")
+                                   ? std::getenv("PARZEN_BENCH_POSTGRES_DURABLE_URL")
+                                   : "";
+  std::vector<int> workers = {1, 4, 8}, durable_workers = {8};
   int64_t trials = 200, optuna_trials = 50;
   bool no_optuna = false;
   app.add_option("--postgres", pg_url, "PostgreSQL URL (default: $PARZEN_BENCH_POSTGRES_URL)");
+  app.add_option("--postgres-durable", pg_durable_url,
+                 "PostgreSQL URL of a server with fsync and synchronous_commit on (default: "
+                 "$PARZEN_BENCH_POSTGRES_DURABLE_URL)");
   app.add_option("--workers", workers, "worker process counts")->delimiter(',');
+  app.add_option("--durable-workers", durable_workers,
+                 "worker process counts on the durable server")
+      ->delimiter(',');
   app.add_option("--trials", trials, "parzen trials per worker")->capture_default_str();
   app.add_option("--optuna-trials", optuna_trials, "Optuna trials per worker")
       ->capture_default_str();
@@ -106,18 +120,20 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   std::vector<std::string> backends = {"sqlite"};
   if (!pg_url.empty()) backends.push_back("postgresql");
+  if (!pg_durable_url.empty()) backends.push_back("postgresql-durable");
   std::map<std::pair<std::string, int>, std::pair<double, double>> results;
   for (const auto& backend : backends) {
-    for (int w : workers) {
+    const std::string server_url = backend == "postgresql-durable" ? pg_durable_url : pg_url;
+    for (int w : backend == "postgresql-durable" ? durable_workers : workers) {
       const std::string tag = fmt::format("{}-{}", backend, w);
       const std::string parzen_url =
-          backend == "sqlite" ? fmt::format("sqlite:///{}/parzen-{}.db", dir, tag) : pg_url;
+          backend == "sqlite" ? fmt::format("sqlite:///{}/parzen-{}.db", dir, tag) : server_url;
       const double p = parzen_throughput(
           self, parzen_url, "parzen-" + tag + "-" + std::to_string(getpid()), w, trials);
       double o = 0;
       if (!no_optuna) {
         const std::string optuna_url =
-            backend == "sqlite" ? fmt::format("sqlite:///{}/optuna-{}.db", dir, tag) : pg_url;
+            backend == "sqlite" ? fmt::format("sqlite:///{}/optuna-{}.db", dir, tag) : server_url;
         for (const auto& row : bench::run_json_lines(
                  fmt::format("/usr/bin/python3 {}/optuna_storage.py '{}' optuna-{}-{} {} {}",
                              bench::bench_dir(), optuna_url, tag, getpid(), w, optuna_trials)))

@@ -5,8 +5,13 @@
 #   ./scripts/bench.sh            every benchmark (about 40 minutes on 2 cores)
 #   ./scripts/bench.sh speed      TPE ms per trial, parzen and Optuna
 #   ./scripts/bench.sh quality    TPE final regret on the test functions, parzen and Optuna
-#   ./scripts/bench.sh storage    trials/s through SQLite and PostgreSQL, parzen and Optuna,
-#                                 and TPE latency through SQLite against in-memory
+#   ./scripts/bench.sh storage    trials/s through SQLite and PostgreSQL (fsync off, and durable:
+#                                 fsync on, at 8 workers), parzen and Optuna, and TPE latency
+#                                 through SQLite against in-memory
+#   ./scripts/bench.sh chaos      the chaos run of docs/reliability.md: 8 workers on PostgreSQL,
+#                                 SIGKILLs, server restarts, a skewed clock, then the audit
+#                                 (CHAOS_DURATION seconds, default 600, plus a fault-free run;
+#                                 not part of `all`)
 #   ./scripts/bench.sh gp-speed   GP sampler ms per ask at 50 to 1 000 trials, 10 dimensions
 #   ./scripts/bench.sh gp-quality GP sampler final regret beside dlib and Optuna's TPE (about
 #                                 6 minutes)
@@ -21,16 +26,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages postgresql python3-optuna python3-cmaes python3-psycopg2 libdlib-dev
+ensure_packages postgresql python3-optuna python3-cmaes python3-psycopg2 libdlib-dev faketime
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON >/dev/null
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = speed ]; then ./build/bench/bench_tpe_speed; fi
 if [ "$what" = all ] || [ "$what" = quality ]; then ./build/bench/bench_tpe_quality; fi
 if [ "$what" = all ] || [ "$what" = storage ]; then
   pg_dir=/tmp/parzen-pg-$(id -u)-bench
+  pg_durable_dir=/tmp/parzen-pg-$(id -u)-bench-durable
+  trap './scripts/pg-server.sh stop "$pg_dir"; ./scripts/pg-server.sh stop "$pg_durable_dir"' EXIT
   PARZEN_BENCH_POSTGRES_URL=$(./scripts/pg-server.sh start "$pg_dir")
-  export PARZEN_BENCH_POSTGRES_URL
-  trap './scripts/pg-server.sh stop "$pg_dir"' EXIT
+  PARZEN_BENCH_POSTGRES_DURABLE_URL=$(PARZEN_PG_DURABLE=1 ./scripts/pg-server.sh start "$pg_durable_dir")
+  export PARZEN_BENCH_POSTGRES_URL PARZEN_BENCH_POSTGRES_DURABLE_URL
   ./build/bench/bench_storage_throughput
   ./build/bench/bench_tpe_speed --sqlite --sizes 100,1000
 fi
@@ -44,3 +51,6 @@ if [ "$what" = all ] || [ "$what" = hyperband-overhead ]; then
   ./build/bench/bench_hyperband_overhead
 fi
 if [ "$what" = all ] || [ "$what" = repeats ]; then ./build/bench/bench_repeats; fi
+if [ "$what" = chaos ]; then
+  /usr/bin/python3 bench/chaos.py --duration "${CHAOS_DURATION:-600}" "${@:2}"
+fi

@@ -6,10 +6,13 @@
 #   ./scripts/pg-server.sh stop [DIR]    stops it and deletes DIR
 #   ./scripts/pg-server.sh restart [DIR] restarts the running cluster (same port and data): the
 #                                        outage the fault-injection tests give the workers
+#   ./scripts/pg-server.sh down [DIR]    stops the server but keeps its data, port and URL
+#   ./scripts/pg-server.sh up [DIR]      starts a server stopped by `down` again (same port)
 #
 # DIR defaults to /tmp/parzen-pg-$UID. The cluster listens on 127.0.0.1 only, on the first free
-# port from 55432, with user "parzen", password "parzen-test" and database "parzen_test". As
-# root, the server runs as the "postgres" system user. Needs Debian's postgresql package.
+# port from 55432 (or $PARZEN_PG_PORT), with user "parzen", password "parzen-test" and database
+# "parzen_test". As root, the server runs as the "postgres" system user. Needs Debian's
+# postgresql package.
 # fsync is off (fast throwaway tests) unless PARZEN_PG_DURABLE=1 (the server's defaults: fsync
 # and synchronous_commit on, as users run it), for benchmarks.
 set -euo pipefail
@@ -35,14 +38,20 @@ case "$cmd" in
       { cat "$dir/initdb.log" >&2; exit 1; }
     durability="-c fsync=off"
     [ "${PARZEN_PG_DURABLE:-0}" = 1 ] && durability=""
+    # Clusters started at the same time (parallel tests) must not pick the same free port.
+    exec 9>"/tmp/parzen-pg-start-$(id -u).lock"
+    flock 9
     port=""
-    for p in $(seq 55432 55531); do
+    first=${PARZEN_PG_PORT:-55432}
+    for p in $(seq "$first" $((first + 99))); do
       if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
     done
-    [ -n "$port" ] || { echo "pg-server: no free port in 55432-55531" >&2; exit 1; }
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 $durability" start >/dev/null ||
+    [ -n "$port" ] || { echo "pg-server: no free port in $first-$((first + 99))" >&2; exit 1; }
+    options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 $durability"
+    echo "$options" >"$dir/options"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$options" start >/dev/null 9>&- ||
       { cat "$dir/server.log" >&2; exit 1; }
+    flock -u 9
     PGPASSWORD=parzen-test "$bin/createdb" -h 127.0.0.1 -p "$port" -U parzen parzen_test
     echo "postgresql://parzen:parzen-test@127.0.0.1:$port/parzen_test" >"$dir/url"
     cat "$dir/url"
@@ -57,12 +66,22 @@ case "$cmd" in
       { cat "$dir/server.log" >&2; exit 1; }
     cat "$dir/url"
     ;;
+  down)
+    running || { echo "pg-server: not running (./scripts/pg-server.sh start)" >&2; exit 1; }
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+  up)
+    [ -f "$dir/url" ] && [ -f "$dir/options" ] || { echo "pg-server: no cluster in $dir (./scripts/pg-server.sh start)" >&2; exit 1; }
+    running || as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$(cat "$dir/options")" start >/dev/null ||
+      { cat "$dir/server.log" >&2; exit 1; }
+    cat "$dir/url"
+    ;;
   stop)
     if [ -d "$dir/data" ]; then as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true; fi
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start|url|restart|stop [DIR]" >&2
+    echo "usage: $0 start|url|restart|down|up|stop [DIR]" >&2
     exit 2
     ;;
 esac

@@ -3,7 +3,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -146,6 +147,87 @@ class StdoutParser {
   bool truncated_ = false;
 };
 
+// The signal the supervisor receives when the runner's thread that started it dies.
+constexpr int kParentDeathSignal = SIGHUP;
+constexpr int kDefaultSignals[] = {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD};
+
+void kill_own_group(int) { ::kill(0, SIGKILL); }
+
+// Writes errno to the exec-error pipe and exits: only async-signal-safe calls from here on.
+[[noreturn]] void report_errno(int fd, int err) {
+  [[maybe_unused]] const ssize_t w = ::write(fd, &err, sizeof err);
+  ::_exit(127);
+}
+
+// Runs in the forked child of a (possibly multi-threaded) runner, so only async-signal-safe
+// calls. It leads the trial's process group and asks the kernel for kParentDeathSignal when the
+// runner dies (PR_SET_PDEATHSIG, then a re-check of getppid() for a runner already gone); the
+// handler SIGKILLs the whole group, the program and whatever it started. It ignores the SIGTERM
+// the runner sends the group (the program gets it; kill_grace_period keeps working), waits for
+// the program and exits the way it did: the same exit status or the same signal.
+[[noreturn]] void supervise(pid_t runner, char* const argv[], char* const envp[],
+                            const char* working_directory, int out_fd, int err_fd,
+                            int exec_err_fd) {
+  ::setpgid(0, 0);
+  struct sigaction sa {};
+  sigemptyset(&sa.sa_mask);
+  // Handlers inherited from the runner (Ctrl-C, sanitizers) have no business here.
+  for (int s = 1; s < NSIG; ++s) {
+    struct sigaction old {};
+    if (s == SIGKILL || s == SIGSTOP || ::sigaction(s, nullptr, &old) != 0) continue;
+    if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN) {
+      sa.sa_handler = SIG_DFL;
+      ::sigaction(s, &sa, nullptr);
+    }
+  }
+  sa.sa_handler = kill_own_group;
+  ::sigaction(kParentDeathSignal, &sa, nullptr);
+  sa.sa_handler = SIG_IGN;
+  ::sigaction(SIGTERM, &sa, nullptr);
+  sa.sa_handler = SIG_DFL;
+  for (int s : {SIGINT, SIGPIPE, SIGQUIT, SIGCHLD}) ::sigaction(s, &sa, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (::prctl(PR_SET_PDEATHSIG, kParentDeathSignal) != 0) report_errno(exec_err_fd, errno);
+  if (::getppid() != runner) kill_own_group(0);  // the runner died before prctl took effect
+
+  const int in_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in_fd < 0 || ::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0)
+    report_errno(exec_err_fd, errno);
+  // Nothing else of the runner's stays open here (other trials' pipes, database connections):
+  // the exec-error pipe moves to fd 3, everything above it closes.
+  if (exec_err_fd != 3) {
+    if (::dup3(exec_err_fd, 3, O_CLOEXEC) < 0) report_errno(exec_err_fd, errno);
+    exec_err_fd = 3;
+  }
+  ::close_range(4, ~0U, 0);
+  const pid_t program = ::fork();
+  if (program < 0) report_errno(exec_err_fd, errno);
+  if (program == 0) {
+    for (int s : kDefaultSignals) ::sigaction(s, &sa, nullptr);  // sa: SIG_DFL
+    if (working_directory && ::chdir(working_directory) != 0) report_errno(exec_err_fd, errno);
+    ::execvpe(argv[0], argv, envp);
+    report_errno(exec_err_fd, errno);
+  }
+  ::close(exec_err_fd);  // the runner's read ends at the exec (close-on-exec) or the errno
+  int status = 0;
+  while (::waitpid(program, &status, 0) < 0) {
+    if (errno != EINTR) ::_exit(127);
+  }
+  if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+  const int sig = WTERMSIG(status);
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);  // the program dumped its core if it was going to
+  ::sigaction(sig, &sa, nullptr);      // sa: SIG_DFL
+  sigset_t just_sig;
+  sigemptyset(&just_sig);
+  sigaddset(&just_sig, sig);
+  ::sigprocmask(SIG_UNBLOCK, &just_sig, nullptr);
+  ::kill(::getpid(), sig);
+  ::_exit(128 + sig);  // a signal whose default is not to terminate: cannot have ended it
+}
+
 }  // namespace
 
 ProcessResult run_trial_process(const ProcessSpec& spec, const ProcessControl& control) {
@@ -177,36 +259,36 @@ ProcessResult run_trial_process(const ProcessSpec& spec, const ProcessControl& c
   make_pipe(out_r, out_w);
   make_pipe(err_r, err_w);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_w.fd, 2);
-  if (!spec.working_directory.empty())
-    posix_spawn_file_actions_addchdir_np(&actions, spec.working_directory.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attr, 0);  // its own group: killed as a whole, no terminal ^C
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  sigemptyset(&defaults);
-  for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&defaults, s);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  // The trial runs under a small supervisor (see supervise()): the runner's death, even by
+  // SIGKILL, kills the trial's whole process group. The exec's errno comes back on `exec_err`.
+  Fd exec_err_r, exec_err_w;
+  make_pipe(exec_err_r, exec_err_w);
+  const char* const working_directory =
+      spec.working_directory.empty() ? nullptr : spec.working_directory.c_str();
+  const pid_t runner = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+  if (pid == 0)
+    supervise(runner, argv.data(), envp.data(), working_directory, out_w.fd, err_w.fd,
+              exec_err_w.fd);  // never returns
+  ::setpgid(pid, pid);         // also done by the child: whichever runs first, no kill(-pid) misses
   out_w.reset();
   err_w.reset();
-  if (rc != 0) {
+  exec_err_w.reset();
+  int exec_errno = 0;
+  ssize_t got_errno = 0;
+  do {
+    got_errno = ::read(exec_err_r.fd, &exec_errno, sizeof exec_errno);
+  } while (got_errno < 0 && errno == EINTR);
+  exec_err_r.reset();
+  if (got_errno == static_cast<ssize_t>(sizeof exec_errno)) {
+    int ignored = 0;
+    while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
+    }
     result.end = ProcessResult::End::SpawnFailed;
     result.spawn_error = fmt::format("cannot run '{}' in {}: {}", spec.argv[0],
                                      spec.working_directory.empty() ? "." : spec.working_directory,
-                                     std::strerror(rc));
+                                     std::strerror(exec_errno));
     return result;
   }
 

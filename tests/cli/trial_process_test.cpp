@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -158,6 +162,94 @@ TEST(TrialProcess, MissingProgramIsASpawnFailure) {
   spec.argv = {"/nonexistent/program"};
   const auto r = run_trial_process(spec);
   EXPECT_EQ(r.end, ProcessResult::End::SpawnFailed);
+  EXPECT_NE(r.spawn_error.find("No such file"), std::string::npos);
+}
+
+// The processes (zombies aside) whose process group is `pgid`, from /proc.
+std::vector<pid_t> live_members(pid_t pgid) {
+  std::vector<pid_t> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const auto close = line.rfind(')');  // comm may hold spaces
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    std::string state;
+    long ppid = 0, group = 0;
+    rest >> state >> ppid >> group;
+    if (group == pgid && state != "Z") found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+TEST(TrialProcess, SigkilledRunnerLeavesNoProcessOfItsTrialGroup) {
+  // The runner (a forked copy of this test) runs a shell that starts a grandchild `sleep 60`;
+  // SIGKILL of the runner must take the whole trial group with it (no orphans reparented to
+  // init running on while the trial is retried elsewhere).
+  TempDir dir;
+  const std::string pids = (dir.path / "pids").string();
+  const pid_t runner = ::fork();
+  ASSERT_GE(runner, 0);
+  if (runner == 0) {
+    ProcessSpec spec;
+    spec.argv = {"/bin/sh", "-c",
+                 "echo $$ > " + pids + ".tmp; sleep 60 & echo $! >> " + pids + ".tmp; mv " + pids +
+                     ".tmp " + pids + "; wait"};
+    run_trial_process(spec);
+    ::_exit(0);
+  }
+  pid_t shell = 0, sleeper = 0;
+  for (int i = 0; i < 200 && !sleeper; ++i) {
+    std::ifstream in(pids);
+    if (!(in >> shell >> sleeper)) sleeper = 0;
+    if (!sleeper) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_GT(sleeper, 0) << "the trial never started";
+  const pid_t group = ::getpgid(shell);
+  ASSERT_GT(group, 0);
+  EXPECT_NE(group, ::getpgid(0)) << "the trial runs in its own process group";
+  EXPECT_EQ(::getpgid(sleeper), group);
+  ASSERT_EQ(::kill(runner, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(runner, &status, 0), runner);
+  std::vector<pid_t> left = live_members(group);
+  for (int i = 0; i < 100 && !left.empty(); ++i) {  // up to 5 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    left = live_members(group);
+  }
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) of the trial's group still run";
+  for (pid_t p : left) ::kill(p, SIGKILL);
+}
+
+TEST(TrialProcess, SigtermToTheGroupEndsTheProgramWithTheSameSignal) {
+  // The supervisor ignores the runner's SIGTERM; the program's death by it is reported as is.
+  const auto r = run({"sleep", "30", "/dev/null"}, 0.3, 5.0);
+  EXPECT_EQ(r.end, ProcessResult::End::TimedOut);
+  EXPECT_EQ(r.signal, SIGTERM);
+  EXPECT_LT(r.seconds, 4.0) << "SIGTERM, not the SIGKILL after the grace period, ended it";
+}
+
+TEST(TrialProcess, ExitStatusAndWorkingDirectoryPassThrough) {
+  TempDir dir;
+  ProcessSpec spec;
+  spec.argv = {"/bin/sh", "-c", "pwd; exit 7"};
+  spec.working_directory = dir.path.string();
+  const auto r = run_trial_process(spec);
+  EXPECT_EQ(r.end, ProcessResult::End::Exited);
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_EQ(std::filesystem::canonical(r.last_line), std::filesystem::canonical(dir.path));
+}
+
+TEST(TrialProcess, MissingWorkingDirectoryIsASpawnFailure) {
+  ProcessSpec spec;
+  spec.argv = {"/bin/true"};
+  spec.working_directory = "/nonexistent/dir";
+  const auto r = run_trial_process(spec);
+  EXPECT_EQ(r.end, ProcessResult::End::SpawnFailed);
+  EXPECT_NE(r.spawn_error.find("/nonexistent/dir"), std::string::npos);
   EXPECT_NE(r.spawn_error.find("No such file"), std::string::npos);
 }
 
