@@ -99,6 +99,17 @@ constexpr int kTransactionAttempts = 3;
 // judges nothing against it (heartbeats may be stuck behind the same stall).
 constexpr double kStalledSeconds = 1.0;
 
+// Whether the driver already tried to reconnect for its whole retry time (then rerunning a
+// transaction will not help). Written against drivers with and without
+// ConnectionLost::retry_time_spent().
+template <class Lost>
+bool retry_time_spent(const Lost& e) {
+  if constexpr (requires { e.retry_time_spent(); })
+    return e.retry_time_spent();
+  else
+    return false;
+}
+
 // The database server's clock in Unix seconds (a DOUBLE PRECISION / REAL expression).
 const char* now_sql(bool postgres) {
   return postgres ? "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
@@ -409,10 +420,10 @@ class RdbStorage final : public Storage {
 
   // Runs f in a transaction (a write one, or a read snapshot), under the connection's lock;
   // commits its result, rolls back on any exception. When the connection drops
-  // (ConnectionLost: the driver has already reconnected or given up waiting), the whole
-  // transaction runs again, up to kTransactionAttempts times: f must start from scratch each
-  // time. A rerun after a commit whose answer was lost finds the first run's writes (see
-  // Storage's notes on retried writes).
+  // (ConnectionLost: the driver has already reconnected), the whole transaction runs again, up
+  // to kTransactionAttempts times, unless the driver spent its whole retry time: f must start
+  // from scratch each time. A rerun after a commit whose answer was lost finds the first run's
+  // writes (see Storage's notes on retried writes).
   template <class F>
   std::invoke_result_t<F&> transaction(bool writes, F&& f) {
     for (int attempt = 1;; ++attempt) {
@@ -422,9 +433,9 @@ class RdbStorage final : public Storage {
         auto result = f();
         db_->commit();
         return result;
-      } catch (const ConnectionLost&) {
+      } catch (const ConnectionLost& e) {
         rollback_quietly();
-        if (attempt >= kTransactionAttempts) throw;
+        if (attempt >= kTransactionAttempts || retry_time_spent(e)) throw;
       } catch (...) {
         rollback_quietly();
         throw;
