@@ -193,6 +193,41 @@ TEST(Retries, LateFailureOfATrialAlreadyFailedByAJudgeEnqueuesNothing) {
   EXPECT_EQ(log.count("another worker may fail it as dead"), 1);
 }
 
+namespace {
+
+class RefusingFailTrial : public parzen::testing::FailingStorage {
+ public:
+  bool fail_trial(TrialId, const std::string&, int) override {
+    throw StorageError("database is full (injected)");
+  }
+};
+
+}  // namespace
+
+// A retryable failure the storage refuses keeps finish's guarantee: a second, simpler write
+// fails the trial (without a retry) and optimize says so with StorageError.
+TEST(Retries, ARefusedRetryableFailureIsStillRecorded) {
+  auto study =
+      Study::create(worker_options(std::make_shared<RefusingFailTrial>(), {.max_retries = 1}));
+  try {
+    study.optimize(
+        [](Trial& t) -> double {
+          t.suggest_float("x", 0, 1);
+          throw TrialFailed("killed by signal 9", /*retryable=*/true);
+        },
+        {.n_trials = 1});
+    FAIL() << "no exception";
+  } catch (const StorageError& e) {
+    EXPECT_STREQ(e.what(),
+                 "could not store the result of trial 0: database is full (injected); it was "
+                 "recorded as failed");
+  }
+  const auto trials = study.trials();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_EQ(trials[0].fail_reason, "could not store the result: database is full (injected)");
+}
+
 // --- the study budget (OptimizeOptions::study_budget) ---------------------------------------
 
 TEST(StudyBudget, IsValidated) {
