@@ -111,14 +111,14 @@ ParamValue value_of_json(const nlohmann::json& v) {
   }
 }
 
-// The trials as exported: with the values their programs saw as parameters (see shown_params),
-// and the retry bookkeeping the storage keeps in system attributes (retried_from: the trial this
-// one re-runs; retry_count; retried_by: the trial that re-ran this one) as the user attribute
-// columns earlier versions of the CLI wrote them in.
-std::vector<FrozenTrial> as_exported(std::vector<FrozenTrial> trials) {
+// The retry bookkeeping the storage keeps in system attributes, which exports show: retried_from
+// (the trial this one re-runs), retry_count (1, 2, ...), retried_by (the trial that re-ran this
+// one).
+constexpr const char* kRetryKeys[] = {keys::retried_from, keys::retry_count, keys::retried_by};
+
+// The trials with the values their programs saw as parameters (see shown_params).
+std::vector<FrozenTrial> with_shown_params(std::vector<FrozenTrial> trials) {
   for (auto& t : trials) {
-    for (const char* key : {keys::retried_from, keys::retry_count, keys::retried_by})
-      if (auto it = t.system_attrs.find(key); it != t.system_attrs.end()) t.user_attrs[key] = *it;
     auto it = t.system_attrs.find(kParamsAttr);
     if (it == t.system_attrs.end() || !it->is_object()) continue;
     std::map<std::string, ParamValue> params;
@@ -494,11 +494,22 @@ int cmd_best(const std::string& url, const std::string& name, bool json) {
 int cmd_trials(const std::string& url, const std::string& name, const std::string& format) {
   auto storage = open_storage(url);
   const auto info = find_study_or_throw(*storage, url, name);
-  const auto trials = as_exported(storage->trials(info.id));
+  auto trials = with_shown_params(storage->trials(info.id));
   if (format == "csv") {
+    // CSV: the retry keys as the user attribute columns (user_attrs_retried_from, ...) earlier
+    // versions of the CLI wrote them in.
+    for (auto& t : trials)
+      for (const char* key : kRetryKeys)
+        if (auto it = t.system_attrs.find(key); it != t.system_attrs.end()) t.user_attrs[key] = *it;
     write_trials_csv(std::cout, trials, info.directions);
   } else if (format == "json") {
-    std::cout << detail::dump_json(trials_json(info.name, info.directions, trials), 2) << '\n';
+    // JSON: each trial's user_attrs as stored, the retry keys beside them.
+    auto json = trials_json(info.name, info.directions, trials);
+    for (size_t i = 0; i < trials.size(); ++i)
+      for (const char* key : kRetryKeys)
+        if (auto it = trials[i].system_attrs.find(key); it != trials[i].system_attrs.end())
+          json["trials"][i][key] = *it;
+    std::cout << detail::dump_json(json, 2) << '\n';
   } else {
     throw InvalidArgument(fmt::format("unknown --format '{}'; expected csv or json", format));
   }

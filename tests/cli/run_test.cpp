@@ -239,9 +239,11 @@ x = {{ _type = "choice", _value = ["a"] }}
   r = run_cli({"trials", "e2e", "--storage", dir.url(), "--format", "json"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.err;
   const auto rows = nlohmann::json::parse(r.out)["trials"];
-  EXPECT_EQ(rows[0]["user_attrs"]["retried_by"], 1);
-  EXPECT_EQ(rows[1]["user_attrs"]["retried_from"], 0);
-  EXPECT_EQ(rows[1]["user_attrs"]["retry_count"], 1);
+  EXPECT_EQ(rows[0]["retried_by"], 1);
+  EXPECT_EQ(rows[1]["retried_from"], 0);
+  EXPECT_EQ(rows[1]["retry_count"], 1);
+  EXPECT_FALSE(rows[0].contains("retried_from"));
+  EXPECT_EQ(rows[1]["user_attrs"], trials[1].user_attrs);  // as stored
   r = run_cli({"trials", "e2e", "--storage", dir.url(), "--format", "csv"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "user_attrs_retried_from")) << r.out;
