@@ -1,6 +1,11 @@
 #pragma once
 // Runs one trial's program: argv without a shell, in its own process group, with a bounded
-// memory footprint however much it prints, and reads the trial protocol from its stdout:
+// memory footprint however much it prints, and reads the trial protocol from its stdout. The
+// program's parent is a small supervisor that leads the group: when this process dies, even by
+// SIGKILL, the kernel signals the supervisor (PR_SET_PDEATHSIG), which SIGKILLs the whole group,
+// so no trial outlives its runner; otherwise it waits for the program and ends the same way
+// (exit status or signal), so results read as if the program were our child.
+//
 //
 //   parzen:report STEP VALUE        an intermediate value (e.g. after each epoch)
 //   parzen:result VALUE [VALUE...]  the final value(s); or NAME=VALUE pairs naming the metrics

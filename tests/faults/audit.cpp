@@ -132,7 +132,13 @@ void audit(const fs::path& dir, const std::string& url, const std::string& study
     const std::string reason =
         e.at("fail_reason").is_null() ? "" : e["fail_reason"].get<std::string>();
     EXPECT_EQ(reason, t.fail_reason) << "trial " << t.number;
-    EXPECT_EQ(e.at("user_attrs"), t.user_attrs) << "trial " << t.number;
+    // The export shows the retry bookkeeping (system attributes) among the user attributes.
+    nlohmann::json user_attrs = t.user_attrs;
+    for (const char* key :
+         {parzen::keys::retried_from, parzen::keys::retry_count, parzen::keys::retried_by})
+      if (t.system_attrs.contains(key) && !user_attrs.contains(key))
+        user_attrs[key] = t.system_attrs[key];
+    EXPECT_EQ(e.at("user_attrs"), user_attrs) << "trial " << t.number;
   }
 }
 
