@@ -126,6 +126,7 @@ struct StudyOptions {
   // waiting trial with the same parameters, enqueued by the storage in the transaction that
   // fails the trial (never when the trial had already finished); its system attribute
   // "retried_from" is the number of the trial it re-runs, which gets "retried_by". Default 0.
+  // (Optuna's RetryFailedTrialCallback(max_retry) does this for heartbeat failures only.)
   int max_retries = 0;
   // Messages at or above this level go to `logger` (default: standard error).
   LogLevel log_level = LogLevel::Warning;

@@ -283,14 +283,13 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
   std::optional<detail::HeartbeatThread> heartbeat;
   if (core.heartbeat_interval) heartbeat.emplace(core, *core.heartbeat_interval);
 
-  // The trials this call is running (alive by definition), and a count bumped when one ends, so
-  // that workers waiting for room in the study budget look again at once.
   const TrialBudget* budget = options.study_budget ? &*options.study_budget : nullptr;
   // Guarded by core.stop_mu: the trials of this call, the workers asking for one now (about to
-  // start a trial, or to find the study full), and the count of trials and asks ended.
+  // start a trial, or to find the study full), and a count of trials of this call started or
+  // ended, which wakes the workers waiting for room.
   std::set<TrialId> ours;
   int asking = 0;
-  uint64_t ended = 0;
+  uint64_t changes = 0;
   // A trial of this call ended (id: wakes the waiting workers), or an ask started none.
   const auto trial_ended = [&](std::optional<TrialId> id) {
     {
@@ -300,7 +299,7 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
         return;
       }
       ours.erase(*id);
-      ++ended;
+      ++changes;
     }
     core.stop_cv.notify_all();
   };
@@ -337,7 +336,9 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
       std::lock_guard lock(core.stop_mu);
       ours.insert(trial->id());
       --asking;
+      ++changes;
     }
+    core.stop_cv.notify_all();
     const EndGuard guard{[&, id = trial->id()] { trial_ended(id); }};
     if (watchdog) watchdog->watch(trial->id(), trial->number());
     if (heartbeat) heartbeat->add(trial->id(), trial->number());
@@ -369,19 +370,19 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
   };
 
   // The study budget is full: true when this worker should ask again, false when it is done.
-  // Waits up to one poll interval (stop(), the timeout and the end of a trial of this call end
-  // the wait early). The next ask fails the stale trials, so a dead worker's slot is freed (or
-  // its retry enqueued) within the grace period plus one poll.
+  // Waits up to one poll interval (stop(), the timeout and the start or end of a trial of this
+  // call end the wait early). The next ask fails the stale trials, so a dead worker's slot is freed
+  // (or its retry enqueued) within the grace period plus one poll.
   const double poll_seconds = std::min(core.heartbeat_interval.value_or(1.0), 1.0);
   std::atomic<bool> said_why{false};
   const auto wait_for_room = [&]() -> bool {
     std::pair<LogLevel, std::string> why;
-    uint64_t seen_ended = 0;
+    uint64_t seen_changes = 0;
     detail::Room room;
     {
       std::lock_guard lock(core.stop_mu);
       room = detail::room_in(core, *budget, ours, asking > 0, why);
-      seen_ended = ended;
+      seen_changes = changes;
     }
     if (room == detail::Room::Done) {
       if (!said_why.exchange(true)) core.log(why.first, why.second);
@@ -392,7 +393,7 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
     if (deadline) until = std::min(until, *deadline);
     std::unique_lock lock(core.stop_mu);
     core.stop_cv.wait_until(lock, until,
-                            [&] { return core.stop_requested.load() || ended != seen_ended; });
+                            [&] { return core.stop_requested.load() || changes != seen_changes; });
     return true;
   };
 

@@ -174,7 +174,12 @@ TEST(Retries, LateFailureOfATrialAlreadyFailedByAJudgeEnqueuesNothing) {
       [&](Trial& t) -> double {
         t.suggest_float("x", 0, 1);
         storage->paused = true;
-        std::this_thread::sleep_for(200ms);  // no beat gets through: the trial looks dead
+        // No beat gets through: the trial looks dead once the grace period has passed, which
+        // the heartbeat thread says (bounded wait).
+        const auto paused_at = std::chrono::steady_clock::now();
+        while (log.count("another worker may fail it as dead") == 0 &&
+               seconds_since(paused_at) < 10)
+          std::this_thread::sleep_for(10ms);
         // The judge fails it (enqueueing its retry) and runs that retry.
         judge.optimize([](Trial& r) { return r.suggest_float("x", 0, 1); }, {.n_trials = 1});
         storage->paused = false;
@@ -251,7 +256,10 @@ void eight_workers_meet_the_budget_exactly(const std::shared_ptr<Storage>& stora
   std::atomic<int> failures{0};
   for (int h = 0; h < 2; ++h)
     hosts.emplace_back([&] {
-      auto study = Study::create(worker_options(storage, {.heartbeat_interval_seconds = 0.5}));
+      // Heartbeats, so that each worker waits for the other's trials; a grace period no trial
+      // of a loaded machine reaches.
+      auto study = Study::create(
+          worker_options(storage, {.heartbeat_interval_seconds = 1, .grace_period_seconds = 30}));
       study.optimize(
           [&](Trial& t) -> double {
             const double x = t.suggest_float("x", 0, 1);
@@ -363,7 +371,9 @@ struct LivePeer {
 TEST(StudyBudget, StopAndTimeoutEndTheWait) {
   auto storage = make_in_memory_storage();
   LivePeer peer(storage);
-  auto worker = Study::create(worker_options(storage, {.heartbeat_interval_seconds = 0.02}));
+  // Polls often; judges the live peer's trial with a grace period its beats always meet.
+  auto worker = Study::create(
+      worker_options(storage, {.heartbeat_interval_seconds = 0.02, .grace_period_seconds = 30}));
   const auto f = [](Trial& t) { return t.suggest_float("x", 0, 1); };
 
   auto start = std::chrono::steady_clock::now();
@@ -390,6 +400,7 @@ TEST(StudyBudget, TrialsWithoutHeartbeatsAreNotWaitedFor) {
   auto asked = asker.ask();
   Log log;
   auto worker = Study::create(worker_options(storage, {.heartbeat_interval_seconds = 0.02,
+                                                       .grace_period_seconds = 30,
                                                        .log_level = LogLevel::Warning,
                                                        .logger = log.logger()}));
   worker.optimize([](Trial& t) { return t.suggest_float("x", 0, 1); },
