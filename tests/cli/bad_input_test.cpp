@@ -50,8 +50,9 @@ void raw_sql(const std::string& url, const std::string& sql) {
 }
 
 // An experiment whose trial runs `script` with /bin/sh; {x} is a parameter in [0, 1].
-std::string shell_experiment(const TempDir& dir, const std::string& script,
-                             const std::string& extra = "n_trials = 1\ncount_failed_trials = true") {
+std::string shell_experiment(
+    const TempDir& dir, const std::string& script,
+    const std::string& extra = "n_trials = 1\ncount_failed_trials = true") {
   return dir.file("exp.toml", fmt::format(R"(name = "bad"
 {}
 command = ["/bin/sh", "-c", '{}', "sh", "{{x}}"]
@@ -64,9 +65,8 @@ x = {{ _type = "uniform", _value = [0, 1] }}
 TEST(CliBadInput, Latin1OnStderrOfAFailedTrialIsStoredAndExported) {
   TempDir dir;
   // "café" in Latin-1, then bytes UTF-8 never uses, then exit 1: the fail reason holds them.
-  const auto file =
-      shell_experiment(dir, R"(printf "caf\351 \377\376\n" >&2; exit 1)",
-                       "n_trials = 2\ncount_failed_trials = true");
+  const auto file = shell_experiment(dir, R"(printf "caf\351 \377\376\n" >&2; exit 1)",
+                                     "n_trials = 2\ncount_failed_trials = true");
   for (const auto& url : storages(dir)) {
     SCOPED_TRACE(url);
     auto r = run_cli({"run", file, "--storage", url}, dir.path);
