@@ -132,13 +132,18 @@ void audit(const fs::path& dir, const std::string& url, const std::string& study
     const std::string reason =
         e.at("fail_reason").is_null() ? "" : e["fail_reason"].get<std::string>();
     EXPECT_EQ(reason, t.fail_reason) << "trial " << t.number;
-    // The export shows the retry bookkeeping (system attributes) among the user attributes.
-    nlohmann::json user_attrs = t.user_attrs;
+    // The export shows the retry bookkeeping (system attributes) beside the user attributes
+    // (as fields of the trial, or folded among its user attributes as earlier versions did).
+    nlohmann::json user_attrs = e.at("user_attrs");
     for (const char* key :
-         {parzen::keys::retried_from, parzen::keys::retry_count, parzen::keys::retried_by})
-      if (t.system_attrs.contains(key) && !user_attrs.contains(key))
-        user_attrs[key] = t.system_attrs[key];
-    EXPECT_EQ(e.at("user_attrs"), user_attrs) << "trial " << t.number;
+         {parzen::keys::retried_from, parzen::keys::retry_count, parzen::keys::retried_by}) {
+      if (!t.system_attrs.contains(key)) continue;
+      const bool folded = user_attrs.contains(key) && !t.user_attrs.contains(key);
+      const nlohmann::json shown = folded ? user_attrs[key] : e.value(key, nlohmann::json());
+      EXPECT_EQ(shown, t.system_attrs[key]) << "trial " << t.number << ": " << key;
+      if (folded) user_attrs.erase(key);
+    }
+    EXPECT_EQ(user_attrs, t.user_attrs) << "trial " << t.number;
   }
 }
 

@@ -3,7 +3,8 @@
 // them (SIGKILL, server restarts and stops, terminated connections, a row lock held by another
 // session, a skewed clock, a full disk, SIGSTOP), each scenario ending with the same audit
 // (fault_harness.hpp). Short trials, heartbeat_interval 0.5 s and grace_period 2 s keep every
-// scenario within a few tens of seconds; everything listens on 127.0.0.1.
+// scenario within a few tens of seconds (grace_period 3 s where no worker dies); everything
+// listens on 127.0.0.1.
 
 #include <sys/stat.h>
 
@@ -11,6 +12,11 @@
 
 namespace parzen_faults {
 namespace {
+
+// The grace period of the scenarios whose fault is no dead worker (where no healthy trial may be
+// failed): 3 s rather than 2 leaves heartbeats (every 0.5 s) room on a loaded CI machine running a
+// sanitizer build.
+constexpr double kNoDeathGrace = 3.0;
 
 class Faults : public ::testing::Test {
  protected:
@@ -181,6 +187,7 @@ TEST_F(Faults, PostgresRestartUnderLoad) {
   e.n_trials = 16;
   e.max_retries = 2;
   e.trial_seconds = 1.0;
+  e.grace_period = kNoDeathGrace;
   const auto run = start_run(write_experiment(dir_, e));
   ASSERT_TRUE(wait_for_first_trial(run));
   std::vector<pid_t> workers;
@@ -227,6 +234,7 @@ TEST_F(Faults, PgTerminateBackendOfTheWorkersConnections) {
   e.n_trials = 12;
   e.max_retries = 2;
   e.trial_seconds = 1.0;
+  e.grace_period = kNoDeathGrace;
   const auto run = start_run(write_experiment(dir_, e));
   ASSERT_TRUE(wait_for_first_trial(run));
   std::vector<pid_t> workers;
@@ -245,7 +253,7 @@ TEST_F(Faults, PgTerminateBackendOfTheWorkersConnections) {
   audit(dir_, e.storage, e.name, {e.n_trials, e.max_retries, /*results_kept=*/true});
 }
 
-// Another session holds the study's row FOR UPDATE for 5 s (grace_period 2 s): a stalled
+// Another session holds the study's row FOR UPDATE for 5 s (grace_period 3 s): a stalled
 // database is no dead worker; no healthy trial may be failed, no result discarded.
 TEST_F(Faults, RowLockOnTheStudyLongerThanTheGracePeriod) {
   REQUIRE_POSTGRES();
@@ -254,6 +262,7 @@ TEST_F(Faults, RowLockOnTheStudyLongerThanTheGracePeriod) {
   e.n_trials = 10;
   e.max_retries = 2;
   e.trial_seconds = 1.0;
+  e.grace_period = kNoDeathGrace;
   const auto run = start_run(write_experiment(dir_, e));
   ASSERT_TRUE(wait_for_first_trial(run));
   std::vector<pid_t> workers;
@@ -287,6 +296,7 @@ TEST_F(Faults, WorkerClockSkewed45sBehind) {
   e.n_trials = 10;
   e.max_retries = 2;
   e.trial_seconds = 1.0;
+  e.grace_period = kNoDeathGrace;
   const auto run = start_run(write_experiment(dir_, e), {{"FAULT_CLOCK", "1"}});
   ASSERT_TRUE(wait_for_first_trial(run));
   const char* asan = std::getenv("ASAN_OPTIONS");
