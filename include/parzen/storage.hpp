@@ -167,11 +167,23 @@ class Storage {
   // failed, enqueueing retries as fail_trial does. Heartbeats are written and judged by the
   // storage's clock (the database server's), never the workers'. Age is measured against the
   // server's time read when the call starts, before it waits for the study's lock, so a stalled
-  // database or a long lock holder does not make live trials look dead; a server that takes
-  // over 1 s to answer that first read is stalled, and the call fails nothing (a later call
-  // judges). Trials created without heartbeat are never stale. Each stale trial is returned to
-  // exactly one caller, however many race. Source: Optuna's RDB heartbeat
-  // (fail_stale_trials with the database's clock), with the stall rule added.
+  // database or a long lock holder does not make live trials look dead. Trials created without
+  // heartbeat are never stale. Each stale trial is returned to exactly one caller, however many
+  // race.
+  // Outages (the SQL storages): a worker cannot beat while the database is away, so silence
+  // then says nothing about it.
+  // - On PostgreSQL a trial's age runs from max(last heartbeat, pg_postmaster_start_time()):
+  //   after a server (re)start every worker has a whole grace period to beat or store its
+  //   result, whichever process judges.
+  // - The storage object remembers when it last saw the database unavailable or stalled: a
+  //   reconnect on its main or heartbeat connection (the connection's reconnects() moved), or a
+  //   heartbeat or this call's first read that failed with a StorageError or took over 1 s.
+  //   Until `grace_seconds` after that, the call fails nothing (a later call judges). This covers a
+  //   frozen-then-resumed server, which restarts no postmaster, as far as this process saw it; a
+  //   worker cut off alone (a partition of its host) stays indistinguishable from a dead one.
+  // The in-memory storage has no outages and judges by its own clock. Source: Optuna's RDB
+  // heartbeat (fail_stale_trials with the database's clock), with the stall and outage rules
+  // added.
   virtual std::vector<FrozenTrial> fail_stale_trials(StudyId study, double grace_seconds,
                                                      int max_retries = 0) = 0;
 

@@ -13,13 +13,18 @@ namespace parzen::keys {
 
 // --- trial system attributes ---
 // Parameter values an enqueued trial brings ({name: value}); Trial::suggest returns them instead
-// of sampling. Written by Study::enqueue_trial and by heartbeat retries.
+// of sampling. Written by Study::enqueue_trial and by retries (make_retry).
 inline constexpr char fixed_params[] = "fixed_params";
-// A retry of a trial failed for a missing heartbeat: the number of the trial it re-runs and how
-// many retries of the original trial this one is (1, 2, ...).
+// On a retry (make_retry, src/storage/storage.cpp): the number of the failed trial it re-runs
+// and how many retries of the original trial this one is (1, 2, ...). One mechanism retries both
+// a trial failed for a missing heartbeat (Storage::fail_stale_trials) and one whose objective
+// threw a retryable TrialFailed (Storage::fail_trial; e.g. a `parzen run` trial process that
+// exited non-zero, crashed or timed out): the storage enqueues the retry in the transaction that
+// fails the trial, only while the failed trial's retry_count is below max_retries: one count.
 inline constexpr char retried_from[] = "retried_from";
 inline constexpr char retry_count[] = "retry_count";
-// On a failed trial that was retried: the number of its retry.
+// On a failed trial that was retried: the number of its retry (written in the same
+// transaction).
 inline constexpr char retried_by[] = "retried_by";
 // The grid point (combination index) a GridSampler reserved for the trial.
 inline constexpr char grid_id[] = "grid_id";
@@ -43,9 +48,9 @@ inline constexpr char interrupted[] = "parzen.interrupted";  // trial: stopped b
 // Trial *user* attribute (so that `parzen trials` exports it): the protocol lines a run ignored
 // or rejected, as a list of strings (docs/trial-protocol.md).
 inline constexpr char warnings[] = "parzen.warnings";
-// `parzen run` retries a failed trial (max_retries) by enqueueing its parameters with the user
-// attributes retried_from and retry_count: the same names as the library's heartbeat retries,
-// which keep them as system attributes (the reliability issue merges the two mechanisms).
+// `parzen run` and `parzen worker` have no retries of their own: a trial process that fails in
+// a retryable way throws TrialFailed(..., retryable = true), and the storage retries it as above
+// (retried_from, retry_count and retried_by are system attributes; `parzen trials` exports them).
 
 // True for the keys the study core writes (fixed_params, retried_from, retry_count): samplers
 // and pruners may not overwrite them through their writer.

@@ -323,7 +323,15 @@ std::string fail_unstored(Storage& storage, const std::map<TrialId, int64_t>& in
   std::string out;
   for (const auto& [id, number] : in_flight) {
     const std::string sep = out.empty() ? "" : "\n";
-    const std::string reason = fmt::format("parzen could not store this trial's result: {}", error);
+    // What went wrong, said once: without the library's own "could not store the result of
+    // trial N: " (StudyCore::finish) and its "; it stays running ..." (said below if still so).
+    std::string cause = error;
+    const std::string prefix = fmt::format("could not store the result of trial {}: ", number);
+    if (cause.rfind(prefix, 0) == 0) cause.erase(0, prefix.size());
+    if (const auto tail = cause.find("; it stays running until its heartbeat lapses");
+        tail != std::string::npos)
+      cause.resize(tail);
+    const std::string reason = fmt::format("parzen could not store this trial's result: {}", cause);
     try {
       if (!storage.finish_trial(id, TrialState::Failed, {}, reason)) {
         // Finished already: by the library's own fallback write, or by the trial itself.
@@ -335,18 +343,23 @@ std::string fail_unstored(Storage& storage, const std::map<TrialId, int64_t>& in
       out += fmt::format(
           "{}could not store the result of trial {} in {}: {}; it is marked failed "
           "with this reason",
-          sep, number, shown_storage, error);
+          sep, number, shown_storage, cause);
     } catch (const NotFound&) {
       // The trial's row is gone with its study: nothing is left running to fail later.
       out += fmt::format("{}could not store the result of trial {} in {}: {}", sep, number,
-                         shown_storage, error);
+                         shown_storage, cause);
       if (error.find("was deleted") == std::string::npos) out += "; the study was deleted";
     } catch (const std::exception& ex) {
+      // The error of this last write only where it says something new.
+      const std::string also =
+          cause.find(ex.what()) == std::string::npos
+              ? fmt::format("; marking it failed did not work either: {}", ex.what())
+              : "";
       out += fmt::format(
-          "{}could not store the result of trial {} in {}: {}; marking it failed failed too ({}); "
-          "it stays running until its heartbeat lapses, then the next `parzen run` or `parzen "
-          "worker` on the study fails it",
-          sep, number, shown_storage, error, ex.what());
+          "{}could not store the result of trial {} in {}: {}{}; the trial stays running until "
+          "its heartbeat lapses, then the next `parzen run` or `parzen worker` on the study "
+          "fails it (and retries it, within max_retries)",
+          sep, number, shown_storage, cause, also);
     }
   }
   return out;

@@ -341,10 +341,16 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
     core.stop_cv.notify_all();
     const EndGuard guard{[&, id = trial->id()] { trial_ended(id); }};
     if (watchdog) watchdog->watch(trial->id(), trial->number());
+    // The trial beats until its result is stored or the tell failed, not only while the
+    // objective runs: a finish blocked behind a lock on the study (or retried through an outage)
+    // keeps the trial alive, since the storage records heartbeats without taking that lock.
     if (heartbeat) heartbeat->add(trial->id(), trial->number());
+    const EndGuard stop_beating{[&, id = trial->id()] {
+      if (heartbeat) heartbeat->remove(id);
+    }};
     detail::Outcome outcome = detail::evaluate(objective, *trial);
+    // The trial timeout bounds the objective only; a finish after it is the storage's to bound.
     if (watchdog) watchdog->release(trial->id());
-    if (heartbeat) heartbeat->remove(trial->id());
 
     FrozenTrial result;
     try {

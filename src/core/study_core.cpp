@@ -131,10 +131,12 @@ FrozenTrial StudyCore::finish(TrialId trial, int64_t number, TrialState state,
     try {
       storage->finish_trial(trial, TrialState::Failed, {}, "could not store the result: " + error);
     } catch (const std::exception& again) {
-      outcome = fmt::format(
-          "recording it as failed did not work either ({}); it stays running until a heartbeat "
-          "check fails it",
-          again.what());
+      // Said once: the second write's error only where it differs from the first's. The CLI
+      // (fail_unstored) recognises "; it stays running until its heartbeat lapses".
+      outcome = "it stays running until its heartbeat lapses, then another worker fails it";
+      if (std::string(again.what()) != error)
+        outcome =
+            fmt::format("marking it failed did not work either: {}; {}", again.what(), outcome);
     }
     throw StorageError(
         fmt::format("could not store the result of trial {}: {}; {}", number, error, outcome));

@@ -292,17 +292,6 @@ TEST(StudyBudget, EightWorkersNeverExceedItOnOneSqliteFile) {
       ::testing::TempDir() + "parzen_budget_" + std::to_string(::getpid()) + ".db";
   std::remove(path.c_str());
   auto storage = make_storage("sqlite:///" + path);
-  {
-    // Until the SQL storage implements create_trial_within (issue 14, storage part).
-    const StudyId probe = storage->create_study("probe", {Direction::Minimize});
-    try {
-      storage->create_trial_within(probe, NewTrial{}, TrialBudget{.n_trials = 0});
-    } catch (const StorageError& e) {
-      if (std::string(e.what()).find("not implemented yet") != std::string::npos)
-        GTEST_SKIP() << e.what();
-      throw;
-    }
-  }
   eight_workers_meet_the_budget_exactly(storage);
   std::remove(path.c_str());
 }

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "parzen/parzen.hpp"
 #include "storage/rdb/rdb_storage.hpp"
@@ -60,6 +62,7 @@ class FlakyConnection final : public rdb::Connection {
   std::string dialect() const override { return inner_->dialect(); }
   std::string describe() const override { return inner_->describe(); }
   uint64_t reconnects() const override { return reconnects_; }
+  void simulate_reconnect() { ++reconnects_; }  // as the driver re-establishing the connection
 
  private:
   std::unique_ptr<rdb::Connection> inner_;
@@ -129,4 +132,21 @@ TEST(RdbRetries, AResultResentAfterAReconnectIsReportedAsAccepted) {
   EXPECT_FALSE(storage->finish_trial(u.id, TrialState::Complete, {2.0}, ""));
   // Without a reconnect, a finished trial is rejected as before.
   EXPECT_FALSE(storage->finish_trial(u.id, TrialState::Complete, {1.0}, ""));
+}
+
+TEST(RdbRetries, AfterAReconnectStaleTrialsAreJudgedOnlyOnceTheGracePeriodHasPassed) {
+  auto [connection, storage] = flaky_sqlite("stale");
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const FrozenTrial t = storage->create_trial(s, {});
+  const double grace = 1.0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // its heartbeat is now stale
+  // The connection was re-established (the database was away): its workers could not beat, so
+  // nothing is judged until a whole grace period after the storage saw it.
+  connection->simulate_reconnect();
+  EXPECT_TRUE(storage->fail_stale_trials(s, grace).empty());
+  EXPECT_EQ(storage->trial(t.id).state, TrialState::Running);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  const auto failed = storage->fail_stale_trials(s, grace);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].id, t.id);
 }

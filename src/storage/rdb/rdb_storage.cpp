@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <mutex>
+#include <optional>
 #include <type_traits>
 #include <unordered_map>
 
@@ -95,8 +97,9 @@ const std::vector<Migration> kMigrations = {};
 // driver has already waited and reconnected before it throws ConnectionLost).
 constexpr int kTransactionAttempts = 3;
 
-// A database that takes longer than this to answer a one-row read is stalled: fail_stale_trials
-// judges nothing against it (heartbeats may be stuck behind the same stall).
+// A database that takes longer than this to answer a heartbeat or fail_stale_trials' first read
+// is stalled: fail_stale_trials judges nothing until the grace period has passed since (the
+// heartbeats may have been stuck behind the same stall).
 constexpr double kStalledSeconds = 1.0;
 
 // Whether the driver already tried to reconnect for its whole retry time (then rerunning a
@@ -116,13 +119,24 @@ const char* now_sql(bool postgres) {
                   : "((julianday('now') - 2440587.5) * 86400.0)";
 }
 
+// The time a trial's age is judged from, in Unix seconds (for rows whose heartbeat is not
+// NULL): its last heartbeat, and on PostgreSQL no earlier than the server's (re)start, so every
+// worker gets a whole grace period after a restart to beat again or store its result.
+const char* alive_since_sql(bool postgres) {
+  return postgres ? "GREATEST(heartbeat, CAST(EXTRACT(EPOCH FROM pg_postmaster_start_time()) AS "
+                    "DOUBLE PRECISION))"
+                  : "heartbeat";
+}
+
 class RdbStorage final : public Storage {
  public:
   RdbStorage(std::unique_ptr<Connection> c, ConnectionFactory open_another)
       : db_(std::move(c)),
         postgres_(db_->dialect() == "postgresql"),
         now_(now_sql(postgres_)),
-        open_another_(std::move(open_another)) {
+        alive_since_(alive_since_sql(postgres_)),
+        open_another_(std::move(open_another)),
+        db_reconnects_seen_(db_->reconnects()) {
     migrate();
   }
 
@@ -303,11 +317,19 @@ class RdbStorage final : public Storage {
   void record_heartbeat(TrialId id) override {
     std::unique_lock<std::mutex> lock;
     Connection& c = heartbeat_connection(lock);
-    if (!c.query("UPDATE trials SET heartbeat = " + now_ +
-                     " WHERE trial_id = ? AND state = 'running' RETURNING trial_id",
-                 {id})
-             .empty())
-      return;
+    uint64_t& seen = &c == db_.get() ? db_reconnects_seen_ : heartbeat_reconnects_seen_;
+    const auto asked = std::chrono::steady_clock::now();
+    std::vector<Row> updated;
+    try {
+      updated = c.query("UPDATE trials SET heartbeat = " + now_ +
+                            " WHERE trial_id = ? AND state = 'running' RETURNING trial_id",
+                        {id});
+    } catch (const StorageError&) {
+      saw_unavailable();
+      throw;
+    }
+    observe(c, seen, asked);
+    if (!updated.empty()) return;
     const auto rows = c.query("SELECT state, number FROM trials WHERE trial_id = ?", {id});
     if (rows.empty())
       throw NotFound(fmt::format("no trial with id {} in the {}", id, c.describe()));
@@ -348,27 +370,35 @@ class RdbStorage final : public Storage {
     double started = 0;
     {
       std::lock_guard lock(mu_);
+      observe(*db_, db_reconnects_seen_, std::nullopt);
       const auto asked = std::chrono::steady_clock::now();
-      const auto rows = db_->query(
-          "SELECT n.t, (SELECT COUNT(*) FROM (SELECT 1 FROM trials WHERE study_id = ? AND state = "
-          "'running' AND heartbeat < n.t - ? LIMIT 1) x) FROM (SELECT " +
-              now_ + " AS t) n",
-          {id, grace_seconds});
-      const double took =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
-      // A server that takes over a second to answer this was stalled, and heartbeats may be
-      // stuck behind the same stall: judge nothing against it (the next call will).
-      if (took > kStalledSeconds || as_int(rows.at(0).at(1)) == 0) return {};
+      std::vector<Row> rows;
+      try {
+        rows = db_->query(
+            "SELECT n.t, (SELECT COUNT(*) FROM (SELECT 1 FROM trials WHERE study_id "
+            "= ? AND state = 'running' AND heartbeat IS NOT NULL AND " +
+                alive_since_ + " < n.t - ? LIMIT 1) x) FROM (SELECT " + now_ + " AS t) n",
+            {id, grace_seconds});
+      } catch (const StorageError&) {
+        saw_unavailable();
+        throw;
+      }
+      // A server that takes over a second to answer this was stalled; and one this storage saw
+      // unavailable or stalled less than the grace period ago may have kept heartbeats from
+      // landing: judge nothing (a call after the grace period will).
+      observe(*db_, db_reconnects_seen_, asked);
+      if (seconds_since_unavailable() < grace_seconds || as_int(rows.at(0).at(1)) == 0) return {};
       started = as_double(rows[0][0]);
     }
     const double cutoff = started - grace_seconds;
     return write([&] {
       lock_study(id);
       std::vector<FrozenTrial> failed;
-      for (const auto& row :
-           db_->query("SELECT trial_id, heartbeat, worker FROM trials WHERE study_id = ? AND "
-                      "state = 'running' AND heartbeat < ? ORDER BY number",
-                      {id, cutoff})) {
+      for (const auto& row : db_->query("SELECT trial_id, " + alive_since_ +
+                                            ", worker FROM trials WHERE study_id = ? AND state = "
+                                            "'running' AND heartbeat IS NOT NULL AND " +
+                                            alive_since_ + " < ? ORDER BY number",
+                                        {id, cutoff})) {
         const int64_t trial = as_int(row[0]);
         const std::string reason = fmt::format("no heartbeat for {:.1f} s from worker {}",
                                                started - as_double(row[1]), as_text(row[2]));
@@ -583,7 +613,9 @@ class RdbStorage final : public Storage {
     if (db_->query("UPDATE trials SET state = 'failed', trial_values = '[]', fail_reason = ?, "
                    "datetime_complete = " +
                        now_ + " WHERE trial_id = ? AND state = 'running'" +
-                       (cutoff ? " AND heartbeat < ?" : "") + " RETURNING trial_id",
+                       (cutoff ? " AND heartbeat IS NOT NULL AND " + alive_since_ + " < ?"
+                               : std::string()) +
+                       " RETURNING trial_id",
                    params)
             .empty())
       return false;
@@ -605,6 +637,7 @@ class RdbStorage final : public Storage {
       if (!heartbeat_db_ && !heartbeat_unavailable_) {
         try {
           heartbeat_db_ = open_another_();
+          heartbeat_reconnects_seen_ = heartbeat_db_->reconnects();
         } catch (const StorageError&) {
           heartbeat_unavailable_ = true;  // e.g. the server's connection limit: share the main one
         }
@@ -614,6 +647,32 @@ class RdbStorage final : public Storage {
     }
     lock = std::unique_lock(mu_);
     return *db_;
+  }
+
+  // Remembers that the database was unavailable or stalled now.
+  void saw_unavailable() {
+    std::lock_guard lock(health_mu_);
+    unavailable_at_ = std::chrono::steady_clock::now();
+  }
+  // After a round trip on `c` that started at `asked` (nullopt: none, only the count): notes a
+  // reconnect (its count moved since `seen`, which the caller guards with c's lock) or a round
+  // trip over kStalledSeconds.
+  void observe(Connection& c, uint64_t& seen,
+               std::optional<std::chrono::steady_clock::time_point> asked) {
+    const uint64_t now = c.reconnects();
+    const bool reconnected = now != seen;
+    seen = now;
+    if (reconnected ||
+        (asked && std::chrono::duration<double>(std::chrono::steady_clock::now() - *asked).count() >
+                      kStalledSeconds))
+      saw_unavailable();
+  }
+  // Seconds since this storage last saw the database unavailable or stalled (infinity: never).
+  double seconds_since_unavailable() {
+    std::lock_guard lock(health_mu_);
+    if (!unavailable_at_) return std::numeric_limits<double>::infinity();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - *unavailable_at_)
+        .count();
   }
 
   int64_t bump(StudyId study) {
@@ -770,11 +829,18 @@ class RdbStorage final : public Storage {
   std::mutex mu_;  // one connection, used by one thread at a time
   std::unique_ptr<Connection> db_;
   bool postgres_;
-  std::string now_;  // now_sql
+  std::string now_;          // now_sql
+  std::string alive_since_;  // alive_since_sql
   ConnectionFactory open_another_;
-  std::mutex heartbeat_mu_;  // guards the three below
+  uint64_t db_reconnects_seen_;  // db_->reconnects() when last looked at; guarded by mu_
+  std::mutex heartbeat_mu_;      // guards the four below
   std::unique_ptr<Connection> heartbeat_db_;
   bool heartbeat_unavailable_ = false;
+  uint64_t heartbeat_reconnects_seen_ = 0;
+  std::mutex health_mu_;  // guards unavailable_at_
+  // When this storage last saw the database unavailable (an error, a reconnect) or stalled (a
+  // round trip over kStalledSeconds); fail_stale_trials judges nothing for grace_seconds after.
+  std::optional<std::chrono::steady_clock::time_point> unavailable_at_{};
 };
 
 }  // namespace
