@@ -202,6 +202,12 @@ class Study {
   // throws after the trial was created, the trial is failed with that reason and the error
   // rethrown.
   Trial ask();
+  // ask() within a study budget, atomically across workers: claims a waiting trial if one is
+  // left, else creates a trial only while the study holds fewer than budget.n_trials running +
+  // waiting + counted trials (counted: complete and pruned, and failed with
+  // budget.count_failed; Storage::create_trial_within, one transaction). Returns nullopt when
+  // the study is full. Errors as ask(). Used by `parzen ask` with an experiment's n_trials.
+  std::optional<Trial> ask(const TrialBudget& budget);
   // Finishes a trial with its values (one per direction). A NaN or infinite value, or the wrong
   // number of values, records the trial as failed with that reason (and returns its record).
   FrozenTrial tell(Trial& trial, double value);

@@ -289,7 +289,21 @@ int cmd_ask(const AskArgs& a) {
 
   std::optional<Trial> asked;
   try {
-    asked.emplace(study.ask());
+    // The stored experiment's budget (e itself, just stored, for a new study), atomically
+    // across askers and workers.
+    const Experiment& kept = stored ? *stored : e;
+    if (kept.n_trials) {
+      asked = study.ask(TrialBudget{*kept.n_trials, kept.count_failed_trials});
+      if (!asked) {
+        fmt::print(stderr,
+                   "parzen: study '{}' already has its {} trials (n_trials in its experiment); "
+                   "nothing to ask\n",
+                   a.study, *kept.n_trials);
+        return kExitNothingToDo;
+      }
+    } else {
+      asked.emplace(study.ask());
+    }
   } catch (const StudyExhausted& ex) {
     fmt::print(stderr, "parzen: nothing to ask: {}\n", ex.what());
     return kExitNothingToDo;
@@ -309,6 +323,16 @@ int cmd_tell(const TellArgs& a) {
   find_study_or_throw(*storage, a.storage, a.study);
   Study study = Study::load({.name = a.study, .storage_backend = storage});
   if (a.trial < 0) throw InvalidArgument("--trial NUMBER is required");
+  // A trial that records heartbeats is a `parzen run`/`worker`'s: its worker stores its result
+  // (a tell here would have that result discarded), and a dead worker's trial is failed and
+  // retried by the others once its grace period has passed.
+  for (const FrozenTrial& running : storage->trials(study.id()))
+    if (running.number == a.trial && running.state == TrialState::Running && running.last_heartbeat)
+      throw InvalidArgument(fmt::format(
+          "trial {} is being run by worker {} (it records heartbeats); parzen tell finishes "
+          "trials handed out by parzen ask. To abandon it, stop its worker: the study's other "
+          "workers fail it (and retry it, within max_retries) once its grace period has passed",
+          a.trial, running.worker.empty() ? "(unknown)" : running.worker));
   FrozenTrial t;
   const std::string state = a.state.empty() ? "complete" : a.state;
   if (state == "complete") {

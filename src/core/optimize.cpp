@@ -208,7 +208,10 @@ Room room_in(StudyCore& core, const TrialBudget& budget, const std::set<TrialId>
       } else {
         unjudged.push_back(fmt::format(
             "{} ({})", t.number,
-            t.last_heartbeat ? "with heartbeats this Study cannot judge" : "without heartbeats"));
+            t.last_heartbeat ? "with heartbeats, but this Study has no heartbeat_interval_seconds "
+                               "to judge them"
+                             : "without heartbeats: asked by `parzen ask` or by a Study "
+                               "without heartbeat_interval_seconds"));
       }
     }
     if (counted >= budget.n_trials) {
@@ -219,12 +222,13 @@ Room room_in(StudyCore& core, const TrialBudget& budget, const std::set<TrialId>
     if (waiting || held_trials(trials, budget) < budget.n_trials) return Room::Retry;
     if (wait || sibling_asking) return Room::Wait;
     why.first = LogLevel::Warning;
+    const bool one = unjudged.size() == 1;
     why.second = fmt::format(
-        "the study budget is full ({} of {} trials counted) and its other running trials are "
-        "ones this worker cannot fail if their worker died: trial(s) {}; their askers finish "
-        "them (set heartbeat_interval_seconds on every Study of the study to have dead "
-        "workers' trials failed and retried); optimize returns",
-        counted, budget.n_trials, fmt::join(unjudged, ", "));
+        "the study's budget is full ({} of {} trials counted); {} {} {} still running, so no "
+        "worker can fail {} if {} asker died: {} finished by whoever asked {}; returning",
+        counted, budget.n_trials, one ? "trial" : "trials", fmt::join(unjudged, ", "),
+        one ? "is" : "are", one ? "it" : "them", one ? "its" : "their", one ? "it is" : "they are",
+        one ? "it" : "them");
     return Room::Done;
   });
 }
@@ -362,12 +366,21 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
       else
         result = tell(trial->number(), outcome.state, outcome.reason);
     } catch (const InvalidState&) {
-      // Finished elsewhere: by the watchdog (trial timeout) or by another worker that saw no
-      // heartbeat (which enqueued the retry, if any). The late result is discarded.
+      // Finished elsewhere: by the watchdog (trial timeout), by another worker that saw no
+      // heartbeat (which enqueued the retry, if any) or by a tell from outside (`parzen tell`).
+      // The late result is discarded; the message says what the record holds.
+      std::string stored;
+      try {
+        const FrozenTrial record = core.storage->trial(trial->id());
+        stored = std::string(to_string(record.state));
+        if (!record.fail_reason.empty()) stored += ": " + record.fail_reason;
+      } catch (const Error&) {
+        stored = "state unknown: the storage could not be read";
+      }
       core.log(LogLevel::Warning,
-               fmt::format("Trial {} was already finished as failed (timeout or missing "
-                           "heartbeat); its late result is discarded",
-                           trial->number()));
+               fmt::format("Trial {} was already finished elsewhere ({}); its late result is "
+                           "discarded",
+                           trial->number(), stored));
       return Step::Ran;
     }
     if (outcome.error && !options.catch_exceptions) std::rethrow_exception(outcome.error);

@@ -151,6 +151,8 @@ Storage& Study::storage() const { return *core_->storage; }
 
 Trial Study::ask() { return std::move(*ask_within(nullptr)); }
 
+std::optional<Trial> Study::ask(const TrialBudget& budget) { return ask_within(&budget); }
+
 std::optional<Trial> Study::ask_within(const TrialBudget* budget) {
   core_->recover_stale_trials();
   const std::string worker = detail::StudyCore::worker_id();

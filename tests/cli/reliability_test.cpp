@@ -354,6 +354,66 @@ x = {{ _type = "uniform", _value = [0, 1] }}
   EXPECT_EQ(count(trials, TrialState::Failed), 0);
 }
 
+// `parzen ask` respects the stored experiment's n_trials: running asked trials hold their
+// places, and a full study hands out nothing (exit 3) instead of a trial over the budget.
+TEST(CliAskTell, AskRefusesAStudyWhoseBudgetIsFull) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 2
+command = ["{}", "sleep", "0.2", "pid.txt"]
+[search_space]
+x = {{ _type = "uniform", _value = [0, 1] }}
+)",
+                                                                kTrialProgram)));
+  const std::string url = dir.url();
+  for (int i = 0; i < 2; ++i) {
+    const auto r =
+        run_cli({"ask", "--storage", url, "--study", "e2e", "--experiment", file}, dir.path);
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  auto r = run_cli({"ask", "--storage", url, "--study", "e2e"}, dir.path);
+  EXPECT_EQ(r.status, 3) << r.out << r.err;
+  EXPECT_TRUE(contains(
+      r.err, "study 'e2e' already has its 2 trials (n_trials in its experiment); nothing to ask"))
+      << r.err;
+  EXPECT_EQ(trials_of(url, "e2e").size(), 2u);
+  // A trial told failed frees its place (failed trials do not count).
+  r = run_cli({"tell", "--storage", url, "--study", "e2e", "--trial", "0", "--state", "failed"},
+              dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_cli({"ask", "--storage", url, "--study", "e2e"}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["number"], 2);
+}
+
+// A trial a `parzen run` is running (it records heartbeats) is its worker's: `parzen tell`
+// refuses it, and the run stores its own result.
+TEST(CliTell, RefusesATrialThatAWorkerIsRunning) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 1
+command = ["{}", "sleep", "1.5", "pid.txt"]
+[search_space]
+x = {{ _type = "uniform", _value = [0, 1] }}
+)",
+                                                                kTrialProgram)));
+  const std::string url = dir.url();
+  const pid_t run = start_cli({"run", file}, dir.path, "run");
+  ASSERT_TRUE(wait_for(url, TrialState::Running));
+  auto r = run_cli({"tell", "--storage", url, "--study", "e2e", "--trial", "0", "--value", "0.5"},
+                   dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "trial 0 is being run by worker ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "(it records heartbeats)")) << r.err;
+  r = finish_cli(run, dir.path, "run");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_FALSE(contains(r.err, "already finished")) << r.err;
+  const auto trials = trials_of(url, "e2e");
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::Complete);
+  EXPECT_NE(trials[0].values, std::vector<double>{0.5});
+}
+
 TEST(CliTell, ValueWithSurroundingWhitespaceIsAccepted) {
   TempDir dir;
   const auto space = dir.file("space.json", R"({"x": {"_type": "uniform", "_value": [0, 1]}})");

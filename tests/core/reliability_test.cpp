@@ -396,7 +396,30 @@ TEST(StudyBudget, TrialsWithoutHeartbeatsAreNotWaitedFor) {
                   {.timeout_seconds = 30, .study_budget = TrialBudget{.n_trials = 3}});
   EXPECT_EQ(count_state(worker.trials(), TrialState::Complete), 2);
   EXPECT_EQ(storage->trial(asked.id()).state, TrialState::Running);
-  EXPECT_EQ(log.count("trial(s) 0 (without heartbeats)"), 1);
+  EXPECT_EQ(log.count("trial 0 (without heartbeats: asked by `parzen ask` or by a Study without "
+                      "heartbeat_interval_seconds) is still running"),
+            1);
+}
+
+// A trial finished from outside while its worker runs it (another Study's tell, `parzen
+// tell`): the worker's late result is discarded with the state the record really holds.
+TEST(StudyBudget, ALateResultNamesTheStateTheTrialWasFinishedWith) {
+  auto storage = make_in_memory_storage();
+  Log log;
+  auto worker = Study::create(
+      worker_options(storage, {.log_level = LogLevel::Warning, .logger = log.logger()}));
+  auto teller = Study::create(worker_options(storage));
+  worker.optimize(
+      [&](Trial& t) {
+        const double x = t.suggest_float("x", 0, 1);
+        teller.tell(t.number(), std::vector<double>{0.5});
+        return x;
+      },
+      {.n_trials = 1});
+  EXPECT_EQ(storage->trials(worker.id()).at(0).values, std::vector<double>{0.5});
+  EXPECT_EQ(log.count("Trial 0 was already finished elsewhere (complete); its late result is "
+                      "discarded"),
+            1);
 }
 
 // Retries enqueued when the budget is full are claimed, so none is left waiting.
