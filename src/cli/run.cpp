@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -66,6 +68,30 @@ class Progress {
     for (const auto& t : existing) consider_best(t, shown_params(t));
   }
 
+  // A trial this process runs: the library's "Trial N failed with parameters ..." warning for
+  // it is left out (its progress line says it), until finished() has shown it.
+  void claimed(int64_t number) {
+    std::lock_guard lock(mu_);
+    ours_.insert(number);
+  }
+  // True for a library message that this display already shows: the failure warning of a trial
+  // this process ran, when trial lines are printed (not with --progress quiet). Warnings about
+  // other workers' trials (failed for a lapsed heartbeat) are not.
+  bool shows(const std::string& message) const {
+    if (style_ != ProgressStyle::Lines && style_ != ProgressStyle::Bar) return false;
+    static const std::string kPrefix = "Trial ";
+    if (message.rfind(kPrefix, 0) != 0) return false;
+    const auto space = message.find(' ', kPrefix.size());
+    if (space == std::string::npos || message.compare(space, 24, " failed with parameters ") != 0)
+      return false;
+    int64_t number = -1;
+    const char* first = message.data() + kPrefix.size();
+    const char* last = message.data() + space;
+    if (std::from_chars(first, last, number).ptr != last) return false;
+    std::lock_guard lock(mu_);
+    return ours_.count(number) > 0;
+  }
+
   void started(int64_t number, std::vector<std::pair<std::string, std::string>> params) {
     std::lock_guard lock(mu_);
     running_[number] = {SteadyClock::now(), std::move(params)};
@@ -77,6 +103,7 @@ class Progress {
 
   void finished(const FrozenTrial& t) {
     std::lock_guard lock(mu_);
+    ours_.erase(t.number);
     std::vector<std::pair<std::string, std::string>> params;
     if (auto it = running_.find(t.number); it != running_.end()) {
       params = std::move(it->second.params);
@@ -141,21 +168,21 @@ class Progress {
     bool ended = false;
   };
 
-  // " (retry 1 of trial 4)" for a trial that re-runs a failed one (system attrs, written by the
-  // storage that failed it: Storage::fail_trial, fail_stale_trials).
-  static std::string retry_text(const FrozenTrial& t) {
+  // " (re-runs trial 4: retry 1 of 2)" for a trial that re-runs a failed one (system attrs,
+  // written by the storage that failed it: Storage::fail_trial, fail_stale_trials). Trial 4 is
+  // the trial it re-runs, itself possibly a retry; the count is the parameter set's.
+  std::string retry_text(const FrozenTrial& t) const {
     const auto from = t.system_attrs.find(keys::retried_from);
     if (from == t.system_attrs.end() || !from->is_number_integer()) return "";
-    return fmt::format(" (retry {} of trial {})", t.system_attrs.value(keys::retry_count, 1),
-                       from->get<int64_t>());
+    return fmt::format(" (re-runs trial {}: retry {} of {})", from->get<int64_t>(),
+                       t.system_attrs.value(keys::retry_count, 1), e_.max_retries);
   }
-  // " (retry 1 of 2 enqueued as trial 5)" for a failed trial that was retried.
+  // " (re-run as trial 5: retry 1 of 2)" for a failed trial that was retried.
   std::string retried_text(const FrozenTrial& t) const {
     const auto by = t.system_attrs.find(keys::retried_by);
     if (by == t.system_attrs.end() || !by->is_number_integer()) return "";
-    return fmt::format(" (retry {} of {} enqueued as trial {})",
-                       t.system_attrs.value(keys::retry_count, 0) + 1, e_.max_retries,
-                       by->get<int64_t>());
+    return fmt::format(" (re-run as trial {}: retry {} of {})", by->get<int64_t>(),
+                       t.system_attrs.value(keys::retry_count, 0) + 1, e_.max_retries);
   }
 
   bool consider_best(const FrozenTrial& t,
@@ -229,6 +256,7 @@ class Progress {
   SteadyClock::time_point start_;
   mutable std::mutex mu_;
   std::map<int64_t, Running> running_{};
+  std::set<int64_t> ours_{};  // trials this process runs, until their progress line is shown
   int64_t done_ = 0;
   std::optional<FrozenTrial> best_{};
   std::vector<std::pair<std::string, std::string>> best_params_{};
@@ -447,7 +475,10 @@ Study open_study(const Experiment& e, const std::shared_ptr<Storage>& storage, P
   // heartbeat is retried by the storage, in the transaction that fails it (system attributes
   // retried_from / retry_count on the retry, retried_by on the failed trial).
   so.max_retries = e.max_retries;
-  so.logger = [&progress](LogLevel, const std::string& msg) { progress.message(msg); };
+  // Each failure once: the progress line of a trial this process ran says it failed and why.
+  so.logger = [&progress](LogLevel, const std::string& msg) {
+    if (!progress.shows(msg)) progress.message(msg);
+  };
   Study study = Study::create(so);
   if (store_experiment)
     storage->set_study_system_attr(study.id(), kExperimentAttr, plain(e.to_json()));
@@ -473,6 +504,7 @@ class TrialRunner {
 
   std::vector<double> operator()(Trial& t) {
     ++n_started_;
+    progress_.claimed(t.number());
     {
       std::lock_guard lock(mu_);
       in_flight_[t.id()] = t.number();

@@ -233,8 +233,10 @@ x = {{ _type = "choice", _value = ["a"] }}
   EXPECT_FALSE(trials[1].user_attrs.contains(parzen::keys::retried_from));
   EXPECT_EQ(trials[1].params, trials[0].params);
   EXPECT_EQ(trials[2].state, TrialState::Complete);
-  EXPECT_TRUE(contains(r.out, "trial 0 failed (retry 1 of 1 enqueued as trial 1)")) << r.out;
-  EXPECT_TRUE(contains(r.out, "trial 1 (retry 1 of trial 0) complete")) << r.out;
+  EXPECT_TRUE(contains(r.out, "trial 0 failed (re-run as trial 1: retry 1 of 1)")) << r.out;
+  EXPECT_TRUE(contains(r.out, "trial 1 (re-runs trial 0: retry 1 of 1) complete")) << r.out;
+  // Each failure once: the progress line, not also the library's warning on stderr.
+  EXPECT_FALSE(contains(r.err, "failed with parameters")) << r.err;
   // Exports show the retry pointing at the trial it re-ran.
   r = run_cli({"trials", "e2e", "--storage", dir.url(), "--format", "json"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.err;
