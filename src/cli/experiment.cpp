@@ -359,10 +359,10 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
   if (r.has("grace_period")) e.grace_seconds = r.duration("grace_period");
   if (!(e.grace_seconds > e.heartbeat_interval_seconds))
     r.fail(r.has("grace_period") ? "grace_period" : "heartbeat_interval",
-           fmt::format("grace_period ({} s) must exceed heartbeat_interval ({} s): a live trial "
-                       "beats at least once within the grace period; e.g. grace_period = {} s",
-                       e.grace_seconds, e.heartbeat_interval_seconds,
-                       6 * e.heartbeat_interval_seconds));
+           fmt::format(
+               "grace_period ({} s) must exceed heartbeat_interval ({} s): a live trial "
+               "beats at least once within the grace period; e.g. grace_period = {} (seconds)",
+               e.grace_seconds, e.heartbeat_interval_seconds, 6 * e.heartbeat_interval_seconds));
   return e;
 }
 

@@ -460,6 +460,28 @@ std::vector<FrozenTrial> existing_trials(Storage& storage, const Experiment& e,
 
 // Creates or loads the study with the experiment's sampler, pruner, heartbeat and retries, and
 // (for `parzen run`) stores the experiment in it for `parzen worker`.
+// "0 of 10 trials counted so far (5 failed, not counted)": what the budget counts, and the
+// trials it does not count, so a study of failed trials does not read as empty.
+std::string resume_text(const std::vector<FrozenTrial>& existing, const Experiment& e,
+                        int64_t counted) {
+  const auto trials = [](int64_t n) { return n == 1 ? "trial" : "trials"; };
+  std::string text = e.n_trials ? fmt::format("{} of {} {} counted so far", counted, *e.n_trials,
+                                              trials(*e.n_trials))
+                                : fmt::format("{} {} counted so far", counted, trials(counted));
+  int64_t failed = 0, running = 0, waiting = 0;
+  for (const auto& t : existing) {
+    failed += t.state == TrialState::Failed;
+    running += t.state == TrialState::Running;
+    waiting += t.state == TrialState::Waiting;
+  }
+  std::vector<std::string> others;
+  if (failed && !e.count_failed_trials) others.push_back(fmt::format("{} failed", failed));
+  if (running) others.push_back(fmt::format("{} running", running));
+  if (waiting) others.push_back(fmt::format("{} waiting", waiting));
+  if (!others.empty()) text += fmt::format(" ({}; not counted)", fmt::join(others, ", "));
+  return text;
+}
+
 Study open_study(const Experiment& e, const std::shared_ptr<Storage>& storage, Progress& progress,
                  bool store_experiment) {
   StudyOptions so;
@@ -830,8 +852,8 @@ int run_experiment(const Experiment& e, const RunSettings& settings) {
   Progress progress(e, style, counted_before, existing);
   Study study = open_study(e, storage, progress, settings.store_experiment);
   if (!existing.empty() && !had_budget)
-    progress.message(fmt::format("Resuming study '{}' in {}: {} trials so far", e.name,
-                                 shown_storage, counted_before));
+    progress.message(fmt::format("Resuming study '{}' in {}: {}", e.name, shown_storage,
+                                 resume_text(existing, e, counted_before)));
   TrialRunner runner(e, *storage, study, progress);
   optimize(study, runner, e, settings, *storage, progress, style, shown_storage);
   if (runner.n_started() == 0 && !runner.interrupted() && e.n_trials) {

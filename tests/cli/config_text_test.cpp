@@ -99,4 +99,20 @@ TEST(ConfigText, ControlCharactersInNamesAndNulInTheEnvironmentAreRefused) {
             "no error");
 }
 
+// The grace_period error suggests a value written as TOML takes it, and that value parses.
+TEST(ConfigText, GracePeriodErrorSuggestsAValidValue) {
+  const auto text = [](const std::string& grace) {
+    return "name = \"exp\"\ncommand = [\"prog\"]\nheartbeat_interval = 1\ngrace_period = " + grace +
+           "\n[search_space]\nx = { _type = \"uniform\", _value = [0, 1] }\n";
+  };
+  const std::string msg = error_of([&] { parse_experiment(text("0.5"), "exp.toml"); });
+  const std::string prefix = "e.g. grace_period = ";
+  const auto at = msg.find(prefix);
+  ASSERT_NE(at, std::string::npos) << msg;
+  const std::string suggested =
+      msg.substr(at + prefix.size(), msg.find(' ', at + prefix.size()) - (at + prefix.size()));
+  EXPECT_EQ(suggested, "6") << msg;
+  EXPECT_EQ(error_of([&] { parse_experiment(text(suggested), "exp.toml"); }), "no error");
+}
+
 }  // namespace

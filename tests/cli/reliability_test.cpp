@@ -86,6 +86,8 @@ x = {{ _type = "uniform", _value = [0, 1] }}
   dir.file("exp.toml", body("e2e", R"("value", "1")", ""));
   r = run_cli({"run", file}, dir.path);
   EXPECT_EQ(r.status, 0) << r.out << r.err;
+  // The resume says what the budget counts, and the failed trials it does not.
+  EXPECT_TRUE(contains(r.err, ": 0 of 3 trials counted so far (4 failed; not counted)")) << r.err;
   trials = trials_of(dir.url(), "e2e");
   EXPECT_EQ(trials.size(), 7u);
   expect_ended_with(trials, 3);
