@@ -427,10 +427,12 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
   fmt::print("Trials:     {}{}\n", trials.size(), counts.empty() ? "" : " (" + counts + ")");
   fmt::print("Trial time: {} in total\n", duration_text(total_seconds));
   if (auto it = info.system_attrs.find(kExperimentAttr); it != info.system_attrs.end()) {
-    if (it->contains("n_trials") && (*it)["n_trials"].is_number_integer())
-      fmt::print("Budget:     {} trials ({} count)\n", (*it)["n_trials"].get<int64_t>(),
+    if (it->contains("n_trials") && (*it)["n_trials"].is_number_integer()) {
+      const auto n = (*it)["n_trials"].get<int64_t>();
+      fmt::print("Budget:     {} {} ({} count)\n", n, n == 1 ? "trial" : "trials",
                  it->value("count_failed_trials", false) ? "complete, pruned and failed"
                                                          : "complete and pruned");
+    }
     if (it->contains("sampler"))
       fmt::print("Sampler:    {}\n", detail::dump_json((*it)["sampler"]));
     if (it->contains("command")) {
@@ -440,6 +442,15 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
     }
     if (it->contains("working_directory") && (*it)["working_directory"].is_string())
       fmt::print("Directory:  {}\n", (*it)["working_directory"].get<std::string>());
+    // The reliability settings every worker of the study uses, as the experiment keys take them
+    // (durations in seconds).
+    std::string reliability;
+    for (const char* key : {"max_retries", "heartbeat_interval", "grace_period",
+                            "max_consecutive_failures", "count_failed_trials"})
+      if (const auto v = it->find(key); v != it->end() && !v->is_null())
+        reliability +=
+            fmt::format("{}{} = {}", reliability.empty() ? "" : ", ", key, detail::dump_json(*v));
+    if (!reliability.empty()) fmt::print("Reliability: {}\n", reliability);
   }
   const auto best = ranked(storage, info, trials);
   if (best.empty()) {

@@ -254,6 +254,10 @@ x = {{ _type = "uniform", _value = [0, 1] }}
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "Budget:     3 trials")) << r.out;
   EXPECT_TRUE(contains(r.out, "Directory:  " + dir.path.string() + "\n")) << r.out;
+  EXPECT_TRUE(contains(r.out,
+                       "Reliability: max_retries = 0, heartbeat_interval = 5.0, grace_period = "
+                       "30.0, max_consecutive_failures = 5, count_failed_trials = false\n"))
+      << r.out;
 
   r = run_cli({"worker", "--storage", url, "--study", "e2e"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.out << r.err;
