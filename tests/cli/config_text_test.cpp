@@ -112,6 +112,8 @@ TEST(ConfigText, GracePeriodErrorSuggestsAValidValue) {
   const std::string suggested =
       msg.substr(at + prefix.size(), msg.find(' ', at + prefix.size()) - (at + prefix.size()));
   EXPECT_EQ(suggested, "6") << msg;
+  // A number of seconds: "6 s" is not TOML.
+  EXPECT_NE(msg.find("e.g. grace_period = 6 (seconds)"), std::string::npos) << msg;
   EXPECT_EQ(error_of([&] { parse_experiment(text(suggested), "exp.toml"); }), "no error");
 }
 
