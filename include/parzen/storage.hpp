@@ -68,11 +68,17 @@ struct NewTrial {
 
 // A study-wide cap on trials (Storage::create_trial_within): the study may hold at most n_trials
 // trials that are running, waiting, or finished in a counted state. Complete and pruned trials
-// always count; failed ones only with count_failed (a failed trial usually makes way for another).
+// always count; failed ones only with count_failed (a failed trial usually makes way for another),
+// and never a failed trial that was retried (system attribute retried_by): its retry stands in
+// for it, so a failure and its retry take one place in the budget, not two.
 struct TrialBudget {
   int64_t n_trials = 0;
   bool count_failed = false;
 };
+
+// Whether a finished trial counts toward the budget (the rule above). Running and waiting trials
+// hold a place without counting.
+bool counts_toward(const FrozenTrial& trial, const TrialBudget& budget);
 
 struct TrialsDelta {
   std::vector<FrozenTrial> trials{};  // the trials written after the given version, by number

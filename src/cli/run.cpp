@@ -417,8 +417,7 @@ std::vector<std::pair<std::string, std::string>> shown_params(const FrozenTrial&
 }
 
 bool counts_toward_budget(const FrozenTrial& t, bool count_failed) {
-  return t.state == TrialState::Complete || t.state == TrialState::Pruned ||
-         (count_failed && t.state == TrialState::Failed);
+  return counts_toward(t, TrialBudget{0, count_failed});
 }
 
 int64_t counted_trials(const std::vector<FrozenTrial>& trials, bool count_failed) {

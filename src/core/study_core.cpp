@@ -99,11 +99,6 @@ void check_values(TrialState& state, std::vector<double>& values, std::string& f
 
 }  // namespace
 
-bool counts_toward(const FrozenTrial& trial, const TrialBudget& budget) {
-  return trial.state == TrialState::Complete || trial.state == TrialState::Pruned ||
-         (trial.state == TrialState::Failed && budget.count_failed);
-}
-
 int64_t held_trials(const std::vector<FrozenTrial>& trials, const TrialBudget& budget) {
   return std::count_if(trials.begin(), trials.end(), [&](const FrozenTrial& t) {
     return t.state == TrialState::Running || t.state == TrialState::Waiting ||

@@ -101,9 +101,6 @@ struct StudyCore {
                      std::string fail_reason, bool retryable = false);
 };
 
-// Whether a finished trial counts toward a TrialBudget: complete and pruned always, failed with
-// count_failed.
-bool counts_toward(const FrozenTrial& trial, const TrialBudget& budget);
 // The trials a budget holds: running, waiting and counted ones (Storage::create_trial_within).
 int64_t held_trials(const std::vector<FrozenTrial>& trials, const TrialBudget& budget);
 

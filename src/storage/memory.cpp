@@ -107,8 +107,10 @@ class InMemoryStorage final : public Storage {
     std::lock_guard lock(mu_);
     int64_t held = 0;
     for (TrialId tid : study_data(id).trials) {
-      const TrialState state = trials_.at(tid).record.state;
-      if (state != TrialState::Failed || budget.count_failed) ++held;
+      const FrozenTrial& r = trials_.at(tid).record;
+      if (r.state == TrialState::Running || r.state == TrialState::Waiting ||
+          counts_toward(r, budget))
+        ++held;
     }
     if (held >= budget.n_trials) return std::nullopt;
     return create_locked(id, t);

@@ -75,6 +75,12 @@ FrozenTrial make_new_trial_record(const NewTrial& t, int64_t number) {
   return r;
 }
 
+bool counts_toward(const FrozenTrial& trial, const TrialBudget& budget) {
+  return trial.state == TrialState::Complete || trial.state == TrialState::Pruned ||
+         (trial.state == TrialState::Failed && budget.count_failed &&
+          !trial.system_attrs.contains(keys::retried_by));
+}
+
 NewTrial make_retry(const FrozenTrial& failed) {
   NewTrial retry;
   retry.state = TrialState::Waiting;

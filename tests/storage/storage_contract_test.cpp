@@ -365,6 +365,24 @@ TEST_P(StorageContract, CreateTrialWithinCountsTheRightStates) {
   EXPECT_THROW(storage->create_trial_within(987654, {}, three), NotFound);
 }
 
+// With count_failed, a failure and its retry take one place in the budget, not two (a retried
+// failure stops counting: its retry holds the place).
+TEST_P(StorageContract, ARetriedFailureDoesNotCountBesideItsRetry) {
+  const StudyId s = storage->create_study("s", {Direction::Minimize});
+  const TrialBudget one{.n_trials = 1, .count_failed = true};
+  const auto a = storage->create_trial_within(s, {}, one);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(storage->fail_trial(a->id, "crashed", /*max_retries=*/1));  // enqueues trial 1
+  EXPECT_FALSE(counts_toward(storage->trial(a->id), one));
+  EXPECT_FALSE(storage->create_trial_within(s, {}, one));  // the waiting retry holds the place
+  const auto retry = storage->claim_waiting_trial(s, "w");
+  ASSERT_TRUE(retry);
+  ASSERT_TRUE(storage->fail_trial(retry->id, "crashed again", 1));  // no retries left
+  EXPECT_TRUE(counts_toward(storage->trial(retry->id), one));
+  EXPECT_FALSE(storage->create_trial_within(s, {}, one));  // one failure counted: full
+  EXPECT_TRUE(storage->create_trial_within(s, {}, {.n_trials = 2, .count_failed = true}));
+}
+
 TEST_P(StorageContract, CreateTrialWithinNeverOvershootsUnderRaces) {
   const StudyId s = storage->create_study("s", {Direction::Minimize});
   std::atomic<int> created{0};

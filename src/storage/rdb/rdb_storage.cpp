@@ -223,12 +223,18 @@ class RdbStorage final : public Storage {
 
   std::optional<FrozenTrial> create_trial_within(StudyId id, const NewTrial& t,
                                                  const TrialBudget& budget) override {
-    std::string counted = "'running', 'waiting', 'complete', 'pruned'";
-    if (budget.count_failed) counted += ", 'failed'";
+    // counts_toward (storage.hpp): a failed trial counts only with count_failed, and never once
+    // it was retried (its retry holds the place).
+    std::string counted = "t.state IN ('running', 'waiting', 'complete', 'pruned')";
+    if (budget.count_failed)
+      counted += fmt::format(
+          " OR (t.state = 'failed' AND NOT EXISTS (SELECT 1 FROM trial_system_attrs a WHERE "
+          "a.trial_id = t.trial_id AND a.key = '{}'))",
+          keys::retried_by);
     return write([&]() -> std::optional<FrozenTrial> {
       lock_study(id);
       const auto rows = db_->query(
-          "SELECT COUNT(*) FROM trials WHERE study_id = ? AND state IN (" + counted + ")", {id});
+          "SELECT COUNT(*) FROM trials t WHERE t.study_id = ? AND (" + counted + ")", {id});
       if (as_int(rows.at(0).at(0)) >= budget.n_trials) return std::nullopt;
       return create_in_transaction(id, t);
     });
