@@ -15,7 +15,10 @@ before printing its value, writes it to results/NUMBER, so a result the database
 found. Printed table:
 
   trials complete          complete trials (the budget, when nothing is lost)
-  results lost             trials that printed a result the database does not hold as complete
+  results lost             trials that printed a result the database does not hold as complete,
+                           whose parzen process was not SIGKILLed (the system lost it)
+  in flight at a SIGKILL   the same, but its parzen process was SIGKILLed between the trial's
+                           exit and the storing transaction (the documented loss window)
                            with that value
   zombies                  trials running or waiting after every process exited
   retries over the limit   parameter sets that ran more than 1 + max_retries times (trial
@@ -42,10 +45,14 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_SERVER = os.path.join(ROOT, "scripts", "pg-server.sh")
 
+# results/NUMBER holds the value and the pid of the parzen process that ran the trial (the
+# parent of the trial's supervisor), so that a result lost because that process was SIGKILLed
+# between the trial's exit and the storing transaction is told apart from one the system lost.
 TRIAL_SCRIPT = """x=$1
 echo "$x" >> runs.log
 sleep {seconds}
-echo "$x" > results/$PARZEN_TRIAL_NUMBER
+runner=$(awk '{{print $4}}' /proc/$PPID/stat)
+echo "$x $runner" > results/$PARZEN_TRIAL_NUMBER
 echo "$x"
 """
 
@@ -87,6 +94,7 @@ class Fleet:
         self.procs = [None] * args.workers
         self.done = [False] * args.workers
         self.statuses = []  # exit statuses of processes that ended by themselves
+        self.killed = set()  # pids SIGKILLed
 
     def start(self, i):
         env = dict(os.environ)
@@ -117,6 +125,7 @@ class Fleet:
         if p is None or self.done[i] or p.poll() is not None:
             return False
         p.send_signal(signal.SIGKILL)
+        self.killed.add(p.pid)
         p.wait()
         return True
 
@@ -127,7 +136,7 @@ class Fleet:
                 p.wait()
 
 
-def audit(args, work, name, url):
+def audit(args, work, name, url, killed=frozenset()):
     out = subprocess.run([args.parzen, "trials", name, "--storage", url, "--format", "json"],
                          capture_output=True, text=True, check=True).stdout
     trials = json.loads(out)["trials"]
@@ -135,14 +144,19 @@ def audit(args, work, name, url):
     numbers = sorted(by_number)
     complete = sum(t["state"] == "complete" for t in trials)
     zombies = sum(t["state"] in ("running", "waiting") for t in trials)
-    lost = 0
+    lost = in_flight = 0
     for path in glob.glob(os.path.join(work, "results", "*")):
         number = int(os.path.basename(path))
         with open(path) as f:
-            value = float(f.read().strip())
+            fields = f.read().split()
+        value = float(fields[0])
+        runner = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
         t = by_number.get(number)
         if t is None or t["state"] != "complete" or t["values"] != [value]:
-            lost += 1
+            if runner in killed:
+                in_flight += 1  # its parzen process was SIGKILLed before it stored the result
+            else:
+                lost += 1
     limit = 1 + args.max_retries
     runs = {}
     with open(os.path.join(work, "runs.log")) as f:
@@ -155,6 +169,7 @@ def audit(args, work, name, url):
     over = len({x for x, n in runs.items() if n > limit}) + sum(n > limit for n in in_db.values())
     return {"trials": len(trials), "complete": complete, "failed":
             sum(t["state"] == "failed" for t in trials), "results_lost": lost,
+            "results_in_flight_at_sigkill": in_flight,
             "zombies": zombies, "retries_over_limit": over,
             "gapless": numbers == list(range(len(numbers)))}
 
@@ -199,7 +214,7 @@ def run_phase(args, url, pg_dir, label, duration, faults):
         fleet.kill_all()
     wall = time.monotonic() - start
     time.sleep(args.grace_period)  # the end plus the grace period: nobody is left to clean up
-    result = audit(args, work, name, url)
+    result = audit(args, work, name, url, fleet.killed)
     bad_exits = sum(s not in (0, 3) for s in fleet.statuses)
     result.update({"label": label, "wall_seconds": wall, "budget": budget,
                    "throughput": result["complete"] / wall, "sigkills": kills,
@@ -256,14 +271,16 @@ def main():
           f" max_retries {args.max_retries}, " +
           ("heartbeat and grace period left at their defaults\n" if args.no_liveness_keys else
            f"heartbeat {args.heartbeat_interval:g} s, grace {args.grace_period:g} s\n"))
-    print("| run | wall s | budget | complete | results lost | zombies | retries over the limit "
+    print("| run | wall s | budget | complete | results lost | in flight at a SIGKILL | zombies "
+          "| retries over the limit "
           "| gapless | failed trials | SIGKILLs | server restarts | abnormal exits "
           "| trials/s | vs fault-free |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ratio = f"{100 * r['throughput'] / base:.0f} %" if base else "-"
         print(f"| {r['label']} | {r['wall_seconds']:.0f} | {r['budget']} | {r['complete']} "
-              f"| {r['results_lost']} | {r['zombies']} | {r['retries_over_limit']} "
+              f"| {r['results_lost']} | {r['results_in_flight_at_sigkill']} | {r['zombies']} "
+              f"| {r['retries_over_limit']} "
               f"| {'yes' if r['gapless'] else 'NO'} | {r['failed']} | {r['sigkills']} "
               f"| {r['server_restarts']} | {r['abnormal_exits']} | {r['throughput']:.2f} "
               f"| {ratio} |")
