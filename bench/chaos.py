@@ -194,17 +194,21 @@ def run_phase(args, url, pg_dir, label, duration, faults):
     try:
         while not fleet.all_done():
             now = time.monotonic()
+            # Faults for `duration` seconds; then the fleet finishes the study unharmed (a server
+            # restarting more often than the grace period would keep every judge from failing
+            # dead workers' trials: docs/reliability.md).
+            faulting = faults and now - start < duration
             if now > deadline:
                 print(f"chaos: {label}: still running after {now - start:.0f} s; stopping it",
                       file=sys.stderr)
                 break
-            if faults and now >= next_kill:
+            if faulting and now >= next_kill:
                 next_kill += args.kill_every
                 i = rng.randrange(args.workers)
                 if fleet.kill(i):
                     kills += 1
                     fleet.start(i)
-            if faults and now >= next_restart:
+            if faulting and now >= next_restart:
                 next_restart += args.restart_every
                 subprocess.run([PG_SERVER, "restart", pg_dir], check=True,
                                stdout=subprocess.DEVNULL)
