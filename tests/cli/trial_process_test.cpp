@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../process_group.hpp"
 #include "cli/trial_process.hpp"
 #include "cli_helpers.hpp"
 
@@ -165,25 +166,7 @@ TEST(TrialProcess, MissingProgramIsASpawnFailure) {
   EXPECT_NE(r.spawn_error.find("No such file"), std::string::npos);
 }
 
-// The processes (zombies aside) whose process group is `pgid`, from /proc.
-std::vector<pid_t> live_members(pid_t pgid) {
-  std::vector<pid_t> found;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const auto close = line.rfind(')');  // comm may hold spaces
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 1));
-    std::string state;
-    long ppid = 0, group = 0;
-    rest >> state >> ppid >> group;
-    if (group == pgid && state != "Z") found.push_back(std::stoi(name));
-  }
-  return found;
-}
+using parzen_test_support::live_group_members;
 
 TEST(TrialProcess, SigkilledRunnerLeavesNoProcessOfItsTrialGroup) {
   // The runner (a forked copy of this test) runs a shell that starts a grandchild `sleep 60`;
@@ -215,10 +198,10 @@ TEST(TrialProcess, SigkilledRunnerLeavesNoProcessOfItsTrialGroup) {
   ASSERT_EQ(::kill(runner, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(::waitpid(runner, &status, 0), runner);
-  std::vector<pid_t> left = live_members(group);
+  std::vector<pid_t> left = live_group_members(group);
   for (int i = 0; i < 100 && !left.empty(); ++i) {  // up to 5 s
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    left = live_members(group);
+    left = live_group_members(group);
   }
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) of the trial's group still run";
   for (pid_t p : left) ::kill(p, SIGKILL);

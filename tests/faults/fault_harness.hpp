@@ -24,6 +24,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../process_group.hpp"
+
 extern char** environ;
 
 namespace parzen_faults {
@@ -140,25 +142,7 @@ bool wait_until(F done, double timeout) {
   return done();
 }
 
-// The processes (zombies aside) in process group `pgid`, from /proc.
-inline std::vector<pid_t> live_group_members(pid_t pgid) {
-  std::vector<pid_t> found;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 1));
-    std::string state;
-    long ppid = 0, group = 0;
-    rest >> state >> ppid >> group;
-    if (group == pgid && state != "Z") found.push_back(std::stoi(name));
-  }
-  return found;
-}
+using parzen_test_support::live_group_members;
 
 inline bool postgres_installed() {
   return fs::exists("/usr/lib/postgresql") && !fs::is_empty("/usr/lib/postgresql");
