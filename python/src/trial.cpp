@@ -1,0 +1,294 @@
+// Trial (the live trial handed to objectives) and FrozenTrial (a read-only record).
+
+#include <cmath>
+
+#include "common.hpp"
+#include "parzen/error.hpp"
+
+namespace parzen::python {
+
+PyTrial::~PyTrial() {
+  if (owned_) {
+    // The trial holds the study's core; dropping the last reference may join its threads,
+    // which may call back into Python: not with the GIL held.
+    py::gil_scoped_release release;
+    owned_.reset();
+  }
+}
+
+Trial& PyTrial::get() {
+  if (borrowed_) return *borrowed_;
+  if (owned_ && !final_) return *owned_;
+  throw InvalidState("trial " + std::to_string(record().number) +
+                     " has finished: its objective returned; it can be read, not changed");
+}
+
+const FrozenTrial& PyTrial::record() const {
+  if (borrowed_) return borrowed_->record();
+  if (final_) return *final_;
+  return owned_->record();
+}
+
+void PyTrial::release() {
+  if (borrowed_) final_ = borrowed_->record();
+  borrowed_ = nullptr;
+}
+
+namespace {
+
+py::dict json_dict(const nlohmann::json& j) {
+  py::object o = pyjson::from_json(j);
+  if (py::isinstance<py::dict>(o)) return o;
+  return py::dict();
+}
+
+py::object values_or_none(const FrozenTrial& t) {
+  if (t.values.empty()) return py::none();
+  return py::cast(t.values);
+}
+
+std::string attr_repr(const py::object& self, const char* name) {
+  return py::repr(self.attr(name)).cast<std::string>();
+}
+
+}  // namespace
+
+void bind_trial(py::module_& m) {
+  using TrialRef = std::shared_ptr<PyTrial>;
+  py::class_<PyTrial, TrialRef>(
+      m, "Trial",
+      "A trial being evaluated, as Optuna's Trial: handed to the objective by optimize() or "
+      "returned by ask(). Used by one thread at a time. After its objective returns it can be "
+      "read but not changed (InvalidStateError).")
+      .def_property_readonly(
+          "number", [](const PyTrial& t) { return t.record().number; },
+          "int: 0, 1, 2, ... within the study, in creation order.")
+      .def_property_readonly(
+          "_trial_id", [](const PyTrial& t) { return t.record().id; },
+          "int: the id, unique within the storage.")
+      .def_property_readonly(
+          "params", [](const PyTrial& t) { return params_to_py(t.record().params); },
+          "dict[str, value]: the parameters suggested so far.")
+      .def_property_readonly(
+          "distributions",
+          [](const PyTrial& t) { return distributions_to_py(t.record().distributions); },
+          "dict[str, Distribution]: the distributions of the parameters suggested so far.")
+      .def_property_readonly(
+          "user_attrs", [](const PyTrial& t) { return json_dict(t.record().user_attrs); },
+          "dict: the user attributes (JSON values).")
+      .def_property_readonly(
+          "system_attrs", [](const PyTrial& t) { return json_dict(t.record().system_attrs); },
+          "dict: parzen's own attributes (fixed_params, retried_from, ...).")
+      .def_property_readonly(
+          "datetime_start", [](const PyTrial& t) { return time_to_py(t.record().datetime_start); },
+          "datetime | None: when the trial started (naive local time, as Optuna).")
+      .def(
+          "suggest_float",
+          [](PyTrial& t, const std::string& name, double low, double high,
+             std::optional<double> step, bool log) {
+            py::gil_scoped_release release;
+            return t.get().suggest_float(name, low, high, FloatOptions{log, step});
+          },
+          py::arg("name"), py::arg("low"), py::arg("high"), py::kw_only(),
+          py::arg("step") = py::none(), py::arg("log") = false,
+          "suggest_float(name: str, low: float, high: float, *, step: float | None = None, "
+          "log: bool = False) -> float\n\n"
+          "A value for the float parameter `name` in [low, high], as Optuna's "
+          "Trial.suggest_float. step: only low, low + step, ..., high; log: sampled in log space "
+          "(low > 0, no step). The same name again returns the same value.\n"
+          "Raises InvalidArgumentError (ValueError) for a malformed range or the name suggested "
+          "before with another distribution.")
+      .def(
+          "suggest_int",
+          [](PyTrial& t, const std::string& name, int64_t low, int64_t high, int64_t step,
+             bool log) {
+            py::gil_scoped_release release;
+            return t.get().suggest_int(name, low, high, IntOptions{log, step});
+          },
+          py::arg("name"), py::arg("low"), py::arg("high"), py::kw_only(), py::arg("step") = 1,
+          py::arg("log") = false,
+          "suggest_int(name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> "
+          "int\n\n"
+          "A value for the integer parameter `name` in {low, low + step, ..., high}, as Optuna's "
+          "Trial.suggest_int. log: sampled in log space (low >= 1, step 1).\n"
+          "Raises InvalidArgumentError (ValueError) for a malformed range or the name suggested "
+          "before with another distribution.")
+      .def(
+          "suggest_categorical",
+          [](PyTrial& t, const std::string& name, const py::iterable& choices) {
+            CategoricalDistribution d;
+            for (const auto& v : choices) d.choices.push_back(param_value_from_py(v, "choice"));
+            ParamValue v;
+            {
+              py::gil_scoped_release release;
+              v = t.get().suggest(name, d);
+            }
+            return param_value_to_py(v);
+          },
+          py::arg("name"), py::arg("choices"),
+          "suggest_categorical(name: str, choices: Sequence[str | int | float | bool]) -> "
+          "choice\n\n"
+          "One of the choices (the same object type), as Optuna's Trial.suggest_categorical.\n"
+          "Raises InvalidArgumentError (ValueError) for no choices or a repeated choice, "
+          "TypeError for a choice of another type.")
+      .def(
+          "_suggest",
+          [](PyTrial& t, const std::string& name, const py::object& distribution) {
+            Distribution d = distribution_from_py(distribution);
+            ParamValue v;
+            {
+              py::gil_scoped_release release;
+              v = t.get().suggest(name, d);
+            }
+            return param_value_to_py(v);
+          },
+          py::arg("name"), py::arg("distribution"),
+          "_suggest(name: str, distribution: Distribution) -> value\n\n"
+          "The general form of the suggest methods: any distribution; the value in external "
+          "form.")
+      .def(
+          "report",
+          [](PyTrial& t, const py::object& value, int64_t step) {
+            auto v = float_from_py(value);
+            if (!v)
+              throw py::type_error("report: value must be a float, got " +
+                                   py::repr(value).cast<std::string>());
+            py::gil_scoped_release release;
+            t.get().report(step, *v);
+          },
+          py::arg("value"), py::arg("step"),
+          "report(value: float, step: int) -> None\n\n"
+          "Reports an intermediate objective value at a step (e.g. an epoch), for pruning; "
+          "Optuna's argument order. A step reported again keeps its first value (with a "
+          "warning).\nRaises InvalidArgumentError (ValueError) for a negative step or a value "
+          "that is not finite.")
+      .def(
+          "should_prune",
+          [](PyTrial& t) {
+            py::gil_scoped_release release;
+            return t.get().should_prune();
+          },
+          "should_prune() -> bool\n\n"
+          "Whether the study's pruner would stop this trial now, from its reports, as Optuna's "
+          "Trial.should_prune. Raise parzen.TrialPruned to prune it.")
+      .def(
+          "set_user_attr",
+          [](PyTrial& t, const std::string& key, const py::object& value) {
+            nlohmann::json j = json_from_py(value);
+            py::gil_scoped_release release;
+            t.get().set_user_attr(key, j);
+          },
+          py::arg("key"), py::arg("value"),
+          "set_user_attr(key: str, value) -> None\n\n"
+          "Stores a JSON-serialisable user attribute on the trial, as Optuna's.")
+      .def(
+          "set_constraints",
+          [](PyTrial& t, const py::iterable& values) {
+            std::vector<double> c;
+            for (const auto& v : values) {
+              auto f = float_from_py(v);
+              if (!f)
+                throw py::type_error("set_constraints: values must be floats, got " +
+                                     py::repr(v).cast<std::string>());
+              c.push_back(*f);
+            }
+            py::gil_scoped_release release;
+            t.get().set_constraints(c);
+          },
+          py::arg("constraints"),
+          "set_constraints(constraints: Sequence[float]) -> None\n\n"
+          "Constraint values of the trial; it is feasible when all are <= 0 (Optuna's "
+          "constraints_func convention). Raises InvalidArgumentError for NaN.")
+      .def("__repr__", [](const PyTrial& t) {
+        return "Trial(number=" + std::to_string(t.record().number) + ")";
+      });
+
+  py::class_<FrozenTrial>(m, "FrozenTrial",
+                          "The read-only record of a finished (or running) trial, as Optuna's "
+                          "FrozenTrial.")
+      .def_readonly("number", &FrozenTrial::number, "int: the trial's number within the study.")
+      .def_readonly("_trial_id", &FrozenTrial::id, "int: the id, unique within the storage.")
+      .def_property_readonly(
+          "state", [](const FrozenTrial& t) { return trial_state_to_py(t.state); },
+          "TrialState: RUNNING, COMPLETE, PRUNED, FAIL or WAITING.")
+      .def_property_readonly(
+          "params", [](const FrozenTrial& t) { return params_to_py(t.params); },
+          "dict[str, value]: the parameters.")
+      .def_property_readonly(
+          "distributions", [](const FrozenTrial& t) { return distributions_to_py(t.distributions); },
+          "dict[str, Distribution]: the parameters' distributions.")
+      .def_property_readonly("values", &values_or_none,
+                             "list[float] | None: one value per direction (complete trials; a "
+                             "pruned trial its last intermediate value), None when unset.")
+      .def_property_readonly(
+          "value",
+          [](const FrozenTrial& t) -> py::object {
+            if (t.values.empty()) return py::none();
+            if (t.values.size() > 1)
+              throw std::runtime_error(
+                  "This attribute is not available during multi-objective optimization.");
+            return py::float_(t.values[0]);
+          },
+          "float | None: the single objective value. Raises RuntimeError for several values, "
+          "as Optuna.")
+      .def_property_readonly(
+          "intermediate_values",
+          [](const FrozenTrial& t) {
+            py::dict d;
+            for (const auto& [k, v] : t.intermediate_values) d[py::int_(k)] = py::float_(v);
+            return d;
+          },
+          "dict[int, float]: the reported values by step.")
+      .def_property_readonly(
+          "user_attrs", [](const FrozenTrial& t) { return json_dict(t.user_attrs); },
+          "dict: user attributes.")
+      .def_property_readonly(
+          "system_attrs", [](const FrozenTrial& t) { return json_dict(t.system_attrs); },
+          "dict: parzen's own attributes.")
+      .def_readonly("constraints", &FrozenTrial::constraints,
+                    "list[float]: constraint values (feasible when all <= 0).")
+      .def_property_readonly(
+          "datetime_start", [](const FrozenTrial& t) { return time_to_py(t.datetime_start); },
+          "datetime | None: start (naive local time, as Optuna).")
+      .def_property_readonly(
+          "datetime_complete",
+          [](const FrozenTrial& t) { return time_to_py(t.datetime_complete); },
+          "datetime | None: completion (naive local time).")
+      .def_property_readonly(
+          "last_heartbeat", [](const FrozenTrial& t) { return time_to_py(t.last_heartbeat); },
+          "datetime | None: the last heartbeat recorded.")
+      .def_property_readonly(
+          "duration",
+          [](const FrozenTrial& t) -> py::object {
+            auto s = t.duration_seconds();
+            if (!s) return py::none();
+            return py::module_::import("datetime").attr("timedelta")(py::arg("seconds") = *s);
+          },
+          "timedelta | None: completion minus start.")
+      .def_readonly("fail_reason", &FrozenTrial::fail_reason, "str: why a failed trial failed.")
+      .def_readonly("worker", &FrozenTrial::worker, "str: host:pid:thread that ran it.")
+      .def("__eq__",
+           [](const FrozenTrial& a, const py::object& other) {
+             if (!py::isinstance<FrozenTrial>(other)) return false;
+             const auto& b = other.cast<const FrozenTrial&>();
+             return a.id == b.id && a.number == b.number && a.state == b.state &&
+                    a.params == b.params && a.values == b.values &&
+                    a.intermediate_values == b.intermediate_values &&
+                    a.user_attrs == b.user_attrs && a.system_attrs == b.system_attrs &&
+                    a.datetime_start == b.datetime_start &&
+                    a.datetime_complete == b.datetime_complete &&
+                    a.fail_reason == b.fail_reason;
+           })
+      .def("__hash__", [](const FrozenTrial& t) { return py::hash(py::make_tuple(t.id, t.number)); })
+      .def("__repr__", [](const py::object& self) {
+        std::string s = "FrozenTrial(";
+        const char* fields[] = {"number", "state", "values", "datetime_start", "datetime_complete",
+                                "params", "user_attrs", "system_attrs", "intermediate_values",
+                                "distributions"};
+        for (const char* f : fields) s += std::string(f) + "=" + attr_repr(self, f) + ", ";
+        s += "trial_id=" + attr_repr(self, "_trial_id") + ", value=None)";
+        return s;
+      });
+}
+
+}  // namespace parzen::python
