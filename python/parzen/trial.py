@@ -1,0 +1,168 @@
+"""Trials (``parzen.trial``), as Optuna's ``optuna.trial``.
+
+* ``Trial``: the live trial handed to objectives — the C++ class ``parzen._core.Trial`` itself
+  (no Python wrapper per trial): ``suggest_float(name, low, high, *, step=None, log=False)``,
+  ``suggest_int(name, low, high, *, step=1, log=False)``, ``suggest_categorical(name, choices)``
+  (str, int, float, bool or None), ``report(value, step)``, ``should_prune()``,
+  ``set_user_attr(key, value)``, ``set_constraints(values)``, ``number``, ``params``,
+  ``distributions``, ``user_attrs``, ``datetime_start``.
+* ``FrozenTrial``: a finished (or running) trial's record. The records a study returns are
+  ``parzen._core.FrozenTrial`` (read-only); ``parzen.trial.FrozenTrial(...)`` with Optuna's
+  constructor builds one in Python for ``Study.add_trial``; ``isinstance(t, FrozenTrial)`` holds
+  for both.
+* ``create_trial(...)``: Optuna's helper for ``Study.add_trial``.
+* ``TrialState``.
+"""
+
+import abc
+import datetime
+import math
+from typing import Any, Dict, List, Optional, Sequence
+
+from parzen import _core
+from parzen._state import TrialState
+from parzen.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+__all__ = ["Trial", "FrozenTrial", "TrialState", "create_trial"]
+
+Trial = _core.Trial
+
+
+class FrozenTrial(metaclass=abc.ABCMeta):
+    """A trial's record, as Optuna's ``FrozenTrial`` (same constructor and attributes).
+
+    Args:
+        number: the trial's number in its study (0, 1, ...).
+        state: a :class:`TrialState`.
+        value: the objective value of a single-objective trial (or None); exclusive with
+            ``values``.
+        datetime_start, datetime_complete: naive local datetimes or None.
+        params: parameter name → value (external form).
+        distributions: parameter name → distribution.
+        user_attrs, system_attrs: JSON-able dicts.
+        intermediate_values: step (int) → reported value (float).
+        trial_id: the storage's id (ignored by ``add_trial``).
+        values: one value per objective (or None).
+
+    Records returned by a study (``study.trials``, callbacks) are ``parzen._core.FrozenTrial``,
+    registered as a virtual subclass of this class.
+    """
+
+    def __init__(self, number: int, state: TrialState, value: Optional[float],
+                 datetime_start: Optional[datetime.datetime],
+                 datetime_complete: Optional[datetime.datetime], params: Dict[str, Any],
+                 distributions: Dict[str, Any], user_attrs: Dict[str, Any],
+                 system_attrs: Dict[str, Any], intermediate_values: Dict[int, float],
+                 trial_id: int, *, values: Optional[Sequence[float]] = None) -> None:
+        if value is not None and values is not None:
+            raise ValueError("Specify only one of `value` and `values`.")
+        self.number = number
+        self.state = TrialState(state)
+        self._values: Optional[List[float]] = (
+            [float(value)] if value is not None else
+            [float(v) for v in values] if values is not None else None)
+        self.datetime_start = datetime_start
+        self.datetime_complete = datetime_complete
+        self.params = dict(params)
+        self.distributions = dict(distributions)
+        self.user_attrs = dict(user_attrs)
+        self.system_attrs = dict(system_attrs)
+        self.intermediate_values = {int(k): float(v) for k, v in intermediate_values.items()}
+        self._trial_id = trial_id
+        self.constraints: List[float] = []
+        self.fail_reason = ""
+
+    @property
+    def values(self) -> Optional[List[float]]:
+        return self._values
+
+    @property
+    def value(self) -> Optional[float]:
+        """The single objective value; RuntimeError for a multi-objective trial (as Optuna)."""
+        if self._values is None:
+            return None
+        if len(self._values) != 1:
+            raise RuntimeError("This attribute is not available during multi-objective "
+                               "optimization.")
+        return self._values[0]
+
+    @property
+    def duration(self) -> Optional[datetime.timedelta]:
+        if self.datetime_start and self.datetime_complete:
+            return self.datetime_complete - self.datetime_start
+        return None
+
+    @property
+    def last_step(self) -> Optional[int]:
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+    def _validate(self) -> None:
+        if self.state != TrialState.WAITING and self.datetime_start is None:
+            raise ValueError("`datetime_start` is supposed to be set when the trial is not "
+                             "waiting.")
+        if self.state.is_finished():
+            if self.datetime_complete is None:
+                raise ValueError("`datetime_complete` is supposed to be set for a finished "
+                                 "trial.")
+        elif self.datetime_complete is not None:
+            raise ValueError("`datetime_complete` is supposed to be None for an unfinished "
+                             "trial.")
+        if self.state == TrialState.COMPLETE and self._values is None:
+            raise ValueError("`value` is supposed to be set for a complete trial.")
+        if self._values is not None and any(math.isnan(v) for v in self._values):
+            raise ValueError("`value` is supposed to be a number, not NaN.")
+        if set(self.params) != set(self.distributions):
+            raise ValueError("Inconsistent parameters {} and distributions {}.".format(
+                set(self.params), set(self.distributions)))
+        for name, value in self.params.items():
+            dist = self.distributions[name]
+            if not dist._contains(dist.to_internal_repr(value)):
+                raise ValueError(f"The value {value} of parameter '{name}' isn't contained in "
+                                 f"the distribution {dist}.")
+
+    def __repr__(self) -> str:
+        return ("FrozenTrial(number={}, state={}, values={}, datetime_start={!r}, "
+                "datetime_complete={!r}, params={}, user_attrs={}, system_attrs={}, "
+                "intermediate_values={}, distributions={}, trial_id={})").format(
+            self.number, self.state, self._values, self.datetime_start, self.datetime_complete,
+            self.params, self.user_attrs, self.system_attrs, self.intermediate_values,
+            self.distributions, self._trial_id)
+
+
+FrozenTrial.register(_core.FrozenTrial)
+
+
+def create_trial(*, state: TrialState = TrialState.COMPLETE, value: Optional[float] = None,
+                 values: Optional[Sequence[float]] = None,
+                 params: Optional[Dict[str, Any]] = None,
+                 distributions: Optional[Dict[str, Any]] = None,
+                 user_attrs: Optional[Dict[str, Any]] = None,
+                 system_attrs: Optional[Dict[str, Any]] = None,
+                 intermediate_values: Optional[Dict[int, float]] = None) -> FrozenTrial:
+    """A trial record for :meth:`parzen.Study.add_trial` (as Optuna's ``create_trial``).
+
+    Args:
+        state: COMPLETE (default), PRUNED, FAIL or WAITING.
+        value / values: the objective value(s); exactly one for a COMPLETE trial.
+        params, distributions: parameter values and their distributions (same keys).
+        user_attrs, system_attrs, intermediate_values: as in :class:`FrozenTrial`.
+
+    Raises:
+        ValueError: inconsistent arguments (a COMPLETE trial without value, a parameter outside
+            its distribution, params and distributions with different keys, ...).
+    """
+    now = datetime.datetime.now()
+    state = TrialState(state)
+    trial = FrozenTrial(
+        number=-1, state=state, value=value,
+        datetime_start=None if state == TrialState.WAITING else now,
+        datetime_complete=now if state.is_finished() else None,
+        params=params or {}, distributions=distributions or {}, user_attrs=user_attrs or {},
+        system_attrs=system_attrs or {}, intermediate_values=intermediate_values or {},
+        trial_id=-1, values=values)
+    trial._validate()
+    return trial
+
+
+# Keep the distribution names importable from here as Optuna's trial module does indirectly.
+_DISTRIBUTIONS = (FloatDistribution, IntDistribution, CategoricalDistribution)
