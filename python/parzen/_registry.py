@@ -10,7 +10,7 @@ registry name (``"bohb"`` → ``BohbSampler``).
 
 import difflib
 import inspect
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from parzen import _core
 

@@ -24,9 +24,7 @@ from parzen import pruners as _pruners
 from parzen import samplers as _samplers
 from parzen import storages as _storages
 from parzen._state import TrialState
-from parzen.exceptions import (InvalidStateError, NotFoundError, ParzenError, TrialFailed,
-                               TrialPruned)
-from parzen.trial import FrozenTrial
+from parzen.exceptions import InvalidStateError, NotFoundError, ParzenError, TrialFailed
 
 __all__ = ["Study", "StudyDirection", "StudySummary", "MaxTrialsCallback", "create_study",
            "load_study", "delete_study", "copy_study", "get_all_study_summaries",
@@ -341,19 +339,6 @@ class Study:
             number = int(trial)
         else:
             raise TypeError("Trial must be a trial object or trial number.")
-        try:
-            frozen = self._core.trial(number)
-        except NotFoundError as e:
-            raise ValueError(f"Cannot tell for trial with number {number} since it has not been "
-                             "created.") from e
-        if frozen.state.is_finished() and skip_if_finished:
-            _logger.info(f"Skipped telling trial {number} with values {values} and state {state} "
-                         f"since trial was already finished. Finished trial has values "
-                         f"{frozen.values} and state {frozen.state}.")
-            return frozen
-        if frozen.state != TrialState.RUNNING:
-            raise ValueError(f"Cannot tell a {TrialState(frozen.state).name} trial.")
-
         vals: Optional[List[Any]]
         if values is None:
             vals = None
@@ -380,16 +365,52 @@ class Study:
             message = self._check_values(vals)
             if message is not None:
                 raise ValueError(message)
-            return self._core.tell(number, [float(v) for v in vals], TrialState.COMPLETE, "")
+            return self._tell(number, [float(v) for v in vals], TrialState.COMPLETE, "",
+                              skip_if_finished, values, state)
         if state is None:
             message = ("The value None could not be cast to float." if vals is None
                        else self._check_values(vals))
             if message is None:
                 assert vals is not None
-                return self._core.tell(number, [float(v) for v in vals], TrialState.COMPLETE, "")
+                return self._tell(number, [float(v) for v in vals], TrialState.COMPLETE, "",
+                                  skip_if_finished, values, state)
+            frozen = self._finished(number, skip_if_finished, values, state)
+            if frozen is not None:
+                return frozen
             warnings.warn(message)
-            return self._core.tell(number, None, TrialState.FAIL, message)
-        return self._core.tell(number, None, state, "")
+            return self._tell(number, None, TrialState.FAIL, message, skip_if_finished, values,
+                              state)
+        return self._tell(number, None, state, "", skip_if_finished, values, state)
+
+    def _tell(self, number: int, vals: Optional[List[float]], state: TrialState, reason: str,
+              skip_if_finished: bool, values: Any, asked_state: Any) -> Any:
+        # The trial is read only when the core refuses (a finished or unknown trial), so an
+        # ask/tell loop costs one storage write per tell.
+        try:
+            return self._core.tell(number, vals, state, reason)
+        except (InvalidStateError, NotFoundError):
+            frozen = self._finished(number, skip_if_finished, values, asked_state)
+            if frozen is not None:
+                return frozen
+            raise
+
+    def _finished(self, number: int, skip_if_finished: bool, values: Any,
+                  state: Any) -> Optional[Any]:
+        """The finished trial's record when skip_if_finished; raises ValueError as Optuna's for a
+        trial that is unknown or not running; None for a running trial."""
+        try:
+            frozen = self._core.trial(number)
+        except NotFoundError as e:
+            raise ValueError(f"Cannot tell for trial with number {number} since it has not been "
+                             "created.") from e
+        if frozen.state.is_finished() and skip_if_finished:
+            _logger.info(f"Skipped telling trial {number} with values {values} and state {state} "
+                         f"since trial was already finished. Finished trial has values "
+                         f"{frozen.values} and state {frozen.state}.")
+            return frozen
+        if frozen.state != TrialState.RUNNING:
+            raise ValueError(f"Cannot tell a {TrialState(frozen.state).name} trial.")
+        return None
 
     def _check_values(self, values: Sequence[Any]) -> Optional[str]:
         for v in values:

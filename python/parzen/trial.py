@@ -17,11 +17,11 @@
 import abc
 import datetime
 import math
+import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
 from parzen import _core
 from parzen._state import TrialState
-from parzen.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 __all__ = ["Trial", "FrozenTrial", "TrialState", "create_trial"]
 
@@ -132,6 +132,45 @@ class FrozenTrial(metaclass=abc.ABCMeta):
 FrozenTrial.register(_core.FrozenTrial)
 
 
+# Python-level helpers on the C++ classes: attributes of the type, so they cost nothing per trial.
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"{old} has been deprecated in Optuna v3.0.0 (and is kept by Parzen for old "
+                  f"objectives). Use {new} instead.", FutureWarning, stacklevel=3)
+
+
+def _suggest_uniform(self: Any, name: str, low: float, high: float) -> float:
+    """Deprecated as in Optuna: ``suggest_float(name, low, high)``."""
+    _deprecated("suggest_uniform", "suggest_float")
+    return self.suggest_float(name, low, high)
+
+
+def _suggest_loguniform(self: Any, name: str, low: float, high: float) -> float:
+    """Deprecated as in Optuna: ``suggest_float(name, low, high, log=True)``."""
+    _deprecated("suggest_loguniform", "suggest_float(..., log=True)")
+    return self.suggest_float(name, low, high, log=True)
+
+
+def _suggest_discrete_uniform(self: Any, name: str, low: float, high: float, q: float) -> float:
+    """Deprecated as in Optuna: ``suggest_float(name, low, high, step=q)``."""
+    _deprecated("suggest_discrete_uniform", "suggest_float(..., step=...)")
+    return self.suggest_float(name, low, high, step=q)
+
+
+def _last_step(self: Any) -> Optional[int]:
+    """The last step with a reported value, or None (as Optuna's FrozenTrial.last_step)."""
+    iv = self.intermediate_values
+    return max(iv) if iv else None
+
+
+for _name, _fn in (("suggest_uniform", _suggest_uniform),
+                   ("suggest_loguniform", _suggest_loguniform),
+                   ("suggest_discrete_uniform", _suggest_discrete_uniform)):
+    if not hasattr(_core.Trial, _name):
+        setattr(_core.Trial, _name, _fn)
+if not hasattr(_core.FrozenTrial, "last_step"):
+    _core.FrozenTrial.last_step = property(_last_step)  # type: ignore[attr-defined]
+
+
 def create_trial(*, state: TrialState = TrialState.COMPLETE, value: Optional[float] = None,
                  values: Optional[Sequence[float]] = None,
                  params: Optional[Dict[str, Any]] = None,
@@ -163,6 +202,3 @@ def create_trial(*, state: TrialState = TrialState.COMPLETE, value: Optional[flo
     trial._validate()
     return trial
 
-
-# Keep the distribution names importable from here as Optuna's trial module does indirectly.
-_DISTRIBUTIONS = (FloatDistribution, IntDistribution, CategoricalDistribution)

@@ -1,0 +1,35 @@
+"""Type stubs of parzen.samplers (its classes are generated from _core.registry() at
+import; these stubs list the same signatures for IDEs and type checkers)."""
+
+from typing import Any, Dict, List, Optional
+
+
+class BaseSampler:
+    def __repr__(self) -> str: ...
+
+
+class GridSampler(BaseSampler):
+    def __init__(self, search_space: Optional[Dict[str, List[Any]]], seed: Optional[int] = ..., *, shuffle: bool = ...) -> None: ...
+
+
+class RandomSampler(BaseSampler):
+    def __init__(self, seed: Optional[int] = ...) -> None: ...
+
+
+class QMCSampler(BaseSampler):
+    def __init__(self, *, seed: Optional[int] = ..., scramble: bool = ..., qmc_type: Any = ..., independent_sampler: Any = ..., warn_asynchronous_seeding: Any = ..., warn_independent_sampling: Any = ...) -> None: ...
+
+
+class TPESampler(BaseSampler):
+    def __init__(self, consider_prior: Any = ..., prior_weight: float = ..., consider_magic_clip: bool = ..., consider_endpoints: bool = ..., n_startup_trials: int = ..., n_ei_candidates: int = ..., gamma: Any = ..., weights: Any = ..., seed: Optional[int] = ..., *, weight_by_bandwidth: bool = ..., multivariate: bool = ..., group: bool = ..., constant_liar: bool = ..., per_bracket: bool = ..., warn_independent_sampling: Any = ..., constraints_func: Any = ...) -> None: ...
+
+
+class GPSampler(BaseSampler):
+    def __init__(self, *, seed: Optional[int] = ..., n_startup_trials: int = ..., acquisition: str = ..., ucb_beta: float = ..., noisy_objective: bool = ..., warp_outputs: bool = ..., additive_kernel: bool = ..., n_candidates: int = ..., n_polish: int = ...) -> None: ...
+
+
+class BohbSampler(BaseSampler):
+    def __init__(self, *, seed: Optional[int] = ..., n_startup_trials: int = ..., n_ei_candidates: int = ..., prior_weight: float = ..., consider_magic_clip: bool = ..., consider_endpoints: bool = ..., weight_by_bandwidth: bool = ..., multivariate: bool = ..., group: bool = ..., constant_liar: bool = ..., min_points: int = ...) -> None: ...
+
+
+def from_registry(name: str, **options: Any) -> BaseSampler: ...
