@@ -2,7 +2,7 @@
 # Installs what is missing (Debian's python3-optuna, python3-cmaes and python3-psycopg2 for the
 # peer side too), builds in Release and runs the benchmarks of docs/benchmarks.md.
 #
-#   ./scripts/bench.sh            every benchmark (about 40 minutes on 2 cores)
+#   ./scripts/bench.sh            every benchmark (about 55 minutes on 2 cores)
 #   ./scripts/bench.sh speed      TPE ms per trial, parzen and Optuna
 #   ./scripts/bench.sh quality    TPE final regret on the test functions, parzen and Optuna
 #   ./scripts/bench.sh storage    trials/s through SQLite and PostgreSQL (fsync off, and durable:
@@ -22,12 +22,18 @@
 #                                 1 000 and 3 000 trials, parzen and Optuna (about 1 minute)
 #   ./scripts/bench.sh repeats    repeated evaluations on a noise-free objective (an SVM on
 #                                 iris), parzen's GP and TPE and Optuna's TPE (under a minute)
+#   ./scripts/bench.sh python     the Python package: study.optimize's cost per trial from C++,
+#                                 from Python and Optuna's (random, TPE, GP; 1 000 and 10 000
+#                                 trials), and n_jobs=2 against n_jobs=1 on a GIL-releasing
+#                                 objective (about 15 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages postgresql python3-optuna python3-cmaes python3-psycopg2 libdlib-dev faketime
-configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON >/dev/null
+ensure_packages postgresql python3-optuna python3-cmaes python3-psycopg2 libdlib-dev faketime \
+  python3-dev pybind11-dev pybind11-json-dev
+configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON -DPARZEN_BUILD_PYTHON=ON \
+  >/dev/null
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = speed ]; then ./build/bench/bench_tpe_speed; fi
 if [ "$what" = all ] || [ "$what" = quality ]; then ./build/bench/bench_tpe_quality; fi
@@ -51,6 +57,12 @@ if [ "$what" = all ] || [ "$what" = hyperband-overhead ]; then
   ./build/bench/bench_hyperband_overhead
 fi
 if [ "$what" = all ] || [ "$what" = repeats ]; then ./build/bench/bench_repeats; fi
+if [ "$what" = all ] || [ "$what" = python ]; then
+  # parzen is imported from build/python (the build puts the package and _core there).
+  /usr/bin/python3 bench/python_overhead.py --cpp build/bench/bench_python_overhead \
+    --parzen-path build/python
+  /usr/bin/python3 bench/python_threads.py --parzen-path build/python
+fi
 if [ "$what" = chaos ]; then
   /usr/bin/python3 bench/chaos.py --duration "${CHAOS_DURATION:-600}" "${@:2}"
 fi

@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""Threads and the GIL: ``study.optimize(..., n_jobs=2)`` against ``n_jobs=1`` on an objective
+that releases the GIL (numpy solves of about 50 ms), 200 trials, parzen and Optuna 3.1 in the
+same run (issue 15's goal: parzen's n_jobs=2 time <= 0.6 x its n_jobs=1 time).
+
+    /usr/bin/python3 bench/python_threads.py [--trials 200] [--work-ms 50] [--repeats 3]
+        [--parzen-path build/python] [--systems parzen,optuna]
+
+The objective suggests two floats and runs K solves of a 256 x 256 system with
+``numpy.linalg.solve`` (LAPACK, which releases the GIL); K is calibrated once at start so that
+one call takes --work-ms on this machine (median of 7 timings). BLAS runs single-threaded
+(OPENBLAS_NUM_THREADS=1, set here before numpy loads): otherwise one solve already spreads over
+the cores and n_jobs has nothing left to use. Each run: a fresh in-memory study, seeded TPE
+sampler (parzen's TPESampler / Optuna's TPESampler, seed 1, 2, ... for the repeats), logging at
+WARNING, timed around ``study.optimize`` alone. Prints one JSON line per run and per median,
+then a Markdown table and the goal.
+"""
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIZE = 256
+_rng = np.random.default_rng(0)
+A = _rng.standard_normal((SIZE, SIZE)) + SIZE * np.eye(SIZE)
+B = _rng.standard_normal(SIZE)
+solves = 1  # set by calibrate()
+
+
+def work():
+    x = B
+    for _ in range(solves):
+        x = np.linalg.solve(A, B)
+    return float(x[0])
+
+
+def calibrate(target_ms):
+    global solves
+    solves = 1
+    for _ in range(3):
+        work()
+    timings = []
+    for _ in range(7):
+        start = time.perf_counter()
+        for _ in range(20):
+            work()
+        timings.append((time.perf_counter() - start) / 20)
+    solves = max(1, round(target_ms / 1000 / statistics.median(timings)))
+    timings = []
+    for _ in range(7):
+        start = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings) * 1000
+
+
+def objective(trial):
+    x = trial.suggest_float("x", -5, 5)
+    y = trial.suggest_float("y", -5, 5)
+    return x * x + y * y + 1e-12 * work()
+
+
+def run(system, n_jobs, n_trials, seed):
+    if system == "optuna":
+        import optuna
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+        count = lambda: len(study.get_trials(deepcopy=False))  # noqa: E731
+    else:
+        import parzen
+        parzen.logging.set_verbosity(parzen.logging.WARNING)
+        study = parzen.create_study(sampler=parzen.samplers.TPESampler(seed=seed))
+        count = lambda: len(study.trials)  # noqa: E731
+    start = time.perf_counter()
+    study.optimize(objective, n_trials=n_trials, n_jobs=n_jobs)
+    seconds = time.perf_counter() - start
+    if count() != n_trials:
+        raise RuntimeError(f"{system}: {count()} trials instead of {n_trials}")
+    return seconds
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--trials", type=int, default=200)
+    p.add_argument("--work-ms", type=float, default=50.0, help="target time of one objective call")
+    p.add_argument("--repeats", type=int, default=3, help="runs per cell; the table shows medians")
+    p.add_argument("--parzen-path", default=os.path.join(REPO, "build", "python"),
+                   help="where parzen is imported from (default: build/python)")
+    p.add_argument("--systems", default="parzen,optuna", help="parzen, optuna or both")
+    args = p.parse_args()
+    systems = [s for s in args.systems.split(",") if s]
+    if "parzen" in systems:
+        sys.path.insert(0, args.parzen_path)
+
+    call_ms = calibrate(args.work_ms)
+    cores = len(os.sched_getaffinity(0))
+    print(json.dumps({"calibration": {"matrix": SIZE, "solves_per_call": solves,
+                                      "call_ms": call_ms, "cores": cores,
+                                      "loadavg_1min": os.getloadavg()[0]}}), flush=True)
+    times = {}
+    for r in range(args.repeats):
+        for system in systems:
+            for n_jobs in (1, 2):
+                seconds = run(system, n_jobs, args.trials, 1 + r)
+                times.setdefault((system, n_jobs), []).append(seconds)
+                print(json.dumps({"system": system, "n_jobs": n_jobs, "n_trials": args.trials,
+                                  "seed": 1 + r, "seconds": seconds}), flush=True)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for (system, n_jobs), v in sorted(med.items()):
+        print(json.dumps({"system": system, "n_jobs": n_jobs, "n_trials": args.trials,
+                          "median_seconds": v, "runs": len(times[(system, n_jobs)])}))
+
+    print(f"\n{args.trials} trials, objective {call_ms:.1f} ms ({solves} numpy solves of "
+          f"{SIZE}x{SIZE}, GIL released), {cores} cores; median of {args.repeats} runs:\n")
+    print("| system | n_jobs=1 s | n_jobs=2 s | ratio (2 ÷ 1) | serial floor s |")
+    print("|---|---:|---:|---:|---:|")
+    for system in systems:
+        one, two = med[(system, 1)], med[(system, 2)]
+        print(f"| {system} | {one:.2f} | {two:.2f} | {two / one:.3f} | "
+              f"{args.trials * call_ms / 1000:.2f} |")
+    if "parzen" in systems:
+        ratio = med[("parzen", 2)] / med[("parzen", 1)]
+        print(f"\nGoal: parzen n_jobs=2 ÷ n_jobs=1 = {ratio:.3f} (goal <= 0.6): "
+              f"{'met' if ratio <= 0.6 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
