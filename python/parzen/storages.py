@@ -16,8 +16,9 @@ last beat is older than ``grace_period`` is failed by the next worker that asks 
 in-memory storage whose studies can be shared by several Study objects of the process.
 """
 
+import os
 import threading
-from typing import Any, Callable, Dict, Optional, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from parzen import _core
 
@@ -25,7 +26,8 @@ __all__ = ["BaseStorage", "InMemoryStorage", "RDBStorage", "RetryFailedTrialCall
            "get_storage"]
 
 _lock = threading.Lock()
-_open: Dict[str, Any] = {}
+_open: Dict[Tuple[str, int], Any] = {}
+_inherited: list = []
 
 
 def _open_url(url: str) -> Any:
@@ -33,10 +35,17 @@ def _open_url(url: str) -> Any:
     if url in ("", "memory:"):
         return _core.open_storage("memory:")
     with _lock:
-        storage = _open.get(url)
+        # A forked child (multiprocessing) opens its own: a SQLite or PostgreSQL connection must
+        # not be shared across fork.
+        pid = os.getpid()
+        # The parent's are kept alive, unused: closing them here could disturb the parent's.
+        if _open and next(iter(_open))[1] != pid:
+            _inherited.extend(_open.values())
+            _open.clear()
+        storage = _open.get((url, pid))
         if storage is None:
             storage = _core.open_storage(url)
-            _open[url] = storage
+            _open[(url, pid)] = storage
         return storage
 
 
