@@ -655,7 +655,7 @@ class Study:
                     agg[attr].add((col, ""))
             records.append(record)
         columns: List[Tuple[str, Any]] = sum(
-            (sorted(agg[k], key=lambda c: (str(c[1]))) for k in attrs if k in agg), [])
+            (sorted(agg[k]) for k in attrs if k in agg), [])
         df = pd.DataFrame(records, columns=pd.MultiIndex.from_tuples(columns))
         if not multi_index:
             df.columns = ["_".join(filter(None, map(str, col))) for col in columns]
