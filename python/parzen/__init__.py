@@ -27,7 +27,7 @@ from parzen import pruners
 from parzen import storages
 from parzen import trial
 from parzen import study
-from parzen.exceptions import TrialPruned
+from parzen.exceptions import TrialFailed, TrialPruned
 from parzen.study import (Study, copy_study, create_study, delete_study, get_all_study_names,
                           get_all_study_summaries, load_study)
 from parzen.trial import FrozenTrial, Trial, create_trial
@@ -50,6 +50,6 @@ __version__: str = _version()
 __all__ = [
     "__version__", "create_study", "load_study", "delete_study", "copy_study",
     "get_all_study_summaries", "get_all_study_names", "Study", "Trial", "FrozenTrial",
-    "TrialState", "TrialPruned", "create_trial", "distributions", "samplers", "pruners",
+    "TrialState", "TrialPruned", "TrialFailed", "create_trial", "distributions", "samplers", "pruners",
     "exceptions", "storages", "logging", "study", "trial",
 ]
