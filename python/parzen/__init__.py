@@ -50,6 +50,6 @@ __version__: str = _version()
 __all__ = [
     "__version__", "create_study", "load_study", "delete_study", "copy_study",
     "get_all_study_summaries", "get_all_study_names", "Study", "Trial", "FrozenTrial",
-    "TrialState", "TrialPruned", "TrialFailed", "create_trial", "distributions", "samplers", "pruners",
-    "exceptions", "storages", "logging", "study", "trial",
+    "TrialState", "TrialPruned", "TrialFailed", "create_trial", "distributions", "samplers",
+    "pruners", "exceptions", "storages", "logging", "study", "trial",
 ]

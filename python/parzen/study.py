@@ -764,15 +764,15 @@ def load_study(study_name: Optional[str] = None, storage: StorageType = None, sa
     if storage is None:
         raise ValueError("load_study needs a storage (a URL or a parzen.storages object)")
     st = _storages.get_storage(storage)
-    if study_name is None:
-        names = [s["name"] for s in _core.study_summaries(st._core)]
-        if len(names) != 1:
-            raise ValueError(f"Could not determine the study name since the storage {st.url} "
-                             "does not contain exactly 1 study. Specify `study_name`.")
-        study_name = names[0]
-    directions = [s["directions"] for s in _core.study_summaries(st._core)
-                  if s["name"] == study_name]
-    n_objectives = len(directions[0]) if directions else 1
+    n_objectives = 1
+    if study_name is None or sampler is None:
+        # The storage's only study (study_name None, as Optuna; ValueError otherwise), and the
+        # number of objectives the default sampler depends on: open the study once to read its
+        # name and directions (no trial is read).
+        probe = _core.load_study(st._core, study_name)
+        study_name = probe.study_name
+        n_objectives = len(probe.directions)
+        del probe
     sampler, pruner, core_sampler, core_pruner = _make_core_sampler_pruner(sampler, pruner,
                                                                            n_objectives)
     core = _core.load_study(st._core, study_name, core_sampler, core_pruner,
