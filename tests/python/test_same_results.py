@@ -48,7 +48,7 @@ def from_python(sampler_class, seed, n_trials, multi=False):
 @pytest.mark.parametrize("name,cls,n_trials", [
     ("random", "RandomSampler", 50),
     ("tpe", "TPESampler", 60),
-    ("gp", "GPSampler", 25),
+    ("gp", "GPSampler", 32),  # 20 random start-up trials, then 12 from the GP
     ("qmc", "QMCSampler", 32),
 ])
 @pytest.mark.parametrize("seed", [0, 42])
