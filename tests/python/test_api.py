@@ -651,3 +651,72 @@ def test_objective_return_conversions():
     assert states[4:] == [TrialState.FAIL] * 3
     assert [t.value for t in study.trials[:4]] == [1.5, 2.0, 3.0, 4.0]
     assert "could not be cast to float" in study.trials[4].fail_reason
+
+
+def test_copy_study(sqlite_url, tmp_path):
+    name = unique_name()
+    src = parzen.create_study(storage=sqlite_url, study_name=name, direction="maximize")
+    src.set_user_attr("k", "v")
+    src.optimize(lambda t: t.suggest_int("n", 0, 9), n_trials=5)
+    dst_url = f"sqlite:///{tmp_path / 'copy.db'}"
+    parzen.copy_study(from_study_name=name, from_storage=sqlite_url, to_storage=dst_url)
+    dst = parzen.load_study(study_name=name, storage=dst_url)
+    assert [t.params for t in dst.trials] == [t.params for t in src.trials]
+    assert [t.values for t in dst.trials] == [t.values for t in src.trials]
+    assert dst.user_attrs == {"k": "v"}
+    assert dst.direction == parzen.study.StudyDirection.MAXIMIZE
+
+
+def test_package_ships_type_stubs():
+    import os
+    pkg = os.path.dirname(parzen.__file__)
+    assert os.path.exists(os.path.join(pkg, "py.typed"))
+    assert os.path.exists(os.path.join(pkg, "_core.pyi"))
+
+
+def test_frozen_trials_compare_and_copy():
+    import copy
+    study = parzen.create_study()
+    study.optimize(quadratic, n_trials=2)
+    a, b = study.trials
+    assert a == study.trials[0]
+    assert a != b
+    assert copy.deepcopy(a) == a  # Optuna's FrozenTrial copies and pickles
+    assert copy.copy(a) == a
+    assert study.get_trials(deepcopy=True) == study.trials
+
+
+def test_frozen_trial_pickles():
+    """multiprocessing returns FrozenTrials from workers: they must pickle (as Optuna's)."""
+    import pickle
+    study = parzen.create_study()
+
+    def objective(trial):
+        trial.set_user_attr("u", [1, "two"])
+        trial.report(0.5, 3)
+        return trial.suggest_categorical("c", ["a", "b"]) == "a"
+
+    study.optimize(objective, n_trials=1)
+    t = study.trials[0]
+    u = pickle.loads(pickle.dumps(t))
+    assert u == t
+    assert (u.number, u.state, u.params, u.values, u.intermediate_values, u.user_attrs,
+            u.distributions, u.datetime_start) == (t.number, t.state, t.params, t.values,
+                                                   t.intermediate_values, t.user_attrs,
+                                                   t.distributions, t.datetime_start)
+    d = t.distributions["c"]
+    assert pickle.loads(pickle.dumps(d)) == d
+
+
+def test_study_summaries_fields():
+    storage = parzen.storages.InMemoryStorage()
+    name = unique_name()
+    study = parzen.create_study(storage=storage, study_name=name, direction="maximize")
+    study.set_user_attr("a", 1)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    (s,) = [s for s in parzen.get_all_study_summaries(storage) if s.study_name == name]
+    assert s.n_trials == 3
+    assert s.direction == parzen.study.StudyDirection.MAXIMIZE
+    assert s.best_trial.number == study.best_trial.number
+    assert s.user_attrs == {"a": 1}
+    assert isinstance(s.datetime_start, datetime.datetime)

@@ -198,3 +198,41 @@ def test_ask_tell_from_many_threads(storage_url):
         th.join(120)
         assert not th.is_alive()
     assert sorted(t.number for t in study.trials) == list(range(200))
+
+
+@timing
+def test_two_threads_two_studies_sleeping_overlap():
+    """Two Python threads, each running its own study with an objective that sleeps: about half
+    the serial time (each optimize releases the GIL while it waits and samples)."""
+    def run():
+        study = parzen.create_study()
+
+        def objective(trial):
+            time.sleep(0.1)
+            return trial.suggest_float("x", 0, 1)
+
+        study.optimize(objective, n_trials=8)
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+        assert not th.is_alive()
+    elapsed = time.monotonic() - t0
+    assert elapsed < 0.75 * 1.6, elapsed  # serial: 16 x 0.1 s
+
+
+def test_callbacks_from_worker_threads_see_consistent_study():
+    study = parzen.create_study()
+    counts = []
+    lock = threading.Lock()
+
+    def cb(s, t):
+        with lock:
+            counts.append(len(s.trials))
+
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=100, n_jobs=4, callbacks=[cb])
+    assert len(counts) == 100
+    assert max(counts) == 100
