@@ -4,7 +4,9 @@
 //
 // One line of JSON per run:
 //   {"system": "parzen-cpp", "sampler": "tpe", "n_trials": 1000, "seed": 1,
-//    "seconds": ..., "us_per_trial": ...}
+//    "seconds": ..., "us_per_trial": ..., "cpu_seconds": ..., "cpu_us_per_trial": ...}
+// (seconds: wall-clock; cpu_seconds: the process's CPU time, CLOCK_PROCESS_CPUTIME_ID, which a
+// shared machine's other load disturbs less).
 //
 //   bench_python_overhead --sampler random|tpe|gp --trials 1000 [--seed 1] [--repeats 1]
 //
@@ -13,6 +15,8 @@
 // the value is a cheap sum of them. In-memory storage, log level Silent, one thread. The sampler is
 // built from the registry (parzen::make_sampler) with {"seed": seed}, as parzen's Python
 // samplers are.
+
+#include <time.h>
 
 #include <chrono>
 #include <cmath>
@@ -43,14 +47,26 @@ double objective(parzen::Trial& t) {
   return s;
 }
 
-double run_seconds(const std::string& sampler, int64_t n_trials, uint64_t seed) {
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct Seconds {
+  double wall = 0, cpu = 0;
+};
+
+Seconds run_seconds(const std::string& sampler, int64_t n_trials, uint64_t seed) {
   auto study = parzen::Study::create({.name = "overhead",
                                       .sampler = parzen::make_sampler(sampler, {{"seed", seed}}),
                                       .log_level = parzen::LogLevel::Silent});
+  const double cpu_start = cpu_now();
   const auto start = std::chrono::steady_clock::now();
   study.optimize(objective, {.n_trials = n_trials});
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const Seconds seconds{
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+      cpu_now() - cpu_start};
   if (static_cast<int64_t>(study.trials({parzen::TrialState::Complete}).size()) != n_trials)
     throw std::runtime_error("not every trial completed");
   return seconds;
@@ -71,13 +87,16 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   for (int r = 0; r < repeats; ++r) {
     const uint64_t s = seed + static_cast<uint64_t>(r);
-    const double seconds = run_seconds(sampler, n_trials, s);
+    const Seconds seconds = run_seconds(sampler, n_trials, s);
+    const auto n = static_cast<double>(n_trials);
     std::cout << nlohmann::json{{"system", "parzen-cpp"},
                                 {"sampler", sampler},
                                 {"n_trials", n_trials},
                                 {"seed", s},
-                                {"seconds", seconds},
-                                {"us_per_trial", seconds * 1e6 / static_cast<double>(n_trials)}}
+                                {"seconds", seconds.wall},
+                                {"us_per_trial", seconds.wall * 1e6 / n},
+                                {"cpu_seconds", seconds.cpu},
+                                {"cpu_us_per_trial", seconds.cpu * 1e6 / n}}
               << std::endl;
   }
   return 0;

@@ -27,7 +27,9 @@ Caps (nothing is extrapolated; the table shows what ran): Optuna's TPE runs only
 at --gp-trials only (default 100: its asks cost 40 ms at 100 trials and 0.4 s at 1 000, so 1 000
 or 10 000 trials are impractical here).
 
-Prints one JSON line per run and per median, then a Markdown table and the goals.
+Each run records wall-clock and CPU time (the process's: time.process_time, and
+CLOCK_PROCESS_CPUTIME_ID in C++); on a shared machine the CPU time is the steadier of the two.
+Prints one JSON line per run and per median, then a Markdown table and the goals for each.
 """
 import argparse
 import json
@@ -58,7 +60,7 @@ def objective(trial):
 
 
 def run_one(system, sampler_name, n_trials, seed):
-    """One measurement in this process: returns seconds spent in study.optimize."""
+    """One measurement in this process: (wall, CPU) seconds spent in study.optimize."""
     if system == "optuna":
         import optuna
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -72,12 +74,14 @@ def run_one(system, sampler_name, n_trials, seed):
                     "gp": parzen.samplers.GPSampler}
         study = parzen.create_study(sampler=samplers[sampler_name](seed=seed))
         count = lambda: len(study.trials)  # noqa: E731
+    cpu_start = time.process_time()
     start = time.perf_counter()
     study.optimize(objective, n_trials=n_trials)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     if count() != n_trials:
         raise RuntimeError(f"{system}: {count()} trials instead of {n_trials}")
-    return seconds
+    return seconds, cpu_seconds
 
 
 def measure(args, system, sampler, n_trials, seed):
@@ -122,10 +126,11 @@ def main():
 
     if args.one:
         system, sampler, n, seed = args.one
-        seconds = run_one(system, sampler, int(n), int(seed))
+        seconds, cpu_seconds = run_one(system, sampler, int(n), int(seed))
         print(json.dumps({"system": system, "sampler": sampler, "n_trials": int(n),
                           "seed": int(seed), "seconds": seconds,
-                          "us_per_trial": seconds * 1e6 / int(n)}), flush=True)
+                          "us_per_trial": seconds * 1e6 / int(n), "cpu_seconds": cpu_seconds,
+                          "cpu_us_per_trial": cpu_seconds * 1e6 / int(n)}), flush=True)
         return
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -140,43 +145,51 @@ def main():
                 systems.append("optuna")
             cells.append((sampler, n, systems))
 
-    runs = {}
+    runs = {}  # (system, sampler, n) -> {"us_per_trial": [...], "cpu_us_per_trial": [...]}
+    print(json.dumps({"machine": {"cores": len(os.sched_getaffinity(0)),
+                                  "loadavg_1min": os.getloadavg()[0]}}), flush=True)
     for r in range(args.repeats):  # repeats outermost: the machine's noise spreads over cells
         for sampler, n, systems in cells:
             for system in systems:
                 row = measure(args, system, sampler, n, 1 + r)
-                runs.setdefault((system, sampler, n), []).append(row["us_per_trial"])
+                for key in ("us_per_trial", "cpu_us_per_trial"):
+                    runs.setdefault((system, sampler, n), {}).setdefault(key, []).append(row[key])
                 print(json.dumps(row), flush=True)
 
-    med = {k: statistics.median(v) for k, v in runs.items()}
-    for (system, sampler, n), v in sorted(med.items()):
+    med = {}
+    for (system, sampler, n), v in sorted(runs.items()):
+        med[(system, sampler, n)] = {k: statistics.median(x) for k, x in v.items()}
         print(json.dumps({"system": system, "sampler": sampler, "n_trials": n,
-                          "median_us_per_trial": v, "runs": len(runs[(system, sampler, n)])}))
+                          "median_us_per_trial": med[(system, sampler, n)]["us_per_trial"],
+                          "median_cpu_us_per_trial": med[(system, sampler, n)]["cpu_us_per_trial"],
+                          "runs": len(v["us_per_trial"])}))
+    print(json.dumps({"machine": {"loadavg_1min_at_end": os.getloadavg()[0]}}))
 
-    print(f"\nMedian of {args.repeats} runs, microseconds per trial "
-          f"(study.optimize time / trials; in-memory, one thread):\n")
-    print("| sampler | trials | parzen from C++ | parzen from Python | Python overhead "
-          "| Optuna 3.1 from Python | Optuna ÷ parzen (Python) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for sampler, n, _ in cells:
-        cpp, py, opt = (med.get((s, sampler, n)) for s in ("parzen-cpp", "parzen-py", "optuna"))
-        over = py - cpp if cpp is not None and py is not None else None
-        ratio = f"{opt / py:.0f}×" if opt is not None and py is not None else "—"
-        print(f"| {sampler} | {n} | {fmt_us(cpp)} | {fmt_us(py)} | {fmt_us(over)} | "
-              f"{fmt_us(opt)} | {ratio} |")
+    for key, what in (("us_per_trial", "wall-clock"), ("cpu_us_per_trial", "CPU time")):
+        get = lambda s, sampler, n: med[(s, sampler, n)][key] if (s, sampler, n) in med else None  # noqa: E731,E501
+        print(f"\nMedian of {args.repeats} runs, microseconds of {what} per trial "
+              f"(study.optimize / trials; in-memory, one thread):\n")
+        print("| sampler | trials | parzen from C++ | parzen from Python | Python overhead "
+              "| Optuna 3.1 from Python | Optuna ÷ parzen (Python) |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for sampler, n, _ in cells:
+            cpp, py, opt = (get(s, sampler, n) for s in ("parzen-cpp", "parzen-py", "optuna"))
+            over = py - cpp if cpp is not None and py is not None else None
+            ratio = f"{opt / py:.0f}×" if opt is not None and py is not None else "—"
+            print(f"| {sampler} | {n} | {fmt_us(cpp)} | {fmt_us(py)} | {fmt_us(over)} | "
+                  f"{fmt_us(opt)} | {ratio} |")
 
-    print("\nGoals:")
-    tpe_py, tpe_opt = med.get(("parzen-py", "tpe", 1000)), med.get(("optuna", "tpe", 1000))
-    if tpe_py is not None and tpe_opt is not None:
-        ratio = tpe_opt / tpe_py
-        print(f"- Optuna's TPE ÷ parzen's TPE from Python at 1 000 trials: {ratio:.0f}× "
-              f"(goal >= 50×): {'met' if ratio >= 50 else 'MISSED'}")
-    for n in sizes:
-        cpp, py = med.get(("parzen-cpp", "random", n)), med.get(("parzen-py", "random", n))
-        if cpp is not None and py is not None:
-            print(f"- Python-side overhead per trial, random sampler, {n} trials: {py - cpp:.1f} µs "
-                  f"(goal <= 20 µs): {'met' if py - cpp <= 20 else 'MISSED'}")
-
+        print(f"\nGoals ({what}):")
+        tpe_py, tpe_opt = get("parzen-py", "tpe", 1000), get("optuna", "tpe", 1000)
+        if tpe_py is not None and tpe_opt is not None:
+            ratio = tpe_opt / tpe_py
+            print(f"- Optuna's TPE ÷ parzen's TPE from Python at 1 000 trials: {ratio:.0f}× "
+                  f"(goal >= 50×): {'met' if ratio >= 50 else 'MISSED'}")
+        for n in sizes:
+            cpp, py = get("parzen-cpp", "random", n), get("parzen-py", "random", n)
+            if cpp is not None and py is not None:
+                print(f"- Python-side overhead per trial, random sampler, {n} trials: "
+                      f"{py - cpp:.1f} µs (goal <= 20 µs): {'met' if py - cpp <= 20 else 'MISSED'}")
 
 if __name__ == "__main__":
     main()
