@@ -720,3 +720,58 @@ def test_study_summaries_fields():
     assert s.best_trial.number == study.best_trial.number
     assert s.user_attrs == {"a": 1}
     assert isinstance(s.datetime_start, datetime.datetime)
+
+
+def test_from_registry_and_parzen_only_classes():
+    s = parzen.samplers.from_registry("tpe", seed=3, n_startup_trials=4)
+    assert isinstance(s, parzen.samplers.TPESampler)
+    assert isinstance(parzen.pruners.from_registry("median"), parzen.pruners.MedianPruner)
+    with pytest.raises(ValueError, match="tpee"):
+        parzen.samplers.from_registry("tpee")
+    with pytest.raises(TypeError, match="bogus"):
+        parzen.samplers.from_registry("random", bogus=1)
+    # BOHB with its Hyperband pruner; ThresholdPruner
+    study = parzen.create_study(
+        sampler=parzen.samplers.BohbSampler(seed=0),
+        pruner=parzen.pruners.HyperbandPruner(min_resource=1, max_resource=9, reduction_factor=3))
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        for step in range(9):
+            trial.report(x + 1.0 / (step + 1), step)
+            if trial.should_prune():
+                raise parzen.TrialPruned()
+        return x
+
+    study.optimize(objective, n_trials=30)
+    assert len(study.trials) == 30
+    study = parzen.create_study(pruner=parzen.pruners.ThresholdPruner(upper=0.5))
+    study.optimize(objective, n_trials=10)
+    assert all(t.state == TrialState.PRUNED for t in study.trials if t.params["x"] > 0.5)
+
+
+def test_study_sampler_pruner_properties():
+    sampler = parzen.samplers.RandomSampler(seed=1)
+    pruner = parzen.pruners.NopPruner()
+    study = parzen.create_study(sampler=sampler, pruner=pruner)
+    assert isinstance(study.sampler, parzen.samplers.RandomSampler)
+    assert isinstance(study.pruner, parzen.pruners.NopPruner)
+
+
+def test_get_storage():
+    storage = parzen.storages.get_storage(None)
+    assert isinstance(storage, parzen.storages.BaseStorage)
+
+
+def test_deprecated_suggest_aliases():
+    study = parzen.create_study()
+
+    def objective(trial):
+        a = trial.suggest_uniform("a", 0, 1)
+        b = trial.suggest_loguniform("b", 1e-3, 1)
+        c = trial.suggest_discrete_uniform("c", 0, 1, 0.5)
+        assert 0 <= a <= 1 and 1e-3 <= b <= 1 and c in (0.0, 0.5, 1.0)
+        return a
+
+    study.optimize(objective, n_trials=3)
+    assert study.trials[0].distributions["c"] == FloatDistribution(0, 1, step=0.5)
