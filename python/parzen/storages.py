@@ -56,8 +56,23 @@ class BaseStorage:
     grace_period: Optional[float] = None
     max_retries: int = 0
 
+    _raw_url: Optional[str] = None  # the URL as given (unredacted), for pickling
+
     def __init__(self, core: Any) -> None:
         self._core = core
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # Pickled (multiprocessing, joblib) as its URL and settings; reopened on unpickling.
+        if self._raw_url is None:
+            raise TypeError(f"{type(self).__name__} cannot be pickled: an in-memory storage lives "
+                            "in one process (use a sqlite:// or postgresql:// URL)")
+        state = self.__dict__.copy()
+        state.pop("_core", None)
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._core = _open_url(state["_raw_url"])
 
     @property
     def url(self) -> str:
@@ -154,6 +169,7 @@ class RDBStorage(BaseStorage):
         if not isinstance(url, str) or url in ("", "memory:"):
             raise ValueError(f"RDBStorage needs a sqlite:// or postgresql:// URL, got {url!r}")
         super().__init__(_open_url(url))
+        self._raw_url = url
         self.heartbeat_interval = heartbeat_interval
         self.grace_period = grace_period
         self.failed_trial_callback = failed_trial_callback
@@ -184,3 +200,4 @@ def get_storage(storage: Union[None, str, BaseStorage, Any]) -> BaseStorage:
 class _Url(BaseStorage):
     def __init__(self, url: str) -> None:
         super().__init__(_open_url(url))
+        self._raw_url = url

@@ -181,6 +181,16 @@ class Study:
         self._thread_local = threading.local()
         return self
 
+    def __getstate__(self) -> Dict[str, Any]:
+        # Pickled (multiprocessing, joblib) as what load_study needs; a study in an in-memory
+        # storage cannot be (TypeError from the storage).
+        return {"study_name": self.study_name, "storage": self._storage,
+                "sampler": self._sampler, "pruner": self._pruner}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        other = load_study(**state)
+        self.__dict__.update(other.__dict__)
+
     # --- attributes ---------------------------------------------------------------------------
     @property
     def study_name(self) -> str:
