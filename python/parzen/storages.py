@@ -116,6 +116,7 @@ class RetryFailedTrialCallback:
 
     @property
     def max_retries(self) -> int:
+        """The core's max_retries: max_retry, or 1 000 000 for None (no limit)."""
         return 1_000_000 if self._max_retry is None else self._max_retry
 
     @staticmethod

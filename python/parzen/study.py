@@ -692,6 +692,7 @@ class StudySummary:
 
     @property
     def direction(self) -> StudyDirection:
+        """The direction of a single-objective study (RuntimeError for several)."""
         if len(self._directions) > 1:
             raise RuntimeError("This attribute is not available during multi-objective "
                                "optimization.")
@@ -699,6 +700,7 @@ class StudySummary:
 
     @property
     def directions(self) -> List[StudyDirection]:
+        """One direction per objective."""
         return list(self._directions)
 
     def __repr__(self) -> str:

@@ -74,6 +74,7 @@ class FrozenTrial(metaclass=abc.ABCMeta):
 
     @property
     def values(self) -> Optional[List[float]]:
+        """One value per objective, or None."""
         return self._values
 
     @property
@@ -88,12 +89,14 @@ class FrozenTrial(metaclass=abc.ABCMeta):
 
     @property
     def duration(self) -> Optional[datetime.timedelta]:
+        """datetime_complete - datetime_start, or None while either is unset."""
         if self.datetime_start and self.datetime_complete:
             return self.datetime_complete - self.datetime_start
         return None
 
     @property
     def last_step(self) -> Optional[int]:
+        """The last step with a reported value, or None."""
         return max(self.intermediate_values) if self.intermediate_values else None
 
     def _validate(self) -> None:
