@@ -20,3 +20,13 @@ def optimize_worker(url, name, n_trials, sleep):
 
     study.optimize(objective, n_trials=n_trials)
     return numbers
+
+
+def optimize_pickled_study(study, n_trials):
+    """A Study passed to a worker process by pickling (joblib/multiprocessing style)."""
+    def objective(trial):
+        trial.set_user_attr("pid", os.getpid())
+        return trial.suggest_float("x", -1, 1) ** 2
+
+    study.optimize(objective, n_trials=n_trials)
+    return len(study.trials)

@@ -250,3 +250,18 @@ def test_sigint_stops_cleanly(tmp_path, n_jobs, busy):
     assert len(trials) >= 3
     assert not [t.number for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     assert TrialState.COMPLETE in {t.state for t in trials}
+
+
+def test_study_pickled_to_worker_processes(sqlite_url):
+    """A Study on a URL storage pickles: workers get the Study object itself (Optuna's RDB studies
+    do too); an in-memory study refuses with a reason."""
+    import pickle
+    study = parzen.create_study(storage=sqlite_url, study_name=unique_name("pk"))
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        pool.starmap(_workers.optimize_pickled_study, [(study, 10)] * 2)
+    trials = study.trials
+    assert sorted(t.number for t in trials) == list(range(20))
+    assert len({t.user_attrs["pid"] for t in trials}) == 2
+    with pytest.raises(TypeError, match="memory"):
+        pickle.dumps(parzen.create_study())
