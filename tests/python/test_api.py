@@ -290,7 +290,8 @@ def test_tell_rules():
     study.tell(t, 2.0, skip_if_finished=True)
     assert study.trials[0].value == 1.0
     t2 = study.ask()
-    study.tell(t2, float("nan"))  # Optuna: a NaN value fails the trial
+    with pytest.warns(UserWarning, match="nan"):
+        study.tell(t2, float("nan"))  # Optuna: a NaN value fails the trial, with a warning
     assert study.trials[1].state == TrialState.FAIL
 
 
@@ -773,5 +774,6 @@ def test_deprecated_suggest_aliases():
         assert 0 <= a <= 1 and 1e-3 <= b <= 1 and c in (0.0, 0.5, 1.0)
         return a
 
-    study.optimize(objective, n_trials=3)
+    with pytest.warns(FutureWarning, match="suggest_float"):  # as Optuna 3.1
+        study.optimize(objective, n_trials=3)
     assert study.trials[0].distributions["c"] == FloatDistribution(0, 1, step=0.5)
