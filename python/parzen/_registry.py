@@ -125,7 +125,9 @@ class _Base:
         if isinstance(value, _Base):
             return value._as_json()
         if isinstance(value, str) and value == "auto":
-            return None
+            reg = next((r for k, r, _ in type(self)._params if k == key), key)
+            if any(o["name"] == reg and o.get("accepts_auto") for o in self._entry["options"]):
+                return None  # the registry's unset default ("auto")
         return value
 
     def _validate(self) -> None:
