@@ -124,6 +124,8 @@ class _Base:
     def _convert(self, key: str, value: Any) -> Any:
         if isinstance(value, _Base):
             return value._as_json()
+        if type(value).__module__ == "numpy" and hasattr(value, "item"):
+            value = value.item()  # numpy scalars (seed=np.int64(3)) as Python numbers
         if isinstance(value, str) and value == "auto":
             reg = next((r for k, r, _ in type(self)._params if k == key), key)
             if any(o["name"] == reg and o.get("accepts_auto") for o in self._entry["options"]):
