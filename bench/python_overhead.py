@@ -166,7 +166,8 @@ def main():
     print(json.dumps({"machine": {"loadavg_1min_at_end": os.getloadavg()[0]}}))
 
     for key, what in (("us_per_trial", "wall-clock"), ("cpu_us_per_trial", "CPU time")):
-        get = lambda s, sampler, n: med[(s, sampler, n)][key] if (s, sampler, n) in med else None  # noqa: E731,E501
+        def get(system, sampler, n, key=key):
+            return med[(system, sampler, n)][key] if (system, sampler, n) in med else None
         print(f"\nMedian of {args.repeats} runs, microseconds of {what} per trial "
               f"(study.optimize / trials; in-memory, one thread):\n")
         print("| sampler | trials | parzen from C++ | parzen from Python | Python overhead "
@@ -188,8 +189,9 @@ def main():
         for n in sizes:
             cpp, py = get("parzen-cpp", "random", n), get("parzen-py", "random", n)
             if cpp is not None and py is not None:
+                verdict = "met" if py - cpp <= 20 else "MISSED"
                 print(f"- Python-side overhead per trial, random sampler, {n} trials: "
-                      f"{py - cpp:.1f} µs (goal <= 20 µs): {'met' if py - cpp <= 20 else 'MISSED'}")
+                      f"{py - cpp:.1f} µs (goal <= 20 µs): {verdict}")
 
 if __name__ == "__main__":
     main()
