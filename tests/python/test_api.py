@@ -777,3 +777,24 @@ def test_deprecated_suggest_aliases():
     with pytest.warns(FutureWarning, match="suggest_float"):  # as Optuna 3.1
         study.optimize(objective, n_trials=3)
     assert study.trials[0].distributions["c"] == FloatDistribution(0, 1, step=0.5)
+
+
+def test_numpy_scalars_as_options_choices_and_values():
+    np = pytest.importorskip("numpy")
+    study = parzen.create_study(sampler=parzen.samplers.TPESampler(seed=np.int64(3)),
+                                pruner=parzen.pruners.MedianPruner(n_startup_trials=np.int32(2)))
+    seen = set()
+
+    def objective(trial):
+        c = trial.suggest_categorical("c", [np.int64(1), np.float64(2.5), np.str_("a"),
+                                            np.bool_(True)])
+        seen.add(repr(c))
+        trial.report(np.float32(0.5), np.int64(0))
+        return np.float32(1.0) if c == "a" else np.float64(2.0)
+
+    study.optimize(objective, n_trials=20)
+    assert seen == {"1", "2.5", "'a'", "True"}  # Parzen hands back the Python scalars
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    t = study.ask()
+    study.tell(t, np.float64(3.0))
+    assert study.trials[-1].value == 3.0
