@@ -3,7 +3,10 @@
 #  1. the C++ example's grid search (identical to scikit-learn's GridSearchCV);
 #  2. the seed's TPE experiment (100 evaluations) through `parzen run`, each trial a Python
 #     script using scikit-learn, stored in the embedded SQLite default
-#     (examples/cli/svm_iris/parzen.db), then `parzen show` of the study.
+#     (examples/cli/svm_iris/parzen.db), then `parzen show` of the study;
+#  3. the Python package: installed into .venv as a user installs it
+#     (python3 -m venv --system-site-packages .venv && .venv/bin/pip install --no-build-isolation .)
+#     and the same SVM tuned in-process with parzen.create_study (examples/python/svm_iris.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -23,3 +26,11 @@ echo "==> parzen run examples/cli/svm_iris/tpe.toml"
 echo
 echo "==> parzen show svm-iris-tpe --storage $storage"
 ./build/parzen show svm-iris-tpe --storage "$storage"
+
+if [ -f examples/python/svm_iris.py ]; then
+  echo
+  echo "==> Python: .venv/bin/pip install --no-build-isolation . (log: .venv-install.log)"
+  install_python_package .venv
+  echo "==> .venv/bin/python examples/python/svm_iris.py"
+  .venv/bin/python examples/python/svm_iris.py
+fi

@@ -6,6 +6,8 @@ PARZEN_PACKAGES=(
   nlohmann-json3-dev libfmt-dev libboost-dev libcli11-dev libtomlplusplus-dev libeigen3-dev liblbfgspp-dev libsqlite3-dev sqlite3 libpq-dev
   libsvm-dev libxgboost-dev
   python3-sklearn python3-numpy python3-xgboost
+  python3-dev python3-venv python3-setuptools python3-wheel pybind11-dev pybind11-json-dev
+  python3-pytest python3-pandas python3-tqdm python3-psutil
   googletest libgtest-dev libgmock-dev
 )
 
@@ -39,4 +41,23 @@ configure_and_build() {
     return 1
   }
   cmake --build "$dir" --parallel "$(nproc)"
+}
+
+# install_python_package VENV_DIR: the Python package as a user installs it, offline, into a venv
+# that sees Debian's site packages (numpy, scikit-learn, ...):
+#   python3 -m venv --system-site-packages VENV && VENV/bin/pip install --no-build-isolation .
+# setup.py builds parzen._core with CMake in build/pip/cmake, which persists between runs (and
+# uses ccache when CMAKE_CXX_COMPILER_LAUNCHER=ccache is set), so a second install recompiles
+# only what changed.
+install_python_package() {
+  local venv=$1
+  if [ ! -x "$venv/bin/pip" ]; then
+    /usr/bin/python3 -m venv --system-site-packages "$venv"
+  fi
+  CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
+    "$venv/bin/pip" install --no-build-isolation --no-deps --no-index --disable-pip-version-check \
+    -q . >"${venv}-install.log" 2>&1 || {
+    cat "${venv}-install.log"
+    return 1
+  }
 }

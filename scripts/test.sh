@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with warnings as errors, starts a throwaway PostgreSQL server
-# (scripts/pg-server.sh) and runs every test through CTest.
+# (scripts/pg-server.sh) and runs every test through CTest (the Python package's pytest files
+# included: CTest tests python_*, label "python"). The Release mode then checks that the Python
+# package installs as users install it (pip into build/pip-venv, offline) and imports.
 #
 #   ./scripts/test.sh              Release build in build/
 #   ./scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build in build-sanitize/
@@ -30,3 +32,16 @@ export PARZEN_TEST_POSTGRES_URL
 trap './scripts/pg-server.sh stop "$pg_dir"' EXIT
 
 ctest --test-dir "$dir" --output-on-failure --timeout 600 -j "$(nproc)" "$@"
+
+# pip install . into a venv (setup.py's CMake build persists in build/pip/cmake), then import it
+# from outside the source tree. PARZEN_SKIP_PIP=1 skips it.
+if [ "$dir" = build ] && [ -z "${PARZEN_SKIP_PIP:-}" ] && grep -q "PARZEN_BUILD_PYTHON:BOOL=ON" "$dir/CMakeCache.txt"; then
+  echo "==> pip install --no-build-isolation . (build/pip-venv)"
+  install_python_package build/pip-venv
+  (cd /tmp && "$OLDPWD/build/pip-venv/bin/python" -c '
+import parzen
+study = parzen.create_study()
+study.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.5) ** 2, n_trials=20)
+assert len(study.trials) == 20, study.trials
+print("pip-installed parzen", parzen.__version__, "from", parzen.__file__, "works")')
+fi

@@ -6,6 +6,7 @@
 // CategoricalDistribution. Its internal form is a double that samplers and storages work with:
 // the value itself for floats and integers, the index of the choice for categoricals.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,8 +18,9 @@
 
 namespace parzen {
 
-// The external value of a parameter, and the type of a categorical choice.
-using ParamValue = std::variant<bool, std::int64_t, double, std::string>;
+// The external value of a parameter, and the type of a categorical choice. nullptr is the null
+// choice (Python's None, JSON null): only a categorical choice can be null.
+using ParamValue = std::variant<bool, std::int64_t, double, std::string, std::nullptr_t>;
 
 // A real-valued parameter in [low, high].
 struct FloatDistribution {
@@ -44,7 +46,7 @@ struct IntDistribution {
   bool operator==(const IntDistribution&) const = default;
 };
 
-// One of a finite set of choices (strings, integers, floats or booleans, mixed if need be).
+// One of a finite set of choices (strings, integers, floats, booleans or null, mixed if need be).
 struct CategoricalDistribution {
   std::vector<ParamValue> choices{};
 
@@ -100,10 +102,10 @@ nlohmann::json to_json(const Distribution& distribution);
 Distribution distribution_from_json(const nlohmann::json& json);
 
 nlohmann::json to_json(const ParamValue& value);
-// Throws InvalidArgument when the JSON is not a bool, number or string.
+// Throws InvalidArgument when the JSON is not a bool, number, string or null.
 ParamValue param_value_from_json(const nlohmann::json& json);
 
-// "0.1", "42", "rbf", "true": the value as a user would write it.
+// "0.1", "42", "rbf", "true", "null": the value as a user would write it.
 std::string to_string(const ParamValue& value);
 
 }  // namespace parzen

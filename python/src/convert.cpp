@@ -104,7 +104,8 @@ std::optional<double> float_from_py(const py::handle& v) {
     if (d == -1.0 && PyErr_Occurred()) throw py::error_already_set();
     return d;
   }
-  if (is_numpy_scalar(v) && py::hasattr(v, "__float__")) {
+  // numpy scalars, 0-d tensors, Decimal, ...: whatever float() accepts, as Optuna's float(value).
+  if (!PyUnicode_Check(v.ptr()) && !PyBytes_Check(v.ptr()) && py::hasattr(v, "__float__")) {
     try {
       return py::float_(py::reinterpret_borrow<py::object>(v)).cast<double>();
     } catch (const py::error_already_set&) {
@@ -127,17 +128,22 @@ ParamValue param_value_from_py(const py::handle& v, const char* what) {
     if (PyBool_Check(q) || PyLong_Check(q) || PyFloat_Check(q) || PyUnicode_Check(q))
       return param_value_from_py(item, what);
   }
-  if (v.is_none())
-    throw py::type_error(std::string(what) +
-                         " None is not supported by this build of parzen (str, int, float, bool)");
-  throw py::type_error(std::string(what) + " must be str, int, float or bool, got " +
+  if (v.is_none()) return ParamValue(nullptr);
+  throw py::type_error(std::string(what) + " must be str, int, float, bool or None, got " +
                        py::repr(v).cast<std::string>() + " of type " +
                        py::str(v.get_type().attr("__name__")).cast<std::string>());
 }
 
 py::object param_value_to_py(const ParamValue& value) {
   return std::visit(
-      [](const auto& x) -> py::object { return py::cast(x); }, value);
+      [](const auto& x) -> py::object {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::nullptr_t>) {
+          return py::none();
+        } else {
+          return py::cast(x);
+        }
+      },
+      value);
 }
 
 py::dict params_to_py(const std::map<std::string, ParamValue>& params) {

@@ -115,7 +115,7 @@ void bind_distributions(py::module_& m) {
 
   py::class_<CategoricalDistribution> c(
       m, "CategoricalDistribution",
-      "CategoricalDistribution(choices: Sequence[str | int | float | bool])\n\n"
+      "CategoricalDistribution(choices: Sequence[str | int | float | bool | None])\n\n"
       "One of a finite set of choices, as Optuna's CategoricalDistribution; the internal form is "
       "the index of the choice. Raises InvalidArgumentError (ValueError) for no choices or a "
       "choice given twice, TypeError for a choice of another type.");

@@ -1,5 +1,6 @@
 // Trial (the live trial handed to objectives) and FrozenTrial (a read-only record).
 
+#include <chrono>
 #include <cmath>
 
 #include "common.hpp"
@@ -49,6 +50,54 @@ py::object values_or_none(const FrozenTrial& t) {
 
 std::string attr_repr(const py::object& self, const char* name) {
   return py::repr(self.attr(name)).cast<std::string>();
+}
+
+
+// FrozenTrial as JSON, for pickling (multiprocessing, copy).
+nlohmann::json time_json(const std::optional<Clock::time_point>& t) {
+  if (!t) return nullptr;
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t->time_since_epoch()).count();
+}
+std::optional<Clock::time_point> time_from(const nlohmann::json& j) {
+  if (j.is_null()) return std::nullopt;
+  return Clock::time_point(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(j.get<int64_t>())));
+}
+nlohmann::json frozen_to_json(const FrozenTrial& t) {
+  nlohmann::json params = nlohmann::json::object(), dists = nlohmann::json::object();
+  for (const auto& [k, v] : t.params) params[k] = to_json(v);
+  for (const auto& [k, d] : t.distributions) dists[k] = to_json(d);
+  nlohmann::json inter = nlohmann::json::array();
+  for (const auto& [k, v] : t.intermediate_values) inter.push_back({k, v});
+  return {{"id", t.id}, {"number", t.number}, {"state", std::string(to_string(t.state))},
+          {"params", params}, {"distributions", dists}, {"values", t.values},
+          {"constraints", t.constraints}, {"intermediate_values", inter},
+          {"user_attrs", t.user_attrs}, {"system_attrs", t.system_attrs},
+          {"datetime_start", time_json(t.datetime_start)},
+          {"datetime_complete", time_json(t.datetime_complete)},
+          {"last_heartbeat", time_json(t.last_heartbeat)}, {"worker", t.worker},
+          {"fail_reason", t.fail_reason}};
+}
+FrozenTrial frozen_from_json(const nlohmann::json& j) {
+  FrozenTrial t;
+  t.id = j.at("id").get<int64_t>();
+  t.number = j.at("number").get<int64_t>();
+  t.state = trial_state_from_string(j.at("state").get<std::string>());
+  for (const auto& [k, v] : j.at("params").items()) t.params[k] = param_value_from_json(v);
+  for (const auto& [k, v] : j.at("distributions").items())
+    t.distributions[k] = distribution_from_json(v);
+  t.values = j.at("values").get<std::vector<double>>();
+  t.constraints = j.at("constraints").get<std::vector<double>>();
+  for (const auto& p : j.at("intermediate_values"))
+    t.intermediate_values[p.at(0).get<int64_t>()] = p.at(1).get<double>();
+  t.user_attrs = j.at("user_attrs");
+  t.system_attrs = j.at("system_attrs");
+  t.datetime_start = time_from(j.at("datetime_start"));
+  t.datetime_complete = time_from(j.at("datetime_complete"));
+  t.last_heartbeat = time_from(j.at("last_heartbeat"));
+  t.worker = j.at("worker").get<std::string>();
+  t.fail_reason = j.at("fail_reason").get<std::string>();
+  return t;
 }
 
 }  // namespace
@@ -126,7 +175,7 @@ void bind_trial(py::module_& m) {
             return param_value_to_py(v);
           },
           py::arg("name"), py::arg("choices"),
-          "suggest_categorical(name: str, choices: Sequence[str | int | float | bool]) -> "
+          "suggest_categorical(name: str, choices: Sequence[str | int | float | bool | None]) -> "
           "choice\n\n"
           "One of the choices (the same object type), as Optuna's Trial.suggest_categorical.\n"
           "Raises InvalidArgumentError (ValueError) for no choices or a repeated choice, "
@@ -280,6 +329,13 @@ void bind_trial(py::module_& m) {
                     a.fail_reason == b.fail_reason;
            })
       .def("__hash__", [](const FrozenTrial& t) { return py::hash(py::make_tuple(t.id, t.number)); })
+      .def("__copy__", [](const FrozenTrial& t) { return t; })
+      .def("__deepcopy__", [](const FrozenTrial& t, const py::object&) { return t; },
+           py::arg("memo"))
+      .def(py::pickle([](const FrozenTrial& t) { return py::str(frozen_to_json(t).dump()); },
+                      [](const py::str& s) {
+                        return frozen_from_json(nlohmann::json::parse(s.cast<std::string>()));
+                      }))
       .def("__repr__", [](const py::object& self) {
         std::string s = "FrozenTrial(";
         const char* fields[] = {"number", "state", "values", "datetime_start", "datetime_complete",

@@ -375,8 +375,9 @@ ParamValue param_value_from_json(const nlohmann::json& j) {
   if (j.is_number_integer()) return j.get<int64_t>();
   if (j.is_number()) return j.get<double>();
   if (j.is_string()) return j.get<std::string>();
+  if (j.is_null()) return nullptr;
   throw InvalidArgument(
-      fmt::format("a parameter value must be a bool, number or string, got {}", j.dump()));
+      fmt::format("a parameter value must be a bool, number, string or null, got {}", j.dump()));
 }
 
 std::string to_string(const ParamValue& value) {
@@ -385,6 +386,7 @@ std::string to_string(const ParamValue& value) {
                         [](int64_t i) { return fmt::format("{}", i); },
                         [](double d) { return fmt::format("{}", d); },
                         [](const std::string& s) { return s; },
+                        [](std::nullptr_t) { return std::string("null"); },
                     },
                     value);
 }

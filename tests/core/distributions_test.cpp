@@ -179,3 +179,18 @@ TEST(SteppedValues, GivenValuesComeBackBitIdentical) {
   // An internal value off the grid (never written by Parzen) is moved onto the decimal grid.
   EXPECT_EQ(std::get<double>(to_external(tenths, 0.31)), 0.3);
 }
+
+// A null choice (Python's None, JSON null) is a categorical choice like any other.
+TEST(Distributions, NullIsACategoricalChoice) {
+  const CategoricalDistribution d{{nullptr, std::string("a"), int64_t{1}}};
+  EXPECT_NO_THROW(validate(d, "c"));
+  EXPECT_EQ(to_internal(d, ParamValue(nullptr), "c"), 0.0);
+  EXPECT_TRUE(std::holds_alternative<std::nullptr_t>(to_external(d, 0.0)));
+  EXPECT_EQ(to_external(d, 1.0), ParamValue(std::string("a")));
+  EXPECT_EQ(distribution_from_json(to_json(Distribution(d))), Distribution(d));
+  EXPECT_TRUE(to_json(ParamValue(nullptr)).is_null());
+  EXPECT_TRUE(std::holds_alternative<std::nullptr_t>(param_value_from_json(nullptr)));
+  EXPECT_EQ(to_string(ParamValue(nullptr)), "null");
+  EXPECT_THROW(validate(CategoricalDistribution{{nullptr, nullptr}}, "c"), InvalidArgument);
+  EXPECT_THROW(to_internal(FloatDistribution{0, 1}, ParamValue(nullptr), "x"), InvalidArgument);
+}

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "parzen/parzen.hpp"
 
 using namespace parzen;
@@ -148,4 +150,32 @@ TEST(Trial, ReportAndUserAttrsAreStored) {
   EXPECT_EQ(stored.constraints, (std::vector<double>{-1.0, 0.0}));
   EXPECT_TRUE(stored.feasible());
   EXPECT_EQ(*stored.last_step(), 1);
+}
+
+// A null choice is suggested, enqueued and read back from an SQLite file as null.
+TEST(Trial, NullChoiceSurvivesTheStorage) {
+  const std::string path = ::testing::TempDir() + "parzen-null-choice.db";
+  std::remove(path.c_str());
+  const CategoricalDistribution d{{nullptr, std::string("rbf")}};
+  {
+    auto study = Study::create({.name = "null-choice", .storage = "sqlite:///" + path,
+                                .sampler = RandomSampler::make({.seed = 3}),
+                                .log_level = LogLevel::Silent});
+    study.enqueue_trial({{"kernel", nullptr}});
+    study.optimize(
+        [&](Trial& t) {
+          const ParamValue v = t.suggest("kernel", d);
+          return std::holds_alternative<std::nullptr_t>(v) ? 0.0 : 1.0;
+        },
+        {.n_trials = 8});
+  }
+  auto loaded = Study::load({.name = "null-choice", .storage = "sqlite:///" + path,
+                             .log_level = LogLevel::Silent});
+  const auto trials = loaded.trials();
+  ASSERT_EQ(trials.size(), 8u);
+  EXPECT_TRUE(std::holds_alternative<std::nullptr_t>(trials[0].params.at("kernel")));
+  EXPECT_EQ(trials[0].distributions.at("kernel"), Distribution(d));
+  for (const auto& t : trials)
+    EXPECT_EQ(t.value(), std::holds_alternative<std::nullptr_t>(t.params.at("kernel")) ? 0.0 : 1.0);
+  std::remove(path.c_str());
 }
