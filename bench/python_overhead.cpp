@@ -9,6 +9,8 @@
 // shared machine's other load disturbs less).
 //
 //   bench_python_overhead --sampler random|tpe|gp --trials 1000 [--seed 1] [--repeats 1]
+//                         [--dump-trials K]   (also print the first K trials' numbers, values and
+//                                              parameters, to compare with the Python side's)
 //
 // The objective (as bench/python_overhead.py's): four floats in [-5, 5], two log floats in
 // [1e-5, 1e-1], an int in [0, 100], a log int in [1, 1024], two categoricals of 3 and 4 strings;
@@ -18,6 +20,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -57,7 +60,7 @@ struct Seconds {
   double wall = 0, cpu = 0;
 };
 
-Seconds run_seconds(const std::string& sampler, int64_t n_trials, uint64_t seed) {
+Seconds run_seconds(const std::string& sampler, int64_t n_trials, uint64_t seed, int64_t dump) {
   auto study = parzen::Study::create({.name = "overhead",
                                       .sampler = parzen::make_sampler(sampler, {{"seed", seed}}),
                                       .log_level = parzen::LogLevel::Silent});
@@ -67,8 +70,16 @@ Seconds run_seconds(const std::string& sampler, int64_t n_trials, uint64_t seed)
   const Seconds seconds{
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
       cpu_now() - cpu_start};
-  if (static_cast<int64_t>(study.trials({parzen::TrialState::Complete}).size()) != n_trials)
+  const auto trials = study.trials({parzen::TrialState::Complete});
+  if (static_cast<int64_t>(trials.size()) != n_trials)
     throw std::runtime_error("not every trial completed");
+  for (int64_t i = 0; i < std::min(dump, n_trials); ++i) {
+    const auto& t = trials[static_cast<size_t>(i)];
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& [name, value] : t.params) params[name] = parzen::to_json(value);
+    std::cout << nlohmann::json{{"number", t.number}, {"values", t.values}, {"params", params}}
+              << std::endl;
+  }
   return seconds;
 }
 
@@ -80,14 +91,16 @@ int main(int argc, char** argv) {
   int64_t n_trials = 1000;
   uint64_t seed = 1;
   int repeats = 1;
+  int64_t dump = 0;
   app.add_option("--sampler", sampler, "registry name: random, tpe, gp, ...");
   app.add_option("--trials", n_trials, "trials per run")->check(CLI::PositiveNumber);
   app.add_option("--seed", seed, "seed of the first run (later runs: seed + 1, ...)");
   app.add_option("--repeats", repeats, "runs, each a fresh study")->check(CLI::PositiveNumber);
+  app.add_option("--dump-trials", dump, "print the first K trials of each run");
   CLI11_PARSE(app, argc, argv);
   for (int r = 0; r < repeats; ++r) {
     const uint64_t s = seed + static_cast<uint64_t>(r);
-    const Seconds seconds = run_seconds(sampler, n_trials, s);
+    const Seconds seconds = run_seconds(sampler, n_trials, s, dump);
     const auto n = static_cast<double>(n_trials);
     std::cout << nlohmann::json{{"system", "parzen-cpp"},
                                 {"sampler", sampler},
