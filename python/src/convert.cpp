@@ -64,9 +64,15 @@ py::object trial_state_to_py(TrialState state) {
     case TrialState::Failed: v = 3; break;
     case TrialState::Waiting: v = 4; break;
   }
-  py::object cls = import_attr("parzen._state", "TrialState");
-  if (cls.is_none()) return py::int_(v);
-  return cls(v);
+  // Looked up once (leaked on purpose: never destroyed without the GIL at exit); the GIL
+  // serialises the first lookup.
+  static py::object* cls = nullptr;
+  if (!cls) {
+    py::object c = import_attr("parzen._state", "TrialState");
+    if (c.is_none()) return py::int_(v);
+    cls = new py::object(std::move(c));
+  }
+  return (*cls)(v);
 }
 
 TrialState trial_state_from_py(const py::handle& state) {
@@ -175,7 +181,9 @@ py::object time_to_py(const std::optional<Clock::time_point>& time) {
   const double seconds =
       std::chrono::duration<double>(time->time_since_epoch()).count();
   // Naive local time, as Optuna's FrozenTrial.datetime_start.
-  return py::module_::import("datetime").attr("datetime").attr("fromtimestamp")(seconds);
+  static py::object* fromtimestamp = new py::object(
+      py::module_::import("datetime").attr("datetime").attr("fromtimestamp"));
+  return (*fromtimestamp)(seconds);
 }
 
 nlohmann::json json_from_py(const py::handle& value) {
