@@ -4,7 +4,10 @@ build_ext configures the repository's CMake project in a build directory that pe
 build/pip/ (so a second `pip install .` recompiles only what changed; with ccache when
 CMAKE_CXX_COMPILER_LAUNCHER is set in the environment), builds the target parzen_python_core
 and copies _core*.so where setuptools packs the extension. Environment:
-  PARZEN_CMAKE_BUILD_DIR   another CMake build directory (absolute or relative to this file)
+  PARZEN_CMAKE_BUILD_DIR   another CMake build directory (absolute or relative to this file); one
+                           already configured (it has a CMakeCache.txt, e.g. the scripts' build/)
+                           is used as it is: only parzen_python_core is built there, its
+                           configuration (tests, -Werror, ...) is left alone
   PARZEN_CMAKE_ARGS        extra CMake arguments (space separated)
   CMAKE_BUILD_PARALLEL_LEVEL  parallel jobs (default: the CPU count)
 """
@@ -32,6 +35,22 @@ class CMakeBuild(build_ext):
         build_dir = os.environ.get("PARZEN_CMAKE_BUILD_DIR") or os.path.join(ROOT, "build", "pip", "cmake")
         build_dir = os.path.join(ROOT, build_dir)
         os.makedirs(build_dir, exist_ok=True)
+        reuse = bool(os.environ.get("PARZEN_CMAKE_BUILD_DIR")) and os.path.exists(
+            os.path.join(build_dir, "CMakeCache.txt"))
+        if not reuse:
+            self.configure(build_dir)
+        jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
+        subprocess.check_call(["cmake", "--build", build_dir, "--target", "parzen_python_core",
+                               "--parallel", jobs])
+        built = glob.glob(os.path.join(build_dir, "python", "parzen", "_core*.so"))
+        if not built:
+            raise RuntimeError("CMake built no _core*.so under " + build_dir)
+        target = self.get_ext_fullpath(ext.name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(max(built, key=os.path.getmtime), target)
+
+    @staticmethod
+    def configure(build_dir):
         args = [
             "cmake", "-S", ROOT, "-B", build_dir, "-Wno-dev",
             "-DCMAKE_BUILD_TYPE=Release",
@@ -48,15 +67,6 @@ class CMakeBuild(build_ext):
             args.append("-DCMAKE_CXX_COMPILER_LAUNCHER=" + launcher)
         args += shlex.split(os.environ.get("PARZEN_CMAKE_ARGS", ""))
         subprocess.check_call(args)
-        jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
-        subprocess.check_call(["cmake", "--build", build_dir, "--target", "parzen_python_core",
-                               "--parallel", jobs])
-        built = glob.glob(os.path.join(build_dir, "python", "parzen", "_core*.so"))
-        if not built:
-            raise RuntimeError("CMake built no _core*.so under " + build_dir)
-        target = self.get_ext_fullpath(ext.name)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(max(built, key=os.path.getmtime), target)
 
 
 os.makedirs(os.path.join(ROOT, "build", "pip"), exist_ok=True)

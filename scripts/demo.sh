@@ -30,7 +30,7 @@ echo "==> parzen show svm-iris-tpe --storage $storage"
 if [ -f examples/python/svm_iris.py ]; then
   echo
   echo "==> Python: .venv/bin/pip install --no-build-isolation . (log: .venv-install.log)"
-  install_python_package .venv
+  install_python_package .venv build
   echo "==> .venv/bin/python examples/python/svm_iris.py"
   .venv/bin/python examples/python/svm_iris.py
 fi

@@ -48,13 +48,15 @@ configure_and_build() {
 #   python3 -m venv --system-site-packages VENV && VENV/bin/pip install --no-build-isolation .
 # setup.py builds parzen._core with CMake in build/pip/cmake, which persists between runs (and
 # uses ccache when CMAKE_CXX_COMPILER_LAUNCHER=ccache is set), so a second install recompiles
-# only what changed.
+# only what changed. With BUILD_DIR (a build directory configure_and_build made, e.g. build),
+# setup.py builds the extension there (PARZEN_CMAKE_BUILD_DIR) instead of compiling the library a
+# second time: the packaging is the user's, the compiled module the one the tests ran.
 install_python_package() {
-  local venv=$1
+  local venv=$1 reuse=${2:-}
   if [ ! -x "$venv/bin/pip" ]; then
     /usr/bin/python3 -m venv --system-site-packages "$venv"
   fi
-  CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
+  PARZEN_CMAKE_BUILD_DIR=$reuse CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
     "$venv/bin/pip" install --no-build-isolation --no-deps --no-index --disable-pip-version-check \
     -q . >"${venv}-install.log" 2>&1 || {
     cat "${venv}-install.log"

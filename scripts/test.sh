@@ -33,11 +33,11 @@ trap './scripts/pg-server.sh stop "$pg_dir"' EXIT
 
 ctest --test-dir "$dir" --output-on-failure --timeout 600 -j "$(nproc)" "$@"
 
-# pip install . into a venv (setup.py's CMake build persists in build/pip/cmake), then import it
+# pip install . into a venv (setup.py builds the extension in build/, already built above), then import it
 # from outside the source tree. PARZEN_SKIP_PIP=1 skips it.
 if [ "$dir" = build ] && [ -z "${PARZEN_SKIP_PIP:-}" ] && grep -q "PARZEN_BUILD_PYTHON:BOOL=ON" "$dir/CMakeCache.txt"; then
   echo "==> pip install --no-build-isolation . (build/pip-venv)"
-  install_python_package build/pip-venv
+  install_python_package build/pip-venv build
   (cd /tmp && "$OLDPWD/build/pip-venv/bin/python" -c '
 import parzen
 study = parzen.create_study()

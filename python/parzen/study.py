@@ -75,7 +75,9 @@ def _directions(direction: Any, directions: Any) -> List[str]:
 def _make_core_sampler_pruner(sampler: Any, pruner: Any, n_objectives: int) -> Tuple[Any, Any,
                                                                                      Any, Any]:
     if pruner is None:
-        pruner = _pruners.NopPruner() if hasattr(_pruners, "NopPruner") else None
+        # Optuna's default (MedianPruner) for one objective; nothing prunes a multi-objective
+        # study (Optuna's should_prune refuses one).
+        pruner = _pruners.MedianPruner() if n_objectives == 1 else _pruners.NopPruner()
     if pruner is not None and not isinstance(pruner, _pruners.BasePruner):
         raise TypeError(f"pruner must be a parzen.pruners object, got {type(pruner).__name__}")
     if sampler is None:
@@ -738,8 +740,8 @@ def create_study(storage: StorageType = None, sampler: Any = None, pruner: Any =
             ``"postgresql://..."``) or a ``parzen.storages`` object.
         sampler: a ``parzen.samplers`` object; None: ``TPESampler()`` (one objective, as Optuna)
             or ``RandomSampler()`` (several).
-        pruner: a ``parzen.pruners`` object; None: ``NopPruner()`` (Optuna's default is
-            MedianPruner; pass it explicitly).
+        pruner: a ``parzen.pruners`` object; None: ``MedianPruner()`` for one objective (as
+            Optuna), ``NopPruner()`` for several.
         study_name: unique within the storage; None: a generated name.
         direction: ``"minimize"`` (default) or ``"maximize"`` (or StudyDirection).
         load_if_exists: continue the study of that name instead of raising.
