@@ -31,12 +31,15 @@ naming the parameter.
 
 import math
 import numbers
+import pickle
 import time
+import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import clone, is_classifier
+from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid
 from sklearn.model_selection._search import BaseSearchCV
@@ -71,8 +74,12 @@ def _categorical(values: Sequence[Any]) -> Tuple[Any, Callable[[Any], Any]]:
     plain = [_plain(v) for v in values]
     if all(isinstance(v, _SCALAR) for v in plain) and not any(
             isinstance(v, float) and math.isnan(v) for v in plain):
-        dist = _dists.CategoricalDistribution(plain)
-        return dist, lambda x: values[int(dist.to_internal_repr(x))]
+        try:
+            dist = _dists.CategoricalDistribution(plain)
+        except TypeError:  # a choice the build cannot store (None without null support)
+            pass
+        else:
+            return dist, lambda x: values[int(dist.to_internal_repr(x))]
     dist = _dists.CategoricalDistribution(list(range(len(values))))
     return dist, lambda x: values[int(x)]
 
@@ -275,6 +282,7 @@ class ParzenSearchCV(BaseSearchCV):
                 params = {name: decode(trial._suggest(name, dist))
                           for name, (dist, decode) in space.items()}
                 asked.append((trial, params))
+            n_asked = len(asked)
             if self._p("enable_pruning"):
                 survivors = []
                 for trial, params in asked:
@@ -285,7 +293,20 @@ class ParzenSearchCV(BaseSearchCV):
                         survivors.append((trial, params))
                 asked = survivors
             if asked:
-                results = evaluate_candidates([p for _, p in asked])
+                try:
+                    results = evaluate_candidates([p for _, p in asked])
+                except ValueError as e:
+                    # scikit-learn raises when every fit of one evaluate_candidates call failed
+                    # (error_score not "raise"): those trials fail and the search goes on.
+                    if self.error_score == "raise" or "fits failed" not in str(e):
+                        raise
+                    warnings.warn(f"every fit of {len(asked)} candidate(s) failed; their "
+                                  f"trials are FAIL and not rows of cv_results_:{e}",
+                                  FitFailedWarning)
+                    for trial, _ in asked:
+                        study.tell(trial, state=TrialState.FAIL)
+                        trials.append(trial.number)
+                    asked = []
                 for i, (trial, _) in enumerate(asked):
                     v = self._trial_value(results, n_candidates + i)
                     if math.isfinite(v):
@@ -294,12 +315,12 @@ class ParzenSearchCV(BaseSearchCV):
                         study.tell(trial, state=TrialState.FAIL)
                     trials.append(trial.number)
                 n_candidates += len(asked)
-            n_done += k if not exhausted else len(asked)
+            n_done += n_asked
             if exhausted:
                 break
         if n_candidates == 0:
-            raise ValueError("no candidate was evaluated (every trial was pruned, or the "
-                             "timeout passed before the first)")
+            raise ValueError("no candidate was evaluated (every trial was pruned or failed, or "
+                             "the timeout passed before the first)")
         by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
         self.trials_ = [by_number[n] for n in trials if n in by_number]
 
@@ -338,13 +359,15 @@ class ParzenSearchCV(BaseSearchCV):
 
     def __getstate__(self) -> Dict[str, Any]:
         state = super().__getstate__()
-        if "study_" in state:
-            import pickle
-            try:
-                pickle.dumps(state["study_"])
-            except Exception:
-                state = dict(state)
-                del state["study_"]
+        # The study is pickled as its storage URL and name (a private in-memory one cannot be);
+        # trials_ (the C++ FrozenTrials) are not picklable: both are left out then.
+        state = dict(state)
+        for key in ("study_", "trials_"):
+            if key in state:
+                try:
+                    pickle.dumps(state[key])
+                except Exception:
+                    del state[key]
         return state
 
 
@@ -367,14 +390,15 @@ class ParzenGridSearchCV(ParzenSearchCV):
     def _run_search(self, evaluate_candidates: Callable[..., Dict[str, Any]]) -> None:
         ParameterGrid(self.param_grid)  # scikit-learn's validation and errors
         grids = [self.param_grid] if isinstance(self.param_grid, dict) else list(self.param_grid)
-        offset = [0]
-        trials: List[Any] = []
-        evaluate = evaluate_candidates
+        # Every grid's trials are asked first and evaluated in ONE evaluate_candidates call, as
+        # GridSearchCV does (the same batches for n_jobs, the same all-fits-failed error).
+        asked: List[Tuple[Any, Any]] = []
+        candidates: List[Dict[str, Any]] = []
         for grid in grids:
             items = sorted(grid.items())
             if not items:  # {} is one candidate with no parameter, as in ParameterGrid
-                evaluate([{}])
-                offset[0] += 1
+                asked.append((None, None))
+                candidates.append({})
                 continue
             space = {k: _categorical(v) for k, v in items}
             sampler = _samplers.GridSampler(
@@ -386,13 +410,19 @@ class ParzenGridSearchCV(ParzenSearchCV):
                     trial = study.ask()
                 except StudyExhaustedError:
                     break
-                params = {k: dec(trial._suggest(k, d)) for k, (d, dec) in space.items()}
-                results = evaluate([params])
-                v = self._trial_value(results, offset[0])
-                offset[0] += 1
-                study.tell(trial, v) if math.isfinite(v) else study.tell(
-                    trial, state=TrialState.FAIL)
-                trials.append(study.trials[-1])
+                candidates.append({k: dec(trial._suggest(k, d))
+                                   for k, (d, dec) in space.items()})
+                asked.append((study, trial))
+        results = evaluate_candidates(candidates)
+        trials = []
+        for i, (study, trial) in enumerate(asked):
+            if study is None:
+                continue
+            v = self._trial_value(results, i)
+            if math.isfinite(v):
+                trials.append(study.tell(trial, v))
+            else:
+                trials.append(study.tell(trial, state=TrialState.FAIL))
         self.trials_ = trials
 
 
