@@ -7,24 +7,25 @@ options may hold further nodes (conditional parameters). Sampling walks the spac
 
 How each node is suggested to Parzen (the Parzen parameter named by the label):
 
-=============================  =====================================================  =========
-hp                             Parzen parameter                                        value
-=============================  =====================================================  =========
-choice(l, options)             suggest_categorical(l, [0, .., n-1])                    index
-pchoice(l, [(p, o), ...])      suggest_float(l, 0, 1): the quantile u, index = the     index
-                               option whose cumulative-probability interval holds u
-randint(l, upper)              suggest_int(l, 0, upper - 1)                            int
-randint(l, low, high)          suggest_int(l, low, high - 1)                           int
-uniform(l, low, high)          suggest_float(l, low, high)                             x
-quniform(l, low, high, q)      suggest_float(l, low, high) = x                         round(x/q)*q
-uniformint(l, low, high)       quniform(l, low, high, 1), as int                       int
-loguniform(l, low, high)       suggest_float(l, exp(low), exp(high), log=True)         x
-qloguniform(l, low, high, q)   the same = x                                            round(x/q)*q
-normal(l, mu, sigma)           suggest_float(l, Phi(-6), Phi(6)): the quantile u       mu+sigma*Phi^-1(u)
-qnormal(l, mu, sigma, q)       the same                                                round(x/q)*q
-lognormal(l, mu, sigma)        the same                                                exp(x)
-qlognormal(l, mu, sigma, q)    the same                                                round(exp(x)/q)*q
-=============================  =====================================================  =========
+==============================  ===============================================  ==============
+hp                              Parzen parameter                                 value
+==============================  ===============================================  ==============
+choice(l, options)              suggest_categorical(l, [0, .., n-1])             index
+pchoice(l, [(p, o), ...])       suggest_float(l, 0, 1): quantile u; the option   index
+                                whose cumulative-probability interval holds u
+randint(l, upper)               suggest_int(l, 0, upper - 1)                     int
+randint(l, low, high)           suggest_int(l, low, high - 1)                    int
+uniform(l, low, high)           suggest_float(l, low, high)                      x
+quniform(l, low, high, q)       suggest_float(l, low, high) = x                  round(x/q)*q
+uniformint(l, low, high)        quniform(l, low, high, 1), as int                int
+loguniform(l, low, high)        suggest_float(l, exp(low), exp(high), log=True)  x
+qloguniform(l, low, high, q)    the same = x                                     round(x/q)*q
+normal(l, mu, sigma)            suggest_float(l, Phi(-6), Phi(6)): quantile u    x = mu + sigma
+                                                                                 * Phi^-1(u)
+qnormal(l, mu, sigma, q)        the same                                         round(x/q)*q
+lognormal(l, mu, sigma)         the same                                         exp(x)
+qlognormal(l, mu, sigma, q)     the same                                         round(exp(x)/q)*q
+==============================  ===============================================  ==============
 
 So the random sampler draws exactly Hyperopt's distributions (the normal families truncated at
 ±6 sigma, probability 2e-9), and TPE models each parameter on the scale above.

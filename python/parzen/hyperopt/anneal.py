@@ -1,4 +1,4 @@
-"""``parzen.hyperopt.anneal``: Hyperopt's ``anneal`` module; ``anneal.suggest`` is fmin's ``algo``."""
+"""``parzen.hyperopt.anneal``: Hyperopt's ``anneal`` module; ``anneal.suggest`` is an ``algo``."""
 
 from parzen.hyperopt._algo import anneal_suggest as suggest
 
