@@ -44,7 +44,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.model_selection._split import check_cv
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import indexable
 
 from parzen import distributions as _dists
@@ -248,6 +248,12 @@ class ParzenSearchCV(BaseSearchCV):
             raise ValueError(f"n_trials must be a positive int or None, got {n_trials!r}")
         if timeout is not None and not timeout > 0:
             raise ValueError(f"timeout must be > 0 or None, got {timeout!r}")
+        if n_trials is None and timeout is None:
+            study = self._p("study")
+            sampler = self._p("sampler") if study is None else study.sampler
+            if not isinstance(sampler, _samplers.GridSampler):
+                raise ValueError("n_trials=None needs a timeout, or a GridSampler (which ends "
+                                 "when its grid is exhausted)")
         if self._p("enable_pruning") and not hasattr(self.estimator, "partial_fit"):
             raise ValueError(f"enable_pruning needs an estimator with partial_fit; "
                              f"{type(self.estimator).__name__} has none")
@@ -339,10 +345,7 @@ class ParzenSearchCV(BaseSearchCV):
         classes = np.unique(y) if is_classifier(self.estimator) and y is not None else None
 
         def take(a: Any, idx: Any) -> Any:
-            if a is None:
-                return None
-            return a.iloc[idx] if hasattr(a, "iloc") else np.asarray(a)[idx] \
-                if not hasattr(a, "tocsr") else a[idx]
+            return None if a is None else _safe_indexing(a, idx)
 
         for step in range(self._p("max_iter")):
             scores = []

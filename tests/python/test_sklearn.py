@@ -210,6 +210,8 @@ def test_timeout_and_bad_arguments():
     assert len(search.cv_results_["params"]) >= 1
     with pytest.raises(ValueError, match="n_trials"):
         ParzenSearchCV(SVC(), {"C": [1]}, n_trials=0).fit(X, Y)
+    with pytest.raises(ValueError, match="timeout"):
+        ParzenSearchCV(SVC(), {"C": [1]}, n_trials=None).fit(X, Y)
     with pytest.raises(ValueError, match="partial_fit"):
         ParzenSearchCV(SVC(), {"C": [1]}, enable_pruning=True).fit(X, Y)
 
