@@ -1,0 +1,291 @@
+"""parzen.sklearn (issue 16): ParzenSearchCV and the GridSearchCV/RandomizedSearchCV drop-ins.
+
+Parity with scikit-learn's own searches, multimetric refit, the scipy.stats mapping and refusals,
+nested CV, Pipelines, the meta-estimator checks, storages, pruning, and the two examples.
+"""
+import os
+import pickle
+import subprocess
+
+import numpy as np
+import pytest
+import scipy.stats as st
+from sklearn import datasets
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import Ridge, SGDClassifier
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils import estimator_checks
+
+import parzen
+from parzen.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from parzen.sklearn import ParzenGridSearchCV, ParzenRandomizedSearchCV, ParzenSearchCV
+
+from conftest import PYTHON, SOURCE_DIR, child_env, unique_name
+
+IRIS = datasets.load_iris()
+X, Y = IRIS.data, IRIS.target
+GRID = {"kernel": ("linear", "rbf"), "C": [1, 10]}
+
+
+def _same_results(ours, theirs):
+    a, b = ours.cv_results_, theirs.cv_results_
+    assert sorted(a) == sorted(b)
+    for key in b:
+        if "time" in key:
+            continue
+        if key == "params":
+            assert a[key] == b[key]
+        elif key.startswith("param_"):
+            assert list(a[key]) == list(b[key]), key
+        else:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert ours.best_index_ == theirs.best_index_
+    assert ours.best_params_ == theirs.best_params_
+    if hasattr(theirs, "best_score_"):
+        assert ours.best_score_ == theirs.best_score_
+
+
+# --- grid parity ---------------------------------------------------------------------------------
+def test_grid_parity_svm_iris():
+    ours = ParzenGridSearchCV(SVC(), GRID, cv=5).fit(X, Y)
+    theirs = GridSearchCV(SVC(), GRID, cv=5).fit(X, Y)
+    _same_results(ours, theirs)
+    assert [round(v, 4) for v in ours.cv_results_["mean_test_score"]] == [0.98, 0.9667, 0.9733,
+                                                                           0.98]
+    assert list(ours.cv_results_["rank_test_score"]) == [1, 4, 3, 1]
+    assert ours.best_estimator_.get_params() == theirs.best_estimator_.get_params()
+    # every candidate is a trial of the grid study, valued by its mean score
+    assert [t.value for t in ours.trials_] == list(ours.cv_results_["mean_test_score"])
+
+
+def test_search_cv_with_grid_sampler_is_the_grid():
+    sampler = parzen.samplers.GridSampler({"C": [1, 10], "kernel": ["linear", "rbf"]})
+    ours = ParzenSearchCV(SVC(), None, sampler=sampler, n_trials=None, cv=5).fit(X, Y)
+    _same_results(ours, GridSearchCV(SVC(), GRID, cv=5).fit(X, Y))
+
+
+def test_grid_parity_tree_and_ridge_and_pipeline():
+    grid = {"max_depth": [1, 2, 3, None], "criterion": ["gini", "entropy"]}
+    est = DecisionTreeClassifier(random_state=0)
+    _same_results(ParzenGridSearchCV(est, grid, cv=3).fit(X, Y),
+                  GridSearchCV(est, grid, cv=3).fit(X, Y))
+    d = datasets.load_diabetes()
+    grid = {"alpha": [0.01, 0.1, 1.0, 10.0], "fit_intercept": [True, False]}
+    _same_results(ParzenGridSearchCV(Ridge(), grid, cv=4, return_train_score=True).fit(d.data,
+                                                                                        d.target),
+                  GridSearchCV(Ridge(), grid, cv=4, return_train_score=True).fit(d.data, d.target))
+    pipe = Pipeline([("scale", StandardScaler()), ("svc", SVC())])
+    # a list of grids, with an object-valued parameter (stored in the study by index)
+    grid = [{"svc__C": [0.5, 5], "svc__kernel": ["rbf"]},
+            {"svc__kernel": ["linear"], "scale": [StandardScaler(), "passthrough"]}]
+    ours = ParzenGridSearchCV(pipe, grid, cv=3).fit(X, Y)
+    _same_results(ours, GridSearchCV(pipe, grid, cv=3).fit(X, Y))
+
+
+def test_multimetric_refit():
+    scoring = ["accuracy", "f1_macro"]
+    ours = ParzenGridSearchCV(SVC(), GRID, cv=5, scoring=scoring, refit="f1_macro").fit(X, Y)
+    _same_results(ours, GridSearchCV(SVC(), GRID, cv=5, scoring=scoring,
+                                     refit="f1_macro").fit(X, Y))
+    search = ParzenSearchCV(SVC(), {"C": FloatDistribution(0.1, 10, log=True)}, n_trials=4,
+                            cv=3, scoring=scoring, refit="f1_macro", random_state=0).fit(X, Y)
+    assert [t.value for t in search.trials_] == list(search.cv_results_["mean_test_f1_macro"])
+    assert search.best_score_ == max(search.cv_results_["mean_test_f1_macro"])
+    no_refit = ParzenSearchCV(SVC(), {"C": [1, 10]}, n_trials=2, cv=3, scoring=scoring,
+                              refit=False).fit(X, Y)
+    assert not hasattr(no_refit, "best_estimator_")
+    assert "mean_test_accuracy" in no_refit.cv_results_
+
+
+# --- param_distributions -------------------------------------------------------------------------
+def test_scipy_distributions_map_exactly():
+    space = {"a": st.uniform(1, 10), "b": st.loguniform(1e-3, 1e2), "c": st.reciprocal(1, 5),
+             "d": st.randint(1, 5), "e": st.uniform(loc=-1, scale=2),
+             "f": st.loguniform(1, 10, scale=2), "g": st.randint(0, 3, loc=10)}
+    from parzen.sklearn import _space
+    got = {k: d for k, (d, _) in _space(space).items()}
+    assert got["a"] == FloatDistribution(1, 11)
+    assert got["b"] == FloatDistribution(1e-3, 1e2, log=True)
+    assert got["c"] == FloatDistribution(1, 5, log=True)
+    assert got["d"] == IntDistribution(1, 4)
+    assert got["e"] == FloatDistribution(-1, 1)
+    assert got["f"] == FloatDistribution(2, 20, log=True)
+    assert got["g"] == IntDistribution(10, 12)
+    assert got is not None and isinstance(_space({"k": ["x", "y"]})["k"][0],
+                                          CategoricalDistribution)
+
+
+@pytest.mark.parametrize("bad, words", [
+    (st.norm(0, 1), "norm"), (st.expon(), "expon"), (st.loguniform(1, 10, loc=1), "loc"),
+    ("not a distribution", "not a Parzen distribution"), ([], "empty"),
+])
+def test_refused_distributions_name_the_parameter(bad, words):
+    search = ParzenSearchCV(SVC(), {"C": [1.0], "gamma_x": bad}, n_trials=1, cv=2)
+    with pytest.raises(ValueError, match="gamma_x") as e:
+        search.fit(X, Y)
+    assert words in str(e.value)
+
+
+def test_samples_inside_support_and_random_state():
+    space = {"C": st.uniform(1, 10), "kernel": ["linear", "rbf"],
+             "degree": st.randint(2, 4), "gamma": st.loguniform(1e-3, 1e1)}
+    a = ParzenRandomizedSearchCV(SVC(), space, n_iter=12, cv=2, random_state=7).fit(X, Y)
+    for p in a.cv_results_["params"]:
+        assert 1 <= p["C"] <= 11 and p["kernel"] in ("linear", "rbf")
+        assert p["degree"] in (2, 3) and 1e-3 <= p["gamma"] <= 1e1
+    assert len(a.cv_results_["params"]) == 12
+    b = ParzenRandomizedSearchCV(SVC(), space, n_iter=12, cv=2, random_state=7).fit(X, Y)
+    assert a.cv_results_["params"] == b.cv_results_["params"]
+    rs = ParzenRandomizedSearchCV(SVC(), space, n_iter=3, cv=2,
+                                  sampler=parzen.samplers.RandomSampler(seed=1)).fit(X, Y)
+    assert isinstance(rs.study_.sampler, parzen.samplers.RandomSampler)
+
+
+# --- scikit-learn's meta-estimator contract ------------------------------------------------------
+def test_estimator_checks_that_apply():
+    for est in (ParzenSearchCV(SVC(), {"C": [1, 10]}, n_trials=2, cv=2),
+                ParzenGridSearchCV(SVC(), GRID, cv=2),
+                ParzenRandomizedSearchCV(SVC(), {"C": st.uniform(1, 10)}, n_iter=2, cv=2)):
+        name = type(est).__name__
+        estimator_checks.check_get_params_invariance(name, est)
+        estimator_checks.check_set_params(name, est)
+        estimator_checks.check_no_attributes_set_in_init(name, est)
+        estimator_checks.check_estimators_overwrite_params(name, est)
+        estimator_checks.check_fit_score_takes_y(name, est)
+        estimator_checks.check_estimators_unfitted(name, est)
+        estimator_checks.check_fit2d_1sample(name, est)
+        c = clone(est)
+        assert c.get_params().keys() == est.get_params().keys()
+        assert c.get_params(deep=True)["estimator__C"] == 1.0
+        with pytest.raises(NotFittedError):
+            est.predict(X)
+
+
+def test_pickle_fitted_search():
+    search = ParzenSearchCV(SVC(), {"C": FloatDistribution(1, 10)}, n_trials=3, cv=2,
+                            random_state=0).fit(X, Y)
+    back = pickle.loads(pickle.dumps(search))
+    np.testing.assert_array_equal(back.predict(X), search.predict(X))
+    assert back.best_params_ == search.best_params_
+    assert not hasattr(back, "study_")  # the private in-memory study is not pickled
+    assert len(search.trials_) == 3
+
+
+def test_pipeline_and_nested_cv():
+    pipe = Pipeline([("scale", StandardScaler()), ("svc", SVC())])
+    search = ParzenSearchCV(pipe, {"svc__C": FloatDistribution(0.1, 10, log=True),
+                                   "svc__kernel": ["linear", "rbf"]}, n_trials=3, cv=3,
+                            random_state=0)
+    scores = cross_val_score(search, X, Y, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.8
+    search.fit(X, Y)
+    assert set(search.best_params_) == {"svc__C", "svc__kernel"}
+    assert set(search.study_.best_params) == {"svc__C", "svc__kernel"}
+
+
+# --- study: storages, n_trials, timeout, failures ------------------------------------------------
+def test_storage_resume_and_shared_study(tmp_path):
+    url = f"sqlite:///{tmp_path}/s.db"
+    name = unique_name("skl")
+    kw = dict(n_trials=3, cv=2, storage=url, study_name=name, random_state=0)
+    ParzenSearchCV(SVC(), {"C": FloatDistribution(1, 10)}, **kw).fit(X, Y)
+    second = ParzenSearchCV(SVC(), {"C": FloatDistribution(1, 10)}, **kw).fit(X, Y)
+    assert len(second.cv_results_["params"]) == 3
+    assert len(parzen.load_study(study_name=name, storage=url).trials) == 6
+    study = parzen.create_study(direction="maximize")
+    ParzenSearchCV(SVC(), {"C": [1, 10]}, study=study, n_trials=2, cv=2).fit(X, Y)
+    assert len(study.trials) == 2
+    with pytest.raises(ValueError, match="maximize"):
+        ParzenSearchCV(SVC(), {"C": [1]}, study=parzen.create_study(), cv=2).fit(X, Y)
+
+
+def test_timeout_and_bad_arguments():
+    search = ParzenSearchCV(SVC(), {"C": FloatDistribution(1, 10)}, n_trials=None, timeout=0.3,
+                            cv=2).fit(X, Y)
+    assert len(search.cv_results_["params"]) >= 1
+    with pytest.raises(ValueError, match="n_trials"):
+        ParzenSearchCV(SVC(), {"C": [1]}, n_trials=0).fit(X, Y)
+    with pytest.raises(ValueError, match="timeout"):
+        ParzenSearchCV(SVC(), {"C": [1]}, n_trials=None).fit(X, Y)
+    with pytest.raises(ValueError, match="partial_fit"):
+        ParzenSearchCV(SVC(), {"C": [1]}, enable_pruning=True).fit(X, Y)
+
+
+def test_error_score_fails_the_trial_and_the_search_goes_on():
+    # C <= 0 makes SVC.fit raise: error_score=nan scores it, the trial is FAIL, others complete
+    grid = {"C": [-1.0, 1.0]}
+    with pytest.warns(Warning):
+        search = ParzenSearchCV(SVC(), grid, n_trials=None, cv=2,
+                                sampler=parzen.samplers.GridSampler(grid)).fit(X, Y)
+    states = [t.state for t in search.trials_]
+    assert states == [parzen.TrialState.FAIL, parzen.TrialState.COMPLETE]
+    assert search.best_params_ == {"C": 1.0}
+    with pytest.raises(ValueError):
+        ParzenSearchCV(SVC(), grid, n_trials=2, cv=2, error_score="raise").fit(X, Y)
+    # the grid alias evaluates the whole grid in one batch, as GridSearchCV: a nan row
+    with pytest.warns(Warning):
+        ours = ParzenGridSearchCV(SVC(), grid, cv=2).fit(X, Y)
+    with pytest.warns(Warning):
+        theirs = GridSearchCV(SVC(), grid, cv=2).fit(X, Y)
+    _same_results(ours, theirs)
+    assert [t.state for t in ours.trials_] == [parzen.TrialState.FAIL, parzen.TrialState.COMPLETE]
+
+
+def test_n_jobs():
+    search = ParzenSearchCV(SVC(), {"C": FloatDistribution(1, 10)}, n_trials=4, cv=3,
+                            n_jobs=2, random_state=0).fit(X, Y)
+    assert len(search.cv_results_["params"]) == 4 and len(search.trials_) == 4
+
+
+def test_pruning_with_partial_fit():
+    est = SGDClassifier(random_state=0)
+    search = ParzenSearchCV(est, {"alpha": FloatDistribution(1e-6, 1e2, log=True)},
+                            n_trials=12, cv=3, enable_pruning=True, max_iter=8,
+                            random_state=0,
+                            sampler=parzen.samplers.RandomSampler(seed=0)).fit(X, Y)
+    states = [t.state for t in search.trials_]
+    assert len(states) == 12
+    assert parzen.TrialState.PRUNED in states
+    n_complete = states.count(parzen.TrialState.COMPLETE)
+    assert len(search.cv_results_["params"]) == n_complete
+    for t in search.trials_:
+        assert t.last_step is not None and t.last_step < 8
+
+
+# --- the examples --------------------------------------------------------------------------------
+def _run_example(name):
+    path = os.path.join(SOURCE_DIR, "examples", "python", name)
+    out = subprocess.run([PYTHON, path], env=child_env(), capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_example_grid_search_iris():
+    out = _run_example("grid_search_iris.py")
+    lines = out.splitlines()
+    assert "mean_test_score" in lines[0] and "rank_test_score" in lines[0]
+    rows = lines[1:5]
+    for row, (params, score, rank) in zip(rows, [
+            ("{'C': 1, 'kernel': 'linear'}", "0.980000", "1"),
+            ("{'C': 1, 'kernel': 'rbf'}", "0.966667", "4"),
+            ("{'C': 10, 'kernel': 'linear'}", "0.973333", "3"),
+            ("{'C': 10, 'kernel': 'rbf'}", "0.980000", "1")]):
+        assert params in row and score in row and row.rstrip().endswith(rank)
+    assert "best estimator: SVC(C=1, kernel='linear')" in out
+    assert "best score: 0.9800" in out
+    assert "best params: {'C': 1, 'kernel': 'linear'}" in out
+
+
+def test_example_random_search_iris():
+    out = _run_example("random_search_iris.py")
+    lines = out.splitlines()
+    assert "mean_test_score" in lines[0]
+    assert len([ln for ln in lines[1:] if ln.split()[0].isdigit()]) == 4
+    assert "best estimator: SVC(" in out and "best score: 0.9" in out
+    assert "best params: {'kernel': " in out
