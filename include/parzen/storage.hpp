@@ -36,10 +36,11 @@
 // after cannot undo:
 // - create_trial, create_trial_within, claim_waiting_trial, finish_trial, fail_trial,
 //   fail_stale_trials and every study write: durable when they return (with the server's
-//   synchronous_commit on, its default). create_trial and finish_trial get there as an
-//   asynchronous commit under the study's lock followed by a synchronous no-op commit on the
-//   trial's own row, so that no writer of the study waits for another's disk flush: other
-//   readers may see them a few milliseconds before they are durable (see the rdb storage).
+//   synchronous_commit on, its default). create_trial, create_trial_within and finish_trial
+//   get there as an asynchronous commit under the study's lock followed by a synchronous no-op
+//   commit on the trial's own row, so that no writer of the study waits for another's disk
+//   flush: other readers may see them a few milliseconds before they are durable (see the rdb
+//   storage).
 // - set_trial_param, set_trial_intermediate_value, set_trial_constraints, set_trial_user_attr,
 //   set_trial_system_attr and record_heartbeat: asynchronous commits. Every reader sees them as
 //   soon as the call returns (other workers, samplers reading running trials, this process);

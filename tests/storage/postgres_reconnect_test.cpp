@@ -431,18 +431,23 @@ TEST_F(PostgresCrash, AFinishedTrialSurvivesACrashRightAfterFinishReturns) {
   EXPECT_EQ(std::get<double>(failed.params.at("y")), 0.5);
 }
 
-TEST_F(PostgresCrash, ACreatedTrialSurvivesACrashAndHeartbeatsAreAsynchronous) {
+TEST_F(PostgresCrash, CreatedTrialsSurviveACrashAndHeartbeatsAreAsynchronous) {
   const auto storage = make_storage(url_);
   const StudyId study = storage->create_study(study_name(), {Direction::Minimize});
   const FrozenTrial t = storage->create_trial(study, NewTrial{});
   EXPECT_EQ(unflushed_wal_bytes(), 0) << "create_trial returned before its commit was durable";
+  ASSERT_TRUE(storage->create_trial_within(study, NewTrial{}, TrialBudget{.n_trials = 2}));
+  EXPECT_EQ(unflushed_wal_bytes(), 0)
+      << "create_trial_within returned before its commit was durable";
+  EXPECT_FALSE(storage->create_trial_within(study, NewTrial{}, TrialBudget{.n_trials = 2}));
   storage->record_heartbeat(t.id);
   EXPECT_GT(unflushed_wal_bytes(), 0) << "record_heartbeat committed synchronously";
   crash_and_recover();
   if (HasFatalFailure()) return;
   const auto trials = make_storage(url_)->trials(study);
-  ASSERT_EQ(trials.size(), 1u);
+  ASSERT_EQ(trials.size(), 2u);
   EXPECT_EQ(trials[0].state, TrialState::Running);
+  EXPECT_EQ(trials[1].state, TrialState::Running);
   // A lost heartbeat is harmless: the next one lands, and meanwhile the trial's age runs from
   // the server's restart.
   EXPECT_NO_THROW(storage->record_heartbeat(t.id));

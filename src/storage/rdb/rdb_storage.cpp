@@ -246,18 +246,7 @@ class RdbStorage final : public Storage {
     // disk. Keep it if it is there (its number and start time are its own), made durable on the
     // same connection; else create it again, synchronously.
     FrozenTrial record = created(id, r, flushed->results);
-    const Value started = flushed->results.at(1).at(0).at(1);  // the server's, as stored
-    for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
-      std::lock_guard lock(mu_);
-      const uint64_t before = db_->reconnects();
-      if (db_->query("SELECT 1 FROM trials WHERE trial_id = ? AND number = ? AND datetime_start "
-                     "IS NOT DISTINCT FROM CAST(? AS DOUBLE PRECISION)",
-                     {record.id, record.number, started})
-              .empty())
-        break;
-      flush_trial_row(record.id);
-      if (db_->reconnects() == before) return record;
-    }
+    if (kept_and_flushed(record, flushed->results.at(1).at(0).at(1))) return record;
     return created(id, std::move(r), write_batch(batch));
   }
 
@@ -271,13 +260,31 @@ class RdbStorage final : public Storage {
           " OR (t.state = 'failed' AND NOT EXISTS (SELECT 1 FROM trial_system_attrs a WHERE "
           "a.trial_id = t.trial_id AND a.key = '{}'))",
           keys::retried_by);
-    return write([&]() -> std::optional<FrozenTrial> {
-      lock_study(id);
-      const auto rows = db_->query(
-          "SELECT COUNT(*) FROM trials t WHERE t.study_id = ? AND (" + counted + ")", {id});
-      if (as_int(rows.at(0).at(0)) >= budget.n_trials) return std::nullopt;
-      return create_in_transaction(id, t);
-    });
+    Value started;
+    const auto create = [&](bool asynchronous) {
+      return write([&]() -> std::optional<FrozenTrial> {
+        if (asynchronous) db_->query(kAsynchronousCommitSql);
+        lock_study(id);
+        const auto rows = db_->query(
+            "SELECT COUNT(*) FROM trials t WHERE t.study_id = ? AND (" + counted + ")", {id});
+        if (as_int(rows.at(0).at(0)) >= budget.n_trials) return std::nullopt;
+        return create_in_transaction(id, t, &started);
+      });
+    };
+    if (!postgres_) return create(false);
+    // As create_trial: an asynchronous commit under the study's lock, then a synchronous no-op
+    // commit of the new trial's row (see flushed_write), so that no writer waits for another's
+    // flush while holding the study's lock.
+    const uint64_t before = reconnects();
+    auto record = create(true);
+    if (!record) return record;  // the study is full: nothing written
+    {
+      std::lock_guard lock(mu_);
+      flush_trial_row(record->id);
+      if (db_->reconnects() == before) return record;
+    }
+    if (kept_and_flushed(*record, started)) return record;
+    return create(false);  // lost by a server crash: again, synchronously
   }
 
   bool fail_trial(TrialId id, const std::string& reason, int max_retries) override {
@@ -756,12 +763,15 @@ class RdbStorage final : public Storage {
   }
 
   // Inside a write transaction: creates a trial as create_trial does.
-  FrozenTrial create_in_transaction(StudyId id, const NewTrial& t) {
+  // `started`, if given, gets the trial's start time as stored (for kept_and_flushed).
+  FrozenTrial create_in_transaction(StudyId id, const NewTrial& t, Value* started = nullptr) {
     FrozenTrial r = make_new_trial_record(t, -1);
     std::vector<std::vector<Row>> results;
     for (const auto& st : create_statements(id, r))
       results.push_back(db_->query(st.sql, st.params));
-    return created(id, std::move(r), results);
+    FrozenTrial record = created(id, std::move(r), results);
+    if (started) *started = results.at(1).at(0).at(1);
+    return record;
   }
 
   // PostgreSQL: runs `batch` (a write of one trial) as an asynchronous commit, then, if it wrote
@@ -789,6 +799,25 @@ class RdbStorage final : public Storage {
     if (const auto trial = written(results)) flush_trial_row(*trial);
     return Flushed{std::move(results), db_->reconnects() != before};
   }
+  // After a reconnect during the creation of `record` (an asynchronous commit): whether the
+  // trial is still there (its id, number and start time `started`, the server's value as
+  // stored, are its own), then made durable on the same connection. False when a server crash
+  // lost it (create it again).
+  bool kept_and_flushed(const FrozenTrial& record, const Value& started) {
+    for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
+      std::lock_guard lock(mu_);
+      const uint64_t before = db_->reconnects();
+      if (db_->query("SELECT 1 FROM trials WHERE trial_id = ? AND number = ? AND datetime_start "
+                     "IS NOT DISTINCT FROM CAST(? AS DOUBLE PRECISION)",
+                     {record.id, record.number, started})
+              .empty())
+        return false;
+      flush_trial_row(record.id);
+      if (db_->reconnects() == before) return true;
+    }
+    return false;
+  }
+
   // A synchronous commit that changes nothing (under mu_): durable when it returns, and with it
   // everything the connection committed before.
   void flush_trial_row(TrialId id) {
