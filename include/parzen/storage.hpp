@@ -30,6 +30,31 @@
 //   no heartbeats and fail_stale_trials fails it after the grace period (a heartbeat-less one,
 //   NewTrial::heartbeat = false, stays running). create_trial_within still never exceeds its cap.
 // - create_study re-sent after a lost commit throws DuplicatedStudy, and delete_study NotFound.
+//
+// Durability (PostgreSQL; SQLite and memory commit every write the same way). What a call has
+// made durable when it returns, i.e. what a crash of the database server (or of its host) right
+// after cannot undo:
+// - create_trial, create_trial_within, claim_waiting_trial, finish_trial, fail_trial,
+//   fail_stale_trials and every study write: durable when they return (with the server's
+//   synchronous_commit on, its default). create_trial, create_trial_within and finish_trial
+//   get there as an asynchronous commit under the study's lock followed by a synchronous no-op
+//   commit on the trial's own row, so that no writer of the study waits for another's disk
+//   flush: other readers may see them a few milliseconds before they are durable (see the rdb
+//   storage).
+// - set_trial_param, set_trial_intermediate_value, set_trial_constraints, set_trial_user_attr,
+//   set_trial_system_attr and record_heartbeat: asynchronous commits. Every reader sees them as
+//   soon as the call returns (other workers, samplers reading running trials, this process);
+//   they reach disk with the next synchronous commit on the server (any client's) or from the
+//   WAL writer within a fraction of a second. A server crash before that can lose them: the
+//   trial is then still running, as before the write. The storage remembers each such write
+//   and re-asserts it in the transaction that ends the trial (finish_trial, fail_trial, or
+//   fail_stale_trials of this storage), so **a trial recorded finished always holds every
+//   write its worker made to it**, and a retry the parameters of the trial it replaces. A lost
+//   heartbeat is harmless: the next one lands, and a trial's age runs from the server's start.
+//   (Lost for good: writes to a trial whose worker dies within that fraction of a second of a
+//   server crash; its trial is failed as stale and retried with what survived.)
+// - trials_since never misses a write because a crash lost versions it had returned (see
+//   there).
 
 #include <cstddef>
 #include <cstdint>
@@ -197,6 +222,10 @@ class Storage {
   virtual FrozenTrial trial(TrialId trial) = 0;
   // The trials of the study written after `version` (0: all), and the version they are
   // consistent with. Pass that version to the next call to read only what changed since.
+  // Versions are opaque: on PostgreSQL one carries a tag of the storage object and connection it
+  // was read through, and a version from another storage, or read before this storage's
+  // connection was re-established (a server crash may have lost asynchronous writes and their
+  // versions, which later writes then reuse), is answered with every trial, as 0 is.
   virtual TrialsDelta trials_since(StudyId study, uint64_t version) = 0;
 
   // All trials of the study, by number.

@@ -1,5 +1,6 @@
 // The PostgreSQL driver when the server goes away: restarted, a backend terminated, frozen
-// (SIGSTOP), stopped for good. Each test starts its own throwaway cluster with
+// (SIGSTOP), stopped for good; and the storage's durability through a crash of the server
+// (PostgresCrash). Each test starts its own throwaway cluster with
 // scripts/pg-server.sh (never the shared PARZEN_TEST_POSTGRES_URL server, which other tests use)
 // and removes it at the end.
 
@@ -12,11 +13,14 @@
 
 #include <chrono>
 #include <fstream>
+#include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "parzen/parzen.hpp"
 #include "storage/postgres_fixture.hpp"
 #include "storage/rdb/driver.hpp"
 
@@ -285,6 +289,190 @@ TEST_F(PostgresReconnect, RetryTimeRunsOutWithAClearError) {
   }
   EXPECT_LT(Clock::now() - start, seconds(15)) << "the retry time is 2 s";
   EXPECT_NO_THROW(db->rollback());
+}
+
+// Durability through a crash of the server (an immediate shutdown: every server process exits at
+// once, as after a kill -9 of the cluster or a power cut of the database's host, short of the
+// disk): writes to a running trial commit asynchronously (src/storage/rdb/rdb_storage.cpp,
+// write_running), the transaction that ends a trial is synchronous and re-asserts them. The
+// cluster's WAL writer is slowed to 10 s (and autovacuum and the background writer, which also
+// flush WAL, are off), so an asynchronous commit is not on disk when the crash comes: what the
+// crash loses is what the storage did not make durable itself.
+class PostgresCrash : public PostgresReconnect {
+ protected:
+  void SetUp() override {
+    PostgresReconnect::SetUp();
+    if (HasFatalFailure()) return;
+    const auto admin = open_postgres(url_);
+    for (const char* setting : {"wal_writer_delay = '10s'", "wal_writer_flush_after = '1GB'",
+                                "autovacuum = off", "bgwriter_lru_maxpages = 0"})
+      admin->query(std::string("ALTER SYSTEM SET ") + setting);
+    admin->query("SELECT pg_reload_conf()");
+  }
+
+  // An immediate shutdown (SIGQUIT to the postmaster: no checkpoint, no WAL flush), then the
+  // same cluster started again, which recovers from the WAL on disk.
+  void crash_and_recover() {
+    pid_t postmaster = 0;
+    {
+      std::ifstream pid_file(dir() + "/data/postmaster.pid");
+      pid_file >> postmaster;
+    }
+    ASSERT_GT(postmaster, 0) << "no pid in " << dir() << "/data/postmaster.pid";
+    ASSERT_EQ(kill(postmaster, SIGQUIT), 0);
+    for (int i = 0; i < 3000 && kill(postmaster, 0) == 0; ++i)
+      std::this_thread::sleep_for(milliseconds(10));
+    ASSERT_NE(kill(postmaster, 0), 0) << "the postmaster outlived its immediate shutdown";
+    const Ran up = run({script(), "up", dir()});
+    ASSERT_EQ(up.status, 0) << up.output;
+  }
+
+  // Bytes of WAL inserted but not yet flushed to disk (the server's own view).
+  int64_t unflushed_wal_bytes() {
+    const auto admin = open_postgres(url_);
+    return as_int(admin
+                      ->query("SELECT CAST(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), "
+                              "pg_current_wal_flush_lsn()) AS BIGINT)")
+                      .at(0)
+                      .at(0));
+  }
+
+  // The cluster serves every test of this process: a study of the test's own.
+  static std::string study_name() {
+    return ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+
+  // A study with one running trial and its five parameters set, as the bench's trials have
+  // (after `reports_before` intermediate values 0, 0.5, 1, ...).
+  struct Running {
+    std::shared_ptr<Storage> storage;
+    StudyId study = 0;
+    FrozenTrial trial;
+  };
+  Running trial_with_five_parameters(int reports_before = 0) {
+    Running r;
+    r.storage = make_storage(url_);
+    r.study = r.storage->create_study(study_name(), {Direction::Minimize});
+    r.trial = r.storage->create_trial(r.study, NewTrial{});
+    for (int step = 0; step < reports_before; ++step)
+      r.storage->set_trial_intermediate_value(r.trial.id, step, 0.5 * step);
+    for (int i = 0; i < 5; ++i)
+      r.storage->set_trial_param(r.trial.id, "x" + std::to_string(i), 0.125 * i,
+                                 FloatDistribution{-5, 5});
+    return r;
+  }
+
+  static void expect_complete_with_five_parameters(const FrozenTrial& t, double value) {
+    EXPECT_EQ(t.state, TrialState::Complete);
+    ASSERT_EQ(t.values.size(), 1u);
+    EXPECT_EQ(t.values[0], value);
+    ASSERT_EQ(t.params.size(), 5u) << "a complete trial without all its parameters";
+    for (int i = 0; i < 5; ++i)
+      EXPECT_EQ(std::get<double>(t.params.at("x" + std::to_string(i))), 0.125 * i);
+  }
+};
+
+TEST_F(PostgresCrash, ACrashBetweenParameterWritesAndTheFinishLeavesNoCompleteTrialWithoutThem) {
+  // Reports first: more than the storage keeps for re-assertion (64 writes of one trial: the
+  // 65th is a synchronous commit carrying them), the last ones and the parameters asynchronous.
+  Running r = trial_with_five_parameters(70);
+  // The parameter writes are asynchronous commits: their WAL is not on disk yet.
+  EXPECT_GT(unflushed_wal_bytes(), 0) << "set_trial_param committed synchronously";
+  crash_and_recover();
+  if (HasFatalFailure()) return;
+  {
+    // What the crash left: the trial (its creation was synchronous), running, and (as far as the
+    // WAL writer had not written them) without its parameters.
+    const FrozenTrial after = make_storage(url_)->trial(r.trial.id);
+    EXPECT_EQ(after.state, TrialState::Running);
+    std::cout << "left by the crash: " << after.params.size() << " of 5 parameters, "
+              << after.intermediate_values.size() << " of 70 reports\n";
+  }
+  // The worker finishes its trial on the recovered server (the driver reconnects).
+  EXPECT_TRUE(r.storage->finish_trial(r.trial.id, TrialState::Complete, {1.5}, ""));
+  const FrozenTrial finished = make_storage(url_)->trial(r.trial.id);
+  expect_complete_with_five_parameters(finished, 1.5);
+  ASSERT_EQ(finished.intermediate_values.size(), 70u);
+  for (int step = 0; step < 70; ++step)
+    EXPECT_EQ(finished.intermediate_values.at(step), 0.5 * step);
+
+  // The same for a trial that ends failed: it keeps its parameters, and so does its retry.
+  FrozenTrial second = r.storage->create_trial(r.study, NewTrial{});
+  r.storage->set_trial_param(second.id, "y", 0.5, FloatDistribution{0, 1});
+  crash_and_recover();
+  if (HasFatalFailure()) return;
+  EXPECT_TRUE(r.storage->fail_trial(second.id, "the program failed", 1));
+  const auto loaded = make_storage(url_);
+  EXPECT_EQ(std::get<double>(loaded->trial(second.id).params.at("y")), 0.5);
+  const auto all = loaded->trials(r.study);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].state, TrialState::Waiting);
+  EXPECT_EQ(all[2].system_attrs.at(keys::fixed_params), nlohmann::json({{"y", 0.5}}))
+      << "the retry runs the failed trial's parameters";
+}
+
+TEST_F(PostgresCrash, AFinishedTrialSurvivesACrashRightAfterFinishReturns) {
+  Running r = trial_with_five_parameters();
+  ASSERT_TRUE(r.storage->finish_trial(r.trial.id, TrialState::Complete, {2.5}, ""));
+  // The finish is a synchronous commit: all WAL up to it is on disk when it returns.
+  EXPECT_EQ(unflushed_wal_bytes(), 0) << "finish_trial returned before its commit was durable";
+  crash_and_recover();
+  if (HasFatalFailure()) return;
+  expect_complete_with_five_parameters(make_storage(url_)->trial(r.trial.id), 2.5);
+  // The same for a failed one.
+  FrozenTrial second = r.storage->create_trial(r.study, NewTrial{});
+  r.storage->set_trial_param(second.id, "y", 0.5, FloatDistribution{0, 1});
+  ASSERT_TRUE(r.storage->fail_trial(second.id, "the program failed", 0));
+  EXPECT_EQ(unflushed_wal_bytes(), 0) << "fail_trial returned before its commit was durable";
+  crash_and_recover();
+  if (HasFatalFailure()) return;
+  const FrozenTrial failed = make_storage(url_)->trial(second.id);
+  EXPECT_EQ(failed.state, TrialState::Failed);
+  EXPECT_EQ(std::get<double>(failed.params.at("y")), 0.5);
+}
+
+TEST_F(PostgresCrash, CreatedTrialsSurviveACrashAndHeartbeatsAreAsynchronous) {
+  const auto storage = make_storage(url_);
+  const StudyId study = storage->create_study(study_name(), {Direction::Minimize});
+  const FrozenTrial t = storage->create_trial(study, NewTrial{});
+  EXPECT_EQ(unflushed_wal_bytes(), 0) << "create_trial returned before its commit was durable";
+  ASSERT_TRUE(storage->create_trial_within(study, NewTrial{}, TrialBudget{.n_trials = 2}));
+  EXPECT_EQ(unflushed_wal_bytes(), 0)
+      << "create_trial_within returned before its commit was durable";
+  EXPECT_FALSE(storage->create_trial_within(study, NewTrial{}, TrialBudget{.n_trials = 2}));
+  storage->record_heartbeat(t.id);
+  EXPECT_GT(unflushed_wal_bytes(), 0) << "record_heartbeat committed synchronously";
+  crash_and_recover();
+  if (HasFatalFailure()) return;
+  const auto trials = make_storage(url_)->trials(study);
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].state, TrialState::Running);
+  EXPECT_EQ(trials[1].state, TrialState::Running);
+  // A lost heartbeat is harmless: the next one lands, and meanwhile the trial's age runs from
+  // the server's restart.
+  EXPECT_NO_THROW(storage->record_heartbeat(t.id));
+  EXPECT_TRUE(make_storage(url_)->fail_stale_trials(study, 5).empty());
+}
+
+TEST_F(PostgresCrash, AReaderSeesEveryWriteAfterACrashLostVersionsItHadSeen) {
+  Running r = trial_with_five_parameters();
+  // Another process's view has read the five asynchronous writes, and their versions.
+  const auto reader = make_storage(url_);
+  const TrialsDelta seen = reader->trials_since(r.study, 0);
+  ASSERT_EQ(seen.trials.size(), 1u);
+  EXPECT_EQ(seen.trials[0].params.size(), 5u);
+  crash_and_recover();
+  if (HasFatalFailure()) return;
+  // The crash may have lost those versions; the writes after it reuse them, and more.
+  ASSERT_TRUE(r.storage->finish_trial(r.trial.id, TrialState::Complete, {3.5}, ""));
+  for (int i = 0; i < 8; ++i) r.storage->create_trial(r.study, NewTrial{});
+  const TrialsDelta delta = reader->trials_since(r.study, seen.version);
+  std::map<int64_t, FrozenTrial> by_number;
+  for (const auto& t : delta.trials) by_number[t.number] = t;
+  ASSERT_EQ(by_number.size(), 9u) << "the reader missed writes made after the crash";
+  expect_complete_with_five_parameters(by_number.at(0), 3.5);
+  // And from then on only what changes.
+  EXPECT_TRUE(reader->trials_since(r.study, delta.version).trials.empty());
 }
 
 // On the shared test server (nothing is restarted there): a statement waiting on a row lock

@@ -13,8 +13,10 @@
 #include <chrono>
 #include <functional>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <type_traits>
 #include <unordered_map>
 
@@ -101,6 +103,20 @@ constexpr int kTransactionAttempts = 3;
 // is stalled: fail_stale_trials judges nothing until the grace period has passed since (the
 // heartbeats may have been stuck behind the same stall).
 constexpr double kStalledSeconds = 1.0;
+
+// Makes the rest of a PostgreSQL transaction (a write batch is one) commit asynchronously: the
+// commit returns before its WAL is flushed to disk. A server setting of off stays off.
+constexpr const char* kAsynchronousCommitSql =
+    "SELECT set_config('synchronous_commit', 'off', true)";
+
+// How many asynchronously committed writes to one running trial a storage remembers for
+// re-assertion (write_running); the next one is a synchronous commit carrying them all.
+constexpr size_t kMaxPendingWrites = 64;
+
+// On PostgreSQL a version returned by trials_since is a study's version (below 2^40) with a tag
+// of the connection in the bits above (RdbStorage::version_tag).
+constexpr int kVersionBits = 40;
+constexpr uint64_t kVersionMask = (uint64_t{1} << kVersionBits) - 1;
 
 // Whether the driver already tried to reconnect for its whole retry time (then rerunning a
 // transaction will not help). Written against drivers with and without
@@ -217,8 +233,21 @@ class RdbStorage final : public Storage {
 
   FrozenTrial create_trial(StudyId id, const NewTrial& t) override {
     FrozenTrial r = make_new_trial_record(t, -1);  // the number comes from the study's counter
-    const auto results = write_batch(create_statements(id, r));  // one round trip
-    return created(id, std::move(r), results);
+    const auto batch = create_statements(id, r);   // one round trip
+    const auto created_id = [](const std::vector<std::vector<Row>>& results) {
+      return results.at(1).empty() ? std::nullopt
+                                   : std::optional<TrialId>(as_int(results[1][0][0]));
+    };
+    const auto flushed = flushed_write(batch, created_id);
+    if (!flushed) return created(id, std::move(r), write_batch(batch));  // SQLite
+    if (!flushed->reconnected) return created(id, std::move(r), flushed->results);
+    // The connection was re-established during the call (the driver re-sent what was
+    // interrupted): the trial it returned may have been lost by a server crash, or be not yet on
+    // disk. Keep it if it is there (its number and start time are its own), made durable on the
+    // same connection; else create it again, synchronously.
+    FrozenTrial record = created(id, r, flushed->results);
+    if (kept_and_flushed(record, flushed->results.at(1).at(0).at(1))) return record;
+    return created(id, std::move(r), write_batch(batch));
   }
 
   std::optional<FrozenTrial> create_trial_within(StudyId id, const NewTrial& t,
@@ -231,13 +260,31 @@ class RdbStorage final : public Storage {
           " OR (t.state = 'failed' AND NOT EXISTS (SELECT 1 FROM trial_system_attrs a WHERE "
           "a.trial_id = t.trial_id AND a.key = '{}'))",
           keys::retried_by);
-    return write([&]() -> std::optional<FrozenTrial> {
-      lock_study(id);
-      const auto rows = db_->query(
-          "SELECT COUNT(*) FROM trials t WHERE t.study_id = ? AND (" + counted + ")", {id});
-      if (as_int(rows.at(0).at(0)) >= budget.n_trials) return std::nullopt;
-      return create_in_transaction(id, t);
-    });
+    Value started;
+    const auto create = [&](bool asynchronous) {
+      return write([&]() -> std::optional<FrozenTrial> {
+        if (asynchronous) db_->query(kAsynchronousCommitSql);
+        lock_study(id);
+        const auto rows = db_->query(
+            "SELECT COUNT(*) FROM trials t WHERE t.study_id = ? AND (" + counted + ")", {id});
+        if (as_int(rows.at(0).at(0)) >= budget.n_trials) return std::nullopt;
+        return create_in_transaction(id, t, &started);
+      });
+    };
+    if (!postgres_) return create(false);
+    // As create_trial: an asynchronous commit under the study's lock, then a synchronous no-op
+    // commit of the new trial's row (see flushed_write), so that no writer waits for another's
+    // flush while holding the study's lock.
+    const uint64_t before = reconnects();
+    auto record = create(true);
+    if (!record) return record;  // the study is full: nothing written
+    {
+      std::lock_guard lock(mu_);
+      flush_trial_row(record->id);
+      if (db_->reconnects() == before) return record;
+    }
+    if (kept_and_flushed(*record, started)) return record;
+    return create(false);  // lost by a server crash: again, synchronously
   }
 
   bool fail_trial(TrialId id, const std::string& reason, int max_retries) override {
@@ -248,8 +295,10 @@ class RdbStorage final : public Storage {
         throw NotFound(fmt::format("no trial with id {} in the {}", id, db_->describe()));
       const StudyId study = as_int(rows[0][0]);
       lock_study(study);
+      reassert_in_transaction(id);  // the failed trial (and so its retry) keeps its parameters
       return fail_in_transaction(study, id, reason, max_retries, std::nullopt);
     });
+    forget_pending_writes(id);
     if (failed || reconnects() == reconnects_before) return failed;
     // The connection was re-established during the call: a first attempt may have committed
     // before the connection dropped, and its rerun found the trial failed already. It was this
@@ -283,38 +332,51 @@ class RdbStorage final : public Storage {
 
   void set_trial_param(TrialId id, const std::string& name, double internal,
                        const Distribution& d) override {
-    write_running(id, {{"INSERT INTO trial_params (trial_id, name, internal, distribution) "
-                        "SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), "
-                        "CAST(? AS TEXT) WHERE " +
-                            running_sql() +
-                            " ON CONFLICT (trial_id, name) DO UPDATE SET internal = "
-                            "excluded.internal, distribution = excluded.distribution",
-                        {id, name, internal, detail::dump_json(to_json(d)), id}}});
+    write_running(id, "param:" + name,
+                  {"INSERT INTO trial_params (trial_id, name, internal, distribution) SELECT "
+                   "CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), CAST(? AS "
+                   "TEXT) WHERE " +
+                       running_sql() +
+                       " ON CONFLICT (trial_id, name) DO UPDATE SET internal = excluded.internal, "
+                       "distribution = excluded.distribution",
+                   {id, name, internal, detail::dump_json(to_json(d)), id}},
+                  " WHERE trial_params.internal IS DISTINCT FROM excluded.internal OR "
+                  "trial_params.distribution IS DISTINCT FROM excluded.distribution");
   }
 
   void set_trial_intermediate_value(TrialId id, int64_t step, double value) override {
-    write_running(id, {{"INSERT INTO trial_intermediate_values (trial_id, step, value) "
-                        "SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS DOUBLE "
-                        "PRECISION) WHERE " +
-                            running_sql() +
-                            " ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
-                        {id, step, value, id}}});
+    write_running(
+        id, "step:" + std::to_string(step),
+        {"INSERT INTO trial_intermediate_values (trial_id, step, value) SELECT CAST(? AS "
+         "BIGINT), CAST(? AS BIGINT), CAST(? AS DOUBLE PRECISION) WHERE " +
+             running_sql() + " ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
+         {id, step, value, id}},
+        " WHERE trial_intermediate_values.value IS DISTINCT FROM excluded.value");
   }
 
   void set_trial_constraints(TrialId id, const std::vector<double>& constraints) override {
-    write_running(id, {{"UPDATE trials SET constraints = ? WHERE trial_id = ? AND state = "
-                        "'running'",
-                        {vector_json(constraints), id}}});
+    const std::string json = vector_json(constraints);
+    // The re-assertion compares first (an unchanged row is not written again).
+    write_running(id, "constraints",
+                  {"UPDATE trials SET constraints = CAST(? AS TEXT) WHERE trial_id = ? AND state "
+                   "= 'running'",
+                   {json, id}},
+                  Statement{"UPDATE trials SET constraints = CAST(? AS TEXT) WHERE trial_id = ? "
+                            "AND state = 'running' AND constraints IS DISTINCT FROM CAST(? AS "
+                            "TEXT)",
+                            {json, id, json}});
   }
 
   void set_trial_user_attr(TrialId id, const std::string& key,
                            const nlohmann::json& value) override {
-    write_running(id, {trial_attr_upsert("trial_user_attrs", id, key, value)});
+    write_running(id, "user:" + key, trial_attr_upsert("trial_user_attrs", id, key, value),
+                  " WHERE trial_user_attrs.value IS DISTINCT FROM excluded.value");
   }
 
   void set_trial_system_attr(TrialId id, const std::string& key,
                              const nlohmann::json& value) override {
-    write_running(id, {trial_attr_upsert("trial_system_attrs", id, key, value)});
+    write_running(id, "system:" + key, trial_attr_upsert("trial_system_attrs", id, key, value),
+                  " WHERE trial_system_attrs.value IS DISTINCT FROM excluded.value");
   }
 
   // One UPDATE of the trial's row, by the server's clock: no study lock, no version bump (so a
@@ -327,9 +389,13 @@ class RdbStorage final : public Storage {
     const auto asked = std::chrono::steady_clock::now();
     std::vector<Row> updated;
     try {
-      updated = c.query("UPDATE trials SET heartbeat = " + now_ +
-                            " WHERE trial_id = ? AND state = 'running' RETURNING trial_id",
-                        {id});
+      // An asynchronous commit on PostgreSQL: a heartbeat a server crash loses is harmless (a
+      // trial's age runs from the server's restart at the earliest, and the next beat follows).
+      const Statement beat{"UPDATE trials SET heartbeat = " + now_ +
+                               " WHERE trial_id = ? AND state = 'running' RETURNING trial_id",
+                           {id}};
+      updated = postgres_ ? c.pipeline({{kAsynchronousCommitSql, {}}, beat}).at(1)
+                          : c.query(beat.sql, beat.params);
     } catch (const StorageError&) {
       saw_unavailable();
       throw;
@@ -350,13 +416,28 @@ class RdbStorage final : public Storage {
           fmt::format("finish_trial needs a finished state, not {}", to_string(state)));
     const std::string reason = state == TrialState::Failed ? fail_reason : std::string();
     const uint64_t reconnects_before = reconnects();
-    // The compare-and-set: the stamp moves the trial out of running, or changes nothing.
-    const auto results = write_batch({
-        {bump_if_running_sql(), {id}},
+    // The compare-and-set: the stamp moves the trial out of running, or changes nothing; with
+    // it the writes to the trial that were committed asynchronously, re-asserted (a server crash
+    // may have lost them). Durable when this returns (see flushed_write).
+    std::vector<Statement> batch = {{bump_if_running_sql(), {id}}};
+    for (auto& st : pending_writes(id)) batch.push_back(std::move(st));
+    batch.push_back(
         {stamp_if_running_sql(
              "state = ?, trial_values = ?, fail_reason = ?, datetime_complete = " + now_ + ", "),
-         {std::string(to_string(state)), vector_json(values), reason, id}},
+         {std::string(to_string(state)), vector_json(values), reason, id}});
+    const auto flushed = flushed_write(batch, [&](const std::vector<std::vector<Row>>& results) {
+      return results.back().empty() ? std::nullopt : std::optional<TrialId>(id);
     });
+    if (flushed && !flushed->reconnected) {
+      forget_pending_writes(id);
+      if (!flushed->results.back().empty()) return true;
+      trial(id);  // NotFound for an unknown trial
+      return false;
+    }
+    // The connection was re-established meanwhile: the asynchronous commit may be lost. Again,
+    // as one synchronous commit (a compare-and-set: it changes nothing if the first survived).
+    const auto results = write_batch(batch);
+    forget_pending_writes(id);
     if (!results.back().empty()) return true;
     const FrozenTrial now = trial(id);  // NotFound for an unknown trial
     if (reconnects() == reconnects_before) return false;
@@ -408,6 +489,7 @@ class RdbStorage final : public Storage {
         const int64_t trial = as_int(row[0]);
         const std::string reason = fmt::format("no heartbeat for {:.1f} s from worker {}",
                                                started - as_double(row[1]), as_text(row[2]));
+        reassert_in_transaction(trial);  // only a trial of this storage has any
         if (fail_in_transaction(id, trial, reason, max_retries, cutoff))
           failed.push_back(load_trials("t.trial_id = ?", {trial}).at(0));
       }
@@ -430,16 +512,39 @@ class RdbStorage final : public Storage {
     // written after `version`, then the rows attached to those trials. No snapshot is needed:
     // the version is read first, so every write it counts is visible to the reads after it;
     // rows newer than it are only read again by the next call.
+    //
+    // PostgreSQL: a study's version can go back. Writes to running trials commit asynchronously
+    // (write_running), and a crash of the server loses those whose WAL was not yet on disk, with
+    // their version bumps; later writes then reuse those versions, and a reader that saw them
+    // would skip the later writes for good. So a version returned here carries, in its high
+    // bits, a tag of the connection it was read on (this storage object and the number of times
+    // the connection was re-established): a crash ends every connection, so a version whose tag
+    // is not the connection's current one is answered with every trial (a full read), as 0 is.
+    uint64_t since = version;
+    if (postgres_)
+      since =
+          version >> kVersionBits == version_tag(db_->reconnects()) ? version & kVersionMask : 0;
     const std::string filter = "t.study_id = ? AND t.version > ?";
-    const std::vector<Value> params = {id, static_cast<int64_t>(version)};
-    const auto first = db_->pipeline({
+    std::vector<Value> params = {id, static_cast<int64_t>(since)};
+    auto first = db_->pipeline({
         {"SELECT version FROM studies WHERE study_id = ?", {id}},
         {trial_rows_sql(filter), params},
     });
     if (first.at(0).empty())
       throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
+    const uint64_t tag = postgres_ ? version_tag(db_->reconnects()) : 0;
+    if (postgres_ && since != 0 && version >> kVersionBits != tag) {
+      // The connection was re-established while reading: read everything.
+      params[1] = int64_t{0};
+      first = db_->pipeline({
+          {"SELECT version FROM studies WHERE study_id = ?", {id}},
+          {trial_rows_sql(filter), params},
+      });
+      if (first.at(0).empty())
+        throw NotFound(fmt::format("no study with id {} in the {}", id, db_->describe()));
+    }
     TrialsDelta delta;
-    delta.version = static_cast<uint64_t>(as_int(first[0][0][0]));
+    delta.version = tag << kVersionBits | static_cast<uint64_t>(as_int(first[0][0][0]));
     delta.trials = trials_of(first.at(1));
     if (!delta.trials.empty())
       attach(delta.trials, db_->pipeline(attachment_statements(delta.trials, filter, params)));
@@ -497,17 +602,66 @@ class RdbStorage final : public Storage {
 
   // One batch: bumps the study's version if the trial is running (on PostgreSQL this takes the
   // study's row lock, which serialises the study's writes as SQLite's BEGIN IMMEDIATE does, and
-  // which every write to a trial's state takes first), runs `writes` (each must change nothing
+  // which every write to a trial's state takes first), runs `write` (it must change nothing
   // unless the trial is running), then stamps the trial with the version. The stamp's row tells
   // whether the trial was running: otherwise nothing changed and this throws NotFound or
   // InvalidState.
-  void write_running(TrialId id, std::vector<Statement> writes) {
+  //
+  // On PostgreSQL the batch is an asynchronous commit (synchronous_commit off for this
+  // transaction only): visible to every reader at once, durable once the WAL reaches disk, which
+  // the next synchronous commit on any connection (at the latest the trial's finish_trial or
+  // fail_trial), or the WAL writer within wal_writer_delay x 3, does. Only a crash of the server
+  // (or of its host) in between loses it, so the write is also remembered under `key` in
+  // pending_ and re-asserted (`reassert`: the same write, changing only a row that differs) in
+  // the transaction that ends the trial: a trial recorded finished has every write made to it.
+  // A trial with kMaxPendingWrites such writes remembered gets its next write as a synchronous
+  // commit carrying all of them instead.
+  void write_running(TrialId id, const std::string& key, Statement write,
+                     const std::string& reassert_suffix) {
+    Statement reassert{write.sql + reassert_suffix, write.params};
+    write_running(id, key, std::move(write), std::move(reassert));
+  }
+  void write_running(TrialId id, const std::string& key, Statement write, Statement reassert) {
     std::vector<Statement> batch;
-    batch.reserve(writes.size() + 2);
-    batch.push_back({bump_if_running_sql(), {id}});
-    for (auto& w : writes) batch.push_back(std::move(w));
+    bool asynchronous = postgres_;
+    if (asynchronous) {
+      std::lock_guard lock(pending_mu_);
+      const auto it = pending_.find(id);
+      if (it != pending_.end() && it->second.size() >= kMaxPendingWrites &&
+          !it->second.contains(key)) {
+        asynchronous = false;
+        batch.push_back({bump_if_running_sql(), {id}});
+        for (const auto& [k, st] : it->second) batch.push_back(st);
+      }
+    }
+    if (asynchronous) batch.push_back({kAsynchronousCommitSql, {}});
+    if (batch.empty() || asynchronous) batch.push_back({bump_if_running_sql(), {id}});
+    batch.push_back(write);
     batch.push_back({stamp_if_running_sql(""), {id}});
-    if (write_batch(batch).back().empty()) throw_not_running(id);
+    const bool running = !write_batch(batch).back().empty();
+    if (postgres_) {
+      std::lock_guard lock(pending_mu_);
+      if (!running || !asynchronous) {
+        pending_.erase(id);  // ended (nothing more to re-assert), or all of it durable now
+      } else {
+        pending_[id].insert_or_assign(key, std::move(reassert));
+      }
+    }
+    if (!running) throw_not_running(id);
+  }
+  // The re-assertions of the writes to trial `id` committed asynchronously since it started
+  // (write_running), for the transaction that ends it. Each changes nothing unless the trial is
+  // still running and its row differs from what this storage wrote.
+  std::vector<Statement> pending_writes(TrialId id) {
+    std::lock_guard lock(pending_mu_);
+    std::vector<Statement> out;
+    if (const auto it = pending_.find(id); it != pending_.end())
+      for (const auto& [k, st] : it->second) out.push_back(st);
+    return out;
+  }
+  void forget_pending_writes(TrialId id) {
+    std::lock_guard lock(pending_mu_);
+    pending_.erase(id);
   }
 
   static std::string bump_if_running_sql() {
@@ -586,6 +740,16 @@ class RdbStorage final : public Storage {
     return batch;
   }
 
+  // The tag trials_since puts in the high bits of the versions it returns: this storage
+  // object's and its connection's (re-established `generation` times), in 1 .. 2^23 - 1.
+  uint64_t version_tag(uint64_t generation) const {
+    uint64_t z = version_nonce_ + generation * 0x9e3779b97f4a7c15ULL;  // splitmix64
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return 1 + z % ((uint64_t{1} << (63 - kVersionBits)) - 1);
+  }
+
   // The record of a trial created by create_statements, from their results.
   FrozenTrial created(StudyId id, FrozenTrial r, const std::vector<std::vector<Row>>& results) {
     if (results.at(0).empty())
@@ -599,12 +763,71 @@ class RdbStorage final : public Storage {
   }
 
   // Inside a write transaction: creates a trial as create_trial does.
-  FrozenTrial create_in_transaction(StudyId id, const NewTrial& t) {
+  // `started`, if given, gets the trial's start time as stored (for kept_and_flushed).
+  FrozenTrial create_in_transaction(StudyId id, const NewTrial& t, Value* started = nullptr) {
     FrozenTrial r = make_new_trial_record(t, -1);
     std::vector<std::vector<Row>> results;
     for (const auto& st : create_statements(id, r))
       results.push_back(db_->query(st.sql, st.params));
-    return created(id, std::move(r), results);
+    FrozenTrial record = created(id, std::move(r), results);
+    if (started) *started = results.at(1).at(0).at(1);
+    return record;
+  }
+
+  // PostgreSQL: runs `batch` (a write of one trial) as an asynchronous commit, then, if it wrote
+  // (`written`, from its results, names the trial), a synchronous commit of an update of that
+  // trial's own row that changes nothing; its WAL flush makes the batch durable, since the
+  // batch's commit precedes it in the WAL. So the study's row lock, which the batch takes, is not
+  // held while the server waits for the disk: a study's writers wait for each other's CPU work
+  // only, and their flushes are grouped. Returns the batch's results and whether the connection
+  // was re-established meanwhile (then a server crash may have lost the batch: the caller checks,
+  // or writes again synchronously); nullopt on SQLite (run the batch as it is).
+  struct Flushed {
+    std::vector<std::vector<Row>> results;
+    bool reconnected = false;
+  };
+  std::optional<Flushed> flushed_write(
+      const std::vector<Statement>& batch,
+      const std::function<std::optional<TrialId>(const std::vector<std::vector<Row>>&)>& written) {
+    if (!postgres_) return std::nullopt;
+    std::vector<Statement> asynchronous = {{kAsynchronousCommitSql, {}}};
+    asynchronous.insert(asynchronous.end(), batch.begin(), batch.end());
+    std::lock_guard lock(mu_);
+    const uint64_t before = db_->reconnects();
+    auto results = db_->write_batch(asynchronous);
+    results.erase(results.begin());
+    if (const auto trial = written(results)) flush_trial_row(*trial);
+    return Flushed{std::move(results), db_->reconnects() != before};
+  }
+  // After a reconnect during the creation of `record` (an asynchronous commit): whether the
+  // trial is still there (its id, number and start time `started`, the server's value as
+  // stored, are its own), then made durable on the same connection. False when a server crash
+  // lost it (create it again).
+  bool kept_and_flushed(const FrozenTrial& record, const Value& started) {
+    for (int attempt = 0; attempt < kTransactionAttempts; ++attempt) {
+      std::lock_guard lock(mu_);
+      const uint64_t before = db_->reconnects();
+      if (db_->query("SELECT 1 FROM trials WHERE trial_id = ? AND number = ? AND datetime_start "
+                     "IS NOT DISTINCT FROM CAST(? AS DOUBLE PRECISION)",
+                     {record.id, record.number, started})
+              .empty())
+        return false;
+      flush_trial_row(record.id);
+      if (db_->reconnects() == before) return true;
+    }
+    return false;
+  }
+
+  // A synchronous commit that changes nothing (under mu_): durable when it returns, and with it
+  // everything the connection committed before.
+  void flush_trial_row(TrialId id) {
+    db_->query("UPDATE trials SET datetime_start = datetime_start WHERE trial_id = ?", {id});
+  }
+
+  // Inside a write transaction: re-asserts the writes to trial `id` that this storage committed
+  // asynchronously (write_running), before the transaction ends the trial.
+  void reassert_in_transaction(TrialId id) {
+    for (const auto& st : pending_writes(id)) db_->query(st.sql, st.params);
   }
 
   // Inside a write transaction holding study's lock: fails the trial if it is running (and, with
@@ -843,6 +1066,11 @@ class RdbStorage final : public Storage {
   std::unique_ptr<Connection> heartbeat_db_;
   bool heartbeat_unavailable_ = false;
   uint64_t heartbeat_reconnects_seen_ = 0;
+  // Writes to running trials committed asynchronously and not yet re-asserted by the
+  // transaction that ends their trial, by trial and key (write_running); PostgreSQL only.
+  const uint64_t version_nonce_ = std::random_device{}() * 0x100000001ULL ^ std::random_device{}();
+  std::mutex pending_mu_;  // guards pending_; never held while waiting for mu_
+  std::unordered_map<TrialId, std::map<std::string, Statement>> pending_;
   std::mutex health_mu_;  // guards unavailable_at_
   // When this storage last saw the database unavailable (an error, a reconnect) or stalled (a
   // round trip over kStalledSeconds); fail_stale_trials judges nothing for grace_seconds after.
