@@ -2,7 +2,7 @@
 # Installs what is missing (Debian's python3-optuna, python3-cmaes and python3-psycopg2 for the
 # peer side too), builds in Release and runs the benchmarks of docs/benchmarks.md.
 #
-#   ./scripts/bench.sh            every benchmark (about 55 minutes on 2 cores)
+#   ./scripts/bench.sh            every benchmark (about 60 minutes on 2 cores)
 #   ./scripts/bench.sh speed      TPE ms per trial, parzen and Optuna
 #   ./scripts/bench.sh quality    TPE final regret on the test functions, parzen and Optuna
 #   ./scripts/bench.sh storage    trials/s through SQLite and PostgreSQL (fsync off, and durable:
@@ -25,7 +25,7 @@
 #   ./scripts/bench.sh python     the Python package: study.optimize's cost per trial from C++,
 #                                 from Python and Optuna's (random, TPE, GP; 1 000 and 10 000
 #                                 trials), and n_jobs=2 against n_jobs=1 on a GIL-releasing
-#                                 objective (about 15 minutes)
+#                                 objective (about 20 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
