@@ -6,7 +6,8 @@
 #     (examples/cli/svm_iris/parzen.db), then `parzen show` of the study;
 #  3. the Python package: installed into .venv as a user installs it
 #     (python3 -m venv --system-site-packages .venv && .venv/bin/pip install --no-build-isolation .)
-#     and the same SVM tuned in-process with parzen.create_study (examples/python/svm_iris.py).
+#     and the same SVM tuned in-process with parzen.create_study (examples/python/svm_iris.py),
+#     then the classic GridSearchCV, RandomizedSearchCV and Hyperopt programs on parzen's drop-ins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -33,4 +34,11 @@ if [ -f examples/python/svm_iris.py ]; then
   install_python_package .venv build
   echo "==> .venv/bin/python examples/python/svm_iris.py"
   .venv/bin/python examples/python/svm_iris.py
+  # The three classic programs (scikit-learn's GridSearchCV and RandomizedSearchCV, Hyperopt's
+  # fmin) on iris, with only their import lines changed to parzen's drop-ins.
+  for example in grid_search_iris random_search_iris hyperopt_iris; do
+    echo
+    echo "==> .venv/bin/python examples/python/$example.py"
+    .venv/bin/python "examples/python/$example.py"
+  done
 fi
