@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -92,6 +93,10 @@ pid_t parent_of(pid_t pid) {
 class PostgresReconnect : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Tests here stop their server and start it again on the same port; a cluster another test
+    // starts meanwhile must not take that port. pg-server.sh takes the first free port from
+    // PARZEN_PG_PORT (default 55432): start each process's scan somewhere of its own.
+    setenv("PARZEN_PG_PORT", std::to_string(56000 + getpid() % 3000).c_str(), 1);
     const Ran started = run({script(), "start", dir()});
     ASSERT_EQ(started.status, 0)
         << "cannot start a throwaway PostgreSQL cluster (`" << script() << " start " << dir()
