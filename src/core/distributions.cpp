@@ -139,6 +139,12 @@ void validate(const Distribution& distribution, std::string_view name) {
                   "{}a log integer distribution needs low >= 1, got low = {}", at, d.low));
             // Compare in unsigned arithmetic: high - low may overflow int64 for huge ranges.
             const auto span = static_cast<uint64_t>(d.high) - static_cast<uint64_t>(d.low);
+            // Samplers draw low + k * step with k up to (high - low) / step in int64.
+            if (span > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+              throw InvalidArgument(fmt::format(
+                  "{}the range [{}, {}] is too wide: high - low overflows a 64-bit integer; "
+                  "narrow it",
+                  at, d.low, d.high));
             if (span % static_cast<uint64_t>(d.step) != 0) {
               const int64_t k = static_cast<int64_t>(span / static_cast<uint64_t>(d.step));
               throw InvalidArgument(fmt::format(

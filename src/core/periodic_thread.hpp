@@ -44,9 +44,13 @@ class PeriodicThread {
     cv_.notify_all();
   }
 
+  // A duration of `s` seconds. Longer than kForever (about 31 years; infinity included) counts
+  // as kForever, so that now + seconds(s) never overflows the clock's 64-bit nanoseconds (it
+  // would at 9.2e9 s and put a deadline in the past).
+  static constexpr double kForever = 1e9;
   static std::chrono::steady_clock::duration seconds(double s) {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(s));
+        std::chrono::duration<double>(s < kForever ? s : kForever));
   }
 
  private:

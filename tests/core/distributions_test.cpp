@@ -61,6 +61,13 @@ TEST(Distributions, InvalidOnesNameTheParameterAndTheProblem) {
   expect(IntDistribution{1, 10, true, 3}, "needs step 1");
   expect(IntDistribution{0, 10, false, 3}, "not a multiple of step 3; use high = 9 or 12");
   expect(IntDistribution{0, 10, false, 0}, "step must be positive");
+  // A width over 2^63 - 1 would overflow the samplers' int64 arithmetic (every draw was low).
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  expect(IntDistribution{kMin, kMax}, "is too wide: high - low overflows a 64-bit integer");
+  expect(IntDistribution{kMin, 0}, "is too wide");
+  EXPECT_EQ(validation_error(IntDistribution{kMin + 1, 0}), "");
+  EXPECT_EQ(validation_error(IntDistribution{0, kMax}), "");
   expect(CategoricalDistribution{}, "needs choices");
   expect(CategoricalDistribution{{std::string("a"), std::string("a")}}, "choice a is given twice");
   expect(CategoricalDistribution{{int64_t{1}, 1.0}}, "given twice");

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -185,6 +186,17 @@ TEST(Study, TimeoutStopsStartingTrials) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GE(study.trials().size(), 3u);
   EXPECT_LT(elapsed, 5.0);
+}
+
+TEST(Study, AnInfiniteOrHugeTimeoutMeansNoLimit) {
+  // now + timeout overflowed the clock's nanoseconds from 9.2e9 s on, giving a deadline in the
+  // past: zero trials and no error.
+  for (const double timeout : {std::numeric_limits<double>::infinity(), 1e10, 1e300}) {
+    auto study = Study::create(quiet({}));
+    study.optimize([](Trial& t) { return t.suggest_float("x", 0, 1); },
+                   {.n_trials = 5, .timeout_seconds = timeout, .trial_timeout_seconds = timeout});
+    EXPECT_EQ(study.trials().size(), 5u) << "timeout " << timeout;
+  }
 }
 
 TEST(Study, StopFromACallbackEndsOptimize) {
