@@ -136,7 +136,8 @@ struct StudyOptions {
 struct OptimizeOptions {
   // Trials to run in this call, over all jobs. Unset: until timeout, stop() or exhaustion.
   std::optional<int64_t> n_trials{};
-  // Stop starting new trials after this many seconds (running ones are finished).
+  // Stop starting new trials after this many seconds (running ones are finished). Over 1e9 s
+  // (about 31 years; infinity included) means no limit, here and for trial_timeout_seconds.
   std::optional<double> timeout_seconds{};
   // Worker threads evaluating trials in parallel; -1: one per hardware thread.
   int n_jobs = 1;
