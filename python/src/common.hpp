@@ -100,6 +100,9 @@ class PyTrial {
   const FrozenTrial& record() const;
   // Ends the borrow (the objective returned): keeps a copy of the record for reading.
   void release();
+  // A NaN/inf value given to report(): the core stores finite values only, so the binding keeps
+  // the first one here and should_prune() answers True (Optuna's pruners prune a NaN trial).
+  std::optional<std::pair<int64_t, double>> nonfinite_report{};
 
  private:
   Trial* borrowed_ = nullptr;

@@ -48,6 +48,51 @@ py::object values_or_none(const FrozenTrial& t) {
   return py::cast(t.values);
 }
 
+// Optuna's UserWarning for a step that does not divide the range (high is lowered to the last
+// multiple), issued before the core sees the distribution.
+void warn_adjusted(const std::string& msg) {
+  if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) != 0) throw py::error_already_set();
+}
+
+int64_t adjust_int_high(int64_t low, int64_t high, int64_t step) {
+  if (step <= 0 || low > high) return high;  // the core explains these
+  const auto span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  const auto r = span % static_cast<uint64_t>(step);
+  if (r == 0) return high;
+  const int64_t adjusted = static_cast<int64_t>(static_cast<uint64_t>(high) - r);
+  warn_adjusted("The distribution is specified by [" + std::to_string(low) + ", " +
+                std::to_string(high) + "] and step=" + std::to_string(step) +
+                ", but the range is not divisible by `step`. It will be replaced by [" +
+                std::to_string(low) + ", " + std::to_string(adjusted) + "].");
+  return adjusted;
+}
+
+double adjust_float_high(double low, double high, double step) {
+  if (!std::isfinite(step) || step <= 0 || !(low <= high) || !std::isfinite(low) ||
+      !std::isfinite(high))
+    return high;  // the core explains these
+  // Optuna's decimal arithmetic on the str() of each number (parzen.distributions).
+  return py::module_::import("parzen.distributions")
+      .attr("_adjust_discrete_uniform_high")(low, high, step)
+      .cast<double>();
+}
+
+// report()'s step: an int, or a float with an integer value (as Optuna, which stores int(step)).
+int64_t step_from_py(const py::object& step) {
+  if (py::isinstance<py::bool_>(step) || !(py::isinstance<py::int_>(step) ||
+                                           py::isinstance<py::float_>(step) ||
+                                           py::hasattr(step, "__index__")))
+    throw py::type_error("report: step must be an int, got " + py::repr(step).cast<std::string>());
+  if (py::isinstance<py::float_>(step)) {
+    const double f = step.cast<double>();
+    if (!std::isfinite(f) || f != std::floor(f) || std::fabs(f) > 9.0e18)
+      throw py::type_error("report: step must be an int (or a float with an integer value), got " +
+                           py::repr(step).cast<std::string>());
+    return static_cast<int64_t>(f);
+  }
+  return py::int_(step).cast<int64_t>();
+}
+
 std::string attr_repr(const py::object& self, const char* name) {
   return py::repr(self.attr(name)).cast<std::string>();
 }
@@ -135,6 +180,7 @@ void bind_trial(py::module_& m) {
           "suggest_float",
           [](PyTrial& t, const std::string& name, double low, double high,
              std::optional<double> step, bool log) {
+            if (step && !log) high = adjust_float_high(low, high, *step);
             py::gil_scoped_release release;
             return t.get().suggest_float(name, low, high, FloatOptions{log, step});
           },
@@ -151,6 +197,7 @@ void bind_trial(py::module_& m) {
           "suggest_int",
           [](PyTrial& t, const std::string& name, int64_t low, int64_t high, int64_t step,
              bool log) {
+            if (!log) high = adjust_int_high(low, high, step);
             py::gil_scoped_release release;
             return t.get().suggest_int(name, low, high, IntOptions{log, step});
           },
@@ -197,11 +244,24 @@ void bind_trial(py::module_& m) {
           "form.")
       .def(
           "report",
-          [](PyTrial& t, const py::object& value, int64_t step) {
+          [](PyTrial& t, const py::object& value, const py::object& step_obj) {
             auto v = float_from_py(value);
             if (!v)
               throw py::type_error("report: value must be a float, got " +
                                    py::repr(value).cast<std::string>());
+            const int64_t step = step_from_py(step_obj);
+            if (!std::isfinite(*v)) {
+              // The core stores finite values only: keep the first NaN/inf here, so that
+              // should_prune() says True (Optuna's pruners prune a NaN trial) and the study goes
+              // on. Negative steps and finished trials are refused as for finite values.
+              Trial& core = t.get();
+              if (step < 0)
+                throw InvalidArgument("the step reported is " + std::to_string(step) +
+                                      "; steps must be >= 0");
+              (void)core;
+              if (!t.nonfinite_report) t.nonfinite_report = std::make_pair(step, *v);
+              return;
+            }
             py::gil_scoped_release release;
             t.get().report(step, *v);
           },
@@ -209,17 +269,24 @@ void bind_trial(py::module_& m) {
           "report(value: float, step: int) -> None\n\n"
           "Reports an intermediate objective value at a step (e.g. an epoch), for pruning; "
           "Optuna's argument order. A step reported again keeps its first value (with a "
-          "warning).\nRaises InvalidArgumentError (ValueError) for a negative step or a value "
-          "that is not finite.")
+          "warning). step may be a float with an integer value. A NaN or infinite value is not "
+          "stored (not in intermediate_values): it makes should_prune() return True from then "
+          "on, whatever the pruner, so a diverged trial is pruned and the study goes on.\n"
+          "Raises InvalidArgumentError (ValueError) for a negative step.")
       .def(
           "should_prune",
           [](PyTrial& t) {
+            if (t.nonfinite_report) {
+              (void)t.get();  // a finished trial is refused as usual
+              return true;
+            }
             py::gil_scoped_release release;
             return t.get().should_prune();
           },
           "should_prune() -> bool\n\n"
           "Whether the study's pruner would stop this trial now, from its reports, as Optuna's "
-          "Trial.should_prune. Raise parzen.TrialPruned to prune it.")
+          "Trial.should_prune. Raise parzen.TrialPruned to prune it. True once a NaN or "
+          "infinite value was reported.")
       .def(
           "set_user_attr",
           [](PyTrial& t, const std::string& key, const py::object& value) {
