@@ -34,6 +34,7 @@ naming the parameter.
 import math
 import numbers
 import pickle
+import re
 import sys
 import threading
 import time
@@ -128,7 +129,16 @@ def _dict_space(
                 raise ValueError(f"parameter {name!r}: {e}") from None
             out[name] = (dist, decode, True)
         elif hasattr(d, "dist") and hasattr(d, "rvs") and hasattr(d.dist, "name"):
-            out[name] = (_from_scipy(name, d), lambda x: x, False)
+            try:
+                dist = _from_scipy(name, d)
+            except ValueError as e:
+                msg = str(e)
+                if not msg.startswith(f"parameter {name!r}"):
+                    # a support the distribution refuses (randint(2, 2), uniform(1, -1))
+                    msg = re.sub(r"^parameter '\w*Distribution': ", "", msg)
+                    msg = f"parameter {name!r}: scipy.stats.{d.dist.name}{d.args}: {msg}"
+                raise ValueError(msg) from None
+            out[name] = (dist, lambda x: x, False)
         else:
             raise ValueError(f"parameter {name!r}: {d!r} is not a Parzen distribution, a list of "
                              "choices or a supported scipy.stats frozen distribution")
@@ -568,15 +578,19 @@ class ParzenSearchCV(BaseSearchCV):
 
     def __getstate__(self) -> Dict[str, Any]:
         state = super().__getstate__()
-        # The study is pickled as its storage URL and name (a private in-memory one cannot be);
-        # trials_ (the C++ FrozenTrials) are not picklable: both are left out then.
+        # A study is pickled as its storage URL and name; one in an in-memory storage cannot be:
+        # the fitted study_ is left out then, and a study= parameter becomes None (a later fit
+        # creates a new study).
         state = dict(state)
-        for key in ("study_", "trials_"):
-            if key in state:
+        for key in ("study_", "trials_", "study"):
+            if state.get(key) is not None:
                 try:
                     pickle.dumps(state[key])
                 except Exception:
-                    del state[key]
+                    if key == "study":
+                        state[key] = None
+                    else:
+                        del state[key]
         return state
 
 

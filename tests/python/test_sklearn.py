@@ -123,12 +123,14 @@ def test_scipy_distributions_map_exactly():
 @pytest.mark.parametrize("bad, words", [
     (st.norm(0, 1), "norm"), (st.expon(), "expon"), (st.loguniform(1, 10, loc=1), "loc"),
     ("not a distribution", "not a Parzen distribution"), ([], "empty"),
+    (st.randint(2, 2), "randint(2, 2)"), (st.uniform(1, -1), "uniform(1, -1)"),
 ])
 def test_refused_distributions_name_the_parameter(bad, words):
     search = ParzenSearchCV(SVC(), {"C": [1.0], "gamma_x": bad}, n_trials=1, cv=2)
-    with pytest.raises(ValueError, match="gamma_x") as e:
+    with pytest.raises(ValueError, match="parameter 'gamma_x'") as e:
         search.fit(X, Y)
     assert words in str(e.value)
+    assert "Distribution'" not in str(e.value)  # not the class as the parameter's name
 
 
 def test_samples_inside_support_and_random_state():
@@ -173,7 +175,14 @@ def test_pickle_fitted_search():
     np.testing.assert_array_equal(back.predict(X), search.predict(X))
     assert back.best_params_ == search.best_params_
     assert not hasattr(back, "study_")  # the private in-memory study is not pickled
-    assert len(search.trials_) == 3
+    assert len(search.trials_) == 3 and len(back.trials_) == 3  # FrozenTrials pickle
+    # a study= in an in-memory storage: left out (None) rather than failing the pickle
+    study = parzen.create_study(direction="maximize")
+    search = ParzenSearchCV(SVC(), {"C": FloatDistribution(1, 10)}, n_trials=2, cv=2,
+                            study=study).fit(X, Y)
+    back = pickle.loads(pickle.dumps(search))
+    assert back.study is None and not hasattr(back, "study_")
+    assert back.best_params_ == search.best_params_ and search.study is study
 
 
 def test_pipeline_and_nested_cv():
