@@ -164,3 +164,19 @@ def test_study_created_line(tmp_path):
                            "Using an existing study with name 'rdb-x' instead of creating a new "
                            "one."]
     assert parzen.logging.get_logger("optuna") is logging.getLogger("parzen")
+
+
+def test_fmin_logs_no_study_created_line(caplog):
+    from parzen.hyperopt import fmin, hp, tpe
+    parzen.logging.set_verbosity(parzen.logging.INFO)
+    parzen.logging.enable_propagation()
+    try:
+        with caplog.at_level(logging.INFO, logger="parzen"):
+            fmin(lambda x: x ** 2, hp.uniform("x", -1, 1), algo=tpe.suggest, max_evals=2,
+                 show_progressbar=False)
+            parzen.create_study(study_name="seen")
+    finally:
+        parzen.logging.disable_propagation()
+        parzen.logging.set_verbosity(parzen.logging.WARNING)
+    created = [r.getMessage() for r in caplog.records if "A new study" in r.getMessage()]
+    assert created == ["A new study created in memory with name: seen"]
