@@ -254,11 +254,12 @@ void bind_trial(py::module_& m) {
               // The core stores finite values only: keep the first NaN/inf here, so that
               // should_prune() says True (Optuna's pruners prune a NaN trial) and the study goes
               // on. Negative steps and finished trials are refused as for finite values.
-              Trial& core = t.get();
+              (void)t.get();  // a released trial is refused as for finite values
+              const FrozenTrial& r = t.record();
               if (step < 0)
-                throw InvalidArgument("the step reported is " + std::to_string(step) +
-                                      "; steps must be >= 0");
-              (void)core;
+                throw InvalidArgument("trial " + std::to_string(r.number) +
+                                      ": a value is reported at step " + std::to_string(step) +
+                                      "; steps are >= 0 (as in Optuna)");
               if (!t.nonfinite_report) t.nonfinite_report = std::make_pair(step, *v);
               return;
             }

@@ -50,6 +50,10 @@ def test_report_non_finite_in_ask_tell(value):
     study.tell(t, state=parzen.trial.TrialState.PRUNED)
     assert study.trials[0].state == parzen.trial.TrialState.PRUNED
     assert study.trials[0].intermediate_values == {0: 0.5}
+    kept = []
+    study.optimize(lambda trial: kept.append(trial) or 1.0, n_trials=1)
+    with pytest.raises(RuntimeError, match="has finished"):
+        kept[0].report(value, 0)  # a finished objective's trial is refused as for finite values
 
 
 def test_report_float_step():
