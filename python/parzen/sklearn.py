@@ -97,6 +97,9 @@ def _from_scipy(name: str, frozen: Any) -> Any:
     dist_name = frozen.dist.name
     shapes, loc, scale = frozen.dist._parse_args(*frozen.args, **frozen.kwds)
     if dist_name == "uniform":
+        if not scale > 0:  # scipy's own rvs refuses it ("Domain error in arguments")
+            raise ValueError(f"parameter {name!r}: scipy.stats.uniform{frozen.args}: scale must "
+                             f"be > 0 (an empty support), got {scale}")
         return _dists.FloatDistribution(float(loc), float(loc + scale))
     if dist_name in ("loguniform", "reciprocal"):
         if loc != 0:
@@ -256,7 +259,7 @@ if getattr(_sk_search._warn_or_raise_about_fit_failures, "__module__", None) != 
     _sk_search._warn_or_raise_about_fit_failures = _warn_or_raise_about_fit_failures
 
 
-def _fit_error_reason(errors: Sequence[Optional[str]]) -> str:
+def _fit_error_reason(errors: Sequence[Optional[str]], score: float = math.nan) -> str:
     """The trial's fail_reason: the exception of the first failed fold (the first paragraph
     after its traceback's frames, on one line)."""
     for err in errors:
@@ -275,7 +278,10 @@ def _fit_error_reason(errors: Sequence[Optional[str]]) -> str:
                 reason = reason[:400] + "..."
             n_failed = sum(1 for e in errors if e)
             return f"{n_failed} of {len(errors)} fits failed: {reason}"
-    return "the score is not finite"
+    if math.isinf(score):
+        return (f"the mean test score is {score}: a study stores finite values only, so the "
+                "trial is FAIL while cv_results_ ranks the candidate as scikit-learn does")
+    return "the mean test score is nan (a fold's score is nan)"
 
 
 class _CandidateErrors:
@@ -517,7 +523,7 @@ class ParzenSearchCV(BaseSearchCV):
                             study.tell(trial, v)
                         else:
                             _tell_failed(study, trial, _fit_error_reason(
-                                errors.per_candidate[n_candidates + i]))
+                                errors.per_candidate[n_candidates + i], v))
                         trials.append(trial.number)
                         seen[key] = n_candidates + i
                     n_candidates += len(asked)
@@ -653,7 +659,7 @@ class ParzenGridSearchCV(ParzenSearchCV):
                 trials.append(study.tell(trial, v))
             else:
                 trials.append(_tell_failed(study, trial,
-                                           _fit_error_reason(errors.per_candidate[i])))
+                                           _fit_error_reason(errors.per_candidate[i], v)))
         self.trials_ = trials
 
 

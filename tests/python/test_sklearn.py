@@ -124,6 +124,7 @@ def test_scipy_distributions_map_exactly():
     (st.norm(0, 1), "norm"), (st.expon(), "expon"), (st.loguniform(1, 10, loc=1), "loc"),
     ("not a distribution", "not a Parzen distribution"), ([], "empty"),
     (st.randint(2, 2), "randint(2, 2)"), (st.uniform(1, -1), "uniform(1, -1)"),
+    (st.uniform(1, 0), "scale must be > 0"),
 ])
 def test_refused_distributions_name_the_parameter(bad, words):
     search = ParzenSearchCV(SVC(), {"C": [1.0], "gamma_x": bad}, n_trials=1, cv=2)
@@ -399,3 +400,14 @@ def test_a_nested_scikit_learn_search_keeps_its_own_fit_checks():
     bad, good = search.trials_
     assert bad.state == parzen.TrialState.FAIL and good.state == parzen.TrialState.COMPLETE
     assert "All the 2 fits failed" in bad.fail_reason, bad.fail_reason
+
+
+def test_an_infinite_score_is_a_failed_trial_with_the_reason():
+    # a study stores finite values only (docs/python.md): the trial is FAIL and says why, while
+    # cv_results_ (scikit-learn's) ranks the candidate
+    def scorer(est, X_, y_):
+        return float("inf") if est.C == 10.0 else est.score(X_, y_)
+    search = ParzenGridSearchCV(SVC(), {"C": [1.0, 10.0]}, cv=2, scoring=scorer).fit(X, Y)
+    assert search.best_params_ == {"C": 10.0}
+    t = search.trials_[1]
+    assert t.state == parzen.TrialState.FAIL and "mean test score is inf" in t.fail_reason
