@@ -8,6 +8,7 @@
 // deleter takes the GIL, so they can be destroyed from any thread.
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -103,8 +104,13 @@ class PyTrial {
   // A NaN/inf value given to report(): the core stores finite values only, so the binding keeps
   // the first one here and should_prune() answers True (Optuna's pruners prune a NaN trial).
   std::optional<std::pair<int64_t, double>> nonfinite_report{};
+  // Serialises every use of the trial (a Python thread may keep using it after its objective
+  // returned, or two threads may share an asked trial): taken with the GIL released, held around
+  // each call into the core Trial, each read of its record and release().
+  std::mutex& mutex() const { return mu_; }
 
  private:
+  mutable std::mutex mu_;
   Trial* borrowed_ = nullptr;
   std::unique_ptr<Trial> owned_{};
   std::optional<FrozenTrial> final_{};

@@ -31,11 +31,27 @@ const FrozenTrial& PyTrial::record() const {
 }
 
 void PyTrial::release() {
+  // The objective returned (GIL held): another thread may still be inside a call on this trial.
+  py::gil_scoped_release gil;
+  std::lock_guard<std::mutex> lock(mu_);
   if (borrowed_) final_ = borrowed_->record();
   borrowed_ = nullptr;
 }
 
 namespace {
+
+// Runs f with the GIL released and the trial's mutex held (the order that cannot deadlock: a
+// thread holding the mutex may need the GIL for a log line).
+template <class F>
+auto with_trial(const PyTrial& t, F&& f) {
+  py::gil_scoped_release release;
+  std::lock_guard<std::mutex> lock(t.mutex());
+  return f();
+}
+
+FrozenTrial snapshot(const PyTrial& t) {
+  return with_trial(t, [&] { return t.record(); });
+}
 
 py::dict json_dict(const nlohmann::json& j) {
   py::object o = pyjson::from_json(j);
@@ -155,34 +171,34 @@ void bind_trial(py::module_& m) {
       "returned by ask(). Used by one thread at a time. After its objective returns it can be "
       "read but not changed (InvalidStateError).")
       .def_property_readonly(
-          "number", [](const PyTrial& t) { return t.record().number; },
+          "number", [](const PyTrial& t) { return with_trial(t, [&] { return t.record().number; }); },
           "int: 0, 1, 2, ... within the study, in creation order.")
       .def_property_readonly(
-          "_trial_id", [](const PyTrial& t) { return t.record().id; },
+          "_trial_id", [](const PyTrial& t) { return with_trial(t, [&] { return t.record().id; }); },
           "int: the id, unique within the storage.")
       .def_property_readonly(
-          "params", [](const PyTrial& t) { return params_to_py(t.record().params); },
+          "params", [](const PyTrial& t) { return params_to_py(snapshot(t).params); },
           "dict[str, value]: the parameters suggested so far.")
       .def_property_readonly(
           "distributions",
-          [](const PyTrial& t) { return distributions_to_py(t.record().distributions); },
+          [](const PyTrial& t) { return distributions_to_py(snapshot(t).distributions); },
           "dict[str, Distribution]: the distributions of the parameters suggested so far.")
       .def_property_readonly(
-          "user_attrs", [](const PyTrial& t) { return json_dict(t.record().user_attrs); },
+          "user_attrs", [](const PyTrial& t) { return json_dict(snapshot(t).user_attrs); },
           "dict: the user attributes (JSON values).")
       .def_property_readonly(
-          "system_attrs", [](const PyTrial& t) { return json_dict(t.record().system_attrs); },
+          "system_attrs", [](const PyTrial& t) { return json_dict(snapshot(t).system_attrs); },
           "dict: parzen's own attributes (fixed_params, retried_from, ...).")
       .def_property_readonly(
-          "datetime_start", [](const PyTrial& t) { return time_to_py(t.record().datetime_start); },
+          "datetime_start", [](const PyTrial& t) { return time_to_py(snapshot(t).datetime_start); },
           "datetime | None: when the trial started (naive local time, as Optuna).")
       .def(
           "suggest_float",
           [](PyTrial& t, const std::string& name, double low, double high,
              std::optional<double> step, bool log) {
             if (step && !log) high = adjust_float_high(low, high, *step);
-            py::gil_scoped_release release;
-            return t.get().suggest_float(name, low, high, FloatOptions{log, step});
+            return with_trial(
+                t, [&] { return t.get().suggest_float(name, low, high, FloatOptions{log, step}); });
           },
           py::arg("name"), py::arg("low"), py::arg("high"), py::kw_only(),
           py::arg("step") = py::none(), py::arg("log") = false,
@@ -198,8 +214,8 @@ void bind_trial(py::module_& m) {
           [](PyTrial& t, const std::string& name, int64_t low, int64_t high, int64_t step,
              bool log) {
             if (!log) high = adjust_int_high(low, high, step);
-            py::gil_scoped_release release;
-            return t.get().suggest_int(name, low, high, IntOptions{log, step});
+            return with_trial(
+                t, [&] { return t.get().suggest_int(name, low, high, IntOptions{log, step}); });
           },
           py::arg("name"), py::arg("low"), py::arg("high"), py::kw_only(), py::arg("step") = 1,
           py::arg("log") = false,
@@ -214,11 +230,7 @@ void bind_trial(py::module_& m) {
           [](PyTrial& t, const std::string& name, const py::iterable& choices) {
             CategoricalDistribution d;
             for (const auto& v : choices) d.choices.push_back(param_value_from_py(v, "choice"));
-            ParamValue v;
-            {
-              py::gil_scoped_release release;
-              v = t.get().suggest(name, d);
-            }
+            ParamValue v = with_trial(t, [&] { return t.get().suggest(name, d); });
             return param_value_to_py(v);
           },
           py::arg("name"), py::arg("choices"),
@@ -231,11 +243,7 @@ void bind_trial(py::module_& m) {
           "_suggest",
           [](PyTrial& t, const std::string& name, const py::object& distribution) {
             Distribution d = distribution_from_py(distribution);
-            ParamValue v;
-            {
-              py::gil_scoped_release release;
-              v = t.get().suggest(name, d);
-            }
+            ParamValue v = with_trial(t, [&] { return t.get().suggest(name, d); });
             return param_value_to_py(v);
           },
           py::arg("name"), py::arg("distribution"),
@@ -254,17 +262,18 @@ void bind_trial(py::module_& m) {
               // The core stores finite values only: keep the first NaN/inf here, so that
               // should_prune() says True (Optuna's pruners prune a NaN trial) and the study goes
               // on. Negative steps and finished trials are refused as for finite values.
-              (void)t.get();  // a released trial is refused as for finite values
-              const FrozenTrial& r = t.record();
-              if (step < 0)
-                throw InvalidArgument("trial " + std::to_string(r.number) +
-                                      ": a value is reported at step " + std::to_string(step) +
-                                      "; steps are >= 0 (as in Optuna)");
-              if (!t.nonfinite_report) t.nonfinite_report = std::make_pair(step, *v);
+              const double value = *v;
+              with_trial(t, [&] {
+                (void)t.get();  // a released trial is refused as for finite values
+                if (step < 0)
+                  throw InvalidArgument("trial " + std::to_string(t.record().number) +
+                                        ": a value is reported at step " + std::to_string(step) +
+                                        "; steps are >= 0 (as in Optuna)");
+                if (!t.nonfinite_report) t.nonfinite_report = std::make_pair(step, value);
+              });
               return;
             }
-            py::gil_scoped_release release;
-            t.get().report(step, *v);
+            with_trial(t, [&] { t.get().report(step, *v); });
           },
           py::arg("value"), py::arg("step"),
           "report(value: float, step: int) -> None\n\n"
@@ -277,12 +286,11 @@ void bind_trial(py::module_& m) {
       .def(
           "should_prune",
           [](PyTrial& t) {
-            if (t.nonfinite_report) {
-              (void)t.get();  // a finished trial is refused as usual
-              return true;
-            }
-            py::gil_scoped_release release;
-            return t.get().should_prune();
+            return with_trial(t, [&] {
+              Trial& core = t.get();  // a finished trial is refused as usual
+              if (t.nonfinite_report) return true;
+              return core.should_prune();
+            });
           },
           "should_prune() -> bool\n\n"
           "Whether the study's pruner would stop this trial now, from its reports, as Optuna's "
@@ -292,8 +300,7 @@ void bind_trial(py::module_& m) {
           "set_user_attr",
           [](PyTrial& t, const std::string& key, const py::object& value) {
             nlohmann::json j = json_from_py(value);
-            py::gil_scoped_release release;
-            t.get().set_user_attr(key, j);
+            with_trial(t, [&] { t.get().set_user_attr(key, j); });
           },
           py::arg("key"), py::arg("value"),
           "set_user_attr(key: str, value) -> None\n\n"
@@ -309,15 +316,15 @@ void bind_trial(py::module_& m) {
                                      py::repr(v).cast<std::string>());
               c.push_back(*f);
             }
-            py::gil_scoped_release release;
-            t.get().set_constraints(c);
+            with_trial(t, [&] { t.get().set_constraints(c); });
           },
           py::arg("constraints"),
           "set_constraints(constraints: Sequence[float]) -> None\n\n"
           "Constraint values of the trial; it is feasible when all are <= 0 (Optuna's "
           "constraints_func convention). Raises InvalidArgumentError for NaN.")
       .def("__repr__", [](const PyTrial& t) {
-        return "Trial(number=" + std::to_string(t.record().number) + ")";
+        return "Trial(number=" + std::to_string(with_trial(t, [&] { return t.record().number; })) +
+               ")";
       });
 
   py::class_<FrozenTrial>(m, "FrozenTrial",

@@ -184,3 +184,26 @@ def test_fmin_logs_no_study_created_line(caplog):
         parzen.logging.set_verbosity(parzen.logging.WARNING)
     created = [r.getMessage() for r in caplog.records if "A new study" in r.getMessage()]
     assert created == ["A new study created in memory with name: seen"]
+
+
+# breakit F15: a Trial used from a second thread (after its objective returned, or two threads on
+# one asked trial) must not crash the interpreter; run in a subprocess so that a crash fails here.
+def test_trial_used_from_other_threads_does_not_crash():
+    import os
+    import subprocess
+    import sys
+    worker = os.path.join(os.path.dirname(__file__), "_trial_threads_worker.py")
+    for n_jobs in ("2", "1"):
+        out = subprocess.run([sys.executable, worker, n_jobs], capture_output=True, text=True,
+                             timeout=300, env=dict(os.environ))
+        assert out.returncode == 0, (out.returncode, out.stderr[-2000:])
+        assert out.stdout.strip() == "ok 220"
+
+
+def test_trial_write_after_objective_returned_raises():
+    kept = []
+    study = parzen.create_study()
+    study.optimize(lambda t: kept.append(t) or t.suggest_float("x", 0, 1), n_trials=1)
+    with pytest.raises(parzen.exceptions.InvalidStateError, match="has finished"):
+        kept[0].suggest_float("y", 0, 1)
+    assert kept[0].params == study.trials[0].params
