@@ -71,7 +71,9 @@ py::dict distributions_to_py(const std::map<std::string, Distribution>& distribu
 py::object time_to_py(const std::optional<Clock::time_point>& time);
 // A float from a Python number (int, float, numpy scalar), nullopt when it is not one.
 std::optional<double> float_from_py(const py::handle& value);
-nlohmann::json json_from_py(const py::handle& value);
+// A JSON-able Python value (dict/list/str/number/bool/None) as JSON. what names it in errors:
+// ValueError when nested deeper than 1000 levels, TypeError when not JSON serializable.
+nlohmann::json json_from_py(const py::handle& value, const std::string& what = "the value");
 
 // Sampler and pruner objects as Python sees them: the registry name and options kept beside the
 // built object.

@@ -186,12 +186,45 @@ py::object time_to_py(const std::optional<Clock::time_point>& time) {
   return (*fromtimestamp)(seconds);
 }
 
-nlohmann::json json_from_py(const py::handle& value) {
-  if (auto f = float_from_py(value); f && is_numpy_scalar(value)) {
-    py::object item = value.attr("item")();
-    return pyjson::to_json(item);
+namespace {
+
+// pybind11_json converts recursively on the C stack: a deeply nested (or cyclic) value would
+// overflow it. Walk it first, without recursion, and refuse more than kMaxJsonDepth levels.
+constexpr int kMaxJsonDepth = 1000;
+
+void check_json_depth(const py::handle& value, const std::string& what) {
+  std::vector<std::pair<py::handle, int>> todo{{value, 0}};
+  while (!todo.empty()) {
+    auto [v, depth] = todo.back();
+    todo.pop_back();
+    const bool is_dict = py::isinstance<py::dict>(v);
+    if (!is_dict && !py::isinstance<py::list>(v) && !py::isinstance<py::tuple>(v)) continue;
+    if (depth >= kMaxJsonDepth)
+      throw py::value_error(what + " is nested deeper than " + std::to_string(kMaxJsonDepth) +
+                            " levels (or contains itself); it cannot be stored as JSON");
+    if (is_dict) {
+      for (auto item : py::reinterpret_borrow<py::dict>(v)) todo.emplace_back(item.second, depth + 1);
+    } else {
+      for (auto item : v) todo.emplace_back(item, depth + 1);
+    }
   }
-  return pyjson::to_json(value);
+}
+
+}  // namespace
+
+nlohmann::json json_from_py(const py::handle& value, const std::string& what) {
+  check_json_depth(value, what);
+  try {
+    if (auto f = float_from_py(value); f && is_numpy_scalar(value)) {
+      py::object item = value.attr("item")();
+      return pyjson::to_json(item);
+    }
+    return pyjson::to_json(value);
+  } catch (const py::error_already_set&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw py::type_error(what + " is not JSON serializable (" + std::string(e.what()) + ")");
+  }
 }
 
 }  // namespace parzen::python

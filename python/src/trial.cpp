@@ -299,7 +299,7 @@ void bind_trial(py::module_& m) {
       .def(
           "set_user_attr",
           [](PyTrial& t, const std::string& key, const py::object& value) {
-            nlohmann::json j = json_from_py(value);
+            nlohmann::json j = json_from_py(value, "user attribute '" + key + "'");
             with_trial(t, [&] { t.get().set_user_attr(key, j); });
           },
           py::arg("key"), py::arg("value"),

@@ -207,3 +207,29 @@ def test_trial_write_after_objective_returned_raises():
     with pytest.raises(parzen.exceptions.InvalidStateError, match="has finished"):
         kept[0].suggest_float("y", 0, 1)
     assert kept[0].params == study.trials[0].params
+
+
+# breakit F20/F3: a deeply nested or cyclic attribute is a ValueError (not a C stack overflow),
+# a value JSON cannot hold a TypeError naming the key
+def test_deep_or_unserialisable_user_attrs():
+    deep = []
+    for _ in range(100000):
+        deep = [deep]
+    cyclic = []
+    cyclic.append(cyclic)
+    study = parzen.create_study()
+    trial = study.ask()
+    for set_attr in (trial.set_user_attr, study.set_user_attr):
+        with pytest.raises(ValueError, match="'k' is nested deeper than 1000"):
+            set_attr("k", deep)
+        with pytest.raises(ValueError, match="'c' is nested deeper"):
+            set_attr("c", cyclic)
+        with pytest.raises(TypeError, match="'o' is not JSON serializable"):
+            set_attr("o", object())
+    with pytest.raises(ValueError, match="user_attrs is nested deeper"):
+        study.enqueue_trial({}, user_attrs={"a": deep})
+    ok = []
+    for _ in range(900):
+        ok = [ok]
+    trial.set_user_attr("ok", {"a": ok, "t": (1, 2)})
+    assert trial.user_attrs["ok"]["t"] == [1, 2]
