@@ -107,7 +107,12 @@ std::optional<double> float_from_py(const py::handle& v) {
   if (PyFloat_Check(v.ptr())) return PyFloat_AsDouble(v.ptr());
   if (PyLong_Check(v.ptr())) {
     const double d = PyLong_AsDouble(v.ptr());
-    if (d == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+    if (d == -1.0 && PyErr_Occurred()) {
+      // Too large for a double (2**2000): not a float, as Optuna's "could not be cast" case.
+      if (!PyErr_ExceptionMatches(PyExc_OverflowError)) throw py::error_already_set();
+      PyErr_Clear();
+      return std::nullopt;
+    }
     return d;
   }
   // numpy scalars, 0-d tensors, Decimal, ...: whatever float() accepts, as Optuna's float(value).
@@ -124,7 +129,15 @@ std::optional<double> float_from_py(const py::handle& v) {
 ParamValue param_value_from_py(const py::handle& v, const char* what) {
   PyObject* p = v.ptr();
   if (PyBool_Check(p)) return ParamValue(p == Py_True);
-  if (PyLong_Check(p)) return ParamValue(v.cast<int64_t>());
+  if (PyLong_Check(p)) {
+    int overflow = 0;
+    const long long i = PyLong_AsLongLongAndOverflow(p, &overflow);
+    if (overflow != 0)
+      throw py::value_error(std::string(what) + " " + py::repr(v).cast<std::string>() +
+                            " does not fit in a 64-bit integer");
+    if (i == -1 && PyErr_Occurred()) throw py::error_already_set();
+    return ParamValue(static_cast<int64_t>(i));
+  }
   if (PyFloat_Check(p)) return ParamValue(PyFloat_AsDouble(p));
   if (PyUnicode_Check(p)) return ParamValue(v.cast<std::string>());
   if (is_numpy_scalar(v)) {

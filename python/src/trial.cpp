@@ -229,7 +229,9 @@ void bind_trial(py::module_& m) {
           "suggest_categorical",
           [](PyTrial& t, const std::string& name, const py::iterable& choices) {
             CategoricalDistribution d;
-            for (const auto& v : choices) d.choices.push_back(param_value_from_py(v, "choice"));
+            const std::string what = "parameter '" + name + "': choice";
+            for (const auto& v : choices)
+              d.choices.push_back(param_value_from_py(v, what.c_str()));
             ParamValue v = with_trial(t, [&] { return t.get().suggest(name, d); });
             return param_value_to_py(v);
           },

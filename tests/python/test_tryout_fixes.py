@@ -233,3 +233,18 @@ def test_deep_or_unserialisable_user_attrs():
         ok = [ok]
     trial.set_user_attr("ok", {"a": ok, "t": (1, 2)})
     assert trial.user_attrs["ok"]["t"] == [1, 2]
+
+
+# breakit F3: huge integers name the parameter / give Optuna's "could not be cast" failure
+def test_huge_integers():
+    study = parzen.create_study()
+    trial = study.ask()
+    with pytest.raises(ValueError, match="parameter 'b': choice .* does not fit in a 64-bit"):
+        trial.suggest_categorical("b", [2 ** 70, 1])
+    with pytest.raises(TypeError, match="parameter 'b'"):
+        trial.suggest_categorical("b", [object()])
+    study.optimize(lambda t: 2 ** 2000, n_trials=1)
+    last = study.trials[-1]
+    assert last.state == parzen.trial.TrialState.FAIL
+    assert last.fail_reason.startswith("The value 1") and last.fail_reason.endswith(
+        "could not be cast to float.")
