@@ -19,7 +19,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import parzen
-from parzen.trial import TrialState
 
 EPOCHS = 20
 
@@ -64,8 +63,8 @@ def main():
     study.optimize(objective, n_trials=args.n_trials)
     elapsed = time.monotonic() - start
 
-    pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    pruned = study.get_trials(deepcopy=False, states=(parzen.trial.TrialState.PRUNED,))
+    complete = study.get_trials(deepcopy=False, states=(parzen.trial.TrialState.COMPLETE,))
     epochs = sum(len(t.intermediate_values) for t in study.trials)
     print(f"{len(study.trials)} trials in {elapsed:.1f} s: {len(complete)} complete, "
           f"{len(pruned)} pruned ({epochs} of {EPOCHS * len(study.trials)} epochs run)")

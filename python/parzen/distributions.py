@@ -106,3 +106,21 @@ def check_distribution_compatibility(dist_old: "BaseDistribution",
         raise ValueError(
             CategoricalDistribution.__name__ + " does not support dynamic value space."
         )
+
+
+def _adjust_discrete_uniform_high(low: float, high: float, step: float) -> float:
+    """Optuna 3.1's ``_adjust_discrete_uniform_high``: ``high`` lowered to the last multiple of
+    ``step`` above ``low`` (decimal arithmetic on ``str()`` of each number), with Optuna's
+    UserWarning when it changes. Called by ``Trial.suggest_float(..., step=...)``."""
+    import decimal
+    import warnings
+    d_high, d_low, d_step = (decimal.Decimal(str(x)) for x in (high, low, step))
+    d_r = d_high - d_low
+    if d_r % d_step != decimal.Decimal("0"):
+        old_high = high
+        high = float((d_r // d_step) * d_step + d_low)
+        warnings.warn(
+            "The distribution is specified by [{low}, {old_high}] and step={step}, but the range "
+            "is not divisible by `step`. It will be replaced by [{low}, {high}].".format(
+                low=low, old_high=old_high, high=high, step=step), stacklevel=2)
+    return high

@@ -49,8 +49,12 @@ def _configure_library_root_logger() -> None:
 
 def get_logger(name: str) -> _logging.Logger:
     """The logger ``name`` (a child of ``"parzen"`` for names starting with ``parzen.``), with the
-    library's default handler installed."""
+    library's default handler installed. ``"optuna"`` (and ``"optuna.x"``) name ``"parzen"``
+    (``"parzen.x"``), so that Optuna's ``optuna.logging.get_logger("optuna").addHandler(...)``
+    receives Parzen's lines under ``import parzen as optuna``."""
     _configure_library_root_logger()
+    if name == "optuna" or name.startswith("optuna."):
+        name = _ROOT + name[len("optuna"):]
     return _logging.getLogger(name)
 
 

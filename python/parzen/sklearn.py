@@ -20,9 +20,11 @@ value is the candidate's mean cross-validated score (the refit metric), maximise
   ``RandomizedSearchCV``'s signature; ``n_iter`` trials of ``sampler`` (default: Parzen's TPE
   seeded with ``random_state``).
 
-``param_distributions`` values: a Parzen distribution (``parzen.distributions.*``), a list or
-tuple (categorical; any objects — non-scalar choices are stored in the study by index), or a
-frozen ``scipy.stats`` distribution that maps exactly: ``uniform(loc, scale)`` → float in
+``param_distributions``: a dict, or a list of dicts (each trial chooses one, uniformly — the
+study parameter ``param_distributions_index`` — then samples its parameters). Values: a Parzen
+distribution (``parzen.distributions.*``), a list or tuple (categorical; any objects — non-scalar
+choices, and all the choices of a list with repeated values, are stored in the study by index),
+or a frozen ``scipy.stats`` distribution that maps exactly: ``uniform(loc, scale)`` → float in
 ``[loc, loc + scale]``; ``loguniform(a, b)``/``reciprocal(a, b)`` (``scale`` s) → log float in
 ``[a·s, b·s]``; ``randint(low, high)`` (``loc`` l) → int in ``[low + l, high + l − 1]``. Any other
 scipy distribution, a non-zero ``loc`` on a log-uniform, or any other object raises ValueError
@@ -32,6 +34,9 @@ naming the parameter.
 import math
 import numbers
 import pickle
+import re
+import sys
+import threading
 import time
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -42,6 +47,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid
+from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.model_selection._split import check_cv
 from sklearn.utils import _safe_indexing, check_random_state
@@ -66,14 +72,17 @@ def _plain(v: Any) -> Any:
 
 
 def _categorical(values: Sequence[Any]) -> Tuple[Any, Callable[[Any], Any]]:
-    """(distribution, decode): scalar choices are stored as themselves, other objects by index;
-    decode turns the suggested value back into the original object."""
+    """(distribution, decode): scalar choices are stored as themselves, other objects — and every
+    choice of a list with repeated values (``[1, 1, 2]``, ``[1, 1.0, True]``: scikit-learn
+    evaluates each entry) — by index; decode turns the suggested value back into the original
+    object."""
     values = list(values)
     if not values:
         raise ValueError("empty list of choices")
     plain = [_plain(v) for v in values]
     if all(isinstance(v, _SCALAR) for v in plain) and not any(
-            isinstance(v, float) and math.isnan(v) for v in plain):
+            isinstance(v, float) and math.isnan(v) for v in plain) and len(set(plain)) == len(
+                plain):
         try:
             dist = _dists.CategoricalDistribution(plain)
         except TypeError:  # a choice the build cannot store (None without null support)
@@ -88,6 +97,9 @@ def _from_scipy(name: str, frozen: Any) -> Any:
     dist_name = frozen.dist.name
     shapes, loc, scale = frozen.dist._parse_args(*frozen.args, **frozen.kwds)
     if dist_name == "uniform":
+        if not scale > 0:  # scipy's own rvs refuses it ("Domain error in arguments")
+            raise ValueError(f"parameter {name!r}: scipy.stats.uniform{frozen.args}: scale must "
+                             f"be > 0 (an empty support), got {scale}")
         return _dists.FloatDistribution(float(loc), float(loc + scale))
     if dist_name in ("loguniform", "reciprocal"):
         if loc != 0:
@@ -104,27 +116,200 @@ def _from_scipy(name: str, frozen: Any) -> Any:
                      "parzen.distributions)")
 
 
-def _space(param_distributions: Any) -> Dict[str, Tuple[Any, Callable[[Any], Any]]]:
-    if not isinstance(param_distributions, dict):
-        raise TypeError("param_distributions must be a dict of parameter name -> distribution, "
-                        f"got {type(param_distributions).__name__}")
-    out: Dict[str, Tuple[Any, Callable[[Any], Any]]] = {}
+def _dict_space(
+        param_distributions: Dict[str, Any]) -> Dict[str, Tuple[Any, Callable[[Any], Any], bool]]:
+    """name -> (distribution, decode, is_list) for one dict of ``param_distributions``."""
+    out: Dict[str, Tuple[Any, Callable[[Any], Any], bool]] = {}
     for name, d in param_distributions.items():
         if not isinstance(name, str):
             raise TypeError(f"parameter names must be str, got {name!r}")
         if isinstance(d, _dists.BaseDistribution):
-            out[name] = (d, lambda x: x)
+            out[name] = (d, lambda x: x, False)
         elif isinstance(d, (list, tuple, np.ndarray)):
             try:
-                out[name] = _categorical(d)
-            except ValueError as e:
+                dist, decode = _categorical(d)
+            except (ValueError, TypeError) as e:
                 raise ValueError(f"parameter {name!r}: {e}") from None
+            out[name] = (dist, decode, True)
         elif hasattr(d, "dist") and hasattr(d, "rvs") and hasattr(d.dist, "name"):
-            out[name] = (_from_scipy(name, d), lambda x: x)
+            try:
+                dist = _from_scipy(name, d)
+            except ValueError as e:
+                msg = str(e)
+                if not msg.startswith(f"parameter {name!r}"):
+                    # a support the distribution refuses (randint(2, 2), uniform(1, -1))
+                    msg = re.sub(r"^parameter '\w*Distribution': ", "", msg)
+                    msg = f"parameter {name!r}: scipy.stats.{d.dist.name}{d.args}: {msg}"
+                raise ValueError(msg) from None
+            out[name] = (dist, lambda x: x, False)
         else:
             raise ValueError(f"parameter {name!r}: {d!r} is not a Parzen distribution, a list of "
                              "choices or a supported scipy.stats frozen distribution")
     return out
+
+
+class _Space:
+    """``param_distributions`` (a dict, or a list of dicts as scikit-learn's: each candidate
+    first chooses a dict, uniformly — the categorical study parameter ``DICT_PARAM`` — then
+    that dict's parameters) as the study's search space."""
+
+    DICT_PARAM = "param_distributions_index"
+
+    def __init__(self, param_distributions: Any) -> None:
+        if isinstance(param_distributions, dict):
+            dicts = [param_distributions]
+        elif isinstance(param_distributions, (list, tuple)) and param_distributions and all(
+                isinstance(d, dict) for d in param_distributions):
+            dicts = list(param_distributions)
+        else:
+            raise TypeError("param_distributions must be a dict of parameter name -> "
+                            "distribution, or a non-empty list of such dicts, got "
+                            f"{type(param_distributions).__name__}")
+        self.dicts = [_dict_space(d) for d in dicts]
+        if len(self.dicts) > 1 and any(self.DICT_PARAM in d for d in self.dicts):
+            raise ValueError(f"parameter name {self.DICT_PARAM!r} is reserved for the index "
+                             "of the chosen dict in a list of dicts")
+        self.chooser = _dists.CategoricalDistribution(list(range(len(self.dicts))))
+
+    def finite_size(self) -> Optional[int]:
+        """The number of candidates when every entry is a list (scikit-learn's
+        ``ParameterGrid`` size), else None."""
+        total = 0
+        for d in self.dicts:
+            if not all(is_list for _, _, is_list in d.values()):
+                return None
+            n = 1
+            for dist, _, _ in d.values():
+                n *= len(dist.choices)
+            total += n
+        return total
+
+    def sample(self, trial: Any) -> Tuple[Dict[str, Any], Tuple[Any, ...]]:
+        """(the candidate's parameters, a hashable key of the suggested values)."""
+        i = 0
+        if len(self.dicts) > 1:
+            i = int(trial._suggest(self.DICT_PARAM, self.chooser))
+        raw = {name: trial._suggest(name, dist) for name, (dist, _, _) in self.dicts[i].items()}
+        params = {name: self.dicts[i][name][1](v) for name, v in raw.items()}
+        return params, (i,) + tuple(sorted(raw.items()))
+
+    def point(self, key: Tuple[Any, ...]) -> Dict[str, Any]:
+        """The study parameters (for enqueue_trial) of a key."""
+        params = dict(key[1:])
+        if len(self.dicts) > 1:
+            params[self.DICT_PARAM] = key[0]
+        return params
+
+    def random_unseen(self, rng: Any, seen: Any) -> Optional[Tuple[Any, ...]]:
+        """A key not in ``seen`` drawn uniformly from a finite space; None when all are seen."""
+        size = self.finite_size()
+        if size is None or len(seen) >= size:
+            return None
+        grids = [sorted(d.items()) for d in self.dicts]
+
+        def key_at(j: int) -> Tuple[Any, ...]:
+            for i, items in enumerate(grids):
+                n = 1
+                for _, (dist, _, _) in items:
+                    n *= len(dist.choices)
+                if j < n:
+                    vals = []
+                    for name, (dist, _, _) in reversed(items):
+                        choices = list(dist.choices)
+                        vals.append((name, choices[j % len(choices)]))
+                        j //= len(choices)
+                    return (i,) + tuple(sorted(vals))
+                j -= n
+            raise IndexError(j)
+
+        if size <= 100000:
+            unseen = [k for k in map(key_at, range(size)) if k not in seen]
+            return unseen[rng.randint(len(unseen))]
+        while True:
+            k = key_at(int(rng.randint(size)))
+            if k not in seen:
+                return k
+
+
+# The reasons of the failed fits of the evaluate_candidates call in progress, in this thread,
+# while a Parzen search runs (None otherwise). scikit-learn's check of the fits is wrapped so
+# that a Parzen search step whose every fit failed warns (FitFailedWarning) instead of raising:
+# its candidates stay rows of cv_results_ with error_score, as in a single RandomizedSearchCV
+# call.
+_fits = threading.local()
+_sk_warn_or_raise = _sk_search._warn_or_raise_about_fit_failures
+
+
+def _warn_or_raise_about_fit_failures(results: Any, error_score: Any) -> None:
+    sink = getattr(_fits, "errors", None)
+    # only the evaluate_candidates of the Parzen search itself (not a scikit-learn search
+    # nested in its estimator, fitted in this thread)
+    if sink is None or sys._getframe(1).f_locals.get("self") is not _fits.owner:
+        return _sk_warn_or_raise(results, error_score)
+    sink.append([r.get("fit_error") for r in results])
+    try:
+        _sk_warn_or_raise(results, error_score)
+    except ValueError as e:
+        if error_score == "raise" or not all(r.get("fit_error") for r in results):
+            raise
+        warnings.warn(str(e), FitFailedWarning)
+
+
+if getattr(_sk_search._warn_or_raise_about_fit_failures, "__module__", None) != __name__:
+    _sk_search._warn_or_raise_about_fit_failures = _warn_or_raise_about_fit_failures
+
+
+def _fit_error_reason(errors: Sequence[Optional[str]], score: float = math.nan) -> str:
+    """The trial's fail_reason: the exception of the first failed fold (the first paragraph
+    after its traceback's frames, on one line)."""
+    for err in errors:
+        if err:
+            lines = str(err).rstrip().splitlines()
+            start = next((i for i, ln in enumerate(lines)
+                          if i > 0 and ln.strip() and not ln.startswith(" ")), 0)
+            text: List[str] = []
+            for ln in lines[start:]:
+                if not ln.strip() and len(text) > 1:
+                    break
+                if ln.strip():
+                    text.append(ln.strip())
+            reason = " ".join(text) or "the fit failed"
+            if len(reason) > 400:
+                reason = reason[:400] + "..."
+            n_failed = sum(1 for e in errors if e)
+            return f"{n_failed} of {len(errors)} fits failed: {reason}"
+    if math.isinf(score):
+        return (f"the mean test score is {score}: a study stores finite values only, so the "
+                "trial is FAIL while cv_results_ ranks the candidate as scikit-learn does")
+    return "the mean test score is nan (a fold's score is nan)"
+
+
+class _CandidateErrors:
+    """Collects, per candidate, the fit errors of the evaluate_candidates calls it wraps."""
+
+    def __init__(self, search: Any) -> None:
+        self.search = search
+        self.per_candidate: List[List[Optional[str]]] = []
+
+    def __enter__(self) -> "_CandidateErrors":
+        self._saved = (getattr(_fits, "errors", None), getattr(_fits, "owner", None))
+        _fits.errors, _fits.owner = [], self.search
+        return self
+
+    def take(self, n_candidates: int) -> None:
+        """Split the fits recorded since the last take among n_candidates (candidate-major)."""
+        fits = [e for call in _fits.errors for e in call]
+        _fits.errors = []
+        if n_candidates:
+            k = max(1, len(fits) // n_candidates)
+            self.per_candidate.extend(fits[i * k:(i + 1) * k] for i in range(n_candidates))
+
+    def __exit__(self, *exc: Any) -> None:
+        _fits.errors, _fits.owner = self._saved
+
+
+def _tell_failed(study: Any, trial: Any, reason: str) -> Any:
+    return study._tell(trial.number, None, TrialState.FAIL, reason, False, None, TrialState.FAIL)
 
 
 class ParzenSearchCV(BaseSearchCV):
@@ -134,7 +319,8 @@ class ParzenSearchCV(BaseSearchCV):
     Args:
         estimator: the scikit-learn estimator (or Pipeline: ``step__param`` names).
         param_distributions: parameter name → Parzen distribution, list/tuple of choices, or a
-            scipy.stats frozen uniform/loguniform/reciprocal/randint (see the module doc).
+            scipy.stats frozen uniform/loguniform/reciprocal/randint (see the module doc); or a
+            list of such dicts.
         sampler: any ``parzen.samplers`` object; None: ``TPESampler(seed=random_state)`` (the
             default of ``parzen.create_study``). A ``GridSampler`` with ``param_distributions``
             None searches its own ``search_space``. Ignored when ``study`` is given.
@@ -153,7 +339,9 @@ class ParzenSearchCV(BaseSearchCV):
             is then cross-validated with ``fit`` like any candidate.
         max_iter: ``partial_fit`` steps per fold when pruning.
         scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, return_train_score:
-            as scikit-learn's ``RandomizedSearchCV``. With multimetric ``scoring`` the trial
+            as scikit-learn's ``RandomizedSearchCV``: a candidate whose fits fail is a row with
+            ``error_score`` (its trial FAIL, with the fit's error as ``fail_reason``, when
+            the score is nan). With multimetric ``scoring`` the trial
             value is the ``refit`` metric (a str), else the first metric by name.
 
     Attributes after fit: scikit-learn's (``cv_results_``, ``best_*``, ``refit_time_``,
@@ -219,7 +407,7 @@ class ParzenSearchCV(BaseSearchCV):
                                    study_name=name, direction="maximize",
                                    load_if_exists=name is not None)
 
-    def _search_space(self) -> Dict[str, Tuple[Any, Callable[[Any], Any]]]:
+    def _search_space(self) -> _Space:
         pd = self._p("param_distributions")
         if pd is None:
             study = self._p("study")
@@ -229,7 +417,7 @@ class ParzenSearchCV(BaseSearchCV):
             else:
                 raise ValueError("param_distributions is required (unless sampler is a "
                                  "GridSampler)")
-        return _space(pd)
+        return _Space(pd)
 
     def _trial_value(self, results: Dict[str, Any], index: int) -> float:
         if "mean_test_score" in results:
@@ -263,70 +451,104 @@ class ParzenSearchCV(BaseSearchCV):
         finally:
             del self._fit_data
 
+    # ParzenRandomizedSearchCV: when every entry is a list, no candidate is evaluated twice
+    # and n_iter is capped at the number of candidates (scikit-learn's ParameterSampler).
+    _without_replacement = False
+
     def _run_search(self, evaluate_candidates: Callable[..., Dict[str, Any]]) -> None:
         space = self._search_space()
         study = self._make_study()
         self.study_ = study
+        n_trials, timeout = self._p("n_trials"), self._p("timeout")
+        size = space.finite_size() if self._without_replacement else None
+        if size is not None and n_trials is not None and n_trials > size:
+            warnings.warn(f"The total space of parameters {size} is smaller than "
+                          f"n_iter={n_trials}. Running {size} iterations. For exhaustive "
+                          "searches, use ParzenGridSearchCV.", UserWarning)
+            n_trials = size
+        rng = check_random_state(self._p("random_state"))
+        seen: Dict[Tuple[Any, ...], int] = {}  # key -> candidate index in cv_results_
         trials: List[int] = []
         batch = 1 if self._p("enable_pruning") else max(1, effective_n_jobs(self.n_jobs))
         start = time.monotonic()
         n_done = 0
         n_candidates = 0
-        n_trials, timeout = self._p("n_trials"), self._p("timeout")
-        while n_trials is None or n_done < n_trials:
-            if timeout is not None and time.monotonic() - start >= timeout:
-                break
-            k = batch if n_trials is None else min(batch, n_trials - n_done)
-            asked: List[Tuple[Any, Dict[str, Any]]] = []
-            exhausted = False
-            for _ in range(k):
-                try:
-                    trial = study.ask()
-                except StudyExhaustedError:
-                    exhausted = True
+        values: List[float] = []
+        errors = _CandidateErrors(self)
+        with errors:
+            while n_trials is None or n_done < n_trials:
+                if timeout is not None and time.monotonic() - start >= timeout:
                     break
-                params = {name: decode(trial._suggest(name, dist))
-                          for name, (dist, decode) in space.items()}
-                asked.append((trial, params))
-            n_asked = len(asked)
-            if self._p("enable_pruning"):
-                survivors = []
-                for trial, params in asked:
-                    if self._pruned(trial, params):
-                        study.tell(trial, state=TrialState.PRUNED)
+                k = batch if n_trials is None else min(batch, n_trials - n_done)
+                asked: List[Tuple[Any, Dict[str, Any], Tuple[Any, ...]]] = []
+                repeats: List[Tuple[Any, Tuple[Any, ...]]] = []
+                batch_keys: Dict[Tuple[Any, ...], Any] = {}
+                exhausted = False
+                while len(asked) < k:
+                    try:
+                        trial = study.ask()
+                    except StudyExhaustedError:
+                        exhausted = True
+                        break
+                    params, key = space.sample(trial)
+                    if size is not None and (key in seen or key in batch_keys):
+                        # A candidate already in cv_results_: its trial takes that score with
+                        # no new fit, and the next ask is a candidate not evaluated yet.
+                        repeats.append((trial, key))
+                        unseen = space.random_unseen(rng, set(seen) | set(batch_keys))
+                        if unseen is None:
+                            exhausted = True
+                            break
+                        study.enqueue_trial(space.point(unseen))
+                        continue
+                    batch_keys[key] = trial
+                    asked.append((trial, params, key))
+                n_asked = len(asked)
+                if self._p("enable_pruning"):
+                    survivors = []
+                    for trial, params, key in asked:
+                        if self._pruned(trial, params):
+                            study.tell(trial, state=TrialState.PRUNED)
+                            trials.append(trial.number)
+                        else:
+                            survivors.append((trial, params, key))
+                    asked = survivors
+                if asked:
+                    results = evaluate_candidates([p for _, p, _ in asked])
+                    errors.take(len(asked))
+                    for i, (trial, _, key) in enumerate(asked):
+                        v = self._trial_value(results, n_candidates + i)
+                        values.append(v)
+                        if math.isfinite(v):  # error_score a number: the row's score
+                            study.tell(trial, v)
+                        else:
+                            _tell_failed(study, trial, _fit_error_reason(
+                                errors.per_candidate[n_candidates + i], v))
                         trials.append(trial.number)
-                    else:
-                        survivors.append((trial, params))
-                asked = survivors
-            if asked:
-                try:
-                    results = evaluate_candidates([p for _, p in asked])
-                except ValueError as e:
-                    # scikit-learn raises when every fit of one evaluate_candidates call failed
-                    # (error_score not "raise"): those trials fail and the search goes on.
-                    if self.error_score == "raise" or "fits failed" not in str(e):
-                        raise
-                    warnings.warn(f"every fit of {len(asked)} candidate(s) failed; their "
-                                  f"trials are FAIL and not rows of cv_results_:{e}",
-                                  FitFailedWarning)
-                    for trial, _ in asked:
-                        study.tell(trial, state=TrialState.FAIL)
-                        trials.append(trial.number)
-                    asked = []
-                for i, (trial, _) in enumerate(asked):
-                    v = self._trial_value(results, n_candidates + i)
+                        seen[key] = n_candidates + i
+                    n_candidates += len(asked)
+                for trial, key in repeats:
+                    j = seen.get(key)
+                    v = values[j] if j is not None else math.nan
                     if math.isfinite(v):
                         study.tell(trial, v)
                     else:
-                        study.tell(trial, state=TrialState.FAIL)
+                        _tell_failed(study, trial, "the same candidate as an earlier trial, "
+                                     "which failed or was pruned")
                     trials.append(trial.number)
-                n_candidates += len(asked)
-            n_done += n_asked
-            if exhausted:
-                break
+                n_done += n_asked
+                if exhausted:
+                    break
         if n_candidates == 0:
-            raise ValueError("no candidate was evaluated (every trial was pruned or failed, or "
-                             "the timeout passed before the first)")
+            raise ValueError("no candidate was evaluated (every trial was pruned, or the "
+                             "timeout passed before the first)")
+        if self.error_score != "raise" and errors.per_candidate and all(
+                all(e) for e in errors.per_candidate):
+            n_fits = sum(len(e) for e in errors.per_candidate)
+            raise ValueError(f"All the {n_fits} fits failed.\nIt is very likely that your model "
+                             "is misconfigured.\nYou can try to debug the error by setting "
+                             "error_score='raise'.\n\nBelow are more details about the "
+                             "failures:\n" + _fit_error_reason(errors.per_candidate[0]))
         by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
         self.trials_ = [by_number[n] for n in trials if n in by_number]
 
@@ -362,15 +584,19 @@ class ParzenSearchCV(BaseSearchCV):
 
     def __getstate__(self) -> Dict[str, Any]:
         state = super().__getstate__()
-        # The study is pickled as its storage URL and name (a private in-memory one cannot be);
-        # trials_ (the C++ FrozenTrials) are not picklable: both are left out then.
+        # A study is pickled as its storage URL and name; one in an in-memory storage cannot be:
+        # the fitted study_ is left out then, and a study= parameter becomes None (a later fit
+        # creates a new study).
         state = dict(state)
-        for key in ("study_", "trials_"):
-            if key in state:
+        for key in ("study_", "trials_", "study"):
+            if state.get(key) is not None:
                 try:
                     pickle.dumps(state[key])
                 except Exception:
-                    del state[key]
+                    if key == "study":
+                        state[key] = None
+                    else:
+                        del state[key]
         return state
 
 
@@ -403,7 +629,12 @@ class ParzenGridSearchCV(ParzenSearchCV):
                 asked.append((None, None))
                 candidates.append({})
                 continue
-            space = {k: _categorical(v) for k, v in items}
+            space = {}
+            for k, v in items:
+                try:
+                    space[k] = _categorical(v)
+                except (ValueError, TypeError) as e:
+                    raise ValueError(f"parameter {k!r}: {e}") from None
             sampler = _samplers.GridSampler(
                 {k: list(d.choices) for k, (d, _) in space.items()})
             study = _study.create_study(sampler=sampler, direction="maximize")
@@ -416,7 +647,9 @@ class ParzenGridSearchCV(ParzenSearchCV):
                 candidates.append({k: dec(trial._suggest(k, d))
                                    for k, (d, dec) in space.items()})
                 asked.append((study, trial))
-        results = evaluate_candidates(candidates)
+        with _CandidateErrors(self) as errors:
+            results = evaluate_candidates(candidates)
+            errors.take(len(candidates))
         trials = []
         for i, (study, trial) in enumerate(asked):
             if study is None:
@@ -425,7 +658,8 @@ class ParzenGridSearchCV(ParzenSearchCV):
             if math.isfinite(v):
                 trials.append(study.tell(trial, v))
             else:
-                trials.append(study.tell(trial, state=TrialState.FAIL))
+                trials.append(_tell_failed(study, trial,
+                                           _fit_error_reason(errors.per_candidate[i], v)))
         self.trials_ = trials
 
 
@@ -434,7 +668,13 @@ class ParzenRandomizedSearchCV(ParzenSearchCV):
     n_jobs=None, refit=True, cv=None, verbose=0, pre_dispatch="2*n_jobs", random_state=None,
     error_score=nan, return_train_score=False)`` plus ``sampler=None``: ``n_iter`` trials of
     ``sampler`` (None: Parzen's TPE seeded with ``random_state``; ``RandomSampler(seed=...)``
-    for a random search). The candidates differ from scikit-learn's (another random stream)."""
+    for a random search). The candidates differ from scikit-learn's (another random stream).
+    When every entry is a list, as scikit-learn's ``ParameterSampler``, no candidate is
+    evaluated twice and ``n_iter`` larger than the number of candidates is capped (UserWarning);
+    a trial that suggests an evaluated candidate takes its score and the next trial gets an
+    unevaluated one (``enqueue_trial``), so the study may have more than ``n_iter`` trials."""
+
+    _without_replacement = True
 
     def __init__(self, estimator: Any, param_distributions: Any, *, n_iter: int = 10,
                  scoring: Any = None, n_jobs: Optional[int] = None, refit: Any = True,

@@ -12,6 +12,7 @@ import enum
 import gc
 import math
 import numbers
+import sys
 import threading
 import time
 import warnings
@@ -754,12 +755,34 @@ def create_study(storage: StorageType = None, sampler: Any = None, pruner: Any =
     """
     dirs = _directions(direction, directions)
     st = _storages.get_storage(storage)
+    if len(dirs) > 1 and sampler is not None and isinstance(sampler, _samplers.BaseSampler):
+        caps = getattr(type(sampler), "_entry", {}).get("capabilities", {})
+        if caps and not caps.get("multi_objective", False):
+            able = [name for name in _samplers.__all__
+                    if getattr(getattr(_samplers, name, None), "_entry", {})
+                    .get("capabilities", {}).get("multi_objective")]
+            raise ValueError(
+                f"{type(sampler).__name__} models one objective; this study has {len(dirs)} "
+                f"directions (use {', '.join(able)})")
     sampler, pruner, core_sampler, core_pruner = _make_core_sampler_pruner(sampler, pruner,
                                                                            len(dirs))
+    existed = False
+    if load_if_exists and study_name is not None and _logger.isEnabledFor(_plogging.INFO):
+        existed = study_name in get_all_study_names(st)
     core = _core.create_study(st._core, study_name, dirs, core_sampler, core_pruner,
                               bool(load_if_exists), st.heartbeat_interval, st.grace_period,
                               st.max_retries, _plogging._core_log)
-    return Study._wrap(core, st, sampler, pruner)
+    study = Study._wrap(core, st, sampler, pruner)
+    if sys._getframe(1).f_globals.get("__name__", "").startswith("parzen.hyperopt"):
+        pass  # fmin's study: Hyperopt prints no such line
+    elif existed:
+        _logger.info("Using an existing study with name '%s' instead of creating a new one.",
+                     study.study_name)
+    else:
+        _logger.info("A new study created %s with name: %s",
+                     "in memory" if isinstance(st, _storages.InMemoryStorage) else "in RDB",
+                     study.study_name)
+    return study
 
 
 def load_study(study_name: Optional[str] = None, storage: StorageType = None, sampler: Any = None,

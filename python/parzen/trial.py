@@ -10,6 +10,10 @@
   ``parzen._core.FrozenTrial`` (read-only); ``parzen.trial.FrozenTrial(...)`` with Optuna's
   constructor builds one in Python for ``Study.add_trial``; ``isinstance(t, FrozenTrial)`` holds
   for both.
+* ``FixedTrial(params, number=0)``: a trial that suggests given values, as Optuna's, to re-run
+  an objective outside a study (``objective(FixedTrial(study.best_params))``).
+  ``objective(study.best_trial)`` works too: a FrozenTrial has Optuna's ``suggest_*`` (its own
+  parameter values), ``report`` (does nothing) and ``should_prune`` (False).
 * ``create_trial(...)``: Optuna's helper for ``Study.add_trial``.
 * ``TrialState``.
 """
@@ -23,7 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from parzen import _core
 from parzen._state import TrialState
 
-__all__ = ["Trial", "FrozenTrial", "TrialState", "create_trial"]
+__all__ = ["Trial", "FrozenTrial", "FixedTrial", "TrialState", "create_trial"]
 
 Trial = _core.Trial
 
@@ -133,6 +137,166 @@ class FrozenTrial(metaclass=abc.ABCMeta):
 
 
 FrozenTrial.register(_core.FrozenTrial)
+
+
+# Optuna's suggest API on fixed values (FrozenTrial's and FixedTrial's, Optuna 3.1 semantics):
+# the distribution is built as Trial.suggest_* builds it (a step that does not divide the range
+# lowers high, with Optuna's warning), the value must be given and, for a FrozenTrial, inside it.
+def _float_dist(low: float, high: float, step: Optional[float], log: bool) -> Any:
+    from parzen import distributions as d
+    if step is not None and not log:
+        high = d._adjust_discrete_uniform_high(low, high, step)
+    return d.FloatDistribution(low, high, log=log, step=step)
+
+
+def _int_dist(low: int, high: int, step: int, log: bool) -> Any:
+    from parzen import distributions as d
+    if not log and step > 0 and low <= high and (high - low) % step:
+        old_high, high = high, (high - low) // step * step + low
+        warnings.warn(
+            "The distribution is specified by [{}, {}] and step={}, but the range is not "
+            "divisible by `step`. It will be replaced by [{}, {}].".format(
+                low, old_high, step, low, high), stacklevel=4)
+    return d.IntDistribution(low, high, log=log, step=step)
+
+
+def _fixed_value(params: Dict[str, Any], name: str, dist: Any, what: str, strict: bool) -> Any:
+    if name not in params:
+        raise ValueError("The value of the parameter '{}' is not found. Please set it at the "
+                         "construction of the {} object.".format(name, what))
+    value = params[name]
+    try:
+        inside = dist._contains(dist.to_internal_repr(value))
+    except (ValueError, TypeError):
+        inside = False
+    if not inside:
+        msg = "The value {} of the parameter '{}' is out of the range of the distribution {}."\
+            .format(value, name, dist)
+        if strict:
+            raise ValueError(msg)
+        warnings.warn(msg, stacklevel=4)
+    return value
+
+
+class _FixedSuggest:
+    """suggest_* / report / should_prune on fixed parameter values (mixed into the trials)."""
+
+    def _fixed_suggest(self, name: str, dist: Any) -> Any:
+        return _fixed_value(self.params, name, dist, "FrozenTrial", True)
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: Optional[float] = None,
+                      log: bool = False) -> float:
+        """This trial's value of ``name`` (ValueError when it has none or it is outside)."""
+        return float(self._fixed_suggest(name, _float_dist(low, high, step, log)))
+
+    def suggest_int(self, name: str, low: int, high: int, step: int = 1,
+                    log: bool = False) -> int:
+        """This trial's value of ``name`` (ValueError when it has none or it is outside)."""
+        return int(self._fixed_suggest(name, _int_dist(low, high, step, log)))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        """This trial's value of ``name`` (ValueError when it has none or it is not a choice)."""
+        from parzen import distributions as d
+        return self._fixed_suggest(name, d.CategoricalDistribution(list(choices)))
+
+    def suggest_uniform(self, name: str, low: float, high: float) -> float:
+        """Deprecated as in Optuna: ``suggest_float(name, low, high)``."""
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
+        """Deprecated as in Optuna: ``suggest_float(name, low, high, log=True)``."""
+        return self.suggest_float(name, low, high, log=True)
+
+    def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
+        """Deprecated as in Optuna: ``suggest_float(name, low, high, step=q)``."""
+        return self.suggest_float(name, low, high, step=q)
+
+    def report(self, value: float, step: int) -> None:
+        """Does nothing (as Optuna's FrozenTrial/FixedTrial)."""
+
+    def should_prune(self) -> bool:
+        """Always False (as Optuna's FrozenTrial/FixedTrial)."""
+        return False
+
+
+for _name in ("suggest_float", "suggest_int", "suggest_categorical", "suggest_uniform",
+              "suggest_loguniform", "suggest_discrete_uniform", "report", "should_prune",
+              "_fixed_suggest"):
+    setattr(FrozenTrial, _name, getattr(_FixedSuggest, _name))
+    if not hasattr(_core.FrozenTrial, _name):
+        setattr(_core.FrozenTrial, _name, getattr(_FixedSuggest, _name))
+
+
+class FixedTrial(_FixedSuggest):
+    """A trial that suggests the given parameter values, as Optuna's ``FixedTrial``: to run an
+    objective outside a study, e.g. to rebuild the best model with
+    ``objective(FixedTrial(study.best_params))``.
+
+    Args:
+        params: parameter name → value. ``suggest_*`` returns the value of its name
+            (ValueError when missing; a value outside the distribution is returned with a
+            warning, as Optuna).
+        number: the value of ``number``.
+
+    ``report`` does nothing, ``should_prune`` is False, ``set_user_attr`` stores in
+    ``user_attrs``; ``params``/``distributions`` hold what was suggested.
+    """
+
+    def __init__(self, params: Dict[str, Any], number: int = 0) -> None:
+        self._params = dict(params)
+        self._suggested_params: Dict[str, Any] = {}
+        self._distributions: Dict[str, Any] = {}
+        self._user_attrs: Dict[str, Any] = {}
+        self._system_attrs: Dict[str, Any] = {}
+        self._datetime_start = datetime.datetime.now()
+        self._number = number
+
+    def _fixed_suggest(self, name: str, dist: Any) -> Any:
+        from parzen import distributions as d
+        value = _fixed_value(self._params, name, dist, "FixedTrial", False)
+        if name in self._distributions:
+            d.check_distribution_compatibility(self._distributions[name], dist)
+        self._suggested_params[name] = value
+        self._distributions[name] = dist
+        return value
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Stores ``value`` in ``user_attrs``."""
+        self._user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Stores ``value`` in ``system_attrs`` (deprecated in Optuna 3.1)."""
+        self._system_attrs[key] = value
+
+    @property
+    def params(self) -> Dict[str, Any]:
+        """The parameters suggested so far."""
+        return self._suggested_params
+
+    @property
+    def distributions(self) -> Dict[str, Any]:
+        """The distributions of the parameters suggested so far."""
+        return self._distributions
+
+    @property
+    def user_attrs(self) -> Dict[str, Any]:
+        """The user attributes set."""
+        return self._user_attrs
+
+    @property
+    def system_attrs(self) -> Dict[str, Any]:
+        """The system attributes set."""
+        return self._system_attrs
+
+    @property
+    def datetime_start(self) -> Optional[datetime.datetime]:
+        """When the FixedTrial was made."""
+        return self._datetime_start
+
+    @property
+    def number(self) -> int:
+        """The number given."""
+        return self._number
 
 
 # Python-level helpers on the C++ classes: attributes of the type, so they cost nothing per trial.

@@ -8,6 +8,7 @@
 // deleter takes the GIL, so they can be destroyed from any thread.
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,7 +71,9 @@ py::dict distributions_to_py(const std::map<std::string, Distribution>& distribu
 py::object time_to_py(const std::optional<Clock::time_point>& time);
 // A float from a Python number (int, float, numpy scalar), nullopt when it is not one.
 std::optional<double> float_from_py(const py::handle& value);
-nlohmann::json json_from_py(const py::handle& value);
+// A JSON-able Python value (dict/list/str/number/bool/None) as JSON. what names it in errors:
+// ValueError when nested deeper than 1000 levels, TypeError when not JSON serializable.
+nlohmann::json json_from_py(const py::handle& value, const std::string& what = "the value");
 
 // Sampler and pruner objects as Python sees them: the registry name and options kept beside the
 // built object.
@@ -100,8 +103,16 @@ class PyTrial {
   const FrozenTrial& record() const;
   // Ends the borrow (the objective returned): keeps a copy of the record for reading.
   void release();
+  // A NaN/inf value given to report(): the core stores finite values only, so the binding keeps
+  // the first one here and should_prune() answers True (Optuna's pruners prune a NaN trial).
+  std::optional<std::pair<int64_t, double>> nonfinite_report{};
+  // Serialises every use of the trial (a Python thread may keep using it after its objective
+  // returned, or two threads may share an asked trial): taken with the GIL released, held around
+  // each call into the core Trial, each read of its record and release().
+  std::mutex& mutex() const { return mu_; }
 
  private:
+  mutable std::mutex mu_;
   Trial* borrowed_ = nullptr;
   std::unique_ptr<Trial> owned_{};
   std::optional<FrozenTrial> final_{};

@@ -107,7 +107,12 @@ std::optional<double> float_from_py(const py::handle& v) {
   if (PyFloat_Check(v.ptr())) return PyFloat_AsDouble(v.ptr());
   if (PyLong_Check(v.ptr())) {
     const double d = PyLong_AsDouble(v.ptr());
-    if (d == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+    if (d == -1.0 && PyErr_Occurred()) {
+      // Too large for a double (2**2000): not a float, as Optuna's "could not be cast" case.
+      if (!PyErr_ExceptionMatches(PyExc_OverflowError)) throw py::error_already_set();
+      PyErr_Clear();
+      return std::nullopt;
+    }
     return d;
   }
   // numpy scalars, 0-d tensors, Decimal, ...: whatever float() accepts, as Optuna's float(value).
@@ -124,7 +129,15 @@ std::optional<double> float_from_py(const py::handle& v) {
 ParamValue param_value_from_py(const py::handle& v, const char* what) {
   PyObject* p = v.ptr();
   if (PyBool_Check(p)) return ParamValue(p == Py_True);
-  if (PyLong_Check(p)) return ParamValue(v.cast<int64_t>());
+  if (PyLong_Check(p)) {
+    int overflow = 0;
+    const long long i = PyLong_AsLongLongAndOverflow(p, &overflow);
+    if (overflow != 0)
+      throw py::value_error(std::string(what) + " " + py::repr(v).cast<std::string>() +
+                            " does not fit in a 64-bit integer");
+    if (i == -1 && PyErr_Occurred()) throw py::error_already_set();
+    return ParamValue(static_cast<int64_t>(i));
+  }
   if (PyFloat_Check(p)) return ParamValue(PyFloat_AsDouble(p));
   if (PyUnicode_Check(p)) return ParamValue(v.cast<std::string>());
   if (is_numpy_scalar(v)) {
@@ -186,12 +199,45 @@ py::object time_to_py(const std::optional<Clock::time_point>& time) {
   return (*fromtimestamp)(seconds);
 }
 
-nlohmann::json json_from_py(const py::handle& value) {
-  if (auto f = float_from_py(value); f && is_numpy_scalar(value)) {
-    py::object item = value.attr("item")();
-    return pyjson::to_json(item);
+namespace {
+
+// pybind11_json converts recursively on the C stack: a deeply nested (or cyclic) value would
+// overflow it. Walk it first, without recursion, and refuse more than kMaxJsonDepth levels.
+constexpr int kMaxJsonDepth = 1000;
+
+void check_json_depth(const py::handle& value, const std::string& what) {
+  std::vector<std::pair<py::handle, int>> todo{{value, 0}};
+  while (!todo.empty()) {
+    auto [v, depth] = todo.back();
+    todo.pop_back();
+    const bool is_dict = py::isinstance<py::dict>(v);
+    if (!is_dict && !py::isinstance<py::list>(v) && !py::isinstance<py::tuple>(v)) continue;
+    if (depth >= kMaxJsonDepth)
+      throw py::value_error(what + " is nested deeper than " + std::to_string(kMaxJsonDepth) +
+                            " levels (or contains itself); it cannot be stored as JSON");
+    if (is_dict) {
+      for (auto item : py::reinterpret_borrow<py::dict>(v)) todo.emplace_back(item.second, depth + 1);
+    } else {
+      for (auto item : v) todo.emplace_back(item, depth + 1);
+    }
   }
-  return pyjson::to_json(value);
+}
+
+}  // namespace
+
+nlohmann::json json_from_py(const py::handle& value, const std::string& what) {
+  check_json_depth(value, what);
+  try {
+    if (auto f = float_from_py(value); f && is_numpy_scalar(value)) {
+      py::object item = value.attr("item")();
+      return pyjson::to_json(item);
+    }
+    return pyjson::to_json(value);
+  } catch (const py::error_already_set&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw py::type_error(what + " is not JSON serializable (" + std::string(e.what()) + ")");
+  }
 }
 
 }  // namespace parzen::python

@@ -384,7 +384,7 @@ void bind_study(py::module_& m) {
           [](PyStudy& s, const py::dict& params, const py::object& user_attrs) {
             auto p = params_from_py(params);
             nlohmann::json attrs =
-                user_attrs.is_none() ? nlohmann::json::object() : json_from_py(user_attrs);
+                user_attrs.is_none() ? nlohmann::json::object() : json_from_py(user_attrs, "user_attrs");
             py::gil_scoped_release release;
             s.get().enqueue_trial(p, attrs);
           },
@@ -416,8 +416,8 @@ void bind_study(py::module_& m) {
             }
             NewTrial nt;
             nt.heartbeat = false;
-            if (!user_attrs.is_none()) nt.user_attrs = json_from_py(user_attrs);
-            if (!system_attrs.is_none()) nt.system_attrs = json_from_py(system_attrs);
+            if (!user_attrs.is_none()) nt.user_attrs = json_from_py(user_attrs, "user_attrs");
+            if (!system_attrs.is_none()) nt.system_attrs = json_from_py(system_attrs, "system_attrs");
             for (const auto& [name, value] : p)
               if (!d.count(name))
                 throw InvalidArgument("add_trial: parameter '" + name + "' has no distribution");
@@ -501,7 +501,7 @@ void bind_study(py::module_& m) {
       .def(
           "set_user_attr",
           [](PyStudy& s, const std::string& key, const py::object& value) {
-            nlohmann::json j = json_from_py(value);
+            nlohmann::json j = json_from_py(value, "user attribute '" + key + "'");
             py::gil_scoped_release release;
             s.get().set_user_attr(key, j);
           },

@@ -31,11 +31,27 @@ const FrozenTrial& PyTrial::record() const {
 }
 
 void PyTrial::release() {
+  // The objective returned (GIL held): another thread may still be inside a call on this trial.
+  py::gil_scoped_release gil;
+  std::lock_guard<std::mutex> lock(mu_);
   if (borrowed_) final_ = borrowed_->record();
   borrowed_ = nullptr;
 }
 
 namespace {
+
+// Runs f with the GIL released and the trial's mutex held (the order that cannot deadlock: a
+// thread holding the mutex may need the GIL for a log line).
+template <class F>
+auto with_trial(const PyTrial& t, F&& f) {
+  py::gil_scoped_release release;
+  std::lock_guard<std::mutex> lock(t.mutex());
+  return f();
+}
+
+FrozenTrial snapshot(const PyTrial& t) {
+  return with_trial(t, [&] { return t.record(); });
+}
 
 py::dict json_dict(const nlohmann::json& j) {
   py::object o = pyjson::from_json(j);
@@ -46,6 +62,51 @@ py::dict json_dict(const nlohmann::json& j) {
 py::object values_or_none(const FrozenTrial& t) {
   if (t.values.empty()) return py::none();
   return py::cast(t.values);
+}
+
+// Optuna's UserWarning for a step that does not divide the range (high is lowered to the last
+// multiple), issued before the core sees the distribution.
+void warn_adjusted(const std::string& msg) {
+  if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) != 0) throw py::error_already_set();
+}
+
+int64_t adjust_int_high(int64_t low, int64_t high, int64_t step) {
+  if (step <= 0 || low > high) return high;  // the core explains these
+  const auto span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+  const auto r = span % static_cast<uint64_t>(step);
+  if (r == 0) return high;
+  const int64_t adjusted = static_cast<int64_t>(static_cast<uint64_t>(high) - r);
+  warn_adjusted("The distribution is specified by [" + std::to_string(low) + ", " +
+                std::to_string(high) + "] and step=" + std::to_string(step) +
+                ", but the range is not divisible by `step`. It will be replaced by [" +
+                std::to_string(low) + ", " + std::to_string(adjusted) + "].");
+  return adjusted;
+}
+
+double adjust_float_high(double low, double high, double step) {
+  if (!std::isfinite(step) || step <= 0 || !(low <= high) || !std::isfinite(low) ||
+      !std::isfinite(high))
+    return high;  // the core explains these
+  // Optuna's decimal arithmetic on the str() of each number (parzen.distributions).
+  return py::module_::import("parzen.distributions")
+      .attr("_adjust_discrete_uniform_high")(low, high, step)
+      .cast<double>();
+}
+
+// report()'s step: an int, or a float with an integer value (as Optuna, which stores int(step)).
+int64_t step_from_py(const py::object& step) {
+  if (py::isinstance<py::bool_>(step) || !(py::isinstance<py::int_>(step) ||
+                                           py::isinstance<py::float_>(step) ||
+                                           py::hasattr(step, "__index__")))
+    throw py::type_error("report: step must be an int, got " + py::repr(step).cast<std::string>());
+  if (py::isinstance<py::float_>(step)) {
+    const double f = step.cast<double>();
+    if (!std::isfinite(f) || f != std::floor(f) || std::fabs(f) > 9.0e18)
+      throw py::type_error("report: step must be an int (or a float with an integer value), got " +
+                           py::repr(step).cast<std::string>());
+    return static_cast<int64_t>(f);
+  }
+  return py::int_(step).cast<int64_t>();
 }
 
 std::string attr_repr(const py::object& self, const char* name) {
@@ -110,33 +171,34 @@ void bind_trial(py::module_& m) {
       "returned by ask(). Used by one thread at a time. After its objective returns it can be "
       "read but not changed (InvalidStateError).")
       .def_property_readonly(
-          "number", [](const PyTrial& t) { return t.record().number; },
+          "number", [](const PyTrial& t) { return with_trial(t, [&] { return t.record().number; }); },
           "int: 0, 1, 2, ... within the study, in creation order.")
       .def_property_readonly(
-          "_trial_id", [](const PyTrial& t) { return t.record().id; },
+          "_trial_id", [](const PyTrial& t) { return with_trial(t, [&] { return t.record().id; }); },
           "int: the id, unique within the storage.")
       .def_property_readonly(
-          "params", [](const PyTrial& t) { return params_to_py(t.record().params); },
+          "params", [](const PyTrial& t) { return params_to_py(snapshot(t).params); },
           "dict[str, value]: the parameters suggested so far.")
       .def_property_readonly(
           "distributions",
-          [](const PyTrial& t) { return distributions_to_py(t.record().distributions); },
+          [](const PyTrial& t) { return distributions_to_py(snapshot(t).distributions); },
           "dict[str, Distribution]: the distributions of the parameters suggested so far.")
       .def_property_readonly(
-          "user_attrs", [](const PyTrial& t) { return json_dict(t.record().user_attrs); },
+          "user_attrs", [](const PyTrial& t) { return json_dict(snapshot(t).user_attrs); },
           "dict: the user attributes (JSON values).")
       .def_property_readonly(
-          "system_attrs", [](const PyTrial& t) { return json_dict(t.record().system_attrs); },
+          "system_attrs", [](const PyTrial& t) { return json_dict(snapshot(t).system_attrs); },
           "dict: parzen's own attributes (fixed_params, retried_from, ...).")
       .def_property_readonly(
-          "datetime_start", [](const PyTrial& t) { return time_to_py(t.record().datetime_start); },
+          "datetime_start", [](const PyTrial& t) { return time_to_py(snapshot(t).datetime_start); },
           "datetime | None: when the trial started (naive local time, as Optuna).")
       .def(
           "suggest_float",
           [](PyTrial& t, const std::string& name, double low, double high,
              std::optional<double> step, bool log) {
-            py::gil_scoped_release release;
-            return t.get().suggest_float(name, low, high, FloatOptions{log, step});
+            if (step && !log) high = adjust_float_high(low, high, *step);
+            return with_trial(
+                t, [&] { return t.get().suggest_float(name, low, high, FloatOptions{log, step}); });
           },
           py::arg("name"), py::arg("low"), py::arg("high"), py::kw_only(),
           py::arg("step") = py::none(), py::arg("log") = false,
@@ -151,8 +213,9 @@ void bind_trial(py::module_& m) {
           "suggest_int",
           [](PyTrial& t, const std::string& name, int64_t low, int64_t high, int64_t step,
              bool log) {
-            py::gil_scoped_release release;
-            return t.get().suggest_int(name, low, high, IntOptions{log, step});
+            if (!log) high = adjust_int_high(low, high, step);
+            return with_trial(
+                t, [&] { return t.get().suggest_int(name, low, high, IntOptions{log, step}); });
           },
           py::arg("name"), py::arg("low"), py::arg("high"), py::kw_only(), py::arg("step") = 1,
           py::arg("log") = false,
@@ -166,12 +229,10 @@ void bind_trial(py::module_& m) {
           "suggest_categorical",
           [](PyTrial& t, const std::string& name, const py::iterable& choices) {
             CategoricalDistribution d;
-            for (const auto& v : choices) d.choices.push_back(param_value_from_py(v, "choice"));
-            ParamValue v;
-            {
-              py::gil_scoped_release release;
-              v = t.get().suggest(name, d);
-            }
+            const std::string what = "parameter '" + name + "': choice";
+            for (const auto& v : choices)
+              d.choices.push_back(param_value_from_py(v, what.c_str()));
+            ParamValue v = with_trial(t, [&] { return t.get().suggest(name, d); });
             return param_value_to_py(v);
           },
           py::arg("name"), py::arg("choices"),
@@ -184,11 +245,7 @@ void bind_trial(py::module_& m) {
           "_suggest",
           [](PyTrial& t, const std::string& name, const py::object& distribution) {
             Distribution d = distribution_from_py(distribution);
-            ParamValue v;
-            {
-              py::gil_scoped_release release;
-              v = t.get().suggest(name, d);
-            }
+            ParamValue v = with_trial(t, [&] { return t.get().suggest(name, d); });
             return param_value_to_py(v);
           },
           py::arg("name"), py::arg("distribution"),
@@ -197,35 +254,55 @@ void bind_trial(py::module_& m) {
           "form.")
       .def(
           "report",
-          [](PyTrial& t, const py::object& value, int64_t step) {
+          [](PyTrial& t, const py::object& value, const py::object& step_obj) {
             auto v = float_from_py(value);
             if (!v)
               throw py::type_error("report: value must be a float, got " +
                                    py::repr(value).cast<std::string>());
-            py::gil_scoped_release release;
-            t.get().report(step, *v);
+            const int64_t step = step_from_py(step_obj);
+            if (!std::isfinite(*v)) {
+              // The core stores finite values only: keep the first NaN/inf here, so that
+              // should_prune() says True (Optuna's pruners prune a NaN trial) and the study goes
+              // on. Negative steps and finished trials are refused as for finite values.
+              const double value = *v;
+              with_trial(t, [&] {
+                (void)t.get();  // a released trial is refused as for finite values
+                if (step < 0)
+                  throw InvalidArgument("trial " + std::to_string(t.record().number) +
+                                        ": a value is reported at step " + std::to_string(step) +
+                                        "; steps are >= 0 (as in Optuna)");
+                if (!t.nonfinite_report) t.nonfinite_report = std::make_pair(step, value);
+              });
+              return;
+            }
+            with_trial(t, [&] { t.get().report(step, *v); });
           },
           py::arg("value"), py::arg("step"),
           "report(value: float, step: int) -> None\n\n"
           "Reports an intermediate objective value at a step (e.g. an epoch), for pruning; "
           "Optuna's argument order. A step reported again keeps its first value (with a "
-          "warning).\nRaises InvalidArgumentError (ValueError) for a negative step or a value "
-          "that is not finite.")
+          "warning). step may be a float with an integer value. A NaN or infinite value is not "
+          "stored (not in intermediate_values): it makes should_prune() return True from then "
+          "on, whatever the pruner, so a diverged trial is pruned and the study goes on.\n"
+          "Raises InvalidArgumentError (ValueError) for a negative step.")
       .def(
           "should_prune",
           [](PyTrial& t) {
-            py::gil_scoped_release release;
-            return t.get().should_prune();
+            return with_trial(t, [&] {
+              Trial& core = t.get();  // a finished trial is refused as usual
+              if (t.nonfinite_report) return true;
+              return core.should_prune();
+            });
           },
           "should_prune() -> bool\n\n"
           "Whether the study's pruner would stop this trial now, from its reports, as Optuna's "
-          "Trial.should_prune. Raise parzen.TrialPruned to prune it.")
+          "Trial.should_prune. Raise parzen.TrialPruned to prune it. True once a NaN or "
+          "infinite value was reported.")
       .def(
           "set_user_attr",
           [](PyTrial& t, const std::string& key, const py::object& value) {
-            nlohmann::json j = json_from_py(value);
-            py::gil_scoped_release release;
-            t.get().set_user_attr(key, j);
+            nlohmann::json j = json_from_py(value, "user attribute '" + key + "'");
+            with_trial(t, [&] { t.get().set_user_attr(key, j); });
           },
           py::arg("key"), py::arg("value"),
           "set_user_attr(key: str, value) -> None\n\n"
@@ -241,15 +318,15 @@ void bind_trial(py::module_& m) {
                                      py::repr(v).cast<std::string>());
               c.push_back(*f);
             }
-            py::gil_scoped_release release;
-            t.get().set_constraints(c);
+            with_trial(t, [&] { t.get().set_constraints(c); });
           },
           py::arg("constraints"),
           "set_constraints(constraints: Sequence[float]) -> None\n\n"
           "Constraint values of the trial; it is feasible when all are <= 0 (Optuna's "
           "constraints_func convention). Raises InvalidArgumentError for NaN.")
       .def("__repr__", [](const PyTrial& t) {
-        return "Trial(number=" + std::to_string(t.record().number) + ")";
+        return "Trial(number=" + std::to_string(with_trial(t, [&] { return t.record().number; })) +
+               ")";
       });
 
   py::class_<FrozenTrial>(m, "FrozenTrial",

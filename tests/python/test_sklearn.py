@@ -107,8 +107,8 @@ def test_scipy_distributions_map_exactly():
     space = {"a": st.uniform(1, 10), "b": st.loguniform(1e-3, 1e2), "c": st.reciprocal(1, 5),
              "d": st.randint(1, 5), "e": st.uniform(loc=-1, scale=2),
              "f": st.loguniform(1, 10, scale=2), "g": st.randint(0, 3, loc=10)}
-    from parzen.sklearn import _space
-    got = {k: d for k, (d, _) in _space(space).items()}
+    from parzen.sklearn import _dict_space as _space
+    got = {k: d for k, (d, _, _) in _space(space).items()}
     assert got["a"] == FloatDistribution(1, 11)
     assert got["b"] == FloatDistribution(1e-3, 1e2, log=True)
     assert got["c"] == FloatDistribution(1, 5, log=True)
@@ -123,12 +123,15 @@ def test_scipy_distributions_map_exactly():
 @pytest.mark.parametrize("bad, words", [
     (st.norm(0, 1), "norm"), (st.expon(), "expon"), (st.loguniform(1, 10, loc=1), "loc"),
     ("not a distribution", "not a Parzen distribution"), ([], "empty"),
+    (st.randint(2, 2), "randint(2, 2)"), (st.uniform(1, -1), "uniform(1, -1)"),
+    (st.uniform(1, 0), "scale must be > 0"),
 ])
 def test_refused_distributions_name_the_parameter(bad, words):
     search = ParzenSearchCV(SVC(), {"C": [1.0], "gamma_x": bad}, n_trials=1, cv=2)
-    with pytest.raises(ValueError, match="gamma_x") as e:
+    with pytest.raises(ValueError, match="parameter 'gamma_x'") as e:
         search.fit(X, Y)
     assert words in str(e.value)
+    assert "Distribution'" not in str(e.value)  # not the class as the parameter's name
 
 
 def test_samples_inside_support_and_random_state():
@@ -173,7 +176,14 @@ def test_pickle_fitted_search():
     np.testing.assert_array_equal(back.predict(X), search.predict(X))
     assert back.best_params_ == search.best_params_
     assert not hasattr(back, "study_")  # the private in-memory study is not pickled
-    assert len(search.trials_) == 3
+    assert len(search.trials_) == 3 and len(back.trials_) == 3  # FrozenTrials pickle
+    # a study= in an in-memory storage: left out (None) rather than failing the pickle
+    study = parzen.create_study(direction="maximize")
+    search = ParzenSearchCV(SVC(), {"C": FloatDistribution(1, 10)}, n_trials=2, cv=2,
+                            study=study).fit(X, Y)
+    back = pickle.loads(pickle.dumps(search))
+    assert back.study is None and not hasattr(back, "study_")
+    assert back.best_params_ == search.best_params_ and search.study is study
 
 
 def test_pipeline_and_nested_cv():
@@ -291,3 +301,113 @@ def test_example_random_search_iris():
     assert len([ln for ln in lines[1:] if ln.split()[0].isdigit()]) == 4
     assert "best estimator: SVC(" in out and "best score: 0.9" in out
     assert "best params: {'kernel': " in out
+
+
+# --- try-out findings F14, F7, F1, F8 -------------------------------------------------------------
+def test_repeated_choices_are_separate_candidates():
+    # F14: scikit-learn evaluates each entry of a list, repeated or equal (1 == 1.0 == True)
+    from sklearn.linear_model import LogisticRegression
+    grid = {"C": [1, 1.0, True]}
+    ours = ParzenGridSearchCV(LogisticRegression(max_iter=300), grid, cv=2).fit(X, Y)
+    theirs = GridSearchCV(LogisticRegression(max_iter=300), grid, cv=2).fit(X, Y)
+    _same_results(ours, theirs)
+    assert [type(p["C"]) for p in ours.cv_results_["params"]] == [int, float, bool]
+    search = ParzenRandomizedSearchCV(LogisticRegression(max_iter=300), {"C": [1, 1, 1, 10]},
+                                      n_iter=4, cv=2, random_state=0).fit(X, Y)
+    assert sorted(p["C"] for p in search.cv_results_["params"]) == [1, 1, 1, 10]
+    search = ParzenSearchCV(SVC(), {"C": [1, 1, 2]}, n_trials=3, cv=2, random_state=0).fit(X, Y)
+    assert {p["C"] for p in search.cv_results_["params"]} <= {1, 2}
+
+
+def test_a_bad_choice_list_names_the_parameter():
+    with pytest.raises(ValueError, match="parameter 'C': empty") as e:
+        ParzenRandomizedSearchCV(SVC(), {"C": []}).fit(X, Y)
+    assert "CategoricalDistribution" not in str(e.value)
+
+
+def test_failed_candidates_are_nan_rows():
+    # F7: as RandomizedSearchCV, every candidate is a row; a failed one has error_score, and its
+    # trial is FAIL with the fit's error as the reason
+    space = {"C": st.uniform(-1, 2)}
+    with pytest.warns(Warning):
+        search = ParzenRandomizedSearchCV(SVC(), space, n_iter=8, cv=2, random_state=0).fit(X, Y)
+    scores = search.cv_results_["mean_test_score"]
+    assert len(search.cv_results_["params"]) == 8 and len(search.trials_) == 8
+    failed = [p["C"] <= 0 for p in search.cv_results_["params"]]
+    assert any(failed) and not all(failed)
+    assert list(np.isnan(scores)) == failed
+    for t, f in zip(search.trials_, failed):
+        assert (t.state == parzen.TrialState.FAIL) == f
+        if f:
+            assert "must be a float in the range" in t.fail_reason, t.fail_reason
+    assert search.best_params_["C"] > 0
+    with pytest.warns(Warning):
+        search = ParzenSearchCV(SVC(), space, n_trials=6, cv=2, random_state=0,
+                                error_score=-1.0).fit(X, Y)
+    assert len(search.cv_results_["params"]) == 6
+    assert -1.0 in list(search.cv_results_["mean_test_score"])
+    # every fit of every candidate failed: scikit-learn's "All the ... fits failed" ValueError
+    with pytest.raises(ValueError, match="All the 4 fits failed"):
+        with pytest.warns(Warning):
+            ParzenRandomizedSearchCV(SVC(), {"C": st.uniform(-2, 1)}, n_iter=2, cv=2,
+                                     random_state=0).fit(X, Y)
+
+
+def test_list_of_dicts():
+    # F1: a list of dicts as param_distributions: a dict is chosen, then its parameters
+    space = [{"kernel": ["linear"], "C": st.loguniform(1e-2, 1e2)},
+             {"kernel": ["rbf"], "gamma": st.loguniform(1e-3, 1)}]
+    search = ParzenRandomizedSearchCV(SVC(), space, n_iter=12, cv=2,
+                                      sampler=parzen.samplers.RandomSampler(seed=1)).fit(X, Y)
+    params = search.cv_results_["params"]
+    assert len(params) == 12
+    assert {tuple(sorted(p)) for p in params} == {("C", "kernel"), ("gamma", "kernel")}
+    for p in params:
+        assert ("C" in p) == (p["kernel"] == "linear")
+    search = ParzenSearchCV(SVC(), space, n_trials=5, cv=2, random_state=0).fit(X, Y)
+    assert len(search.cv_results_["params"]) == 5
+    with pytest.raises(TypeError, match="list of such dicts"):
+        ParzenSearchCV(SVC(), [], cv=2).fit(X, Y)
+
+
+def test_randomized_all_lists_samples_without_replacement():
+    # F8: as ParameterSampler, a finite space is sampled without replacement, n_iter capped
+    with pytest.warns(UserWarning, match="The total space of parameters 2 is smaller than "
+                                         "n_iter=10. Running 2 iterations"):
+        search = ParzenRandomizedSearchCV(SVC(), {"kernel": ["linear", "rbf"]}, n_iter=10,
+                                          cv=2, random_state=0).fit(X, Y)
+    assert sorted(p["kernel"] for p in search.cv_results_["params"]) == ["linear", "rbf"]
+    space = [{"kernel": ["linear", "rbf", "poly"], "C": [0.1, 1, 10, 100]},
+             {"kernel": ["sigmoid"], "C": [1, 2]}]
+    search = ParzenRandomizedSearchCV(SVC(), space, n_iter=13, cv=2, random_state=0,
+                                      n_jobs=2).fit(X, Y)
+    keys = [tuple(sorted(p.items())) for p in search.cv_results_["params"]]
+    assert len(keys) == 13 and len(set(keys)) == 13
+    # a continuous entry: sampled with replacement, no cap (as scikit-learn)
+    search = ParzenRandomizedSearchCV(SVC(), {"kernel": ["linear"], "C": st.uniform(1, 2)},
+                                      n_iter=3, cv=2, random_state=0).fit(X, Y)
+    assert len(search.cv_results_["params"]) == 3
+
+
+def test_a_nested_scikit_learn_search_keeps_its_own_fit_checks():
+    # the all-fits-failed check is relaxed only for the Parzen search's own candidates: a
+    # GridSearchCV as the estimator still raises its "All the N fits failed"
+    from sklearn.linear_model import LogisticRegression
+    inner = GridSearchCV(LogisticRegression(solver="liblinear"), {"penalty": ["l2"]}, cv=2)
+    grids = {"param_grid": [{"penalty": ["elasticnet"]}, {"penalty": ["l2"]}]}
+    with pytest.warns(Warning):
+        search = ParzenGridSearchCV(inner, grids, cv=2).fit(X, Y)
+    bad, good = search.trials_
+    assert bad.state == parzen.TrialState.FAIL and good.state == parzen.TrialState.COMPLETE
+    assert "All the 2 fits failed" in bad.fail_reason, bad.fail_reason
+
+
+def test_an_infinite_score_is_a_failed_trial_with_the_reason():
+    # a study stores finite values only (docs/python.md): the trial is FAIL and says why, while
+    # cv_results_ (scikit-learn's) ranks the candidate
+    def scorer(est, X_, y_):
+        return float("inf") if est.C == 10.0 else est.score(X_, y_)
+    search = ParzenGridSearchCV(SVC(), {"C": [1.0, 10.0]}, cv=2, scoring=scorer).fit(X, Y)
+    assert search.best_params_ == {"C": 10.0}
+    t = search.trials_[1]
+    assert t.state == parzen.TrialState.FAIL and "mean test score is inf" in t.fail_reason
