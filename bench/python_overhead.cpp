@@ -102,15 +102,12 @@ int main(int argc, char** argv) {
     const uint64_t s = seed + static_cast<uint64_t>(r);
     const Seconds seconds = run_seconds(sampler, n_trials, s, dump);
     const auto n = static_cast<double>(n_trials);
-    std::cout << nlohmann::json{{"system", "parzen-cpp"},
-                                {"sampler", sampler},
-                                {"n_trials", n_trials},
-                                {"seed", s},
-                                {"seconds", seconds.wall},
-                                {"us_per_trial", seconds.wall * 1e6 / n},
-                                {"cpu_seconds", seconds.cpu},
-                                {"cpu_us_per_trial", seconds.cpu * 1e6 / n}}
-              << std::endl;
+    std::cout
+        << nlohmann::json{{"system", "parzen-cpp"},     {"sampler", sampler},
+                          {"n_trials", n_trials},       {"seed", s},
+                          {"seconds", seconds.wall},    {"us_per_trial", seconds.wall * 1e6 / n},
+                          {"cpu_seconds", seconds.cpu}, {"cpu_us_per_trial", seconds.cpu * 1e6 / n}}
+        << std::endl;
   }
   return 0;
 }

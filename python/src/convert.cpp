@@ -58,11 +58,21 @@ py::object exception_class(const char* name) {
 py::object trial_state_to_py(TrialState state) {
   int v = 0;
   switch (state) {
-    case TrialState::Running: v = 0; break;
-    case TrialState::Complete: v = 1; break;
-    case TrialState::Pruned: v = 2; break;
-    case TrialState::Failed: v = 3; break;
-    case TrialState::Waiting: v = 4; break;
+    case TrialState::Running:
+      v = 0;
+      break;
+    case TrialState::Complete:
+      v = 1;
+      break;
+    case TrialState::Pruned:
+      v = 2;
+      break;
+    case TrialState::Failed:
+      v = 3;
+      break;
+    case TrialState::Waiting:
+      v = 4;
+      break;
   }
   // Looked up once (leaked on purpose: never destroyed without the GIL at exit); the GIL
   // serialises the first lookup.
@@ -81,16 +91,21 @@ TrialState trial_state_from_py(const py::handle& state) {
   try {
     v = py::int_(py::reinterpret_borrow<py::object>(state)).cast<int>();
   } catch (const py::error_already_set&) {
-    throw py::type_error("expected a TrialState, got " +
-                         py::repr(state).cast<std::string>());
+    throw py::type_error("expected a TrialState, got " + py::repr(state).cast<std::string>());
   }
   switch (v) {
-    case 0: return TrialState::Running;
-    case 1: return TrialState::Complete;
-    case 2: return TrialState::Pruned;
-    case 3: return TrialState::Failed;
-    case 4: return TrialState::Waiting;
-    default: throw py::value_error("no TrialState has the value " + std::to_string(v));
+    case 0:
+      return TrialState::Running;
+    case 1:
+      return TrialState::Complete;
+    case 2:
+      return TrialState::Pruned;
+    case 3:
+      return TrialState::Failed;
+    case 4:
+      return TrialState::Waiting;
+    default:
+      throw py::value_error("no TrialState has the value " + std::to_string(v));
   }
 }
 
@@ -185,17 +200,17 @@ Distribution distribution_from_py(const py::handle& d) {
   if (py::isinstance<FloatDistribution>(d)) return d.cast<FloatDistribution>();
   if (py::isinstance<IntDistribution>(d)) return d.cast<IntDistribution>();
   if (py::isinstance<CategoricalDistribution>(d)) return d.cast<CategoricalDistribution>();
-  throw py::type_error("expected a FloatDistribution, IntDistribution or CategoricalDistribution, got " +
-                       py::repr(d).cast<std::string>());
+  throw py::type_error(
+      "expected a FloatDistribution, IntDistribution or CategoricalDistribution, got " +
+      py::repr(d).cast<std::string>());
 }
 
 py::object time_to_py(const std::optional<Clock::time_point>& time) {
   if (!time) return py::none();
-  const double seconds =
-      std::chrono::duration<double>(time->time_since_epoch()).count();
+  const double seconds = std::chrono::duration<double>(time->time_since_epoch()).count();
   // Naive local time, as Optuna's FrozenTrial.datetime_start.
-  static py::object* fromtimestamp = new py::object(
-      py::module_::import("datetime").attr("datetime").attr("fromtimestamp"));
+  static py::object* fromtimestamp =
+      new py::object(py::module_::import("datetime").attr("datetime").attr("fromtimestamp"));
   return (*fromtimestamp)(seconds);
 }
 
@@ -216,7 +231,8 @@ void check_json_depth(const py::handle& value, const std::string& what) {
       throw py::value_error(what + " is nested deeper than " + std::to_string(kMaxJsonDepth) +
                             " levels (or contains itself); it cannot be stored as JSON");
     if (is_dict) {
-      for (auto item : py::reinterpret_borrow<py::dict>(v)) todo.emplace_back(item.second, depth + 1);
+      for (auto item : py::reinterpret_borrow<py::dict>(v))
+        todo.emplace_back(item.second, depth + 1);
     } else {
       for (auto item : v) todo.emplace_back(item, depth + 1);
     }

@@ -32,10 +32,11 @@ std::string repr_of(const CategoricalDistribution& d) {
 
 template <class D>
 void common_methods(py::class_<D>& c) {
-  c.def("__eq__", [](const D& a, const py::object& b) {
-     if (!py::isinstance<D>(b)) return false;
-     return a == b.cast<const D&>();
-   })
+  c.def("__eq__",
+        [](const D& a, const py::object& b) {
+          if (!py::isinstance<D>(b)) return false;
+          return a == b.cast<const D&>();
+        })
       .def("__hash__",
            [](const D& d) {
              return static_cast<py::ssize_t>(
@@ -69,9 +70,11 @@ void common_methods(py::class_<D>& c) {
           "to_external_repr(internal: float) -> value\n\nThe value the objective sees: a float, "
           "an int, or the choice at that index.")
       .def("__copy__", [](const D& d) { return d; })
-      .def("__deepcopy__", [](const D& d, py::dict) { return d; }, py::arg("memo"))
-      .def(py::pickle([](const D& d) { return to_json(Distribution(d)); },
-                      [](const nlohmann::json& j) { return std::get<D>(distribution_from_json(j)); }));
+      .def(
+          "__deepcopy__", [](const D& d, py::dict) { return d; }, py::arg("memo"))
+      .def(py::pickle(
+          [](const D& d) { return to_json(Distribution(d)); },
+          [](const nlohmann::json& j) { return std::get<D>(distribution_from_json(j)); }));
 }
 
 }  // namespace

@@ -86,8 +86,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly(
           "options", [](const PyPruner& s) { return s.options; },
           "dict: the options it was built with (registry JSON).")
-      .def("__repr__",
-           [](const PyPruner& s) { return repr_options("Pruner", s.name, s.options); });
+      .def("__repr__", [](const PyPruner& s) { return repr_options("Pruner", s.name, s.options); });
   py::class_<PyStorage, std::shared_ptr<PyStorage>>(m, "Storage",
                                                     "An opened storage (open_storage). Share one "
                                                     "object between studies of one process.")

@@ -25,10 +25,14 @@ struct PyStudy {
 
 const char* level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::Debug: return "debug";
-    case LogLevel::Info: return "info";
-    case LogLevel::Warning: return "warning";
-    case LogLevel::Silent: break;
+    case LogLevel::Debug:
+      return "debug";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Warning:
+      return "warning";
+    case LogLevel::Silent:
+      break;
   }
   return "warning";
 }
@@ -197,7 +201,8 @@ void optimize(PyStudy& self, const py::object& objective, std::optional<int64_t>
       if (is_instance_named(value, "TrialPruned")) throw TrialPruned();
       if (is_instance_named(value, "TrialFailed")) {
         // parzen.TrialFailed(reason, retryable=False)
-        const std::string reason = py::str(py::getattr(value, "reason", py::str(value))).cast<std::string>();
+        const std::string reason =
+            py::str(py::getattr(value, "reason", py::str(value))).cast<std::string>();
         const bool retryable = py::bool_(py::getattr(value, "retryable", py::bool_(false)));
         throw TrialFailed(reason, retryable);
       }
@@ -383,8 +388,8 @@ void bind_study(py::module_& m) {
           "enqueue_trial",
           [](PyStudy& s, const py::dict& params, const py::object& user_attrs) {
             auto p = params_from_py(params);
-            nlohmann::json attrs =
-                user_attrs.is_none() ? nlohmann::json::object() : json_from_py(user_attrs, "user_attrs");
+            nlohmann::json attrs = user_attrs.is_none() ? nlohmann::json::object()
+                                                        : json_from_py(user_attrs, "user_attrs");
             py::gil_scoped_release release;
             s.get().enqueue_trial(p, attrs);
           },
@@ -405,7 +410,8 @@ void bind_study(py::module_& m) {
                   "trials only; use enqueue_trial for a waiting one)");
             auto p = params_from_py(params);
             std::map<std::string, Distribution> d;
-            for (const auto& [k, v] : distributions) d[py::str(k).cast<std::string>()] = distribution_from_py(v);
+            for (const auto& [k, v] : distributions)
+              d[py::str(k).cast<std::string>()] = distribution_from_py(v);
             std::vector<double> vals;
             if (!values.is_none()) vals = floats_from_py(values, "values");
             std::map<int64_t, double> inter;
@@ -417,17 +423,19 @@ void bind_study(py::module_& m) {
             NewTrial nt;
             nt.heartbeat = false;
             if (!user_attrs.is_none()) nt.user_attrs = json_from_py(user_attrs, "user_attrs");
-            if (!system_attrs.is_none()) nt.system_attrs = json_from_py(system_attrs, "system_attrs");
+            if (!system_attrs.is_none())
+              nt.system_attrs = json_from_py(system_attrs, "system_attrs");
             for (const auto& [name, value] : p)
               if (!d.count(name))
                 throw InvalidArgument("add_trial: parameter '" + name + "' has no distribution");
             for (const auto& [name, dist] : d)
               if (!p.count(name))
-                throw InvalidArgument("add_trial: distribution '" + name + "' has no parameter value");
+                throw InvalidArgument("add_trial: distribution '" + name +
+                                      "' has no parameter value");
             if (st == TrialState::Complete && vals.size() != s.get().directions().size())
               throw InvalidArgument("add_trial: a complete trial needs " +
-                                    std::to_string(s.get().directions().size()) + " value(s), got " +
-                                    std::to_string(vals.size()));
+                                    std::to_string(s.get().directions().size()) +
+                                    " value(s), got " + std::to_string(vals.size()));
             py::gil_scoped_release release;
             std::map<std::string, double> internal;
             for (const auto& [name, dist] : d) {
@@ -436,7 +444,8 @@ void bind_study(py::module_& m) {
             }
             Storage& storage = s.get().storage();
             FrozenTrial t = storage.create_trial(s.get().id(), nt);
-            for (const auto& [name, dist] : d) storage.set_trial_param(t.id, name, internal[name], dist);
+            for (const auto& [name, dist] : d)
+              storage.set_trial_param(t.id, name, internal[name], dist);
             for (const auto& [step, v] : inter) storage.set_trial_intermediate_value(t.id, step, v);
             storage.finish_trial(t.id, st, vals, "");
             return storage.trial(t.id);
@@ -463,7 +472,8 @@ void bind_study(py::module_& m) {
             for (const auto& st : states) keep.push_back(trial_state_from_py(st));
             std::vector<FrozenTrial> out;
             for (auto& t : all)
-              if (std::find(keep.begin(), keep.end(), t.state) != keep.end()) out.push_back(std::move(t));
+              if (std::find(keep.begin(), keep.end(), t.state) != keep.end())
+                out.push_back(std::move(t));
             return out;
           },
           py::arg("states") = py::none(),
@@ -478,7 +488,8 @@ void bind_study(py::module_& m) {
               all = s.get().trials();
             }
             if (number < 0 || static_cast<size_t>(number) >= all.size())
-              throw NotFound("study '" + s.get().name() + "' has no trial " + std::to_string(number));
+              throw NotFound("study '" + s.get().name() + "' has no trial " +
+                             std::to_string(number));
             return all[static_cast<size_t>(number)];
           },
           py::arg("number"),
@@ -572,11 +583,10 @@ void bind_study(py::module_& m) {
         return s;
       },
       py::arg("storage"), py::arg("study_name") = py::none(),
-      py::arg("directions") = std::vector<std::string>{"minimize"},
-      py::arg("sampler") = nullptr, py::arg("pruner") = nullptr,
-      py::arg("load_if_exists") = false, py::arg("heartbeat_interval") = py::none(),
-      py::arg("grace_period") = py::none(), py::arg("max_retries") = 0,
-      py::arg("log") = py::none(),
+      py::arg("directions") = std::vector<std::string>{"minimize"}, py::arg("sampler") = nullptr,
+      py::arg("pruner") = nullptr, py::arg("load_if_exists") = false,
+      py::arg("heartbeat_interval") = py::none(), py::arg("grace_period") = py::none(),
+      py::arg("max_retries") = 0, py::arg("log") = py::none(),
       "create_study(storage: Storage, study_name: str | None = None, directions: list[str] = "
       "['minimize'], sampler: Sampler | None = None, pruner: Pruner | None = None, "
       "load_if_exists: bool = False, heartbeat_interval: float | None = None, grace_period: "
@@ -616,8 +626,7 @@ void bind_study(py::module_& m) {
       },
       py::arg("storage"), py::arg("study_name"), py::arg("sampler") = nullptr,
       py::arg("pruner") = nullptr, py::arg("heartbeat_interval") = py::none(),
-      py::arg("grace_period") = py::none(), py::arg("max_retries") = 0,
-      py::arg("log") = py::none(),
+      py::arg("grace_period") = py::none(), py::arg("max_retries") = 0, py::arg("log") = py::none(),
       "load_study(storage, study_name, sampler=None, pruner=None, heartbeat_interval=None, "
       "grace_period=None, max_retries=0, log=None) -> StudyCore\n\n"
       "Opens an existing study (study_name None: the storage's only study, as Optuna). Raises "

@@ -95,9 +95,9 @@ double adjust_float_high(double low, double high, double step) {
 
 // report()'s step: an int, or a float with an integer value (as Optuna, which stores int(step)).
 int64_t step_from_py(const py::object& step) {
-  if (py::isinstance<py::bool_>(step) || !(py::isinstance<py::int_>(step) ||
-                                           py::isinstance<py::float_>(step) ||
-                                           py::hasattr(step, "__index__")))
+  if (py::isinstance<py::bool_>(step) ||
+      !(py::isinstance<py::int_>(step) || py::isinstance<py::float_>(step) ||
+        py::hasattr(step, "__index__")))
     throw py::type_error("report: step must be an int, got " + py::repr(step).cast<std::string>());
   if (py::isinstance<py::float_>(step)) {
     const double f = step.cast<double>();
@@ -112,7 +112,6 @@ int64_t step_from_py(const py::object& step) {
 std::string attr_repr(const py::object& self, const char* name) {
   return py::repr(self.attr(name)).cast<std::string>();
 }
-
 
 // FrozenTrial as JSON, for pickling (multiprocessing, copy).
 nlohmann::json time_json(const std::optional<Clock::time_point>& t) {
@@ -130,13 +129,20 @@ nlohmann::json frozen_to_json(const FrozenTrial& t) {
   for (const auto& [k, d] : t.distributions) dists[k] = to_json(d);
   nlohmann::json inter = nlohmann::json::array();
   for (const auto& [k, v] : t.intermediate_values) inter.push_back({k, v});
-  return {{"id", t.id}, {"number", t.number}, {"state", std::string(to_string(t.state))},
-          {"params", params}, {"distributions", dists}, {"values", t.values},
-          {"constraints", t.constraints}, {"intermediate_values", inter},
-          {"user_attrs", t.user_attrs}, {"system_attrs", t.system_attrs},
+  return {{"id", t.id},
+          {"number", t.number},
+          {"state", std::string(to_string(t.state))},
+          {"params", params},
+          {"distributions", dists},
+          {"values", t.values},
+          {"constraints", t.constraints},
+          {"intermediate_values", inter},
+          {"user_attrs", t.user_attrs},
+          {"system_attrs", t.system_attrs},
           {"datetime_start", time_json(t.datetime_start)},
           {"datetime_complete", time_json(t.datetime_complete)},
-          {"last_heartbeat", time_json(t.last_heartbeat)}, {"worker", t.worker},
+          {"last_heartbeat", time_json(t.last_heartbeat)},
+          {"worker", t.worker},
           {"fail_reason", t.fail_reason}};
 }
 FrozenTrial frozen_from_json(const nlohmann::json& j) {
@@ -171,10 +177,12 @@ void bind_trial(py::module_& m) {
       "returned by ask(). Used by one thread at a time. After its objective returns it can be "
       "read but not changed (InvalidStateError).")
       .def_property_readonly(
-          "number", [](const PyTrial& t) { return with_trial(t, [&] { return t.record().number; }); },
+          "number",
+          [](const PyTrial& t) { return with_trial(t, [&] { return t.record().number; }); },
           "int: 0, 1, 2, ... within the study, in creation order.")
       .def_property_readonly(
-          "_trial_id", [](const PyTrial& t) { return with_trial(t, [&] { return t.record().id; }); },
+          "_trial_id",
+          [](const PyTrial& t) { return with_trial(t, [&] { return t.record().id; }); },
           "int: the id, unique within the storage.")
       .def_property_readonly(
           "params", [](const PyTrial& t) { return params_to_py(snapshot(t).params); },
@@ -197,8 +205,9 @@ void bind_trial(py::module_& m) {
           [](PyTrial& t, const std::string& name, double low, double high,
              std::optional<double> step, bool log) {
             if (step && !log) high = adjust_float_high(low, high, *step);
-            return with_trial(
-                t, [&] { return t.get().suggest_float(name, low, high, FloatOptions{log, step}); });
+            return with_trial(t, [&] {
+              return t.get().suggest_float(name, low, high, FloatOptions{log, step});
+            });
           },
           py::arg("name"), py::arg("low"), py::arg("high"), py::kw_only(),
           py::arg("step") = py::none(), py::arg("log") = false,
@@ -214,8 +223,9 @@ void bind_trial(py::module_& m) {
           [](PyTrial& t, const std::string& name, int64_t low, int64_t high, int64_t step,
              bool log) {
             if (!log) high = adjust_int_high(low, high, step);
-            return with_trial(
-                t, [&] { return t.get().suggest_int(name, low, high, IntOptions{log, step}); });
+            return with_trial(t, [&] {
+              return t.get().suggest_int(name, low, high, IntOptions{log, step});
+            });
           },
           py::arg("name"), py::arg("low"), py::arg("high"), py::kw_only(), py::arg("step") = 1,
           py::arg("log") = false,
@@ -230,8 +240,7 @@ void bind_trial(py::module_& m) {
           [](PyTrial& t, const std::string& name, const py::iterable& choices) {
             CategoricalDistribution d;
             const std::string what = "parameter '" + name + "': choice";
-            for (const auto& v : choices)
-              d.choices.push_back(param_value_from_py(v, what.c_str()));
+            for (const auto& v : choices) d.choices.push_back(param_value_from_py(v, what.c_str()));
             ParamValue v = with_trial(t, [&] { return t.get().suggest(name, d); });
             return param_value_to_py(v);
           },
@@ -341,7 +350,8 @@ void bind_trial(py::module_& m) {
           "params", [](const FrozenTrial& t) { return params_to_py(t.params); },
           "dict[str, value]: the parameters.")
       .def_property_readonly(
-          "distributions", [](const FrozenTrial& t) { return distributions_to_py(t.distributions); },
+          "distributions",
+          [](const FrozenTrial& t) { return distributions_to_py(t.distributions); },
           "dict[str, Distribution]: the parameters' distributions.")
       .def_property_readonly("values", &values_or_none,
                              "list[float] | None: one value per direction (complete trials; a "
@@ -377,8 +387,7 @@ void bind_trial(py::module_& m) {
           "datetime_start", [](const FrozenTrial& t) { return time_to_py(t.datetime_start); },
           "datetime | None: start (naive local time, as Optuna).")
       .def_property_readonly(
-          "datetime_complete",
-          [](const FrozenTrial& t) { return time_to_py(t.datetime_complete); },
+          "datetime_complete", [](const FrozenTrial& t) { return time_to_py(t.datetime_complete); },
           "datetime | None: completion (naive local time).")
       .def_property_readonly(
           "last_heartbeat", [](const FrozenTrial& t) { return time_to_py(t.last_heartbeat); },
@@ -402,22 +411,23 @@ void bind_trial(py::module_& m) {
                     a.intermediate_values == b.intermediate_values &&
                     a.user_attrs == b.user_attrs && a.system_attrs == b.system_attrs &&
                     a.datetime_start == b.datetime_start &&
-                    a.datetime_complete == b.datetime_complete &&
-                    a.fail_reason == b.fail_reason;
+                    a.datetime_complete == b.datetime_complete && a.fail_reason == b.fail_reason;
            })
-      .def("__hash__", [](const FrozenTrial& t) { return py::hash(py::make_tuple(t.id, t.number)); })
+      .def("__hash__",
+           [](const FrozenTrial& t) { return py::hash(py::make_tuple(t.id, t.number)); })
       .def("__copy__", [](const FrozenTrial& t) { return t; })
-      .def("__deepcopy__", [](const FrozenTrial& t, const py::object&) { return t; },
-           py::arg("memo"))
+      .def(
+          "__deepcopy__", [](const FrozenTrial& t, const py::object&) { return t; },
+          py::arg("memo"))
       .def(py::pickle([](const FrozenTrial& t) { return py::str(frozen_to_json(t).dump()); },
                       [](const py::str& s) {
                         return frozen_from_json(nlohmann::json::parse(s.cast<std::string>()));
                       }))
       .def("__repr__", [](const py::object& self) {
         std::string s = "FrozenTrial(";
-        const char* fields[] = {"number", "state", "values", "datetime_start", "datetime_complete",
-                                "params", "user_attrs", "system_attrs", "intermediate_values",
-                                "distributions"};
+        const char* fields[] = {
+            "number", "state",      "values",       "datetime_start",      "datetime_complete",
+            "params", "user_attrs", "system_attrs", "intermediate_values", "distributions"};
         for (const char* f : fields) s += std::string(f) + "=" + attr_repr(self, f) + ", ";
         s += "trial_id=" + attr_repr(self, "_trial_id") + ", value=None)";
         return s;

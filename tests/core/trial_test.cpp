@@ -158,7 +158,8 @@ TEST(Trial, NullChoiceSurvivesTheStorage) {
   std::remove(path.c_str());
   const CategoricalDistribution d{{nullptr, std::string("rbf")}};
   {
-    auto study = Study::create({.name = "null-choice", .storage = "sqlite:///" + path,
+    auto study = Study::create({.name = "null-choice",
+                                .storage = "sqlite:///" + path,
                                 .sampler = RandomSampler::make({.seed = 3}),
                                 .log_level = LogLevel::Silent});
     study.enqueue_trial({{"kernel", nullptr}});
@@ -169,8 +170,8 @@ TEST(Trial, NullChoiceSurvivesTheStorage) {
         },
         {.n_trials = 8});
   }
-  auto loaded = Study::load({.name = "null-choice", .storage = "sqlite:///" + path,
-                             .log_level = LogLevel::Silent});
+  auto loaded = Study::load(
+      {.name = "null-choice", .storage = "sqlite:///" + path, .log_level = LogLevel::Silent});
   const auto trials = loaded.trials();
   ASSERT_EQ(trials.size(), 8u);
   EXPECT_TRUE(std::holds_alternative<std::nullptr_t>(trials[0].params.at("kernel")));
