@@ -12,7 +12,6 @@ import enum
 import gc
 import math
 import numbers
-import sys
 import threading
 import time
 import warnings
@@ -733,7 +732,8 @@ def create_study(storage: StorageType = None, sampler: Any = None, pruner: Any =
                  study_name: Optional[str] = None,
                  direction: Optional[Union[str, StudyDirection]] = None,
                  load_if_exists: bool = False,
-                 directions: Optional[Sequence[Union[str, StudyDirection]]] = None) -> Study:
+                 directions: Optional[Sequence[Union[str, StudyDirection]]] = None,
+                 *, _announce: bool = True) -> Study:
     """Create a study (as Optuna's ``create_study``).
 
     Args:
@@ -773,8 +773,8 @@ def create_study(storage: StorageType = None, sampler: Any = None, pruner: Any =
                               bool(load_if_exists), st.heartbeat_interval, st.grace_period,
                               st.max_retries, _plogging._core_log)
     study = Study._wrap(core, st, sampler, pruner)
-    if sys._getframe(1).f_globals.get("__name__", "").startswith("parzen.hyperopt"):
-        pass  # fmin's study: Hyperopt prints no such line
+    if not _announce:
+        pass  # e.g. fmin's study: Hyperopt prints no such line
     elif existed:
         _logger.info("Using an existing study with name '%s' instead of creating a new one.",
                      study.study_name)

@@ -64,7 +64,8 @@ def _study(trials: Trials, suggest: Any, options: Dict[str, Any], seed: Optional
     key = (suggest, tuple(sorted(options.items())))
     if trials._study is not None and trials._study_key == key:
         return trials._study
-    study = parzen.create_study(sampler=suggest.sampler(seed, options))
+    # Hyperopt prints no "A new study created" line: neither does fmin.
+    study = parzen.create_study(sampler=suggest.sampler(seed, options), _announce=False)
     for doc, (params, dists) in zip(trials._trials, trials._parzen):
         result = doc["result"]
         loss = result.get("loss")
