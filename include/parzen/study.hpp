@@ -131,6 +131,11 @@ struct StudyOptions {
   // Messages at or above this level go to `logger` (default: standard error).
   LogLevel log_level = LogLevel::Warning;
   std::function<void(LogLevel, const std::string&)> logger{};
+  // Whether each finished trial gets an Info line "Trial N finished with value V and parameters
+  // {...}." (when log_level lets Info through). A binding that prints result lines of its own (the
+  // Python package's Optuna-style ones) sets false, so the line is not formatted only to be
+  // dropped. Failed trials' warnings are logged either way. Default true.
+  bool log_trial_results = true;
 };
 
 struct OptimizeOptions {

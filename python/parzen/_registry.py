@@ -75,6 +75,8 @@ class _Base:
     _positional: List[str] = []
     _optuna_only: Dict[str, Any] = {}
     _why: Dict[str, str] = {}
+    _known: Dict[str, Tuple[str, str, Any]] = {}  # python keyword -> its _params entry
+    _required: List[str] = []  # python keywords of the registry's required options
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         cls = type(self)
@@ -89,7 +91,7 @@ class _Base:
             if key in given:
                 raise TypeError(f"{name}() got multiple values for argument '{key}'")
             given[key] = value
-        known = {p[0]: p for p in cls._params}
+        known = cls._known
         options: Dict[str, Any] = {}
         self._given: Dict[str, Any] = {}
         for key, value in given.items():
@@ -111,9 +113,7 @@ class _Base:
                     + "; accepted: " + (", ".join(accepted) if accepted else "none"))
             self._given[key] = value
             options[known[key][1]] = self._convert(key, value)
-        missing = [p[0] for p in cls._params
-                   if p[0] not in given and any(o["name"] == p[1] and o.get("required")
-                                                for o in cls._entry["options"])]
+        missing = [key for key in cls._required if key not in given]
         if missing:
             raise TypeError(f"{name}() missing required argument(s): "
                             + ", ".join(f"'{m}'" for m in missing))
@@ -155,6 +155,19 @@ class _Base:
 
     __hash__ = object.__hash__
 
+    # The C++ object built by _validate is kept for the first study that uses this object
+    # (_take_spare), so that the common case — one object, one study — builds it once. It is
+    # never copied or pickled: each copy builds its own.
+    def __getstate__(self) -> Dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_spare", None)
+        return state
+
+    def _take_spare(self) -> Any:
+        # dict.pop is one step under the GIL: two threads creating studies with this object at
+        # once never get the same C++ object (whose state belongs to one study).
+        return self.__dict__.pop("_spare", None)
+
 
 class BaseSampler(_Base):
     """Base of every ``parzen.samplers`` class: a sampler's name and options. The C++ sampler is
@@ -164,11 +177,23 @@ class BaseSampler(_Base):
     _kind = "sampler"
 
     def _make(self, pruner: Optional[Any] = None) -> Any:
+        if pruner is None or not self._uses_pruner():
+            spare = self._take_spare()
+            if spare is not None:
+                return spare
+        return self._build(pruner)
+
+    def _build(self, pruner: Optional[Any]) -> Any:
         return _core.make_sampler(self._registry_name, self._core_options(), None, pruner)
 
+    def _uses_pruner(self) -> bool:
+        # Bracket samplers (BOHB) and TPE's per_bracket model the study's Hyperband pruner.
+        return bool(self._entry["capabilities"].get("needs_hyperband_pruner")
+                    or self._options.get("per_bracket"))
+
     def _validate(self) -> None:
-        if not self._entry["capabilities"].get("needs_hyperband_pruner"):
-            self._make()
+        if not self._uses_pruner():
+            self._spare = self._build(None)
 
 
 class BasePruner(_Base):
@@ -178,10 +203,14 @@ class BasePruner(_Base):
     _kind = "pruner"
 
     def _make(self) -> Any:
+        spare = self._take_spare()
+        return spare if spare is not None else self._build()
+
+    def _build(self) -> Any:
         return _core.make_pruner(self._registry_name, self._core_options())
 
     def _validate(self) -> None:
-        self._make()
+        self._spare = self._build()
 
 
 class _GridMixin:
@@ -201,7 +230,7 @@ class _GridMixin:
         return {k: v for k, v in self._options.items()  # type: ignore[attr-defined]
                 if v is not None and k != "search_space"}
 
-    def _make(self, pruner: Optional[Any] = None) -> Any:
+    def _build(self, pruner: Optional[Any]) -> Any:
         return _core.make_sampler(self._registry_name,  # type: ignore[attr-defined]
                                   self._core_options(), self._grid, pruner)
 
@@ -271,6 +300,10 @@ def build_classes(kind: str, base: type, namespace: Dict[str, Any]) -> List[str]
             "_registry_name": entry["name"], "_entry": entry, "_params": params,
             "_positional": positional, "_optuna_only": optuna_only,
             "_why": dict(optuna.get("why", {})) if optuna else {},
+            "_known": {p[0]: p for p in params},
+            "_required": [p[0] for p in params
+                          if any(o["name"] == p[1] and o.get("required")
+                                 for o in entry["options"])],
             "__module__": namespace["__name__"], "__qualname__": cls_name,
             "__doc__": _doc(cls_name, entry, params, optuna, kind),
         }

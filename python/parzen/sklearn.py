@@ -54,6 +54,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import indexable
 
 from parzen import distributions as _dists
+from parzen import pruners as _pruners
 from parzen import samplers as _samplers
 from parzen import study as _study
 from parzen._state import TrialState
@@ -308,11 +309,54 @@ class _CandidateErrors:
         _fits.errors, _fits.owner = self._saved
 
 
-def _tell_failed(study: Any, trial: Any, reason: str) -> Any:
-    return study._tell(trial.number, None, TrialState.FAIL, reason, False, None, TrialState.FAIL)
+def _tell_failed(study: Any, trial: Any, reason: str) -> None:
+    study._core.tell(trial.number, None, TrialState.FAIL, reason, False)
 
 
-class ParzenSearchCV(BaseSearchCV):
+def _tell_value(study: Any, trial: Any, value: float) -> None:
+    """Study.tell(trial, value) for a finite value, without building the FrozenTrial it returns
+    (``trials_`` reads the trials once, when asked)."""
+    study._core.tell(trial.number, [value], TrialState.COMPLETE, "", False)
+
+
+# The pruner of studies whose trials report nothing (no enable_pruning): one object configures
+# them all (each study builds its own C++ pruner from it).
+_NO_PRUNING = _pruners.NopPruner()
+
+
+class _TrialsMixin:
+    """``trials_``: this fit's FrozenTrials, read from the study when first asked for (as
+    OptunaSearchCV's ``trials_`` property reads ``study_.trials``), then kept (and pickled)."""
+
+    def _record_trials(self, refs: List[Tuple[Any, int]]) -> None:
+        self.__dict__.pop("_trials", None)
+        self._trial_refs = refs  # (study, trial number), in the order of this fit
+
+    @property
+    def trials_(self) -> List[Any]:
+        """The ``FrozenTrial``s of this fit, in the order they were asked (AttributeError
+        before fit)."""
+        cached = self.__dict__.get("_trials")
+        if cached is not None:
+            return cached
+        refs = self.__dict__.get("_trial_refs")
+        if refs is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute 'trials_' "
+                                 "(call fit first)")
+        by_study: Dict[int, Dict[int, Any]] = {}
+        out = []
+        for study, number in refs:
+            table = by_study.get(id(study))
+            if table is None:
+                table = {t.number: t for t in study.get_trials(deepcopy=False)}
+                by_study[id(study)] = table
+            if number in table:
+                out.append(table[number])
+        self._trials = out
+        return out
+
+
+class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
     """Hyperparameter search over ``param_distributions`` by a Parzen sampler, with
     scikit-learn's cross-validation and result tables (``BaseSearchCV``).
 
@@ -398,9 +442,8 @@ class ParzenSearchCV(BaseSearchCV):
         sampler = self._p("sampler")
         if sampler is None:
             sampler = self._default_sampler()
-        pruner = None
+        pruner = _NO_PRUNING
         if self._p("enable_pruning"):
-            from parzen import pruners as _pruners
             pruner = _pruners.MedianPruner()
         name = self._p("study_name")
         return _study.create_study(storage=self._p("storage"), sampler=sampler, pruner=pruner,
@@ -520,7 +563,7 @@ class ParzenSearchCV(BaseSearchCV):
                         v = self._trial_value(results, n_candidates + i)
                         values.append(v)
                         if math.isfinite(v):  # error_score a number: the row's score
-                            study.tell(trial, v)
+                            _tell_value(study, trial, v)
                         else:
                             _tell_failed(study, trial, _fit_error_reason(
                                 errors.per_candidate[n_candidates + i], v))
@@ -531,7 +574,7 @@ class ParzenSearchCV(BaseSearchCV):
                     j = seen.get(key)
                     v = values[j] if j is not None else math.nan
                     if math.isfinite(v):
-                        study.tell(trial, v)
+                        _tell_value(study, trial, v)
                     else:
                         _tell_failed(study, trial, "the same candidate as an earlier trial, "
                                      "which failed or was pruned")
@@ -549,8 +592,7 @@ class ParzenSearchCV(BaseSearchCV):
                              "is misconfigured.\nYou can try to debug the error by setting "
                              "error_score='raise'.\n\nBelow are more details about the "
                              "failures:\n" + _fit_error_reason(errors.per_candidate[0]))
-        by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
-        self.trials_ = [by_number[n] for n in trials if n in by_number]
+        self._record_trials([(study, n) for n in trials])
 
     def _pruned(self, trial: Any, params: Dict[str, Any]) -> bool:
         X, y, groups, fit_params = self._fit_data
@@ -588,7 +630,10 @@ class ParzenSearchCV(BaseSearchCV):
         # the fitted study_ is left out then, and a study= parameter becomes None (a later fit
         # creates a new study).
         state = dict(state)
-        for key in ("study_", "trials_", "study"):
+        if "_trial_refs" in state:
+            state["_trials"] = self.trials_  # FrozenTrials pickle; the study may not
+            del state["_trial_refs"]
+        for key in ("study_", "study"):
             if state.get(key) is not None:
                 try:
                     pickle.dumps(state[key])
@@ -637,30 +682,31 @@ class ParzenGridSearchCV(ParzenSearchCV):
                     raise ValueError(f"parameter {k!r}: {e}") from None
             sampler = _samplers.GridSampler(
                 {k: list(d.choices) for k, (d, _) in space.items()})
-            study = _study.create_study(sampler=sampler, direction="maximize")
+            study = _study.create_study(sampler=sampler, pruner=_NO_PRUNING,
+                                        direction="maximize")
             self.study_ = study
-            while True:
-                try:
-                    trial = study.ask()
-                except StudyExhaustedError:
-                    break
+            n_points = 1
+            for d, _ in space.values():
+                n_points *= len(d.choices)
+            for _ in range(n_points):  # the study is new: its grid has exactly n_points
+                trial = study.ask()
                 candidates.append({k: dec(trial._suggest(k, d))
                                    for k, (d, dec) in space.items()})
                 asked.append((study, trial))
         with _CandidateErrors(self) as errors:
             results = evaluate_candidates(candidates)
             errors.take(len(candidates))
-        trials = []
+        refs = []
         for i, (study, trial) in enumerate(asked):
             if study is None:
                 continue
             v = self._trial_value(results, i)
             if math.isfinite(v):
-                trials.append(study.tell(trial, v))
+                _tell_value(study, trial, v)
             else:
-                trials.append(_tell_failed(study, trial,
-                                           _fit_error_reason(errors.per_candidate[i], v)))
-        self.trials_ = trials
+                _tell_failed(study, trial, _fit_error_reason(errors.per_candidate[i], v))
+            refs.append((study, trial.number))
+        self._record_trials(refs)
 
 
 class ParzenRandomizedSearchCV(ParzenSearchCV):

@@ -66,6 +66,8 @@ StudyOptions study_options(const std::shared_ptr<PyStorage>& storage,
   if (!log.is_none()) {
     PyRef fn = make_ref(log);
     o.log_level = LogLevel::Debug;  // the Python side filters (logging levels)
+    // Study.optimize prints Optuna's per-trial lines; the core's would only be dropped.
+    o.log_trial_results = false;
     o.logger = [fn](LogLevel level, const std::string& message) {
       py::gil_scoped_acquire gil;
       try {
@@ -340,22 +342,29 @@ void bind_study(py::module_& m) {
       .def(
           "tell",
           [](PyStudy& s, int64_t number, const py::object& values, const py::object& state,
-             const std::string& fail_reason) {
+             const std::string& fail_reason, bool record) -> py::object {
             const TrialState st = trial_state_from_py(state);
             std::vector<double> v;
             if (!values.is_none()) v = floats_from_py(values, "values");
-            py::gil_scoped_release release;
-            if (st == TrialState::Complete) return s.get().tell(number, v);
-            if (st != TrialState::Pruned && st != TrialState::Failed)
+            if (st != TrialState::Complete && st != TrialState::Pruned && st != TrialState::Failed)
               throw InvalidArgument("tell: state must be COMPLETE, PRUNED or FAIL");
-            return s.get().tell(number, st, fail_reason);
+            std::optional<FrozenTrial> told;
+            {
+              py::gil_scoped_release release;
+              told.emplace(st == TrialState::Complete ? s.get().tell(number, v)
+                                                      : s.get().tell(number, st, fail_reason));
+            }
+            if (!record) return py::none();
+            return py::cast(std::move(*told));
           },
           py::arg("number"), py::arg("values"), py::arg("state"), py::arg("fail_reason") = "",
+          py::arg("record") = true,
           "tell(number: int, values: list[float] | None, state: TrialState, fail_reason: str = "
-          "'') -> FrozenTrial\n\n"
+          "'', record: bool = True) -> FrozenTrial | None\n\n"
           "Finishes running trial `number`: COMPLETE with one value per direction (a NaN or "
           "infinite value, or the wrong count, records it failed with that reason), PRUNED (its "
-          "last intermediate value is kept) or FAIL with a reason.\n"
+          "last intermediate value is kept) or FAIL with a reason. Returns the trial's record, or "
+          "None with record=False (no Python FrozenTrial is built: loops that do not need it).\n"
           "Raises NotFoundError for an unknown number, InvalidStateError when it has finished, "
           "StorageInternalError when the result could not be stored.")
       .def("optimize", &optimize, py::arg("objective"), py::arg("n_trials") = py::none(),

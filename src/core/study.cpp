@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/study_core.hpp"
+#include "math/seed.hpp"
 #include "parzen/bohb_sampler.hpp"
 #include "parzen/multi_objective.hpp"
 #include "parzen/study.hpp"
@@ -27,8 +28,8 @@ std::string generated_study_name() {
   gmtime_r(&now, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  std::random_device rd;
-  return fmt::format("study-{}-{:06x}", stamp, rd() & 0xffffff);
+  // A name taken already is drawn again (Study::create).
+  return fmt::format("study-{}-{:06x}", stamp, math::entropy_seed() & 0xffffff);
 }
 
 void default_logger(LogLevel level, const std::string& message) {
@@ -101,15 +102,27 @@ void validate(const StudyOptions& o) {
 
 Study Study::create(StudyOptions options) {
   validate(options);
-  const std::string name = options.name.empty() ? detail::generated_study_name() : options.name;
+  std::string name = options.name.empty() ? detail::generated_study_name() : options.name;
   auto sampler = options.sampler ? options.sampler : RandomSampler::make();
   auto pruner = options.pruner ? options.pruner : NopPruner::make();
   if (const auto* bohb = dynamic_cast<const BohbSampler*>(sampler.get()))
     bohb->check_pruner(*pruner);
   auto storage = options.storage_backend ? options.storage_backend : make_storage(options.storage);
   std::shared_ptr<const void> owner = std::make_shared<const int>(0);
-  detail::check_binding(*storage, name, options.load_if_exists, *sampler, *pruner, owner);
-  const StudyId id = detail::open_study(*storage, name, options.directions, options.load_if_exists);
+  // A generated name never continues another study (load_if_exists is for names given).
+  const bool load_if_exists = options.load_if_exists && !options.name.empty();
+  detail::check_binding(*storage, name, load_if_exists, *sampler, *pruner, owner);
+  StudyId id{};
+  for (int attempt = 0;; ++attempt) {
+    try {
+      id = detail::open_study(*storage, name, options.directions, load_if_exists);
+      break;
+    } catch (const DuplicatedStudy&) {
+      // A generated name (24 random bits per second) taken by another study: draw another.
+      if (!options.name.empty() || attempt == 100) throw;
+      name = detail::generated_study_name();
+    }
+  }
   const StudyIdentity identity = study_identity(*storage, id);
   const bool bound_sampler = sampler->bind_to_study(identity, owner);
   bool bound_pruner = false;
@@ -125,6 +138,7 @@ Study Study::create(StudyOptions options) {
     core->sampler = std::move(sampler);
     core->pruner = std::move(pruner);
     core->log_level = options.log_level;
+    core->log_trial_results = options.log_trial_results;
     core->logger = options.logger ? options.logger : detail::default_logger;
     return Study(core);
   } catch (...) {

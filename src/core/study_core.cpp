@@ -153,7 +153,7 @@ FrozenTrial StudyCore::finish(TrialId trial, int64_t number, TrialState state,
     log(LogLevel::Warning, fmt::format("Trial {} failed with parameters {}: {}{}", number,
                                        format_params(result.params), result.fail_reason,
                                        retry_note(result, max_retries)));
-  } else if (logs(LogLevel::Info)) {
+  } else if (log_trial_results && logs(LogLevel::Info)) {
     log(LogLevel::Info, fmt::format("Trial {} {} with value {} and parameters {}.", number,
                                     result.state == TrialState::Pruned ? "pruned" : "finished",
                                     format_values(result.values), format_params(result.params)));

@@ -26,6 +26,7 @@ struct StudyCore {
   double grace_period = 0;
   int max_retries = 0;
   LogLevel log_level = LogLevel::Warning;
+  bool log_trial_results = true;  // StudyOptions::log_trial_results
   std::function<void(LogLevel, const std::string&)> logger;
 
   // Serialises the view's refreshes and every sampler and pruner call.

@@ -7,9 +7,19 @@
 // same stream shifted by a trial, as re-seeding with seed + trials so far made them).
 
 #include <cstdint>
+#include <random>
 #include <string_view>
 
 namespace parzen::math {
+
+// A fresh seed for an unseeded sampler or a generated name: 32 bits from a per-thread
+// mt19937_64 seeded once from std::random_device. Constructing a std::random_device runs CPUID,
+// which a virtual machine traps: about 15 us, more than creating a study, so never one per call.
+inline uint32_t entropy_seed() {
+  thread_local std::mt19937_64 draw{(uint64_t{std::random_device{}()} << 32) ^
+                                    std::random_device{}()};
+  return static_cast<uint32_t>(draw() >> 32);
+}
 
 // SplitMix64's finaliser (Steele, Lea and Flood, OOPSLA 2014): a bijection of 64-bit words whose
 // every output bit depends on every input bit.

@@ -54,7 +54,7 @@ std::vector<uint64_t> shuffled_order(uint64_t size, std::optional<uint64_t> seed
                                      const std::string& study) {
   std::vector<uint64_t> order(size);
   std::iota(order.begin(), order.end(), uint64_t{0});
-  std::mt19937_64 rng(math::study_seed(seed ? *seed : std::random_device{}(), study));
+  std::mt19937_64 rng(math::study_seed(seed ? *seed : math::entropy_seed(), study));
   std::shuffle(order.begin(), order.end(), rng);
   return order;
 }

@@ -10,7 +10,7 @@ void validate(const QmcSamplerOptions& /*options*/) {}
 
 QmcSampler::QmcSampler(QmcSamplerOptions options)
     : options_(options),
-      scramble_seed_(options.seed ? *options.seed : std::random_device{}()),
+      scramble_seed_(options.seed ? *options.seed : math::entropy_seed()),
       // Its own stream, unrelated to a RandomSampler's with a neighbouring seed.
       fallback_(RandomSamplerOptions{math::splitmix64(scramble_seed_ ^ 0x716d63)}) {
   validate(options);

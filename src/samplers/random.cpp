@@ -21,7 +21,7 @@ double pick(double u, double n) { return std::min(std::floor(u * (n + 1)), n); }
 }  // namespace
 
 RandomSampler::RandomSampler(RandomSamplerOptions options)
-    : seed_(options.seed ? *options.seed : std::random_device{}()) {
+    : seed_(options.seed ? *options.seed : math::entropy_seed()) {
   validate(options);
 }
 

@@ -273,3 +273,23 @@ TEST(Study, StaleRunningTrialsAreFailedAndRetriedOnce) {
   EXPECT_THROW(Study::create(quiet({.heartbeat_interval_seconds = 1, .grace_period_seconds = 0.5})),
                InvalidArgument);
 }
+
+// Unnamed studies get generated names with 24 random bits per second: 20 000 created in a
+// second or two in one storage collide several times (a birthday draw: about 6 expected per
+// 14 000 names in one second), and each collision must draw a new name, never fail with
+// DuplicatedStudy nor continue the other study (even with load_if_exists).
+TEST(Study, GeneratedNamesNeverCollideNorContinueAnotherStudy) {
+  auto storage = make_storage("memory:");
+  std::set<std::string> names;
+  for (int i = 0; i < 20000; ++i) {
+    StudyOptions o = quiet();
+    o.storage_backend = storage;
+    o.load_if_exists = i % 2 == 1;
+    auto study = Study::create(std::move(o));
+    EXPECT_TRUE(names.insert(study.name()).second) << study.name();
+    EXPECT_TRUE(study.trials().empty());
+    auto trial = study.ask();
+    study.tell(trial, 1.0);  // a continued study would show this trial to a later one
+  }
+  EXPECT_EQ(storage->studies().size(), 20000u);
+}

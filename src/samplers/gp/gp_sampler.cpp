@@ -590,8 +590,7 @@ Eigen::VectorXd choose(const Encoding& enc, const gp::GaussianProcess& model,
 
 GpSampler::GpSampler(GpSamplerOptions options) : options_(options) {
   validate(options);
-  state_ =
-      std::make_unique<internal::GpState>(options.seed ? *options.seed : std::random_device{}());
+  state_ = std::make_unique<internal::GpState>(options.seed ? *options.seed : math::entropy_seed());
 }
 
 GpSampler::~GpSampler() = default;

@@ -206,7 +206,7 @@ TpeSampler::TpeSampler(TpeSamplerOptions options) : options_(std::move(options))
   if (!options_.gamma) options_.gamma = default_gamma;
   // options_.weights stays empty for the default: weights_for() then skips the validation.
   state_ =
-      std::make_unique<internal::TpeState>(options_.seed ? *options_.seed : std::random_device{}());
+      std::make_unique<internal::TpeState>(options_.seed ? *options_.seed : math::entropy_seed());
 }
 
 TpeSampler::~TpeSampler() = default;
