@@ -58,6 +58,7 @@ class Sampler:
     """A C++ sampler built by make_sampler (bound to the one study it serves)."""
     name: str
     options: Dict[str, JSON]
+    samples_from_history: bool
 
 class Pruner:
     """A C++ pruner built by make_pruner."""

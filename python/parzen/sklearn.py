@@ -319,6 +319,40 @@ def _tell_value(study: Any, trial: Any, value: float) -> None:
     study._core.tell(trial.number, [value], TrialState.COMPLETE, "", False)
 
 
+def _reads_history(sampler: Any) -> bool:
+    """Whether the parzen.samplers object's draws depend on the study's results (the C++
+    ``Sampler::samples_from_history``; asked once per class)."""
+    cls = type(sampler)
+    known = cls.__dict__.get("_samples_from_history")
+    if known is None:
+        if sampler._uses_pruner():
+            return True  # built only with the study's pruner; bracket samplers model results
+        known = bool(sampler._build(None).samples_from_history)
+        cls._samples_from_history = known
+    return known
+
+
+def _independent_trials(study: Any) -> Optional[int]:
+    """How many of the study's next trials its sampler draws without a model of the results —
+    None: all of them (random, QMC, grid); TPE and GP: what remains of ``n_startup_trials``
+    (counting every finished trial of the study, an upper bound of what they count, so never a
+    trial the model would have drawn)."""
+    sampler = study.sampler
+    if not isinstance(sampler, _samplers.BaseSampler):
+        return 0
+    if not _reads_history(sampler):
+        return None
+    n_startup = sampler._options.get("n_startup_trials")
+    if n_startup is None:
+        n_startup = next((o.get("default") for o in type(sampler)._entry["options"]
+                          if o["name"] == "n_startup_trials"), None)
+    if not isinstance(n_startup, numbers.Integral):
+        return 0
+    finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,
+                                                        TrialState.PRUNED, TrialState.FAIL))
+    return max(0, int(n_startup) - len(finished))
+
+
 # The pruner of studies whose trials report nothing (no enable_pruning): one object configures
 # them all (each study builds its own C++ pruner from it).
 _NO_PRUNING = _pruners.NopPruner()
@@ -513,6 +547,14 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         seen: Dict[Tuple[Any, ...], int] = {}  # key -> candidate index in cv_results_
         trials: List[int] = []
         batch = 1 if self._p("enable_pruning") else max(1, effective_n_jobs(self.n_jobs))
+        # Trials drawn without a model of the results (all of a random or QMC search, TPE's and
+        # GP's startup trials) are asked together and fitted in one evaluate_candidates call, as
+        # RandomizedSearchCV fits all its candidates (in parallel with n_jobs): the same
+        # candidates as one at a time. Not with pruning (one trial at a time) nor a timeout
+        # (checked between calls).
+        free = 0
+        if not self._p("enable_pruning") and timeout is None and n_trials is not None:
+            free = _independent_trials(study)
         start = time.monotonic()
         n_done = 0
         n_candidates = 0
@@ -523,6 +565,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                 if timeout is not None and time.monotonic() - start >= timeout:
                     break
                 k = batch if n_trials is None else min(batch, n_trials - n_done)
+                if n_trials is not None and (free is None or free > 0):
+                    k = max(k, n_trials - n_done if free is None else min(free, n_trials - n_done))
                 asked: List[Tuple[Any, Dict[str, Any], Tuple[Any, ...]]] = []
                 repeats: List[Tuple[Any, Tuple[Any, ...]]] = []
                 batch_keys: Dict[Tuple[Any, ...], Any] = {}
@@ -580,6 +624,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                                      "which failed or was pruned")
                     trials.append(trial.number)
                 n_done += n_asked
+                if free:
+                    free = max(0, free - n_asked)
                 if exhausted:
                     break
         if n_candidates == 0:

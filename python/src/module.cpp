@@ -77,6 +77,11 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly(
           "options", [](const PySampler& s) { return s.options; },
           "dict: the options it was built with (registry JSON).")
+      .def_property_readonly(
+          "samples_from_history",
+          [](const PySampler& s) { return s.sampler->samples_from_history(); },
+          "bool: whether its draws depend on the study's trials (False: random, QMC and grid "
+          "draw each trial from its seed and number alone; Sampler::samples_from_history).")
       .def("__repr__",
            [](const PySampler& s) { return repr_options("Sampler", s.name, s.options); });
   py::class_<PyPruner, std::shared_ptr<PyPruner>>(m, "Pruner",

@@ -411,3 +411,53 @@ def test_an_infinite_score_is_a_failed_trial_with_the_reason():
     assert search.best_params_ == {"C": 10.0}
     t = search.trials_[1]
     assert t.state == parzen.TrialState.FAIL and "mean test score is inf" in t.fail_reason
+
+
+def _batch_sizes(cls, *args, **kwargs):
+    """Fits a search whose evaluate_candidates calls are recorded; returns (search, sizes)."""
+    sizes = []
+
+    class Recorded(cls):
+        def _run_search(self, evaluate_candidates):
+            def evaluate(candidates, *a, **k):
+                sizes.append(len(list(candidates)))
+                return evaluate_candidates(candidates, *a, **k)
+            super()._run_search(evaluate)
+
+    search = Recorded(*args, **kwargs)
+    search.fit(X, Y)
+    return search, sizes
+
+
+def test_trials_drawn_without_a_model_are_fitted_in_one_call():
+    space = {"C": FloatDistribution(0.1, 10, log=True), "kernel": ["linear", "rbf"]}
+    # A random search: every candidate at once, as RandomizedSearchCV.
+    search, sizes = _batch_sizes(ParzenSearchCV, SVC(), space, n_trials=6, cv=3,
+                                 sampler=parzen.samplers.RandomSampler(seed=1))
+    assert sizes == [6]
+    # TPE: its n_startup_trials random trials together, then one at a time (each model-drawn
+    # trial sees every result before it).
+    search, sizes = _batch_sizes(ParzenSearchCV, SVC(), space, n_trials=6, cv=3,
+                                 sampler=parzen.samplers.TPESampler(seed=3, n_startup_trials=3))
+    assert sizes == [3, 1, 1, 1]
+    # The same candidates as the sequential ask/tell loop with the same sampler and scores.
+    study = parzen.create_study(sampler=parzen.samplers.TPESampler(seed=3, n_startup_trials=3),
+                                direction="maximize")
+    scores = list(search.cv_results_["mean_test_score"])
+    for i in range(6):
+        trial = study.ask()
+        params = {"C": trial._suggest("C", space["C"]),
+                  "kernel": trial._suggest("kernel", CategoricalDistribution(["linear", "rbf"]))}
+        assert params == search.cv_results_["params"][i]
+        study.tell(trial, scores[i])
+    # A study that finished its startup already: no batch beyond n_jobs.
+    done = parzen.create_study(sampler=parzen.samplers.TPESampler(seed=3, n_startup_trials=3),
+                               direction="maximize")
+    done.optimize(lambda t: t.suggest_float("C", 0.1, 10, log=True), n_trials=3)
+    _, sizes = _batch_sizes(ParzenSearchCV, SVC(), {"C": FloatDistribution(0.1, 10, log=True)},
+                            n_trials=2, cv=3, study=done)
+    assert sizes == [1, 1]
+    # With a timeout (checked between calls) or pruning: one at a time.
+    _, sizes = _batch_sizes(ParzenSearchCV, SVC(), space, n_trials=3, cv=3, timeout=600,
+                            sampler=parzen.samplers.RandomSampler(seed=1))
+    assert sizes == [1, 1, 1]
