@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -283,6 +285,83 @@ Inside inside_reference(const Points& points, const std::vector<double>& referen
   return in;
 }
 
+// Sorts pairs by their first member (order among equal first members unspecified; the 2-D
+// sweep does not need it: points with one x add up to the same area in any order). Large sets
+// by an LSD radix sort on the doubles' order-preserving bit patterns (6 passes of 11 bits),
+// which is several times faster than std::sort on 10^4 points.
+void sort_by_first(std::vector<std::pair<double, double>>& v) {
+  if (v.size() < 4096) {
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return;
+  }
+  const auto key = [](double x) {
+    uint64_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    // Negative numbers: flip all bits; positive: flip the sign bit (so that -0.0 < +0.0, which
+    // is harmless here).
+    return (bits >> 63) != 0 ? ~bits : bits | (uint64_t{1} << 63);
+  };
+  std::vector<uint64_t> keys(v.size()), keys_tmp(v.size());
+  for (size_t i = 0; i < v.size(); ++i) keys[i] = key(v[i].first);
+  std::vector<std::pair<double, double>> tmp(v.size());
+  constexpr int kBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  std::vector<size_t> count(kBuckets);
+  for (int shift = 0; shift < 64; shift += kBits) {
+    std::fill(count.begin(), count.end(), 0);
+    for (uint64_t k : keys) ++count[(k >> shift) & (kBuckets - 1)];
+    if (count[(keys[0] >> shift) & (kBuckets - 1)] == v.size()) continue;  // one digit: no-op
+    size_t sum = 0;
+    for (auto& c : count) {
+      const size_t here = c;
+      c = sum;
+      sum += here;
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+      const size_t slot = count[(keys[i] >> shift) & (kBuckets - 1)]++;
+      tmp[slot] = v[i];
+      keys_tmp[slot] = keys[i];
+    }
+    v.swap(tmp);
+    keys.swap(keys_tmp);
+  }
+}
+
+// Two objectives without a copy per point: the oriented points inside the reference as pairs,
+// sorted, swept (the same sweep as hv_2d).
+double hypervolume_2d_flat(const Points& points, const std::vector<double>& reference,
+                           const std::vector<Direction>& directions) {
+  check_size(reference, directions, "the reference point");
+  for (size_t i = 0; i < 2; ++i)
+    if (!std::isfinite(reference[i]))
+      throw InvalidArgument(fmt::format(
+          "the reference point's objective {} is {}; it must be finite", i, reference[i]));
+  const double s0 = directions[0] == Direction::Maximize ? -1.0 : 1.0;
+  const double s1 = directions[1] == Direction::Maximize ? -1.0 : 1.0;
+  const double r0 = s0 * reference[0], r1 = s1 * reference[1];
+  std::vector<std::pair<double, double>> inside;
+  inside.reserve(points.size());
+  for (size_t k = 0; k < points.size(); ++k) {
+    const auto& p = points[k];
+    if (p.size() != 2)
+      throw InvalidArgument(
+          fmt::format("point {} has {} value(s) but there are 2 direction(s)", k, p.size()));
+    const double x = s0 * p[0], y = s1 * p[1];
+    if (std::isnan(x) || std::isnan(y))
+      throw InvalidArgument(
+          fmt::format("point {} has NaN in objective {}", k, std::isnan(x) ? 0 : 1));
+    if (x < r0 && y < r1) inside.emplace_back(x, y);
+  }
+  sort_by_first(inside);
+  double volume = 0, best_y = r1;
+  for (const auto& [x, y] : inside) {
+    if (y >= best_y) continue;
+    volume += (r0 - x) * (best_y - y);
+    best_y = y;
+  }
+  return volume;
+}
+
 }  // namespace
 
 std::vector<double> oriented(const std::vector<double>& values,
@@ -395,6 +474,7 @@ std::vector<double> crowding_distance(const Points& points,
 
 double hypervolume(const Points& points, const std::vector<double>& reference,
                    const std::vector<Direction>& directions) {
+  if (directions.size() == 2) return hypervolume_2d_flat(points, reference, directions);
   Inside in = inside_reference(points, reference, directions);
   if (in.points.empty()) return 0;
   if (in.ref.size() >= 5) return hv_any(non_dominated(in.points), in.ref);
