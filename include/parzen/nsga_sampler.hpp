@@ -113,7 +113,6 @@ class NsgaIISampler : public Sampler {
 
   NsgaIISamplerOptions options_;
   uint64_t seed_;
-  RandomSampler random_;
   IntersectionSearchSpace search_space_{};
   uint64_t lineage_ = 0;
   size_t scan_from_ = 0;         // every trial below it is finished and counted

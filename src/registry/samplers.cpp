@@ -222,6 +222,11 @@ std::vector<SamplerEntry> sampler_entries() {
                      const SamplerContext&) -> std::shared_ptr<Sampler> {
          return GpSampler::make(read_options("GpSampler", gp_fields(), options));
        }},
+      {.name = "bohb",
+       .summary = "BOHB: TPE fitted on the Hyperband rungs' intermediate values",
+       .options = specs_of(bohb_fields()),
+       .capabilities = {.conditional_spaces = true, .needs_hyperband_pruner = true},
+       .factory = make_bohb},
       {.name = "nsga2",
        .summary = "NSGA-II genetic algorithm for several objectives and constraints "
                   "(Optuna's NSGAIISampler)",
@@ -231,11 +236,6 @@ std::vector<SamplerEntry> sampler_entries() {
                      const SamplerContext&) -> std::shared_ptr<Sampler> {
          return NsgaIISampler::make(read_options("NsgaIISampler", nsga2_fields(), options));
        }},
-      {.name = "bohb",
-       .summary = "BOHB: TPE fitted on the Hyperband rungs' intermediate values",
-       .options = specs_of(bohb_fields()),
-       .capabilities = {.conditional_spaces = true, .needs_hyperband_pruner = true},
-       .factory = make_bohb},
   };
 }
 

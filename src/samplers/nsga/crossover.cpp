@@ -7,7 +7,7 @@ namespace parzen::nsga {
 
 namespace {
 
-double uniform01(std::mt19937_64& rng) { return std::uniform_real_distribution<double>()(rng); }
+double uniform01(Rng& rng) { return rng.uniform(); }
 
 double dot(const Vector& a, const Vector& b) {
   double s = 0;
@@ -16,7 +16,7 @@ double dot(const Vector& a, const Vector& b) {
 }
 
 // Uniform crossover: each parameter from the second parent with probability swapping_prob.
-Vector uniform(const std::vector<Vector>& p, double swapping_prob, std::mt19937_64& rng) {
+Vector uniform(const std::vector<Vector>& p, double swapping_prob, Rng& rng) {
   Vector child(p[0].size());
   for (size_t i = 0; i < child.size(); ++i) child[i] = p[uniform01(rng) < swapping_prob ? 1 : 0][i];
   return child;
@@ -25,7 +25,7 @@ Vector uniform(const std::vector<Vector>& p, double swapping_prob, std::mt19937_
 // Simulated binary crossover (Deb and Agrawal 1995) with the bounded spread of Deb's NSGA-II
 // code, one child of the two it makes, each parameter crossed or inherited with probability 1/2
 // (Optuna's SBXCrossover).
-Vector sbx(const std::vector<Vector>& p, const Bounds& bounds, double eta, std::mt19937_64& rng) {
+Vector sbx(const std::vector<Vector>& p, const Bounds& bounds, double eta, Rng& rng) {
   const size_t n = p[0].size();
   Vector c1(n), c2(n), x1(n), x2(n);
   for (size_t i = 0; i < n; ++i) {
@@ -56,7 +56,7 @@ Vector sbx(const std::vector<Vector>& p, const Bounds& bounds, double eta, std::
 }
 
 // BLX-alpha: uniform in the parents' box widened by alpha times its width on each side.
-Vector blx_alpha(const std::vector<Vector>& p, double alpha, std::mt19937_64& rng) {
+Vector blx_alpha(const std::vector<Vector>& p, double alpha, Rng& rng) {
   Vector child(p[0].size());
   for (size_t i = 0; i < child.size(); ++i) {
     double lo = p[0][i], hi = p[0][i];
@@ -74,7 +74,7 @@ Vector blx_alpha(const std::vector<Vector>& p, double alpha, std::mt19937_64& rn
 // two parents, a normal step along their difference (sd sigma_xi) and normal steps along an
 // orthonormal basis of its complement (sd sigma_eta), scaled by the third parent's distance to
 // the line through the first two. Optuna draws with sd sigma^2 (a slip); these are the paper's.
-Vector undx(const std::vector<Vector>& p, std::mt19937_64& rng) {
+Vector undx(const std::vector<Vector>& p, Rng& rng) {
   const size_t n = p[0].size();
   const double sigma_xi = 0.5, sigma_eta = 0.35 / std::sqrt(static_cast<double>(n));
   std::normal_distribution<double> normal;
@@ -125,7 +125,7 @@ Vector undx(const std::vector<Vector>& p, std::mt19937_64& rng) {
 
 // SPX (Tsutsui, Yamamura and Higuchi 1999): uniform in the parents' simplex expanded by epsilon
 // about its centroid.
-Vector spx(const std::vector<Vector>& p, std::mt19937_64& rng) {
+Vector spx(const std::vector<Vector>& p, Rng& rng) {
   const size_t n = p[0].size(), m = p.size();
   const double epsilon = std::sqrt(static_cast<double>(n) + 2);
   Vector g(n, 0.0);
@@ -146,7 +146,7 @@ Vector spx(const std::vector<Vector>& p, std::mt19937_64& rng) {
 }  // namespace
 
 Vector crossover(NsgaCrossover kind, const std::vector<Vector>& parents, const Bounds& bounds,
-                 double swapping_prob, size_t n_objectives, std::mt19937_64& rng) {
+                 double swapping_prob, size_t n_objectives, Rng& rng) {
   switch (kind) {
     case NsgaCrossover::Uniform:
       return uniform(parents, swapping_prob, rng);

@@ -102,9 +102,7 @@ Axis axis_of(const std::string& name, const Distribution& distribution) {
 }  // namespace
 
 NsgaIISampler::NsgaIISampler(NsgaIISamplerOptions options)
-    : options_(options),
-      seed_(options.seed ? *options.seed : std::random_device{}()),
-      random_(RandomSamplerOptions{.seed = seed_}) {
+    : options_(options), seed_(options.seed ? *options.seed : std::random_device{}()) {
   validate(options_);
 }
 
@@ -249,8 +247,8 @@ std::map<std::string, double> NsgaIISampler::sample_relative(const StudyView& vi
   const std::vector<int64_t>& population = generations_[static_cast<size_t>(*g - 1)].elite;
   if (population.empty()) return {};
 
-  std::mt19937_64 rng(math::trial_seed(seed_, view.study_name(), trial.number, "nsga2"));
-  const auto uniform01 = [&] { return std::uniform_real_distribution<double>()(rng); };
+  nsga::Rng rng(math::trial_seed(seed_, view.study_name(), trial.number, "nsga2"));
+  const auto uniform01 = [&] { return rng.uniform(); };
   const auto& directions = view.directions();
   const auto trial_of = [&](int64_t n) -> const FrozenTrial& {
     return view.trials()[static_cast<size_t>(n)];
@@ -336,7 +334,10 @@ std::map<std::string, double> NsgaIISampler::sample_relative(const StudyView& vi
 double NsgaIISampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
                                          const std::string& name,
                                          const Distribution& distribution) {
-  return random_.sample_independent(view, trial, name, distribution);
+  // The random sampler's mapping of a uniform variate, drawn from this trial's own stream for
+  // the parameter (cheap to seed, unlike a std::mt19937_64 per draw).
+  nsga::Rng rng(math::trial_seed(seed_, view.study_name(), trial.number, name));
+  return RandomSampler::from_unit(distribution, rng.uniform());
 }
 
 }  // namespace parzen
