@@ -305,11 +305,13 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
   for (const auto& e : sampler_registry()) {
     EXPECT_EQ(e.capabilities.needs_grid, e.name == "grid") << e.name;
     EXPECT_EQ(e.capabilities.needs_hyperband_pruner, e.name == "bohb") << e.name;
-    // Model-based samplers model one objective; the others never read values.
+    // The samplers that never read values, and the multi-objective ones, handle several
+    // objectives; the single-objective models do not.
     EXPECT_EQ(e.capabilities.multi_objective,
-              e.name == "grid" || e.name == "random" || e.name == "qmc")
+              e.name == "grid" || e.name == "random" || e.name == "qmc" || e.name == "nsga2")
         << e.name;
   }
+  EXPECT_TRUE(find_sampler("nsga2")->capabilities.constraints);
   // TPE needs a Hyperband pruner only with per_bracket, and says so on that key.
   EXPECT_FALSE(find_sampler("tpe")->capabilities.needs_hyperband_pruner);
   expect_option_error(
