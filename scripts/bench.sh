@@ -22,6 +22,10 @@
 #                                 1 000 and 3 000 trials, parzen and Optuna (about 1 minute)
 #   ./scripts/bench.sh repeats    repeated evaluations on a noise-free objective (an SVM on
 #                                 iris), parzen's GP and TPE and Optuna's TPE (under a minute)
+#   ./scripts/bench.sh hypervolume exact hypervolume, parzen and Optuna's WFG, 2-4 objectives
+#                                 (about 8 minutes: Optuna gets 60 s per case)
+#   ./scripts/bench.sh nsga2      NSGA-II ms per trial, ZDT1/ZDT2 hypervolume beside Optuna's
+#                                 NSGA-II, 10 seeds (about 2 minutes)
 #   ./scripts/bench.sh python     the Python package: study.optimize's cost per trial from C++,
 #                                 from Python and Optuna's (random, TPE, GP; 1 000 and 10 000
 #                                 trials), and n_jobs=2 against n_jobs=1 on a GIL-releasing
@@ -57,6 +61,8 @@ if [ "$what" = all ] || [ "$what" = hyperband-overhead ]; then
   ./build/bench/bench_hyperband_overhead
 fi
 if [ "$what" = all ] || [ "$what" = repeats ]; then ./build/bench/bench_repeats; fi
+if [ "$what" = all ] || [ "$what" = hypervolume ]; then ./build/bench/bench_hypervolume; fi
+if [ "$what" = all ] || [ "$what" = nsga2 ]; then ./build/bench/bench_nsga2; fi
 if [ "$what" = all ] || [ "$what" = python ]; then
   # parzen is imported from build/python (the build puts the package and _core there).
   /usr/bin/python3 bench/python_overhead.py --cpp build/bench/bench_python_overhead \

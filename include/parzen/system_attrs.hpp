@@ -28,6 +28,11 @@ inline constexpr char retry_count[] = "retry_count";
 inline constexpr char retried_by[] = "retried_by";
 // The grid point (combination index) a GridSampler reserved for the trial.
 inline constexpr char grid_id[] = "grid_id";
+// NSGA-II (NsgaIISampler): the generation a trial belongs to (an integer, 0 first) and the
+// trial ids of the parents it was bred from (a list; absent for generation 0 and for random
+// children). Optuna's names.
+inline constexpr char nsga2_generation[] = "nsga2:generation";
+inline constexpr char nsga2_parents[] = "nsga2:parents";
 // The trial's intermediate value recorded at rung r by successive halving ("completed_rung_r").
 inline constexpr char completed_rung_prefix[] = "completed_rung_";
 std::string completed_rung(int64_t rung);

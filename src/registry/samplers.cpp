@@ -7,6 +7,7 @@
 #include "parzen/bohb_sampler.hpp"
 #include "parzen/bracket_sampler.hpp"
 #include "parzen/gp_sampler.hpp"
+#include "parzen/nsga_sampler.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/tpe_sampler.hpp"
 #include "registry/entries.hpp"
@@ -109,6 +110,32 @@ std::vector<Field<GpSamplerOptions>> gp_fields() {
   };
 }
 
+std::vector<Field<NsgaIISamplerOptions>> nsga2_fields() {
+  using O = NsgaIISamplerOptions;
+  return {
+      field("population_size", &O::population_size, "trials per generation", {.min = 2}),
+      field("mutation_prob", &O::mutation_prob,
+            "probability that a child's parameter is drawn at random; unset: 1 / number of "
+            "parameters",
+            {.min = 0, .max = 1}),
+      choice_field("crossover", &O::crossover,
+                   {{"uniform", NsgaCrossover::Uniform},
+                    {"sbx", NsgaCrossover::Sbx},
+                    {"blxalpha", NsgaCrossover::BlxAlpha},
+                    {"undx", NsgaCrossover::Undx},
+                    {"spx", NsgaCrossover::Spx}},
+                   "crossover of numerical parameters: uniform, simulated binary, BLX-alpha, "
+                   "UNDX or simplex (UNDX and SPX take 3 parents)"),
+      field("crossover_prob", &O::crossover_prob,
+            "probability that a child is a crossover of its parents (else a copy of one)",
+            {.min = 0, .max = 1}),
+      field("swapping_prob", &O::swapping_prob,
+            "uniform crossover: probability of taking the second parent's value",
+            {.min = 0, .max = 1}),
+      field("seed", &O::seed, kSeedHelp),
+  };
+}
+
 // The study's pruner as a HyperbandPruner, or an error naming who needs it.
 std::shared_ptr<HyperbandPruner> hyperband_of(const SamplerContext& context,
                                               const std::string& who) {
@@ -200,6 +227,15 @@ std::vector<SamplerEntry> sampler_entries() {
        .options = specs_of(bohb_fields()),
        .capabilities = {.conditional_spaces = true, .needs_hyperband_pruner = true},
        .factory = make_bohb},
+      {.name = "nsga2",
+       .summary = "NSGA-II genetic algorithm for several objectives and constraints "
+                  "(Optuna's NSGAIISampler)",
+       .options = specs_of(nsga2_fields()),
+       .capabilities = {.multi_objective = true, .constraints = true},
+       .factory = [](const nlohmann::json& options,
+                     const SamplerContext&) -> std::shared_ptr<Sampler> {
+         return NsgaIISampler::make(read_options("NsgaIISampler", nsga2_fields(), options));
+       }},
   };
 }
 

@@ -48,7 +48,8 @@ TEST(Registry, ListsEverySamplerAndPrunerOnce) {
   std::vector<std::string> samplers, pruners;
   for (const auto& e : sampler_registry()) samplers.push_back(e.name);
   for (const auto& e : pruner_registry()) pruners.push_back(e.name);
-  EXPECT_EQ(samplers, (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb"}));
+  EXPECT_EQ(samplers,
+            (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb", "nsga2"}));
   EXPECT_EQ(pruners, (std::vector<std::string>{"none", "median", "percentile", "threshold",
                                                "patient", "successive_halving", "hyperband"}));
   for (const auto& e : sampler_registry()) {
@@ -275,9 +276,10 @@ TEST(Registry, UnknownNamesSuggestTheNearest) {
     make_sampler("tpee");
     ADD_FAILURE();
   } catch (const InvalidArgument& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb (did you "
-              "mean 'tpe'?)");
+    EXPECT_EQ(
+        std::string(e.what()),
+        "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb, nsga2 (did you "
+        "mean 'tpe'?)");
   }
   EXPECT_THROW(make_pruner("hyperbnd"), InvalidArgument);
   EXPECT_EQ(find_sampler("nope"), nullptr);
@@ -303,11 +305,13 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
   for (const auto& e : sampler_registry()) {
     EXPECT_EQ(e.capabilities.needs_grid, e.name == "grid") << e.name;
     EXPECT_EQ(e.capabilities.needs_hyperband_pruner, e.name == "bohb") << e.name;
-    // Model-based samplers model one objective; the others never read values.
+    // The samplers that never read values, and the multi-objective ones, handle several
+    // objectives; the single-objective models do not.
     EXPECT_EQ(e.capabilities.multi_objective,
-              e.name == "grid" || e.name == "random" || e.name == "qmc")
+              e.name == "grid" || e.name == "random" || e.name == "qmc" || e.name == "nsga2")
         << e.name;
   }
+  EXPECT_TRUE(find_sampler("nsga2")->capabilities.constraints);
   // TPE needs a Hyperband pruner only with per_bracket, and says so on that key.
   EXPECT_FALSE(find_sampler("tpe")->capabilities.needs_hyperband_pruner);
   expect_option_error(
