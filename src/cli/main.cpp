@@ -235,6 +235,8 @@ int main(int argc, char** argv) {
       if (duration) e.max_duration_seconds = duration;
       RunSettings settings;
       settings.style = progress_style(run_progress);
+      if (const auto w = constraints_warning(e); !w.empty())
+        fmt::print(stderr, "parzen: warning: {}\n", w);
       return run_experiment(e, settings);
     }
     if (worker->parsed()) return cmd_worker(wa);
