@@ -177,6 +177,11 @@ int main(int argc, char** argv) {
   tell->add_option("--value", ta.values, "The trial's value (repeat for several objectives)");
   tell->add_option("--state", ta.state, "complete (default, with --value), failed or pruned");
   tell->add_option("--reason", ta.reason, "Why the trial failed");
+  tell->add_option("--constraint", ta.constraints,
+                   "NAME=VALUE, a constraint value, feasible when <= 0 (repeatable)");
+  tell->add_option("--intermediate", ta.intermediate,
+                   "STEP=VALUE, an intermediate value of the running trial (repeatable; alone, "
+                   "the trial stays running)");
 
   // inspection
   std::string insp_storage, insp_study, trials_format = "csv";
@@ -203,6 +208,22 @@ int main(int argc, char** argv) {
   storage_option(best, best_storage, kDefaultStorage);
   storage_option(trials, trials_storage, kDefaultStorage);
   storage_option(del, del_storage, kDefaultStorage);
+  auto* exp = app.add_subcommand(
+      "export", "Write a study's trials as CSV or JSON (values by metric, constraints, attrs)");
+  ExportArgs ea;
+  exp->add_option("study", ea.study, "Study name")->required();
+  storage_option(exp, ea.storage, kDefaultStorage);
+  exp->add_option("--format", ea.format, "csv or json")
+      ->check(CLI::IsMember({"csv", "json"}))
+      ->capture_default_str();
+  exp->add_option("--output,-o", ea.output, "Write to this file instead of stdout");
+  auto* enq = app.add_subcommand(
+      "enqueue", "Add a trial with fixed parameters; the next run, worker or ask runs it");
+  EnqueueArgs qa;
+  enq->add_option("study", qa.study, "Study name")->required();
+  storage_option(enq, qa.storage, kDefaultStorage);
+  enq->add_option("--params", qa.params_json, "The parameters as a JSON object");
+  enq->add_option("assignments", qa.assignments, "Or KEY=VALUE... (e.g. lr=0.01 layers=3)");
   auto* presets = app.add_subcommand("presets", "List the search-space presets");
   auto* info = app.add_subcommand(
       "info", "Print the version, the samplers and pruners with their options, and the storages");
@@ -223,7 +244,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) {
       const std::optional<double> duration = max_duration_flag(run_duration);
       Experiment e = load_experiment(run_file);
-      if (!run_storage.empty()) e.storage = run_storage;
+      if (!run_storage.empty()) e.storage = storage_url(run_storage);
       if (!run_study.empty()) e.name = run_study;
       if (e.name.size() > kMaxStudyNameBytes)
         throw parzen::InvalidArgument(
@@ -247,6 +268,8 @@ int main(int argc, char** argv) {
     if (best->parsed()) return cmd_best(best_storage, insp_study, best_json);
     if (trials->parsed()) return cmd_trials(trials_storage, insp_study, trials_format);
     if (del->parsed()) return cmd_delete(del_storage, insp_study, yes);
+    if (exp->parsed()) return cmd_export(ea);
+    if (enq->parsed()) return cmd_enqueue(qa);
     if (presets->parsed()) return cmd_presets();
     if (info->parsed()) return print_info(info_json);
   } catch (const parzen::InvalidArgument& e) {

@@ -512,10 +512,10 @@ Study open_study(const Experiment& e, const std::shared_ptr<Storage>& storage, P
 // constraint values by name, other keys as user attributes).
 struct TrialOutputs {
   std::vector<std::pair<std::string, std::string>> user_attrs{};  // key, JSON text
-  std::vector<double> constraints{};            // in the experiment's order, when all are known
+  std::vector<double> constraints{};               // in the experiment's order, when all are known
   std::vector<std::string> missing_constraints{};  // listed, but neither printed nor in the JSON
-  std::optional<std::vector<double>> values{};  // from a JSON result
-  std::string json_error{};                     // a result that is malformed JSON
+  std::optional<std::vector<double>> values{};     // from a JSON result
+  std::string json_error{};                        // a result that is malformed JSON
 };
 
 TrialOutputs trial_outputs(const Experiment& e, const ProcessResult& r,
