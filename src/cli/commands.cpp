@@ -99,7 +99,7 @@ std::string feasibility_text(const FrozenTrial& t, const std::vector<std::string
   if (violated.empty()) return "feasible";
   std::string out;
   for (const auto& v : violated) out += (out.empty() ? "" : ", ") + v;
-  return "infeasible (" + out + ")";
+  return "infeasible: " + out;
 }
 
 std::string time_text(Clock::time_point t) {
@@ -1137,6 +1137,93 @@ int cmd_enqueue(const EnqueueArgs& a) {
       "it; parameters not given are sampled)\n",
       number, a.study, text);
   return 0;
+}
+
+namespace {
+
+std::string json_text(const ojson& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// "parameter 'lr' high 0.1 -> 0.5", one line per changed key of each parameter as written.
+void space_changes(const ojson& before, const ojson& after, std::vector<std::string>& out) {
+  for (const auto& [name, old_spec] : before.items()) {
+    if (!after.contains(name)) {
+      out.push_back(fmt::format("search space: parameter '{}' removed", name));
+      continue;
+    }
+    const ojson& new_spec = after[name];
+    if (old_spec == new_spec) continue;
+    if (!old_spec.is_object() || !new_spec.is_object()) {
+      out.push_back(fmt::format("search space: parameter '{}' {} -> {}", name, old_spec.dump(),
+                                new_spec.dump()));
+      continue;
+    }
+    for (const auto& [key, v] : old_spec.items()) {
+      if (!new_spec.contains(key))
+        out.push_back(
+            fmt::format("search space: parameter '{}' {} {} -> (unset)", name, key, json_text(v)));
+      else if (new_spec[key] != v)
+        out.push_back(fmt::format("search space: parameter '{}' {} {} -> {}", name, key,
+                                  json_text(v), json_text(new_spec[key])));
+    }
+    for (const auto& [key, v] : new_spec.items())
+      if (!old_spec.contains(key))
+        out.push_back(
+            fmt::format("search space: parameter '{}' {} (unset) -> {}", name, key, json_text(v)));
+  }
+  for (const auto& [name, spec] : after.items())
+    if (!before.contains(name))
+      out.push_back(fmt::format("search space: parameter '{}' added: {}", name, spec.dump()));
+}
+
+std::string command_text(const std::vector<std::string>& argv) {
+  return fmt::format("{}", fmt::join(argv, " "));
+}
+
+}  // namespace
+
+std::vector<std::string> check_resumed_experiment(Storage& storage, const Experiment& e) {
+  std::vector<std::string> changes;
+  const auto id = storage.find_study(e.name);
+  if (!id) return changes;
+  const StudyInfo info = storage.study(*id);
+  const auto before = stored_experiment(info);
+  // Other directions are refused by the run itself, naming the study's own.
+  if (!before || info.directions != e.directions) return changes;
+  // Refused: what gives the stored values their meaning. Directions are checked by the run
+  // itself (with the study's own directions); constraint values are stored by position.
+  const bool appended =
+      before->constraints.size() <= e.constraints.size() &&
+      std::equal(before->constraints.begin(), before->constraints.end(), e.constraints.begin());
+  if (!appended && info.n_trials > 0)
+    throw InvalidArgument(fmt::format(
+        "study '{}' was run with constraints = [{}] but the experiment says [{}]; its trials' "
+        "constraint values are stored in that order: keep the list (new names may only be "
+        "added at its end), or give the experiment another name",
+        e.name, fmt::join(before->constraints, ", "), fmt::join(e.constraints, ", ")));
+  if (before->constraints != e.constraints)
+    changes.push_back(fmt::format("constraints: [{}] -> [{}] (earlier trials lack the new ones)",
+                                  fmt::join(before->constraints, ", "),
+                                  fmt::join(e.constraints, ", ")));
+  space_changes(before->space.source, e.space.source, changes);
+  if (before->command != e.command)
+    changes.push_back(
+        fmt::format("command: {} -> {}", command_text(before->command), command_text(e.command)));
+  if (before->working_directory != e.working_directory)
+    changes.push_back(
+        fmt::format("working_directory: {} -> {}", before->working_directory, e.working_directory));
+  if (before->environment != e.environment) changes.push_back("environment: changed");
+  if (before->metrics != e.metrics)
+    changes.push_back(fmt::format("metrics: [{}] -> [{}]", fmt::join(before->metrics, ", "),
+                                  fmt::join(e.metrics, ", ")));
+  if (before->sampler.type != e.sampler.type ||
+      !same_json(before->sampler.options, e.sampler.options))
+    changes.push_back(fmt::format("sampler: {} {} -> {} {}", before->sampler.type,
+                                  before->sampler.options.dump(), e.sampler.type,
+                                  e.sampler.options.dump()));
+  if (!same_json(before->pruner.table, e.pruner.table))
+    changes.push_back(
+        fmt::format("pruner: {} -> {}", before->pruner.table.dump(), e.pruner.table.dump()));
+  return changes;
 }
 
 int cmd_delete(const std::string& url, const std::string& name, bool yes) {

@@ -66,6 +66,13 @@ int cmd_enqueue(const EnqueueArgs& args);
 // of being created. Accepts plain .db/.sqlite/.sqlite3 paths (storage_url).
 std::shared_ptr<Storage> open_existing_storage(const std::string& storage);
 
+struct Experiment;
+// Before `parzen run` resumes a study: the differences between the experiment stored with it
+// and `experiment`, one line each ("search space: parameter 'lr' high 0.1 -> 0.5", "command:
+// ... -> ..."), for a warning; the run continues with the new experiment. Throws
+// InvalidArgument for a change that would misread the stored trials (the constraints list).
+std::vector<std::string> check_resumed_experiment(Storage& storage, const Experiment& experiment);
+
 int cmd_delete(const std::string& storage, const std::string& study, bool yes);
 int cmd_presets();
 

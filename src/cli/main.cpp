@@ -258,6 +258,14 @@ int main(int argc, char** argv) {
       settings.style = progress_style(run_progress);
       if (const auto w = constraints_warning(e); !w.empty())
         fmt::print(stderr, "parzen: warning: {}\n", w);
+      settings.storage = parzen::make_storage(e.storage);
+      if (const auto changes = check_resumed_experiment(*settings.storage, e); !changes.empty()) {
+        fmt::print(stderr,
+                   "parzen: warning: study '{}' was run with another experiment; it continues "
+                   "with this one (its trials so far keep their values):\n",
+                   e.name);
+        for (const auto& c : changes) fmt::print(stderr, "  {}\n", c);
+      }
       return run_experiment(e, settings);
     }
     if (worker->parsed()) return cmd_worker(wa);
