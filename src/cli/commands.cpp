@@ -887,8 +887,10 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
         param_names.push_back(k);
   const size_t n = std::min(best.size(), static_cast<size_t>(std::max(top, 1)));
   fmt::print("\n{} {} of {} complete trials:\n",
-             info.directions.size() == 1 ? "Top" : "Pareto front,", n,
-             by_state[TrialState::Complete]);
+             info.directions.size() == 1 ? "Top"
+             : constraints.empty()       ? "Pareto front,"
+                                         : "Pareto front of the feasible trials,",
+             n, by_state[TrialState::Complete]);
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"rank", "trial"};
   header.insert(header.end(), metrics.begin(), metrics.end());

@@ -229,6 +229,15 @@ const std::vector<std::string> kExperimentKeys = {"name",
                                                   "grace_period",
                                                   "constraints"};
 
+// The `storage` key as a URL (a plain .db path is an SQLite file), or a ConfigError naming it.
+std::string storage_key(const Reader& r) {
+  try {
+    return storage_url(r.string("storage"));
+  } catch (const InvalidArgument& e) {
+    r.fail("storage", e.what());
+  }
+}
+
 Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir,
                      const std::string& stem, bool require_command) {
   if (!doc.is_object()) map.fail("", "", "an experiment must be a table of keys");
@@ -241,7 +250,7 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     r.fail("name", fmt::format("is {} bytes long; a study name has at most {} bytes: choose a "
                                "shorter name",
                                e.name.size(), kMaxStudyNameBytes));
-  e.storage = r.has("storage") ? absolute_sqlite_url(storage_url(r.string("storage")), dir)
+  e.storage = r.has("storage") ? absolute_sqlite_url(storage_key(r), dir)
                                : absolute_sqlite_url("sqlite:///parzen.db", dir);
 
   if (r.has("direction") && r.has("directions"))
@@ -602,13 +611,16 @@ ojson Experiment::to_json() const {
 }
 
 std::string storage_url(const std::string& text) {
-  if (text.find("://") != std::string::npos || text.rfind("memory:", 0) == 0) return text;
+  if (text.find(':') != std::string::npos || text.empty()) return text;
   for (const char* ext : {".db", ".sqlite", ".sqlite3"}) {
     const std::string e(ext);
     if (text.size() > e.size() && text.compare(text.size() - e.size(), e.size(), e) == 0)
       return "sqlite:///" + text;
   }
-  return text;
+  throw InvalidArgument(fmt::format(
+      "storage '{}': a plain path names an SQLite file ending in .db, .sqlite or .sqlite3; "
+      "otherwise write a URL: sqlite:///{}, postgresql://user@host/db or memory:",
+      text, text));
 }
 
 std::string constraints_warning(const Experiment& e) {

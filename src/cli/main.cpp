@@ -88,6 +88,7 @@ int print_info(bool json) {
     if (c.conditional_spaces) notes.push_back("conditional spaces");
     if (c.needs_grid) notes.push_back("needs finite parameters (choices, stepped ranges)");
     if (c.needs_hyperband_pruner) notes.push_back("needs a hyperband pruner with max_resource");
+    if (c.constraints) notes.push_back("uses constraint values");
     fmt::print("  {}: {}{}\n", e.name, e.summary,
                notes.empty() ? "" : fmt::format(" [{}]", fmt::join(notes, "; ")));
     print_options(e.options);

@@ -131,7 +131,8 @@ echo "parzen:result acc=0.$((PARZEN_TRIAL_NUMBER + 5)) loss=$PARZEN_TRIAL_NUMBER
                        "Constraints: size_mb, latency (feasible when <= 0): 2 of 4 "
                        "complete trials feasible"))
       << r.out;
-  EXPECT_TRUE(contains(r.out, "Pareto front, 2 of 4 complete trials")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Pareto front of the feasible trials, 2 of 4 complete trials"))
+      << r.out;
   EXPECT_TRUE(contains(r.out, "feasible")) << r.out;
 }
 
@@ -224,6 +225,11 @@ TEST(CliCommands, APlainDatabasePathIsAnSqliteStorage) {
   r = run_cli({"run", (dir.path / "rel.toml").string(), "--progress", "lines"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir.path / "rel.db"));
+  // A plain path that is not a database file's is refused, saying what to write.
+  r = run_cli({"studies", "--storage", (dir.path / "notes.txt").string()}, dir.path);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, "a plain path names an SQLite file ending in .db")) << r.err;
+  EXPECT_FALSE(fs::exists(dir.path / "notes.txt"));
 }
 
 TEST(CliCommands, AskRefusesOtherSettingsOnAStudyCreatedByRun) {
