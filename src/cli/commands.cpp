@@ -729,9 +729,13 @@ int cmd_tell(const TellArgs& a) {
       for (const auto& n : names)
         if (n.find_first_of(" \t") != std::string::npos)
           throw InvalidArgument(fmt::format("--constraint name '{}' must not hold spaces", n));
-      nlohmann::json e = stored != info.system_attrs.end() ? *stored : nlohmann::json::object();
-      e["constraints"] = names;
-      storage->set_study_system_attr(info.id, kExperimentAttr, e);
+      // Kept in the study's experiment; a study made through the API has none, and its
+      // constraints stay unnamed (constraint_0, ...) in the exports.
+      if (stored != info.system_attrs.end()) {
+        nlohmann::json e = *stored;
+        e["constraints"] = names;
+        storage->set_study_system_attr(info.id, kExperimentAttr, e);
+      }
     }
     for (const auto& [n, v] : constraint_values)
       if (std::find(names.begin(), names.end(), n) == names.end())
