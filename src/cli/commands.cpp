@@ -3,10 +3,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/experiment.hpp"
 #include "cli/number.hpp"
@@ -21,7 +30,19 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-std::shared_ptr<Storage> open_storage(const std::string& url) { return make_storage(url); }
+std::shared_ptr<Storage> open_storage(const std::string& url) {
+  return make_storage(storage_url(url));
+}
+
+// The SQLite file a URL names, or "" for other storages (and in-memory or URI databases).
+std::string sqlite_file(const std::string& url) {
+  const std::string prefix = "sqlite:///";
+  if (url.rfind(prefix, 0) != 0) return "";
+  std::string path = url.substr(prefix.size());
+  path = path.substr(0, path.find('?'));
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return "";
+  return path;
+}
 
 StudyInfo find_study_or_throw(Storage& storage, const std::string& url, const std::string& name) {
   const auto id = storage.find_study(name);
@@ -49,6 +70,36 @@ std::vector<std::string> metric_names(const StudyInfo& info) {
   for (size_t i = 0; i < info.directions.size(); ++i)
     out.push_back(info.directions.size() == 1 ? "value" : fmt::format("value_{}", i));
   return out;
+}
+
+// The names of a study's constraint values: the stored experiment's `constraints`, else
+// constraint_0, constraint_1, ... for as many as its trials hold.
+std::vector<std::string> constraint_names(const StudyInfo& info,
+                                          const std::vector<FrozenTrial>& trials) {
+  std::vector<std::string> out;
+  if (auto it = info.system_attrs.find(kExperimentAttr); it != info.system_attrs.end() &&
+                                                         it->contains("constraints") &&
+                                                         (*it)["constraints"].is_array())
+    out = (*it)["constraints"].get<std::vector<std::string>>();
+  size_t most = 0;
+  for (const auto& t : trials) most = std::max(most, t.constraints.size());
+  for (size_t i = out.size(); i < most; ++i) out.push_back(fmt::format("constraint_{}", i));
+  return out;
+}
+
+// "feasible" or "infeasible (size_mb = 12 > 0)"; "" for a trial without constraints.
+std::string feasibility_text(const FrozenTrial& t, const std::vector<std::string>& names) {
+  if (t.constraints.empty()) return "";
+  std::vector<std::string> violated;
+  for (size_t i = 0; i < t.constraints.size(); ++i)
+    if (!(t.constraints[i] <= 0))
+      violated.push_back(fmt::format("{} = {} > 0",
+                                     i < names.size() ? names[i] : fmt::format("constraint_{}", i),
+                                     t.constraints[i]));
+  if (violated.empty()) return "feasible";
+  std::string out;
+  for (const auto& v : violated) out += (out.empty() ? "" : ", ") + v;
+  return "infeasible: " + out;
 }
 
 std::string time_text(Clock::time_point t) {
@@ -251,7 +302,273 @@ SuggestedParams hand_out(Storage& storage, Study& study, Trial& trial, const Spa
   }
 }
 
+// --- failures by reason ------------------------------------------------------------------
+
+// A failure reason as `parzen show` lists it: the cause, and of the program's stderr only its
+// last non-empty line (a Python traceback's last line is the exception), on one line, at most
+// `max` characters.
+std::string short_reason(const std::string& reason, size_t max = 120) {
+  std::string cause = reason, tail;
+  if (const auto at = reason.find("; stderr: "); at != std::string::npos) {
+    cause = reason.substr(0, at);
+    std::string_view err(reason);
+    err.remove_prefix(at + 10);
+    while (!err.empty()) {
+      const auto nl = err.find_last_of('\n');
+      const std::string_view last =
+          trimmed(nl == std::string_view::npos ? err : err.substr(nl + 1));
+      if (!last.empty()) {
+        tail = std::string(last);
+        break;
+      }
+      if (nl == std::string_view::npos) break;
+      err = err.substr(0, nl);
+    }
+  }
+  std::string out = std::string(trimmed(cause.substr(0, cause.find('\n'))));
+  if (!tail.empty()) out += ": " + tail;
+  for (auto& c : out)
+    if (c == '\t' || c == '\r') c = ' ';
+  if (out.empty()) out = "(no reason given)";
+  if (out.size() > max) {
+    size_t cut = max - 3;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+    out = out.substr(0, cut) + "...";
+  }
+  return out;
+}
+
+// Reasons that differ only in numbers (a trial number, a line number, a step) are one reason.
+std::string reason_key(const std::string& shortened) {
+  std::string key;
+  bool in_digits = false;
+  for (char c : shortened) {
+    const bool digit = c >= '0' && c <= '9';
+    if (digit && !in_digits) key += '#';
+    if (!digit) key += c;
+    in_digits = digit;
+  }
+  return key;
+}
+
+struct FailureGroup {
+  std::string text;     // the latest such failure's shortened reason
+  bool varies = false;  // members differ in their numbers
+  std::vector<int64_t> trials;
+};
+
+// Failed trials grouped by reason, the most frequent first (ties: the most recent first). A
+// failed trial that was retried counts like any other: each run failed.
+std::vector<FailureGroup> failures_by_reason(const std::vector<FrozenTrial>& trials) {
+  std::vector<FailureGroup> groups;
+  std::map<std::string, size_t> index;
+  for (const auto& t : trials) {
+    if (t.state != TrialState::Failed) continue;
+    const std::string text = short_reason(t.fail_reason);
+    const auto [it, fresh] = index.emplace(reason_key(text), groups.size());
+    if (fresh) groups.push_back({text, false, {}});
+    auto& g = groups[it->second];
+    if (g.text != text) g.varies = true;
+    g.text = text;
+    g.trials.push_back(t.number);
+  }
+  std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) {
+    if (a.trials.size() != b.trials.size()) return a.trials.size() > b.trials.size();
+    return a.trials.back() > b.trials.back();
+  });
+  return groups;
+}
+
+// "0, 1, 2, 5 and 3 more"
+std::string trial_list(const std::vector<int64_t>& numbers, size_t shown = 4) {
+  std::string out;
+  for (size_t i = 0; i < numbers.size() && i < shown; ++i)
+    out += fmt::format("{}{}", i ? ", " : "", numbers[i]);
+  if (numbers.size() > shown) out += fmt::format(" and {} more", numbers.size() - shown);
+  return out;
+}
+
+void print_failures(const std::vector<FrozenTrial>& trials, const std::string& study) {
+  const auto groups = failures_by_reason(trials);
+  if (groups.empty()) return;
+  size_t total = 0;
+  for (const auto& g : groups) total += g.trials.size();
+  constexpr size_t kShownGroups = 10;
+  fmt::print("\nFailures: {} failed {}, {} {}, most frequent first:\n", total,
+             total == 1 ? "trial" : "trials", groups.size(),
+             groups.size() == 1 ? "reason" : "reasons");
+  std::vector<std::vector<std::string>> rows = {{"count", "reason", "trials"}};
+  for (size_t i = 0; i < groups.size() && i < kShownGroups; ++i) {
+    const auto& g = groups[i];
+    rows.push_back({std::to_string(g.trials.size()), g.text + (g.varies ? " (and similar)" : ""),
+                    trial_list(g.trials)});
+  }
+  print_table(rows);
+  if (groups.size() > kShownGroups)
+    fmt::print("... and {} more reasons\n", groups.size() - kShownGroups);
+  fmt::print("(full reasons: parzen trials {} --format json)\n", study);
+}
+
+// --- export ---------------------------------------------------------------------------------
+
+// The value columns: "value" for one unnamed objective, else values_<metric name> (values_0,
+// values_1, ... for unnamed ones).
+std::vector<std::string> value_columns(const StudyInfo& info) {
+  const bool named = [&] {
+    auto it = info.system_attrs.find(kExperimentAttr);
+    return it != info.system_attrs.end() && it->contains("metrics");
+  }();
+  if (!named && info.directions.size() == 1) return {"value"};
+  std::vector<std::string> out;
+  for (const auto& m : metric_names(info)) {
+    std::string n = m;
+    if (!named && m.rfind("value_", 0) == 0) n = m.substr(6);
+    out.push_back("values_" + n);
+  }
+  return out;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string iso_time(const std::optional<Clock::time_point>& t) {
+  if (!t) return "";
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms % 1000));
+}
+
+// One row per trial: number, state, the values by metric, the parameters the program saw, the
+// constraints by name and feasibility, times, user attributes (and the retry bookkeeping as
+// user_attrs_retried_from, ...), the failure reason.
+void write_csv(std::ostream& out, const StudyInfo& info, std::vector<FrozenTrial> trials) {
+  for (auto& t : trials)
+    for (const char* key : kRetryKeys)
+      if (auto it = t.system_attrs.find(key); it != t.system_attrs.end()) t.user_attrs[key] = *it;
+  std::set<std::string> params, attrs;
+  for (const auto& t : trials) {
+    for (const auto& [k, v] : t.params) params.insert(k);
+    for (const auto& [k, v] : t.user_attrs.items()) attrs.insert(k);
+  }
+  const auto values = value_columns(info);
+  const auto constraints = constraint_names(info, trials);
+  std::vector<std::string> header = {"number", "state"};
+  header.insert(header.end(), values.begin(), values.end());
+  for (const auto& p : params) header.push_back("params_" + p);
+  for (const auto& c : constraints) header.push_back("constraints_" + c);
+  if (!constraints.empty()) header.push_back("feasible");
+  for (const char* h : {"datetime_start", "datetime_complete", "duration_s"}) header.push_back(h);
+  for (const auto& a : attrs) header.push_back("user_attrs_" + a);
+  header.push_back("fail_reason");
+  const auto put = [&out](std::vector<std::string> row) {
+    for (size_t i = 0; i < row.size(); ++i)
+      out << (i ? "," : "") << csv_field(detail::storable_text(std::move(row[i])));
+    out << '\n';
+  };
+  put(header);
+  for (const auto& t : trials) {
+    std::vector<std::string> row = {std::to_string(t.number), std::string(to_string(t.state))};
+    for (size_t i = 0; i < values.size(); ++i)
+      row.push_back(i < t.values.size() ? fmt::format("{}", t.values[i]) : "");
+    for (const auto& p : params) {
+      auto it = t.params.find(p);
+      row.push_back(it == t.params.end() ? "" : to_string(it->second));
+    }
+    for (size_t i = 0; i < constraints.size(); ++i)
+      row.push_back(i < t.constraints.size() ? fmt::format("{}", t.constraints[i]) : "");
+    if (!constraints.empty())
+      row.push_back(t.constraints.empty() ? "" : (t.feasible() ? "true" : "false"));
+    row.push_back(iso_time(t.datetime_start));
+    row.push_back(iso_time(t.datetime_complete));
+    const auto d = t.duration_seconds();
+    row.push_back(d ? fmt::format("{:.6f}", *d) : "");
+    for (const auto& a : attrs) {
+      if (!t.user_attrs.contains(a)) {
+        row.push_back("");
+        continue;
+      }
+      const auto& v = t.user_attrs[a];
+      row.push_back(v.is_string() ? v.get<std::string>() : detail::dump_json(v));
+    }
+    row.push_back(t.fail_reason);
+    put(std::move(row));
+  }
+}
+
+// The library's JSON export (parzen::trials_json), with the metric and constraint names at the
+// top, and per trial the values by metric name, the constraints by name, feasibility and the
+// retry bookkeeping.
+nlohmann::json export_json(const StudyInfo& info, const std::vector<FrozenTrial>& trials) {
+  auto json = trials_json(info.name, info.directions, trials);
+  const auto metrics = metric_names(info);
+  const auto constraints = constraint_names(info, trials);
+  json["metrics"] = metrics;
+  json["constraint_names"] = constraints;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    auto& row = json["trials"][i];
+    const auto& t = trials[i];
+    nlohmann::json by_metric = nlohmann::json::object();
+    for (size_t j = 0; j < t.values.size() && j < metrics.size(); ++j)
+      by_metric[metrics[j]] = t.values[j];
+    row["values_by_metric"] = by_metric;
+    nlohmann::json by_name = nlohmann::json::object();
+    for (size_t j = 0; j < t.constraints.size() && j < constraints.size(); ++j)
+      by_name[constraints[j]] = t.constraints[j];
+    row["constraints_by_name"] = by_name;
+    row["feasible"] = t.constraints.empty() ? nlohmann::json() : nlohmann::json(t.feasible());
+    for (const char* key : kRetryKeys)
+      if (auto it = t.system_attrs.find(key); it != t.system_attrs.end()) row[key] = *it;
+  }
+  return json;
+}
+
+// --- values from the command line -----------------------------------------------------------
+
+// "NAME=VALUE" split at the first '='; throws InvalidArgument naming the flag.
+std::pair<std::string, std::string> key_value(const std::string& text, const std::string& flag,
+                                              const std::string& example) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InvalidArgument(fmt::format("{} '{}': write {}", flag, text, example));
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+double number_arg(const std::string& text, const std::string& what) {
+  const auto v = parse_number(trimmed(text));
+  if (!v)
+    throw InvalidArgument(fmt::format(
+        "{} '{}' is not a number; write it as Python prints a float (0.25, 1e-310, inf)", what,
+        text));
+  return *v;
+}
+
 }  // namespace
+
+std::shared_ptr<Storage> open_existing_storage(const std::string& text) {
+  const std::string url = storage_url(text);
+  const std::string file = sqlite_file(url);
+  if (!file.empty() && !std::filesystem::exists(file))
+    throw NotFound(fmt::format(
+        "no such database file: {}{} (nothing was created); check --storage: a path ending in "
+        ".db, .sqlite or .sqlite3, or sqlite:///relative.db, sqlite:////absolute.db",
+        file,
+        std::filesystem::path(file).is_absolute()
+            ? ""
+            : fmt::format(" in {}", std::filesystem::current_path().string())));
+  return make_storage(url);
+}
 
 int cmd_ask(const AskArgs& a) {
   auto storage = open_storage(a.storage);
@@ -319,58 +636,155 @@ int cmd_ask(const AskArgs& a) {
 }
 
 int cmd_tell(const TellArgs& a) {
-  auto storage = open_storage(a.storage);
-  find_study_or_throw(*storage, a.storage, a.study);
-  Study study = Study::load({.name = a.study, .storage_backend = storage});
   if (a.trial < 0) throw InvalidArgument("--trial NUMBER is required");
+  // Every flag is read before anything is written, so a typo changes nothing.
+  std::vector<std::pair<int64_t, double>> reports;
+  for (const auto& text : a.intermediate) {
+    const auto [step_text, value_text] =
+        key_value(text, "--intermediate", "STEP=VALUE, e.g. --intermediate 3=0.82");
+    const auto step = parse_number(trimmed(step_text));
+    if (!step || *step != std::floor(*step) || *step < 0 || !(*step < 9223372036854775808.0))
+      throw InvalidArgument(fmt::format(
+          "--intermediate '{}': the step '{}' must be an integer >= 0", text, step_text));
+    const double value = number_arg(value_text, fmt::format("--intermediate '{}': value", text));
+    if (!std::isfinite(value))
+      throw InvalidArgument(
+          fmt::format("--intermediate '{}': an intermediate value must be finite", text));
+    for (const auto& [s, v] : reports)
+      if (s == static_cast<int64_t>(*step))
+        throw InvalidArgument(fmt::format("--intermediate gives step {} twice", s));
+    reports.emplace_back(static_cast<int64_t>(*step), value);
+  }
+  std::vector<std::pair<std::string, double>> constraint_values;
+  for (const auto& text : a.constraints) {
+    const auto [name, value_text] =
+        key_value(text, "--constraint", "NAME=VALUE, e.g. --constraint size_mb=-3.5");
+    const double v = number_arg(value_text, fmt::format("--constraint '{}': value", text));
+    if (std::isnan(v))
+      throw InvalidArgument(fmt::format("--constraint '{}': a constraint must not be nan", text));
+    for (const auto& [n, x] : constraint_values)
+      if (n == name) throw InvalidArgument(fmt::format("--constraint gives '{}' twice", name));
+    constraint_values.emplace_back(name, v);
+  }
+  const bool report_only = a.state.empty() && a.values.empty() && !reports.empty();
+  if (report_only && !constraint_values.empty())
+    throw InvalidArgument(
+        "--constraint is given with the trial's result: add --value (or --state failed|pruned)");
+  const std::string state = a.state.empty() ? "complete" : a.state;
+  if (state != "complete" && state != "failed" && state != "fail" && state != "pruned")
+    throw InvalidArgument(
+        fmt::format("unknown --state '{}'; expected complete, failed or pruned", a.state));
+  if (!report_only && state == "complete" && a.values.empty())
+    throw InvalidArgument(
+        "give the trial's value(s) with --value (or --state failed|pruned, or only "
+        "--intermediate STEP=VALUE to report progress)");
+  if (state != "complete" && !a.values.empty())
+    throw InvalidArgument(fmt::format("--value and --state {} exclude each other", state));
+  std::vector<double> values;
+  for (const auto& text : a.values) {
+    // Surrounding whitespace is trimmed, as it is around a trial's last line.
+    values.push_back(number_arg(text, "--value"));
+  }
+
+  auto storage = open_existing_storage(a.storage);
+  const StudyInfo info = find_study_or_throw(*storage, a.storage, a.study);
+  Study study = Study::load({.name = a.study, .storage_backend = storage});
   // A trial that records heartbeats is a `parzen run`/`worker`'s: its worker stores its result
   // (a tell here would have that result discarded), and a dead worker's trial is failed and
   // retried by the others once its grace period has passed.
-  for (const FrozenTrial& running : storage->trials(study.id()))
-    if (running.number == a.trial && running.state == TrialState::Running && running.last_heartbeat)
-      throw InvalidArgument(fmt::format(
-          "trial {} is being run by worker {} (it records heartbeats); parzen tell finishes "
-          "trials handed out by parzen ask. To abandon it, stop its worker: the study's other "
-          "workers fail it (and retry it, within max_retries) once its grace period has passed",
-          a.trial, running.worker.empty() ? "(unknown)" : running.worker));
-  FrozenTrial t;
-  const std::string state = a.state.empty() ? "complete" : a.state;
-  if (state == "complete") {
-    if (a.values.empty())
-      throw InvalidArgument("give the trial's value(s) with --value (or --state failed|pruned)");
-    std::vector<double> values;
-    for (const auto& text : a.values) {
-      // Surrounding whitespace is trimmed, as it is around a trial's last line.
-      const auto v = parse_number(trimmed(text));
-      if (!v)
-        throw InvalidArgument(fmt::format(
-            "--value '{}' is not a number; write it as Python prints a float (0.25, 1e-310, inf)",
-            text));
-      values.push_back(*v);
+  std::optional<FrozenTrial> target;
+  for (const FrozenTrial& t : storage->trials(study.id()))
+    if (t.number == a.trial) target = t;
+  if (target && target->state == TrialState::Running && target->last_heartbeat)
+    throw InvalidArgument(fmt::format(
+        "trial {} is being run by worker {} (it records heartbeats); parzen tell finishes "
+        "trials handed out by parzen ask. To abandon it, stop its worker: the study's other "
+        "workers fail it (and retry it, within max_retries) once its grace period has passed",
+        a.trial, target->worker.empty() ? "(unknown)" : target->worker));
+  if ((!reports.empty() || !constraint_values.empty()) &&
+      (!target || target->state != TrialState::Running))
+    throw InvalidArgument(fmt::format(
+        "trial {} of study '{}' {}; --intermediate and --constraint apply to a running trial "
+        "(from parzen ask)",
+        a.trial, a.study,
+        target ? fmt::format("is {}", to_string(target->state)) : std::string("does not exist")));
+  // A miscounted --value is a typo, not the trial's outcome: refuse it and keep the trial
+  // running (the library would fail it), so the corrected tell still works.
+  if (!values.empty() && values.size() != study.directions().size())
+    throw InvalidArgument(fmt::format(
+        "study '{}' has {} objective(s) but {} --value given; the trial is still running: tell "
+        "it again with one --value per objective",
+        a.study, study.directions().size(), values.size()));
+
+  // The constraints in the study's order: the stored experiment's `constraints`; a study that
+  // lists none takes the names of its first --constraint tell, in the order given.
+  std::vector<double> constraints;
+  if (!constraint_values.empty()) {
+    auto stored = info.system_attrs.find(kExperimentAttr);
+    std::vector<std::string> names;
+    if (stored != info.system_attrs.end() && stored->contains("constraints"))
+      names = (*stored)["constraints"].get<std::vector<std::string>>();
+    if (names.empty()) {
+      for (const auto& [n, v] : constraint_values) names.push_back(n);
+      for (const auto& n : names)
+        if (n.find_first_of(" \t") != std::string::npos)
+          throw InvalidArgument(fmt::format("--constraint name '{}' must not hold spaces", n));
+      // Kept in the study's experiment; a study made through the API has none, and its
+      // constraints stay unnamed (constraint_0, ...) in the exports.
+      if (stored != info.system_attrs.end()) {
+        nlohmann::json e = *stored;
+        e["constraints"] = names;
+        storage->set_study_system_attr(info.id, kExperimentAttr, e);
+      }
     }
-    // A miscounted --value is a typo, not the trial's outcome: refuse it and keep the trial
-    // running (the library would fail it), so the corrected tell still works.
-    if (values.size() != study.directions().size())
-      throw InvalidArgument(fmt::format(
-          "study '{}' has {} objective(s) but {} --value given; the trial is still running: tell "
-          "it again with one --value per objective",
-          a.study, study.directions().size(), values.size()));
-    t = study.tell(a.trial, values);
-  } else if (state == "failed" || state == "fail") {
-    if (!a.values.empty()) throw InvalidArgument("--value and --state failed exclude each other");
-    t = study.tell(a.trial, TrialState::Failed, a.reason.empty() ? "told failed" : a.reason);
-  } else if (state == "pruned") {
-    if (!a.values.empty()) throw InvalidArgument("--value and --state pruned exclude each other");
-    t = study.tell(a.trial, TrialState::Pruned);
-  } else {
-    throw InvalidArgument(
-        fmt::format("unknown --state '{}'; expected complete, failed or pruned", a.state));
+    for (const auto& [n, v] : constraint_values)
+      if (std::find(names.begin(), names.end(), n) == names.end())
+        throw InvalidArgument(fmt::format(
+            "--constraint '{}': study '{}' has no constraint '{}'; its constraints are: {}", n,
+            a.study, n, fmt::join(names, ", ")));
+    for (const auto& n : names) {
+      const auto it = std::find_if(constraint_values.begin(), constraint_values.end(),
+                                   [&](const auto& kv) { return kv.first == n; });
+      if (it == constraint_values.end())
+        throw InvalidArgument(fmt::format(
+            "--constraint: study '{}' has constraints {}; give each (--constraint {}=VALUE is "
+            "missing); the trial is still running",
+            a.study, fmt::join(names, ", "), n));
+      constraints.push_back(it->second);
+    }
   }
+
+  for (const auto& [step, value] : reports) {
+    if (target->intermediate_values.count(step))
+      throw InvalidArgument(
+          fmt::format("trial {} already has step {} (value {}); report each step once", a.trial,
+                      step, target->intermediate_values.at(step)));
+  }
+  for (const auto& [step, value] : reports)
+    storage->set_trial_intermediate_value(target->id, step, value);
+  if (report_only) {
+    std::string text;
+    for (const auto& [step, value] : reports)
+      text += fmt::format("{}step {} = {}", text.empty() ? "" : ", ", step, value);
+    fmt::print("trial {} running: reported {}\n", a.trial, text);
+    return 0;
+  }
+  if (!constraints.empty()) storage->set_trial_constraints(target->id, constraints);
+
+  FrozenTrial t;
+  if (state == "complete")
+    t = study.tell(a.trial, values);
+  else if (state == "pruned")
+    t = study.tell(a.trial, TrialState::Pruned);
+  else
+    t = study.tell(a.trial, TrialState::Failed, a.reason.empty() ? "told failed" : a.reason);
   std::string text = fmt::format("trial {} {}", t.number, to_string(t.state));
   if (t.state == TrialState::Complete) {
     std::string v;
     for (double x : t.values) v += fmt::format("{}{}", v.empty() ? "" : " ", x);
     text += ": " + v;
+    if (!t.constraints.empty())
+      text += " (" + feasibility_text(t, constraint_names(storage->study(info.id), {t})) + ")";
   }
   if (!t.fail_reason.empty()) text += ": " + t.fail_reason;
   fmt::print("{}\n", text);
@@ -378,7 +792,7 @@ int cmd_tell(const TellArgs& a) {
 }
 
 int cmd_studies(const std::string& url) {
-  auto storage = open_storage(url);
+  auto storage = open_existing_storage(url);
   const auto studies = storage->studies();
   if (studies.empty()) {
     fmt::print("No studies in {}.\n", redact_storage_url(url));
@@ -404,7 +818,7 @@ int cmd_studies(const std::string& url) {
 }
 
 int cmd_show(const std::string& url, const std::string& name, int top) {
-  auto storage = open_storage(url);
+  auto storage = open_existing_storage(url);
   const auto info = find_study_or_throw(*storage, url, name);
   const auto trials = storage->trials(info.id);
   const auto metrics = metric_names(info);
@@ -452,9 +866,22 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
             fmt::format("{}{} = {}", reliability.empty() ? "" : ", ", key, detail::dump_json(*v));
     if (!reliability.empty()) fmt::print("Reliability: {}\n", reliability);
   }
+  const auto constraints = constraint_names(info, trials);
+  if (!constraints.empty()) {
+    int64_t with = 0, feasible = 0;
+    for (const auto& t : trials)
+      if (t.state == TrialState::Complete && !t.constraints.empty()) {
+        ++with;
+        feasible += t.feasible();
+      }
+    fmt::print("Constraints: {} (feasible when <= 0): {} of {} complete trials feasible\n",
+               fmt::join(constraints, ", "), feasible, with);
+  }
+  print_failures(trials, name);
   const auto best = ranked(storage, info, trials);
   if (best.empty()) {
-    fmt::print("\nNo trial has completed yet.\n");
+    fmt::print("\nNo {}trial has completed yet.\n",
+               info.directions.size() > 1 && !constraints.empty() ? "feasible " : "");
     return 0;
   }
   std::vector<std::string> param_names;
@@ -464,12 +891,15 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
         param_names.push_back(k);
   const size_t n = std::min(best.size(), static_cast<size_t>(std::max(top, 1)));
   fmt::print("\n{} {} of {} complete trials:\n",
-             info.directions.size() == 1 ? "Top" : "Pareto front,", n,
-             by_state[TrialState::Complete]);
+             info.directions.size() == 1 ? "Top"
+             : constraints.empty()       ? "Pareto front,"
+                                         : "Pareto front of the feasible trials,",
+             n, by_state[TrialState::Complete]);
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"rank", "trial"};
   header.insert(header.end(), metrics.begin(), metrics.end());
   header.insert(header.end(), param_names.begin(), param_names.end());
+  if (!constraints.empty()) header.push_back("feasible");
   header.push_back("duration");
   rows.push_back(header);
   for (size_t i = 0; i < n; ++i) {
@@ -482,6 +912,8 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
           std::find_if(shown.begin(), shown.end(), [&](const auto& kv) { return kv.first == p; });
       row.push_back(it == shown.end() ? "-" : it->second);
     }
+    if (!constraints.empty())
+      row.push_back(t.constraints.empty() ? "-" : (t.feasible() ? "yes" : "no"));
     const auto d = t.duration_seconds();
     row.push_back(d ? duration_text(*d) : "-");
     rows.push_back(row);
@@ -491,10 +923,15 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
 }
 
 int cmd_best(const std::string& url, const std::string& name, bool json) {
-  auto storage = open_storage(url);
+  auto storage = open_existing_storage(url);
   const auto info = find_study_or_throw(*storage, url, name);
-  const auto best = ranked(storage, info, storage->trials(info.id));
-  if (best.empty()) throw NotFound(fmt::format("study '{}' has no complete trial yet", name));
+  const auto all = storage->trials(info.id);
+  const auto best = ranked(storage, info, all);
+  const auto constraints = constraint_names(info, all);
+  if (best.empty())
+    throw NotFound(
+        fmt::format("study '{}' has no complete{} trial yet", name,
+                    info.directions.size() > 1 && !constraints.empty() ? " feasible" : ""));
   const auto metrics = metric_names(info);
   const size_t n = info.directions.size() == 1 ? 1 : best.size();
   if (json) {
@@ -511,6 +948,13 @@ int cmd_best(const std::string& url, const std::string& name, bool json) {
       if (info.directions.size() == 1) o["value"] = best[i].values[0];
       o["values"] = best[i].values;
       o["params"] = params;
+      if (!best[i].constraints.empty()) {
+        ojson c = ojson::object();
+        for (size_t j = 0; j < best[i].constraints.size() && j < constraints.size(); ++j)
+          c[constraints[j]] = best[i].constraints[j];
+        o["constraints"] = c;
+        o["feasible"] = best[i].feasible();
+      }
       list.push_back(o);
     }
     fmt::print("{}\n", detail::dump_json(info.directions.size() == 1 ? list[0] : list, 2));
@@ -518,41 +962,278 @@ int cmd_best(const std::string& url, const std::string& name, bool json) {
   }
   for (size_t i = 0; i < n; ++i) {
     if (i) fmt::print("\n");
-    fmt::print("Trial {}\n", best[i].number);
+    const std::string feasibility = feasibility_text(best[i], constraints);
+    fmt::print("Trial {}{}\n", best[i].number, feasibility.empty() ? "" : " (" + feasibility + ")");
     for (size_t j = 0; j < best[i].values.size(); ++j)
       fmt::print("  {} = {}\n", metrics[j], best[i].values[j]);
     for (const auto& [k, v] : shown_params(best[i])) fmt::print("  {} = {}\n", k, v);
+    for (size_t j = 0; j < best[i].constraints.size() && j < constraints.size(); ++j)
+      fmt::print("  {} = {} (constraint)\n", constraints[j], best[i].constraints[j]);
   }
+  if (info.directions.size() == 1 && !best[0].feasible())
+    fmt::print(stderr,
+               "parzen: warning: no complete trial of study '{}' is feasible; this is the "
+               "one with the best value\n",
+               name);
   return 0;
 }
 
 int cmd_trials(const std::string& url, const std::string& name, const std::string& format) {
-  auto storage = open_storage(url);
-  const auto info = find_study_or_throw(*storage, url, name);
-  auto trials = with_shown_params(storage->trials(info.id));
-  if (format == "csv") {
-    // CSV: the retry keys as the user attribute columns (user_attrs_retried_from, ...) earlier
-    // versions of the CLI wrote them in.
-    for (auto& t : trials)
-      for (const char* key : kRetryKeys)
-        if (auto it = t.system_attrs.find(key); it != t.system_attrs.end()) t.user_attrs[key] = *it;
-    write_trials_csv(std::cout, trials, info.directions);
-  } else if (format == "json") {
-    // JSON: each trial's user_attrs as stored, the retry keys beside them.
-    auto json = trials_json(info.name, info.directions, trials);
-    for (size_t i = 0; i < trials.size(); ++i)
-      for (const char* key : kRetryKeys)
-        if (auto it = trials[i].system_attrs.find(key); it != trials[i].system_attrs.end())
-          json["trials"][i][key] = *it;
-    std::cout << detail::dump_json(json, 2) << '\n';
-  } else {
-    throw InvalidArgument(fmt::format("unknown --format '{}'; expected csv or json", format));
+  return cmd_export({.storage = url, .study = name, .format = format});
+}
+
+int cmd_export(const ExportArgs& a) {
+  if (a.format != "csv" && a.format != "json")
+    throw InvalidArgument(fmt::format("unknown --format '{}'; expected csv or json", a.format));
+  auto storage = open_existing_storage(a.storage);
+  const auto info = find_study_or_throw(*storage, a.storage, a.study);
+  const auto trials = with_shown_params(storage->trials(info.id));
+  std::ofstream file;
+  if (!a.output.empty()) {
+    file.open(a.output, std::ios::binary | std::ios::trunc);
+    if (!file)
+      throw Error(
+          fmt::format("--output {}: cannot write the file ({})", a.output, std::strerror(errno)));
   }
+  std::ostream& out = a.output.empty() ? std::cout : file;
+  if (a.format == "csv")
+    write_csv(out, info, trials);
+  else
+    out << detail::dump_json(export_json(info, trials), 2) << '\n';
+  out.flush();
+  if (!out)
+    throw Error(
+        fmt::format("{}: the export could not be written", a.output.empty() ? "stdout" : a.output));
+  if (!a.output.empty())
+    fmt::print(stderr, "Exported {} trials of study '{}' to {} ({}).\n", trials.size(), a.study,
+               a.output, a.format);
   return 0;
 }
 
+namespace {
+
+const SpaceParam* find_param(const std::vector<SpaceParam>& params, const std::string& name) {
+  for (const auto& p : params) {
+    if (p.name == name) return &p;
+    for (const auto& [i, sub] : p.branches)
+      if (const SpaceParam* found = find_param(sub, name)) return found;
+  }
+  return nullptr;
+}
+
+// NNI's nested form {"optimizer": {"_name": "adam", "lr": 0.01}} as full names
+// (optimizer = "adam", optimizer.adam.lr = 0.01).
+void flatten_params(const ojson& json, const std::string& prefix,
+                    std::vector<std::pair<std::string, ojson>>& out) {
+  for (const auto& [key, v] : json.items()) {
+    const std::string name = prefix.empty() ? key : prefix + "." + key;
+    if (v.is_object()) {
+      if (!v.contains("_name") || !v["_name"].is_string())
+        throw InvalidArgument(fmt::format(
+            "--params: '{}' is an object without a \"_name\" string; a nested choice is written "
+            "{{\"_name\": \"branch\", ...}}",
+            name));
+      const std::string branch = v["_name"].get<std::string>();
+      out.emplace_back(name, v["_name"]);
+      ojson rest = v;
+      rest.erase("_name");
+      flatten_params(rest, name + "." + branch, out);
+    } else {
+      out.emplace_back(name, v);
+    }
+  }
+}
+
+// A value as the distribution takes it: integers given for a float become floats, integral
+// floats given for an integer become integers. Throws InvalidArgument naming the parameter.
+ParamValue enqueue_value(const SpaceParam& p, const ojson& v) {
+  if (p.transform != SpaceParam::Transform::None)
+    throw InvalidArgument(fmt::format(
+        "parameter '{}' ({}) is sampled in a transformed space, so a value for it cannot be "
+        "enqueued; leave it out and it is sampled",
+        p.name, p.type));
+  ParamValue value;
+  try {
+    value = param_value_from_json(nlohmann::json::parse(v.dump()));
+  } catch (const std::exception&) {
+    throw InvalidArgument(
+        fmt::format("parameter '{}': {} is not a number, string or boolean", p.name, v.dump()));
+  }
+  if (std::holds_alternative<FloatDistribution>(p.distribution) &&
+      std::holds_alternative<int64_t>(value))
+    value = static_cast<double>(std::get<int64_t>(value));
+  if (std::holds_alternative<IntDistribution>(p.distribution) &&
+      std::holds_alternative<double>(value)) {
+    const double d = std::get<double>(value);
+    if (d == std::floor(d) && std::fabs(d) < 9e15) value = static_cast<int64_t>(d);
+  }
+  try {
+    (void)to_internal(p.distribution, value, p.name);
+  } catch (const InvalidArgument& ex) {
+    throw InvalidArgument(
+        fmt::format("{}; give a value inside it, or leave '{}' out to have it "
+                    "sampled",
+                    ex.what(), p.name));
+  }
+  return value;
+}
+
+// KEY=VALUE: the value as JSON when it reads as JSON (0.01, 3, true, "text"), else as text.
+ojson assignment_value(const std::string& text) {
+  try {
+    auto v = ojson::parse(text);
+    if (!v.is_object() && !v.is_array()) return v;
+  } catch (const nlohmann::json::exception&) {
+  }
+  return ojson(text);
+}
+
+}  // namespace
+
+int cmd_enqueue(const EnqueueArgs& a) {
+  if (a.params_json.empty() == a.assignments.empty())
+    throw InvalidArgument(
+        a.params_json.empty()
+            ? "give the parameters: --params '{\"lr\": 0.01}' or KEY=VALUE... (e.g. lr=0.01)"
+            : "give the parameters either as --params JSON or as KEY=VALUE, not both");
+  std::vector<std::pair<std::string, ojson>> given;
+  if (!a.params_json.empty()) {
+    ojson j;
+    try {
+      j = ojson::parse(a.params_json);
+    } catch (const nlohmann::json::exception& ex) {
+      throw InvalidArgument(fmt::format("--params is not JSON: {}", ex.what()));
+    }
+    if (!j.is_object() || j.empty())
+      throw InvalidArgument("--params must be a JSON object with at least one parameter");
+    flatten_params(j, "", given);
+  }
+  for (const auto& text : a.assignments) {
+    const auto [k, v] = key_value(text, "parameter", "KEY=VALUE, e.g. lr=0.01");
+    given.emplace_back(k, assignment_value(v));
+  }
+  auto storage = open_existing_storage(a.storage);
+  const auto info = find_study_or_throw(*storage, a.storage, a.study);
+  const auto stored = stored_experiment(info);
+  if (!stored)
+    throw InvalidArgument(fmt::format(
+        "study '{}' stores no search space (it was not created by parzen run or parzen ask), so "
+        "enqueued values cannot be checked",
+        a.study));
+  const auto names = stored->space.names();
+  std::map<std::string, ParamValue> params;
+  for (const auto& [name, v] : given) {
+    const SpaceParam* p = find_param(stored->space.params, name);
+    if (!p)
+      throw InvalidArgument(fmt::format("study '{}' has no parameter '{}'; its parameters are: {}",
+                                        a.study, name, fmt::join(names, ", ")));
+    if (!params.emplace(name, enqueue_value(*p, v)).second)
+      throw InvalidArgument(fmt::format("parameter '{}' is given twice", name));
+  }
+  Study study = Study::load({.name = a.study, .storage_backend = storage});
+  study.enqueue_trial(params);
+  int64_t number = -1;
+  for (const auto& t : storage->trials(info.id))
+    if (t.state == TrialState::Waiting) number = std::max(number, t.number);
+  std::string text;
+  for (const auto& [k, v] : params)
+    text += fmt::format("{}{}={}", text.empty() ? "" : " ", k, to_string(v));
+  fmt::print(
+      "Enqueued trial {} of study '{}': {} (the next parzen run, worker or ask on the study runs "
+      "it; parameters not given are sampled)\n",
+      number, a.study, text);
+  return 0;
+}
+
+namespace {
+
+std::string json_text(const ojson& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// "parameter 'lr' high 0.1 -> 0.5", one line per changed key of each parameter as written.
+void space_changes(const ojson& before, const ojson& after, std::vector<std::string>& out) {
+  for (const auto& [name, old_spec] : before.items()) {
+    if (!after.contains(name)) {
+      out.push_back(fmt::format("search space: parameter '{}' removed", name));
+      continue;
+    }
+    const ojson& new_spec = after[name];
+    if (old_spec == new_spec) continue;
+    if (!old_spec.is_object() || !new_spec.is_object()) {
+      out.push_back(fmt::format("search space: parameter '{}' {} -> {}", name, old_spec.dump(),
+                                new_spec.dump()));
+      continue;
+    }
+    for (const auto& [key, v] : old_spec.items()) {
+      if (!new_spec.contains(key))
+        out.push_back(
+            fmt::format("search space: parameter '{}' {} {} -> (unset)", name, key, json_text(v)));
+      else if (new_spec[key] != v)
+        out.push_back(fmt::format("search space: parameter '{}' {} {} -> {}", name, key,
+                                  json_text(v), json_text(new_spec[key])));
+    }
+    for (const auto& [key, v] : new_spec.items())
+      if (!old_spec.contains(key))
+        out.push_back(
+            fmt::format("search space: parameter '{}' {} (unset) -> {}", name, key, json_text(v)));
+  }
+  for (const auto& [name, spec] : after.items())
+    if (!before.contains(name))
+      out.push_back(fmt::format("search space: parameter '{}' added: {}", name, spec.dump()));
+}
+
+std::string command_text(const std::vector<std::string>& argv) {
+  return fmt::format("{}", fmt::join(argv, " "));
+}
+
+}  // namespace
+
+std::vector<std::string> check_resumed_experiment(Storage& storage, const Experiment& e) {
+  std::vector<std::string> changes;
+  const auto id = storage.find_study(e.name);
+  if (!id) return changes;
+  const StudyInfo info = storage.study(*id);
+  const auto before = stored_experiment(info);
+  // Other directions are refused by the run itself, naming the study's own.
+  if (!before || info.directions != e.directions) return changes;
+  // Refused: what gives the stored values their meaning. Directions are checked by the run
+  // itself (with the study's own directions); constraint values are stored by position.
+  const bool appended =
+      before->constraints.size() <= e.constraints.size() &&
+      std::equal(before->constraints.begin(), before->constraints.end(), e.constraints.begin());
+  if (!appended && info.n_trials > 0)
+    throw InvalidArgument(fmt::format(
+        "study '{}' was run with constraints = [{}] but the experiment says [{}]; its trials' "
+        "constraint values are stored in that order: keep the list (new names may only be "
+        "added at its end), or give the experiment another name",
+        e.name, fmt::join(before->constraints, ", "), fmt::join(e.constraints, ", ")));
+  if (before->constraints != e.constraints)
+    changes.push_back(fmt::format("constraints: [{}] -> [{}] (earlier trials lack the new ones)",
+                                  fmt::join(before->constraints, ", "),
+                                  fmt::join(e.constraints, ", ")));
+  space_changes(before->space.source, e.space.source, changes);
+  if (before->command != e.command)
+    changes.push_back(
+        fmt::format("command: {} -> {}", command_text(before->command), command_text(e.command)));
+  if (before->working_directory != e.working_directory)
+    changes.push_back(
+        fmt::format("working_directory: {} -> {}", before->working_directory, e.working_directory));
+  if (before->environment != e.environment) changes.push_back("environment: changed");
+  if (before->metrics != e.metrics)
+    changes.push_back(fmt::format("metrics: [{}] -> [{}]", fmt::join(before->metrics, ", "),
+                                  fmt::join(e.metrics, ", ")));
+  if (before->sampler.type != e.sampler.type ||
+      !same_json(before->sampler.options, e.sampler.options))
+    changes.push_back(fmt::format("sampler: {} {} -> {} {}", before->sampler.type,
+                                  before->sampler.options.dump(), e.sampler.type,
+                                  e.sampler.options.dump()));
+  if (!same_json(before->pruner.table, e.pruner.table))
+    changes.push_back(
+        fmt::format("pruner: {} -> {}", before->pruner.table.dump(), e.pruner.table.dump()));
+  return changes;
+}
+
 int cmd_delete(const std::string& url, const std::string& name, bool yes) {
-  auto storage = open_storage(url);
+  auto storage = open_existing_storage(url);
   const auto info = find_study_or_throw(*storage, url, name);
   if (!yes) {
     if (!::isatty(STDIN_FILENO))
@@ -590,7 +1271,7 @@ int cmd_presets() {
 
 int cmd_worker(const WorkerArgs& a) {
   // The one storage (and connection) the worker uses throughout.
-  auto storage = open_storage(a.storage);
+  auto storage = open_existing_storage(a.storage);
   const auto info = find_study_or_throw(*storage, a.storage, a.study);
   auto e = stored_experiment(info);
   if (!e || e->command.empty())
@@ -598,7 +1279,7 @@ int cmd_worker(const WorkerArgs& a) {
         "study '{}' was not created by `parzen run` (it stores no trial command); start it with "
         "`parzen run EXPERIMENT.toml --storage URL` first",
         a.study));
-  e->storage = a.storage;
+  e->storage = storage_url(a.storage);
   // The flags are this worker's: they apply here and are never stored, so the study (its
   // budget, its working directory) stays as `parzen run` stored it for every other worker.
   if (a.concurrency) e->concurrency = *a.concurrency;

@@ -2,9 +2,14 @@
 // The `parzen` subcommands other than run (see run.hpp): ask/tell, inspection, export, presets.
 // Each returns the process exit status and throws parzen::Error for the caller to print.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace parzen {
+class Storage;
+}
 
 namespace parzen::cli {
 
@@ -26,6 +31,8 @@ struct TellArgs {
   std::vector<std::string> values{};  // as given; read by parse_number (cli/number.hpp)
   std::string state{};                // complete (with values), failed, pruned
   std::string reason{};
+  std::vector<std::string> constraints{};   // NAME=VALUE (the study's constraints)
+  std::vector<std::string> intermediate{};  // STEP=VALUE, reported before finishing (if at all)
 };
 int cmd_tell(const TellArgs& args);
 
@@ -33,6 +40,39 @@ int cmd_studies(const std::string& storage);
 int cmd_show(const std::string& storage, const std::string& study, int top);
 int cmd_best(const std::string& storage, const std::string& study, bool json);
 int cmd_trials(const std::string& storage, const std::string& study, const std::string& format);
+// `parzen export` (and `parzen trials`, which is export to stdout): every trial of a study with
+// its parameters, values by metric name, constraints and feasibility, user attributes, state,
+// times and failure reason, as CSV or JSON, to stdout or a file.
+struct ExportArgs {
+  std::string storage{};
+  std::string study{};
+  std::string format = "csv";  // csv or json
+  std::string output{};        // a file; empty: stdout
+};
+int cmd_export(const ExportArgs& args);
+
+// `parzen enqueue`: a waiting trial with fixed parameter values, checked against the study's
+// stored search space; the next run, worker or ask on the study claims it.
+struct EnqueueArgs {
+  std::string storage{};
+  std::string study{};
+  std::string params_json{};               // --params '{"lr": 0.01}'
+  std::vector<std::string> assignments{};  // KEY=VALUE...
+};
+int cmd_enqueue(const EnqueueArgs& args);
+
+// Opens an existing storage for a command that only reads or changes studies that exist: a
+// SQLite file that does not exist is reported (NotFound: "no such database file: x.db") instead
+// of being created. Accepts plain .db/.sqlite/.sqlite3 paths (storage_url).
+std::shared_ptr<Storage> open_existing_storage(const std::string& storage);
+
+struct Experiment;
+// Before `parzen run` resumes a study: the differences between the experiment stored with it
+// and `experiment`, one line each ("search space: parameter 'lr' high 0.1 -> 0.5", "command:
+// ... -> ..."), for a warning; the run continues with the new experiment. Throws
+// InvalidArgument for a change that would misread the stored trials (the constraints list).
+std::vector<std::string> check_resumed_experiment(Storage& storage, const Experiment& experiment);
+
 int cmd_delete(const std::string& storage, const std::string& study, bool yes);
 int cmd_presets();
 

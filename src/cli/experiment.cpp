@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include "cli/number.hpp"
@@ -225,7 +226,17 @@ const std::vector<std::string> kExperimentKeys = {"name",
                                                   "count_failed_trials",
                                                   "max_consecutive_failures",
                                                   "heartbeat_interval",
-                                                  "grace_period"};
+                                                  "grace_period",
+                                                  "constraints"};
+
+// The `storage` key as a URL (a plain .db path is an SQLite file), or a ConfigError naming it.
+std::string storage_key(const Reader& r) {
+  try {
+    return storage_url(r.string("storage"));
+  } catch (const InvalidArgument& e) {
+    r.fail("storage", e.what());
+  }
+}
 
 Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir,
                      const std::string& stem, bool require_command) {
@@ -239,7 +250,7 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     r.fail("name", fmt::format("is {} bytes long; a study name has at most {} bytes: choose a "
                                "shorter name",
                                e.name.size(), kMaxStudyNameBytes));
-  e.storage = r.has("storage") ? absolute_sqlite_url(r.string("storage"), dir)
+  e.storage = r.has("storage") ? absolute_sqlite_url(storage_key(r), dir)
                                : absolute_sqlite_url("sqlite:///parzen.db", dir);
 
   if (r.has("direction") && r.has("directions"))
@@ -267,6 +278,19 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     if (m.empty() || m.find_first_of(" \t=") != std::string::npos)
       r.fail(metrics_key,
              fmt::format("metric name '{}' must be non-empty, without spaces or '='", m));
+  if (r.has("constraints")) e.constraints = r.strings("constraints");
+  for (size_t i = 0; i < e.constraints.size(); ++i) {
+    const auto& c = e.constraints[i];
+    if (c.empty() || c.find_first_of(" \t=") != std::string::npos)
+      r.fail("constraints",
+             fmt::format("constraint name '{}' must be non-empty, without spaces or '='", c));
+    if (std::find(e.constraints.begin(), e.constraints.begin() + static_cast<std::ptrdiff_t>(i),
+                  c) != e.constraints.begin() + static_cast<std::ptrdiff_t>(i))
+      r.fail("constraints", fmt::format("constraint '{}' is listed twice", c));
+    if (std::find(e.metrics.begin(), e.metrics.end(), c) != e.metrics.end())
+      r.fail("constraints",
+             fmt::format("'{}' is both a metric and a constraint: give them different names", c));
+  }
 
   if (r.has("search_space") == r.has("search_space_file"))
     r.fail(r.has("search_space") ? "search_space_file" : "search_space",
@@ -561,6 +585,7 @@ ojson Experiment::to_json() const {
   for (Direction d : directions) dirs.emplace_back(to_string(d));
   j["directions"] = dirs;
   if (!metrics.empty()) j["metrics"] = metrics;
+  if (!constraints.empty()) j["constraints"] = constraints;
   j["search_space"] = space.source;
   // Storages keep JSON objects with sorted keys; the space's order (which a grid enumerates, and
   // the order parameters are suggested in) travels as text beside it.
@@ -583,6 +608,29 @@ ojson Experiment::to_json() const {
   j["heartbeat_interval"] = heartbeat_interval_seconds;
   j["grace_period"] = grace_seconds;
   return j;
+}
+
+std::string storage_url(const std::string& text) {
+  if (text.find(':') != std::string::npos || text.empty()) return text;
+  for (const char* ext : {".db", ".sqlite", ".sqlite3"}) {
+    const std::string e(ext);
+    if (text.size() > e.size() && text.compare(text.size() - e.size(), e.size(), e) == 0)
+      return "sqlite:///" + text;
+  }
+  throw InvalidArgument(fmt::format(
+      "storage '{}': a plain path names an SQLite file ending in .db, .sqlite or .sqlite3; "
+      "otherwise write a URL: sqlite:///{}, postgresql://user@host/db or memory:",
+      text, text));
+}
+
+std::string constraints_warning(const Experiment& e) {
+  if (e.constraints.empty()) return "";
+  const SamplerEntry* entry = find_sampler(e.sampler.type);
+  if (!entry || entry->capabilities.constraints) return "";
+  return fmt::format(
+      "sampler '{}' does not use constraint values: the trials' constraints ({}) are stored, and "
+      "`parzen show`/`best` rank feasible trials first, but sampling ignores them",
+      e.sampler.type, fmt::join(e.constraints, ", "));
 }
 
 Experiment Experiment::from_json(const ojson& stored) {

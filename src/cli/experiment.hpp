@@ -35,6 +35,9 @@ struct Experiment {
   std::string storage{};
   std::vector<Direction> directions{Direction::Minimize};
   std::vector<std::string> metrics{};  // names of the values, one per direction (may be empty)
+  // Names of the constraint values each trial reports (`parzen:constraint NAME VALUE`), in the
+  // order they are stored (FrozenTrial::constraints; feasible when every one is <= 0).
+  std::vector<std::string> constraints{};
   Space space{};
   SamplerSpec sampler{};
   PrunerSpec pruner{};
@@ -116,6 +119,14 @@ std::string multi_objective_samplers(const std::string& form);
 // Builds the experiment's pruner through the registry (NopPruner without a [pruner] table).
 // Throws ConfigError naming the option at fault.
 std::shared_ptr<Pruner> make_pruner(const PrunerSpec& spec);
+
+// A storage as the user wrote it: a plain path ending in .db, .sqlite or .sqlite3 (no "://")
+// stands for sqlite:///PATH; anything else is returned unchanged.
+std::string storage_url(const std::string& text);
+
+// The warning for an experiment whose sampler does not use constraint values (its registry
+// capabilities.constraints is false) although the experiment lists `constraints`; empty if none.
+std::string constraints_warning(const Experiment& experiment);
 
 // Directions parsed from "minimize" / "maximize". Throws InvalidArgument.
 Direction parse_direction(const std::string& text);

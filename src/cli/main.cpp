@@ -88,6 +88,7 @@ int print_info(bool json) {
     if (c.conditional_spaces) notes.push_back("conditional spaces");
     if (c.needs_grid) notes.push_back("needs finite parameters (choices, stepped ranges)");
     if (c.needs_hyperband_pruner) notes.push_back("needs a hyperband pruner with max_resource");
+    if (c.constraints) notes.push_back("uses constraint values");
     fmt::print("  {}: {}{}\n", e.name, e.summary,
                notes.empty() ? "" : fmt::format(" [{}]", fmt::join(notes, "; ")));
     print_options(e.options);
@@ -177,6 +178,11 @@ int main(int argc, char** argv) {
   tell->add_option("--value", ta.values, "The trial's value (repeat for several objectives)");
   tell->add_option("--state", ta.state, "complete (default, with --value), failed or pruned");
   tell->add_option("--reason", ta.reason, "Why the trial failed");
+  tell->add_option("--constraint", ta.constraints,
+                   "NAME=VALUE, a constraint value, feasible when <= 0 (repeatable)");
+  tell->add_option("--intermediate", ta.intermediate,
+                   "STEP=VALUE, an intermediate value of the running trial (repeatable; alone, "
+                   "the trial stays running)");
 
   // inspection
   std::string insp_storage, insp_study, trials_format = "csv";
@@ -203,6 +209,22 @@ int main(int argc, char** argv) {
   storage_option(best, best_storage, kDefaultStorage);
   storage_option(trials, trials_storage, kDefaultStorage);
   storage_option(del, del_storage, kDefaultStorage);
+  auto* exp = app.add_subcommand(
+      "export", "Write a study's trials as CSV or JSON (values by metric, constraints, attrs)");
+  ExportArgs ea;
+  exp->add_option("study", ea.study, "Study name")->required();
+  storage_option(exp, ea.storage, kDefaultStorage);
+  exp->add_option("--format", ea.format, "csv or json")
+      ->check(CLI::IsMember({"csv", "json"}))
+      ->capture_default_str();
+  exp->add_option("--output,-o", ea.output, "Write to this file instead of stdout");
+  auto* enq = app.add_subcommand(
+      "enqueue", "Add a trial with fixed parameters; the next run, worker or ask runs it");
+  EnqueueArgs qa;
+  enq->add_option("study", qa.study, "Study name")->required();
+  storage_option(enq, qa.storage, kDefaultStorage);
+  enq->add_option("--params", qa.params_json, "The parameters as a JSON object");
+  enq->add_option("assignments", qa.assignments, "Or KEY=VALUE... (e.g. lr=0.01 layers=3)");
   auto* presets = app.add_subcommand("presets", "List the search-space presets");
   auto* info = app.add_subcommand(
       "info", "Print the version, the samplers and pruners with their options, and the storages");
@@ -223,7 +245,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) {
       const std::optional<double> duration = max_duration_flag(run_duration);
       Experiment e = load_experiment(run_file);
-      if (!run_storage.empty()) e.storage = run_storage;
+      if (!run_storage.empty()) e.storage = storage_url(run_storage);
       if (!run_study.empty()) e.name = run_study;
       if (e.name.size() > kMaxStudyNameBytes)
         throw parzen::InvalidArgument(
@@ -235,6 +257,16 @@ int main(int argc, char** argv) {
       if (duration) e.max_duration_seconds = duration;
       RunSettings settings;
       settings.style = progress_style(run_progress);
+      if (const auto w = constraints_warning(e); !w.empty())
+        fmt::print(stderr, "parzen: warning: {}\n", w);
+      settings.storage = parzen::make_storage(e.storage);
+      if (const auto changes = check_resumed_experiment(*settings.storage, e); !changes.empty()) {
+        fmt::print(stderr,
+                   "parzen: warning: study '{}' was run with another experiment; it continues "
+                   "with this one (its trials so far keep their values):\n",
+                   e.name);
+        for (const auto& c : changes) fmt::print(stderr, "  {}\n", c);
+      }
       return run_experiment(e, settings);
     }
     if (worker->parsed()) return cmd_worker(wa);
@@ -245,6 +277,8 @@ int main(int argc, char** argv) {
     if (best->parsed()) return cmd_best(best_storage, insp_study, best_json);
     if (trials->parsed()) return cmd_trials(trials_storage, insp_study, trials_format);
     if (del->parsed()) return cmd_delete(del_storage, insp_study, yes);
+    if (exp->parsed()) return cmd_export(ea);
+    if (enq->parsed()) return cmd_enqueue(qa);
     if (presets->parsed()) return cmd_presets();
     if (info->parsed()) return print_info(info_json);
   } catch (const parzen::InvalidArgument& e) {

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/trial_process.hpp"
 #include "parzen/study.hpp"
@@ -506,6 +507,57 @@ Study open_study(const Experiment& e, const std::shared_ptr<Storage>& storage, P
   return study;
 }
 
+// What a trial printed besides its values: parzen:attr and parzen:constraint lines, and a
+// result given as a JSON object (NNI's dict metrics: values by metric name or "default",
+// constraint values by name, other keys as user attributes).
+struct TrialOutputs {
+  std::vector<std::pair<std::string, std::string>> user_attrs{};  // key, JSON text
+  std::vector<double> constraints{};               // in the experiment's order, when all are known
+  std::vector<std::string> missing_constraints{};  // listed, but neither printed nor in the JSON
+  std::optional<std::vector<double>> values{};     // from a JSON result
+  std::string json_error{};                        // a result that is malformed JSON
+};
+
+TrialOutputs trial_outputs(const Experiment& e, const ProcessResult& r,
+                           std::vector<std::string>& warnings) {
+  TrialOutputs o;
+  o.user_attrs = r.user_attrs;
+  std::vector<std::pair<std::string, double>> named = r.constraints;
+  const std::string text = r.result_line ? *r.result_line : r.last_line;
+  try {
+    if (auto json = parse_json_result(text, e.metrics, e.constraints, e.directions.size())) {
+      o.values = std::move(json->values);
+      for (auto& kv : json->constraints) named.push_back(std::move(kv));
+      for (auto& kv : json->user_attrs) o.user_attrs.push_back(std::move(kv));
+    }
+  } catch (const InvalidArgument& ex) {
+    o.json_error = ex.what();
+  }
+  std::vector<std::optional<double>> by_position(e.constraints.size());
+  for (const auto& [name, value] : named) {
+    const auto it = std::find(e.constraints.begin(), e.constraints.end(), name);
+    if (it == e.constraints.end()) {
+      warnings.push_back(
+          e.constraints.empty()
+              ? fmt::format("ignored constraint '{}': the experiment lists no constraints (add "
+                            "constraints = [\"{}\"])",
+                            name, name)
+              : fmt::format("ignored constraint '{}': the experiment's constraints are {}", name,
+                            fmt::join(e.constraints, ", ")));
+      continue;
+    }
+    by_position[static_cast<size_t>(it - e.constraints.begin())] = value;
+  }
+  for (size_t i = 0; i < by_position.size(); ++i) {
+    if (by_position[i])
+      o.constraints.push_back(*by_position[i]);
+    else
+      o.missing_constraints.push_back(e.constraints[i]);
+  }
+  if (!o.missing_constraints.empty()) o.constraints.clear();
+  return o;
+}
+
 // The objective Study::optimize runs: each trial as a process of the experiment's command, its
 // output read into the trial's outcome. Shared by the optimiser's threads.
 class TrialRunner {
@@ -540,9 +592,13 @@ class TrialRunner {
     uint64_t reports_not_kept = 0;
     const ProcessResult r = run_process(t, sp, report_errors, reports_not_kept);
     progress_.process_ended(t.number());
-    const std::vector<std::string> warnings = protocol_warnings(r, report_errors, reports_not_kept);
+    std::vector<std::string> warnings = protocol_warnings(r, report_errors, reports_not_kept);
+    const TrialOutputs outputs = trial_outputs(e_, r, warnings);
     keep_warnings(storage_, t, warnings, progress_);
-    return outcome(t, r, warnings);
+    store_outputs(t, outputs);
+    const std::vector<double> values = outcome(t, r, warnings, outputs);
+    check_constraints(outputs);
+    return values;
   }
 
   // Called once a trial's outcome is stored: after max_consecutive_failures of this process's
@@ -671,9 +727,26 @@ class TrialRunner {
     return r;
   }
 
+  // The parzen:attr user attributes and the constraint values (stored once every constraint
+  // the experiment lists is known), whatever the trial's outcome.
+  static void store_outputs(Trial& t, const TrialOutputs& o) {
+    for (const auto& [key, text] : o.user_attrs) t.set_user_attr(key, nlohmann::json::parse(text));
+    if (!o.constraints.empty() && o.missing_constraints.empty()) t.set_constraints(o.constraints);
+  }
+  // A trial that completes without every listed constraint fails, naming the missing ones.
+  void check_constraints(const TrialOutputs& o) const {
+    if (o.missing_constraints.empty()) return;
+    fail(fmt::format("no value for constraint{} {} (the experiment's constraints = [{}]): print "
+                     "'parzen:constraint NAME VALUE' for each, feasible when <= 0",
+                     o.missing_constraints.size() > 1 ? "s" : "",
+                     fmt::join(o.missing_constraints, ", "), fmt::join(e_.constraints, ", ")),
+         false);
+  }
+
   // The trial's values, or an exception saying why it failed or was pruned.
   std::vector<double> outcome(Trial& t, const ProcessResult& r,
-                              const std::vector<std::string>& warnings) {
+                              const std::vector<std::string>& warnings,
+                              const TrialOutputs& outputs) {
     if (r.end == ProcessResult::End::SpawnFailed) {
       {
         std::lock_guard lock(mu_);
@@ -702,6 +775,12 @@ class TrialRunner {
                        "line or as 'parzen:result VALUE'{}",
                        r.stdout_bytes, protocol),
            true);
+    if (!outputs.json_error.empty())
+      fail(fmt::format("no metric in the output: {} {} ({}){}",
+                       r.result_line ? "the parzen:result line" : "the last line",
+                       first_line(text, 200), outputs.json_error, protocol),
+           true);
+    if (outputs.values) return *outputs.values;
     try {
       return parse_trial_values(text, e_.metrics, e_.directions.size());
     } catch (const InvalidArgument& ex) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include <system_error>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/number.hpp"
 #include "parzen/error.hpp"
@@ -31,6 +33,7 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr size_t kMaxLine = 64 * 1024;    // longer stdout lines are cut here
 constexpr size_t kStderrTail = 4 * 1024;  // kept for the failure reason
 constexpr size_t kMaxProtocolErrors = 5;
+constexpr size_t kMaxNamed = 100;  // parzen:attr keys and parzen:constraint names kept
 
 struct Fd {
   int fd = -1;
@@ -111,15 +114,94 @@ class StdoutParser {
             fmt::format("ignored 'parzen:result {}': a later parzen:result line replaced it",
                         result_.result_line->substr(0, 200)));
       result_.result_line = trim(std::string(line.substr(13)));
+    } else if (keyword(line, "parzen:attr")) {
+      attr(trim(std::string(line.substr(11))), line.substr(0, 200));
+    } else if (keyword(line, "parzen:constraint")) {
+      constraint(trim(std::string(line.substr(17))), line.substr(0, 200));
     } else if (line.rfind("parzen:", 0) == 0) {
       protocol_error(fmt::format(
-          "ignored unknown protocol line '{}' (the protocol has parzen:report and parzen:result)",
+          "ignored unknown protocol line '{}' (the protocol has parzen:report, parzen:result, "
+          "parzen:attr and parzen:constraint)",
           line.substr(0, 200)));
     } else {
       result_.last_line.assign(line);
       if (truncated) result_.last_line += " [line cut at 64 KiB]";
     }
     line_.clear();
+  }
+
+  // `line` starts with `word` followed by a space, a tab or nothing.
+  static bool keyword(std::string_view line, std::string_view word) {
+    return line.rfind(word, 0) == 0 &&
+           (line.size() == word.size() || line[word.size()] == ' ' || line[word.size()] == '\t');
+  }
+
+  // Replaces the value of `key` in place, or appends it while fewer than kMaxNamed are kept.
+  template <class V>
+  bool put(std::vector<std::pair<std::string, V>>& list, const std::string& key, V value,
+           std::string_view shown) {
+    for (auto& [k, v] : list)
+      if (k == key) {
+        v = std::move(value);
+        return true;
+      }
+    if (list.size() >= kMaxNamed) {
+      protocol_error(
+          fmt::format("ignored '{}': a trial keeps at most {} attributes and {} "
+                      "constraints",
+                      shown, kMaxNamed, kMaxNamed));
+      return false;
+    }
+    list.emplace_back(key, std::move(value));
+    return true;
+  }
+
+  // parzen:attr KEY JSON
+  void attr(const std::string& rest, std::string_view shown) {
+    const auto sp = rest.find_first_of(" \t");
+    if (sp == std::string::npos) {
+      protocol_error(fmt::format(
+          "ignored malformed line '{}' (expected 'parzen:attr KEY JSON', e.g. 'parzen:attr "
+          "accuracy 0.93' or 'parzen:attr note \"text\"')",
+          shown));
+      return;
+    }
+    const std::string key = rest.substr(0, sp);
+    if (key.rfind("parzen.", 0) == 0) {
+      protocol_error(fmt::format(
+          "ignored '{}': attribute keys starting with 'parzen.' are Parzen's own", shown));
+      return;
+    }
+    const std::string text = trim(rest.substr(sp));
+    nlohmann::json value;
+    try {
+      value = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception&) {
+      protocol_error(fmt::format(
+          "ignored '{}': the value is not JSON (write text in double quotes: parzen:attr {} "
+          "\"...\")",
+          shown, key));
+      return;
+    }
+    put(result_.user_attrs, detail::storable_text(key), detail::dump_json(value), shown);
+  }
+
+  // parzen:constraint NAME VALUE
+  void constraint(const std::string& rest, std::string_view shown) {
+    const auto sp = rest.find_first_of(" \t");
+    double value = 0;
+    if (sp == std::string::npos || !parse_double(trim(rest.substr(sp)), value)) {
+      protocol_error(fmt::format(
+          "ignored malformed line '{}' (expected 'parzen:constraint NAME VALUE' with a number, "
+          "feasible when <= 0)",
+          shown));
+      return;
+    }
+    if (std::isnan(value)) {
+      protocol_error(fmt::format("ignored '{}': a constraint value must not be nan", shown));
+      return;
+    }
+    put(result_.constraints, detail::storable_text(rest.substr(0, sp)), value, shown);
   }
 
   void report(const std::string& rest, const std::string& shown) {
@@ -439,6 +521,60 @@ std::vector<double> parse_trial_values(const std::string& text,
           "'{}' lacks {}: the study expects {} value(s)", shown,
           metrics.size() > i ? "'" + metrics[i] + "'" : fmt::format("value {}", i + 1), n_values));
   return values;
+}
+
+std::optional<JsonResult> parse_json_result(const std::string& text,
+                                            const std::vector<std::string>& metrics,
+                                            const std::vector<std::string>& constraints,
+                                            size_t n_values) {
+  const auto b = text.find_first_not_of(" \t\r");
+  if (b == std::string::npos || text[b] != '{') return std::nullopt;
+  nlohmann::ordered_json j;
+  try {
+    j = nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::exception& ex) {
+    throw InvalidArgument(fmt::format("it starts with '{{' but is not a JSON object ({})",
+                                      detail::storable_text(ex.what())));
+  }
+  if (!j.is_object()) throw InvalidArgument("it starts with '{' but is not a JSON object");
+  JsonResult out;
+  out.values.assign(n_values, std::nan(""));
+  std::vector<bool> seen(n_values, false);
+  const auto number = [](const std::string& key, const nlohmann::ordered_json& v) {
+    if (!v.is_number())
+      throw InvalidArgument(
+          fmt::format("\"{}\" is {}, not a number", detail::storable_text(key), v.dump()));
+    return v.get<double>();
+  };
+  for (const auto& [key, v] : j.items()) {
+    size_t i = 0;
+    while (i < metrics.size() && metrics[i] != key) ++i;
+    bool is_metric = i < metrics.size() && i < n_values;
+    if (!is_metric && key == "default" && n_values == 1) {
+      i = 0;
+      is_metric = true;
+    }
+    if (is_metric) {
+      out.values[i] = number(key, v);
+      seen[i] = true;
+    } else if (std::find(constraints.begin(), constraints.end(), key) != constraints.end()) {
+      out.constraints.emplace_back(key, number(key, v));
+    } else {
+      out.user_attrs.emplace_back(detail::storable_text(key), detail::dump_json(v));
+    }
+  }
+  for (size_t i = 0; i < n_values; ++i)
+    if (!seen[i]) {
+      std::string names;
+      for (const auto& m : metrics) names += (names.empty() ? "\"" : ", \"") + m + "\"";
+      throw InvalidArgument(fmt::format(
+          "the JSON object lacks {}: give {}",
+          i < metrics.size() ? "\"" + metrics[i] + "\"" : fmt::format("value {}", i + 1),
+          n_values == 1 && metrics.empty()
+              ? "the value as \"default\" (NNI's name) or name it with the experiment's metric"
+              : "every metric by name (" + names + ")"));
+    }
+  return out;
 }
 
 std::string describe_end(const ProcessResult& r) {

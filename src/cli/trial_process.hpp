@@ -9,6 +9,8 @@
 //
 //   parzen:report STEP VALUE        an intermediate value (e.g. after each epoch)
 //   parzen:result VALUE [VALUE...]  the final value(s); or NAME=VALUE pairs naming the metrics
+//   parzen:attr KEY JSON            a user attribute of the trial (a later KEY replaces it)
+//   parzen:constraint NAME VALUE    a constraint value, feasible when <= 0 (a later NAME replaces)
 //
 // Without a result line, the last non-empty stdout line is read as the value(s), so a script
 // that ends with print(accuracy) needs nothing else. See docs/trial-protocol.md.
@@ -41,7 +43,12 @@ struct ProcessResult {
   std::string last_line{};                     // the last non-empty stdout line
   std::string stderr_tail{};                   // the last few KiB of stderr
   std::vector<std::string> protocol_errors{};  // malformed or ignored parzen: lines (a few)
-  uint64_t protocol_errors_not_kept = 0;       // how many more there were
+  // parzen:attr lines: key -> the JSON value, as compact JSON text (checked to parse), in the
+  // order first seen; a later line with the same key replaces the value in place.
+  std::vector<std::pair<std::string, std::string>> user_attrs{};
+  // parzen:constraint lines: name -> value, in the order first seen (a later line replaces).
+  std::vector<std::pair<std::string, double>> constraints{};
+  uint64_t protocol_errors_not_kept = 0;  // how many more there were
   uint64_t stdout_bytes = 0;
   double seconds = 0;
 };
@@ -63,6 +70,20 @@ ProcessResult run_trial_process(const ProcessSpec& spec, const ProcessControl& c
 // or NAME=VALUE pairs when `metrics` names them. Throws InvalidArgument saying what is wrong.
 std::vector<double> parse_trial_values(const std::string& text,
                                        const std::vector<std::string>& metrics, size_t n_values);
+
+// The values of a parzen:result (or last line) that is a JSON object: keys naming a metric (or
+// "default", NNI's name for the one objective) give the values, keys naming a constraint give
+// constraint values, every other key is a user attribute. Throws InvalidArgument saying what is
+// wrong; `text` not starting with '{' is not JSON (returns nullopt).
+struct JsonResult {
+  std::vector<double> values{};
+  std::vector<std::pair<std::string, double>> constraints{};
+  std::vector<std::pair<std::string, std::string>> user_attrs{};  // JSON text
+};
+std::optional<JsonResult> parse_json_result(const std::string& text,
+                                            const std::vector<std::string>& metrics,
+                                            const std::vector<std::string>& constraints,
+                                            size_t n_values);
 
 // "exited with status 3", "killed by signal 11 (Segmentation fault)", ...
 std::string describe_end(const ProcessResult& result);

@@ -280,8 +280,9 @@ TEST(CliBadInput, NulBytesInATrialsOutputCutNoMessage) {
       if (contains(c.script, "bogus")) {
         EXPECT_TRUE(contains(r.out + r.err, "Trial 0: ignored unknown protocol line 'parzen:bogus" +
                                                 fffd +
-                                                "x' (the protocol has parzen:report and "
-                                                "parzen:result)\n"))
+                                                "x' (the protocol has parzen:report, "
+                                                "parzen:result, parzen:attr and "
+                                                "parzen:constraint)\n"))
             << r.out << r.err;
       }
     }
