@@ -41,6 +41,12 @@ _OPTUNA: Dict[Tuple[str, str], Dict[str, Any]] = {
         "why": {"qmc_type": "Parzen's QMCSampler is a Sobol sequence"},
     },
     ("sampler", "gp"): {"cls": "GPSampler", "positional": []},
+    ("sampler", "nsga2"): {
+        "cls": "NSGAIISampler",
+        "positional": [],
+        "optuna_only": {"constraints_func": (None,)},
+        "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead"},
+    },
     ("pruner", "none"): {"cls": "NopPruner", "positional": []},
     ("pruner", "median"): {"cls": "MedianPruner",
                            "positional": ["n_startup_trials", "n_warmup_steps", "interval_steps"]},
