@@ -150,6 +150,53 @@ TEST(MotpeSplit, ContributionsMatchLeaveOneOutHypervolumes) {
   }
 }
 
+// Against Optuna 3.1 itself: _split_observation_pairs and
+// _calculate_weights_below_for_multi_objective on random losses (numpy seed 0, uniform squared,
+// rounded to 0.01 so that ties and duplicates occur), printed by /usr/bin/python3.
+TEST(MotpeSplit, MatchesOptuna31OnRandomLosses) {
+  struct Case {
+    tpe::LossPoints points;
+    size_t n_below;
+    std::vector<size_t> below;
+    std::vector<double> weights;  // of the below points, by index
+  };
+  const std::vector<Case> cases = {
+      {{{0.3, 0.51},  {0.36, 0.3},  {0.18, 0.42}, {0.19, 0.8},  {0.93, 0.15}, {0.63, 0.28},
+        {0.32, 0.86}, {0.01, 0.01}, {0.0, 0.69},  {0.61, 0.76}, {0.96, 0.64}, {0.21, 0.61},
+        {0.01, 0.41}, {0.02, 0.89}, {0.27, 0.17}, {0.07, 0.6},  {0.21, 0.32}, {0.0, 0.38},
+        {0.37, 0.38}, {0.89, 0.46}, {0.13, 0.19}, {0.49, 0.0},  {0.44, 0.45}, {0.04, 0.02},
+        {0.1, 0.13},  {0.33, 0.19}, {0.98, 0.01}, {0.04, 0.03}, {0.43, 0.06}, {0.22, 0.06},
+        {0.03, 0.01}, {0.43, 0.02}, {0.04, 0.14}, {0.67, 0.01}, {0.7, 0.01},  {0.95, 0.22},
+        {0.95, 0.37}, {0.55, 0.0},  {0.08, 0.01}, {0.09, 0.01}},
+       9,
+       {7, 8, 12, 13, 17, 21, 23, 30, 37},
+       {1.0, 1.3513513511687227e-10, 1.3513513511687227e-10, 1.3513513511687227e-10,
+        0.4189189189974531, 0.08108108120524958, 1.3513513511687227e-10, 1.3513513511687227e-10,
+        1.3513513511687227e-10}},
+      {{{0.1, 0.17, 0.0},   {0.48, 0.32, 0.07}, {0.27, 0.01, 0.33}, {0.86, 0.1, 0.45},
+        {0.02, 0.51, 0.08}, {0.03, 0.34, 0.0},  {0.69, 0.0, 0.46},  {0.07, 0.54, 0.93},
+        {0.06, 0.33, 0.35}, {0.33, 0.05, 0.91}, {0.2, 0.72, 0.49},  {0.09, 0.66, 0.16},
+        {0.78, 0.34, 0.78}, {0.48, 0.53, 0.25}, {0.91, 0.41, 0.18}, {0.37, 0.0, 0.09},
+        {0.44, 0.08, 0.38}, {0.18, 0.02, 0.09}, {0.32, 0.35, 0.33}, {0.43, 0.43, 0.19},
+        {0.8, 0.14, 0.19},  {0.8, 0.65, 0.5},   {0.01, 0.85, 0.51}, {1.0, 0.02, 0.75},
+        {0.03, 0.38, 0.02}, {0.72, 0.65, 0.32}, {0.17, 0.0, 0.49},  {0.21, 0.52, 0.75},
+        {0.95, 0.73, 0.0},  {0.13, 0.53, 0.03}},
+       8,
+       {0, 2, 4, 5, 8, 15, 17, 26},
+       {1.0, 0.015131597706131315, 0.022138473125133958, 0.5120627205182517, 0.007149679966035174,
+        0.022394764559678714, 0.8511523657447921, 0.020853233053004017}}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.points[0].size());
+    const auto below = tpe::select_below(c.points, c.n_below);
+    ASSERT_EQ(below, c.below);
+    tpe::LossPoints below_points;
+    for (size_t i : below) below_points.push_back(c.points[i]);
+    const auto w = tpe::below_weights(below_points);
+    ASSERT_EQ(w.size(), c.weights.size());
+    for (size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(w[i], c.weights[i], 1e-9) << i;
+  }
+}
+
 TEST(Motpe, SuggestionsStayInsideTheSpaceForEveryKindOfParameter) {
   for (const bool multivariate : {false, true}) {
     SCOPED_TRACE(multivariate ? "multivariate" : "independent");
