@@ -16,8 +16,9 @@
 //   bench_mo_quality [--trials 200] [--seeds 10] [--problems zdt1,bnh] [--samplers tpe,nsga2]
 //                    [--no-optuna] [--optuna-rows FILE] [--check]
 //
-// --optuna-rows FILE reads Optuna's rows from FILE (JSON lines written by
-// `optuna_mo_quality.py run ...`, e.g. an earlier run's) instead of running Optuna now.
+// --samplers takes registry names, each optionally followed by +OPTION for boolean options set
+// to true (tpe+multivariate). --optuna-rows FILE reads Optuna's rows from FILE (JSON lines written
+// by `optuna_mo_quality.py run ...`, e.g. an earlier run's) instead of running Optuna now.
 // --check compares bench/mo_functions.hpp with the Python definitions at random points and exits.
 
 #include <algorithm>
@@ -39,8 +40,23 @@ using namespace parzen;
 
 namespace {
 
-std::shared_ptr<Sampler> sampler_by_name(const std::string& name, nlohmann::json options,
+// "name" or "name+option+option...": the registry's sampler with those boolean options set.
+std::pair<std::string, nlohmann::json> parse_spec(const std::string& spec) {
+  nlohmann::json options = nlohmann::json::object();
+  size_t end = spec.find('+');
+  const std::string name = spec.substr(0, end);
+  while (end != std::string::npos) {
+    const size_t next = spec.find('+', end + 1);
+    options[spec.substr(end + 1, next == std::string::npos ? next : next - end - 1)] = true;
+    end = next;
+  }
+  return {name, options};
+}
+
+std::shared_ptr<Sampler> sampler_by_name(const std::string& spec, nlohmann::json options,
                                          uint64_t seed) {
+  auto [name, own] = parse_spec(spec);
+  options.update(own);
   options["seed"] = seed;
   return make_sampler(name, options);
 }
@@ -127,7 +143,7 @@ int main(int argc, char** argv) {
   };
   std::vector<std::string> parzen_samplers;
   for (const auto& name : samplers) {
-    const auto* entry = find_sampler(name);
+    const auto* entry = find_sampler(parse_spec(name).first);
     if (!entry) {
       fmt::print(stderr, "skipping sampler '{}': this build's registry does not have it\n", name);
     } else if (!entry->capabilities.multi_objective) {
