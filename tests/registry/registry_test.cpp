@@ -303,10 +303,15 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
   for (const auto& e : sampler_registry()) {
     EXPECT_EQ(e.capabilities.needs_grid, e.name == "grid") << e.name;
     EXPECT_EQ(e.capabilities.needs_hyperband_pruner, e.name == "bohb") << e.name;
-    // Model-based samplers model one objective; the others never read values.
+    // Model-based samplers model one objective, except TPE (MOTPE); the others never read
+    // values.
     EXPECT_EQ(e.capabilities.multi_objective,
-              e.name == "grid" || e.name == "random" || e.name == "qmc")
+              e.name == "grid" || e.name == "random" || e.name == "qmc" || e.name == "tpe")
         << e.name;
+    // Of the model-based samplers, TPE uses constraint values.
+    if (e.name == "tpe") {
+      EXPECT_TRUE(e.capabilities.constraints);
+    }
   }
   // TPE needs a Hyperband pruner only with per_bracket, and says so on that key.
   EXPECT_FALSE(find_sampler("tpe")->capabilities.needs_hyperband_pruner);
