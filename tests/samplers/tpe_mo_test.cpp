@@ -123,6 +123,8 @@ TEST(MotpeSplit, BelowWeightsAreHypervolumeContributionsOverTheLargest) {
   EXPECT_GT(w[3], 0.0);  // Optuna's 1e-12 floor, over the largest
   EXPECT_LT(w[3], 1e-11);
   EXPECT_EQ(tpe::below_weights({{3, 3}}), std::vector<double>{1.0});
+  // Volumes that overflow a double: equal weights, never NaN.
+  EXPECT_EQ(tpe::below_weights({{1e200, 3e200}, {2e200, 1e200}}), (std::vector<double>{1.0, 1.0}));
   // Negative and zero worst values: max(1.1 w, 0.9 w), and 1e-12 for 0.
   const auto r = tpe::nadir_reference({{-2, 0}, {-1, -3}});
   EXPECT_DOUBLE_EQ(r[0], -0.9);

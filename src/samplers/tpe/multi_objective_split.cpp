@@ -1,6 +1,7 @@
 #include "samplers/tpe/multi_objective_split.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 
@@ -170,7 +171,14 @@ std::vector<double> below_weights(const LossPoints& points) {
   if (points.size() == 1) return {1.0};
   std::vector<double> w = hypervolume_contributions(points, nadir_reference(points));
   double largest = 0;
-  for (double& c : w) largest = std::max(largest, c += kEps);
+  bool finite = true;
+  for (double& c : w) {
+    largest = std::max(largest, c += kEps);
+    finite = finite && std::isfinite(c);
+  }
+  // Volumes beyond a double's range (objectives near 1e150 and more): every kernel weighs the
+  // same rather than NaN weights.
+  if (!finite || !std::isfinite(largest)) return std::vector<double>(points.size(), 1.0);
   for (double& c : w) c = std::clamp(c / largest, 0.0, 1.0);
   return w;
 }

@@ -51,7 +51,7 @@ std::vector<size_t> greedy_hssp(const LossPoints& points, size_t subset_size,
 std::vector<size_t> select_below(const LossPoints& points, size_t n_below);
 
 // The kernel weights of the below set's points: hypervolume contributions (+1e-12) over the
-// largest, in [0, 1]; a single point gets 1.
+// largest, in [0, 1]; a single point gets 1, and every point 1 when the volumes overflow.
 std::vector<double> below_weights(const LossPoints& points);
 
 }  // namespace parzen::tpe
