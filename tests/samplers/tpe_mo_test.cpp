@@ -240,7 +240,7 @@ TEST(Motpe, SuggestionsStayInsideTheSpaceForEveryKindOfParameter) {
 }
 
 // A broken split (random below set, weights ignored, objectives mixed up) is no better than
-// random search; MOTPE's front on ZDT1 (5 variables, 80 trials) is clearly larger. Measured
+// random search; MOTPE's front on ZDT1 (5 variables, 80 trials) is larger. Measured
 // with these seeds: MOTPE's hypervolumes 109.9-115.9 (median 111.3), random's 104.1-114.4
 // (median 108.0), of 120.67 at most.
 TEST(Motpe, BeatsRandomSearchOnZdt1Hypervolume) {
