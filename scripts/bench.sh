@@ -30,6 +30,12 @@
 #                                 from Python and Optuna's (random, TPE, GP; 1 000 and 10 000
 #                                 trials), and n_jobs=2 against n_jobs=1 on a GIL-releasing
 #                                 objective (about 20 minutes)
+#   ./scripts/bench.sh mo-speed   multi-objective TPE ms per trial at 1 000 trials, parzen and
+#                                 Optuna (a few minutes: Optuna's MOTPE takes seconds a trial)
+#   ./scripts/bench.sh mo-quality hypervolume on ZDT/DTLZ2/WFG4/BNH/SRN/CONSTR/C2-DTLZ2 and
+#                                 constrained regret on Gardner 1/2, parzen and Optuna's MOTPE
+#                                 and NSGA-II, 10 seeds (hours: Optuna's MOTPE takes minutes a
+#                                 run; not part of `all`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -63,6 +69,10 @@ fi
 if [ "$what" = all ] || [ "$what" = repeats ]; then ./build/bench/bench_repeats; fi
 if [ "$what" = all ] || [ "$what" = hypervolume ]; then ./build/bench/bench_hypervolume; fi
 if [ "$what" = all ] || [ "$what" = nsga2 ]; then ./build/bench/bench_nsga2; fi
+if [ "$what" = all ] || [ "$what" = mo-speed ]; then ./build/bench/bench_mo_speed; fi
+if [ "$what" = mo-quality ]; then
+  ./build/bench/bench_mo_quality --samplers tpe,tpe+multivariate,random,nsga2
+fi
 if [ "$what" = all ] || [ "$what" = python ]; then
   # parzen is imported from build/python (the build puts the package and _core there).
   /usr/bin/python3 bench/python_overhead.py --cpp build/bench/bench_python_overhead \

@@ -212,7 +212,7 @@ std::vector<SamplerEntry> sampler_entries() {
       {.name = "tpe",
        .summary = "Tree-structured Parzen Estimator (Optuna's TPESampler); the default",
        .options = specs_of(tpe_entry_fields()),
-       .capabilities = {.conditional_spaces = true},
+       .capabilities = {.multi_objective = true, .constraints = true, .conditional_spaces = true},
        .factory = make_tpe},
       {.name = "gp",
        .summary = "Gaussian-process Bayesian optimisation (Matern-5/2, log EI)",

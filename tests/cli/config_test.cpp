@@ -50,7 +50,14 @@ const char* kSpace = R"({"x": {"_type": "uniform", "_value": [0, 1]}})";
 TEST(CliConfig, OneObjectiveSamplerWithSeveralDirectionsIsRefusedBeforeAnythingIsStored) {
   TempDir dir;
   const std::string url = dir.url();
-  for (const std::string type : {"tpe", "gp"}) {
+  // Every one-objective sampler that needs nothing else from the study (TPE handles several
+  // objectives since MOTPE).
+  std::vector<std::string> one_objective;
+  for (const auto& entry : parzen::sampler_registry())
+    if (!entry.capabilities.multi_objective && !entry.capabilities.needs_grid &&
+        !entry.capabilities.needs_hyperband_pruner)
+      one_objective.push_back(entry.name);
+  for (const std::string& type : one_objective) {
     SCOPED_TRACE(type);
     const auto file = two_objectives(dir, fmt::format("[sampler]\ntype = \"{}\"\n", type));
     auto r = run_cli({"run", file, "--storage", url}, dir.path);
@@ -77,6 +84,18 @@ TEST(CliConfig, OneObjectiveSamplerWithSeveralDirectionsIsRefusedBeforeAnythingI
     EXPECT_TRUE(contains(r.err, "random")) << r.err;
     EXPECT_FALSE(has_study(url, "m"));
   }
+}
+
+TEST(CliConfig, TpeRunsAnExperimentWithSeveralDirections) {
+  TempDir dir;
+  const std::string url = dir.url();
+  const auto file = two_objectives(dir, "[sampler]\ntype = \"tpe\"\n");
+  auto r = run_cli({"run", file, "--storage", url}, dir.path);
+  ASSERT_EQ(r.status, kExitOk) << r.out << r.err;
+  const auto trials = trials_of(url, "mo");
+  ASSERT_EQ(trials.size(), 2u);
+  for (const auto& t : trials) EXPECT_EQ(t.state, TrialState::Complete) << t.fail_reason;
+  EXPECT_EQ(stored_sampler(url, "mo"), "tpe");
 }
 
 TEST(CliConfig, SeveralDirectionsWithoutASamplerUseRandom) {

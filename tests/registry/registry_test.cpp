@@ -305,11 +305,16 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
   for (const auto& e : sampler_registry()) {
     EXPECT_EQ(e.capabilities.needs_grid, e.name == "grid") << e.name;
     EXPECT_EQ(e.capabilities.needs_hyperband_pruner, e.name == "bohb") << e.name;
-    // The samplers that never read values, and the multi-objective ones, handle several
-    // objectives; the single-objective models do not.
-    EXPECT_EQ(e.capabilities.multi_objective,
-              e.name == "grid" || e.name == "random" || e.name == "qmc" || e.name == "nsga2")
+    // The samplers that never read values, multi-objective TPE and NSGA-II handle several
+    // objectives; the other models (GP, BOHB) do not.
+    EXPECT_EQ(e.capabilities.multi_objective, e.name == "grid" || e.name == "random" ||
+                                                  e.name == "qmc" || e.name == "tpe" ||
+                                                  e.name == "nsga2")
         << e.name;
+    // Of the model-based samplers, TPE uses constraint values.
+    if (e.name == "tpe") {
+      EXPECT_TRUE(e.capabilities.constraints);
+    }
   }
   EXPECT_TRUE(find_sampler("nsga2")->capabilities.constraints);
   // TPE needs a Hyperband pruner only with per_bracket, and says so on that key.

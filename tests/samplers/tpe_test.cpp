@@ -322,5 +322,7 @@ TEST(TpeSampler, OptionsAreValidated) {
                               .sampler = TpeSampler::make({.n_startup_trials = 0}),
                               .log_level = LogLevel::Silent});
   auto t = study.ask();
-  EXPECT_THROW(t.suggest_float("x", 0, 1), InvalidArgument);
+  // Several objectives are modelled (tests/samplers/tpe_mo_test.cpp), even with no history.
+  const double x = t.suggest_float("x", 0, 1);
+  EXPECT_TRUE(x >= 0 && x <= 1) << x;
 }

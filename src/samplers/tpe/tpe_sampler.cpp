@@ -14,6 +14,7 @@
 #include "math/seed.hpp"
 #include "parzen/error.hpp"
 #include "registry/option_check.hpp"
+#include "samplers/tpe/multi_objective_split.hpp"
 #include "samplers/tpe/parzen_estimator.hpp"
 
 namespace parzen {
@@ -56,6 +57,9 @@ struct TpeState {
     double violation;  // sum of positive constraint values; NaN: the trial has none
   };
   std::vector<Obs> obs;
+  // Several objectives (MOTPE): each observation's losses, n_objectives per observation.
+  size_t n_objectives = 0;
+  std::vector<double> losses;
   std::vector<uint32_t> ranked;     // obs indices, best first
   std::vector<uint32_t> by_number;  // obs indices by trial number
   std::vector<char> ingested;       // per trial number
@@ -83,6 +87,7 @@ struct TpeState {
   // Per ask.
   std::vector<const FrozenTrial*> running;
   std::vector<char> below;
+  std::vector<double> below_weight;  // several objectives: the kernel weight of each below obs
   size_t split_for = std::numeric_limits<size_t>::max();
   std::vector<double> scratch_weight;
 
@@ -100,10 +105,13 @@ struct TpeState {
     return static_cast<int32_t>(choice_sets.size() - 1);
   }
 
-  void ingest(const FrozenTrial& t, double sign) {
+  void ingest(const FrozenTrial& t, const std::vector<double>& signs) {
+    const double sign = signs[0];
     Obs o{t.number, -kInf, 0.0, kNaN};
     if (t.state == TrialState::Complete) {
       o.loss = sign * t.values.at(0);
+      if (n_objectives > 1)
+        for (size_t k = 0; k < n_objectives; ++k) losses.push_back(signs[k] * t.values.at(k));
     } else if (!t.intermediate_values.empty()) {
       const auto& [step, value] = *t.intermediate_values.rbegin();
       o.step_key = -static_cast<double>(step);
@@ -217,27 +225,30 @@ struct Sync {
   // Brings the state up to date with the view; remembers running trials for the constant liar.
   static void run(internal::TpeState& s, const StudyView& view, int64_t current,
                   bool constant_liar) {
-    if (view.directions().size() != 1)
-      throw InvalidArgument(fmt::format(
-          "TpeSampler models one objective; this study has {} (multi-objective TPE is not "
-          "implemented yet: use RandomSampler or QmcSampler)",
-          view.directions().size()));
-    const double sign = view.directions()[0] == Direction::Maximize ? -1.0 : 1.0;
+    // A sampler serves one study (Sampler::bind), so the number of objectives never changes.
+    const size_t n_objectives = view.directions().size();
+    s.n_objectives = n_objectives;
+    // Several objectives: as Optuna, only complete trials count (pruned ones have no vector of
+    // values) and running ones are not lied about.
+    const bool multi = n_objectives > 1;
+    std::vector<double> signs;
+    for (Direction d : view.directions()) signs.push_back(d == Direction::Maximize ? -1.0 : 1.0);
     const auto& trials = view.trials();
     if (s.ingested.size() < trials.size()) s.ingested.resize(trials.size(), 0);
     s.running.clear();
     bool prefix_finished = true;
     for (size_t i = s.scan_from; i < trials.size(); ++i) {
       const FrozenTrial& t = trials[i];
-      if ((t.state == TrialState::Complete || t.state == TrialState::Pruned) && !s.ingested[i]) {
-        s.ingest(t, sign);
+      if ((t.state == TrialState::Complete || (t.state == TrialState::Pruned && !multi)) &&
+          !s.ingested[i]) {
+        s.ingest(t, signs);
         s.ingested[i] = 1;
       }
       if (is_finished(t.state)) {
         if (prefix_finished) s.scan_from = i + 1;
       } else {
         prefix_finished = false;
-        if (constant_liar && t.state == TrialState::Running && t.number != current)
+        if (constant_liar && !multi && t.state == TrialState::Running && t.number != current)
           s.running.push_back(&t);
       }
     }
@@ -246,6 +257,61 @@ struct Sync {
 
 }  // namespace
 
+// The total constraint violation of observation j; infinite for a trial without constraints
+// (Optuna: such a trial ranks after every one that has them).
+static double violation_of(const internal::TpeState& s, uint32_t j) {
+  return std::isnan(s.obs[j].violation) ? kInf : s.obs[j].violation;
+}
+
+// Several objectives (Optuna 3.1's rule, see multi_objective_split.hpp). With constraints, as in
+// Optuna: when more than n_below trials are feasible, the below set is chosen among the feasible
+// ones only; otherwise it is every feasible trial and the least violating infeasible ones (ties
+// by trial number), and the infeasible ones get the weight 1e-12.
+static void split_multi_objective(internal::TpeState& s, size_t n_below) {
+  s.below_weight.assign(s.obs.size(), 0.0);
+  const size_t m = s.n_objectives;
+  auto loss_point = [&](uint32_t j) {
+    return std::vector<double>(s.losses.begin() + static_cast<std::ptrdiff_t>(j * m),
+                               s.losses.begin() + static_cast<std::ptrdiff_t>((j + 1) * m));
+  };
+  std::vector<uint32_t> pool;  // candidates, by trial number
+  if (s.constraints_enabled) {
+    for (uint32_t j : s.by_number)
+      if (violation_of(s, j) == 0) pool.push_back(j);
+    if (pool.size() <= n_below) {
+      std::vector<uint32_t> order = s.by_number;
+      std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+        return violation_of(s, a) < violation_of(s, b);
+      });
+      tpe::LossPoints feasible;
+      for (size_t i = 0; i < n_below; ++i) {
+        s.below[order[i]] = 1;
+        s.below_weight[order[i]] = 1e-12;
+      }
+      for (uint32_t j : pool) feasible.push_back(loss_point(j));
+      const std::vector<double> w = tpe::below_weights(feasible);
+      for (size_t i = 0; i < pool.size(); ++i) s.below_weight[pool[i]] = w[i];
+      return;
+    }
+  } else {
+    pool = s.by_number;
+  }
+  tpe::LossPoints points;
+  points.reserve(pool.size());
+  for (uint32_t j : pool) points.push_back(loss_point(j));
+  tpe::LossPoints below_points;
+  std::vector<uint32_t> below;
+  for (size_t i : tpe::select_below(points, n_below)) {
+    below.push_back(pool[i]);
+    below_points.push_back(points[i]);
+  }
+  const std::vector<double> w = tpe::below_weights(below_points);
+  for (size_t i = 0; i < below.size(); ++i) {
+    s.below[below[i]] = 1;
+    s.below_weight[below[i]] = w[i];
+  }
+}
+
 // The good/bad split, recomputed when observations were added.
 static void split(internal::TpeState& s, const TpeSamplerOptions& o) {
   if (s.split_for == s.obs.size()) return;
@@ -253,14 +319,13 @@ static void split(internal::TpeState& s, const TpeSamplerOptions& o) {
   const auto n = static_cast<int64_t>(s.obs.size());
   const auto n_below = static_cast<size_t>(std::clamp<int64_t>(o.gamma(n), 0, n));
   s.below.assign(s.obs.size(), 0);
+  if (s.n_objectives > 1) return split_multi_objective(s, n_below);
   if (!s.constraints_enabled) {
     for (size_t i = 0; i < n_below; ++i) s.below[s.ranked[i]] = 1;
     return;
   }
   // Feasible trials first, by loss; if there are too few, the least violating infeasible ones.
-  auto violation = [&](uint32_t j) {
-    return std::isnan(s.obs[j].violation) ? kInf : s.obs[j].violation;
-  };
+  auto violation = [&](uint32_t j) { return violation_of(s, j); };
   size_t taken = 0;
   for (uint32_t j : s.ranked)
     if (taken < n_below && violation(j) == 0) s.below[j] = 1, ++taken;
@@ -400,17 +465,21 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
   };
   size_t n_above = running.size();
   below_values.reserve(32);
+  const bool multi = s.n_objectives > 1;
+  std::vector<double> below_weights;  // several objectives: hypervolume-contribution weights
   if (col)
     for (uint32_t j : col->by_number) {
       const double v = value(j);
       if (std::isnan(v)) continue;
       if (s.below[j]) {
         below_values.push_back(v);
+        if (multi) below_weights.push_back(s.below_weight[j]);
       } else {
         ++n_above;
       }
     }
-  const std::vector<double> w_below = weights_for(options_, below_values.size());
+  const std::vector<double> w_below =
+      multi ? std::move(below_weights) : weights_for(options_, below_values.size());
   const RankWeights w_above(options_, n_above);
 
   // Weight of each bad observation by its age rank among the bad ones.
@@ -531,6 +600,7 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
     }
     // Rows of observations that have every parameter of the group, in trial-number order.
     std::vector<std::vector<double>> below_rows, above_rows;
+    std::vector<double> below_weights;  // several objectives: hypervolume-contribution weights
     std::vector<int64_t> above_numbers;
     std::vector<double> row(names.size());
     auto running_it = s.running.begin();
@@ -553,11 +623,12 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
       }
       if (!complete) continue;
       (s.below[j] ? below_rows : above_rows).push_back(row);
+      if (s.below[j]) below_weights.push_back(s.below_weight.empty() ? 0.0 : s.below_weight[j]);
     }
     add_running_before(std::numeric_limits<int64_t>::max());
 
-    const tpe::MultivariateEstimator l(axes, below_rows, weights_for(options_, below_rows.size()),
-                                       eo);
+    if (s.n_objectives <= 1) below_weights = weights_for(options_, below_rows.size());
+    const tpe::MultivariateEstimator l(axes, below_rows, below_weights, eo);
     const tpe::MultivariateEstimator g(axes, above_rows, weights_for(options_, above_rows.size()),
                                        eo);
     const auto best = best_candidate(

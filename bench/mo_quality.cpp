@@ -1,0 +1,340 @@
+// Multi-objective and constrained quality against Optuna 3.1 (Debian python3-optuna, through
+// /usr/bin/python3, bench/optuna_mo_quality.py):
+//
+//  - median hypervolume of the feasible complete trials after --trials (200) evaluations over
+//    --seeds (10) seeds on ZDT1, ZDT2, ZDT3, DTLZ2 (3 objectives), WFG4 (2 objectives) and the
+//    constrained BNH, SRN, CONSTR, C2-DTLZ2 (bench/mo_functions.hpp), for Parzen's samplers by
+//    registry name (--samplers; names the registry lacks are skipped, saying so) and Optuna's
+//    TPESampler on a multi-objective study (its MOTPE) and NSGAIISampler; the best Parzen sampler
+//    (by median) against the better Optuna one by a two-sided Mann-Whitney U test;
+//  - median regret (best feasible value - constrained optimum) after 100 evaluations on Gardner 1
+//    and 2: Parzen's TPE and multivariate TPE against Optuna's.
+//
+// Both systems' hypervolumes and regrets are computed here, by parzen::multi_objective, from the
+// values of the feasible trials each run returns.
+//
+//   bench_mo_quality [--trials 200] [--seeds 10] [--problems zdt1,bnh] [--samplers tpe,nsga2]
+//                    [--no-optuna] [--optuna-rows FILE] [--check]
+//
+// --samplers takes registry names, each optionally followed by +OPTION for boolean options set
+// to true (tpe+multivariate). --optuna-rows FILE reads Optuna's rows from FILE (JSON lines written
+// by `optuna_mo_quality.py run ...`, e.g. an earlier run's) instead of running Optuna now.
+// --check compares bench/mo_functions.hpp with the Python definitions at random points and exits.
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "bench_common.hpp"
+#include "mo_functions.hpp"
+#include "parzen/parzen.hpp"
+
+using namespace parzen;
+
+namespace {
+
+// "name" or "name+option+option...": the registry's sampler with those boolean options set.
+std::pair<std::string, nlohmann::json> parse_spec(const std::string& spec) {
+  nlohmann::json options = nlohmann::json::object();
+  size_t end = spec.find('+');
+  const std::string name = spec.substr(0, end);
+  while (end != std::string::npos) {
+    const size_t next = spec.find('+', end + 1);
+    options[spec.substr(end + 1, next == std::string::npos ? next : next - end - 1)] = true;
+    end = next;
+  }
+  return {name, options};
+}
+
+std::shared_ptr<Sampler> sampler_by_name(const std::string& spec, nlohmann::json options,
+                                         uint64_t seed) {
+  auto [name, own] = parse_spec(spec);
+  options.update(own);
+  options["seed"] = seed;
+  return make_sampler(name, options);
+}
+
+// The hypervolume of the feasible values.
+double hypervolume_of(const std::vector<std::vector<double>>& values,
+                      const std::vector<double>& reference) {
+  if (values.empty()) return 0;
+  return multi_objective::hypervolume(
+      values, reference, std::vector<Direction>(reference.size(), Direction::Minimize));
+}
+
+std::vector<std::vector<double>> feasible_values(const Study& study) {
+  std::vector<std::vector<double>> out;
+  for (const auto& t : study.trials({TrialState::Complete}))
+    if (t.feasible()) out.push_back(t.values);
+  return out;
+}
+
+int check_functions() {
+  std::mt19937_64 rng(1);
+  int mismatches = 0;
+  auto compare = [&](const std::string& name, const std::vector<double>& ours,
+                     const std::vector<double>& x) {
+    const auto rows =
+        bench::run_json_lines(fmt::format("/usr/bin/python3 {}/optuna_mo_quality.py check {} '{}'",
+                                          bench::bench_dir(), name, nlohmann::json(x).dump()));
+    const auto theirs = rows.at(0).at("values").get<std::vector<double>>();
+    bool same = theirs.size() == ours.size();
+    for (size_t i = 0; same && i < ours.size(); ++i)
+      same = std::abs(ours[i] - theirs[i]) <= 1e-12 * std::max(1.0, std::abs(ours[i]));
+    if (!same) {
+      ++mismatches;
+      fmt::print("MISMATCH {} at {}: C++ {} Python {}\n", name, nlohmann::json(x).dump(),
+                 nlohmann::json(ours).dump(), nlohmann::json(theirs).dump());
+    }
+  };
+  for (const auto& p : bench::mo::problems())
+    for (int k = 0; k < 3; ++k) {
+      std::vector<double> x(p.n_params);
+      for (size_t i = 0; i < x.size(); ++i) {
+        const auto [low, high] = bench::mo::range_of(p, i);
+        x[i] = std::uniform_real_distribution<double>(low, high)(rng);
+      }
+      compare(p.name, p.evaluate(x), x);
+    }
+  for (const auto& p : bench::mo::constrained_problems())
+    for (int k = 0; k < 3; ++k) {
+      std::vector<double> x = {std::uniform_real_distribution<double>(0, 6)(rng),
+                               std::uniform_real_distribution<double>(0, 6)(rng)};
+      compare(p.name, p.evaluate(x), x);
+    }
+  fmt::print("{} mismatch(es)\n", mismatches);
+  return mismatches == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hypervolume and constrained regret of parzen and Optuna samplers"};
+  int64_t n_trials = 200, n_trials_constrained = 100;
+  int seeds = 10;
+  std::vector<std::string> only, samplers = {"tpe", "nsga2", "nsga3", "random"};
+  bool no_optuna = false, check = false;
+  std::string optuna_rows;
+  app.add_option("--trials", n_trials, "evaluations per multi-objective run")
+      ->capture_default_str();
+  app.add_option("--constrained-trials", n_trials_constrained, "evaluations per Gardner run")
+      ->capture_default_str();
+  app.add_option("--seeds", seeds, "runs per method and problem")->capture_default_str();
+  app.add_option("--problems", only, "restrict to these problems")->delimiter(',');
+  app.add_option("--samplers", samplers, "parzen samplers by registry name")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_flag("--no-optuna", no_optuna, "run parzen only");
+  app.add_option("--optuna-rows", optuna_rows,
+                 "read Optuna's rows from this JSON-lines file instead of running Optuna");
+  app.add_flag("--check", check, "compare the C++ and Python problem definitions and exit");
+  CLI11_PARSE(app, argc, argv);
+  if (check) return check_functions();
+
+  auto wanted = [&](const std::string& name) {
+    return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
+  };
+  std::vector<std::string> parzen_samplers;
+  for (const auto& name : samplers) {
+    const auto* entry = find_sampler(parse_spec(name).first);
+    if (!entry) {
+      fmt::print(stderr, "skipping sampler '{}': this build's registry does not have it\n", name);
+    } else if (!entry->capabilities.multi_objective) {
+      fmt::print(stderr, "skipping sampler '{}': its registry entry models one objective\n", name);
+    } else {
+      parzen_samplers.push_back(name);
+    }
+  }
+
+  // Optuna's rows: from the file, or by running Optuna now.
+  std::map<std::tuple<std::string, std::string>, std::vector<nlohmann::json>> optuna;
+  auto optuna_rows_for = [&](const std::string& problem, const std::string& sampler,
+                             int64_t trials) -> const std::vector<nlohmann::json>& {
+    auto& rows = optuna[{problem, sampler}];
+    if (!rows.empty() || no_optuna || !optuna_rows.empty()) return rows;
+    std::string seed_list;
+    for (int s = 0; s < seeds; ++s) seed_list += fmt::format(" {}", s);
+    rows =
+        bench::run_json_lines(fmt::format("/usr/bin/python3 {}/optuna_mo_quality.py run {} {} {}{}",
+                                          bench::bench_dir(), problem, sampler, trials, seed_list));
+    return rows;
+  };
+  if (!optuna_rows.empty()) {
+    std::ifstream in(optuna_rows);
+    if (!in) {
+      fmt::print(stderr, "cannot read {}\n", optuna_rows);
+      return 2;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      const auto row = nlohmann::json::parse(line);
+      if (row.at("seed").get<int>() < seeds)
+        optuna[{row.at("problem").get<std::string>(), row.at("sampler").get<std::string>()}]
+            .push_back(row);
+    }
+  }
+
+  // ---- Multi-objective: hypervolume.
+  std::map<std::string, std::map<std::string, std::vector<double>>> hv;  // problem -> method
+  std::vector<std::string> problems;
+  std::vector<std::string> methods;
+  for (const auto& s : parzen_samplers) methods.push_back("parzen " + s);
+  const std::vector<std::string> optuna_samplers = {"tpe", "nsga2"};
+  if (!no_optuna)
+    for (const auto& s : optuna_samplers) methods.push_back("optuna " + s);
+
+  for (const auto& p : bench::mo::problems()) {
+    if (!wanted(p.name)) continue;
+    problems.push_back(p.name);
+    for (const auto& sampler : parzen_samplers)
+      for (int s = 0; s < seeds; ++s) {
+        auto study = Study::create(
+            {.directions = std::vector<Direction>(bench::mo::n_objectives(p), Direction::Minimize),
+             .sampler =
+                 sampler_by_name(sampler, nlohmann::json::object(), static_cast<uint64_t>(s)),
+             .log_level = LogLevel::Silent});
+        study.optimize([&p](Trial& t) { return bench::mo::run_trial(t, p); },
+                       {.n_trials = n_trials});
+        const double v = hypervolume_of(feasible_values(study), p.reference);
+        hv[p.name]["parzen " + sampler].push_back(v);
+        std::cout << nlohmann::json{{"system", "parzen"},
+                                    {"sampler", sampler},
+                                    {"problem", p.name},
+                                    {"seed", s},
+                                    {"hypervolume", v}}
+                  << std::endl;
+      }
+    if (no_optuna) continue;
+    for (const auto& sampler : optuna_samplers)
+      for (const auto& row : optuna_rows_for(p.name, sampler, n_trials)) {
+        const double v =
+            hypervolume_of(row.at("values").get<std::vector<std::vector<double>>>(), p.reference);
+        hv[p.name]["optuna " + sampler].push_back(v);
+        std::cout << nlohmann::json{{"system", "optuna"},
+                                    {"sampler", sampler},
+                                    {"problem", p.name},
+                                    {"seed", row.at("seed")},
+                                    {"hypervolume", v}}
+                  << std::endl;
+      }
+  }
+
+  fmt::print(
+      "\nHypervolume of the feasible trials after {} evaluations, {} seeds: median "
+      "[interquartile range]; last column: Parzen's best sampler (by median) against "
+      "Optuna's better one, two-sided Mann-Whitney U\n\n",
+      n_trials, seeds);
+  fmt::print("| problem | reference |");
+  for (const auto& m : methods) fmt::print(" {} |", m);
+  fmt::print(" best parzen vs better Optuna |\n|---|---|");
+  for (size_t i = 0; i < methods.size(); ++i) fmt::print("---:|");
+  fmt::print("---|\n");
+  int at_least = 0, strictly = 0, compared = 0;
+  for (const auto& name : problems) {
+    const auto& p = *std::find_if(bench::mo::problems().begin(), bench::mo::problems().end(),
+                                  [&](const auto& q) { return q.name == name; });
+    fmt::print("| {} | ({}) |", name, fmt::join(p.reference, ", "));
+    std::string best_parzen, best_optuna;
+    for (const auto& m : methods) {
+      const auto it = hv[name].find(m);
+      if (it == hv[name].end() || it->second.empty()) {
+        fmt::print(" — |");
+        continue;
+      }
+      const auto& v = it->second;
+      fmt::print(" {:.4g} [{:.4g}, {:.4g}] |", bench::quantile(v, 0.5), bench::quantile(v, 0.25),
+                 bench::quantile(v, 0.75));
+      std::string& best = m.rfind("parzen", 0) == 0 ? best_parzen : best_optuna;
+      if (best.empty() || bench::quantile(v, 0.5) > bench::quantile(hv[name][best], 0.5)) best = m;
+    }
+    if (best_parzen.empty() || best_optuna.empty()) {
+      fmt::print(" — |\n");
+      continue;
+    }
+    const auto& a = hv[name][best_parzen];
+    const auto& b = hv[name][best_optuna];
+    const auto [u, pvalue] = bench::mann_whitney(a, b);
+    const bool ge = bench::quantile(a, 0.5) >= bench::quantile(b, 0.5);
+    ++compared;
+    at_least += ge;
+    strictly += ge && pvalue < 0.05;
+    fmt::print(" {} vs {}: {} (U = {:.0f}, p = {:.3g}) |\n", best_parzen, best_optuna,
+               pvalue < 0.05 ? (ge ? "better" : "worse")
+                             : (ge ? "higher median, tie" : "lower median, tie"),
+               u, pvalue);
+  }
+  if (compared > 0)
+    fmt::print(
+        "\nParzen's best >= Optuna's better median on {} of {} problems; strictly better "
+        "(p < 0.05) on {}.\n",
+        at_least, compared, strictly);
+
+  // ---- Constrained single objective: regret.
+  std::map<std::string, std::map<std::string, std::vector<double>>> regret;
+  std::vector<std::string> functions;
+  const std::vector<std::pair<std::string, nlohmann::json>> tpe_variants = {
+      {"tpe", nlohmann::json::object()}, {"tpe-multivariate", {{"multivariate", true}}}};
+  for (const auto& p : bench::mo::constrained_problems()) {
+    if (!wanted(p.name)) continue;
+    functions.push_back(p.name);
+    for (const auto& [label, options] : tpe_variants)
+      for (int s = 0; s < seeds; ++s) {
+        auto study =
+            Study::create({.sampler = sampler_by_name("tpe", options, static_cast<uint64_t>(s)),
+                           .log_level = LogLevel::Silent});
+        study.optimize(
+            [&p](Trial& t) {
+              const auto out =
+                  p.evaluate({t.suggest_float("x0", 0, 6), t.suggest_float("x1", 0, 6)});
+              t.set_constraints({out[1]});
+              return out[0];
+            },
+            {.n_trials = n_trials_constrained});
+        double best = std::numeric_limits<double>::infinity();
+        for (const auto& v : feasible_values(study)) best = std::min(best, v[0]);
+        regret[p.name]["parzen " + label].push_back(best - p.optimum);
+        std::cout << nlohmann::json{{"system", "parzen"},
+                                    {"sampler", label},
+                                    {"problem", p.name},
+                                    {"seed", s},
+                                    {"regret", best - p.optimum}}
+                  << std::endl;
+      }
+    if (no_optuna) continue;
+    for (const auto& [label, options] : tpe_variants)
+      for (const auto& row : optuna_rows_for(p.name, label, n_trials_constrained)) {
+        double best = std::numeric_limits<double>::infinity();
+        for (const auto& v : row.at("values")) best = std::min(best, v.at(0).get<double>());
+        regret[p.name]["optuna " + label].push_back(best - p.optimum);
+      }
+  }
+  if (!functions.empty()) {
+    std::vector<std::string> regret_methods = {"parzen tpe", "parzen tpe-multivariate"};
+    if (!no_optuna)
+      for (const auto& m : {"optuna tpe", "optuna tpe-multivariate"}) regret_methods.push_back(m);
+    bool complete = true;
+    for (const auto& f : functions)
+      for (const auto& m : regret_methods) complete &= !regret[f][m].empty();
+    fmt::print(
+        "\nConstrained regret (best feasible value - optimum) after {} evaluations, {} "
+        "seeds: median [interquartile range]\n\n",
+        n_trials_constrained, seeds);
+    if (!complete) {
+      fmt::print("(Optuna rows missing for some problem: run without --optuna-rows)\n");
+    } else if (no_optuna) {
+      bench::print_regret_table(functions, regret_methods, regret);
+    } else {
+      bench::print_regret_table(functions, regret_methods, regret, "parzen tpe", "optuna tpe",
+                                "parzen TPE vs Optuna TPE");
+    }
+  }
+  return 0;
+}
