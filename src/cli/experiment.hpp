@@ -103,8 +103,8 @@ std::vector<std::string> expand_command(const std::vector<std::string>& command,
 std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& space,
                                       const std::shared_ptr<Pruner>& pruner = nullptr);
 
-// The sampler an experiment or `parzen ask` uses when none is named: "tpe" for one objective,
-// "random" for several (TPE and GP model one objective).
+// The sampler an experiment or `parzen ask` uses when none is named: "tpe" (multi-objective TPE
+// for several objectives).
 std::string default_sampler_type(size_t n_directions);
 
 // Whether sampler `type` can serve a study with `n_directions` objectives (its registry entry's

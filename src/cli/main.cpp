@@ -165,8 +165,7 @@ int main(int argc, char** argv) {
                   "Take the space, sampler and directions from an experiment file");
   ask->add_option("--space", aa.space_file, "The search space (NNI search_space.json)");
   ask->add_option("--sampler", aa.sampler,
-                  fmt::format("{} (default tpe, random with several --direction; see parzen info)",
-                              sampler_names()))
+                  fmt::format("{} (default tpe; see parzen info)", sampler_names()))
       ->check(CLI::IsMember(sampler_list()));
   ask->add_option("--sampler-option", aa.sampler_options, "KEY=VALUE, e.g. seed=42 (repeatable)");
   ask->add_option("--direction", aa.directions, "minimize or maximize, one per objective");

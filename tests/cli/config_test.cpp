@@ -98,7 +98,7 @@ TEST(CliConfig, TpeRunsAnExperimentWithSeveralDirections) {
   EXPECT_EQ(stored_sampler(url, "mo"), "tpe");
 }
 
-TEST(CliConfig, SeveralDirectionsWithoutASamplerUseRandom) {
+TEST(CliConfig, SeveralDirectionsWithoutASamplerUseMultiObjectiveTpe) {
   TempDir dir;
   const std::string url = dir.url();
   auto r = run_cli({"run", two_objectives(dir, ""), "--storage", url}, dir.path);
@@ -106,14 +106,14 @@ TEST(CliConfig, SeveralDirectionsWithoutASamplerUseRandom) {
   const auto trials = trials_of(url, "mo");
   ASSERT_EQ(trials.size(), 2u);
   for (const auto& t : trials) EXPECT_EQ(t.state, TrialState::Complete) << t.fail_reason;
-  EXPECT_EQ(stored_sampler(url, "mo"), "random");
+  EXPECT_EQ(stored_sampler(url, "mo"), "tpe");
 
   const auto space = dir.file("space.json", kSpace);
   r = run_cli({"ask", "--storage", url, "--study", "m", "--space", space, "--direction", "minimize",
                "--direction", "maximize"},
               dir.path);
   ASSERT_EQ(r.status, kExitOk) << r.err;
-  EXPECT_EQ(stored_sampler(url, "m"), "random");
+  EXPECT_EQ(stored_sampler(url, "m"), "tpe");
   r = run_cli({"ask", "--storage", url, "--study", "one", "--space", space}, dir.path);
   ASSERT_EQ(r.status, kExitOk) << r.err;
   EXPECT_EQ(stored_sampler(url, "one"), "tpe");
