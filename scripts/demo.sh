@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages
+ensure_packages libyaml-cpp-dev  # yaml-cpp: NNI experiment configs
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON >/dev/null
 
 echo "==> C++ library example: grid search (examples/svm_iris)"
