@@ -234,11 +234,12 @@ const std::vector<std::string> kExperimentKeys = {"name",
 // never interpolated into a shell string. "${lr}" is shell syntax and passes.
 void check_shell_command(const std::string& shell, const Space& space, const Reader& r) {
   if (shell.find_first_not_of(" \t\r\n") == std::string::npos)
-    r.fail("command", "the shell command is empty: give the program to run, e.g. command = "
-                      "\"python3 train.py\"");
+    r.fail("command",
+           "the shell command is empty: give the program to run, e.g. command = "
+           "\"python3 train.py\"");
   if (shell.find('\0') != std::string::npos)
-    r.fail("command", fmt::format("the shell command {} holds a NUL byte; remove it",
-                                  escaped_text(shell)));
+    r.fail("command",
+           fmt::format("the shell command {} holds a NUL byte; remove it", escaped_text(shell)));
   for (const auto& n : space.names()) {
     const std::string ph = "{" + n + "}";
     for (size_t at = shell.find(ph); at != std::string::npos; at = shell.find(ph, at + 1)) {

@@ -337,7 +337,7 @@ class Converter {
     if (inline_space && file)
       top_.fail("searchspacefile", "give either searchSpace or searchSpaceFile, not both");
     if (!inline_space && !file)
-      top_.fail("searchspace",
+      top_.fail("searchSpace",
                 "missing: give searchSpaceFile: search_space.json, or the space "
                 "inline as searchSpace");
     if (inline_space) {
@@ -416,7 +416,7 @@ class Converter {
                 "trialCommand: python3 train.py");
       set("command", cmd, s->ptr("trialcommand"));
     } else if (require_command) {
-      top_.fail("trialcommand",
+      top_.fail("trialCommand",
                 "missing: give the command that runs one trial, e.g. "
                 "trialCommand: python3 train.py");
     }
@@ -672,12 +672,11 @@ class Converter {
   void batch_space(const Section& t) {
     const auto refuse = [&](const std::string& why) {
       (void)t;
-      top_.map.fail(space_.is_null() ? top_.ptr("searchspacefile") : top_.ptr("searchspace"),
-                    space_.is_null() ? top_.key("searchspacefile") : top_.key("searchspace"),
-                    fmt::format("{}: tuner BatchTuner needs a search space with the one key "
-                                "combine_params, {{\"_type\": \"choice\", \"_value\": [{{...}}, "
-                                "{{...}}]}}, whose values are the parameter sets to run",
-                                why));
+      top_.fail(top_.present("searchSpaceFile") ? "searchSpaceFile" : "searchSpace",
+                fmt::format("{}: tuner BatchTuner needs a search space with the one key "
+                            "combine_params, {{\"_type\": \"choice\", \"_value\": [{{...}}, "
+                            "{{...}}]}}, whose values are the parameter sets to run",
+                            why));
     };
     if (space_.is_null()) refuse("the space file could not be read");
     if (!space_.is_object() || space_.size() != 1 || !space_.contains("combine_params"))
@@ -765,7 +764,7 @@ class Converter {
         ts.emplace(top_.section("trainingservice"));
       }
     } else {
-      top_.fail("trainingservice", "missing: NNI needs trainingService: {platform: local}");
+      top_.fail("trainingService", "missing: NNI needs trainingService: {platform: local}");
     }
     ts->warn_unknown({"platform", "useactivegpu", "maxtrialnumberpergpu", "gpuindices", "reusemode",
                       "trialcommand", "trialcodedirectory", "trialgpunumber", "nnimanagerip"},

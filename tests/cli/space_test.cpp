@@ -166,7 +166,7 @@ TEST(Space, ErrorsNameFileLineAndKey) {
       {"{\n \"a\": {\"_type\": \"choice\", \"_value\": [1,\n [2]]}}",
        R"(search_space.json:3: key 'a': choice 1 must be)"},
       {"{\n \"a\": {\"_type\": \"choice\", \"_value\": [{\"x\": 1}]}}",
-       R"(search_space.json:2: key 'a': choice 0 is a sub-space and needs a string "_name")"},
+       R"(search_space.json:2: key 'a': choice 0 is a table without "_name")"},
       {"{\n \"a\": {\"_type\": \"normal\", \"_value\": [0, -1]}}",
        R"(search_space.json:2: key 'a': sigma must be positive)"},
       {"{\n \"a\": {\"_type\": \"uniform\", \"_value\": [0, 1], \"extra\": 2}}",
