@@ -270,7 +270,7 @@ TEST(Experiment, ErrorsNameFileLineAndKey) {
        R"(exp.toml:9: key 'command': element 0 must be a string)"},
       {with("command = [\"prog\", \"--lr={lr}\", \"--act\", \"{act}\"]",
             "command = \"prog --lr={lr}\""),
-       R"(exp.toml:9: key 'command': must be an array of strings)"},
+       R"(exp.toml:9: key 'command': a shell command takes no placeholders)"},
       {with("name = \"exp\"", "name = \"exp"), R"(exp.toml:2:\d+: )"},
       {with("OMP_NUM_THREADS = \"1\"", "OMP_NUM_THREADS = 1"),
        R"(exp.toml:\d+: key 'environment.OMP_NUM_THREADS': must be a string)"},
