@@ -134,6 +134,21 @@ TEST(NniRun, DictResultKeepsItsOtherMetricsAsUserAttributes) {
   EXPECT_FALSE(contains(r.err, "parzen:attr")) << r.err;  // no "unknown protocol line" warning
 }
 
+TEST(NniRun, ADictResultWithoutDefaultFailsTheTrialSayingWhatToWrite) {
+  TempDir dir;
+  dir.file("trial.py",
+           "import nni\nnni.get_next_parameter()\nnni.report_final_result({'acc': "
+           "0.9})\n");
+  const std::string yaml = pure_config("no-default", "  x: {_type: uniform, _value: [0, 1]}\n",
+                                       "python3 trial.py", "  name: Random\n", 1);
+  const CliResult r = run_cli({"run", dir.file("config.yml", yaml)}, dir.path);
+  const auto trials = trials_of(dir.url(), "no-default");
+  ASSERT_FALSE(trials.empty()) << r.out << r.err;
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_TRUE(contains(trials[0].fail_reason, "a dict metric needs a 'default' key"))
+      << trials[0].fail_reason;
+}
+
 TEST(NniRun, ShellCommandNeverInterpretsParameterValues) {
   TempDir dir;
   // The values reach the trial as data; were they pasted into the shell string, the shell would
@@ -148,8 +163,7 @@ nni.report_final_result(len(v))
       "  v:\n    _type: choice\n    _value: ['; touch INJECTED1 #', '$(touch INJECTED2)', "
       "'`touch INJECTED3`', \"' && touch INJECTED4 '\"]\n",
       // The command itself is a shell string: && and a variable work as they would under NNI.
-      "test -n \"$PARZEN_PARAMS\" && python3 trial.py",
-      "  name: GridSearch\n", 4);
+      "test -n \"$PARZEN_PARAMS\" && python3 trial.py", "  name: GridSearch\n", 4);
   const CliResult r = run_cli({"run", dir.file("config.yml", yaml)}, dir.path);
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   const auto trials = trials_of(dir.url(), "shell-safety");
