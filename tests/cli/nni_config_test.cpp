@@ -116,6 +116,20 @@ TEST(NniConfig, InlineSearchSpaceKeepsItsLinesInErrors) {
   }
 }
 
+TEST(NniConfig, ReadsAYamlSearchSpaceFileAsNniDoes) {
+  TempDir dir;
+  dir.file("space.yml",
+           "lr:\n  _type: loguniform\n  _value: [1.0e-4, 0.1]\nact: {_type: "
+           "choice, _value: [relu, tanh]}\n");
+  const std::string yaml =
+      "searchSpaceFile: space.yml\ntrialCommand: python3 t.py\n"
+      "trialConcurrency: 1\ntuner: {name: TPE}\n"
+      "trainingService: {platform: local}\n";
+  const Experiment e =
+      parse_nni_experiment(yaml, dir.file("config.yml", yaml), true, [](const std::string&) {});
+  EXPECT_EQ(e.space.names(), (std::vector<std::string>{"lr", "act"}));
+}
+
 TEST(NniConfig, UnknownKeysAreNamedInWarningsWithTheirLine) {
   TempDir dir;
   dir.file("space.json", kSpace);
