@@ -40,7 +40,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages postgresql python3-optuna python3-cmaes python3-psycopg2 libdlib-dev faketime \
+ensure_packages libyaml-cpp-dev postgresql python3-optuna python3-cmaes python3-psycopg2 libdlib-dev faketime \
   python3-dev pybind11-dev pybind11-json-dev
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON -DPARZEN_BUILD_PYTHON=ON \
   >/dev/null

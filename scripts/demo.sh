@@ -3,7 +3,8 @@
 #  1. the C++ example's grid search (identical to scikit-learn's GridSearchCV);
 #  2. the seed's TPE experiment (100 evaluations) through `parzen run`, each trial a Python
 #     script using scikit-learn, stored in the embedded SQLite default
-#     (examples/cli/svm_iris/parzen.db), then `parzen show` of the study;
+#     (examples/cli/svm_iris/parzen.db), then `parzen show` of the study, and an NNI experiment
+#     (examples/nni/sklearn-digits: NNI's config.yml, search space and trial code) run as it is;
 #  3. the Python package: installed into .venv as a user installs it
 #     (python3 -m venv --system-site-packages .venv && .venv/bin/pip install --no-build-isolation .)
 #     and the same SVM tuned in-process with parzen.create_study (examples/python/svm_iris.py),
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages
+ensure_packages libyaml-cpp-dev  # yaml-cpp: NNI experiment configs
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON >/dev/null
 
 echo "==> C++ library example: grid search (examples/svm_iris)"
@@ -27,6 +28,13 @@ echo "==> parzen run examples/cli/svm_iris/tpe.toml"
 echo
 echo "==> parzen show svm-iris-tpe --storage $storage"
 ./build/parzen show svm-iris-tpe --storage "$storage"
+
+echo
+echo "==> parzen run examples/nni/sklearn-digits/config.yml (an NNI experiment, unchanged)"
+nni_storage="sqlite:///examples/nni/sklearn-digits/parzen.db"
+./build/parzen delete sklearn-digits-svc --storage "$nni_storage" --yes >/dev/null 2>&1 || true
+# The trial says `python3`, as NNI's configs do: the system one has scikit-learn.
+PATH=/usr/bin:$PATH ./build/parzen run examples/nni/sklearn-digits/config.yml
 
 if [ -f examples/python/svm_iris.py ]; then
   echo

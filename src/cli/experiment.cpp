@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include "cli/nni_config.hpp"
 #include "cli/number.hpp"
 #include "cli/options_reader.hpp"
 
@@ -21,6 +22,8 @@ namespace parzen::cli {
 namespace {
 // The stored experiment's search space as ordered JSON text (see Experiment::to_json).
 constexpr const char* kSearchSpaceText = "search_space_text";
+// The shell that runs a command given as one string.
+constexpr const char* kShell = "/bin/sh";
 }  // namespace
 namespace {
 
@@ -238,6 +241,31 @@ std::string storage_key(const Reader& r) {
   }
 }
 
+// A shell command's text: non-empty, and without placeholders of parameters ({lr}): values are
+// never interpolated into a shell string. "${lr}" is shell syntax and passes.
+void check_shell_command(const std::string& shell, const Space& space, const Reader& r) {
+  if (shell.find_first_not_of(" \t\r\n") == std::string::npos)
+    r.fail("command",
+           "the shell command is empty: give the program to run, e.g. command = "
+           "\"python3 train.py\"");
+  if (shell.find('\0') != std::string::npos)
+    r.fail("command",
+           fmt::format("the shell command {} holds a NUL byte; remove it", escaped_text(shell)));
+  for (const auto& n : space.names()) {
+    const std::string ph = "{" + n + "}";
+    for (size_t at = shell.find(ph); at != std::string::npos; at = shell.find(ph, at + 1)) {
+      if (at > 0 && shell[at - 1] == '$') continue;
+      r.fail("command",
+             fmt::format("a shell command takes no placeholders, but it holds {}: parameter "
+                         "values are never put into a shell string. Read them from the "
+                         "environment ($PARZEN_PARAMS is a JSON object; in Python "
+                         "json.loads(os.environ[\"PARZEN_PARAMS\"])[\"{}\"]), or give command as "
+                         "an argv list, e.g. [\"python3\", \"train.py\", \"--{}={}\"]",
+                         ph, n, n, ph));
+    }
+  }
+}
+
 Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir,
                      const std::string& stem, bool require_command) {
   if (!doc.is_object()) map.fail("", "", "an experiment must be a table of keys");
@@ -338,11 +366,19 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     r.fail("command",
            "missing: the trial command as an argv list, e.g. command = [\"python3\", "
            "\"train.py\", \"--lr={lr}\"]");
+  } else if (r.at("command").is_string()) {
+    // One string: a shell command, run by /bin/sh -c; parameters reach it only through the
+    // environment (PARZEN_PARAMS), never by substitution into the string.
+    const std::string shell = r.string("command");
+    check_shell_command(shell, e.space, r);
+    e.command = {kShell, "-c", shell};
+    e.shell_command = true;
   } else {
     if (!r.at("command").is_array())
       r.fail("command",
              "must be an array of strings (the argv, run without a shell), e.g. [\"python3\", "
-             "\"train.py\", \"--lr={lr}\"]; for shell syntax use [\"sh\", \"-c\", \"...\"]");
+             "\"train.py\", \"--lr={lr}\"], or one string: a shell command run by /bin/sh -c "
+             "that reads its parameters from $PARZEN_PARAMS");
     e.command = r.strings("command");
     if (e.command.empty() || e.command[0].empty())
       r.fail("command", "must name the program to run as its first element");
@@ -391,6 +427,15 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
 }
 
 }  // namespace
+
+Experiment interpret_experiment(const ojson& doc, const SourceMap& map, const fs::path& dir,
+                                const std::string& default_name, bool require_command) {
+  return interpret(doc, map, dir, default_name, require_command);
+}
+
+bool is_experiment_key(const std::string& key) {
+  return std::find(kExperimentKeys.begin(), kExperimentKeys.end(), key) != kExperimentKeys.end();
+}
 
 Direction parse_direction(const std::string& text) {
   if (text == "minimize") return Direction::Minimize;
@@ -577,6 +622,7 @@ Experiment load_experiment(const std::string& path, bool require_command) {
   if (!in) throw ConfigError(fmt::format("{}: cannot open the experiment file", path));
   std::stringstream ss;
   ss << in.rdbuf();
+  if (is_nni_config_path(path)) return parse_nni_experiment(ss.str(), path, require_command);
   return parse_experiment(ss.str(), path, require_command);
 }
 
@@ -599,7 +645,10 @@ ojson Experiment::to_json() const {
   if (n_trials) j["n_trials"] = *n_trials;
   if (max_duration_seconds) j["max_duration"] = *max_duration_seconds;
   j["concurrency"] = concurrency;
-  if (!command.empty()) j["command"] = command;
+  if (shell_command && command.size() == 3)
+    j["command"] = command[2];
+  else if (!command.empty())
+    j["command"] = command;
   j["working_directory"] = working_directory;
   if (!environment.empty()) j["environment"] = environment;
   if (trial_timeout_seconds) j["trial_timeout"] = *trial_timeout_seconds;

@@ -45,6 +45,9 @@ struct Experiment {
   std::optional<double> max_duration_seconds{};
   int concurrency = 1;
   std::vector<std::string> command{};
+  // The command was given as one string: command is {"/bin/sh", "-c", STRING}, run as it is
+  // (no placeholders; parameters only through the environment).
+  bool shell_command = false;
   std::string working_directory{};  // absolute
   std::map<std::string, std::string> environment{};
   std::optional<double> trial_timeout_seconds{};
@@ -69,7 +72,8 @@ struct Experiment {
 // InvalidArgument by every storage, so that SQLite and PostgreSQL agree).
 inline constexpr size_t kMaxStudyNameBytes = 512;
 
-// Parses an experiment file. Relative paths in it (storage, search_space_file,
+// Parses an experiment file (TOML; NNI's v2 YAML for a .yml or .yaml file, see nni_config.hpp).
+// Relative paths in it (storage, search_space_file,
 // working_directory) are relative to the file's directory. Without `require_command` (for
 // ask/tell studies) the command may be left out. Throws ConfigError.
 Experiment load_experiment(const std::string& path, bool require_command = true);
@@ -77,6 +81,15 @@ Experiment load_experiment(const std::string& path, bool require_command = true)
 // relative paths.
 Experiment parse_experiment(const std::string& text, const std::string& path,
                             bool require_command = true);
+
+// Interprets an experiment document (TOML converted to JSON, or an NNI YAML converted by
+// nni_config.hpp): checks every key and builds the Experiment. Relative paths are relative to
+// `dir`; the study is named `default_name` without a "name" key. Throws ConfigError.
+Experiment interpret_experiment(const nlohmann::ordered_json& doc, const SourceMap& map,
+                                const std::filesystem::path& dir, const std::string& default_name,
+                                bool require_command);
+// Whether `key` is a top-level key of experiment files (what interpret_experiment accepts).
+bool is_experiment_key(const std::string& key);
 
 // Converts TOML text to JSON in file order, recording the line of every key. Throws ConfigError
 // "FILE:LINE:COLUMN: ..." on a TOML syntax error.

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cli/nni_config.hpp"
 #include "cli/trial_process.hpp"
 #include "parzen/study.hpp"
 #include "storage/utf8.hpp"
@@ -689,9 +690,11 @@ class TrialRunner {
     const fs::path params_file = scratch_ / fmt::format("trial-{}.json", t.number());
     std::ofstream(params_file) << sp.nested.dump(2) << '\n';
     ProcessSpec ps;
-    ps.argv = expand_command(e_.command, sp.text, names_);
+    // A shell command (one string) runs as written; parameters only through the environment.
+    ps.argv = e_.shell_command ? e_.command : expand_command(e_.command, sp.text, names_);
     ps.working_directory = e_.working_directory;
     ps.environment = e_.environment;
+    add_nni_module_path(ps.environment);  // `import nni` finds Parzen's shim (docs/nni.md)
     ps.environment["PARZEN_STUDY"] = e_.name;
     ps.environment["PARZEN_TRIAL_NUMBER"] = std::to_string(t.number());
     ps.environment["PARZEN_PARAMS"] = sp.nested.dump();

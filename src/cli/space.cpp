@@ -137,7 +137,15 @@ struct Parser {
     if (!spec["_type"].is_string()) fail(tptr, p.name, "\"_type\" must be a string");
     p.type = spec["_type"].get<std::string>();
     const std::string vptr = pointer_append(ptr, "_value");
-    if (p.type == "choice") {
+    if (p.type == "input_choice" || p.type == "mutable_layer")
+      fail(tptr, p.name,
+           fmt::format("NNI's neural-architecture-search type '{}' is not supported: Parzen tunes "
+                       "hyperparameters; write each decision as a choice, e.g. {{\"_type\": "
+                       "\"choice\", \"_value\": [\"a\", \"b\"]}} (one choice per input to "
+                       "choose), and build the network from the chosen values in the trial",
+                       p.type));
+    // NNI's layer_choice (a list of candidate names) is a choice: the trial gets the name.
+    if (p.type == "choice" || p.type == "layer_choice") {
       if (!spec.contains("_value") || !spec["_value"].is_array() || spec["_value"].empty())
         fail(spec.contains("_value") ? vptr : ptr, p.name,
              "\"_value\" of choice must be a non-empty array of values");
@@ -146,7 +154,14 @@ struct Parser {
       for (const auto& c : spec["_value"]) {
         const std::string cptr = pointer_append(vptr, std::to_string(i));
         if (c.is_object()) {
-          if (!c.contains("_name") || !c["_name"].is_string())
+          if (!c.contains("_name"))
+            fail(cptr, p.name,
+                 fmt::format("choice {} is a table without \"_name\": give it \"_name\" to make "
+                             "it a nested sub-space ({{\"_name\": \"adam\", \"lr\": {{...}}}}), "
+                             "or, for NNI's BatchTuner format (a list of whole parameter sets), "
+                             "use tuner BatchTuner with the one key combine_params",
+                             i));
+          if (!c["_name"].is_string())
             fail(cptr, p.name,
                  fmt::format("choice {} is a sub-space and needs a string \"_name\"", i));
           const std::string branch = c["_name"].get<std::string>();
