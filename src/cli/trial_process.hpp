@@ -29,6 +29,12 @@ struct ProcessSpec {
   std::map<std::string, std::string> environment{};  // added to (and overriding) ours
   std::optional<double> timeout_seconds{};
   double kill_grace_seconds = 5.0;  // SIGTERM, then SIGKILL after this long
+  // Files that receive everything the program writes to stdout / stderr (empty: not kept). A
+  // file reaching log_max_bytes is renamed to FILE.1 (replacing an older one) and started
+  // afresh, so each stream keeps at most 2 x log_max_bytes on disk.
+  std::string stdout_log{};
+  std::string stderr_log{};
+  uint64_t log_max_bytes = 10 * 1024 * 1024;
 };
 
 struct ProcessResult {
@@ -40,6 +46,7 @@ struct ProcessResult {
   std::optional<std::string> result_line{};    // the text after "parzen:result "
   std::string last_line{};                     // the last non-empty stdout line
   std::string stderr_tail{};                   // the last few KiB of stderr
+  std::string log_error{};                     // why a log file could not be written, if so
   std::vector<std::string> protocol_errors{};  // malformed or ignored parzen: lines (a few)
   uint64_t protocol_errors_not_kept = 0;       // how many more there were
   uint64_t stdout_bytes = 0;
@@ -66,5 +73,10 @@ std::vector<double> parse_trial_values(const std::string& text,
 
 // "exited with status 3", "killed by signal 11 (Segmentation fault)", ...
 std::string describe_end(const ProcessResult& result);
+
+// The end of a trial's stderr as a failure reason reads it: ": LAST LINE" (a Python traceback's
+// "ValueError: bad lr"), then, when there is more, "\nstderr (last N lines):\n..." with up to
+// `max_lines` lines before it. "" when stderr is empty.
+std::string stderr_reason(const std::string& tail, size_t max_lines = 8);
 
 }  // namespace parzen::cli
