@@ -618,15 +618,7 @@ class TrialRunner {
         progress_(progress),
         names_(e.space.names()),
         slots_(e),
-        output_directory_(resolved_output_directory(e)) {
-    std::random_device rd;
-    scratch_ = fs::temp_directory_path() / fmt::format("parzen-{}-{:08x}", ::getpid(), rd());
-    fs::create_directories(scratch_);
-  }
-  ~TrialRunner() {
-    std::error_code ec;
-    fs::remove_all(scratch_, ec);
-  }
+        output_directory_(resolved_output_directory(e)) {}
   TrialRunner(const TrialRunner&) = delete;
   TrialRunner& operator=(const TrialRunner&) = delete;
 
@@ -776,7 +768,8 @@ class TrialRunner {
       return failed;
     }
     storage_.set_trial_system_attr(t.id(), keys::trial_dir, dir.string());
-    const fs::path params_file = scratch_ / fmt::format("trial-{}.json", t.number());
+    // The parameters as a file, kept with the trial's logs.
+    const fs::path params_file = dir / "params.json";
     std::ofstream(params_file) << sp.nested.dump(2) << '\n';
     ProcessSpec ps;
     ps.argv = expand_command(e_.command, sp.text, names_);
@@ -820,10 +813,7 @@ class TrialRunner {
       }
     };
     pc.kill_now = &kill_now_;
-    const ProcessResult r = run_trial_process(ps, pc);
-    std::error_code ec;
-    fs::remove(params_file, ec);
-    return r;
+    return run_trial_process(ps, pc);
   }
 
   // The trial's values, or an exception saying why it failed or was pruned.
@@ -883,7 +873,6 @@ class TrialRunner {
   const std::vector<std::string> names_;
   Slots slots_;
   const std::string output_directory_;
-  fs::path scratch_{};  // the trials' parameter files
   std::atomic<bool> kill_now_{false}, interrupted_{false}, spawn_failed_{false};
   bool too_many_failures_ = false;  // under mu_ until optimize returns
   int failed_in_a_row_ = 0;

@@ -54,11 +54,14 @@ void make_pipe(Fd& read_end, Fd& write_end) {
 class LogFile {
  public:
   LogFile(std::string path, uint64_t max_bytes, std::string& error)
-      : path_(std::move(path)), max_(max_bytes), error_(error) {
-    if (!path_.empty() && max_ > 0) open();
-  }
+      : path_(std::move(path)), max_(max_bytes), error_(error) {}
   ~LogFile() { fd_.reset(); }
+  // The file is created with the stream's first byte: a silent stream leaves no file.
   void write(const char* data, size_t n) {
+    if (!opened_ && n > 0 && !path_.empty() && max_ > 0) {
+      opened_ = true;
+      open();
+    }
     while (n > 0 && fd_.fd >= 0) {
       if (size_ >= max_) rotate();
       if (fd_.fd < 0) return;
@@ -101,6 +104,7 @@ class LogFile {
   std::string& error_;
   Fd fd_{};
   uint64_t size_ = 0;
+  bool opened_ = false;
 };
 
 std::string trim(const std::string& s) {
@@ -252,20 +256,20 @@ void kill_own_group(int) { ::kill(0, SIGKILL); }
     report_errno(exec_err_fd, errno);
   // Nothing else of the runner's stays open here (other trials' pipes, database connections):
   // the exec-error pipe moves to fd 3, everything above it closes.
-  if (exec_err_fd != 3) {
-    if (::dup3(exec_err_fd, 3, O_CLOEXEC) < 0) report_errno(exec_err_fd, errno);
-    exec_err_fd = 3;
-  }
-  ::close_range(4, ~0U, 0);
-  const pid_t program = ::fork();
-  if (program < 0) report_errno(exec_err_fd, errno);
+  constexpr int kExecErrFd = 3;
+  if (exec_err_fd != kExecErrFd && ::dup3(exec_err_fd, kExecErrFd, O_CLOEXEC) < 0)
+    report_errno(exec_err_fd, errno);
+  ::close_range(kExecErrFd + 1, ~0U, 0);
+  // vfork: the supervisor has nothing to do until the exec, and copies no page tables.
+  const pid_t program = ::vfork();
+  if (program < 0) report_errno(kExecErrFd, errno);
   if (program == 0) {
     for (int s : kDefaultSignals) ::sigaction(s, &sa, nullptr);  // sa: SIG_DFL
-    if (working_directory && ::chdir(working_directory) != 0) report_errno(exec_err_fd, errno);
+    if (working_directory && ::chdir(working_directory) != 0) report_errno(kExecErrFd, errno);
     ::execvpe(argv[0], argv, envp);
-    report_errno(exec_err_fd, errno);
+    report_errno(kExecErrFd, errno);
   }
-  ::close(exec_err_fd);  // the runner's read ends at the exec (close-on-exec) or the errno
+  ::close(kExecErrFd);  // the runner's read ends at the exec (close-on-exec) or the errno
   int status = 0;
   while (::waitpid(program, &status, 0) < 0) {
     if (errno != EINTR) ::_exit(127);
