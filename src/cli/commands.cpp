@@ -536,6 +536,10 @@ int cmd_trials(const std::string& url, const std::string& name, const std::strin
     for (auto& t : trials)
       for (const char* key : kRetryKeys)
         if (auto it = t.system_attrs.find(key); it != t.system_attrs.end()) t.user_attrs[key] = *it;
+    // The trial's directory (stdout.log, stderr.log; `parzen logs`): column user_attrs_trial_dir.
+    for (auto& t : trials)
+      if (auto it = t.system_attrs.find(keys::trial_dir); it != t.system_attrs.end())
+        t.user_attrs["trial_dir"] = *it;
     write_trials_csv(std::cout, trials, info.directions);
   } else if (format == "json") {
     // JSON: each trial's user_attrs as stored, the retry keys beside them.
@@ -544,6 +548,10 @@ int cmd_trials(const std::string& url, const std::string& name, const std::strin
       for (const char* key : kRetryKeys)
         if (auto it = trials[i].system_attrs.find(key); it != trials[i].system_attrs.end())
           json["trials"][i][key] = *it;
+    for (size_t i = 0; i < trials.size(); ++i)
+      if (auto it = trials[i].system_attrs.find(keys::trial_dir);
+          it != trials[i].system_attrs.end())
+        json["trials"][i]["trial_dir"] = *it;
     std::cout << detail::dump_json(json, 2) << '\n';
   } else {
     throw InvalidArgument(fmt::format("unknown --format '{}'; expected csv or json", format));

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config_error.hpp"
+#include "cli/logs.hpp"
 #include "cli/run.hpp"
 #include "parzen/parzen.hpp"
 #include "parzen/registry.hpp"
@@ -42,6 +43,20 @@ std::optional<double> max_duration_flag(const std::string& text) {
   if (!(seconds > 0))
     throw parzen::InvalidArgument(
         fmt::format("--max-duration must be > 0, got '{}'; e.g. 90s, 10m, 2h", text));
+  return seconds;
+}
+
+// --trial-timeout in seconds (> 0).
+double trial_timeout_flag(const std::string& text) {
+  double seconds = 0;
+  try {
+    seconds = parzen::cli::parse_duration(text);
+  } catch (const parzen::InvalidArgument& e) {
+    throw parzen::InvalidArgument(fmt::format("--trial-timeout: {}", e.what()));
+  }
+  if (!(seconds > 0))
+    throw parzen::InvalidArgument(
+        fmt::format("--trial-timeout must be > 0, got '{}'; e.g. 90s, 10m, 2h", text));
   return seconds;
 }
 
@@ -137,6 +152,9 @@ int main(int argc, char** argv) {
   run->add_option("--concurrency", run_concurrency, "Override concurrency (parallel trials)")
       ->check(CLI::Range(1, 1024));
   run->add_option("--max-duration", run_duration, "Override max_duration, e.g. 90s, 10m, 2h");
+  std::string run_trial_timeout;
+  run->add_option("--trial-timeout", run_trial_timeout,
+                  "Override trial_timeout for this process, e.g. 90s, 10m, 2h");
   run->add_option("--progress", run_progress, "auto (bar on a terminal), bar or lines")
       ->check(CLI::IsMember({"auto", "bar", "lines"}));
 
@@ -203,6 +221,16 @@ int main(int argc, char** argv) {
   storage_option(best, best_storage, kDefaultStorage);
   storage_option(trials, trials_storage, kDefaultStorage);
   storage_option(del, del_storage, kDefaultStorage);
+  auto* logs = app.add_subcommand("logs", "Print what a trial wrote to stdout (or --stderr)");
+  LogsArgs la;
+  storage_option(logs, la.storage, kDefaultStorage);
+  logs->add_option("study", la.study, "Study name")->required();
+  logs->add_option("trial", la.trial, "The trial's number")->required();
+  bool logs_stdout_flag = false;
+  auto* logs_stdout =
+      logs->add_flag("--stdout", logs_stdout_flag, "The trial's stdout (the default)");
+  logs->add_flag("--stderr", la.stderr_stream, "The trial's stderr")->excludes(logs_stdout);
+  logs->add_option("--tail", la.tail, "Only the last N lines")->check(CLI::NonNegativeNumber);
   auto* presets = app.add_subcommand("presets", "List the search-space presets");
   auto* info = app.add_subcommand(
       "info", "Print the version, the samplers and pruners with their options, and the storages");
@@ -233,6 +261,8 @@ int main(int argc, char** argv) {
       if (run_n_trials) e.n_trials = *run_n_trials;
       if (run_concurrency) e.concurrency = *run_concurrency;
       if (duration) e.max_duration_seconds = duration;
+      if (!run_trial_timeout.empty())
+        e.trial_timeout_seconds = trial_timeout_flag(run_trial_timeout);
       RunSettings settings;
       settings.style = progress_style(run_progress);
       return run_experiment(e, settings);
@@ -245,6 +275,7 @@ int main(int argc, char** argv) {
     if (best->parsed()) return cmd_best(best_storage, insp_study, best_json);
     if (trials->parsed()) return cmd_trials(trials_storage, insp_study, trials_format);
     if (del->parsed()) return cmd_delete(del_storage, insp_study, yes);
+    if (logs->parsed()) return cmd_logs(la);
     if (presets->parsed()) return cmd_presets();
     if (info->parsed()) return print_info(info_json);
   } catch (const parzen::InvalidArgument& e) {

@@ -665,7 +665,11 @@ class TrialRunner {
       return;
     }
     if (failed_in_a_row_++ == 0)
-      first_failure_ = fmt::format("trial {}: {}", t.number, t.fail_reason);
+      first_failure_ = fmt::format(
+          "trial {}: {}{}", t.number, first_line(t.fail_reason, 500),
+          t.fail_reason.find('\n') == std::string::npos
+              ? ""
+              : fmt::format(" (`parzen logs {} {} --stderr` for the rest)", e_.name, t.number));
     if (e_.max_consecutive_failures > 0 && failed_in_a_row_ >= e_.max_consecutive_failures &&
         !too_many_failures_) {
       too_many_failures_ = true;

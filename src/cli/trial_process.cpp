@@ -548,10 +548,14 @@ std::string stderr_reason(const std::string& tail, size_t max_lines) {
   };
   // The last line is what went wrong; stripped of its indentation (a traceback's is none).
   std::string out = ": " + cut(trim(lines.back()));
+  // The lines before it (a traceback's frames), once: the last line is not repeated.
   if (lines.size() > 1) {
-    const size_t first = lines.size() - 1 > max_lines ? lines.size() - 1 - max_lines : 0;
-    out += fmt::format("\nstderr (last {} lines):", lines.size() - first);
-    for (size_t i = first; i < lines.size(); ++i) out += "\n  " + cut(lines[i]);
+    const size_t before = lines.size() - 1;
+    const size_t first = before > max_lines ? before - max_lines : 0;
+    out += first > 0
+               ? fmt::format("\nstderr before it (last {} of {} lines):", before - first, before)
+               : std::string("\nstderr before it:");
+    for (size_t i = first; i < before; ++i) out += "\n  " + cut(lines[i]);
   }
   return out;
 }

@@ -75,8 +75,8 @@ std::vector<double> parse_trial_values(const std::string& text,
 std::string describe_end(const ProcessResult& result);
 
 // The end of a trial's stderr as a failure reason reads it: ": LAST LINE" (a Python traceback's
-// "ValueError: bad lr"), then, when there is more, "\nstderr (last N lines):\n..." with up to
-// `max_lines` lines before it. "" when stderr is empty.
+// "ValueError: bad lr", its first line shown by progress lines), then, when there is more,
+// "\nstderr before it:" and up to `max_lines` lines before the last. "" when stderr is empty.
 std::string stderr_reason(const std::string& tail, size_t max_lines = 8);
 
 }  // namespace parzen::cli
