@@ -16,6 +16,7 @@
 
 #include "cli/logs.hpp"
 #include "cli/run.hpp"
+#include "cli/trial_process.hpp"
 #include "cli_helpers.hpp"
 #include "parzen/system_attrs.hpp"
 
@@ -441,6 +442,36 @@ x = {{ _type = "uniform", _value = [0, 1] }}
   }
   EXPECT_LT(own, 8) << r.out;
   EXPECT_GT(last, own) << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(StderrReason, LastLineFirstThenTheLinesBeforeIt) {
+  using parzen::cli::stderr_reason;
+  EXPECT_EQ(stderr_reason(""), "");
+  EXPECT_EQ(stderr_reason("\n  \r\n"), "");
+  EXPECT_EQ(stderr_reason("only\r\n"), ": only");
+  EXPECT_EQ(stderr_reason("Traceback (most recent call last):\n  File \"t.py\", line 1\n"
+                          "ValueError: bad lr\n\n"),
+            ": ValueError: bad lr\nstderr before it:\n  Traceback (most recent call last):\n"
+            "    File \"t.py\", line 1");
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += fmt::format("line {}\n", i);
+  const std::string r = stderr_reason(many, 3);
+  EXPECT_EQ(r,
+            ": line 19\nstderr before it (last 3 of 19 lines):\n  line 16\n  line 17\n  line 18");
+  EXPECT_EQ(stderr_reason(std::string(1000, 'x')).size(), 2u + 300u);
+}
+
+TEST(LastLines, CountsAFinalLineWithoutNewline) {
+  using parzen::cli::last_lines;
+  EXPECT_EQ(last_lines("a\nb\nc\n", 2), "b\nc\n");
+  EXPECT_EQ(last_lines("a\nb\nc", 1), "c");
+  EXPECT_EQ(last_lines("a\nb\n", 5), "a\nb\n");
+  EXPECT_EQ(last_lines("a\n", 0), "");
+  EXPECT_EQ(last_lines("", 3), "");
 }
 
 }  // namespace
