@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -611,6 +612,8 @@ int cmd_worker(const WorkerArgs& a) {
   // budget, its working directory) stays as `parzen run` stored it for every other worker.
   if (a.concurrency) e->concurrency = *a.concurrency;
   if (!a.working_directory.empty()) e->working_directory = a.working_directory;
+  if (!a.output_directory.empty())
+    e->output_directory = std::filesystem::absolute(a.output_directory).lexically_normal();
   RunSettings settings;
   settings.max_trials = a.n_trials;
   settings.store_experiment = false;

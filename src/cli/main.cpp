@@ -1,6 +1,7 @@
 // The parzen command line: tune any program from an experiment file, drive a study with ask and
 // tell, inspect and export studies. See docs/cli.md.
 
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -152,7 +153,9 @@ int main(int argc, char** argv) {
   run->add_option("--concurrency", run_concurrency, "Override concurrency (parallel trials)")
       ->check(CLI::Range(1, 1024));
   run->add_option("--max-duration", run_duration, "Override max_duration, e.g. 90s, 10m, 2h");
-  std::string run_trial_timeout;
+  std::string run_trial_timeout, run_output_directory;
+  run->add_option("--output-directory", run_output_directory,
+                  "Override output_directory (where the trials' directories go)");
   run->add_option("--trial-timeout", run_trial_timeout,
                   "Override trial_timeout for this process, e.g. 90s, 10m, 2h");
   run->add_option("--progress", run_progress, "auto (bar on a terminal), bar or lines")
@@ -170,6 +173,8 @@ int main(int argc, char** argv) {
                      "The most trials this worker runs (the study's n_trials still bounds them)");
   worker->add_option("--working-directory", wa.working_directory,
                      "Where trial commands run on this host (default: as on the first host)");
+  worker->add_option("--output-directory", wa.output_directory,
+                     "Where this worker's trial directories go (default: as the run stored it)");
   worker->add_option("--progress", wa.progress, "auto, bar or lines")
       ->check(CLI::IsMember({"auto", "bar", "lines"}));
 
@@ -261,6 +266,8 @@ int main(int argc, char** argv) {
       if (run_n_trials) e.n_trials = *run_n_trials;
       if (run_concurrency) e.concurrency = *run_concurrency;
       if (duration) e.max_duration_seconds = duration;
+      if (!run_output_directory.empty())
+        e.output_directory = std::filesystem::absolute(run_output_directory).lexically_normal();
       if (!run_trial_timeout.empty())
         e.trial_timeout_seconds = trial_timeout_flag(run_trial_timeout);
       RunSettings settings;

@@ -475,3 +475,35 @@ TEST(LastLines, CountsAFinalLineWithoutNewline) {
 }
 
 }  // namespace
+
+namespace {
+
+// --output-directory (run and worker) puts this process's trial directories elsewhere.
+TEST(CliRunFlags, OutputDirectoryForARunAndAWorker) {
+  TempDir dir;
+  const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
+n_trials = 2
+command = ["{}", "record", "1500"]
+[search_space]
+x = {{ _type = "uniform", _value = [0, 1] }}
+)",
+                                                                kTrialProgram)));
+  const pid_t run = start_cli(
+      {"run", file, "--output-directory", (dir.path / "elsewhere").string()}, dir.path, "run");
+  for (int i = 0; i < 300 && trials_of(dir.url(), "e2e").empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto w = run_cli({"worker", "--storage", dir.url(), "--study", "e2e", "--output-directory",
+                          (dir.path / "w").string()},
+                         dir.path);
+  EXPECT_EQ(w.status, 0) << w.out << w.err;
+  const auto r = finish_cli(run, dir.path, "run");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const auto trials = trials_of(dir.url(), "e2e");
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trial_dir(trials[0]), (dir.path / "elsewhere" / "trial-0").string());
+  EXPECT_EQ(trial_dir(trials[1]), (dir.path / "w" / "trial-1").string());
+  EXPECT_TRUE(fs::exists(dir.path / "w" / "trial-1" / "record.json"));
+  EXPECT_FALSE(fs::exists(dir.path / "parzen-output"));
+}
+
+}  // namespace
