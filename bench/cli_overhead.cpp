@@ -20,8 +20,8 @@
 #include <iostream>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/trial_process.hpp"
@@ -47,7 +47,8 @@ void timed(const std::string& part, int64_t n, bool children, F body) {
   const double cpu = cpu_now(children);
   const auto start = std::chrono::steady_clock::now();
   body();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << nlohmann::json{{"part", part},
                               {"n_trials", n},
                               {"seconds", wall},
