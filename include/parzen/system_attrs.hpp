@@ -50,6 +50,9 @@ inline constexpr char study_token[] = "study_token";
 inline constexpr char experiment[] = "parzen.experiment";    // study: the experiment file
 inline constexpr char cli_params[] = "parzen.params";        // trial: the space's flat params
 inline constexpr char interrupted[] = "parzen.interrupted";  // trial: stopped by Ctrl-C
+// trial: its own directory (PARZEN_TRIAL_DIR, absolute, on the host that ran it), which holds
+// stdout.log and stderr.log (`parzen logs`).
+inline constexpr char trial_dir[] = "parzen.trial_dir";
 // Trial *user* attribute (so that `parzen trials` exports it): the protocol lines a run ignored
 // or rejected, as a list of strings (docs/trial-protocol.md).
 inline constexpr char warnings[] = "parzen.warnings";

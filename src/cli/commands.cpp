@@ -457,6 +457,10 @@ void write_csv(std::ostream& out, const StudyInfo& info, std::vector<FrozenTrial
   for (auto& t : trials)
     for (const char* key : kRetryKeys)
       if (auto it = t.system_attrs.find(key); it != t.system_attrs.end()) t.user_attrs[key] = *it;
+  // The trial's directory (stdout.log, stderr.log; `parzen logs`): column user_attrs_trial_dir.
+  for (auto& t : trials)
+    if (auto it = t.system_attrs.find(keys::trial_dir); it != t.system_attrs.end())
+      t.user_attrs["trial_dir"] = *it;
   std::set<std::string> params, attrs;
   for (const auto& t : trials) {
     for (const auto& [k, v] : t.params) params.insert(k);
@@ -530,6 +534,8 @@ nlohmann::json export_json(const StudyInfo& info, const std::vector<FrozenTrial>
     row["feasible"] = t.constraints.empty() ? nlohmann::json() : nlohmann::json(t.feasible());
     for (const char* key : kRetryKeys)
       if (auto it = t.system_attrs.find(key); it != t.system_attrs.end()) row[key] = *it;
+    if (auto it = t.system_attrs.find(keys::trial_dir); it != t.system_attrs.end())
+      row["trial_dir"] = *it;
   }
   return json;
 }
@@ -1284,6 +1290,8 @@ int cmd_worker(const WorkerArgs& a) {
   // budget, its working directory) stays as `parzen run` stored it for every other worker.
   if (a.concurrency) e->concurrency = *a.concurrency;
   if (!a.working_directory.empty()) e->working_directory = a.working_directory;
+  if (!a.output_directory.empty())
+    e->output_directory = std::filesystem::absolute(a.output_directory).lexically_normal();
   RunSettings settings;
   settings.max_trials = a.n_trials;
   settings.store_experiment = false;

@@ -83,6 +83,7 @@ struct WorkerArgs {
   std::optional<int> concurrency{};
   std::optional<int64_t> n_trials{};
   std::string working_directory{};
+  std::string output_directory{};  // where its trials' directories go on this host
   std::string progress{};
 };
 int cmd_worker(const WorkerArgs& args);

@@ -1,6 +1,7 @@
 #include "cli/experiment.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -230,7 +231,14 @@ const std::vector<std::string> kExperimentKeys = {"name",
                                                   "max_consecutive_failures",
                                                   "heartbeat_interval",
                                                   "grace_period",
-                                                  "constraints"};
+                                                  "constraints",
+                                                  "output_directory",
+                                                  "run_in_trial_directory",
+                                                  "log_max_bytes",
+                                                  "gpus",
+                                                  "trials_per_gpu",
+                                                  "gpus_per_trial",
+                                                  "stop_when"};
 
 // The `storage` key as a URL (a plain .db path is an SQLite file), or a ConfigError naming it.
 std::string storage_key(const Reader& r) {
@@ -263,6 +271,69 @@ void check_shell_command(const std::string& shell, const Space& space, const Rea
                          "an argv list, e.g. [\"python3\", \"train.py\", \"--{}={}\"]",
                          ph, n, n, ph));
     }
+  }
+}
+
+
+// output_directory, run_in_trial_directory, log_max_bytes, gpus, trials_per_gpu, gpus_per_trial
+// and stop_when (docs/cli.md).
+void read_runner_keys(const Reader& r, const ojson& doc, const fs::path& dir, Experiment& e) {
+  e.experiment_directory = dir.string();
+  if (r.has("output_directory")) {
+    const std::string out = r.string("output_directory");
+    if (out.empty())
+      r.fail("output_directory", "must not be empty; leave it out for parzen-output/<study name>");
+    e.output_directory = (dir / out).lexically_normal().string();
+  }
+  if (r.has("run_in_trial_directory"))
+    e.run_in_trial_directory = r.boolean("run_in_trial_directory");
+  if (r.has("log_max_bytes")) e.log_max_bytes = r.integer("log_max_bytes", 0);
+  if (r.has("gpus")) {
+    if (!r.at("gpus").is_array())
+      r.fail("gpus", "must be an array of device indices, e.g. gpus = [0, 1, 2, 3]");
+    std::set<int64_t> seen;
+    for (size_t i = 0; i < doc["gpus"].size(); ++i) {
+      const auto& v = doc["gpus"][i];
+      const std::string what = fmt::format("gpus[{}]", i);
+      if (!v.is_number_integer() || v.get<int64_t>() < 0)
+        r.fail_at(pointer_append(r.ptr("gpus"), std::to_string(i)),
+                  fmt::format("{} = {}: a device index is an integer >= 0 (as nvidia-smi numbers "
+                              "them)",
+                              what, v.dump()));
+      if (!seen.insert(v.get<int64_t>()).second)
+        r.fail_at(pointer_append(r.ptr("gpus"), std::to_string(i)),
+                  fmt::format("{} = {} is listed twice; to run several trials on one device "
+                              "use trials_per_gpu",
+                              what, v.dump()));
+      e.gpus.push_back(v.get<int64_t>());
+    }
+    if (e.gpus.empty())
+      r.fail("gpus", "is empty; leave it out to keep CUDA_VISIBLE_DEVICES as it is");
+  }
+  for (const char* key : {"trials_per_gpu", "gpus_per_trial"}) {
+    if (!r.has(key)) continue;
+    if (e.gpus.empty())
+      r.fail(key, "needs gpus, the device indices to share out, e.g. gpus = [0, 1]");
+    const int64_t n = r.integer(key, 1);
+    if (n > 1024) r.fail(key, "must be at most 1024");
+    (std::string(key) == "trials_per_gpu" ? e.trials_per_gpu : e.gpus_per_trial) =
+        static_cast<int>(n);
+  }
+  if (!e.gpus.empty() && static_cast<size_t>(e.gpus_per_trial) > e.gpus.size())
+    r.fail("gpus_per_trial",
+           fmt::format("is {} but gpus lists only {} device(s)", e.gpus_per_trial, e.gpus.size()));
+  if (const auto cap = device_capacity(e); cap && e.concurrency > *cap)
+    r.fail("concurrency",
+           fmt::format("is {} but the devices hold {} trial(s) at once ({} gpus x "
+                       "trials_per_gpu = {} / gpus_per_trial = {}); lower "
+                       "concurrency or raise trials_per_gpu",
+                       e.concurrency, *cap, e.gpus.size(), e.trials_per_gpu, e.gpus_per_trial));
+  if (r.has("stop_when")) {
+    if (e.directions.size() != 1)
+      r.fail("stop_when", fmt::format("needs a single objective; this experiment has {} "
+                                      "directions (stop with n_trials or max_duration instead)",
+                                      e.directions.size()));
+    e.stop_when = r.number("stop_when");
   }
 }
 
@@ -423,6 +494,7 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
                "grace_period ({} s) must exceed heartbeat_interval ({} s): a live trial "
                "beats at least once within the grace period; e.g. grace_period = {} (seconds)",
                e.grace_seconds, e.heartbeat_interval_seconds, 6 * e.heartbeat_interval_seconds));
+  read_runner_keys(r, doc, dir, e);
   return e;
 }
 
@@ -617,6 +689,32 @@ Experiment parse_experiment(const std::string& text, const std::string& path,
   return e;
 }
 
+std::string resolved_output_directory(const Experiment& e) {
+  if (!e.output_directory.empty()) return e.output_directory;
+  std::string name;
+  for (const char c : e.name)
+    name +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
+  if (name.empty() || name == "." || name == "..") name = "_" + name;
+  const fs::path base = e.experiment_directory.empty() ? fs::path(e.working_directory)
+                                                       : fs::path(e.experiment_directory);
+  return (fs::absolute(base) / "parzen-output" / name).lexically_normal().string();
+}
+
+std::optional<int> device_capacity(const Experiment& e) {
+  if (e.gpus.empty()) return std::nullopt;
+  return static_cast<int>(static_cast<int64_t>(e.gpus.size()) * e.trials_per_gpu /
+                          e.gpus_per_trial);
+}
+
+void check_run_settings(const Experiment& e) {
+  if (const auto cap = device_capacity(e); cap && e.concurrency > *cap)
+    throw InvalidArgument(fmt::format(
+        "concurrency {} exceeds what the experiment's devices hold at once: {} ({} gpus x "
+        "trials_per_gpu = {} / gpus_per_trial = {}); lower --concurrency or raise trials_per_gpu",
+        e.concurrency, *cap, e.gpus.size(), e.trials_per_gpu, e.gpus_per_trial));
+}
+
 Experiment load_experiment(const std::string& path, bool require_command) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(fmt::format("{}: cannot open the experiment file", path));
@@ -658,6 +756,15 @@ ojson Experiment::to_json() const {
   j["max_consecutive_failures"] = max_consecutive_failures;
   j["heartbeat_interval"] = heartbeat_interval_seconds;
   j["grace_period"] = grace_seconds;
+  if (!output_directory.empty()) j["output_directory"] = output_directory;
+  j["run_in_trial_directory"] = run_in_trial_directory;
+  j["log_max_bytes"] = log_max_bytes;
+  if (!gpus.empty()) {
+    j["gpus"] = gpus;
+    j["trials_per_gpu"] = trials_per_gpu;
+    j["gpus_per_trial"] = gpus_per_trial;
+  }
+  if (stop_when) j["stop_when"] = *stop_when;
   return j;
 }
 

@@ -62,11 +62,41 @@ struct Experiment {
   // than grace_seconds is failed (and retried) by any worker (StudyOptions).
   double heartbeat_interval_seconds = 5.0;
   double grace_seconds = 30.0;
+  // Per-trial output (docs/cli.md "Trial output"): each trial gets output_directory/trial-N/
+  // (PARZEN_TRIAL_DIR) holding stdout.log and stderr.log, each at most log_max_bytes before it
+  // is rotated once to .1 (0: no log files). Empty output_directory: resolved by
+  // resolved_output_directory() to `parzen-output/<study name>` beside the experiment file.
+  std::string output_directory{};
+  std::string experiment_directory{};   // absolute; the experiment file's folder (not stored)
+  bool run_in_trial_directory = false;  // the trial's cwd: its trial directory
+  int64_t log_max_bytes = 10 * 1024 * 1024;
+  // Devices (docs/cli.md "Devices"): each running trial gets gpus_per_trial of these through
+  // CUDA_VISIBLE_DEVICES, never more than trials_per_gpu trials on one device. Empty: the
+  // variable is left as inherited.
+  std::vector<int64_t> gpus{};
+  int trials_per_gpu = 1;
+  int gpus_per_trial = 1;
+  // No new trial starts once the study's best value reaches it (<= when minimizing, >= when
+  // maximizing); single objective only.
+  std::optional<double> stop_when{};
 
   // The form stored with the study, from which `parzen worker` rebuilds the experiment.
   nlohmann::ordered_json to_json() const;
   static Experiment from_json(const nlohmann::ordered_json& json);
 };
+
+// The directory that holds the trials' directories: output_directory, or
+// `<experiment_directory or working_directory>/parzen-output/<study name>` (the name with every
+// character outside [A-Za-z0-9._-] written as '_').
+std::string resolved_output_directory(const Experiment& e);
+
+// How many trials the experiment's devices hold at once (gpus x trials_per_gpu / gpus_per_trial);
+// unset without gpus.
+std::optional<int> device_capacity(const Experiment& e);
+
+// Checks what a command-line override can break (concurrency against the devices): throws
+// InvalidArgument naming the keys.
+void check_run_settings(const Experiment& e);
 
 // The longest study name a storage accepts, in bytes (longer ones are refused with
 // InvalidArgument by every storage, so that SQLite and PostgreSQL agree).

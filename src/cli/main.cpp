@@ -1,6 +1,7 @@
 // The parzen command line: tune any program from an experiment file, drive a study with ask and
 // tell, inspect and export studies. See docs/cli.md.
 
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config_error.hpp"
+#include "cli/logs.hpp"
 #include "cli/run.hpp"
 #include "parzen/parzen.hpp"
 #include "parzen/registry.hpp"
@@ -42,6 +44,20 @@ std::optional<double> max_duration_flag(const std::string& text) {
   if (!(seconds > 0))
     throw parzen::InvalidArgument(
         fmt::format("--max-duration must be > 0, got '{}'; e.g. 90s, 10m, 2h", text));
+  return seconds;
+}
+
+// --trial-timeout in seconds (> 0).
+double trial_timeout_flag(const std::string& text) {
+  double seconds = 0;
+  try {
+    seconds = parzen::cli::parse_duration(text);
+  } catch (const parzen::InvalidArgument& e) {
+    throw parzen::InvalidArgument(fmt::format("--trial-timeout: {}", e.what()));
+  }
+  if (!(seconds > 0))
+    throw parzen::InvalidArgument(
+        fmt::format("--trial-timeout must be > 0, got '{}'; e.g. 90s, 10m, 2h", text));
   return seconds;
 }
 
@@ -138,6 +154,11 @@ int main(int argc, char** argv) {
   run->add_option("--concurrency", run_concurrency, "Override concurrency (parallel trials)")
       ->check(CLI::Range(1, 1024));
   run->add_option("--max-duration", run_duration, "Override max_duration, e.g. 90s, 10m, 2h");
+  std::string run_trial_timeout, run_output_directory;
+  run->add_option("--output-directory", run_output_directory,
+                  "Override output_directory (where the trials' directories go)");
+  run->add_option("--trial-timeout", run_trial_timeout,
+                  "Override trial_timeout for this process, e.g. 90s, 10m, 2h");
   run->add_option("--progress", run_progress, "auto (bar on a terminal), bar or lines")
       ->check(CLI::IsMember({"auto", "bar", "lines"}));
 
@@ -153,6 +174,8 @@ int main(int argc, char** argv) {
                      "The most trials this worker runs (the study's n_trials still bounds them)");
   worker->add_option("--working-directory", wa.working_directory,
                      "Where trial commands run on this host (default: as on the first host)");
+  worker->add_option("--output-directory", wa.output_directory,
+                     "Where this worker's trial directories go (default: as the run stored it)");
   worker->add_option("--progress", wa.progress, "auto, bar or lines")
       ->check(CLI::IsMember({"auto", "bar", "lines"}));
 
@@ -224,6 +247,16 @@ int main(int argc, char** argv) {
   storage_option(enq, qa.storage, kDefaultStorage);
   enq->add_option("--params", qa.params_json, "The parameters as a JSON object");
   enq->add_option("assignments", qa.assignments, "Or KEY=VALUE... (e.g. lr=0.01 layers=3)");
+  auto* logs = app.add_subcommand("logs", "Print what a trial wrote to stdout (or --stderr)");
+  LogsArgs la;
+  storage_option(logs, la.storage, kDefaultStorage);
+  logs->add_option("study", la.study, "Study name")->required();
+  logs->add_option("trial", la.trial, "The trial's number")->required();
+  bool logs_stdout_flag = false;
+  auto* logs_stdout =
+      logs->add_flag("--stdout", logs_stdout_flag, "The trial's stdout (the default)");
+  logs->add_flag("--stderr", la.stderr_stream, "The trial's stderr")->excludes(logs_stdout);
+  logs->add_option("--tail", la.tail, "Only the last N lines")->check(CLI::NonNegativeNumber);
   auto* presets = app.add_subcommand("presets", "List the search-space presets");
   auto* info = app.add_subcommand(
       "info", "Print the version, the samplers and pruners with their options, and the storages");
@@ -254,6 +287,10 @@ int main(int argc, char** argv) {
       if (run_n_trials) e.n_trials = *run_n_trials;
       if (run_concurrency) e.concurrency = *run_concurrency;
       if (duration) e.max_duration_seconds = duration;
+      if (!run_output_directory.empty())
+        e.output_directory = std::filesystem::absolute(run_output_directory).lexically_normal();
+      if (!run_trial_timeout.empty())
+        e.trial_timeout_seconds = trial_timeout_flag(run_trial_timeout);
       RunSettings settings;
       settings.style = progress_style(run_progress);
       if (const auto w = constraints_warning(e); !w.empty())
@@ -278,6 +315,7 @@ int main(int argc, char** argv) {
     if (del->parsed()) return cmd_delete(del_storage, insp_study, yes);
     if (exp->parsed()) return cmd_export(ea);
     if (enq->parsed()) return cmd_enqueue(qa);
+    if (logs->parsed()) return cmd_logs(la);
     if (presets->parsed()) return cmd_presets();
     if (info->parsed()) return print_info(info_json);
   } catch (const parzen::InvalidArgument& e) {

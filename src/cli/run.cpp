@@ -64,10 +64,34 @@ bool better(double a, double b, Direction d) { return d == Direction::Minimize ?
 // The live display: a bar on a terminal, one line per finished trial otherwise.
 class Progress {
  public:
-  Progress(const Experiment& e, ProgressStyle style, int64_t counted_before,
-           const std::vector<FrozenTrial>& existing)
-      : e_(e), style_(style), counted_before_(counted_before), start_(SteadyClock::now()) {
-    for (const auto& t : existing) consider_best(t, shown_params(t));
+  Progress(const Experiment& e, ProgressStyle style, const std::vector<FrozenTrial>& existing)
+      : e_(e), style_(style), start_(SteadyClock::now()) {
+    for (const auto& t : existing) {
+      consider_best(t, shown_params(t));
+      if (counts_toward_budget(t, e_.count_failed_trials)) counted_.insert(t.number);
+    }
+  }
+
+  // Takes in the trials other processes (`parzen worker`s) finished, so that the count and the
+  // best value cover the whole study: at most once a second unless `force` (the study's view is
+  // refreshed incrementally, but copying every trial is not free).
+  void refresh(const Study& study, bool force = false) {
+    {
+      std::lock_guard lock(mu_);
+      const auto now = SteadyClock::now();
+      if (!force && now - last_refresh_ < std::chrono::seconds(1)) return;
+      last_refresh_ = now;
+    }
+    const std::vector<FrozenTrial> all = study.trials();
+    std::lock_guard lock(mu_);
+    for (const auto& t : all) {
+      if (running_.count(t.number)) continue;  // ours, shown when finished
+      if (counts_toward_budget(t, e_.count_failed_trials)) counted_.insert(t.number);
+      if (t.state == TrialState::Complete &&
+          (!best_ ||
+           (t.values.size() == 1 && better(t.values[0], best_->values[0], e_.directions[0]))))
+        consider_best(t, shown_params(t));
+    }
   }
 
   // A trial this process runs: the library's "Trial N failed with parameters ..." warning for
@@ -113,12 +137,13 @@ class Progress {
     } else {
       params = shown_params(t);
     }
-    if (counts_toward_budget(t, e_.count_failed_trials)) ++done_;
+    if (counts_toward_budget(t, e_.count_failed_trials) && counted_.insert(t.number).second)
+      ++done_;
     const bool improved = consider_best(t, params);
     const auto d = t.duration_seconds();
     const std::string total = e_.n_trials ? fmt::format("/{}", *e_.n_trials) : "";
-    std::string line = fmt::format("[{:>4}{}] trial {}{} {}", counted_before_ + done_, total,
-                                   t.number, retry_text(t), to_string(t.state));
+    std::string line = fmt::format("[{:>4}{}] trial {}{} {}", counted_.size(), total, t.number,
+                                   retry_text(t), to_string(t.state));
     if (t.state == TrialState::Complete) {
       line += "  " + values_text(t.values, e_.metrics);
       if (best_ && e_.directions.size() == 1)
@@ -205,7 +230,7 @@ class Progress {
 
   std::vector<std::string> block() const {
     const double elapsed = std::chrono::duration<double>(SteadyClock::now() - start_).count();
-    const int64_t done = counted_before_ + done_;
+    const int64_t done = static_cast<int64_t>(counted_.size());
     std::string head;
     if (e_.n_trials) {
       const double frac =
@@ -254,12 +279,13 @@ class Progress {
 
   const Experiment& e_;
   ProgressStyle style_;
-  int64_t counted_before_;
   SteadyClock::time_point start_;
   mutable std::mutex mu_;
   std::map<int64_t, Running> running_{};
-  std::set<int64_t> ours_{};  // trials this process runs, until their progress line is shown
-  int64_t done_ = 0;
+  std::set<int64_t> ours_{};     // trials this process runs, until their progress line is shown
+  int64_t done_ = 0;             // counted trials this process finished (for the ETA)
+  std::set<int64_t> counted_{};  // the study's counted trials, as far as seen
+  SteadyClock::time_point last_refresh_{};
   std::optional<FrozenTrial> best_{};
   std::vector<std::pair<std::string, std::string>> best_params_{};
   size_t drawn_ = 0;
@@ -295,13 +321,9 @@ class InterruptHandler {
   std::thread thread_{};
 };
 
-std::string stderr_suffix(const std::string& tail) {
-  std::string t = tail;
-  while (!t.empty() && (t.back() == '\n' || t.back() == ' ' || t.back() == '\r')) t.pop_back();
-  if (t.empty()) return "";
-  if (t.size() > 1500) t = "..." + t.substr(t.size() - 1500);
-  return "; stderr: " + t;  // NUL bytes stay: fail() replaces them
-}
+// ": LAST STDERR LINE" and the lines before it (stderr_reason); NUL bytes stay: fail() replaces
+// them.
+std::string stderr_suffix(const std::string& tail) { return stderr_reason(tail); }
 
 // A study attribute from ordered JSON (text from the command line may hold invalid UTF-8).
 nlohmann::json plain(const nlohmann::ordered_json& j) {
@@ -559,20 +581,97 @@ TrialOutputs trial_outputs(const Experiment& e, const ProcessResult& r,
   return o;
 }
 
+// The running trials' slots (PARZEN_SLOT, 0..concurrency-1) and, with `gpus`, their devices:
+// each trial takes the free slot with the lowest index and the gpus_per_trial least-loaded
+// devices (in the order gpus lists them on ties), never more than trials_per_gpu trials on one
+// device. The config check keeps concurrency within the devices' capacity; a trial that still
+// finds too few free devices (several devices per trial can leave the free ones scattered) waits
+// for a running one to end.
+class Slots {
+ public:
+  struct Lease {
+    int slot = 0;
+    std::vector<size_t> devices{};  // indices into gpus
+  };
+  explicit Slots(const Experiment& e)
+      : e_(e),
+        used_(static_cast<size_t>(std::max(1, e.concurrency)), false),
+        load_(e.gpus.size(), 0) {}
+
+  Lease acquire() {
+    std::unique_lock lock(mu_);
+    Lease lease;
+    cv_.wait(lock, [&] { return take(lease); });
+    return lease;
+  }
+  void release(const Lease& lease) {
+    {
+      std::lock_guard lock(mu_);
+      used_[static_cast<size_t>(lease.slot)] = false;
+      for (size_t d : lease.devices) --load_[d];
+    }
+    cv_.notify_all();
+  }
+  // "0,1": CUDA_VISIBLE_DEVICES for a lease.
+  std::string devices_text(const Lease& lease) const {
+    std::string out;
+    for (size_t d : lease.devices) out += fmt::format("{}{}", out.empty() ? "" : ",", e_.gpus[d]);
+    return out;
+  }
+
+ private:
+  bool take(Lease& lease) {
+    const auto slot = std::find(used_.begin(), used_.end(), false);
+    if (slot == used_.end()) return false;
+    std::vector<size_t> devices;
+    if (!e_.gpus.empty()) {
+      std::vector<size_t> order(e_.gpus.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(),
+                       [&](size_t a, size_t b) { return load_[a] < load_[b]; });
+      for (size_t d : order)
+        if (devices.size() < static_cast<size_t>(e_.gpus_per_trial) && load_[d] < e_.trials_per_gpu)
+          devices.push_back(d);
+      if (devices.size() < static_cast<size_t>(e_.gpus_per_trial)) return false;
+      std::sort(devices.begin(), devices.end());
+    }
+    *slot = true;
+    for (size_t d : devices) ++load_[d];
+    lease.slot = static_cast<int>(slot - used_.begin());
+    lease.devices = std::move(devices);
+    return true;
+  }
+
+  const Experiment& e_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<bool> used_;
+  std::vector<int> load_;
+};
+
+// Makes `dir` a fresh, empty directory: one a deleted study of the same name left behind is
+// removed first. Returns "" or why it could not.
+std::string fresh_directory(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) fs::remove_all(dir, ec);
+  if (!ec) fs::create_directories(dir, ec);
+  if (ec)
+    return fmt::format("cannot create the trial directory {}: {}", dir.string(), ec.message());
+  return "";
+}
+
 // The objective Study::optimize runs: each trial as a process of the experiment's command, its
 // output read into the trial's outcome. Shared by the optimiser's threads.
 class TrialRunner {
  public:
   TrialRunner(const Experiment& e, Storage& storage, Study& study, Progress& progress)
-      : e_(e), storage_(storage), study_(study), progress_(progress), names_(e.space.names()) {
-    std::random_device rd;
-    scratch_ = fs::temp_directory_path() / fmt::format("parzen-{}-{:08x}", ::getpid(), rd());
-    fs::create_directories(scratch_);
-  }
-  ~TrialRunner() {
-    std::error_code ec;
-    fs::remove_all(scratch_, ec);
-  }
+      : e_(e),
+        storage_(storage),
+        study_(study),
+        progress_(progress),
+        names_(e.space.names()),
+        slots_(e),
+        output_directory_(resolved_output_directory(e)) {}
   TrialRunner(const TrialRunner&) = delete;
   TrialRunner& operator=(const TrialRunner&) = delete;
 
@@ -591,10 +690,19 @@ class TrialRunner {
 
     std::vector<std::string> report_errors;
     uint64_t reports_not_kept = 0;
-    const ProcessResult r = run_process(t, sp, report_errors, reports_not_kept);
+    const Slots::Lease lease = slots_.acquire();
+    ProcessResult r;
+    try {
+      r = run_process(t, sp, lease, report_errors, reports_not_kept);
+    } catch (...) {
+      slots_.release(lease);
+      throw;
+    }
+    slots_.release(lease);
     progress_.process_ended(t.number());
     std::vector<std::string> warnings = protocol_warnings(r, report_errors, reports_not_kept);
     const TrialOutputs outputs = trial_outputs(e_, r, warnings);
+    if (!r.log_error.empty()) warnings.push_back(r.log_error);
     keep_warnings(storage_, t, warnings, progress_);
     store_outputs(t, outputs);
     const std::vector<double> values = outcome(t, r, warnings, outputs);
@@ -614,7 +722,11 @@ class TrialRunner {
       return;
     }
     if (failed_in_a_row_++ == 0)
-      first_failure_ = fmt::format("trial {}: {}", t.number, t.fail_reason);
+      first_failure_ = fmt::format(
+          "trial {}: {}{}", t.number, first_line(t.fail_reason, 500),
+          t.fail_reason.find('\n') == std::string::npos
+              ? ""
+              : fmt::format(" (`parzen logs {} {} --stderr` for the rest)", e_.name, t.number));
     if (e_.max_consecutive_failures > 0 && failed_in_a_row_ >= e_.max_consecutive_failures &&
         !too_many_failures_) {
       too_many_failures_ = true;
@@ -626,6 +738,23 @@ class TrialRunner {
     }
   }
   int64_t n_started() const { return n_started_; }
+
+  // stop_when: once the study's best value reaches it, no new trial starts.
+  bool reached(const std::optional<FrozenTrial>& best) const {
+    if (!e_.stop_when || !best || best->values.size() != 1) return false;
+    return e_.directions[0] == Direction::Minimize ? best->values[0] <= *e_.stop_when
+                                                   : best->values[0] >= *e_.stop_when;
+  }
+  void check_target(const std::optional<FrozenTrial>& best) {
+    if (!reached(best)) return;
+    std::lock_guard lock(mu_);
+    if (target_) return;
+    target_ = fmt::format("trial {} reached stop_when = {} with {}", best->number, *e_.stop_when,
+                          best->values[0]);
+    study_.stop();
+    progress_.message(
+        fmt::format("{}: no new trials; waiting for the running ones to finish", *target_));
+  }
 
   // Ctrl-C: the first stops new trials, the second kills the running ones.
   void interrupt(int count) {
@@ -672,6 +801,10 @@ class TrialRunner {
           e_.count_failed_trials ? " unless count_failed_trials" : "");
       return kExitFailure;
     }
+    if (target_) {
+      fmt::print("Stopped: {}.\n", *target_);
+      return kExitOk;
+    }
     if (n_started_ == 0 && time_up_) {
       fmt::print("The time limit (max_duration {}) was reached before a trial started.\n",
                  duration_text(*e_.max_duration_seconds));
@@ -685,16 +818,35 @@ class TrialRunner {
   }
 
  private:
-  ProcessResult run_process(Trial& t, const SuggestedParams& sp,
+  ProcessResult run_process(Trial& t, const SuggestedParams& sp, const Slots::Lease& lease,
                             std::vector<std::string>& report_errors, uint64_t& reports_not_kept) {
-    const fs::path params_file = scratch_ / fmt::format("trial-{}.json", t.number());
+    // The trial's own directory, fresh (a retry has its own number, so its own directory).
+    const fs::path dir = fs::path(output_directory_) / fmt::format("trial-{}", t.number());
+    if (std::string why = fresh_directory(dir); !why.empty()) {
+      ProcessResult failed;
+      failed.end = ProcessResult::End::SpawnFailed;
+      failed.spawn_error = why + "; check output_directory";
+      return failed;
+    }
+    storage_.set_trial_system_attr(t.id(), keys::trial_dir, dir.string());
+    // The parameters as a file, kept with the trial's logs.
+    const fs::path params_file = dir / "params.json";
     std::ofstream(params_file) << sp.nested.dump(2) << '\n';
     ProcessSpec ps;
     // A shell command (one string) runs as written; parameters only through the environment.
     ps.argv = e_.shell_command ? e_.command : expand_command(e_.command, sp.text, names_);
-    ps.working_directory = e_.working_directory;
+    ps.working_directory = e_.run_in_trial_directory ? dir.string() : e_.working_directory;
     ps.environment = e_.environment;
     add_nni_module_path(ps.environment);  // `import nni` finds Parzen's shim (docs/nni.md)
+    ps.stdout_log = (dir / "stdout.log").string();
+    ps.stderr_log = (dir / "stderr.log").string();
+    ps.log_max_bytes = static_cast<uint64_t>(e_.log_max_bytes);
+    ps.environment["PARZEN_TRIAL_DIR"] = dir.string();
+    ps.environment["PARZEN_SLOT"] = std::to_string(lease.slot);
+    if (!e_.gpus.empty()) ps.environment["CUDA_VISIBLE_DEVICES"] = slots_.devices_text(lease);
+    // Python trials print parzen:report lines as they go, not when their buffer fills (unless
+    // the experiment's environment says otherwise).
+    if (!e_.environment.count("PYTHONUNBUFFERED")) ps.environment["PYTHONUNBUFFERED"] = "1";
     ps.environment["PARZEN_STUDY"] = e_.name;
     ps.environment["PARZEN_TRIAL_NUMBER"] = std::to_string(t.number());
     ps.environment["PARZEN_PARAMS"] = sp.nested.dump();
@@ -724,10 +876,7 @@ class TrialRunner {
       }
     };
     pc.kill_now = &kill_now_;
-    const ProcessResult r = run_trial_process(ps, pc);
-    std::error_code ec;
-    fs::remove(params_file, ec);
-    return r;
+    return run_trial_process(ps, pc);
   }
 
   // The parzen:attr user attributes and the constraint values (stored once every constraint
@@ -808,12 +957,14 @@ class TrialRunner {
   Study& study_;
   Progress& progress_;
   const std::vector<std::string> names_;
-  fs::path scratch_{};  // the trials' parameter files
+  Slots slots_;
+  const std::string output_directory_;
   std::atomic<bool> kill_now_{false}, interrupted_{false}, spawn_failed_{false};
   bool too_many_failures_ = false;  // under mu_ until optimize returns
   int failed_in_a_row_ = 0;
   std::string first_failure_{};
   bool time_up_ = false;
+  std::optional<std::string> target_{};  // why stop_when stopped the run (under mu_)
   std::atomic<int64_t> n_started_{0};
   std::mutex mu_;
   std::string spawn_error_{};
@@ -842,8 +993,15 @@ void optimize(Study& study, TrialRunner& runner, const Experiment& e, const RunS
               Storage& storage, Progress& progress, ProgressStyle style,
               const std::string& shown_storage) {
   OptimizeOptions oo = optimize_options(e, settings);
-  oo.callbacks.push_back([&](Study&, const FrozenTrial& stored) {
+  oo.callbacks.push_back([&](Study& s, const FrozenTrial& stored) {
     runner.stored(stored);
+    progress.refresh(s);
+    // After the progress line (below) has taken the trial in: stop_when against the best.
+    struct CheckAtExit {
+      TrialRunner& runner;
+      Progress& progress;
+      ~CheckAtExit() { runner.check_target(progress.best()); }
+    } at_exit{runner, progress};
     // A failed trial's retry is enqueued by the storage in the transaction that failed it; the
     // trial as stored says so (retried_by), which the progress line shows.
     if (stored.state == TrialState::Failed && e.max_retries > 0 &&
@@ -865,6 +1023,7 @@ void optimize(Study& study, TrialRunner& runner, const Experiment& e, const RunS
   if (style == ProgressStyle::Bar)
     painter = std::thread([&] {
       while (drawing) {
+        progress.refresh(study);
         progress.draw();
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
       }
@@ -914,7 +1073,11 @@ void print_summary(const Study& study, const Experiment& e, const std::string& s
 
 }  // namespace
 
-int run_experiment(const Experiment& e, const RunSettings& settings) {
+int run_experiment(const Experiment& given, const RunSettings& settings) {
+  // The output directory as resolved here is the one stored for workers.
+  Experiment e = given;
+  e.output_directory = resolved_output_directory(e);
+  check_run_settings(e);  // flags (--concurrency) against the devices
   ProgressStyle style = resolved(settings.style);
   // The optimiser's own checks, before the study is stored (a refused option must leave no
   // empty study behind).
@@ -930,7 +1093,17 @@ int run_experiment(const Experiment& e, const RunSettings& settings) {
   // display stays quiet unless such a retry runs.
   const bool had_budget = e.n_trials && counted_before >= *e.n_trials;
   if (had_budget) style = ProgressStyle::Quiet;
-  Progress progress(e, style, counted_before, existing);
+  Progress progress(e, style, existing);
+  if (const auto best = progress.best();
+      e.stop_when && best && best->values.size() == 1 &&
+      (e.directions[0] == Direction::Minimize ? best->values[0] <= *e.stop_when
+                                              : best->values[0] >= *e.stop_when)) {
+    fmt::print(
+        "Study '{}' in {}: trial {} already reached stop_when = {} with {}; nothing to "
+        "run.\n",
+        e.name, shown_storage, best->number, *e.stop_when, best->values[0]);
+    return kExitNothingToDo;
+  }
   Study study = open_study(e, storage, progress, settings.store_experiment);
   if (!existing.empty() && !had_budget)
     progress.message(fmt::format("Resuming study '{}' in {}: {}", e.name, shown_storage,

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <string_view>
 #include <system_error>
 
@@ -50,6 +52,63 @@ void make_pipe(Fd& read_end, Fd& write_end) {
   read_end.fd = fds[0];
   write_end.fd = fds[1];
 }
+
+// One stream's log file, rotated once: bounded on disk, written as the bytes arrive.
+class LogFile {
+ public:
+  LogFile(std::string path, uint64_t max_bytes, std::string& error)
+      : path_(std::move(path)), max_(max_bytes), error_(error) {}
+  ~LogFile() { fd_.reset(); }
+  // The file is created with the stream's first byte: a silent stream leaves no file.
+  void write(const char* data, size_t n) {
+    if (!opened_ && n > 0 && !path_.empty() && max_ > 0) {
+      opened_ = true;
+      open();
+    }
+    while (n > 0 && fd_.fd >= 0) {
+      if (size_ >= max_) rotate();
+      if (fd_.fd < 0) return;
+      const size_t k = static_cast<size_t>(std::min<uint64_t>(n, max_ - size_));
+      const ssize_t w = ::write(fd_.fd, data, k);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        failed(w < 0 ? errno : ENOSPC, "cannot write");
+        return;
+      }
+      size_ += static_cast<uint64_t>(w);
+      data += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+
+ private:
+  void open() {
+    fd_.fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_.fd < 0) failed(errno, "cannot create");
+    size_ = 0;
+  }
+  void rotate() {
+    fd_.reset();
+    const std::string older = path_ + ".1";
+    if (::rename(path_.c_str(), older.c_str()) != 0) {
+      failed(errno, "cannot rotate");
+      return;
+    }
+    open();
+  }
+  void failed(int err, const char* what) {
+    fd_.reset();
+    if (error_.empty())
+      error_ = fmt::format("{} the log file {}: {}; the rest of this stream is not kept", what,
+                           path_, std::strerror(err));
+  }
+  std::string path_;
+  uint64_t max_;
+  std::string& error_;
+  Fd fd_{};
+  uint64_t size_ = 0;
+  bool opened_ = false;
+};
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
@@ -279,20 +338,20 @@ void kill_own_group(int) { ::kill(0, SIGKILL); }
     report_errno(exec_err_fd, errno);
   // Nothing else of the runner's stays open here (other trials' pipes, database connections):
   // the exec-error pipe moves to fd 3, everything above it closes.
-  if (exec_err_fd != 3) {
-    if (::dup3(exec_err_fd, 3, O_CLOEXEC) < 0) report_errno(exec_err_fd, errno);
-    exec_err_fd = 3;
-  }
-  ::close_range(4, ~0U, 0);
-  const pid_t program = ::fork();
-  if (program < 0) report_errno(exec_err_fd, errno);
+  constexpr int kExecErrFd = 3;
+  if (exec_err_fd != kExecErrFd && ::dup3(exec_err_fd, kExecErrFd, O_CLOEXEC) < 0)
+    report_errno(exec_err_fd, errno);
+  ::close_range(kExecErrFd + 1, ~0U, 0);
+  // vfork: the supervisor has nothing to do until the exec, and copies no page tables.
+  const pid_t program = ::vfork();
+  if (program < 0) report_errno(kExecErrFd, errno);
   if (program == 0) {
     for (int s : kDefaultSignals) ::sigaction(s, &sa, nullptr);  // sa: SIG_DFL
-    if (working_directory && ::chdir(working_directory) != 0) report_errno(exec_err_fd, errno);
+    if (working_directory && ::chdir(working_directory) != 0) report_errno(kExecErrFd, errno);
     ::execvpe(argv[0], argv, envp);
-    report_errno(exec_err_fd, errno);
+    report_errno(kExecErrFd, errno);
   }
-  ::close(exec_err_fd);  // the runner's read ends at the exec (close-on-exec) or the errno
+  ::close(kExecErrFd);  // the runner's read ends at the exec (close-on-exec) or the errno
   int status = 0;
   while (::waitpid(program, &status, 0) < 0) {
     if (errno != EINTR) ::_exit(127);
@@ -376,6 +435,8 @@ ProcessResult run_trial_process(const ProcessSpec& spec, const ProcessControl& c
 
   bool stop_requested = false;  // by the report callback (pruning)
   StdoutParser parser(result, control, stop_requested);
+  LogFile out_log(spec.stdout_log, spec.log_max_bytes, result.log_error);
+  LogFile err_log(spec.stderr_log, spec.log_max_bytes, result.log_error);
   const std::optional<SteadyClock::time_point> deadline =
       spec.timeout_seconds
           ? std::optional(start + std::chrono::duration_cast<SteadyClock::duration>(
@@ -386,33 +447,44 @@ ProcessResult run_trial_process(const ProcessSpec& spec, const ProcessControl& c
   bool killed = false, timed_out = false, stopped = false;
   int status = 0;
   char buf[65536];
+  // The supervisor's end wakes the poll below at once (a pidfd is readable when its process has
+  // ended), so a short trial costs no polling delay; without pidfds (Linux < 5.3) the loop
+  // checks every 20 ms.
+  Fd pidfd;
+  pidfd.fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 
   while (true) {
-    pollfd fds[2];
+    pollfd fds[3];
     nfds_t n = 0;
     if (out_r.fd >= 0) fds[n++] = {out_r.fd, POLLIN, 0};
     if (err_r.fd >= 0) fds[n++] = {err_r.fd, POLLIN, 0};
+    const nfds_t n_pipes = n;
+    if (pidfd.fd >= 0 && !exited_at) fds[n++] = {pidfd.fd, POLLIN, 0};
+    // Timeouts, the grace period and kill_now are checked at least every 50 ms.
+    const int wait_ms = (pidfd.fd >= 0 || n_pipes > 0) ? 50 : 20;
     if (n > 0) {
-      ::poll(fds, n, 50);
-      for (nfds_t i = 0; i < n; ++i) {
-        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
-        if (got <= 0) {
-          if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-          (fds[i].fd == out_r.fd ? out_r : err_r).reset();
-          continue;
-        }
-        if (fds[i].fd == out_r.fd) {
-          result.stdout_bytes += static_cast<uint64_t>(got);
-          parser.feed(buf, static_cast<size_t>(got));
-        } else {
-          result.stderr_tail.append(buf, static_cast<size_t>(got));
-          if (result.stderr_tail.size() > 2 * kStderrTail)
-            result.stderr_tail.erase(0, result.stderr_tail.size() - kStderrTail);
-        }
-      }
+      ::poll(fds, n, wait_ms);
     } else {
-      ::usleep(20000);
+      ::usleep(static_cast<useconds_t>(wait_ms) * 1000);
+    }
+    for (nfds_t i = 0; i < n_pipes; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+      if (got <= 0) {
+        if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        (fds[i].fd == out_r.fd ? out_r : err_r).reset();
+        continue;
+      }
+      if (fds[i].fd == out_r.fd) {
+        result.stdout_bytes += static_cast<uint64_t>(got);
+        out_log.write(buf, static_cast<size_t>(got));
+        parser.feed(buf, static_cast<size_t>(got));
+      } else {
+        err_log.write(buf, static_cast<size_t>(got));
+        result.stderr_tail.append(buf, static_cast<size_t>(got));
+        if (result.stderr_tail.size() > 2 * kStderrTail)
+          result.stderr_tail.erase(0, result.stderr_tail.size() - kStderrTail);
+      }
     }
 
     const auto now = SteadyClock::now();
@@ -591,6 +663,37 @@ std::string describe_end(const ProcessResult& r) {
       return r.spawn_error;
   }
   return "";
+}
+
+std::string stderr_reason(const std::string& tail, size_t max_lines) {
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  while (pos < tail.size()) {
+    size_t end = tail.find('\n', pos);
+    if (end == std::string::npos) end = tail.size();
+    std::string line = tail.substr(pos, end - pos);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
+    if (!line.empty()) lines.push_back(std::move(line));
+    pos = end + 1;
+  }
+  if (lines.empty()) return "";
+  constexpr size_t kMaxShown = 300;
+  const auto cut = [](std::string l) {
+    return l.size() > kMaxShown ? l.substr(0, kMaxShown - 3) + "..." : l;
+  };
+  // The last line is what went wrong; stripped of its indentation (a traceback's is none).
+  std::string out = ": " + cut(trim(lines.back()));
+  // The lines before it (a traceback's frames), once: the last line is not repeated.
+  if (lines.size() > 1) {
+    const size_t before = lines.size() - 1;
+    const size_t first = before > max_lines ? before - max_lines : 0;
+    out += first > 0
+               ? fmt::format("\nstderr before it (last {} of {} lines):", before - first, before)
+               : std::string("\nstderr before it:");
+    for (size_t i = first; i < before; ++i) out += "\n  " + cut(lines[i]);
+  }
+  return out;
 }
 
 }  // namespace parzen::cli

@@ -31,6 +31,12 @@ struct ProcessSpec {
   std::map<std::string, std::string> environment{};  // added to (and overriding) ours
   std::optional<double> timeout_seconds{};
   double kill_grace_seconds = 5.0;  // SIGTERM, then SIGKILL after this long
+  // Files that receive everything the program writes to stdout / stderr (empty: not kept). A
+  // file reaching log_max_bytes is renamed to FILE.1 (replacing an older one) and started
+  // afresh, so each stream keeps at most 2 x log_max_bytes on disk.
+  std::string stdout_log{};
+  std::string stderr_log{};
+  uint64_t log_max_bytes = 10 * 1024 * 1024;
 };
 
 struct ProcessResult {
@@ -42,6 +48,7 @@ struct ProcessResult {
   std::optional<std::string> result_line{};    // the text after "parzen:result "
   std::string last_line{};                     // the last non-empty stdout line
   std::string stderr_tail{};                   // the last few KiB of stderr
+  std::string log_error{};                     // why a log file could not be written, if so
   std::vector<std::string> protocol_errors{};  // malformed or ignored parzen: lines (a few)
   // parzen:attr lines: key -> the JSON value, as compact JSON text (checked to parse), in the
   // order first seen; a later line with the same key replaces the value in place.
@@ -87,5 +94,10 @@ std::optional<JsonResult> parse_json_result(const std::string& text,
 
 // "exited with status 3", "killed by signal 11 (Segmentation fault)", ...
 std::string describe_end(const ProcessResult& result);
+
+// The end of a trial's stderr as a failure reason reads it: ": LAST LINE" (a Python traceback's
+// "ValueError: bad lr", its first line shown by progress lines), then, when there is more,
+// "\nstderr before it:" and up to `max_lines` lines before the last. "" when stderr is empty.
+std::string stderr_reason(const std::string& tail, size_t max_lines = 8);
 
 }  // namespace parzen::cli

@@ -75,7 +75,8 @@ TEST(CliBadInput, Latin1OnStderrOfAFailedTrialIsStoredAndExported) {
     ASSERT_EQ(trials.size(), 2u);
     for (const auto& t : trials) {
       EXPECT_EQ(t.state, TrialState::Failed);
-      EXPECT_TRUE(contains(t.fail_reason, "stderr: caf\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD"))
+      EXPECT_TRUE(
+          contains(t.fail_reason, "exited with status 1: caf\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD"))
           << t.fail_reason;
     }
     r = run_cli({"trials", "bad", "--storage", url, "--format", "json"}, dir.path);
@@ -261,7 +262,7 @@ TEST(CliBadInput, NulBytesInATrialsOutputCutNoMessage) {
        "no metric in the output: the last line 0.25" + fffd + " ('0.25" + fffd +
            "' is not a number (in '0.25" + fffd +
            "')); ignored unknown protocol line 'parzen:bogus" + fffd + "x'"},
-      {R"(printf "err\000or\n" >&2; exit 1)", "exited with status 1; stderr: err" + fffd + "or"},
+      {R"(printf "err\000or\n" >&2; exit 1)", "exited with status 1: err" + fffd + "or"},
       {R"(printf "parzen:result 0.5\000x\n")",
        "no metric in the output: the parzen:result line 0.5" + fffd + "x ('0.5" + fffd + "x'"},
   };

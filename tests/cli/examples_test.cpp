@@ -31,7 +31,10 @@ double cv_accuracy(const std::string& kernel, double c) {
 std::vector<FrozenTrial> run_example(const TempDir& dir, const std::string& file,
                                      const std::string& study,
                                      std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"run", (kExamples / file).string(), "--storage", dir.url()};
+  // The trials' directories in the test's own directory, not beside the examples.
+  std::vector<std::string> args = {
+      "run",     (kExamples / file).string(), "--storage",
+      dir.url(), "--output-directory",        (dir.path / "out").string()};
   args.insert(args.end(), extra.begin(), extra.end());
   const auto r = run_cli(args, dir.path);
   EXPECT_EQ(r.status, 0) << r.out << r.err;

@@ -15,9 +15,15 @@
 //   flaky FILE              fail the first time (FILE missing: create it), then print 1
 //   curve V STEPS MS [stubborn]  report V + 1/(i+1) at steps 0..STEPS-1, MS apart, then V;
 //                           stubborn: ignore SIGTERM
+//   dir-value MS            write PARZEN_TRIAL_NUMBER to ./log.txt, sleep, print what the file
+//                           holds then (another trial's number if it shares the directory)
+//   record MS               write $PARZEN_TRIAL_DIR/record.json (slot, CUDA_VISIBLE_DEVICES,
+//                           PYTHONUNBUFFERED, cwd, steady-clock start and end), print 1
 
 #include <signal.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include <chrono>
 #include <cstdio>
@@ -138,6 +144,41 @@ int main(int argc, char** argv) {
       std::cerr << "first attempt fails" << std::endl;
       return 1;
     }
+    std::cout << "1\n";
+    return 0;
+  }
+  if (mode == "dir-value" && argc >= 3) {
+    const char* number = std::getenv("PARZEN_TRIAL_NUMBER");
+    std::ofstream("log.txt") << (number ? number : "-1");
+    std::cerr << "stderr of trial " << (number ? number : "?") << std::endl;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(argv[2])));
+    std::ifstream in("log.txt");
+    std::string got;
+    in >> got;
+    std::cout << "read back\n" << got << std::endl;
+    return 0;
+  }
+  if (mode == "record" && argc >= 3) {
+    const auto now = [] {
+      return std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+    };
+    const auto env = [](const char* name) -> nlohmann::json {
+      const char* v = std::getenv(name);
+      return v ? nlohmann::json(v) : nlohmann::json();
+    };
+    nlohmann::json j;
+    j["start"] = now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(argv[2])));
+    j["end"] = now();
+    j["slot"] = env("PARZEN_SLOT");
+    j["cuda"] = env("CUDA_VISIBLE_DEVICES");
+    j["unbuffered"] = env("PYTHONUNBUFFERED");
+    j["dir"] = env("PARZEN_TRIAL_DIR");
+    j["cwd"] = std::filesystem::current_path().string();
+    const char* dir = std::getenv("PARZEN_TRIAL_DIR");
+    std::ofstream(std::string(dir ? dir : ".") + "/record.json") << j.dump();
     std::cout << "1\n";
     return 0;
   }
