@@ -470,7 +470,8 @@ def test_changed_distribution_same_trial_raises():
 # ---------------------------------------------------------------------------------------------
 # samplers and pruners
 
-SAMPLER_CLASSES = ["TPESampler", "RandomSampler", "GridSampler", "QMCSampler", "GPSampler"]
+SAMPLER_CLASSES = ["TPESampler", "RandomSampler", "GridSampler", "QMCSampler", "GPSampler",
+                   "NSGAIISampler"]
 PRUNER_CLASSES = ["MedianPruner", "PercentilePruner", "SuccessiveHalvingPruner", "HyperbandPruner",
                   "PatientPruner", "NopPruner"]
 
@@ -799,3 +800,27 @@ def test_numpy_scalars_as_options_choices_and_values():
     t = study.ask()
     study.tell(t, np.float64(3.0))
     assert study.trials[-1].value == 3.0
+
+
+def test_several_objectives_nsga2_and_the_default_multi_objective_tpe():
+    def zdt1(t):
+        x = [t.suggest_float(f"x{i}", 0, 1) for i in range(3)]
+        g = 1 + 9 * sum(x[1:]) / 2
+        return x[0], g * (1 - (x[0] / g) ** 0.5)
+
+    study = parzen.create_study(directions=["minimize", "minimize"],
+                                sampler=parzen.samplers.NSGAIISampler(population_size=10, seed=1,
+                                                                      crossover="sbx"))
+    study.optimize(zdt1, n_trials=40)
+    gens = {t.system_attrs.get("nsga2:generation") for t in study.trials}
+    assert gens == {0, 1, 2, 3}, gens
+    assert study.best_trials and all(t.state == parzen.TrialState.COMPLETE
+                                      for t in study.best_trials)
+    with pytest.raises(TypeError, match="constraints_func"):
+        parzen.samplers.NSGAIISampler(constraints_func=lambda t: [0.0])
+    # No sampler given: multi-objective TPE (Optuna 3.1 would use NSGA-II).
+    default = parzen.create_study(directions=["minimize", "maximize"])
+    assert isinstance(default.sampler, parzen.samplers.TPESampler)
+    default.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)),
+                     n_trials=15)
+    assert len(default.best_trials) >= 1
