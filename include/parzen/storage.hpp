@@ -118,6 +118,11 @@ inline constexpr std::size_t kMaxStudyNameBytes = 512;
 // kMaxStudyNameBytes ("study name '...' is N bytes long; the limit is 512 bytes").
 void validate_study_name(const std::string& name);
 
+// For Storage implementations: throws InvalidArgument when a constraint value is NaN or infinite
+// (JSON, in which the relational storages keep them, has neither; an unreadable row would break
+// every read of the study).
+void check_finite_constraints(const std::vector<double>& constraints);
+
 // For Storage implementations: the record a new trial starts with (state, attributes and, for
 // a running trial, its start time, first heartbeat and worker). Throws InvalidArgument unless
 // the state is waiting or running.

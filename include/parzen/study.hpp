@@ -78,7 +78,8 @@ class Trial {
   // Ask the study's pruner whether to stop this trial now; if so, throw TrialPruned.
   bool should_prune();
   void set_user_attr(const std::string& key, const nlohmann::json& value);
-  // Constraint values, feasible when all <= 0.
+  // Constraint values, feasible when all <= 0. Throws InvalidArgument for a NaN or infinite
+  // value (the storages keep finite numbers only).
   void set_constraints(const std::vector<double>& constraints);
 
   const std::map<std::string, ParamValue>& params() const { return record_.params; }

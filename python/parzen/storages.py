@@ -30,10 +30,20 @@ _open: Dict[Tuple[str, int], Any] = {}
 _inherited: list = []
 
 
+def _plain_path_url(url: str) -> str:
+    """A plain path ending in .db, .sqlite or .sqlite3 as its ``sqlite:///`` URL (as the parzen
+    CLI reads it: relative to the working directory); anything else unchanged."""
+    if "://" not in url and url != "memory:" and url.lower().endswith((".db", ".sqlite",
+                                                                       ".sqlite3")):
+        return "sqlite:///" + url
+    return url
+
+
 def _open_url(url: str) -> Any:
     """The process's one open ``_core.Storage`` for ``url`` (opened on first use)."""
     if url in ("", "memory:"):
         return _core.open_storage("memory:")
+    url = _plain_path_url(url)
     with _lock:
         # A forked child (multiprocessing) opens its own: a SQLite or PostgreSQL connection must
         # not be shared across fork.

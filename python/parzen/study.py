@@ -298,8 +298,12 @@ class Study:
 
     @property
     def best_trials(self) -> List[Any]:
-        """The Pareto front of the complete (feasible) trials (as Optuna's)."""
-        return self._core.best_trials()
+        """The Pareto front of the complete feasible trials; ``[]`` when no trial is complete or
+        none is feasible (as Optuna's, which returns an empty list then)."""
+        try:
+            return self._core.best_trials()
+        except NotFoundError:
+            return []
 
     def _is_multi_objective(self) -> bool:
         return len(self._directions) > 1

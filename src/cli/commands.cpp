@@ -20,6 +20,7 @@
 #include "cli/experiment.hpp"
 #include "cli/number.hpp"
 #include "cli/run.hpp"
+#include "cli/trial_process.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/registry.hpp"
 #include "parzen/study.hpp"
@@ -342,8 +343,13 @@ std::string short_reason(const std::string& reason, size_t max = 120) {
 std::string reason_key(const std::string& shortened) {
   std::string key;
   bool in_digits = false;
-  for (char c : shortened) {
+  for (size_t i = 0; i < shortened.size(); ++i) {
+    const char c = shortened[i];
     const bool digit = c >= '0' && c <= '9';
+    // A minus sign before a number is part of it (-3 and 3 are one reason).
+    if (c == '-' && i + 1 < shortened.size() && shortened[i + 1] >= '0' &&
+        shortened[i + 1] <= '9' && !in_digits)
+      continue;
     if (digit && !in_digits) key += '#';
     if (!digit) key += c;
     in_digits = digit;
@@ -855,6 +861,8 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
     }
     if (it->contains("sampler"))
       fmt::print("Sampler:    {}\n", detail::dump_json((*it)["sampler"]));
+    if (const auto pr = it->find("pruner"); pr != it->end() && pr->is_object() && !pr->empty())
+      fmt::print("Pruner:     {}\n", detail::dump_json(*pr));
     if (it->contains("command")) {
       std::string cmd;
       for (const auto& a : (*it)["command"]) cmd += (cmd.empty() ? "" : " ") + a.get<std::string>();
@@ -896,11 +904,11 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
       if (std::find(param_names.begin(), param_names.end(), k) == param_names.end())
         param_names.push_back(k);
   const size_t n = std::min(best.size(), static_cast<size_t>(std::max(top, 1)));
-  fmt::print("\n{} {} of {} complete trials:\n",
+  fmt::print("\n{} {} of {} complete trial{}:\n",
              info.directions.size() == 1 ? "Top"
              : constraints.empty()       ? "Pareto front,"
                                          : "Pareto front of the feasible trials,",
-             n, by_state[TrialState::Complete]);
+             n, by_state[TrialState::Complete], by_state[TrialState::Complete] == 1 ? "" : "s");
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"rank", "trial"};
   header.insert(header.end(), metrics.begin(), metrics.end());
@@ -1027,6 +1035,23 @@ const SpaceParam* find_param(const std::vector<SpaceParam>& params, const std::s
   return nullptr;
 }
 
+// The choice a nested parameter hangs under and the index of its branch; false for a top-level
+// one.
+bool find_parent(const std::vector<SpaceParam>& params, const std::string& name,
+                 const SpaceParam*& parent, size_t& branch) {
+  for (const auto& p : params)
+    for (const auto& [i, sub] : p.branches) {
+      for (const auto& q : sub)
+        if (q.name == name) {
+          parent = &p;
+          branch = i;
+          return true;
+        }
+      if (find_parent(sub, name, parent, branch)) return true;
+    }
+  return false;
+}
+
 // NNI's nested form {"optimizer": {"_name": "adam", "lr": 0.01}} as full names
 // (optimizer = "adam", optimizer.adam.lr = 0.01).
 void flatten_params(const ojson& json, const std::string& prefix,
@@ -1108,7 +1133,7 @@ int cmd_enqueue(const EnqueueArgs& a) {
     try {
       j = ojson::parse(a.params_json);
     } catch (const nlohmann::json::exception& ex) {
-      throw InvalidArgument(fmt::format("--params is not JSON: {}", ex.what()));
+      throw InvalidArgument(fmt::format("--params is not JSON: {}", json_error_text(ex.what())));
     }
     if (!j.is_object() || j.empty())
       throw InvalidArgument("--params must be a JSON object with at least one parameter");
@@ -1135,6 +1160,27 @@ int cmd_enqueue(const EnqueueArgs& a) {
                                         a.study, name, fmt::join(names, ", ")));
     if (!params.emplace(name, enqueue_value(*p, v)).second)
       throw InvalidArgument(fmt::format("parameter '{}' is given twice", name));
+  }
+  // A nested parameter counts only in its branch: its choice must be given, and choose it (a
+  // value the trial would never read is refused rather than dropped).
+  for (const auto& [name, v] : params) {
+    const SpaceParam* parent = nullptr;
+    size_t branch = 0;
+    if (!find_parent(stored->space.params, name, parent, branch)) continue;
+    const auto* choice = std::get_if<CategoricalDistribution>(&parent->distribution);
+    if (!choice || branch >= choice->choices.size()) continue;
+    const std::string want = to_string(choice->choices[branch]);
+    const auto it = params.find(parent->name);
+    if (it == params.end() || to_string(it->second) != want)
+      throw InvalidArgument(fmt::format(
+          "parameter '{}' belongs to the branch {}={} of a nested choice: {}", name, parent->name,
+          want,
+          it == params.end()
+              ? fmt::format("give {}={} too (else the choice is sampled and may not read it)",
+                            parent->name, want)
+              : fmt::format("{} is {} here, so the trial would never read it; leave it out or "
+                            "give {}={}",
+                            parent->name, to_string(it->second), parent->name, want)));
   }
   Study study = Study::load({.name = a.study, .storage_backend = storage});
   study.enqueue_trial(params);

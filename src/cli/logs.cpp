@@ -1,5 +1,7 @@
 #include "cli/logs.hpp"
 
+#include "cli/commands.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -40,17 +42,8 @@ std::string last_lines(const std::string& text, int64_t n) {
 }
 
 int cmd_logs(const LogsArgs& a) {
-  // A missing SQLite file is said so, not created empty.
-  constexpr std::string_view kSqlite = "sqlite:///";
-  if (a.storage.rfind(kSqlite, 0) == 0) {
-    const std::string file = a.storage.substr(kSqlite.size());
-    if (!file.empty() && file.find('?') == std::string::npos && !fs::exists(file))
-      throw NotFound(
-          fmt::format("no database file {} (storage {}); give the experiment's "
-                      "storage with --storage",
-                      file, a.storage));
-  }
-  auto storage = make_storage(a.storage);
+  // A plain .db path is an SQLite file; a missing one is said so, not created empty.
+  auto storage = open_existing_storage(a.storage);
   const auto id = storage->find_study(a.study);
   if (!id)
     throw NotFound(fmt::format("no study '{}' in {}", a.study, redact_storage_url(a.storage)));

@@ -295,6 +295,7 @@ int main(int argc, char** argv) {
       settings.style = progress_style(run_progress);
       if (const auto w = constraints_warning(e); !w.empty())
         fmt::print(stderr, "parzen: warning: {}\n", w);
+      check_run_settings(e);  // the flags against the devices, before the storage is opened
       settings.storage = parzen::make_storage(e.storage);
       if (const auto changes = check_resumed_experiment(*settings.storage, e); !changes.empty()) {
         fmt::print(stderr,

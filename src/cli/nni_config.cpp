@@ -63,7 +63,22 @@ ojson plain_scalar(const std::string& s, const YAML::Mark& mark, const SourceMap
   return s;
 }
 
-void convert(const YAML::Node& node, ojson& out, const std::string& ptr, SourceMap& map) {
+// What one YAML document may expand to: aliases share nodes, so a recursive alias ("a: &a [*a]")
+// or aliases repeating each other ("billion laughs") would recurse forever or take all memory.
+constexpr int kMaxYamlDepth = 64;
+constexpr size_t kMaxYamlValues = 200000;
+
+void convert(const YAML::Node& node, ojson& out, const std::string& ptr, SourceMap& map, int depth,
+             size_t& values) {
+  if (depth > kMaxYamlDepth || ++values > kMaxYamlValues) {
+    const YAML::Mark mark = node.Mark();
+    throw ConfigError(fmt::format(
+        "{}:{}:{}: the YAML {} (an alias that contains itself, or aliases repeating each "
+        "other?); an NNI config or search space is far smaller",
+        map.file, mark.line + 1, mark.column + 1,
+        depth > kMaxYamlDepth ? fmt::format("nests deeper than {} levels", kMaxYamlDepth)
+                              : fmt::format("expands to more than {} values", kMaxYamlValues)));
+  }
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       out = ojson::object();
@@ -79,7 +94,7 @@ void convert(const YAML::Node& node, ojson& out, const std::string& ptr, SourceM
                                         mark.line + 1, key));
         const std::string child = pointer_append(ptr, key);
         map.lines[child] = mark.line + 1;
-        convert(it->second, out[key], child, map);
+        convert(it->second, out[key], child, map, depth + 1, values);
       }
       break;
     }
@@ -90,7 +105,7 @@ void convert(const YAML::Node& node, ojson& out, const std::string& ptr, SourceM
         const std::string child = pointer_append(ptr, std::to_string(i++));
         map.lines[child] = v.Mark().line + 1;
         out.push_back(ojson());
-        convert(v, out.back(), child, map);
+        convert(v, out.back(), child, map, depth + 1, values);
       }
       break;
     }
@@ -865,7 +880,8 @@ ojson yaml_to_json(const std::string& text, SourceMap& map) {
   }
   ojson out;
   map.lines[""] = 1;
-  convert(root, out, "", map);
+  size_t values = 0;
+  convert(root, out, "", map, 0, values);
   return out;
 }
 

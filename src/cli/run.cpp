@@ -1053,22 +1053,31 @@ void print_summary(const Study& study, const Experiment& e, const std::string& s
   for (const auto& [s, n] : by_state)
     counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, to_string(s));
   fmt::print("Study '{}' in {}: {} trials ({})\n", e.name, shown_storage, all.size(), counts);
-  if (e.directions.size() > 1 && by_state[TrialState::Complete] == 0) {
+  const int64_t complete = by_state[TrialState::Complete];
+  if (complete == 0) {
     fmt::print("No trial has completed yet.\n");
+    return;
+  }
+  // A finished run whose trials all violate a constraint has no best: said, not an error.
+  const bool any_feasible = std::any_of(all.begin(), all.end(), [](const FrozenTrial& t) {
+    return t.state == TrialState::Complete && t.feasible();
+  });
+  if (!any_feasible) {
+    fmt::print("No feasible trial: all {} complete trial{} violate a constraint{}.\n", complete,
+               complete == 1 ? "" : "s",
+               e.constraints.empty() ? "" : fmt::format(" ({})", fmt::join(e.constraints, ", ")));
     return;
   }
   if (e.directions.size() > 1) {
-    fmt::print("Pareto front: {} trials (parzen best {} --storage ...)\n",
-               study.best_trials().size(), e.name);
+    const size_t front = study.best_trials().size();
+    fmt::print("Pareto front{}: {} trial{} (parzen best {} --storage ...)\n",
+               e.constraints.empty() ? "" : " of the feasible trials", front, front == 1 ? "" : "s",
+               e.name);
     return;
   }
-  try {
-    const auto best = study.best_trial();
-    fmt::print("Best trial #{}: {}\n", best.number, values_text(best.values, e.metrics));
-    for (const auto& [k, v] : shown_params(best)) fmt::print("  {} = {}\n", k, v);
-  } catch (const NotFound&) {
-    fmt::print("No trial has completed yet.\n");
-  }
+  const auto best = study.best_trial();
+  fmt::print("Best trial #{}: {}\n", best.number, values_text(best.values, e.metrics));
+  for (const auto& [k, v] : shown_params(best)) fmt::print("  {} = {}\n", k, v);
 }
 
 }  // namespace

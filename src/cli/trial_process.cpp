@@ -605,8 +605,16 @@ std::optional<JsonResult> parse_json_result(const std::string& text,
   try {
     j = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::exception& ex) {
+    // Python's json.dumps writes float("nan") and float("inf") as NaN and Infinity, which JSON
+    // has not: say so rather than quote the parser.
+    for (const char* word : {"NaN", "Infinity"})
+      if (text.find(word) != std::string::npos)
+        throw InvalidArgument(fmt::format(
+            "a value in it is {} (as Python's json.dumps writes float(\"{}\")): a metric or "
+            "constraint must be a finite number",
+            word, word == std::string("NaN") ? "nan" : "inf"));
     throw InvalidArgument(fmt::format("it starts with '{{' but is not a JSON object ({})",
-                                      detail::storable_text(ex.what())));
+                                      detail::storable_text(json_error_text(ex.what()))));
   }
   if (!j.is_object()) throw InvalidArgument("it starts with '{' but is not a JSON object");
   JsonResult out;
@@ -694,6 +702,12 @@ std::string stderr_reason(const std::string& tail, size_t max_lines) {
     for (size_t i = first; i < before; ++i) out += "\n  " + cut(lines[i]);
   }
   return out;
+}
+
+std::string json_error_text(const std::string& what) {
+  if (what.rfind("[json.exception.", 0) == 0)
+    if (const auto end = what.find("] "); end != std::string::npos) return what.substr(end + 2);
+  return what;
 }
 
 }  // namespace parzen::cli

@@ -95,6 +95,10 @@ std::optional<JsonResult> parse_json_result(const std::string& text,
 // "exited with status 3", "killed by signal 11 (Segmentation fault)", ...
 std::string describe_end(const ProcessResult& result);
 
+// nlohmann::json's exception text without its "[json.exception.parse_error.101] " prefix (the
+// position and what was read stay: "parse error at line 1, column 15: ...").
+std::string json_error_text(const std::string& what);
+
 // The end of a trial's stderr as a failure reason reads it: ": LAST LINE" (a Python traceback's
 // "ValueError: bad lr", its first line shown by progress lines), then, when there is more,
 // "\nstderr before it:" and up to `max_lines` lines before the last. "" when stderr is empty.

@@ -122,8 +122,11 @@ void Trial::set_user_attr(const std::string& key, const nlohmann::json& value) {
 
 void Trial::set_constraints(const std::vector<double>& constraints) {
   for (size_t i = 0; i < constraints.size(); ++i)
-    if (std::isnan(constraints[i]))
-      throw InvalidArgument(fmt::format("trial {}: constraint {} is NaN", record_.number, i));
+    if (!std::isfinite(constraints[i]))
+      throw InvalidArgument(fmt::format(
+          "trial {}: constraint {} is {}; constraint values must be finite (the storages keep "
+          "finite numbers only): give a large value for a badly infeasible trial",
+          record_.number, i, constraints[i]));
   core_->explaining_deletion(
       [&] { core_->storage->set_trial_constraints(record_.id, constraints); });
   record_.constraints = constraints;

@@ -163,6 +163,7 @@ class InMemoryStorage final : public Storage {
   }
 
   void set_trial_constraints(TrialId id, const std::vector<double>& constraints) override {
+    check_finite_constraints(constraints);
     write_running(id, [&](FrozenTrial& r) { r.constraints = constraints; });
   }
 

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
@@ -54,6 +55,15 @@ void validate_study_name(const std::string& name) {
     throw InvalidArgument(fmt::format(
         "study name '{}...' is {} bytes long; the limit is {} bytes: choose a shorter name",
         detail::storable_text(name.substr(0, 40)), name.size(), kMaxStudyNameBytes));
+}
+
+void check_finite_constraints(const std::vector<double>& constraints) {
+  for (size_t i = 0; i < constraints.size(); ++i)
+    if (!std::isfinite(constraints[i]))
+      throw InvalidArgument(fmt::format(
+          "constraint {} is {}: constraint values must be finite (give a large value for a badly "
+          "infeasible trial)",
+          i, constraints[i]));
 }
 
 FrozenTrial make_new_trial_record(const NewTrial& t, int64_t number) {

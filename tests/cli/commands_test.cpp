@@ -40,17 +40,17 @@ size_t line_of(const std::string& text, const std::string& needle) {
 TEST(CliCommands, ShowSummarisesFailuresByReasonMostFrequentFirst) {
   TempDir dir;
   // Trials 0 and 3: a KeyError; the others a ValueError whose text holds the trial's number
-  // (reasons that differ only in numbers are one reason). The traceback's last line is the
-  // exception: that is the line shown.
+  // minus 2 (reasons that differ only in numbers, signs included, are one reason). The traceback's
+  // last line is the exception: that is the line shown.
   const auto exp = write_experiment(
-      dir, "n_trials = 6\ncount_failed_trials = true\nmax_consecutive_failures = 0", R"(
+      dir, "n_trials = 6\ncount_failed_trials = true\nmax_consecutive_failures = 0", R"sh(
 if [ $((PARZEN_TRIAL_NUMBER % 3)) -eq 0 ]; then
   printf 'Traceback (most recent call last):\n  File "train.py", line 3\nKeyError: '"'"'lr'"'"'\n' >&2
   exit 1
 fi
-printf 'Traceback (most recent call last):\n  File "train.py", line 9\nValueError: diverged at step %s\n' "$PARZEN_TRIAL_NUMBER" >&2
+printf 'Traceback (most recent call last):\n  File "train.py", line 9\nValueError: diverged at step %s\n' "$((PARZEN_TRIAL_NUMBER - 2))" >&2
 exit 1
-)");
+)sh");
   auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   ASSERT_EQ(trials_of(dir.url(), "s").size(), 6u) << r.out << r.err;
   r = run_cli({"show", "s", "--storage", dir.url()}, dir.path);
@@ -63,7 +63,7 @@ exit 1
   ASSERT_NE(key_error, std::string::npos) << r.out;
   EXPECT_LT(value_error, key_error) << r.out;
   EXPECT_TRUE(contains(r.out,
-                       "4      exited with status 1: ValueError: diverged at step 5 (and "
+                       "4      exited with status 1: ValueError: diverged at step 3 (and "
                        "similar)  1, 2, 4, 5"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "2      exited with status 1: KeyError: 'lr'")) << r.out;
@@ -90,8 +90,8 @@ echo "parzen:result acc=0.$((PARZEN_TRIAL_NUMBER + 5)) loss=$PARZEN_TRIAL_NUMBER
 )sh");
   auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.out << r.err;
-  // The default sampler of several objectives ignores constraints: said once, before the run.
-  EXPECT_TRUE(contains(r.err, "sampler 'random' does not use constraint values")) << r.err;
+  // The default sampler (multi-objective TPE) uses the constraints: no warning.
+  EXPECT_FALSE(contains(r.err, "does not use constraint values")) << r.err;
   const auto trials = trials_of(dir.url(), "s");
   ASSERT_EQ(trials.size(), 4u);
   for (const auto& t : trials) {
@@ -176,12 +176,12 @@ TEST(CliCommands, TwoDirectionsWithASingleObjectiveSamplerAreRefusedBeforeRunnin
 n_trials = 2
 directions = ["minimize", "minimize"]
 [sampler]
-type = "tpe"
+type = "gp"
 )",
                                     "echo 1 2\n");
   const auto r = run_cli({"run", exp}, dir.path);
   EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(contains(r.err, "sampler 'tpe' models one objective")) << r.err;
+  EXPECT_TRUE(contains(r.err, "sampler 'gp' models one objective")) << r.err;
   EXPECT_FALSE(contains(r.err, "parzen::")) << r.err;
   EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
 }
@@ -198,6 +198,7 @@ TEST(CliCommands, InspectionCommandsOnAMissingDatabaseFileCreateNothing) {
       {"delete", "s", "--yes", "--storage", missing},
       {"tell", "--study", "s", "--trial", "0", "--value", "1", "--storage", missing},
       {"enqueue", "s", "x=1", "--storage", missing},
+      {"logs", "s", "0", "--storage", missing},
       {"worker", "--study", "s", "--storage", missing}};
   for (const auto& args : commands) {
     const auto r = run_cli(args, dir.path);
@@ -218,6 +219,9 @@ TEST(CliCommands, APlainDatabasePathIsAnSqliteStorage) {
   r = run_cli({"studies", "--storage", plain}, dir.path);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "s ")) << r.out;
+  r = run_cli({"logs", "s", "1", "--storage", plain}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "0.5")) << r.out;
   // Relative, from the experiment file's `storage` key and from a flag in the working directory.
   dir.file("rel.toml",
            "name = \"rel\"\nstorage = \"rel.db\"\nn_trials = 1\ncommand = [\"sh\", "
@@ -415,3 +419,73 @@ TEST(CliCommands, ExportWritesAFileAsJsonWithValuesByMetric) {
 }
 
 }  // namespace
+
+TEST(CliCommands, EnqueueRefusesANestedParameterWhoseBranchIsNotChosen) {
+  TempDir dir;
+  dir.file("space.json", R"({"optimizer": {"_type": "choice", "_value": [
+      {"_name": "constant", "eta0": {"_type": "uniform", "_value": [0.001, 0.1]}},
+      {"_name": "optimal"}]}})");
+  dir.file("trial.sh", "echo 0.5\n");
+  const auto exp =
+      dir.file("exp.toml",
+               "name = \"s\"\nstorage = \"sqlite:///parzen.db\"\nn_trials = 1\ncommand = [\"sh\", "
+               "\"trial.sh\"]\nsearch_space_file = \"space.json\"\n");
+  ASSERT_EQ(run_cli({"run", exp, "--progress", "lines"}, dir.path).status, 0);
+  auto r = run_cli(
+      {"enqueue", "s", "--storage", dir.url(), "optimizer=optimal", "optimizer.constant.eta0=0.02"},
+      dir.path);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_TRUE(contains(r.err,
+                       "'optimizer.constant.eta0' belongs to the branch "
+                       "optimizer=constant"))
+      << r.err;
+  r = run_cli({"enqueue", "s", "--storage", dir.url(), "optimizer.constant.eta0=0.02"}, dir.path);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_TRUE(contains(r.err, "give optimizer=constant too")) << r.err;
+  r = run_cli({"enqueue", "s", "--storage", dir.url(), "--params",
+               R"({"optimizer": {"_name": "constant", "eta0": 0.02}})"},
+              dir.path);
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// An infinite constraint value fails that trial with a reason and leaves the study readable (it
+// once stored null and broke every read); a run whose trials are all infeasible ends with 0 and
+// says so.
+TEST(CliCommands, InfiniteConstraintsAreRefusedAndAllInfeasibleRunsEndNormally) {
+  TempDir dir;
+  const auto exp = write_experiment(dir, R"(
+n_trials = 3
+count_failed_trials = true
+max_consecutive_failures = 0
+directions = ["minimize", "minimize"]
+constraints = ["c"]
+)",
+                                    R"sh(
+if [ "$PARZEN_TRIAL_NUMBER" = 0 ]; then echo 'parzen:constraint c -inf'; else echo 'parzen:constraint c 1'; fi
+echo 1 2
+)sh");
+  auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "No feasible trial: all 2 complete trials violate a constraint (c)"))
+      << r.out;
+  const auto trials = trials_of(dir.url(), "s");
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_TRUE(contains(trials[0].fail_reason, "must be finite")) << trials[0].fail_reason;
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"show", "s"}, {"export", "s"}, {"studies"}}) {
+    auto all = args;
+    all.insert(all.end(), {"--storage", dir.url()});
+    r = run_cli(all, dir.path);
+    EXPECT_EQ(r.status, 0) << args[0] << ": " << r.err;
+  }
+  // Through tell: refused before anything is written.
+  r = run_cli({"ask", "--study", "t", "--storage", dir.url(), "--experiment", exp}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_cli({"tell", "--study", "t", "--trial", "0", "--constraint", "c=inf", "--value", "1",
+               "--value", "2", "--storage", dir.url()},
+              dir.path);
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.err, "finite")) << r.err;
+  EXPECT_EQ(trials_of(dir.url(), "t").at(0).state, TrialState::Running);
+}

@@ -1,6 +1,7 @@
 // NNI v2 experiment YAML -> the experiment document (src/cli/nni_config.cpp): every mapped key,
 // the warnings for unknown keys, the refusals with FILE:LINE, and the shell-string command of
 // experiment files.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -429,3 +430,27 @@ TEST(ShellCommand, RefusesPlaceholdersAndEmptyStrings) {
 }
 
 }  // namespace
+
+// Aliases share nodes: a recursive one or a "billion laughs" file is refused with its line, not
+// a crash or all the memory.
+TEST(NniConfig, RecursiveAndExplodingAliasesAreRefused) {
+  SourceMap map;
+  map.file = "x.yml";
+  try {
+    yaml_to_json("a: &a [*a]\n", map);
+    ADD_FAILURE() << "a recursive alias was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), "nests deeper than 64 levels")) << e.what();
+  }
+  std::string laughs = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i)
+    laughs +=
+        fmt::format("l{}: &l{} [*l{}, *l{}, *l{}, *l{}, *l{}, *l{}, *l{}, *l{}, *l{}, *l{}]\n", i,
+                    i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+  try {
+    yaml_to_json(laughs, map);
+    ADD_FAILURE() << "a billion laughs were accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), "expands to more than 200000 values")) << e.what();
+  }
+}

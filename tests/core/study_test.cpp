@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <limits>
 #include <set>
 #include <thread>
@@ -292,4 +293,25 @@ TEST(Study, GeneratedNamesNeverCollideNorContinueAnotherStudy) {
     study.tell(trial, 1.0);  // a continued study would show this trial to a later one
   }
   EXPECT_EQ(storage->studies().size(), 20000u);
+}
+
+TEST(Study, NonFiniteConstraintsAreRefusedByTrialAndStorages) {
+  const std::string path = ::testing::TempDir() + "parzen-inf-constraints.db";
+  std::remove(path.c_str());
+  for (const std::string& url : {std::string("memory:"), "sqlite:///" + path}) {
+    StudyOptions o = quiet();
+    o.storage = url;
+    auto study = Study::create(std::move(o));
+    auto trial = study.ask();
+    for (double bad :
+         {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+          std::numeric_limits<double>::quiet_NaN()}) {
+      EXPECT_THROW(trial.set_constraints({0.0, bad}), InvalidArgument) << url;
+      EXPECT_THROW(study.storage().set_trial_constraints(trial.id(), {bad}), InvalidArgument)
+          << url;
+    }
+    trial.set_constraints({-1.0});
+    study.tell(trial, 1.0);
+    EXPECT_EQ(study.trials().at(0).constraints, std::vector<double>{-1.0}) << url;
+  }
 }

@@ -824,3 +824,12 @@ def test_several_objectives_nsga2_and_the_default_multi_objective_tpe():
     default.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)),
                      n_trials=15)
     assert len(default.best_trials) >= 1
+
+
+def test_a_plain_database_path_is_an_sqlite_storage(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    study = parzen.create_study(storage="plain.db", study_name="p")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert (tmp_path / "plain.db").exists()
+    again = parzen.load_study(study_name="p", storage=f"sqlite:///{tmp_path / 'plain.db'}")
+    assert len(again.trials) == 2

@@ -136,9 +136,11 @@ def test_objective_on_best_trial_and_fixed_trial():
 
 # F15: a one-objective sampler with several directions is refused by create_study
 def test_single_objective_sampler_refused_for_several_directions():
-    with pytest.raises(ValueError, match="TPESampler.*RandomSampler"):
+    with pytest.raises(ValueError, match="GPSampler.*RandomSampler.*TPESampler.*NSGAIISampler"):
         parzen.create_study(directions=["minimize", "minimize"],
-                            sampler=parzen.samplers.TPESampler(seed=0))
+                            sampler=parzen.samplers.GPSampler(seed=0))
+    parzen.create_study(directions=["minimize", "minimize"],
+                        sampler=parzen.samplers.TPESampler(seed=0))  # multi-objective TPE
     parzen.create_study(directions=["minimize", "minimize"],
                         sampler=parzen.samplers.RandomSampler(seed=0))
     parzen.create_study(directions=["minimize"], sampler=parzen.samplers.TPESampler(seed=0))

@@ -355,6 +355,7 @@ class RdbStorage final : public Storage {
   }
 
   void set_trial_constraints(TrialId id, const std::vector<double>& constraints) override {
+    check_finite_constraints(constraints);
     const std::string json = vector_json(constraints);
     // The re-assertion compares first (an unchanged row is not written again).
     write_running(id, "constraints",
