@@ -445,7 +445,7 @@ TEST(CliAskTell, RoundTripAndInspection) {
       << r.out;
   r = run_cli({"show", "s", "--storage", url}, dir.path);
   EXPECT_TRUE(contains(r.out, "Trials:     2 (1 complete, 1 failed)")) << r.out;
-  EXPECT_TRUE(contains(r.out, "Top 1 of 1 complete trials")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Top 1 of 1 complete trial:")) << r.out;
 
   r = run_cli({"delete", "s", "--storage", url}, dir.path);
   EXPECT_EQ(r.status, 2);

@@ -102,7 +102,7 @@ x = {{ _type = "uniform", _value = [0, 1] }}
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, "does not exist here: the trial ran on another host")) << r.err;
   r = run_cli({"logs", "--storage", dir.url("missing.db"), "e2e", "2"}, dir.path);
-  EXPECT_TRUE(contains(r.err, "no database file")) << r.err;
+  EXPECT_TRUE(contains(r.err, "no such database file")) << r.err;
   EXPECT_FALSE(fs::exists(dir.path / "missing.db"));
 }
 
