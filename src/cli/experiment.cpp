@@ -274,7 +274,6 @@ void check_shell_command(const std::string& shell, const Space& space, const Rea
   }
 }
 
-
 // output_directory, run_in_trial_directory, log_max_bytes, gpus, trials_per_gpu, gpus_per_trial
 // and stop_when (docs/cli.md).
 void read_runner_keys(const Reader& r, const ojson& doc, const fs::path& dir, Experiment& e) {
