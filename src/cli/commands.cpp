@@ -21,6 +21,7 @@
 #include "cli/number.hpp"
 #include "cli/run.hpp"
 #include "cli/trial_process.hpp"
+#include "core/export_text.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/registry.hpp"
 #include "parzen/study.hpp"
@@ -434,28 +435,6 @@ std::vector<std::string> value_columns(const StudyInfo& info) {
   return out;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string iso_time(const std::optional<Clock::time_point>& t) {
-  if (!t) return "";
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms % 1000));
-}
-
 // One row per trial: number, state, the values by metric, the parameters the program saw, the
 // constraints by name and feasibility, times, user attributes (and the retry bookkeeping as
 // user_attrs_retried_from, ...), the failure reason.
@@ -484,7 +463,7 @@ void write_csv(std::ostream& out, const StudyInfo& info, std::vector<FrozenTrial
   header.push_back("fail_reason");
   const auto put = [&out](std::vector<std::string> row) {
     for (size_t i = 0; i < row.size(); ++i)
-      out << (i ? "," : "") << csv_field(detail::storable_text(std::move(row[i])));
+      out << (i ? "," : "") << detail::csv_field(detail::storable_text(std::move(row[i])));
     out << '\n';
   };
   put(header);
@@ -500,8 +479,8 @@ void write_csv(std::ostream& out, const StudyInfo& info, std::vector<FrozenTrial
       row.push_back(i < t.constraints.size() ? fmt::format("{}", t.constraints[i]) : "");
     if (!constraints.empty())
       row.push_back(t.constraints.empty() ? "" : (t.feasible() ? "true" : "false"));
-    row.push_back(iso_time(t.datetime_start));
-    row.push_back(iso_time(t.datetime_complete));
+    row.push_back(detail::iso8601(t.datetime_start));
+    row.push_back(detail::iso8601(t.datetime_complete));
     const auto d = t.duration_seconds();
     row.push_back(d ? fmt::format("{:.6f}", *d) : "");
     for (const auto& a : attrs) {

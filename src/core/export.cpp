@@ -6,11 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "core/export_text.hpp"
 #include "parzen/study.hpp"
 #include "storage/utf8.hpp"
 
 namespace parzen {
-namespace {
+
+namespace detail {
 
 std::string iso8601(const std::optional<Clock::time_point>& t) {
   if (!t) return "";
@@ -33,6 +35,13 @@ std::string csv_field(const std::string& s) {
   }
   return out + "\"";
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::csv_field;
+using detail::iso8601;
 
 std::string attr_text(const nlohmann::json& v) {
   return detail::storable_text(v.is_string() ? v.get<std::string>() : detail::dump_json(v));
