@@ -17,7 +17,11 @@ flags=(-DCMAKE_BUILD_TYPE=Release)
 if [ "${1:-}" = "--sanitize" ]; then
   shift
   dir=build-sanitize
-  flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DPARZEN_SANITIZE=ON)
+  # -g1 (line tables: file:line in sanitizer reports, no variable info) compiles ~30 % faster
+  # than -g under the sanitizers; the benchmark programs are not run by the tests, so this
+  # build skips them.
+  flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPARZEN_SANITIZE=ON
+    -DPARZEN_BUILD_BENCHMARKS=OFF)
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
