@@ -9,6 +9,7 @@
 #     (python3 -m venv --system-site-packages .venv && .venv/bin/pip install --no-build-isolation .)
 #     and the same SVM tuned in-process with parzen.create_study (examples/python/svm_iris.py),
 #     then the classic GridSearchCV, RandomizedSearchCV and Hyperopt programs on parzen's drop-ins.
+#     and a multi-objective one (examples/python/accuracy_vs_size.py: error against model size).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -49,4 +50,7 @@ if [ -f examples/python/svm_iris.py ]; then
     echo "==> .venv/bin/python examples/python/$example.py"
     .venv/bin/python "examples/python/$example.py"
   done
+  echo
+  echo "==> .venv/bin/python examples/python/accuracy_vs_size.py (two objectives and a constraint)"
+  .venv/bin/python examples/python/accuracy_vs_size.py
 fi

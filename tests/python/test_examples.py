@@ -49,3 +49,20 @@ def test_pruning(pruner):
     assert accuracy >= 0.9
     if not os.environ.get("PARZEN_TEST_SANITIZE"):
         assert elapsed < 60  # about 5 s on an idle machine
+
+
+def test_accuracy_vs_size_prints_a_real_trade_off_front():
+    out, _ = run_example("accuracy_vs_size.py", "--n-trials", "30", "--max-size-kib", "200")
+    m = re.search(r"30 trials \((\d+) over 200 KiB, infeasible\); Pareto front of (\d+) in (\d+)",
+                  out)
+    assert m, out
+    rows = re.findall(r"^ *([0-9.]+) +([0-9.]+) +([0-9,]+) +\{", out, re.MULTILINE)
+    assert len(rows) == int(m.group(3)) >= 3, out
+    errors = [float(r[0]) for r in rows]
+    sizes = [float(r[1]) for r in rows]
+    # Sorted by size, a Pareto front of two minimised objectives has strictly falling errors:
+    # every bigger model on it is more accurate; none is over the size limit.
+    assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes), out
+    assert all(a > b for a, b in zip(errors, errors[1:])), out
+    assert max(sizes) <= 200, out
+    assert "most accurate: error" in out
