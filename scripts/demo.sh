@@ -8,7 +8,7 @@
 #  3. the Python package: installed into .venv as a user installs it
 #     (python3 -m venv --system-site-packages .venv && .venv/bin/pip install --no-build-isolation .)
 #     and the same SVM tuned in-process with parzen.create_study (examples/python/svm_iris.py),
-#     then the classic GridSearchCV, RandomizedSearchCV and Hyperopt programs on parzen's drop-ins.
+#     then the classic GridSearchCV, RandomizedSearchCV and Hyperopt programs on parzen's drop-ins,
 #     and a multi-objective one (examples/python/accuracy_vs_size.py: error against model size).
 set -euo pipefail
 cd "$(dirname "$0")/.."
