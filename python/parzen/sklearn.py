@@ -89,7 +89,9 @@ def _categorical(values: Sequence[Any]) -> Tuple[Any, Callable[[Any], Any]]:
         except TypeError:  # a choice the build cannot store (None without null support)
             pass
         else:
-            return dist, lambda x: values[int(dist.to_internal_repr(x))]
+            # The choices are distinct scalars (no two equal, no NaN): a dict finds the index.
+            index = {v: i for i, v in enumerate(plain)}
+            return dist, lambda x: values[index[x]]
     dist = _dists.CategoricalDistribution(list(range(len(values))))
     return dist, lambda x: values[int(x)]
 

@@ -72,6 +72,18 @@ FrozenTrial StudyCore::trial_by_number(int64_t number) {
   });
 }
 
+StudyCore::TrialRef StudyCore::trial_ref_by_number(int64_t number) {
+  return with_view([&](const StudyView& v) {
+    if (number < 0 || static_cast<size_t>(number) >= v.trials().size())
+      throw NotFound(fmt::format("study '{}' has no trial {}", name, number));
+    const FrozenTrial& t = v.trials()[static_cast<size_t>(number)];
+    TrialRef ref{t.id, std::nullopt};
+    if (!t.intermediate_values.empty())
+      ref.last_intermediate_value = t.intermediate_values.rbegin()->second;
+    return ref;
+  });
+}
+
 namespace {
 
 // "; trial 7 re-runs its parameters (retry 1 of 2)" for a failed trial the storage retried.
