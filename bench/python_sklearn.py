@@ -3,6 +3,7 @@
 Parzen's overhead, the search minus the estimator fits, <= 1 % of the fits).
 
     PYTHONPATH=build/python /usr/bin/python3 bench/python_sklearn.py [--repeats 20]
+        [--systems parzen,sklearn] [--cases grid,random,tpe]
 
 Cases: the grid example (ParzenGridSearchCV, {'kernel': ('linear', 'rbf'), 'C': [1, 10]}, cv=5),
 the random example (ParzenRandomizedSearchCV, C ~ uniform(1, 10), 4 iterations, TPE seeded
@@ -19,6 +20,8 @@ includes scikit-learn's own per-fit bookkeeping (clone, indexing, joblib), shown
 scikit-learn's searches too; ``parzen CPU %`` = the main thread's CPU time outside
 evaluate_candidates / its CPU time inside (time.thread_time; steadier than wall time on a loaded
 machine, where a call that releases the GIL or takes a lock can lose its time slice).
+``parzen CPU ms``: that CPU time outside evaluate_candidates itself (median), the figure to
+compare between builds on a loaded machine.
 """
 import argparse
 import statistics
@@ -77,6 +80,10 @@ def run(make, X, y):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--systems", default="parzen,sklearn",
+                    help="comma-separated: which rows to run (parzen, sklearn)")
+    ap.add_argument("--cases", default="grid,random,tpe",
+                    help="comma-separated: which cases to run (grid, random, tpe)")
     args = ap.parse_args()
     parzen.logging.set_verbosity(parzen.logging.WARNING)
     iris = datasets.load_iris()
@@ -86,13 +93,13 @@ def main():
     long_space = {"C": FloatDistribution(1e-2, 1e2, log=True),
                   "gamma": FloatDistribution(1e-4, 1e1, log=True)}
     cases = [
-        ("grid (example)", lambda: timed(ParzenGridSearchCV)(svm.SVC(), grid, cv=5),
+        ("grid", "grid (example)", lambda: timed(ParzenGridSearchCV)(svm.SVC(), grid, cv=5),
          lambda: GridSearchCV(svm.SVC(), grid, cv=5)),
-        ("random (example)",
+        ("random", "random (example)",
          lambda: timed(ParzenRandomizedSearchCV)(svm.SVC(), rnd, n_iter=4, cv=5,
                                                  random_state=2021),
          lambda: RandomizedSearchCV(svm.SVC(), rnd, n_iter=4, cv=5, random_state=2021)),
-        ("TPE, 50 trials",
+        ("tpe", "TPE, 50 trials",
          lambda: timed(ParzenSearchCV)(svm.SVC(), long_space, n_trials=50, cv=5,
                                        random_state=0),
          lambda: RandomizedSearchCV(svm.SVC(), {"C": loguniform(1e-2, 1e2),
@@ -100,10 +107,16 @@ def main():
                                     n_iter=50, cv=5, random_state=0)),
     ]
     print(f"{'case':<18} {'system':<10} {'search ms':>10} {'fit+score ms':>13} "
-          f"{'parzen ms':>10} {'parzen %':>9} {'search-fits %':>14} {'parzen CPU %':>13}")
+          f"{'parzen ms':>10} {'parzen %':>9} {'search-fits %':>14} {'parzen CPU %':>13} "
+          f"{'parzen CPU ms':>14}")
     goals = []
-    for name, ours, theirs in cases:
+    systems = args.systems.split(",")
+    for key, name, ours, theirs in cases:
+        if key not in args.cases.split(","):
+            continue
         for system, make in (("parzen", ours), ("sklearn", theirs)):
+            if system not in systems:
+                continue
             runs = [run(make, X, y) for _ in range(args.repeats)]
             wall = statistics.median(r[0] for r in runs)
             fits = statistics.median(r[1] for r in runs)
@@ -114,8 +127,11 @@ def main():
             if own is not None:
                 cpu_pct = 100 * statistics.median(r[3] / r[4] for r in runs)
             cpu_s = f"{cpu_pct:12.2f}%" if cpu_pct is not None else f"{'-':>13}"
+            own_cpu_s = f"{'-':>14}"
+            if own is not None:
+                own_cpu_s = f"{statistics.median(r[3] for r in runs) * 1e3:14.3f}"
             print(f"{name:<18} {system:<10} {wall * 1e3:10.2f} {fits * 1e3:13.2f} {own_s} "
-                  f"{pct_s} {100 * (wall - fits) / fits:13.1f}% {cpu_s}")
+                  f"{pct_s} {100 * (wall - fits) / fits:13.1f}% {cpu_s} {own_cpu_s}")
             if own is not None:
                 goals.append((name, 100 * own / fits, cpu_pct))
     for name, pct, cpu_pct in goals:

@@ -63,6 +63,8 @@ from parzen.exceptions import StudyExhaustedError
 __all__ = ["ParzenSearchCV", "ParzenGridSearchCV", "ParzenRandomizedSearchCV"]
 
 _SCALAR = (str, bool, int, float, type(None))
+# The classes of _dists.BaseDistribution (a typing.Union, whose isinstance check is slower).
+_DIST_TYPES = (_dists.FloatDistribution, _dists.IntDistribution, _dists.CategoricalDistribution)
 
 
 def _plain(v: Any) -> Any:
@@ -89,7 +91,9 @@ def _categorical(values: Sequence[Any]) -> Tuple[Any, Callable[[Any], Any]]:
         except TypeError:  # a choice the build cannot store (None without null support)
             pass
         else:
-            return dist, lambda x: values[int(dist.to_internal_repr(x))]
+            # The choices are distinct scalars (no two equal, no NaN): a dict finds the index.
+            index = {v: i for i, v in enumerate(plain)}
+            return dist, lambda x: values[index[x]]
     dist = _dists.CategoricalDistribution(list(range(len(values))))
     return dist, lambda x: values[int(x)]
 
@@ -124,7 +128,7 @@ def _dict_space(
     for name, d in param_distributions.items():
         if not isinstance(name, str):
             raise TypeError(f"parameter names must be str, got {name!r}")
-        if isinstance(d, _dists.BaseDistribution):
+        if isinstance(d, _DIST_TYPES):
             out[name] = (d, lambda x: x, False)
         elif isinstance(d, (list, tuple, np.ndarray)):
             try:
@@ -193,6 +197,16 @@ class _Space:
         raw = {name: trial._suggest(name, dist) for name, (dist, _, _) in self.dicts[i].items()}
         params = {name: self.dicts[i][name][1](v) for name, v in raw.items()}
         return params, (i,) + tuple(sorted(raw.items()))
+
+    def ask_suggest(self, study: Any, n: int) -> List[Tuple[int, None, Dict[str, Any], None]]:
+        """n trials of a one-dict space asked and suggested in one call (``StudyCore.
+        _ask_suggest``, the parameters in the order ``sample`` suggests them): [(number, None,
+        candidate parameters, None), ...]; fewer when the sampler is exhausted."""
+        items = list(self.dicts[0].items())
+        space = [(name, dist) for name, (dist, _, _) in items]
+        decoders = [(name, decode) for name, (_, decode, _) in items]
+        return [(number, None, {name: decode(v) for (name, decode), v in zip(decoders, raw)},
+                 None) for number, raw in study._core._ask_suggest(n, space)]
 
     def point(self, key: Tuple[Any, ...]) -> Dict[str, Any]:
         """The study parameters (for enqueue_trial) of a key."""
@@ -307,16 +321,6 @@ class _CandidateErrors:
 
     def __exit__(self, *exc: Any) -> None:
         _fits.errors, _fits.owner = self._saved
-
-
-def _tell_failed(study: Any, trial: Any, reason: str) -> None:
-    study._core.tell(trial.number, None, TrialState.FAIL, reason, False)
-
-
-def _tell_value(study: Any, trial: Any, value: float) -> None:
-    """Study.tell(trial, value) for a finite value, without building the FrozenTrial it returns
-    (``trials_`` reads the trials once, when asked)."""
-    study._core.tell(trial.number, [value], TrialState.COMPLETE, "", False)
 
 
 def _reads_history(sampler: Any) -> bool:
@@ -555,6 +559,9 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         free = 0
         if not self._p("enable_pruning") and timeout is None and n_trials is not None:
             free = _independent_trials(study)
+        # Trials whose parameters need no per-trial decision in Python (one dict, no check for
+        # an already evaluated candidate, no pruning) are asked and suggested in one C++ call.
+        one_call = len(space.dicts) == 1 and size is None and not self._p("enable_pruning")
         start = time.monotonic()
         n_done = 0
         n_candidates = 0
@@ -567,11 +574,19 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                 k = batch if n_trials is None else min(batch, n_trials - n_done)
                 if n_trials is not None and (free is None or free > 0):
                     k = max(k, n_trials - n_done if free is None else min(free, n_trials - n_done))
-                asked: List[Tuple[Any, Dict[str, Any], Tuple[Any, ...]]] = []
-                repeats: List[Tuple[Any, Tuple[Any, ...]]] = []
+                # (trial number, live trial or None, candidate parameters, key)
+                asked: List[Tuple[int, Any, Dict[str, Any], Any]] = []
+                repeats: List[Tuple[int, Tuple[Any, ...]]] = []
                 batch_keys: Dict[Tuple[Any, ...], Any] = {}
                 exhausted = False
-                while len(asked) < k:
+                if one_call:
+                    # One C++ call asks the k trials and suggests their parameters.
+                    try:
+                        asked = space.ask_suggest(study, k)
+                    except StudyExhaustedError:
+                        asked = []
+                    exhausted = len(asked) < k
+                while not one_call and len(asked) < k:
                     try:
                         trial = study.ask()
                     except StudyExhaustedError:
@@ -581,7 +596,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                     if size is not None and (key in seen or key in batch_keys):
                         # A candidate already in cv_results_: its trial takes that score with
                         # no new fit, and the next ask is a candidate not evaluated yet.
-                        repeats.append((trial, key))
+                        repeats.append((trial.number, key))
                         unseen = space.random_unseen(rng, set(seen) | set(batch_keys))
                         if unseen is None:
                             exhausted = True
@@ -589,40 +604,41 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                         study.enqueue_trial(space.point(unseen))
                         continue
                     batch_keys[key] = trial
-                    asked.append((trial, params, key))
+                    asked.append((trial.number, trial, params, key))
                 n_asked = len(asked)
                 if self._p("enable_pruning"):
                     survivors = []
-                    for trial, params, key in asked:
+                    for number, trial, params, key in asked:
                         if self._pruned(trial, params):
                             study.tell(trial, state=TrialState.PRUNED)
-                            trials.append(trial.number)
+                            trials.append(number)
                         else:
-                            survivors.append((trial, params, key))
+                            survivors.append((number, trial, params, key))
                     asked = survivors
+                told: List[Tuple[int, Optional[float], str]] = []
                 if asked:
-                    results = evaluate_candidates([p for _, p, _ in asked])
+                    results = evaluate_candidates([p for _, _, p, _ in asked])
                     errors.take(len(asked))
-                    for i, (trial, _, key) in enumerate(asked):
+                    for i, (number, _, _, key) in enumerate(asked):
                         v = self._trial_value(results, n_candidates + i)
                         values.append(v)
-                        if math.isfinite(v):  # error_score a number: the row's score
-                            _tell_value(study, trial, v)
-                        else:
-                            _tell_failed(study, trial, _fit_error_reason(
-                                errors.per_candidate[n_candidates + i], v))
-                        trials.append(trial.number)
-                        seen[key] = n_candidates + i
+                        # error_score a number: the row's score
+                        told.append((number, v, "") if math.isfinite(v) else (
+                            number, None,
+                            _fit_error_reason(errors.per_candidate[n_candidates + i], v)))
+                        trials.append(number)
+                        if size is not None:
+                            seen[key] = n_candidates + i
                     n_candidates += len(asked)
-                for trial, key in repeats:
+                for number, key in repeats:
                     j = seen.get(key)
                     v = values[j] if j is not None else math.nan
-                    if math.isfinite(v):
-                        _tell_value(study, trial, v)
-                    else:
-                        _tell_failed(study, trial, "the same candidate as an earlier trial, "
-                                     "which failed or was pruned")
-                    trials.append(trial.number)
+                    told.append((number, v, "") if math.isfinite(v) else (
+                        number, None,
+                        "the same candidate as an earlier trial, which failed or was pruned"))
+                    trials.append(number)
+                if told:
+                    study._core._tell_many(told)
                 n_done += n_asked
                 if free:
                     free = max(0, free - n_asked)
@@ -734,24 +750,29 @@ class ParzenGridSearchCV(ParzenSearchCV):
             n_points = 1
             for d, _ in space.values():
                 n_points *= len(d.choices)
-            for _ in range(n_points):  # the study is new: its grid has exactly n_points
-                trial = study.ask()
-                candidates.append({k: dec(trial._suggest(k, d))
-                                   for k, (d, dec) in space.items()})
-                asked.append((study, trial))
+            # The study is new: its grid has exactly n_points. One call asks them all and
+            # suggests their parameters (the GIL released once).
+            names = list(space)
+            decoders = [dec for _, dec in space.values()]
+            for number, raw in study._core._ask_suggest(
+                    n_points, [(k, d) for k, (d, _) in space.items()]):
+                candidates.append({k: dec(v) for k, dec, v in zip(names, decoders, raw)})
+                asked.append((study, number))
         with _CandidateErrors(self) as errors:
             results = evaluate_candidates(candidates)
             errors.take(len(candidates))
         refs = []
-        for i, (study, trial) in enumerate(asked):
+        told: Dict[int, Tuple[Any, List[Tuple[int, Optional[float], str]]]] = {}
+        for i, (study, number) in enumerate(asked):
             if study is None:
                 continue
             v = self._trial_value(results, i)
-            if math.isfinite(v):
-                _tell_value(study, trial, v)
-            else:
-                _tell_failed(study, trial, _fit_error_reason(errors.per_candidate[i], v))
-            refs.append((study, trial.number))
+            told.setdefault(id(study), (study, []))[1].append(
+                (number, v, "") if math.isfinite(v) else
+                (number, None, _fit_error_reason(errors.per_candidate[i], v)))
+            refs.append((study, number))
+        for study, rows in told.values():
+            study._core._tell_many(rows)
         self._record_trials(refs)
 
 

@@ -49,6 +49,8 @@ class _NoCompletedTrialsError(NotFoundError, ValueError):
 
 
 def _directions(direction: Any, directions: Any) -> List[str]:
+    if directions is None and type(direction) is str and direction in ("minimize", "maximize"):
+        return [direction]  # the common case, without the checks below
     if direction is not None and directions is not None:
         raise ValueError("Specify only one of `direction` and `directions`.")
     if direction is None and directions is None:

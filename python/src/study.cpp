@@ -340,6 +340,65 @@ void bind_study(py::module_& m) {
           "(as Optuna's Study.ask without fixed_distributions). Raises StudyExhaustedError when "
           "the sampler has nothing left (grid), StorageInternalError.")
       .def(
+          "_ask_suggest",
+          [](PyStudy& s, int64_t n, const std::vector<std::pair<std::string, py::object>>& space) {
+            // The distributions are converted once for the n trials.
+            std::vector<std::pair<std::string, Distribution>> dists;
+            dists.reserve(space.size());
+            for (const auto& [name, d] : space) dists.emplace_back(name, distribution_from_py(d));
+            std::vector<std::pair<int64_t, std::vector<ParamValue>>> asked;
+            asked.reserve(n > 0 ? static_cast<size_t>(n) : 0);
+            {
+              py::gil_scoped_release release;
+              for (int64_t i = 0; i < n; ++i) {
+                std::optional<Trial> t;
+                try {
+                  t.emplace(s.get().ask());
+                } catch (const StudyExhausted&) {
+                  if (asked.empty()) throw;
+                  break;
+                }
+                std::vector<ParamValue> values;
+                values.reserve(dists.size());
+                for (const auto& [name, d] : dists) values.push_back(t->suggest(name, d));
+                asked.emplace_back(t->number(), std::move(values));
+              }
+            }
+            py::list out(asked.size());
+            for (size_t i = 0; i < asked.size(); ++i) {
+              py::tuple values(asked[i].second.size());
+              for (size_t j = 0; j < asked[i].second.size(); ++j)
+                values[j] = param_value_to_py(asked[i].second[j]);
+              out[i] = py::make_tuple(asked[i].first, std::move(values));
+            }
+            return out;
+          },
+          py::arg("n"), py::arg("space"),
+          "_ask_suggest(n: int, space: list[tuple[str, Distribution]]) -> list[tuple[int, "
+          "tuple]]\n\n"
+          "ask() n times and suggest every parameter of `space`, in its order, on each trial, in "
+          "one call (the GIL released once): [(number, (value, ...)), ...], values in external "
+          "form. Fewer than n when the sampler is exhausted after the first; StudyExhaustedError "
+          "when before it. The trials stay running: finish them with tell or _tell_many.")
+      .def(
+          "_tell_many",
+          [](PyStudy& s,
+             const std::vector<std::tuple<int64_t, std::optional<double>, std::string>>& results) {
+            py::gil_scoped_release release;
+            for (const auto& [number, value, reason] : results) {
+              if (value)
+                s.get().tell(number, std::vector<double>{*value});
+              else
+                s.get().tell(number, TrialState::Failed, reason);
+            }
+          },
+          py::arg("results"),
+          "_tell_many(results: list[tuple[int, float | None, str]]) -> None\n\n"
+          "tell for several running trials of a single-objective study, in order: (number, "
+          "value, '') completes a trial with that value; (number, None, reason) fails it with "
+          "that reason. No record is returned. Errors as tell (the trials after the one that "
+          "raised stay running).")
+      .def(
           "tell",
           [](PyStudy& s, int64_t number, const py::object& values, const py::object& state,
              const std::string& fail_reason, bool record) -> py::object {

@@ -236,8 +236,8 @@ FrozenTrial Study::tell(Trial& trial, TrialState state, const std::string& fail_
 }
 
 FrozenTrial Study::tell(int64_t trial_number, const std::vector<double>& values) {
-  const FrozenTrial t = core_->trial_by_number(trial_number);
-  return core_->finish(t.id, t.number, TrialState::Complete, values, "");
+  const auto t = core_->trial_ref_by_number(trial_number);
+  return core_->finish(t.id, trial_number, TrialState::Complete, values, "");
 }
 
 FrozenTrial Study::tell(int64_t trial_number, TrialState state, const std::string& fail_reason) {
@@ -245,12 +245,12 @@ FrozenTrial Study::tell(int64_t trial_number, TrialState state, const std::strin
     throw InvalidArgument(fmt::format(
         "tell with a state takes pruned or failed, not {}; pass values to complete a trial",
         to_string(state)));
-  const FrozenTrial t = core_->trial_by_number(trial_number);
+  const auto t = core_->trial_ref_by_number(trial_number);
   std::vector<double> values;
-  if (state == TrialState::Pruned && !t.intermediate_values.empty())
-    values = {t.intermediate_values.rbegin()->second};
+  if (state == TrialState::Pruned && t.last_intermediate_value)
+    values = {*t.last_intermediate_value};
   return core_->finish(
-      t.id, t.number, state, values,
+      t.id, trial_number, state, values,
       state == TrialState::Failed && fail_reason.empty() ? "told failed" : fail_reason);
 }
 

@@ -1,7 +1,9 @@
 #include <cxxabi.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -14,20 +16,29 @@
 
 namespace parzen::detail {
 
+namespace {
+// Incremented in a forked child (pthread_atfork), so that the per-thread worker ids below are
+// recomputed with the child's pid without a getpid() system call on every ask.
+std::atomic<unsigned> fork_generation{1};
+void on_fork_child() { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+}  // namespace
+
 std::string StudyCore::worker_id() {
-  // Host and process do not change while the process runs (a forked child gets a new pid, so
-  // the cache is keyed by it); only the thread part is computed per call.
-  thread_local pid_t cached_pid = -1;
-  thread_local std::string host_pid;
-  if (cached_pid != getpid()) {
+  // "host:pid:thread" does not change while this thread runs in this process: computed once per
+  // thread (and again in a forked child, whose pid differs).
+  static const bool registered = pthread_atfork(nullptr, nullptr, on_fork_child) == 0;
+  thread_local unsigned cached_generation = 0;
+  thread_local std::string id;
+  const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+  if (!registered || cached_generation != generation) {
     char host[256] = {};
     if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-    cached_pid = getpid();
-    host_pid = fmt::format("{}:{}", host, cached_pid);
+    std::ostringstream thread;
+    thread << std::this_thread::get_id();
+    id = fmt::format("{}:{}:{}", host, getpid(), thread.str());
+    cached_generation = generation;
   }
-  std::ostringstream thread;
-  thread << std::this_thread::get_id();
-  return host_pid + ":" + thread.str();
+  return id;
 }
 
 std::string format_params(const std::map<std::string, ParamValue>& params) {
@@ -58,6 +69,18 @@ FrozenTrial StudyCore::trial_by_number(int64_t number) {
     if (number < 0 || static_cast<size_t>(number) >= v.trials().size())
       throw NotFound(fmt::format("study '{}' has no trial {}", name, number));
     return v.trials()[static_cast<size_t>(number)];
+  });
+}
+
+StudyCore::TrialRef StudyCore::trial_ref_by_number(int64_t number) {
+  return with_view([&](const StudyView& v) {
+    if (number < 0 || static_cast<size_t>(number) >= v.trials().size())
+      throw NotFound(fmt::format("study '{}' has no trial {}", name, number));
+    const FrozenTrial& t = v.trials()[static_cast<size_t>(number)];
+    TrialRef ref{t.id, std::nullopt};
+    if (!t.intermediate_values.empty())
+      ref.last_intermediate_value = t.intermediate_values.rbegin()->second;
+    return ref;
   });
 }
 

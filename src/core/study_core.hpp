@@ -89,6 +89,13 @@ struct StudyCore {
 
   // The trial with that number, as stored now. Throws NotFound.
   FrozenTrial trial_by_number(int64_t number);
+  // What tell(number, ...) needs of trial `number` (NotFound as trial_by_number), read without
+  // copying its record.
+  struct TrialRef {
+    TrialId id;
+    std::optional<double> last_intermediate_value;
+  };
+  TrialRef trial_ref_by_number(int64_t number);
 
   // Moves a running trial to its final state, lets the sampler learn from it and returns its
   // stored record. Values that are not finite, or not one per direction, fail the trial. A

@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <string>
+#include <thread>
 
 #include "parzen/parzen.hpp"
 
@@ -241,4 +246,30 @@ TEST(DeletedStudy, EveryOperationNamesTheDeletedStudy) {
   EXPECT_EQ(message_of([&] { running.suggest_float("x", 0, 1); }), expected);
   EXPECT_EQ(message_of([&] { study.trials(); }), expected);
   EXPECT_THROW(study.tell(running, 1.0), NotFound);
+}
+
+// The worker id ("host:pid:thread") is computed once per thread; a forked child's trials carry
+// the child's pid, not the parent's cached one, and another thread gets its own id.
+TEST(WorkerId, PerThreadAndRecomputedInAForkedChild) {
+  auto study = Study::create({.log_level = LogLevel::Silent});
+  const std::string parent = study.ask().record().worker;
+  const std::string pid = ":" + std::to_string(getpid()) + ":";
+  EXPECT_NE(parent.find(pid), std::string::npos) << parent;
+  EXPECT_EQ(study.ask().record().worker, parent);
+  std::string other;
+  std::thread([&] { other = study.ask().record().worker; }).join();
+  EXPECT_NE(other, parent);
+  EXPECT_NE(other.find(pid), std::string::npos) << other;
+
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string worker = study.ask().record().worker;
+    const std::string mine = ":" + std::to_string(getpid()) + ":";
+    _exit(worker.find(mine) != std::string::npos && worker != parent ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the forked child's trial kept the parent's worker id";
 }

@@ -41,6 +41,26 @@ TEST(Study, AskTellRoundTrip) {
   EXPECT_THROW(study.tell(0, TrialState::Complete), InvalidArgument);
 }
 
+// tell by number (an external loop's form) prunes with the last reported value and fails with
+// the reason, as tell(Trial&); an unknown or negative number is NotFound.
+TEST(Study, TellByNumberPrunesWithTheLastReportAndFailsWithTheReason) {
+  auto study = Study::create(quiet({}));
+  auto a = study.ask();
+  a.report(1, 0.25);
+  a.report(4, 0.5);
+  auto b = study.ask();
+  auto c = study.ask();
+  const auto pruned = study.tell(a.number(), TrialState::Pruned);
+  EXPECT_EQ(pruned.state, TrialState::Pruned);
+  EXPECT_EQ(pruned.values, std::vector<double>{0.5});
+  const auto failed = study.tell(b.number(), TrialState::Failed, "2 of 5 fits failed");
+  EXPECT_EQ(failed.fail_reason, "2 of 5 fits failed");
+  EXPECT_TRUE(failed.values.empty());
+  EXPECT_EQ(study.tell(c.number(), TrialState::Pruned).values, std::vector<double>{});
+  EXPECT_THROW(study.tell(-1, std::vector<double>{1.0}), NotFound);
+  EXPECT_THROW(study.tell(3, TrialState::Failed), NotFound);
+}
+
 TEST(Study, TellWithBadValuesFailsTheTrialWithAReason) {
   auto study = Study::create(quiet({}));
   auto a = study.ask();

@@ -461,3 +461,45 @@ def test_trials_drawn_without_a_model_are_fitted_in_one_call():
     _, sizes = _batch_sizes(ParzenSearchCV, SVC(), space, n_trials=3, cv=3, timeout=600,
                             sampler=parzen.samplers.RandomSampler(seed=1))
     assert sizes == [1, 1, 1]
+
+
+def test_batched_ask_suggest_and_tell_match_the_one_at_a_time_calls():
+    # StudyCore._ask_suggest / _tell_many (what the searches use): the same trials, parameters
+    # and records as ask + suggest + tell one at a time on a study with the same seed.
+    space = [("C", FloatDistribution(1e-2, 1e2, log=True)),
+             ("kernel", CategoricalDistribution(["linear", "rbf"]))]
+
+    def study():
+        return parzen.create_study(sampler=parzen.samplers.RandomSampler(seed=7),
+                                   direction="maximize")
+
+    batched = study()
+    rows = batched._core._ask_suggest(3, space)
+    assert [n for n, _ in rows] == [0, 1, 2]
+    batched._core._tell_many([(0, 0.5, ""), (1, None, "2 of 5 fits failed: boom"), (2, 0.75, "")])
+    single = study()
+    expected = []
+    for _ in range(3):
+        trial = single.ask()
+        expected.append((trial.number, tuple(trial._suggest(k, d) for k, d in space)))
+    assert [(n, tuple(v)) for n, v in rows] == expected
+    trials = batched.trials
+    assert [t.state for t in trials] == [parzen.TrialState.COMPLETE, parzen.TrialState.FAIL,
+                                         parzen.TrialState.COMPLETE]
+    assert [t.value for t in trials] == [0.5, None, 0.75]
+    assert trials[1].fail_reason == "2 of 5 fits failed: boom"
+    assert trials[0].params == {"C": rows[0][1][0], "kernel": rows[0][1][1]}
+    # A finished trial is refused as by tell (the trials before it are told).
+    with pytest.raises(parzen.exceptions.InvalidStateError):
+        batched._core._tell_many([(0, 0.1, "")])
+
+
+def test_batched_ask_suggest_stops_when_the_grid_is_exhausted():
+    study = parzen.create_study(sampler=parzen.samplers.GridSampler({"k": ["a", "b"]}),
+                                direction="maximize")
+    space = [("k", CategoricalDistribution(["a", "b"]))]
+    rows = study._core._ask_suggest(5, space)
+    assert sorted(v[0] for _, v in rows) == ["a", "b"]
+    study._core._tell_many([(n, 1.0, "") for n, _ in rows])
+    with pytest.raises(parzen.exceptions.StudyExhaustedError):
+        study._core._ask_suggest(1, space)
