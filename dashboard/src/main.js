@@ -178,7 +178,9 @@ class StudyPage {
     this.layout();
     this.drawAll();
     setProgress(null);
-    window.__parzenLoaded = { ms: performance.now() - t0, trials: this.study.list().length };
+    // After the next frame: history and table are on screen. ms counts from navigation start.
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    window.__parzenLoaded = { ms: performance.now(), study_ms: performance.now() - t0, trials: this.study.list().length };
     document.body.dataset.loaded = 'true';
     this.schedule();
   }
