@@ -155,6 +155,8 @@ class StudyPage {
 
   async start() {
     clear(app);
+    document.body.dataset.loaded = 'false';
+    window.__parzenLoaded = null;
     setProgress('Loading the study…');
     if (!studies.length) await refreshStudies();
     let info = studies.find((s) => s.id === this.id);
@@ -170,8 +172,15 @@ class StudyPage {
     this.study = new StudyData(info);
     document.title = `${info.name} · Parzen dashboard`;
     const t0 = performance.now();
-    await this.study.load((got, total) =>
-      setProgress(total ? `Loading trials: ${mb(got)} of ${mb(total)}` : `Loading trials: ${mb(got)}`, total ? got / total : null));
+    const marks = {};
+    await this.study.load((got, total, done) => {
+      if (done) {
+        marks.received_ms = performance.now();
+        marks.bytes = got;
+        setProgress(`Reading ${mb(got)} of trials…`);
+      } else setProgress(total ? `Loading trials: ${mb(got)} of ${mb(total)}` : `Loading trials: ${mb(got)}`, total ? got / total : null);
+    });
+    marks.parsed_ms = performance.now();
     if (this.stopped) return;
     setProgress(`Drawing ${this.study.list().length.toLocaleString()} trials…`);
     await new Promise((r) => requestAnimationFrame(r));
@@ -180,7 +189,7 @@ class StudyPage {
     setProgress(null);
     // After the next frame: history and table are on screen. ms counts from navigation start.
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-    window.__parzenLoaded = { ms: performance.now(), study_ms: performance.now() - t0, trials: this.study.list().length };
+    window.__parzenLoaded = { ms: performance.now(), study_ms: performance.now() - t0, trials: this.study.list().length, start_ms: t0, ...marks };
     document.body.dataset.loaded = 'true';
     this.schedule();
   }

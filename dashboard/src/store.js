@@ -62,15 +62,30 @@ export class StudyData {
     const incoming = delta.trials || [];
     const params = new Set(this.paramNames);
     let newParam = false;
-    for (const t of incoming) {
-      prepare(t);
-      this.trials[t.number] = t;
-      for (const [name, dist] of Object.entries(t.distributions || {})) {
+    const shared = delta.distributions || null; // a compact answer: distributions once, at top level
+    if (shared) {
+      for (const [name, dist] of Object.entries(shared)) {
         if (!params.has(name)) {
           params.add(name);
           newParam = true;
         }
         if (!this.distributions[name]) this.distributions[name] = dist;
+      }
+    }
+    for (const t of incoming) {
+      prepare(t);
+      this.trials[t.number] = t;
+      if (shared) {
+        // Keep the detail view's per-trial distributions: each parameter's shared one.
+        if (!t.distributions) t.distributions = this.distributions;
+        continue;
+      }
+      for (const name in t.distributions || {}) {
+        if (!params.has(name)) {
+          params.add(name);
+          newParam = true;
+        }
+        if (!this.distributions[name]) this.distributions[name] = t.distributions[name];
       }
     }
     if (newParam) {
