@@ -158,12 +158,19 @@ class StudyPage {
     document.body.dataset.loaded = 'false';
     window.__parzenLoaded = null;
     setProgress('Loading the study…');
-    if (!studies.length) await refreshStudies();
-    let info = studies.find((s) => s.id === this.id);
-    if (!info) {
-      await refreshStudies();
-      info = studies.find((s) => s.id === this.id);
-    }
+    const t0 = performance.now();
+    const marks = {};
+    // The study list (for the study's directions and names) and its trials are asked for at once.
+    const trialsPromise = api.trials(this.id, 0, (got, total, done) => {
+      if (done) {
+        marks.received_ms = performance.now();
+        marks.bytes = got;
+        setProgress(`Reading ${mb(got)} of trials…`);
+      } else setProgress(total ? `Loading trials: ${mb(got)} of ${mb(total)}` : `Loading trials: ${mb(got)}`, total ? got / total : null);
+    });
+    trialsPromise.catch(() => {}); // reported below, once the study is known to exist
+    await refreshStudies();
+    const info = studies.find((s) => s.id === this.id);
     if (!info) {
       setProgress(null);
       app.append(el('p', { class: 'error' }, `No study with id ${this.id}. `, el('a', { href: '#/' }, 'All studies')));
@@ -171,15 +178,7 @@ class StudyPage {
     }
     this.study = new StudyData(info);
     document.title = `${info.name} · Parzen dashboard`;
-    const t0 = performance.now();
-    const marks = {};
-    await this.study.load((got, total, done) => {
-      if (done) {
-        marks.received_ms = performance.now();
-        marks.bytes = got;
-        setProgress(`Reading ${mb(got)} of trials…`);
-      } else setProgress(total ? `Loading trials: ${mb(got)} of ${mb(total)}` : `Loading trials: ${mb(got)}`, total ? got / total : null);
-    });
+    this.study.merge(await trialsPromise);
     marks.parsed_ms = performance.now();
     if (this.stopped) return;
     setProgress(`Drawing ${this.study.list().length.toLocaleString()} trials…`);
