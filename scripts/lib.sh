@@ -9,6 +9,7 @@ PARZEN_PACKAGES=(
   python3-dev python3-venv python3-setuptools python3-wheel pybind11-dev pybind11-json-dev
   python3-pytest python3-pandas python3-tqdm python3-psutil
   googletest libgtest-dev libgmock-dev
+  libcpp-httplib-dev pkg-config  # parzen dashboard (src/dashboard)
 )
 
 as_root() {
