@@ -20,7 +20,7 @@ function columnsOf(study) {
     cols.push({ key: `param:${name}`, label: name, width: 100, param: name, get: (t) => (t.params ? t.params[name] : undefined) });
   }
   cols.push({ key: 'duration', label: 'duration', width: 80, numeric: true, get: (t) => t.duration, fmt: fmtDuration });
-  cols.push({ key: 'start', label: 'started (UTC)', width: 160, numeric: true, get: (t) => t.tStart, fmt: fmtTime });
+  cols.push({ key: 'start', label: 'started (UTC)', width: 175, numeric: true, get: (t) => t.tStart, fmt: fmtTime });
   cols.push({ key: 'worker', label: 'worker', width: 130, get: (t) => t.worker || '' });
   return cols;
 }
