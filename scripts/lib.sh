@@ -64,3 +64,18 @@ install_python_package() {
     return 1
   }
 }
+
+# build_dashboard: the web dashboard's page (dashboard/ -> dashboard/dist/, served by `parzen
+# dashboard`). Installs Node.js and npm from Debian when missing, installs the npm packages pinned
+# in dashboard/package-lock.json (npm ci; from npm's cache when it has them) unless they are
+# already installed from this lockfile, and bundles the app with esbuild.
+build_dashboard() {
+  if ! command -v node >/dev/null 2>&1; then ensure_packages nodejs npm; fi
+  if ! command -v npm >/dev/null 2>&1; then ensure_packages npm; fi
+  local stamp=dashboard/node_modules/.package-lock.json
+  if [ ! -f "$stamp" ] || [ dashboard/package-lock.json -nt "$stamp" ]; then
+    echo "==> npm ci (dashboard/)"
+    (cd dashboard && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+  fi
+  (cd dashboard && node build.mjs)
+}
