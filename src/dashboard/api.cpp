@@ -124,8 +124,13 @@ struct Api::StudyCache {
   // The Pareto endpoint's answer for `version` (computed on demand).
   uint64_t pareto_version = 0;
   std::string pareto_text{};
-  // The importance endpoint's answers by "evaluator/objective": (version, text).
-  std::map<std::string, std::pair<uint64_t, std::string>> importance{};
+  // The importance endpoint's answers by "evaluator/objective".
+  struct Importance {
+    uint64_t version = 0;
+    std::chrono::steady_clock::time_point computed{};
+    std::string text{};
+  };
+  std::map<std::string, Importance> importance{};
 };
 
 Api::Api(std::shared_ptr<Storage> storage) : storage_(std::move(storage)) {
@@ -368,8 +373,13 @@ std::string Api::importance(StudyId study, const std::string& evaluator, int obj
                       objective, study, c->directions.size(), c->directions.size() - 1));
     directions = c->directions;
     version = c->version;
-    if (auto it = c->importance.find(key); it != c->importance.end() && it->second.first == version)
-      return it->second.second;
+    // The answer for this version; while trials keep arriving, the last one for up to
+    // kImportanceReuseSeconds (each computation reads the study's every trial).
+    if (auto it = c->importance.find(key);
+        it != c->importance.end() && (it->second.version == version ||
+                                      std::chrono::steady_clock::now() - it->second.computed <
+                                          std::chrono::duration<double>(kImportanceReuseSeconds)))
+      return it->second.text;
   }
   // Computed outside the study's lock (a forest takes a while; polls go on meanwhile), from the
   // storage's trials, and kept for this version.
@@ -382,7 +392,7 @@ std::string Api::importance(StudyId study, const std::string& evaluator, int obj
                                {"evaluator", std::string(to_string(options.evaluator))},
                                {"objective", objective}});
   std::lock_guard lock(c->mu);
-  c->importance[key] = {version, text};
+  c->importance[key] = {version, std::chrono::steady_clock::now(), text};
   return text;
 }
 
