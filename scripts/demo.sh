@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_packages libyaml-cpp-dev  # yaml-cpp: NNI experiment configs
+build_dashboard  # dashboard/dist: the page parzen dashboard serves (npm ci + esbuild)
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON >/dev/null
 
 echo "==> C++ library example: grid search (examples/svm_iris)"

@@ -9,6 +9,7 @@ PARZEN_PACKAGES=(
   python3-dev python3-venv python3-setuptools python3-wheel pybind11-dev pybind11-json-dev
   python3-pytest python3-pandas python3-tqdm python3-psutil
   googletest libgtest-dev libgmock-dev
+  libcpp-httplib-dev pkg-config  # parzen dashboard (src/dashboard)
 )
 
 as_root() {
@@ -62,4 +63,19 @@ install_python_package() {
     cat "${venv}-install.log"
     return 1
   }
+}
+
+# build_dashboard: the web dashboard's page (dashboard/ -> dashboard/dist/, served by `parzen
+# dashboard`). Installs Node.js and npm from Debian when missing, installs the npm packages pinned
+# in dashboard/package-lock.json (npm ci; from npm's cache when it has them) unless they are
+# already installed from this lockfile, and bundles the app with esbuild.
+build_dashboard() {
+  if ! command -v node >/dev/null 2>&1; then ensure_packages nodejs npm; fi
+  if ! command -v npm >/dev/null 2>&1; then ensure_packages npm; fi
+  local stamp=dashboard/node_modules/.package-lock.json
+  if [ ! -f "$stamp" ] || [ dashboard/package-lock.json -nt "$stamp" ]; then
+    echo "==> npm ci (dashboard/)"
+    (cd dashboard && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+  fi
+  (cd dashboard && node build.mjs)
 }

@@ -27,6 +27,8 @@ if [ "${1:-}" = "--sanitize" ]; then
 fi
 
 ensure_packages postgresql libdlib-dev faketime libyaml-cpp-dev  # yaml-cpp: NNI configs; dlib: the C++ peer of bench_gp_quality; faketime: fault_tests
+ensure_packages chromium  # the dashboard's browser test (tests/dashboard, label "browser")
+build_dashboard  # dashboard/dist: the page parzen dashboard serves (npm ci + esbuild)
 configure_and_build "$dir" -DPARZEN_WERROR=ON "${flags[@]}"
 
 # A throwaway PostgreSQL server on 127.0.0.1 for the storage tests, stopped on exit.

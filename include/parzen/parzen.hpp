@@ -7,6 +7,7 @@
 #include "parzen/error.hpp"
 #include "parzen/frozen_trial.hpp"
 #include "parzen/gp_sampler.hpp"
+#include "parzen/importance.hpp"
 #include "parzen/multi_objective.hpp"
 #include "parzen/nsga_sampler.hpp"
 #include "parzen/pruner.hpp"

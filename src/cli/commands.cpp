@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -973,6 +974,18 @@ int cmd_best(const std::string& url, const std::string& name, bool json) {
 
 int cmd_trials(const std::string& url, const std::string& name, const std::string& format) {
   return cmd_export({.storage = url, .study = name, .format = format});
+}
+
+std::string export_text(Storage& storage, const StudyInfo& info, const std::string& format) {
+  if (format != "csv" && format != "json")
+    throw InvalidArgument(fmt::format("unknown format '{}'; expected csv or json", format));
+  const auto trials = with_shown_params(storage.trials(info.id));
+  std::ostringstream out;
+  if (format == "csv")
+    write_csv(out, info, trials);
+  else
+    out << detail::dump_json(export_json(info, trials), 2) << '\n';
+  return out.str();
 }
 
 int cmd_export(const ExportArgs& a) {

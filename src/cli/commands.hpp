@@ -9,6 +9,7 @@
 
 namespace parzen {
 class Storage;
+struct StudyInfo;
 }
 
 namespace parzen::cli {
@@ -50,6 +51,9 @@ struct ExportArgs {
   std::string output{};        // a file; empty: stdout
 };
 int cmd_export(const ExportArgs& args);
+// The text `parzen export` writes for the study (format "csv" or "json"), for other front ends
+// (the dashboard's download). Throws InvalidArgument for another format.
+std::string export_text(Storage& storage, const StudyInfo& info, const std::string& format);
 
 // `parzen enqueue`: a waiting trial with fixed parameter values, checked against the study's
 // stored search space; the next run, worker or ask on the study claims it.

@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/config_error.hpp"
 #include "cli/logs.hpp"
+#include "dashboard/server.hpp"
 #include "cli/run.hpp"
 #include "parzen/parzen.hpp"
 #include "parzen/registry.hpp"
@@ -257,6 +258,23 @@ int main(int argc, char** argv) {
       logs->add_flag("--stdout", logs_stdout_flag, "The trial's stdout (the default)");
   logs->add_flag("--stderr", la.stderr_stream, "The trial's stderr")->excludes(logs_stdout);
   logs->add_option("--tail", la.tail, "Only the last N lines")->check(CLI::NonNegativeNumber);
+  auto* dash = app.add_subcommand(
+      "dashboard", "Serve the web dashboard of a storage's studies (http://127.0.0.1:8080/)");
+  parzen::dashboard::ServerOptions dash_opts;
+  std::string dash_storage_flag;
+  dash->add_option("storage", dash_opts.storage,
+                   "Storage URL or .db file (default: the --storage default)");
+  dash->add_option("--storage", dash_storage_flag, "The storage, as a flag")
+      ->excludes(dash->get_option("storage"));
+  dash->add_option("--host", dash_opts.host, "Address to listen on")->capture_default_str();
+  dash->add_option("--port", dash_opts.port, "Port to listen on (0: any free port)")
+      ->capture_default_str();
+  dash->add_flag("--allow-writes", dash_opts.allow_writes,
+                 "Allow notes and tells (each needs the token printed at start)");
+  dash->add_option("--token-file", dash_opts.token_file,
+                   "The write token's file (else $PARZEN_DASHBOARD_TOKEN, else a random one)");
+  dash->add_option("--static-dir", dash_opts.static_dir,
+                   "The app's files (default: the build's or install's dashboard/dist)");
   auto* presets = app.add_subcommand("presets", "List the search-space presets");
   auto* info = app.add_subcommand(
       "info", "Print the version, the samplers and pruners with their options, and the storages");
@@ -317,6 +335,11 @@ int main(int argc, char** argv) {
     if (exp->parsed()) return cmd_export(ea);
     if (enq->parsed()) return cmd_enqueue(qa);
     if (logs->parsed()) return cmd_logs(la);
+    if (dash->parsed()) {
+      if (!dash_storage_flag.empty()) dash_opts.storage = dash_storage_flag;
+      if (dash_opts.storage.empty()) dash_opts.storage = kDefaultStorage;
+      return parzen::dashboard::run_server(dash_opts);
+    }
     if (presets->parsed()) return cmd_presets();
     if (info->parsed()) return print_info(info_json);
   } catch (const parzen::InvalidArgument& e) {

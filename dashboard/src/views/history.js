@@ -1,0 +1,115 @@
+// Optimisation history: each completed trial's value and the best value so far, drawn with uPlot.
+// Beyond what the eye can see the points are aggregated: per pixel column only the lowest and
+// highest value are drawn (plus every trial where the best so far changed), so 100 000 trials
+// draw as at most ~2 points per column.
+
+import uPlot from 'uplot';
+import { el, select } from '../dom.js';
+import { COLORS } from '../plot.js';
+
+// Indices to draw: min and max per column, plus the first, the last and each new best.
+export function downsample(xs, ys, best, columns) {
+  const n = xs.length;
+  if (n <= columns * 2) return null;
+  const x0 = xs[0];
+  const span = xs[n - 1] - x0 || 1;
+  const lo = new Int32Array(columns).fill(-1);
+  const hi = new Int32Array(columns).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const y = ys[i];
+    if (!Number.isFinite(y)) continue;
+    const c = Math.min(columns - 1, Math.floor(((xs[i] - x0) / span) * columns));
+    if (lo[c] < 0 || y < ys[lo[c]]) lo[c] = i;
+    if (hi[c] < 0 || y > ys[hi[c]]) hi[c] = i;
+  }
+  const keep = new Uint8Array(n);
+  keep[0] = 1;
+  keep[n - 1] = 1;
+  for (let c = 0; c < columns; c++) {
+    if (lo[c] >= 0) keep[lo[c]] = 1;
+    if (hi[c] >= 0) keep[hi[c]] = 1;
+  }
+  for (let i = 1; i < n; i++) if (best[i] !== best[i - 1] && !(Number.isNaN(best[i]) && Number.isNaN(best[i - 1]))) keep[i] = 1;
+  const idx = [];
+  for (let i = 0; i < n; i++) if (keep[i]) idx.push(i);
+  return idx;
+}
+
+export function renderHistory(root, study, ctx) {
+  const k = ctx.objective;
+  const { xs, ys, best, feasible } = study.history(k);
+  const width = Math.max(400, Math.min(root.clientWidth || 900, 1400) - 10);
+  const height = 360;
+  const controls = el('div', { class: 'controls' });
+  if (study.nObjectives > 1) {
+    controls.append(
+      el('label', null, 'Objective ', select(study.directions.map((_, i) => [i, study.objectiveName(i)]), k, (v) => ctx.setObjective(Number(v)))),
+    );
+  }
+  let allPositive = ys.length > 0;
+  for (let i = 0; i < ys.length && allPositive; i++) if (!(ys[i] > 0)) allPositive = false;
+  if (allPositive) {
+    const box = el('input', { type: 'checkbox', id: 'history-log' });
+    box.checked = !!ctx.historyLog;
+    box.addEventListener('change', () => ctx.setHistoryLog(box.checked));
+    controls.append(el('label', null, box, ' log scale'));
+  }
+  const note = el('span', { class: 'muted' });
+  controls.append(note);
+  root.append(controls);
+  if (xs.length === 0) {
+    root.append(el('p', { class: 'empty' }, 'No completed trials yet.'));
+    return null;
+  }
+  const idx = downsample(xs, ys, best, Math.floor(width / 1.5));
+  const pick = (arr) => (idx ? idx.map((i) => arr[i]) : Array.from(arr));
+  const px = pick(xs);
+  const pv = idx ? idx.map((i) => (feasible[i] ? ys[i] : null)) : Array.from(ys, (v, i) => (feasible[i] ? v : null));
+  const pinf = idx ? idx.map((i) => (feasible[i] ? null : ys[i])) : Array.from(ys, (v, i) => (feasible[i] ? null : v));
+  const pb = pick(best).map((v) => (Number.isFinite(v) ? v : null));
+  const hasInfeasible = pinf.some((v) => v !== null);
+  note.textContent = idx
+    ? `${xs.length.toLocaleString()} completed trials; ${px.length.toLocaleString()} drawn (lowest and highest per pixel column)`
+    : `${xs.length.toLocaleString()} completed trials`;
+  const series = [
+    { label: 'trial' },
+    {
+      label: study.objectiveName(k),
+      stroke: COLORS.complete,
+      paths: () => null,
+      points: { show: true, size: 4, fill: COLORS.complete, stroke: COLORS.complete },
+    },
+    {
+      label: 'best so far',
+      stroke: COLORS.best,
+      width: 2,
+      spanGaps: true,
+      paths: uPlot.paths.stepped({ align: 1 }),
+      points: { show: false },
+    },
+  ];
+  const data = [px, pv, pb];
+  if (hasInfeasible) {
+    series.push({ label: 'infeasible', stroke: COLORS.fail, paths: () => null, points: { show: true, size: 4, fill: COLORS.fail } });
+    data.push(pinf);
+  }
+  const holder = el('div', { class: 'uplot-holder', id: 'history-plot' });
+  root.append(holder);
+  const plot = new uPlot(
+    {
+      width,
+      height,
+      scales: { x: { time: false }, y: ctx.historyLog && allPositive ? { distr: 3 } : {} },
+      axes: [{ label: 'trial number' }, { label: study.objectiveName(k), size: 70 }],
+      series,
+      cursor: { drag: { x: true, y: false } },
+    },
+    data,
+    holder,
+  );
+  plot.over.addEventListener('click', () => {
+    const i = plot.cursor.idx;
+    if (i !== null && i !== undefined && px[i] !== undefined) ctx.showTrial(px[i]);
+  });
+  return plot;
+}
