@@ -13,6 +13,7 @@
 #include "core/export_text.hpp"
 #include "dashboard/errors.hpp"
 #include "parzen/error.hpp"
+#include "parzen/importance.hpp"
 #include "parzen/multi_objective.hpp"
 #include "parzen/system_attrs.hpp"
 
@@ -123,6 +124,13 @@ struct Api::StudyCache {
   // The Pareto endpoint's answer for `version` (computed on demand).
   uint64_t pareto_version = 0;
   std::string pareto_text{};
+  // The importance endpoint's answers by "evaluator/objective".
+  struct Importance {
+    uint64_t version = 0;
+    std::chrono::steady_clock::time_point computed{};
+    std::string text{};
+  };
+  std::map<std::string, Importance> importance{};
 };
 
 Api::Api(std::shared_ptr<Storage> storage) : storage_(std::move(storage)) {
@@ -350,15 +358,42 @@ std::string Api::pareto(StudyId study) {
 }
 
 std::string Api::importance(StudyId study, const std::string& evaluator, int objective) {
-  if (evaluator != "ped-anova" && evaluator != "fanova")
-    throw InvalidArgument(
-        fmt::format("unknown evaluator '{}'; expected ped-anova or fanova", evaluator));
-  std::unique_lock<std::mutex> lock;
-  auto c = refreshed(study, lock);
-  if (objective < 0 || static_cast<size_t>(objective) >= c->directions.size())
-    throw InvalidArgument(fmt::format("objective {} is out of range: study {} has {} objective(s)",
-                                      objective, study, c->directions.size()));
-  throw NotImplemented("importance not built");
+  ImportanceOptions options;
+  options.evaluator = importance_evaluator_from_string(evaluator);  // InvalidArgument: 400
+  std::vector<Direction> directions;
+  uint64_t version = 0;
+  const std::string key = fmt::format("{}/{}", to_string(options.evaluator), objective);
+  std::shared_ptr<StudyCache> c;
+  {
+    std::unique_lock<std::mutex> lock;
+    c = refreshed(study, lock);
+    if (objective < 0 || static_cast<size_t>(objective) >= c->directions.size())
+      throw InvalidArgument(
+          fmt::format("objective {} is out of range: study {} has {} objective(s) (0 to {})",
+                      objective, study, c->directions.size(), c->directions.size() - 1));
+    directions = c->directions;
+    version = c->version;
+    // The answer for this version; while trials keep arriving, the last one for up to
+    // kImportanceReuseSeconds (each computation reads the study's every trial).
+    if (auto it = c->importance.find(key);
+        it != c->importance.end() && (it->second.version == version ||
+                                      std::chrono::steady_clock::now() - it->second.computed <
+                                          std::chrono::duration<double>(kImportanceReuseSeconds)))
+      return it->second.text;
+  }
+  // Computed outside the study's lock (a forest takes a while; polls go on meanwhile), from the
+  // storage's trials, and kept for this version.
+  options.objective = static_cast<size_t>(objective);
+  const auto ranking = param_importances(storage_->trials(study), directions, options);
+  json list = json::array();
+  for (const auto& [param, value] : ranking)
+    list.push_back({{"param", param}, {"importance", value}});
+  std::string text = dump(json{{"importances", std::move(list)},
+                               {"evaluator", std::string(to_string(options.evaluator))},
+                               {"objective", objective}});
+  std::lock_guard lock(c->mu);
+  c->importance[key] = {version, std::chrono::steady_clock::now(), text};
+  return text;
 }
 
 namespace {

@@ -79,6 +79,9 @@ class Api {
   static constexpr uint64_t kDefaultTailBytes = 64u << 10;
   // The longest note, in bytes.
   static constexpr size_t kMaxNoteBytes = 64u << 10;
+  // How long an importance answer is reused while the study changes (it is recomputed from
+  // every trial of the study, seconds at 100 000 trials); an unchanged study reuses it always.
+  static constexpr double kImportanceReuseSeconds = 10.0;
 
   struct StudyCache;
 

@@ -13,6 +13,7 @@
 #include "cli/cli_helpers.hpp"
 #include "dashboard/server.hpp"
 #include "demo_study.hpp"
+#include "parzen/importance.hpp"
 #include "parzen/system_attrs.hpp"
 
 namespace {
@@ -306,10 +307,46 @@ TEST_F(DashboardTest, ParetoImportanceLogAndExport) {
   r = c.Get("/api/studies/" + std::to_string(single) + "/importance?evaluator=bogus");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
-  r = c.Get("/api/studies/" + std::to_string(single) + "/importance?evaluator=fanova&objective=0");
+  for (const char* evaluator : {"ped-anova", "fanova"}) {
+    r = c.Get("/api/studies/" + std::to_string(single) + "/importance?evaluator=" + evaluator +
+              "&objective=0");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const json imp = body_json(r)["importances"];
+    ASSERT_EQ(imp.size(), 5u) << evaluator;
+    double sum = 0, previous = 2;
+    for (const auto& e : imp) {
+      EXPECT_TRUE(e["param"].is_string());
+      EXPECT_LE(e["importance"].get<double>(), previous);  // sorted, largest first
+      previous = e["importance"].get<double>();
+      sum += previous;
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-9) << evaluator;
+  }
+  // The library's ranking for the same trials, as it is.
+  {
+    parzen::ImportanceOptions options;
+    options.evaluator = parzen::ImportanceEvaluator::Fanova;
+    const auto expected = parzen::param_importances(trials_of("sqlite:///" + db, "single"),
+                                                    {parzen::Direction::Minimize}, options);
+    const json got = body_json(c.Get("/api/studies/" + std::to_string(single) +
+                                     "/importance?evaluator=fanova"))["importances"];
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(got[i]["param"], expected[i].first);
+      EXPECT_DOUBLE_EQ(got[i]["importance"].get<double>(), expected[i].second);
+    }
+  }
+  r = c.Get("/api/studies/" + std::to_string(single) + "/importance?objective=1");
   ASSERT_TRUE(r);
-  EXPECT_TRUE(r->status == 200 || r->status == 501) << r->status;
-  EXPECT_TRUE(body_json(r).is_object());
+  EXPECT_EQ(r->status, 400);
+  r = c.Get("/api/studies/" + std::to_string(multi) + "/importance?objective=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = c.Get("/api/studies/" + std::to_string(xss) + "/importance");  // no complete trials
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_TRUE(body_json(r).contains("error"));
 
   const std::string x = "/api/studies/" + std::to_string(xss);
   json log = body_json(c.Get(x + "/trials/0/log"));
