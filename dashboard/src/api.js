@@ -1,5 +1,7 @@
 // The JSON API of `parzen dashboard` (docs/dashboard.md, "API").
 
+import { TrialsStreamParser } from './stream_json.js';
+
 export class ApiError extends Error {
   constructor(status, message) {
     super(message);
@@ -24,32 +26,31 @@ export async function getJson(url, { signal } = {}) {
   return res.json();
 }
 
-// Fetches a large JSON body while reporting progress: onProgress(receivedBytes, totalBytes|null).
-// The bytes are counted as they stream through to the browser's own JSON parser.
-export async function getJsonWithProgress(url, onProgress, { signal } = {}) {
+// Fetches a /trials answer while it arrives: onProgress(receivedBytes, totalBytes|null, done,
+// trialsParsed). Trials are parsed batch by batch as their bytes come in (stream_json.js), so
+// parsing overlaps the transfer.
+export async function getTrialsStreaming(url, onProgress, { signal } = {}) {
   const res = await fetch(url, { signal, headers: { Accept: 'application/json' } });
   if (!res.ok) throw await errorOf(res);
   const total = Number(res.headers.get('Content-Length')) || null;
-  if (!res.body || typeof TransformStream === 'undefined') return res.json();
+  if (!res.body || !res.body.getReader) return res.json();
+  const reader = res.body.getReader();
+  const parser = new TrialsStreamParser();
   let received = 0;
   let lastReport = 0;
-  const counted = res.body.pipeThrough(
-    new TransformStream({
-      transform(chunk, controller) {
-        received += chunk.byteLength;
-        const now = performance.now();
-        if (now - lastReport > 50) {
-          lastReport = now;
-          onProgress(received, total);
-        }
-        controller.enqueue(chunk);
-      },
-      flush() {
-        onProgress(received, total, true);
-      },
-    }),
-  );
-  return new Response(counted).json();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    parser.push(value);
+    const now = performance.now();
+    if (now - lastReport > 100) {
+      lastReport = now;
+      onProgress(received, total, false, parser.count);
+    }
+  }
+  onProgress(received, total, true, parser.count);
+  return parser.finish();
 }
 
 export const api = {
@@ -58,7 +59,7 @@ export const api = {
   // in every trial (docs/dashboard.md, API); both answers are handled (StudyData.merge).
   trials: (id, since, onProgress) =>
     onProgress
-      ? getJsonWithProgress(`api/studies/${id}/trials?since=${since}&compact=1`, onProgress)
+      ? getTrialsStreaming(`api/studies/${id}/trials?since=${since}&compact=1`, onProgress)
       : getJson(`api/studies/${id}/trials?since=${since}&compact=1`),
   importance: (id, evaluator, objective) =>
     getJson(`api/studies/${id}/importance?evaluator=${encodeURIComponent(evaluator)}&objective=${objective}`),

@@ -161,12 +161,13 @@ class StudyPage {
     const t0 = performance.now();
     const marks = {};
     // The study list (for the study's directions and names) and its trials are asked for at once.
-    const trialsPromise = api.trials(this.id, 0, (got, total, done) => {
+    const trialsPromise = api.trials(this.id, 0, (got, total, done, parsed) => {
       if (done) {
         marks.received_ms = performance.now();
         marks.bytes = got;
-        setProgress(`Reading ${mb(got)} of trials…`);
-      } else setProgress(total ? `Loading trials: ${mb(got)} of ${mb(total)}` : `Loading trials: ${mb(got)}`, total ? got / total : null);
+      }
+      const n = parsed ? ` (${parsed.toLocaleString()} trials)` : '';
+      setProgress(total ? `Loading trials: ${mb(got)} of ${mb(total)}${n}` : `Loading trials: ${mb(got)}${n}`, total ? got / total : null);
     });
     trialsPromise.catch(() => {}); // reported below, once the study is known to exist
     await refreshStudies();
@@ -178,7 +179,9 @@ class StudyPage {
     }
     this.study = new StudyData(info);
     document.title = `${info.name} · Parzen dashboard`;
-    this.study.merge(await trialsPromise);
+    const delta = await trialsPromise;
+    marks.json_ms = performance.now();
+    this.study.merge(delta);
     marks.parsed_ms = performance.now();
     if (this.stopped) return;
     setProgress(`Drawing ${this.study.list().length.toLocaleString()} trials…`);
