@@ -548,7 +548,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                           "searches, use ParzenGridSearchCV.", UserWarning)
             n_trials = size
         # The generator of the unevaluated candidates drawn after a repeat (all-list spaces of
-        # ParzenRandomizedSearchCV only). An int seed's RandomState (about 0.1-1 ms to seed) is
+        # ParzenRandomizedSearchCV only). An int seed's RandomState (about 90 us to seed) is
         # made when first needed; any other random_state is checked now, as before.
         random_state = self._p("random_state")
         lazy_seed = isinstance(random_state, numbers.Integral) and 0 <= random_state < 2**32
