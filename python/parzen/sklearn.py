@@ -547,7 +547,12 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                           f"n_iter={n_trials}. Running {size} iterations. For exhaustive "
                           "searches, use ParzenGridSearchCV.", UserWarning)
             n_trials = size
-        rng = check_random_state(self._p("random_state"))
+        # The generator of the unevaluated candidates drawn after a repeat (all-list spaces of
+        # ParzenRandomizedSearchCV only). An int seed's RandomState (about 90 us to seed) is
+        # made when first needed; any other random_state is checked now, as before.
+        random_state = self._p("random_state")
+        lazy_seed = isinstance(random_state, numbers.Integral) and 0 <= random_state < 2**32
+        rng = None if lazy_seed else check_random_state(random_state)
         seen: Dict[Tuple[Any, ...], int] = {}  # key -> candidate index in cv_results_
         trials: List[int] = []
         batch = 1 if self._p("enable_pruning") else max(1, effective_n_jobs(self.n_jobs))
@@ -597,6 +602,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                         # A candidate already in cv_results_: its trial takes that score with
                         # no new fit, and the next ask is a candidate not evaluated yet.
                         repeats.append((trial.number, key))
+                        if rng is None:
+                            rng = check_random_state(random_state)
                         unseen = space.random_unseen(rng, set(seen) | set(batch_keys))
                         if unseen is None:
                             exhausted = True

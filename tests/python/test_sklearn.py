@@ -503,3 +503,13 @@ def test_batched_ask_suggest_stops_when_the_grid_is_exhausted():
     study._core._tell_many([(n, 1.0, "") for n, _ in rows])
     with pytest.raises(parzen.exceptions.StudyExhaustedError):
         study._core._ask_suggest(1, space)
+
+
+def test_an_invalid_random_state_is_refused_even_when_a_sampler_is_given():
+    # an int seed's RandomState is made only when a repeat needs it; a bad random_state is
+    # still scikit-learn's ValueError at fit
+    for bad in (-1, 2**32, "seed"):
+        search = ParzenSearchCV(SVC(), {"C": [1, 10]}, n_trials=1, cv=2, random_state=bad,
+                                sampler=parzen.samplers.RandomSampler(seed=0))
+        with pytest.raises(ValueError):
+            search.fit(X, Y)
