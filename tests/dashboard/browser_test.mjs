@@ -280,6 +280,18 @@ try {
     const note = await page.$eval('#view .controls', (e) => e.textContent);
     const m = note.match(/([\d,]+) drawn/);
     assert(m && Number(m[1].replace(/,/g, '')) <= 5000, `history draws too many points: ${note}`);
+    // Drag across 1 % of the plot: the trials in view are aggregated again (or all drawn).
+    const box = await (await page.$('#history-plot .u-over')).boundingBox();
+    await page.mouse.move(box.x + box.width * 0.4, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.41, box.y + 50, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => /in view/.test(document.querySelector('#view .controls').textContent), { timeout: 5000 });
+    const zoomed = await page.$eval('#view .controls', (e) => e.textContent);
+    const inView = Number(zoomed.match(/([\d,]+) in view/)[1].replace(/,/g, ''));
+    assert(inView > 100 && inView < Number(opts.big) / 20, `zoomed to 1 %: ${zoomed}`);
+    await page.mouse.click(box.x + box.width * 0.5, box.y + 40, { clickCount: 2 });
+    await page.waitForFunction(() => !/in view/.test(document.querySelector('#view .controls').textContent), { timeout: 5000 });
     const status = await tableStatus(page);
     assert(status.includes(`of ${Number(opts.big).toLocaleString()}`), status);
     const domRows = await page.$$eval('.tv-row', (r) => r.length);
