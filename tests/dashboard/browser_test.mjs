@@ -290,6 +290,13 @@ try {
     const zoomed = await page.$eval('#view .controls', (e) => e.textContent);
     const inView = Number(zoomed.match(/([\d,]+) in view/)[1].replace(/,/g, ''));
     assert(inView > 100 && inView < Number(opts.big) / 20, `zoomed to 1 %: ${zoomed}`);
+    const blue = await page.$eval('#history-plot canvas', (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] < 90 && d[i + 1] > 80 && d[i + 1] < 140 && d[i + 2] > 150) n++;
+      return n;
+    });
+    assert(blue > 300, `the zoomed history shows ${blue} blue pixels for ${inView} trials`);
     await page.mouse.click(box.x + box.width * 0.5, box.y + 40, { clickCount: 2 });
     await page.waitForFunction(() => !/in view/.test(document.querySelector('#view .controls').textContent), { timeout: 5000 });
     const status = await tableStatus(page);

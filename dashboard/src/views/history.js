@@ -129,7 +129,9 @@ export function renderHistory(root, study, ctx) {
     rebuilding = true;
     const next = build(from, whole ? xs.length : to);
     px = next[0];
-    u.setData(next, false);
+    // The axes fit the trials in view (setData without rescaling would keep the old data's
+    // index window).
+    u.setData(next, true);
     rebuilding = false;
   };
   const holder = el('div', { class: 'uplot-holder', id: 'history-plot' });
