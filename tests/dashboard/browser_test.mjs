@@ -79,7 +79,7 @@ try {
   const ids = await studyIds(server.url);
   const xssName = '<script>alert(1)</script>';
   ids.xss = ids[xssName];
-  assert(ids.pruned && ids.multi && ids.big && ids[xssName], `studies missing: ${JSON.stringify(ids)}`);
+  assert(ids.pruned && ids.multi && ids.multi3 && ids.big && ids[xssName], `studies missing: ${JSON.stringify(ids)}`);
   browser = await launchChromium(puppeteer, opts.chromium);
   const page = await browser.newPage();
   await page.setViewport({ width: 1400, height: 1000 });
@@ -94,7 +94,7 @@ try {
     await open(page, '#/');
     await page.waitForSelector('#study-list table');
     const rows = await page.$$eval('#study-list tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
-    assert(rows.length === 4, `4 rows expected, got ${rows.length}`);
+    assert(rows.length === 5, `5 rows expected, got ${rows.length}`);
     const names = rows.map((r) => r[1]);
     assert(names.includes(xssName), `the XSS study's name is not shown as text: ${JSON.stringify(names)}`);
     const big = rows.find((r) => r[1] === 'big');
@@ -249,6 +249,24 @@ try {
     const title = await page.$eval('#view', (e) => e.textContent);
     assert(/objective/.test(await page.$eval('#study-summary', (e) => e.textContent)), 'summary');
     assert(!/error|failed/i.test(title), title.slice(0, 200));
+  });
+
+  await check('three-objective study: the Pareto view plots two objectives coloured by the third', async () => {
+    await open(page, `#/study/${ids.multi3}/pareto`);
+    await loaded(page);
+    await page.waitForSelector('#pareto-plot', { timeout: 10000 });
+    assert((await inkOf(page, '#pareto-plot')) > 2000, 'three-objective Pareto plot');
+    const text = await page.$eval('#view', (e) => e.textContent);
+    assert(/colour: the third objective/.test(text), text.slice(0, 200));
+    const front = (await (await fetch(`${server.url}api/studies/${ids.multi3}/pareto`)).json()).front;
+    assert(front.length > 3, `the server's three-objective front has ${front.length} trials`);
+    const hues = await page.$eval('#pareto-plot', (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] && !(d[i] > 240 && d[i + 1] > 240 && d[i + 2] > 240)) seen.add(`${d[i] >> 5},${d[i + 1] >> 5},${d[i + 2] >> 5}`);
+      return seen.size;
+    });
+    assert(hues > 12, `only ${hues} colours: the third objective is not the colour`);
   });
 
   await check('the XSS study opens with its name as text and no dialog', async () => {
