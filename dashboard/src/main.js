@@ -91,12 +91,13 @@ class StudyListPage {
   async tick() {
     try {
       await refreshStudies();
+      if (this.stopped) return;
       this.draw();
       setLive(`live · ${new Date().toLocaleTimeString()}`);
     } catch (e) {
       setLive(`server unreachable: ${e.message}`, false);
     }
-    this.timer = setTimeout(() => this.tick(), POLL_MS * 2);
+    if (!this.stopped) this.timer = setTimeout(() => this.tick(), POLL_MS * 2);
   }
 
   draw() {
@@ -129,6 +130,7 @@ class StudyListPage {
   }
 
   stop() {
+    this.stopped = true;
     clearTimeout(this.timer);
   }
 }
@@ -251,7 +253,9 @@ class StudyPage {
     this.drawSummary();
     this.drawView();
     this.table.refresh();
-    if (this.detailNumber !== undefined && !this.detail.hidden) this.showTrial(this.detailNumber);
+    // The open trial's panel is redrawn only when that trial changed (a poll replaces its object).
+    if (this.detailNumber !== undefined && !this.detail.hidden && this.study.trials[this.detailNumber] !== this.detailTrial)
+      this.showTrial(this.detailNumber);
   }
 
   setView(view) {
@@ -261,6 +265,7 @@ class StudyPage {
 
   showTrial(n) {
     this.detailNumber = n;
+    this.detailTrial = this.study.trials[n];
     renderDetail(this.detail, this.study, n, () => { this.detail.hidden = true; });
   }
 

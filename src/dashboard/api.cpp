@@ -121,6 +121,10 @@ struct Api::StudyCache {
   std::optional<Clock::time_point> last_activity{};
   // The best complete trial (one objective): feasible ones before infeasible ones.
   std::optional<int64_t> best{};
+  uint64_t first_version = 0;  // the version of the first refresh (every trial is newer)
+  // The full answer of the trials endpoint for full_version.
+  std::shared_ptr<const std::string> full{};
+  uint64_t full_version = 0;
   // The Pareto endpoint's answer for `version` (computed on demand).
   uint64_t pareto_version = 0;
   std::string pareto_text{};
@@ -187,6 +191,7 @@ void Api::refresh(StudyCache& c) {
   c.storage_version = delta.version;
   if (delta.trials.empty() && c.loaded) return;
   const uint64_t version = next_version();
+  if (!c.loaded) c.first_version = version;
   c.loaded = true;
   c.version = version;
   bool best_lost = false;
@@ -277,9 +282,12 @@ std::string Api::studies() {
   return dump(json{{"studies", std::move(list)}});
 }
 
-std::string Api::trials(StudyId study, uint64_t since) {
+std::shared_ptr<const std::string> Api::trials(StudyId study, uint64_t since) {
   std::unique_lock<std::mutex> lock;
   auto c = refreshed(study, lock);
+  // Every version before the cache's first is "everything", as 0 is.
+  const bool everything = since < c->first_version;
+  if (everything && c->full && c->full_version == c->version) return c->full;
   // Each trial's text is ready: the answer is their concatenation.
   size_t size = 64;
   for (const auto& e : c->trials)
@@ -297,7 +305,12 @@ std::string Api::trials(StudyId study, uint64_t since) {
     out += e.text;
   }
   out += "]}";
-  return out;
+  auto text = std::make_shared<const std::string>(std::move(out));
+  if (everything) {
+    c->full = text;
+    c->full_version = c->version;
+  }
+  return text;
 }
 
 std::string Api::pareto(StudyId study) {

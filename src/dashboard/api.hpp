@@ -57,8 +57,9 @@ class Api {
 
   // GET /api/studies
   std::string studies();
-  // GET /api/studies/{id}/trials?since=VERSION
-  std::string trials(StudyId study, uint64_t since);
+  // GET /api/studies/{id}/trials?since=VERSION. Shared: the full answer (since 0) is kept per
+  // version, so that reloads and further tabs cost no copy of a 100 MB text.
+  std::shared_ptr<const std::string> trials(StudyId study, uint64_t since);
   // GET /api/studies/{id}/pareto (2 or 3 objectives; InvalidArgument otherwise)
   std::string pareto(StudyId study);
   // GET /api/studies/{id}/importance?evaluator=...&objective=I

@@ -75,6 +75,16 @@ std::string query(const httplib::Request& req, const char* key, const std::strin
   return req.has_param(key) ? req.get_param_value(key) : fallback;
 }
 
+// Sends a shared text without copying it into the response.
+void send_shared(httplib::Response& res, std::shared_ptr<const std::string> text,
+                 const char* type) {
+  const size_t size = text->size();
+  res.set_content_provider(
+      size, type, [text = std::move(text)](size_t offset, size_t length, httplib::DataSink& sink) {
+        return sink.write(text->data() + offset, std::min(length, text->size() - offset));
+      });
+}
+
 std::string mime_type(const fs::path& p) {
   static const std::map<std::string, std::string> types = {
       {".html", "text/html; charset=utf-8"},
@@ -305,7 +315,7 @@ int run_server(const ServerOptions& o) {
               throw InvalidArgument(fmt::format(
                   "since '{}' is not a version (a non-negative integer from an earlier answer)",
                   since.size() > 64 ? since.substr(0, 64) + "..." : since));
-            res.set_content(api->trials(id, *v), kJson);
+            send_shared(res, api->trials(id, *v), kJson);
           }));
   svr.Get(R"(/api/studies/([^/]+)/pareto)",
           guarded([api](const httplib::Request& req, httplib::Response& res) {

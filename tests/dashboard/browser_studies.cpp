@@ -2,8 +2,9 @@
 // through the library (ask/tell with a real pruner), so the page is tested on what `parzen run`
 // stores:
 //   parzen_browser_studies FILE.db              "pruned" (single objective, median pruner,
-//                                               learning curves), "multi" (two objectives) and
-//                                               the study named <script>alert(1)</script>
+//                                               learning curves), "multi" (two objectives),
+//                                               "multi3" (three) and the study named
+//                                               <script>alert(1)</script>
 //   parzen_browser_studies FILE.db --big N NAME  NAME with N trials (10 parameters, 5
 //                                               intermediate values each): 200 asked and told,
 //                                               the rest copies of them with new numbers written
@@ -177,6 +178,20 @@ int main(int argc, char** argv) try {
     const double x = t.suggest_float("x", 0.0, 1.0);
     const double y = t.suggest_float("y", 0.0, 1.0);
     multi.tell(t, std::vector<double>{x, (1 + 9 * y) * (1 - std::sqrt(x / (1 + 9 * y)))});
+  }
+  // Three objectives (DTLZ2-like sphere sections): the Pareto view colours by the third.
+  auto multi3 = open_study(
+      db, "multi3",
+      {parzen::Direction::Minimize, parzen::Direction::Minimize, parzen::Direction::Minimize});
+  for (int i = 0; i < 80; ++i) {
+    auto t = multi3.ask();
+    const double a = t.suggest_float("a", 0.0, 1.0);
+    const double b = t.suggest_float("b", 0.0, 1.0);
+    const double r = 1.0 + t.suggest_float("r", 0.0, 0.5);
+    const double pi2 = 1.5707963267948966;
+    multi3.tell(
+        t, std::vector<double>{r * std::cos(a * pi2) * std::cos(b * pi2),
+                               r * std::cos(a * pi2) * std::sin(b * pi2), r * std::sin(a * pi2)});
   }
   auto xss = open_study(db, "<script>alert(1)</script>", {parzen::Direction::Maximize});
   for (int i = 0; i < 5; ++i) {

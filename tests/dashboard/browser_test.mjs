@@ -79,7 +79,7 @@ try {
   const ids = await studyIds(server.url);
   const xssName = '<script>alert(1)</script>';
   ids.xss = ids[xssName];
-  assert(ids.pruned && ids.multi && ids.big && ids[xssName], `studies missing: ${JSON.stringify(ids)}`);
+  assert(ids.pruned && ids.multi && ids.multi3 && ids.big && ids[xssName], `studies missing: ${JSON.stringify(ids)}`);
   browser = await launchChromium(puppeteer, opts.chromium);
   const page = await browser.newPage();
   await page.setViewport({ width: 1400, height: 1000 });
@@ -94,7 +94,7 @@ try {
     await open(page, '#/');
     await page.waitForSelector('#study-list table');
     const rows = await page.$$eval('#study-list tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
-    assert(rows.length === 4, `4 rows expected, got ${rows.length}`);
+    assert(rows.length === 5, `5 rows expected, got ${rows.length}`);
     const names = rows.map((r) => r[1]);
     assert(names.includes(xssName), `the XSS study's name is not shown as text: ${JSON.stringify(names)}`);
     const big = rows.find((r) => r[1] === 'big');
@@ -251,6 +251,24 @@ try {
     assert(!/error|failed/i.test(title), title.slice(0, 200));
   });
 
+  await check('three-objective study: the Pareto view plots two objectives coloured by the third', async () => {
+    await open(page, `#/study/${ids.multi3}/pareto`);
+    await loaded(page);
+    await page.waitForSelector('#pareto-plot', { timeout: 10000 });
+    assert((await inkOf(page, '#pareto-plot')) > 2000, 'three-objective Pareto plot');
+    const text = await page.$eval('#view', (e) => e.textContent);
+    assert(/colour: the third objective/.test(text), text.slice(0, 200));
+    const front = (await (await fetch(`${server.url}api/studies/${ids.multi3}/pareto`)).json()).front;
+    assert(front.length > 3, `the server's three-objective front has ${front.length} trials`);
+    const hues = await page.$eval('#pareto-plot', (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] && !(d[i] > 240 && d[i + 1] > 240 && d[i + 2] > 240)) seen.add(`${d[i] >> 5},${d[i + 1] >> 5},${d[i + 2] >> 5}`);
+      return seen.size;
+    });
+    assert(hues > 12, `only ${hues} colours: the third objective is not the colour`);
+  });
+
   await check('the XSS study opens with its name as text and no dialog', async () => {
     await open(page, `#/study/${ids[xssName]}/history`);
     await loaded(page);
@@ -280,6 +298,25 @@ try {
     const note = await page.$eval('#view .controls', (e) => e.textContent);
     const m = note.match(/([\d,]+) drawn/);
     assert(m && Number(m[1].replace(/,/g, '')) <= 5000, `history draws too many points: ${note}`);
+    // Drag across 1 % of the plot: the trials in view are aggregated again (or all drawn).
+    const box = await (await page.$('#history-plot .u-over')).boundingBox();
+    await page.mouse.move(box.x + box.width * 0.4, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.41, box.y + 50, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => /in view/.test(document.querySelector('#view .controls').textContent), { timeout: 5000 });
+    const zoomed = await page.$eval('#view .controls', (e) => e.textContent);
+    const inView = Number(zoomed.match(/([\d,]+) in view/)[1].replace(/,/g, ''));
+    assert(inView > 100 && inView < Number(opts.big) / 20, `zoomed to 1 %: ${zoomed}`);
+    const blue = await page.$eval('#history-plot canvas', (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] < 90 && d[i + 1] > 80 && d[i + 1] < 140 && d[i + 2] > 150) n++;
+      return n;
+    });
+    assert(blue > 300, `the zoomed history shows ${blue} blue pixels for ${inView} trials`);
+    await page.mouse.click(box.x + box.width * 0.5, box.y + 40, { clickCount: 2 });
+    await page.waitForFunction(() => !/in view/.test(document.querySelector('#view .controls').textContent), { timeout: 5000 });
     const status = await tableStatus(page);
     assert(status.includes(`of ${Number(opts.big).toLocaleString()}`), status);
     const domRows = await page.$$eval('.tv-row', (r) => r.length);

@@ -254,6 +254,10 @@ TEST_F(DashboardTest, TrialsSinceReturnsOnlyWhatChanged) {
   EXPECT_EQ(body_json(c.Get("/api/studies/" + std::to_string(single) + "/trials?since=0"))["trials"]
                 .size(),
             41u);
+  // A version older than this server's first (an earlier run's) gets everything.
+  EXPECT_EQ(body_json(c.Get("/api/studies/" + std::to_string(single) + "/trials?since=1"))["trials"]
+                .size(),
+            41u);
   // The infeasible 0.001 does not become the best; the summary counts the new trial.
   const json studies = body_json(c.Get("/api/studies"));
   for (const auto& s : studies["studies"])

@@ -39,7 +39,7 @@ export function renderDetail(root, study, number, onClose) {
   if (t.constraints) root.append(kv([['constraints', t.constraints.map(display).join(', ')], ['feasible', String(t.feasible)]]));
   const params = Object.keys(t.params || {}).map((k) => [k, `${display(t.params[k])}    (${describe((t.distributions || {})[k])})`]);
   root.append(el('h4', null, 'Parameters'), params.length ? kv(params) : el('p', { class: 'muted' }, 'none'));
-  root.append(kv([
+  root.append(el('h4', null, 'Run'), kv([
     ['started', fmtTime(t.tStart)],
     ['completed', fmtTime(t.tComplete)],
     ['duration', fmtDuration(t.duration)],

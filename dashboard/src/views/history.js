@@ -8,14 +8,14 @@ import { el, select } from '../dom.js';
 import { COLORS } from '../plot.js';
 
 // Indices to draw: min and max per column, plus the first, the last and each new best.
-export function downsample(xs, ys, best, columns) {
-  const n = xs.length;
-  if (n <= columns * 2) return null;
-  const x0 = xs[0];
+export function downsample(xs, ys, best, columns, from = 0, to = xs.length) {
+  const n = to;
+  if (to - from <= columns * 2) return null;
+  const x0 = xs[from];
   const span = xs[n - 1] - x0 || 1;
   const lo = new Int32Array(columns).fill(-1);
   const hi = new Int32Array(columns).fill(-1);
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     const y = ys[i];
     if (!Number.isFinite(y)) continue;
     const c = Math.min(columns - 1, Math.floor(((xs[i] - x0) / span) * columns));
@@ -23,15 +23,18 @@ export function downsample(xs, ys, best, columns) {
     if (hi[c] < 0 || y > ys[hi[c]]) hi[c] = i;
   }
   const keep = new Uint8Array(n);
-  keep[0] = 1;
+  keep[from] = 1;
   keep[n - 1] = 1;
   for (let c = 0; c < columns; c++) {
     if (lo[c] >= 0) keep[lo[c]] = 1;
     if (hi[c] >= 0) keep[hi[c]] = 1;
   }
-  for (let i = 1; i < n; i++) if (best[i] !== best[i - 1] && !(Number.isNaN(best[i]) && Number.isNaN(best[i - 1]))) keep[i] = 1;
+  for (let i = from + 1; i < n; i++) if (best[i] !== best[i - 1] && !(Number.isNaN(best[i]) && Number.isNaN(best[i - 1]))) keep[i] = 1;
   const idx = [];
-  for (let i = 0; i < n; i++) if (keep[i]) idx.push(i);
+  // One point on each side of the range, so lines run to the plot's edges when zoomed.
+  if (from > 0) idx.push(from - 1);
+  for (let i = from; i < n; i++) if (keep[i]) idx.push(i);
+  if (to < xs.length) idx.push(to);
   return idx;
 }
 
@@ -61,16 +64,27 @@ export function renderHistory(root, study, ctx) {
     root.append(el('p', { class: 'empty' }, 'No completed trials yet.'));
     return null;
   }
-  const idx = downsample(xs, ys, best, Math.floor(width / 1.5));
-  const pick = (arr) => (idx ? idx.map((i) => arr[i]) : Array.from(arr));
-  const px = pick(xs);
-  const pv = idx ? idx.map((i) => (feasible[i] ? ys[i] : null)) : Array.from(ys, (v, i) => (feasible[i] ? v : null));
-  const pinf = idx ? idx.map((i) => (feasible[i] ? null : ys[i])) : Array.from(ys, (v, i) => (feasible[i] ? null : v));
-  const pb = pick(best).map((v) => (Number.isFinite(v) ? v : null));
-  const hasInfeasible = pinf.some((v) => v !== null);
-  note.textContent = idx
-    ? `${xs.length.toLocaleString()} completed trials; ${px.length.toLocaleString()} drawn (lowest and highest per pixel column)`
-    : `${xs.length.toLocaleString()} completed trials`;
+  const columns = Math.floor(width / 1.5);
+  let hasInfeasible = false;
+  for (let i = 0; i < feasible.length && !hasInfeasible; i++) if (!feasible[i]) hasInfeasible = true;
+  // The points to draw for trials [from, to): all of them, or the aggregate per pixel column.
+  const build = (from, to) => {
+    const idx = downsample(xs, ys, best, columns, from, to);
+    const all = idx || Array.from({ length: to - from }, (_, j) => from + j);
+    const data = [
+      all.map((i) => xs[i]),
+      all.map((i) => (feasible[i] ? ys[i] : null)),
+      all.map((i) => (Number.isFinite(best[i]) ? best[i] : null)),
+    ];
+    if (hasInfeasible) data.push(all.map((i) => (feasible[i] ? null : ys[i])));
+    const shown = to - from;
+    note.textContent = idx
+      ? `${xs.length.toLocaleString()} completed trials; ${shown === xs.length ? '' : `${shown.toLocaleString()} in view; `}${all.length.toLocaleString()} drawn (lowest and highest per pixel column)`
+      : `${xs.length.toLocaleString()} completed trials${shown === xs.length ? '' : `; ${shown.toLocaleString()} in view, all drawn`}`;
+    return data;
+  };
+  const data = build(0, xs.length);
+  let px = data[0];
   const series = [
     { label: 'trial' },
     {
@@ -88,11 +102,38 @@ export function renderHistory(root, study, ctx) {
       points: { show: false },
     },
   ];
-  const data = [px, pv, pb];
   if (hasInfeasible) {
     series.push({ label: 'infeasible', stroke: COLORS.fail, paths: () => null, points: { show: true, size: 4, fill: COLORS.fail } });
-    data.push(pinf);
   }
+  // Zooming (drag across the plot) aggregates again over the trials in view, so a zoomed plot
+  // shows the detail the whole-study aggregate left out; double-click zooms out.
+  let rebuilding = false;
+  const lowerBound = (v) => {
+    let a = 0;
+    let b = xs.length;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (xs[m] < v) a = m + 1;
+      else b = m;
+    }
+    return a;
+  };
+  const onScale = (u, key) => {
+    if (key !== 'x' || rebuilding) return;
+    const { min, max } = u.scales.x;
+    if (min === null || max === null) return;
+    const from = lowerBound(min);
+    const to = Math.min(xs.length, lowerBound(max + 1e-9) + 0);
+    const whole = from === 0 && to >= xs.length;
+    if (!whole && to - from < 1) return;
+    rebuilding = true;
+    const next = build(from, whole ? xs.length : to);
+    px = next[0];
+    // The axes fit the trials in view (setData without rescaling would keep the old data's
+    // index window).
+    u.setData(next, true);
+    rebuilding = false;
+  };
   const holder = el('div', { class: 'uplot-holder', id: 'history-plot' });
   root.append(holder);
   const plot = new uPlot(
@@ -103,10 +144,20 @@ export function renderHistory(root, study, ctx) {
       axes: [{ label: 'trial number' }, { label: study.objectiveName(k), size: 70 }],
       series,
       cursor: { drag: { x: true, y: false } },
+      hooks: { setScale: [onScale] },
     },
     data,
     holder,
   );
+  // uPlot's own double-click resets to the range of the data it holds (the zoomed subset): after
+  // it, put the whole study back.
+  plot.over.addEventListener('dblclick', () => {
+    rebuilding = true;
+    const whole = build(0, xs.length);
+    px = whole[0];
+    plot.setData(whole, true);
+    rebuilding = false;
+  });
   plot.over.addEventListener('click', () => {
     const i = plot.cursor.idx;
     if (i !== null && i !== undefined && px[i] !== undefined) ctx.showTrial(px[i]);
