@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config_error.hpp"
+#include "cli/importance.hpp"
 #include "cli/logs.hpp"
 #include "cli/run.hpp"
 #include "parzen/parzen.hpp"
@@ -257,6 +258,30 @@ int main(int argc, char** argv) {
       logs->add_flag("--stdout", logs_stdout_flag, "The trial's stdout (the default)");
   logs->add_flag("--stderr", la.stderr_stream, "The trial's stderr")->excludes(logs_stdout);
   logs->add_option("--tail", la.tail, "Only the last N lines")->check(CLI::NonNegativeNumber);
+  ImportanceArgs ia;
+  auto* importance = app.add_subcommand(
+      "importance", "Rank a study's parameters by importance (PED-ANOVA or fANOVA)");
+  importance->add_option("study", ia.study, "Study name")->required();
+  storage_option(importance, ia.storage, kDefaultStorage);
+  importance->add_option("--evaluator", ia.evaluator, "ped-anova (default) or fanova")
+      ->check(CLI::IsMember({"ped-anova", "fanova"}))
+      ->capture_default_str();
+  importance->add_option("--objective", ia.objective,
+                         "Objective index (0, 1, ...) or metric name of a multi-objective study");
+  importance->add_option("--params", ia.params,
+                         "Parameters to evaluate (default: those every complete trial has)")
+      ->delimiter(',');
+  importance->add_option("--baseline-quantile", ia.baseline_quantile,
+                         "ped-anova: the top fraction of trials to explain")
+      ->capture_default_str();
+  importance->add_flag("--global", ia.global,
+                       "ped-anova: compare with the whole search space, not the explored region");
+  importance->add_option("--n-trees", ia.n_trees, "fanova: trees in the forest")
+      ->capture_default_str();
+  importance->add_option("--max-depth", ia.max_depth, "fanova: depth limit of each tree")
+      ->capture_default_str();
+  importance->add_option("--seed", ia.seed, "fanova: the forest's seed")->capture_default_str();
+  importance->add_flag("--json", ia.json, "As JSON");
   auto* presets = app.add_subcommand("presets", "List the search-space presets");
   auto* info = app.add_subcommand(
       "info", "Print the version, the samplers and pruners with their options, and the storages");
@@ -317,6 +342,7 @@ int main(int argc, char** argv) {
     if (exp->parsed()) return cmd_export(ea);
     if (enq->parsed()) return cmd_enqueue(qa);
     if (logs->parsed()) return cmd_logs(la);
+    if (importance->parsed()) return cmd_importance(ia);
     if (presets->parsed()) return cmd_presets();
     if (info->parsed()) return print_info(info_json);
   } catch (const parzen::InvalidArgument& e) {
