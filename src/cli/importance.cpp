@@ -148,7 +148,7 @@ int cmd_importance(const ImportanceArgs& a) {
     fmt::print("{:<4}  {:<{}}  {:>10.4f}  {}\n", i + 1, name, name_width, v,
                bar(top > 0 ? v / top : 0.0, 40));
   }
-  if (!left_out.empty()) {
+  if (!left_out.empty() && a.params.empty()) {
     std::string names;
     for (const auto& n : left_out) names += (names.empty() ? "" : ", ") + n;
     fmt::print(
