@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages libyaml-cpp-dev  # yaml-cpp: NNI experiment configs
+ensure_packages libyaml-cpp-dev python3-optuna python3-scipy  # yaml-cpp: NNI experiment configs; optuna, scipy: the importance tests
 configure_and_build build -DCMAKE_BUILD_TYPE=Release -DPARZEN_WERROR=ON >/dev/null
 
 echo "==> C++ library example: grid search (examples/svm_iris)"
