@@ -24,6 +24,9 @@
 #                                 iris), parzen's GP and TPE and Optuna's TPE (under a minute)
 #   ./scripts/bench.sh hypervolume exact hypervolume, parzen and Optuna's WFG, 2-4 objectives
 #                                 (about 8 minutes: Optuna gets 60 s per case)
+#   ./scripts/bench.sh importance parameter importance: PED-ANOVA and fANOVA beside Optuna 3.1's
+#                                 fANOVA and a port of Optuna 4's PED-ANOVA (about 10 minutes:
+#                                 Optuna's fANOVA takes minutes per case)
 #   ./scripts/bench.sh nsga2      NSGA-II ms per trial, ZDT1/ZDT2 hypervolume beside Optuna's
 #                                 NSGA-II, 10 seeds (about 2 minutes)
 #   ./scripts/bench.sh python     the Python package: study.optimize's cost per trial from C++,
@@ -68,6 +71,7 @@ if [ "$what" = all ] || [ "$what" = hyperband-overhead ]; then
 fi
 if [ "$what" = all ] || [ "$what" = repeats ]; then ./build/bench/bench_repeats; fi
 if [ "$what" = all ] || [ "$what" = hypervolume ]; then ./build/bench/bench_hypervolume; fi
+if [ "$what" = all ] || [ "$what" = importance ]; then ./build/bench/bench_importance; fi
 if [ "$what" = all ] || [ "$what" = nsga2 ]; then ./build/bench/bench_nsga2; fi
 if [ "$what" = all ] || [ "$what" = mo-speed ]; then ./build/bench/bench_mo_speed; fi
 if [ "$what" = mo-quality ]; then

@@ -26,9 +26,9 @@ if [ "${1:-}" = "--sanitize" ]; then
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
 
-ensure_packages postgresql libdlib-dev faketime libyaml-cpp-dev  # yaml-cpp: NNI configs; dlib: the C++ peer of bench_gp_quality; faketime: fault_tests
 ensure_packages chromium  # the dashboard's browser test (tests/dashboard, label "browser")
 build_dashboard  # dashboard/dist: the page parzen dashboard serves (npm ci + esbuild)
+ensure_packages postgresql libdlib-dev faketime libyaml-cpp-dev python3-optuna python3-scipy  # yaml-cpp: NNI configs; optuna, scipy: tests/python/test_importance.py compares with Optuna 3.1; dlib: the C++ peer of bench_gp_quality; faketime: fault_tests
 configure_and_build "$dir" -DPARZEN_WERROR=ON "${flags[@]}"
 
 # A throwaway PostgreSQL server on 127.0.0.1 for the storage tests, stopped on exit.

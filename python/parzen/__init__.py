@@ -27,6 +27,7 @@ from parzen import pruners
 from parzen import storages
 from parzen import trial
 from parzen import study
+from parzen import importance
 from parzen.exceptions import TrialFailed, TrialPruned
 from parzen.study import (Study, copy_study, create_study, delete_study, get_all_study_names,
                           get_all_study_summaries, load_study)

@@ -121,5 +121,6 @@ class PyTrial {
 void bind_distributions(py::module_& m);
 void bind_trial(py::module_& m);
 void bind_study(py::module_& m);
+void bind_importance(py::module_& m);
 
 }  // namespace parzen::python

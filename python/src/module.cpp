@@ -175,4 +175,5 @@ PYBIND11_MODULE(_core, m) {
   bind_distributions(m);
   bind_trial(m);
   bind_study(m);
+  bind_importance(m);
 }

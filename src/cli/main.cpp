@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config_error.hpp"
+#include "cli/importance.hpp"
 #include "cli/logs.hpp"
 #include "dashboard/server.hpp"
 #include "cli/run.hpp"
@@ -275,6 +276,30 @@ int main(int argc, char** argv) {
                    "The write token's file (else $PARZEN_DASHBOARD_TOKEN, else a random one)");
   dash->add_option("--static-dir", dash_opts.static_dir,
                    "The app's files (default: the build's or install's dashboard/dist)");
+  ImportanceArgs ia;
+  auto* importance = app.add_subcommand(
+      "importance", "Rank a study's parameters by importance (PED-ANOVA or fANOVA)");
+  importance->add_option("study", ia.study, "Study name")->required();
+  storage_option(importance, ia.storage, kDefaultStorage);
+  importance->add_option("--evaluator", ia.evaluator, "ped-anova (default) or fanova")
+      ->check(CLI::IsMember({"ped-anova", "fanova"}))
+      ->capture_default_str();
+  importance->add_option("--objective", ia.objective,
+                         "Objective index (0, 1, ...) or metric name of a multi-objective study");
+  importance->add_option("--params", ia.params,
+                         "Parameters to evaluate (default: those every complete trial has)")
+      ->delimiter(',');
+  importance->add_option("--baseline-quantile", ia.baseline_quantile,
+                         "ped-anova: the top fraction of trials to explain")
+      ->capture_default_str();
+  importance->add_flag("--global", ia.global,
+                       "ped-anova: compare with the whole search space, not the explored region");
+  importance->add_option("--n-trees", ia.n_trees, "fanova: trees in the forest")
+      ->capture_default_str();
+  importance->add_option("--max-depth", ia.max_depth, "fanova: depth limit of each tree")
+      ->capture_default_str();
+  importance->add_option("--seed", ia.seed, "fanova: the forest's seed")->capture_default_str();
+  importance->add_flag("--json", ia.json, "As JSON");
   auto* presets = app.add_subcommand("presets", "List the search-space presets");
   auto* info = app.add_subcommand(
       "info", "Print the version, the samplers and pruners with their options, and the storages");
@@ -340,6 +365,7 @@ int main(int argc, char** argv) {
       if (dash_opts.storage.empty()) dash_opts.storage = kDefaultStorage;
       return parzen::dashboard::run_server(dash_opts);
     }
+    if (importance->parsed()) return cmd_importance(ia);
     if (presets->parsed()) return cmd_presets();
     if (info->parsed()) return print_info(info_json);
   } catch (const parzen::InvalidArgument& e) {

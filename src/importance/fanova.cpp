@@ -3,9 +3,13 @@
 // feature considered at each split, mean squared error, thresholds at midpoints) and the
 // marginal variance of each tree's prediction over its leaf partition.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <mutex>
 #include <numeric>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "importance/importance_internal.hpp"
@@ -299,23 +303,50 @@ std::vector<double> fanova(const Data& data, const ImportanceOptions& options) {
                      [&](uint32_t a, uint32_t b) { return e.x[c][a] < e.x[c][b]; });
   }
   const size_t n_params = data.names.size();
+  const auto n_trees = static_cast<size_t>(options.n_trees);
+  // Per tree: each parameter's fraction of the tree's variance; empty for a constant tree. The
+  // trees are independent (each has its own seeded engine), so they are grown on several
+  // threads and summed in tree order: the result does not depend on the thread count.
+  std::vector<std::vector<double>> fractions(n_trees);
+  std::atomic<size_t> next{0};
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  auto work = [&] {
+    try {
+      for (size_t t; (t = next.fetch_add(1)) < n_trees;) {
+        std::mt19937_64 rng(math::splitmix64(options.seed * 0x9e3779b97f4a7c15ULL + t));
+        TreeBuilder builder(e, data.values, presorted, options.max_depth, rng);
+        const std::vector<Leaf> leaves = builder.build();
+        std::vector<double> values, weights;
+        for (const auto& l : leaves) {
+          values.push_back(l.value);
+          weights.push_back(volume(l));
+        }
+        const double total = weighted_variance(values, weights);
+        if (!(total > 0)) continue;  // a constant tree says nothing (Optuna skips it too)
+        fractions[t].resize(n_params);
+        for (size_t p = 0; p < n_params; ++p)
+          fractions[t][p] = marginal_variance(leaves, e.columns_of[p], e) / total;
+      }
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      next = n_trees;
+    }
+  };
+  const size_t n_threads =
+      std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), 8, n_trees});
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < n_threads; ++i) threads.emplace_back(work);
+  work();
+  for (auto& th : threads) th.join();
+  if (failure) std::rethrow_exception(failure);
   std::vector<double> fraction_sum(n_params, 0.0);
   size_t counted = 0;
-  for (int t = 0; t < options.n_trees; ++t) {
-    std::mt19937_64 rng(
-        math::splitmix64(options.seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(t)));
-    TreeBuilder builder(e, data.values, presorted, options.max_depth, rng);
-    const std::vector<Leaf> leaves = builder.build();
-    std::vector<double> values, weights;
-    for (const auto& l : leaves) {
-      values.push_back(l.value);
-      weights.push_back(volume(l));
-    }
-    const double total = weighted_variance(values, weights);
-    if (!(total > 0)) continue;  // a constant tree says nothing (Optuna skips it too)
+  for (const auto& f : fractions) {
+    if (f.empty()) continue;
     ++counted;
-    for (size_t p = 0; p < n_params; ++p)
-      fraction_sum[p] += marginal_variance(leaves, e.columns_of[p], e) / total;
+    for (size_t p = 0; p < n_params; ++p) fraction_sum[p] += f[p];
   }
   if (counted == 0)
     throw InvalidArgument(

@@ -36,6 +36,22 @@ void check(const ImportanceOptions& o) {
                           ", must be >= 1");
 }
 
+// The internal value of a parameter without to_internal's checks (the storage checked the value
+// when the trial was written): a float's own value, an integer's, a choice's index.
+double fast_internal(const Distribution& d, const ParamValue& v, const FrozenTrial& t,
+                     const std::string& name) {
+  if (std::holds_alternative<FloatDistribution>(d)) {
+    if (const auto* x = std::get_if<double>(&v)) return *x;
+  } else if (std::holds_alternative<IntDistribution>(d)) {
+    if (const auto* x = std::get_if<int64_t>(&v)) return static_cast<double>(*x);
+  } else {
+    const auto& choices = std::get<CategoricalDistribution>(d).choices;
+    for (size_t i = 0; i < choices.size(); ++i)
+      if (choices[i] == v) return static_cast<double>(i);
+  }
+  return t.internal_param(name);
+}
+
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
@@ -84,9 +100,11 @@ ParamImportances param_importances(const std::vector<FrozenTrial>& trials,
     // distribution.
     space = complete.front()->distributions;
     for (const auto* t : complete) {
+      auto found = t->distributions.begin();
       for (auto it = space.begin(); it != space.end();) {
-        const auto found = t->distributions.find(it->first);
-        if (found == t->distributions.end() || !(found->second == it->second))
+        while (found != t->distributions.end() && found->first < it->first) ++found;
+        if (found == t->distributions.end() || found->first != it->first ||
+            !(found->second == it->second))
           it = space.erase(it);
         else
           ++it;
@@ -136,17 +154,31 @@ ParamImportances param_importances(const std::vector<FrozenTrial>& trials,
   importance::Data data;
   data.lower_is_better = directions[options.objective] == Direction::Minimize;
   std::vector<std::string> single;
+  std::vector<int> slot;  // per parameter of `space`: its column, or -1 (single-valued)
   for (const auto& [name, d] : space) {
     if (is_single(d)) {
       single.push_back(name);
+      slot.push_back(-1);
       continue;
     }
+    slot.push_back(static_cast<int>(data.names.size()));
     data.names.push_back(name);
     data.distributions.push_back(d);
-    std::vector<double> column;
-    column.reserve(complete.size());
-    for (const auto* t : complete) column.push_back(t->internal_param(name));
-    data.columns.push_back(std::move(column));
+    data.columns.emplace_back().reserve(complete.size());
+  }
+  // Walk each trial's parameters beside the space: both are ordered by name.
+  for (const auto* t : complete) {
+    auto it = t->params.begin();
+    size_t k = 0;
+    for (const auto& [name, d] : space) {
+      const int column = slot[k++];
+      if (column < 0) continue;
+      while (it != t->params.end() && it->first < name) ++it;
+      if (it == t->params.end() || it->first != name)
+        throw InvalidArgument("importance: trial " + std::to_string(t->number) +
+                              " has no value for its parameter '" + name + "'");
+      data.columns[static_cast<size_t>(column)].push_back(fast_internal(d, it->second, *t, name));
+    }
   }
   data.values.reserve(complete.size());
   for (const auto* t : complete) data.values.push_back(t->values[options.objective]);

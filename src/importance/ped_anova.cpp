@@ -6,12 +6,20 @@
 #include <vector>
 
 #include "importance/importance_internal.hpp"
-#include "math/truncnorm.hpp"
 #include "parzen/error.hpp"
 #include "samplers/tpe/parzen_estimator.hpp"
 
 namespace parzen::importance {
 namespace {
+
+// The standard normal's mass in [a, b], from the tail on the side of the interval so that
+// far-out cells keep their relative precision.
+double gauss_mass(double a, double b) {
+  constexpr double kInvSqrt2 = 0.70710678118654752440;
+  if (a >= 0) return 0.5 * (std::erfc(a * kInvSqrt2) - std::erfc(b * kInvSqrt2));
+  if (b <= 0) return 0.5 * (std::erfc(-b * kInvSqrt2) - std::erfc(-a * kInvSqrt2));
+  return 1 - 0.5 * (std::erfc(-a * kInvSqrt2) + std::erfc(b * kInvSqrt2));
+}
 
 // Grid points of a numerical parameter: Optuna's _get_grids_and_grid_indices_of_trials. Log
 // parameters get a grid in log space; stepped ones no more points than they have values.
@@ -97,23 +105,39 @@ std::vector<double> numerical_pmf(const std::vector<double>& counts, double prio
   double sigma = 1.059 * std::min(iqr / 1.34, sd) * std::pow(total, -0.2);
   sigma = std::max(sigma, 0.5 / 1.64);  // 1.64 sigma (90 %) fits in one cell at least
 
+  // Every kernel is centred on a cell, so a kernel's mass in a cell depends only on the offset
+  // between the two: one table of cell masses per width, offsets -(n-1)..n-1.
   const double nd = static_cast<double>(n);
-  mus.push_back(0.5 * (nd - 1));
-  weights.push_back(prior_weight);
-  total += prior_weight;
   std::vector<double> pmf(n, 0.0);
-  for (size_t k = 0; k < mus.size(); ++k) {
-    const double s = k + 1 == mus.size() ? nd : sigma;
-    const double mu = mus[k];
-    const double log_norm = math::log_gauss_mass((-0.5 - mu) / s, (nd - 0.5 - mu) / s);
-    const double w = weights[k] / total;
-    for (size_t x = 0; x < n; ++x) {
-      const double xd = static_cast<double>(x);
-      // Kernels reach no farther than 40 widths in double precision.
-      if (std::abs(xd - mu) > 40 * s + 1) continue;
-      pmf[x] +=
-          w * std::exp(math::log_gauss_mass((xd - 0.5 - mu) / s, (xd + 0.5 - mu) / s) - log_norm);
+  const auto add_kernels = [&](double s, const std::vector<double>& centres,
+                               const std::vector<double>& kernel_weights) {
+    std::vector<double> mass(2 * n - 1);
+    for (size_t i = 0; i < mass.size(); ++i) {
+      const double d = static_cast<double>(i) - (nd - 1);
+      mass[i] = gauss_mass((d - 0.5) / s, (d + 0.5) / s);
     }
+    // Prefix sums give each kernel's mass inside the grid, its truncation normaliser.
+    std::vector<double> prefix(mass.size() + 1, 0.0);
+    for (size_t i = 0; i < mass.size(); ++i) prefix[i + 1] = prefix[i] + mass[i];
+    for (size_t k = 0; k < centres.size(); ++k) {
+      const auto mu = static_cast<size_t>(centres[k]);
+      // Offset x - mu for x = 0..n-1 is table index x - mu + n - 1.
+      const size_t first = n - 1 - mu;
+      const double norm = prefix[first + n] - prefix[first];
+      const double w = kernel_weights[k] / norm;
+      for (size_t x = 0; x < n; ++x) pmf[x] += w * mass[first + x];
+    }
+  };
+  double prior_total = total + prior_weight;
+  for (double& w : weights) w /= prior_total;
+  add_kernels(sigma, mus, weights);
+  // The prior: centred on the grid (a half-integer for an even n), as wide as the grid.
+  const double prior_mu = 0.5 * (nd - 1);
+  const double prior_norm = gauss_mass((-0.5 - prior_mu) / nd, (nd - 0.5 - prior_mu) / nd);
+  for (size_t x = 0; x < n; ++x) {
+    const double xd = static_cast<double>(x);
+    pmf[x] += prior_weight / prior_total *
+              gauss_mass((xd - 0.5 - prior_mu) / nd, (xd + 0.5 - prior_mu) / nd) / prior_norm;
   }
   return pmf;
 }
