@@ -14,7 +14,13 @@
 //
 // Floats and integers are modelled on [0, 1] (log parameters in log space), integers and stepped
 // floats rounded the same way for the model and the trial, categorical parameters one-hot.
-// Single-objective studies; parameters outside the intersection space (conditional ones) are
+// Constraints (Trial::set_constraints): one GP per constraint and log constrained EI, log EI
+// plus log P(feasible) = sum_c log Phi((0 - mu_c) / sigma_c) in each constraint's model scale,
+// with the best feasible value as EI's incumbent (log P(feasible) alone while no trial is
+// feasible). Two or three objectives: one GP per objective and log EHVI, exact for independent
+// Gaussians over a box decomposition of the region the feasible trials do not dominate (plus
+// log P(feasible) with constraints). More than three objectives: InvalidArgument at the first
+// ask (check_directions). Parameters outside the intersection space (conditional ones) are
 // sampled at random. Cost per ask grows with the history: see docs/benchmarks.md.
 
 #include <cstdint>
@@ -34,6 +40,9 @@ enum class GpAcquisition {
   UCB,    // upper confidence bound (for maximisation; mean - sqrt(beta) sd when minimising)
   PI,     // probability of improvement
 };
+
+// The most objectives the GP sampler models (log EHVI's box decomposition is for 2 or 3).
+inline constexpr size_t kGpMaxObjectives = 3;
 
 struct GpSamplerOptions {
   // Seed of the sampler's draws; unset: a fresh random seed. The start-up points and the
@@ -78,6 +87,11 @@ class GpSampler : public Sampler {
                                                 const SearchSpace& space) override;
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& name, const Distribution& distribution) override;
+
+  // Throws InvalidArgument for more than kGpMaxObjectives directions (naming the samplers that
+  // handle more); infer_relative_space calls it, the registry's max_objectives says it at
+  // config time.
+  static void check_directions(size_t n_directions);
 
  private:
   GpSamplerOptions options_;

@@ -68,6 +68,8 @@ struct SamplerCapabilities {
   bool needs_hyperband_pruner = false;
   // Needs every parameter's values up front (SamplerContext::grid).
   bool needs_grid = false;
+  // With multi_objective: the most directions it handles (0: no limit).
+  size_t max_objectives = 0;
 };
 
 // What some samplers need beyond their options.

@@ -247,9 +247,10 @@ Experiment ask_experiment(const AskArgs& a, const std::optional<StudyInfo>& info
   if (a.sampler.empty() && a.experiment_file.empty() && !stored)
     e.sampler.type = default_sampler_type(e.directions.size());
   if (!sampler_handles(e.sampler.type, e.directions.size()))
-    throw InvalidArgument(fmt::format(
-        "sampler '{}' models one objective; study '{}' has {} directions: use --sampler {}",
-        e.sampler.type, a.study, e.directions.size(), multi_objective_samplers("{}")));
+    throw InvalidArgument(fmt::format("{}; study '{}' has {} directions: use --sampler {}",
+                                      sampler_objectives_limit(e.sampler.type), a.study,
+                                      e.directions.size(),
+                                      multi_objective_samplers("{}", e.directions.size())));
   return e;
 }
 

@@ -189,9 +189,9 @@ std::shared_ptr<Sampler> build_sampler(const SamplerSpec& spec, const Space& spa
 // is stored (it would fail every trial).
 void check_objectives(const Reader& sampler_table, const std::string& type, size_t n_directions) {
   if (sampler_handles(type, n_directions)) return;
-  sampler_table.fail("type", fmt::format("sampler '{}' models one objective; this experiment has "
-                                         "{} directions: use type = {}",
-                                         type, n_directions, multi_objective_samplers("\"{}\"")));
+  sampler_table.fail("type", fmt::format("{}; this experiment has {} directions: use type = {}",
+                                         sampler_objectives_limit(type), n_directions,
+                                         multi_objective_samplers("\"{}\"", n_directions)));
 }
 
 // The pruner of a [pruner] table (with its "type"), from the registry.
@@ -648,13 +648,25 @@ std::string default_sampler_type(size_t /*n_directions*/) {
 
 bool sampler_handles(const std::string& type, size_t n_directions) {
   const SamplerEntry* entry = find_sampler(type);
-  return n_directions <= 1 || !entry || entry->capabilities.multi_objective;
+  return n_directions <= 1 || !entry ||
+         (entry->capabilities.multi_objective &&
+          (entry->capabilities.max_objectives == 0 ||
+           n_directions <= entry->capabilities.max_objectives));
 }
 
-std::string multi_objective_samplers(const std::string& form) {
+std::string sampler_objectives_limit(const std::string& type) {
+  const SamplerEntry* entry = find_sampler(type);
+  if (entry && entry->capabilities.multi_objective && entry->capabilities.max_objectives > 0)
+    return fmt::format("sampler '{}' handles at most {} objectives", type,
+                       entry->capabilities.max_objectives);
+  return fmt::format("sampler '{}' models one objective", type);
+}
+
+std::string multi_objective_samplers(const std::string& form, size_t n_directions) {
   std::vector<std::string> names;
   for (const auto& entry : sampler_registry())
-    if (entry.capabilities.multi_objective)
+    if (entry.capabilities.multi_objective && (entry.capabilities.max_objectives == 0 ||
+                                               n_directions <= entry.capabilities.max_objectives))
       names.push_back(fmt::format(fmt::runtime(form), entry.name));
   std::string out;
   for (size_t i = 0; i < names.size(); ++i)

@@ -153,11 +153,16 @@ std::string default_sampler_type(size_t n_directions);
 // Whether sampler `type` can serve a study with `n_directions` objectives (its registry entry's
 // capabilities.multi_objective when there are several). Unknown names pass: the registry refuses
 // them with its own message.
+// A multi-objective sampler with capabilities.max_objectives handles at most that many.
 bool sampler_handles(const std::string& type, size_t n_directions);
+// Why `type` cannot serve `n_directions` objectives, as "sampler 'X' models one objective" or
+// "sampler 'X' handles at most N objectives" (for the refusals' messages).
+std::string sampler_objectives_limit(const std::string& type);
 
 // The registry's samplers that handle several objectives, each written as `form` writes it
 // ("\"{}\"" for a file, "{}" for a flag), joined as "a, b or c".
-std::string multi_objective_samplers(const std::string& form);
+// With n_directions, only those that handle that many.
+std::string multi_objective_samplers(const std::string& form, size_t n_directions = 2);
 
 // Builds the experiment's pruner through the registry (NopPruner without a [pruner] table).
 // Throws ConfigError naming the option at fault.

@@ -150,7 +150,8 @@ nlohmann::json registry_json() {
                           {"constraints", c.constraints},
                           {"conditional_spaces", c.conditional_spaces},
                           {"needs_hyperband_pruner", c.needs_hyperband_pruner},
-                          {"needs_grid", c.needs_grid}}}});
+                          {"needs_grid", c.needs_grid},
+                          {"max_objectives", c.max_objectives}}}});
   }
   nlohmann::json pruners = nlohmann::json::array();
   for (const auto& e : pruner_registry())

@@ -215,9 +215,12 @@ std::vector<SamplerEntry> sampler_entries() {
        .capabilities = {.multi_objective = true, .constraints = true, .conditional_spaces = true},
        .factory = make_tpe},
       {.name = "gp",
-       .summary = "Gaussian-process Bayesian optimisation (Matern-5/2, log EI)",
+       .summary = "Gaussian-process Bayesian optimisation (Matern-5/2; log EI, log constrained "
+                  "EI, log EHVI for 2-3 objectives)",
        .options = specs_of(gp_fields()),
-       .capabilities = {},
+       .capabilities = {.multi_objective = true,
+                        .constraints = true,
+                        .max_objectives = kGpMaxObjectives},
        .factory = [](const nlohmann::json& options,
                      const SamplerContext&) -> std::shared_ptr<Sampler> {
          return GpSampler::make(read_options("GpSampler", gp_fields(), options));

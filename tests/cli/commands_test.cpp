@@ -170,18 +170,24 @@ TEST(CliCommands, DictMetricsAsAJsonResult) {
   }
 }
 
-TEST(CliCommands, TwoDirectionsWithASingleObjectiveSamplerAreRefusedBeforeRunning) {
+TEST(CliCommands, MoreDirectionsThanTheSamplerHandlesAreRefusedBeforeRunning) {
   TempDir dir;
   const auto exp = write_experiment(dir, R"(
 n_trials = 2
-directions = ["minimize", "minimize"]
+directions = ["minimize", "minimize", "minimize", "maximize"]
 [sampler]
 type = "gp"
 )",
-                                    "echo 1 2\n");
+                                    "echo 1 2 3 4\n");
   const auto r = run_cli({"run", exp}, dir.path);
   EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(contains(r.err, "sampler 'gp' models one objective")) << r.err;
+  EXPECT_TRUE(contains(r.err,
+                       "sampler 'gp' handles at most 3 objectives; this experiment has 4 "
+                       "directions: use type = "))
+      << r.err;
+  // The suggestions handle four objectives: TPE does, the GP does not.
+  EXPECT_TRUE(contains(r.err, "\"tpe\"")) << r.err;
+  EXPECT_FALSE(contains(r.err, "\"gp\"")) << r.err;
   EXPECT_FALSE(contains(r.err, "parzen::")) << r.err;
   EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
 }

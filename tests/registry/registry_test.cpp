@@ -305,18 +305,25 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
   for (const auto& e : sampler_registry()) {
     EXPECT_EQ(e.capabilities.needs_grid, e.name == "grid") << e.name;
     EXPECT_EQ(e.capabilities.needs_hyperband_pruner, e.name == "bohb") << e.name;
-    // The samplers that never read values, multi-objective TPE and NSGA-II handle several
-    // objectives; the other models (GP, BOHB) do not.
+    // The samplers that never read values, multi-objective TPE, the GP (log EHVI) and NSGA-II
+    // handle several objectives; BOHB does not.
     EXPECT_EQ(e.capabilities.multi_objective, e.name == "grid" || e.name == "random" ||
                                                   e.name == "qmc" || e.name == "tpe" ||
-                                                  e.name == "nsga2")
+                                                  e.name == "nsga2" || e.name == "gp")
         << e.name;
+    // Only the GP has a limit (log EHVI's box decomposition: 2 or 3 objectives).
+    EXPECT_EQ(e.capabilities.max_objectives, e.name == "gp" ? 3u : 0u) << e.name;
     // Of the model-based samplers, TPE uses constraint values.
     if (e.name == "tpe") {
       EXPECT_TRUE(e.capabilities.constraints);
     }
   }
   EXPECT_TRUE(find_sampler("nsga2")->capabilities.constraints);
+  EXPECT_TRUE(find_sampler("gp")->capabilities.constraints);
+  for (const auto& j : registry_json()["samplers"])
+    if (j["name"] == "gp") {
+      EXPECT_EQ(j["capabilities"]["max_objectives"], 3);
+    }
   // TPE needs a Hyperband pruner only with per_bracket, and says so on that key.
   EXPECT_FALSE(find_sampler("tpe")->capabilities.needs_hyperband_pruner);
   expect_option_error(

@@ -3,8 +3,10 @@
 #include <LBFGSB.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <vector>
 
@@ -531,6 +533,225 @@ Eigen::VectorXd warp_outputs(const Eigen::VectorXd& y) {
   Eigen::VectorXd t(z.size());
   for (Eigen::Index i = 0; i < z.size(); ++i) t[i] = yeo_johnson(z[i], lambda);
   return standardise(t);
+}
+
+}  // namespace parzen::gp
+
+namespace parzen::gp {
+
+namespace {
+
+// The 2-D staircase of (x, y) points, x ascending and y descending, none weakly dominated by
+// another (a point equal to or dominated by a kept one is not added).
+class Staircase {
+ public:
+  void insert(double x, double y) {
+    // The kept point with the largest x <= x dominates (x, y) weakly if its y <= y.
+    auto it = steps_.upper_bound(x);
+    if (it != steps_.begin() && std::prev(it)->second <= y) return;
+    // Points with x' >= x and y' >= y are dominated by (x, y).
+    it = steps_.lower_bound(x);
+    while (it != steps_.end() && it->second >= y) it = steps_.erase(it);
+    steps_.emplace(x, y);
+  }
+  // The 2-D boxes of the non-dominated region below (rx, ry): (x_lo, x_hi, y_hi), y_lo = -inf.
+  std::vector<std::array<double, 3>> boxes(double rx, double ry) const {
+    std::vector<std::array<double, 3>> out;
+    double x_lo = -std::numeric_limits<double>::infinity(), y_hi = ry;
+    for (const auto& [x, y] : steps_) {
+      if (x > x_lo) out.push_back({x_lo, x, y_hi});
+      x_lo = x;
+      y_hi = y;
+    }
+    if (rx > x_lo) out.push_back({x_lo, rx, y_hi});
+    return out;
+  }
+
+ private:
+  std::map<double, double> steps_;
+};
+
+}  // namespace
+
+Boxes non_dominated_boxes(const Eigen::MatrixXd& points, const Eigen::VectorXd& reference) {
+  const Eigen::Index m = points.cols();
+  if ((m != 2 && m != 3) || reference.size() != m)
+    throw std::invalid_argument("non_dominated_boxes: 2 or 3 objectives, a reference for each");
+  std::vector<Eigen::Index> inside;
+  for (Eigen::Index i = 0; i < points.rows(); ++i)
+    if ((points.row(i).transpose().array() < reference.array()).all()) inside.push_back(i);
+  std::vector<std::array<double, 6>> found;  // lower (3), upper (3)
+  const double inf = std::numeric_limits<double>::infinity();
+  Staircase stairs;
+  if (m == 2) {
+    for (Eigen::Index i : inside) stairs.insert(points(i, 0), points(i, 1));
+    for (const auto& b : stairs.boxes(reference[0], reference[1]))
+      found.push_back({b[0], -inf, 0, b[1], b[2], 0});
+  } else {
+    std::stable_sort(inside.begin(), inside.end(),
+                     [&](auto a, auto b) { return points(a, 2) < points(b, 2); });
+    // The open boxes: 2-D box -> where along the third axis it began.
+    std::map<std::array<double, 3>, double> open;
+    for (const auto& b : stairs.boxes(reference[0], reference[1])) open[b] = -inf;
+    for (size_t k = 0; k < inside.size();) {
+      const double z = points(inside[k], 2);
+      for (; k < inside.size() && points(inside[k], 2) == z; ++k)
+        stairs.insert(points(inside[k], 0), points(inside[k], 1));
+      std::map<std::array<double, 3>, double> next;
+      for (const auto& b : stairs.boxes(reference[0], reference[1])) {
+        auto it = open.find(b);
+        next[b] = it == open.end() ? z : it->second;
+        if (it != open.end()) open.erase(it);
+      }
+      for (const auto& [b, z_lo] : open)
+        if (z > z_lo) found.push_back({b[0], -inf, z_lo, b[1], b[2], z});
+      open = std::move(next);
+    }
+    for (const auto& [b, z_lo] : open)
+      if (reference[2] > z_lo) found.push_back({b[0], -inf, z_lo, b[1], b[2], reference[2]});
+  }
+  Boxes out;
+  out.lower.resize(static_cast<Eigen::Index>(found.size()), m);
+  out.upper.resize(out.lower.rows(), m);
+  for (size_t i = 0; i < found.size(); ++i)
+    for (Eigen::Index j = 0; j < m; ++j) {
+      out.lower(static_cast<Eigen::Index>(i), j) = found[i][static_cast<size_t>(j)];
+      out.upper(static_cast<Eigen::Index>(i), j) = found[i][3 + static_cast<size_t>(j)];
+    }
+  out.index_levels();
+  return out;
+}
+
+void Boxes::index_levels() {
+  const Eigen::Index m = lower.cols(), k = lower.rows();
+  levels.assign(static_cast<size_t>(m), {});
+  lower_level.resize(k, m);
+  upper_level.resize(k, m);
+  for (Eigen::Index j = 0; j < m; ++j) {
+    auto& l = levels[static_cast<size_t>(j)];
+    for (Eigen::Index b = 0; b < k; ++b) l.push_back(lower(b, j)), l.push_back(upper(b, j));
+    std::sort(l.begin(), l.end());
+    l.erase(std::unique(l.begin(), l.end()), l.end());
+    const auto index = [&](double v) {
+      return static_cast<int>(std::lower_bound(l.begin(), l.end(), v) - l.begin());
+    };
+    for (Eigen::Index b = 0; b < k; ++b) {
+      lower_level(b, j) = index(lower(b, j));
+      upper_level(b, j) = index(upper(b, j));
+    }
+  }
+}
+
+namespace {
+
+constexpr double kLogSqrt2Pi = 0.91893853320467274178;
+
+// log(h(zu) - h(zl)) for zl < zu (zl may be -inf), with h(z) = phi(z) + z Phi(z).
+double log_h_difference(double zu, double zl) {
+  const double lu = log_h(zu);
+  if (zl == -std::numeric_limits<double>::infinity()) return lu;
+  const double ll = log_h(zl);
+  if (!(ll < lu)) return -std::numeric_limits<double>::infinity();
+  return lu + log1mexp(ll - lu);
+}
+
+// log(Phi(zu) - Phi(zl)) for zl < zu, by whichever tail keeps the difference accurate.
+double log_cdf_difference(double zu, double zl) {
+  if (zl == -std::numeric_limits<double>::infinity()) return log_normal_cdf(zu);
+  if (!(zl < zu)) return -std::numeric_limits<double>::infinity();
+  if (zu > 0 && zl > 0) {  // Phi(-zl) - Phi(-zu)
+    const double a = log_normal_cdf(-zl), b = log_normal_cdf(-zu);
+    return a + log1mexp(b - a);
+  }
+  const double a = log_normal_cdf(zu), b = log_normal_cdf(zl);
+  return a + log1mexp(b - a);
+}
+
+}  // namespace
+
+double log_ehvi(const Boxes& boxes, const Eigen::VectorXd& mean, const Eigen::VectorXd& sd,
+                Eigen::VectorXd& d_mean, Eigen::VectorXd& d_sd) {
+  const Eigen::Index m = mean.size(), k = boxes.size();
+  d_mean = Eigen::VectorXd::Zero(m);
+  d_sd = Eigen::VectorXd::Zero(m);
+  if (k == 0) return -std::numeric_limits<double>::infinity();
+  const Eigen::ArrayXd s = sd.array().max(1e-12);
+  // Per box and objective: log E_bj, d log E_bj / d mean_j, d log E_bj / d sd_j.
+  Eigen::VectorXd log_box = Eigen::VectorXd::Zero(k);
+  Eigen::MatrixXd dm(k, m), ds(k, m);
+  for (Eigen::Index b = 0; b < k; ++b)
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const double zu = (boxes.upper(b, j) - mean[j]) / s[j];
+      const double zl = (boxes.lower(b, j) - mean[j]) / s[j];
+      const double le = std::log(s[j]) + log_h_difference(zu, zl);
+      log_box[b] += le;
+      // dE/dmean = -(Phi(zu) - Phi(zl)); dE/dsd = phi(zu) - phi(zl).
+      dm(b, j) = -std::exp(log_cdf_difference(zu, zl) - le);
+      const double pu = std::exp(-0.5 * zu * zu - kLogSqrt2Pi - le);
+      const double pl = std::isfinite(zl) ? std::exp(-0.5 * zl * zl - kLogSqrt2Pi - le) : 0.0;
+      ds(b, j) = pu - pl;
+    }
+  const double top = log_box.maxCoeff();
+  if (!std::isfinite(top)) return top;
+  const Eigen::ArrayXd w = (log_box.array() - top).exp();
+  const double total = w.sum();
+  const Eigen::VectorXd weights = (w / total).matrix();
+  for (Eigen::Index j = 0; j < m; ++j) {
+    double gm = 0, gs = 0;
+    for (Eigen::Index b = 0; b < k; ++b) {
+      if (weights[b] == 0) continue;
+      gm += weights[b] * dm(b, j);
+      gs += weights[b] * ds(b, j);
+    }
+    d_mean[j] = std::isfinite(gm) ? gm : 0.0;
+    d_sd[j] = std::isfinite(gs) && sd[j] > 1e-12 ? gs : 0.0;
+  }
+  return top + std::log(total);
+}
+
+double log_ehvi(const Boxes& boxes, const Eigen::VectorXd& mean, const Eigen::VectorXd& sd) {
+  const Eigen::Index m = mean.size(), k = boxes.size();
+  if (k == 0) return -std::numeric_limits<double>::infinity();
+  if (boxes.levels.size() != static_cast<size_t>(m)) {
+    Eigen::VectorXd dm, ds;
+    return log_ehvi(boxes, mean, sd, dm, ds);
+  }
+  // log h at every distinct bound, once.
+  thread_local std::vector<std::vector<double>> lh;
+  lh.resize(static_cast<size_t>(m));
+  Eigen::VectorXd log_s(m);
+  for (Eigen::Index j = 0; j < m; ++j) {
+    const double s = std::max(sd[j], 1e-12);
+    log_s[j] = std::log(s);
+    const auto& l = boxes.levels[static_cast<size_t>(j)];
+    auto& out = lh[static_cast<size_t>(j)];
+    out.resize(l.size());
+    for (size_t i = 0; i < l.size(); ++i)
+      out[i] = l[i] == -std::numeric_limits<double>::infinity()
+                   ? -std::numeric_limits<double>::infinity()
+                   : log_h((l[i] - mean[j]) / s);
+  }
+  double top = -std::numeric_limits<double>::infinity(), total = 0;
+  for (Eigen::Index b = 0; b < k; ++b) {
+    double v = 0;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const auto& row = lh[static_cast<size_t>(j)];
+      const double lu = row[static_cast<size_t>(boxes.upper_level(b, j))];
+      const double ll = row[static_cast<size_t>(boxes.lower_level(b, j))];
+      v += log_s[j] +
+           (ll == -std::numeric_limits<double>::infinity()
+                ? lu
+                : (ll < lu ? lu + log1mexp(ll - lu) : -std::numeric_limits<double>::infinity()));
+    }
+    if (!(v > -std::numeric_limits<double>::infinity())) continue;
+    if (v > top) {
+      total = total * std::exp(top - v) + 1.0;
+      top = v;
+    } else {
+      total += std::exp(v - top);
+    }
+  }
+  return total > 0 ? top + std::log(total) : -std::numeric_limits<double>::infinity();
 }
 
 }  // namespace parzen::gp

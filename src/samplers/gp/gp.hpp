@@ -10,6 +10,7 @@
 #include <Eigen/Dense>
 
 #include <memory>
+#include <vector>
 
 namespace parzen::gp {
 
@@ -148,6 +149,41 @@ struct Acquisition {
   // The value and its partial derivatives in mean and sd (sd > 0).
   double value(double mean, double sd, double& d_mean, double& d_sd) const;
 };
+
+// ---- Several objectives: log expected hypervolume improvement (issue 18).
+
+// Axis-aligned boxes (one per row) that partition the part of {y < reference} that no point of a
+// set dominates, for minimisation. A lower bound may be -infinity (the region is unbounded
+// below). Upper bounds are finite (at most the reference).
+struct Boxes {
+  Eigen::MatrixXd lower, upper;  // k x M
+  Eigen::Index size() const { return lower.rows(); }
+  // The distinct bounds of each objective and each box's index into them, so log_ehvi computes
+  // log h once per bound instead of once per box (boxes share the front's coordinates).
+  std::vector<std::vector<double>> levels;
+  Eigen::MatrixXi lower_level, upper_level;
+  void index_levels();
+};
+
+// The non-dominated region of `points` (n x M, M = 2 or 3, minimised) below `reference`, as
+// disjoint boxes; points not strictly below the reference in every objective are ignored.
+// M = 2: the staircase, n + 1 boxes. M = 3: a sweep along the third objective keeping the 2-D
+// staircase of the points passed; a 2-D box that survives a step grows along the third axis
+// instead of being cut, so there are O(n) boxes (each insertion closes the boxes it changes and
+// opens at most two more per point it removes). Throws std::invalid_argument for M outside
+// {2, 3} or a reference of another size.
+Boxes non_dominated_boxes(const Eigen::MatrixXd& points, const Eigen::VectorXd& reference);
+
+// log EHVI: the log of the expected hypervolume improvement over the set whose non-dominated
+// region is `boxes`, of a point whose objectives are independent Gaussians N(mean_k, sd_k^2).
+// Exact: the improvement is the sum over boxes of prod_k max(0, u_k - max(l_k, y_k)), and
+// E[max(0, u - max(l, Y))] = sd (h((u - mean) / sd) - h((l - mean) / sd)) with
+// h(z) = phi(z) + z Phi(z), all in log space (log_h), so the value stays finite where EHVI
+// underflows. sd is floored at 1e-12. -infinity when there is no box.
+double log_ehvi(const Boxes& boxes, const Eigen::VectorXd& mean, const Eigen::VectorXd& sd);
+// The value and its derivatives in each mean and sd.
+double log_ehvi(const Boxes& boxes, const Eigen::VectorXd& mean, const Eigen::VectorXd& sd,
+                Eigen::VectorXd& d_mean, Eigen::VectorXd& d_sd);
 
 }  // namespace parzen::gp
 

@@ -14,6 +14,7 @@
 #include "math/seed.hpp"
 #include "math/sobol.hpp"
 #include "parzen/error.hpp"
+#include "parzen/multi_objective.hpp"
 #include "parzen/search_space.hpp"
 #include "registry/option_check.hpp"
 #include "samplers/gp/gp.hpp"
@@ -201,31 +202,94 @@ gp::AcquisitionKind kind_of(GpAcquisition a) {
   }
 }
 
-// The acquisition at every row of xs.
-Eigen::VectorXd acquisition_values(const gp::GaussianProcess& model, const gp::Acquisition& acq,
-                                   const Eigen::MatrixXd& xs) {
-  Eigen::VectorXd mean, var;
-  model.predict(xs, mean, var);
-  Eigen::VectorXd out(xs.rows());
-  for (Eigen::Index i = 0; i < xs.rows(); ++i) out[i] = acq.value(mean[i], std::sqrt(var[i]));
-  return out;
-}
+// The acquisition the sampler maximises, over the fitted models:
+//  - one objective: `acq` (log EI by default) of the objective's model;
+//  - several objectives: log EHVI over `boxes`, the non-dominated region of the feasible trials'
+//    modelled values, with one independent model per objective;
+//  - with constraints, plus log P(feasible) = sum over constraints of log Phi((t_c - mu_c) /
+//    sigma_c), t_c the constraint's threshold 0 in its model's scale (log constrained EI /
+//    EHVI, as Optuna 4's GPSampler with constraints_func). With no feasible trial yet,
+//    `objective_term` is false and log P(feasible) alone is maximised.
+struct Scorer {
+  std::vector<const gp::GaussianProcess*> objectives;
+  gp::Acquisition acq;  // one objective
+  gp::Boxes boxes;      // several objectives
+  bool objective_term = true;
+  std::vector<const gp::GaussianProcess*> constraints;
+  std::vector<gp::Acquisition> feasibility;  // log PI below each threshold
 
-double acquisition_value(const gp::GaussianProcess& model, const gp::Acquisition& acq,
-                         const Eigen::VectorXd& x) {
-  return acquisition_values(model, acq, x.transpose())[0];
-}
+  // The acquisition at every row of xs.
+  Eigen::VectorXd values(const Eigen::MatrixXd& xs) const {
+    Eigen::VectorXd out = Eigen::VectorXd::Zero(xs.rows());
+    Eigen::VectorXd mean, var;
+    if (objective_term && objectives.size() == 1) {
+      objectives[0]->predict(xs, mean, var);
+      for (Eigen::Index i = 0; i < xs.rows(); ++i) out[i] = acq.value(mean[i], std::sqrt(var[i]));
+    } else if (objective_term) {
+      const auto m = static_cast<Eigen::Index>(objectives.size());
+      Eigen::MatrixXd means(xs.rows(), m), sds(xs.rows(), m);
+      for (Eigen::Index k = 0; k < m; ++k) {
+        objectives[static_cast<size_t>(k)]->predict(xs, mean, var);
+        means.col(k) = mean;
+        sds.col(k) = var.cwiseSqrt();
+      }
+      for (Eigen::Index i = 0; i < xs.rows(); ++i)
+        out[i] = gp::log_ehvi(boxes, means.row(i).transpose(), sds.row(i).transpose());
+    }
+    for (size_t c = 0; c < constraints.size(); ++c) {
+      constraints[c]->predict(xs, mean, var);
+      for (Eigen::Index i = 0; i < xs.rows(); ++i)
+        out[i] += feasibility[c].value(mean[i], std::sqrt(var[i]));
+    }
+    return out;
+  }
+
+  double value(const Eigen::VectorXd& x) const { return values(x.transpose())[0]; }
+
+  // The acquisition at x and its gradient in x.
+  double value(const Eigen::VectorXd& x, Eigen::VectorXd& grad) const {
+    grad = Eigen::VectorXd::Zero(x.size());
+    double total = 0;
+    const auto add = [&](const gp::GaussianProcess& model, const gp::Acquisition& a) {
+      double mu = 0, var = 0, d_mean = 0, d_sd = 0;
+      Eigen::VectorXd dmu, dvar;
+      model.predict_with_gradient(x, mu, var, dmu, dvar);
+      const double sd = std::sqrt(var);
+      total += a.value(mu, sd, d_mean, d_sd);
+      grad += d_mean * dmu;
+      if (sd > 1e-12) grad += d_sd / (2 * sd) * dvar;
+    };
+    if (objective_term && objectives.size() == 1) {
+      add(*objectives[0], acq);
+    } else if (objective_term) {
+      const auto m = static_cast<Eigen::Index>(objectives.size());
+      Eigen::VectorXd mean(m), sd(m);
+      std::vector<Eigen::VectorXd> dmu(static_cast<size_t>(m)), dvar(static_cast<size_t>(m));
+      for (Eigen::Index k = 0; k < m; ++k) {
+        double mu = 0, var = 0;
+        objectives[static_cast<size_t>(k)]->predict_with_gradient(
+            x, mu, var, dmu[static_cast<size_t>(k)], dvar[static_cast<size_t>(k)]);
+        mean[k] = mu;
+        sd[k] = std::sqrt(var);
+      }
+      Eigen::VectorXd d_mean, d_sd;
+      total += gp::log_ehvi(boxes, mean, sd, d_mean, d_sd);
+      for (Eigen::Index k = 0; k < m; ++k) {
+        grad += d_mean[k] * dmu[static_cast<size_t>(k)];
+        if (sd[k] > 1e-12) grad += d_sd[k] / (2 * sd[k]) * dvar[static_cast<size_t>(k)];
+      }
+    }
+    for (size_t c = 0; c < constraints.size(); ++c) add(*constraints[c], feasibility[c]);
+    return total;
+  }
+};
 
 }  // namespace
 
 namespace internal {
 
-struct GpState {
-  explicit GpState(uint64_t s) : seed(s), random(RandomSamplerOptions{s}) {}
-  // Draws come from engines seeded per study and trial (math/seed.hpp), not from one kept here.
-  uint64_t seed;
-  RandomSampler random;
-  IntersectionSearchSpace intersection{};
+// One modelled output's fit and cached model (an objective or a constraint).
+struct GpModelCache {
   std::optional<gp::Hyperparameters> last_fit{};  // warm start
   int64_t n_fits = 0;
   Eigen::Index n_at_fit = 0;
@@ -236,21 +300,45 @@ struct GpState {
   std::optional<gp::GaussianProcess> cached_model{};
 };
 
+struct GpState {
+  explicit GpState(uint64_t s) : seed(s), random(RandomSamplerOptions{s}) {}
+  // Draws come from engines seeded per study and trial (math/seed.hpp), not from one kept here.
+  uint64_t seed;
+  RandomSampler random;
+  IntersectionSearchSpace intersection{};
+  // Objectives first (one per direction), then one per constraint.
+  std::vector<GpModelCache> caches{};
+};
+
 }  // namespace internal
 
 namespace {
 
+// A complete trial, encoded: its point, its values oriented for minimisation, its constraint
+// values (empty unless it has the study's number of them, all finite) and its feasibility.
+struct Observation {
+  Eigen::VectorXd x;
+  std::vector<double> losses;
+  std::vector<double> constraints;
+  bool feasible = true;
+  double violation = 0;  // the sum of the positive constraint values
+};
+
 // The study's trials in the space, encoded.
 struct History {
-  std::map<int64_t, std::pair<Eigen::VectorXd, double>> complete;  // by number: x, loss
-  std::vector<Eigen::VectorXd> pending;                            // running trials
-  std::vector<Eigen::VectorXd> evaluated;  // every complete or running trial, landed
+  std::map<int64_t, Observation> complete;  // by number
+  std::vector<Eigen::VectorXd> pending;     // running trials
+  std::vector<Eigen::VectorXd> evaluated;   // every complete or running trial, landed
+  size_t n_constraints = 0;                 // the most constraint values a complete trial has
 };
 
 History read_history(const StudyView& view, const FrozenTrial& trial, const SearchSpace& space,
                      const Encoding& enc) {
-  const double sign = view.directions()[0] == Direction::Maximize ? -1.0 : 1.0;
+  const auto& directions = view.directions();
   History h;
+  for (const FrozenTrial& t : view.trials())
+    if (t.state == TrialState::Complete && t.number != trial.number)
+      h.n_constraints = std::max(h.n_constraints, t.constraints.size());
   for (const FrozenTrial& t : view.trials()) {
     if (t.number == trial.number) continue;
     if (t.state != TrialState::Complete && t.state != TrialState::Running) continue;
@@ -258,10 +346,26 @@ History read_history(const StudyView& view, const FrozenTrial& trial, const Sear
     if (!p) continue;
     Eigen::VectorXd x = enc.encode(*p);
     h.evaluated.push_back(x);
-    if (t.state == TrialState::Complete && t.values.size() == 1 && std::isfinite(t.values[0]))
-      h.complete.emplace(t.number, std::pair{std::move(x), sign * t.values[0]});
-    else if (t.state == TrialState::Running)
+    if (t.state == TrialState::Complete && t.values.size() == directions.size() &&
+        std::all_of(t.values.begin(), t.values.end(), [](double v) { return std::isfinite(v); })) {
+      Observation o{std::move(x), {}, {}, true, 0.0};
+      for (size_t k = 0; k < directions.size(); ++k)
+        o.losses.push_back(directions[k] == Direction::Maximize ? -t.values[k] : t.values[k]);
+      if (h.n_constraints > 0) {
+        // A trial without the study's constraint values counts as infeasible.
+        const bool usable = t.constraints.size() == h.n_constraints &&
+                            std::all_of(t.constraints.begin(), t.constraints.end(),
+                                        [](double c) { return std::isfinite(c); });
+        if (usable) o.constraints = t.constraints;
+        o.feasible = usable && t.feasible();
+        for (double c : t.constraints)
+          if (c > 0) o.violation += c;
+        if (!usable) o.violation = std::numeric_limits<double>::infinity();
+      }
+      h.complete.emplace(t.number, std::move(o));
+    } else if (t.state == TrialState::Running) {
       h.pending.push_back(std::move(x));
+    }
   }
   return h;
 }
@@ -312,22 +416,27 @@ Eigen::VectorXd startup_point(const Encoding& enc, uint64_t sobol_seed, int64_t 
 
 // The model of the complete trials, with its training data.
 struct Model {
-  Eigen::MatrixXd x;  // n x D, the rows in model order
-  Eigen::VectorXd y;  // warped or standardised losses
+  Eigen::MatrixXd x;             // n x D, the rows in model order
+  Eigen::VectorXd y;             // warped or standardised losses
+  std::vector<int64_t> numbers;  // the trial of each row
   std::optional<gp::GaussianProcess> gp;
 };
 
+// One modelled output: by trial number, the point and the value.
+using Column = std::map<int64_t, std::pair<Eigen::VectorXd, double>>;
+
 // Fits (or reuses and extends) the model. Hyperparameters are refitted at every ask while the
 // history is small, then once it has grown by kRefitGrowth, on a subset past kMaxFitPoints; the
-// previous fit is the warm start.
-Model fit_model(internal::GpState& s, const GpSamplerOptions& options, const SearchSpace& space,
-                const History& history, std::mt19937_64& rng) {
+// previous fit is the warm start. `warp`: Yeo-Johnson warping of the outputs, else standardised.
+Model fit_model(internal::GpModelCache& s, const GpSamplerOptions& options,
+                const SearchSpace& space, const Column& history_complete, bool warp,
+                std::mt19937_64& rng) {
   // Model order: the cached model's trials first (so its factor can be extended), then the rest.
   std::vector<int64_t> order;
   const bool same_space = s.cached_space && *s.cached_space == space && s.cached_model;
   if (same_space) {
     for (int64_t number : s.cached_numbers) {
-      if (!history.complete.count(number)) {
+      if (!history_complete.count(number)) {
         order.clear();
         break;
       }
@@ -336,20 +445,20 @@ Model fit_model(internal::GpState& s, const GpSamplerOptions& options, const Sea
   }
   const size_t reused = order.size();
   const std::set<int64_t> cached(order.begin(), order.end());
-  for (const auto& [number, xy] : history.complete)
+  for (const auto& [number, xy] : history_complete)
     if (!cached.count(number)) order.push_back(number);
 
   const auto n = static_cast<Eigen::Index>(order.size());
-  const Eigen::Index dim = history.complete.begin()->second.first.size();
+  const Eigen::Index dim = history_complete.begin()->second.first.size();
   Model m;
   m.x.resize(n, dim);
   m.y.resize(n);
   for (Eigen::Index i = 0; i < n; ++i) {
-    const auto& [xi, yi] = history.complete.at(order[static_cast<size_t>(i)]);
+    const auto& [xi, yi] = history_complete.at(order[static_cast<size_t>(i)]);
     m.x.row(i) = xi;
     m.y[i] = yi;
   }
-  m.y = options.warp_outputs ? gp::warp_outputs(m.y) : gp::standardise(m.y);
+  m.y = warp ? gp::warp_outputs(m.y) : gp::standardise(m.y);
 
   const gp::HyperparameterPrior prior;
   const bool have_fit = s.last_fit && s.last_fit->log_lengthscales.size() == dim &&
@@ -398,14 +507,23 @@ Model fit_model(internal::GpState& s, const GpSamplerOptions& options, const Sea
   s.cached_space = space;
   s.cached_numbers = order;
   s.cached_model = m.gp;
+  m.numbers = std::move(order);
   return m;
 }
 
-gp::Acquisition make_acquisition(const GpSamplerOptions& options, const Model& m) {
+// The single-objective acquisition; the incumbent is the best feasible trial's value (its
+// posterior mean with noisy_objective). nullopt when no trial is feasible.
+std::optional<gp::Acquisition> make_acquisition(const GpSamplerOptions& options, const Model& m,
+                                                const std::vector<bool>& feasible) {
   gp::Acquisition acq;
   acq.kind = kind_of(options.acquisition);
   acq.beta = options.ucb_beta;
-  acq.best = options.noisy_objective ? m.gp->training_means().minCoeff() : m.y.minCoeff();
+  const Eigen::VectorXd values = options.noisy_objective ? m.gp->training_means() : m.y;
+  double best = std::numeric_limits<double>::infinity();
+  for (Eigen::Index i = 0; i < values.size(); ++i)
+    if (feasible[static_cast<size_t>(i)]) best = std::min(best, values[i]);
+  if (!std::isfinite(best)) return std::nullopt;
+  acq.best = best;
   return acq;
 }
 
@@ -424,8 +542,10 @@ void add_fantasies(Model& m, const std::vector<Eigen::VectorXd>& pending) {
 
 // Candidates: a scrambled Sobol sweep (a stretch of the sequence of its own per trial), the
 // best trials and points around them, all landed.
-Eigen::MatrixXd candidates(const Encoding& enc, const Model& m, int64_t n_sweep,
-                           uint64_t sobol_seed, int64_t number, std::mt19937_64& rng) {
+// `ranking` orders the model's rows, lowest best.
+Eigen::MatrixXd candidates(const Encoding& enc, const Model& m, const Eigen::VectorXd& ranking,
+                           int64_t n_sweep, uint64_t sobol_seed, int64_t number,
+                           std::mt19937_64& rng) {
   const Eigen::Index dim = enc.dimension;
   const Eigen::Index n = m.x.rows();
   const Eigen::Index n_best = std::min<Eigen::Index>(5, n);
@@ -439,7 +559,7 @@ Eigen::MatrixXd candidates(const Encoding& enc, const Model& m, int64_t n_sweep,
   std::vector<Eigen::Index> by_value(static_cast<size_t>(n));
   std::iota(by_value.begin(), by_value.end(), 0);
   std::partial_sort(by_value.begin(), by_value.begin() + n_best, by_value.end(),
-                    [&](auto a, auto b) { return m.y[a] < m.y[b]; });
+                    [&](auto a, auto b) { return ranking[a] < ranking[b]; });
   std::normal_distribution<double> noise(0.0, 1.0);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::uniform_int_distribution<Eigen::Index> coordinate(0, dim - 1);
@@ -476,9 +596,8 @@ struct Scored {
 
 // Polishes the best distinct starts by L-BFGS-B over the non-categorical coordinates and
 // returns the landed results.
-std::vector<Scored> polish(const Encoding& enc, const gp::GaussianProcess& model,
-                           const gp::Acquisition& acq, const std::vector<Scored>& ranked,
-                           int64_t n_polish) {
+std::vector<Scored> polish(const Encoding& enc, const Scorer& scorer,
+                           const std::vector<Scored>& ranked, int64_t n_polish) {
   std::vector<Eigen::Index> free;
   for (const auto& slot : enc.slots)
     if (slot.kind != Encoding::Kind::Categorical) free.push_back(slot.offset);
@@ -502,15 +621,12 @@ std::vector<Scored> polish(const Encoding& enc, const gp::GaussianProcess& model
     Eigen::VectorXd full = start;
     auto objective = [&](const Eigen::VectorXd& z, Eigen::VectorXd& grad) {
       for (Eigen::Index i = 0; i < nf; ++i) full[free[static_cast<size_t>(i)]] = z[i];
-      double mu = 0, var = 0, d_mean = 0, d_sd = 0;
-      Eigen::VectorXd dmu, dvar;
-      model.predict_with_gradient(full, mu, var, dmu, dvar);
-      const double sd = std::sqrt(var);
-      const double a = acq.value(mu, sd, d_mean, d_sd);
+      Eigen::VectorXd g;
+      const double a = scorer.value(full, g);
       grad.resize(nf);
       for (Eigen::Index i = 0; i < nf; ++i) {
-        const auto q = free[static_cast<size_t>(i)];
-        grad[i] = -(d_mean * dmu[q] + (sd > 1e-12 ? d_sd * dvar[q] / (2 * sd) : 0.0));
+        const double gi = g[free[static_cast<size_t>(i)]];
+        grad[i] = std::isfinite(gi) ? -gi : 0.0;
       }
       return std::isfinite(a) ? -a : 1e300;
     };
@@ -526,15 +642,14 @@ std::vector<Scored> polish(const Encoding& enc, const gp::GaussianProcess& model
     for (Eigen::Index i = 0; i < nf; ++i)
       polished[free[static_cast<size_t>(i)]] = std::clamp(z[i], 0.0, 1.0);
     enc.land(polished);
-    out.push_back({polished, acquisition_value(model, acq, polished)});
+    out.push_back({polished, scorer.value(polished)});
   }
   return out;
 }
 
 // Local search over the discrete coordinates from `best`: one step of each integer or stepped
 // float, every other choice of each categorical, to novel points, while the acquisition improves.
-Scored local_search(const Encoding& enc, const gp::GaussianProcess& model,
-                    const gp::Acquisition& acq, const Novelty& novel, Scored best) {
+Scored local_search(const Encoding& enc, const Scorer& scorer, const Novelty& novel, Scored best) {
   if (!enc.has_discrete()) return best;
   for (int round = 0; round < 4 * static_cast<int>(enc.slots.size()); ++round) {
     std::vector<Eigen::VectorXd> neighbours;
@@ -564,7 +679,7 @@ Scored local_search(const Encoding& enc, const gp::GaussianProcess& model,
     Eigen::MatrixXd nm(static_cast<Eigen::Index>(neighbours.size()), enc.dimension);
     for (size_t i = 0; i < neighbours.size(); ++i)
       nm.row(static_cast<Eigen::Index>(i)) = neighbours[i];
-    const Eigen::VectorXd nv = acquisition_values(model, acq, nm);
+    const Eigen::VectorXd nv = scorer.values(nm);
     Eigen::Index arg = 0;
     if (nv.maxCoeff(&arg) <= best.value) break;
     best = {nm.row(arg).transpose(), nv[arg]};
@@ -574,19 +689,33 @@ Scored local_search(const Encoding& enc, const gp::GaussianProcess& model,
 
 // The point to propose: the best novel one among the candidates and polished points, improved
 // by the local search; a random novel point when every one of them was evaluated already.
-Eigen::VectorXd choose(const Encoding& enc, const gp::GaussianProcess& model,
-                       const gp::Acquisition& acq, const Novelty& novel, std::vector<Scored> pool,
-                       std::mt19937_64& rng) {
+Eigen::VectorXd choose(const Encoding& enc, const Scorer& scorer, const Novelty& novel,
+                       std::vector<Scored> pool, std::mt19937_64& rng) {
   std::stable_sort(pool.begin(), pool.end(),
                    [](const Scored& a, const Scored& b) { return a.value > b.value; });
   const auto first_novel =
       std::find_if(pool.begin(), pool.end(), [&](const Scored& c) { return novel(c.x); });
-  if (first_novel != pool.end()) return local_search(enc, model, acq, novel, *first_novel).x;
+  if (first_novel != pool.end()) return local_search(enc, scorer, novel, *first_novel).x;
   if (auto x = random_novel_point(enc, novel, rng)) return *x;
   return pool.front().x;  // every point tried has been evaluated: the space is (nearly) spent
 }
 
+// Where `threshold` lands after gp::standardise(raw).
+double standardised_threshold(const Eigen::VectorXd& raw, double threshold) {
+  const double mean = raw.mean();
+  const double sd = std::sqrt((raw.array() - mean).square().mean());
+  return (threshold - mean) / (sd > 1e-12 * std::max(1.0, std::abs(mean)) ? sd : 1.0);
+}
+
 }  // namespace
+
+void GpSampler::check_directions(size_t n_directions) {
+  if (n_directions > kGpMaxObjectives)
+    throw InvalidArgument(
+        fmt::format("GpSampler: {} objectives; its log EHVI handles at most {} (use the \"tpe\" or "
+                    "\"nsga2\" sampler for more)",
+                    n_directions, kGpMaxObjectives));
+}
 
 GpSampler::GpSampler(GpSamplerOptions options) : options_(options) {
   validate(options);
@@ -596,7 +725,7 @@ GpSampler::GpSampler(GpSamplerOptions options) : options_(options) {
 GpSampler::~GpSampler() = default;
 
 SearchSpace GpSampler::infer_relative_space(const StudyView& view, const FrozenTrial& /*trial*/) {
-  if (view.directions().size() != 1) return {};
+  check_directions(view.directions().size());
   return without_single_values(state_->intersection.calculate(view));
 }
 
@@ -613,21 +742,115 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
   if (static_cast<int64_t>(history.complete.size()) < options_.n_startup_trials)
     return enc.decode(startup_point(enc, sobol_seed, trial.number, novel, rng));
 
-  Model m = fit_model(s, options_, space, history, rng);
-  const gp::Acquisition acq = make_acquisition(options_, m);
-  add_fantasies(m, history.pending);
+  const size_t n_objectives = view.directions().size();
+  const size_t n_outputs = n_objectives + history.n_constraints;
+  if (s.caches.size() < n_outputs) s.caches.resize(n_outputs);
+  // One model per objective (warped outputs only with one objective: several objectives keep
+  // their standardised scale, which the hypervolume measures), one per constraint.
+  std::vector<Model> objectives;
+  for (size_t k = 0; k < n_objectives; ++k) {
+    Column column;
+    for (const auto& [number, o] : history.complete)
+      column.emplace(number, std::pair{o.x, o.losses[k]});
+    objectives.push_back(fit_model(s.caches[k], options_, space, column,
+                                   n_objectives == 1 && options_.warp_outputs, rng));
+  }
+  const Model& first = objectives.front();
+  const auto n = static_cast<Eigen::Index>(first.numbers.size());
+  std::vector<bool> feasible(static_cast<size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i)
+    feasible[static_cast<size_t>(i)] =
+        history.complete.at(first.numbers[static_cast<size_t>(i)]).feasible;
+  const bool any_feasible = std::find(feasible.begin(), feasible.end(), true) != feasible.end();
+
+  Scorer scorer;
+  scorer.objective_term = any_feasible;
+  // The rows' order for the candidates' neighbourhoods: feasible ones first (by loss, or by
+  // non-domination rank with a random tie-break), then by violation.
+  Eigen::VectorXd ranking(n);
+  if (n_objectives == 1) {
+    if (auto acq = make_acquisition(options_, first, feasible)) scorer.acq = *acq;
+    for (Eigen::Index i = 0; i < n; ++i) ranking[i] = first.y[i];
+  } else {
+    // The feasible rows' modelled values, the front's boxes below Optuna 4's reference point
+    // (per objective: the worst modelled value w, max(1.1 w, 0.9 w), just beyond).
+    std::vector<std::map<int64_t, Eigen::Index>> row_of(n_objectives);
+    for (size_t k = 0; k < n_objectives; ++k)
+      for (size_t i = 0; i < objectives[k].numbers.size(); ++i)
+        row_of[k][objectives[k].numbers[i]] = static_cast<Eigen::Index>(i);
+    const auto m = static_cast<Eigen::Index>(n_objectives);
+    Eigen::MatrixXd y(n, m);
+    for (Eigen::Index i = 0; i < n; ++i)
+      for (Eigen::Index k = 0; k < m; ++k) {
+        const auto& model = objectives[static_cast<size_t>(k)];
+        y(i, k) = model.y[row_of[static_cast<size_t>(k)].at(first.numbers[static_cast<size_t>(i)])];
+      }
+    Eigen::VectorXd reference(m);
+    for (Eigen::Index k = 0; k < m; ++k) {
+      const double w = y.col(k).maxCoeff();
+      reference[k] =
+          std::nextafter(std::max(1.1 * w, 0.9 * w), std::numeric_limits<double>::infinity());
+    }
+    std::vector<Eigen::Index> rows;
+    std::vector<std::vector<double>> points;
+    for (Eigen::Index i = 0; i < n; ++i)
+      if (feasible[static_cast<size_t>(i)]) {
+        rows.push_back(i);
+        points.emplace_back(static_cast<size_t>(m));
+        for (Eigen::Index k = 0; k < m; ++k) points.back()[static_cast<size_t>(k)] = y(i, k);
+      }
+    Eigen::MatrixXd front(static_cast<Eigen::Index>(rows.size()), m);
+    for (size_t r = 0; r < rows.size(); ++r)
+      front.row(static_cast<Eigen::Index>(r)) = y.row(rows[r]);
+    scorer.boxes = gp::non_dominated_boxes(front, reference);
+    ranking.setConstant(1e6);
+    if (!points.empty()) {
+      const auto ranks = multi_objective::non_dominated_ranks(
+          points, std::vector<Direction>(n_objectives, Direction::Minimize));
+      std::uniform_real_distribution<double> jitter(0.0, 0.5);
+      for (size_t r = 0; r < rows.size(); ++r)
+        ranking[rows[r]] = static_cast<double>(ranks[r]) + jitter(rng);
+    }
+  }
+  for (Eigen::Index i = 0; i < n; ++i)
+    if (!feasible[static_cast<size_t>(i)])
+      ranking[i] =
+          2e6 +
+          std::min(history.complete.at(first.numbers[static_cast<size_t>(i)]).violation, 1e300);
+
+  std::vector<Model> constraint_models;
+  for (size_t c = 0; c < history.n_constraints; ++c) {
+    Column column;
+    for (const auto& [number, o] : history.complete)
+      if (!o.constraints.empty()) column.emplace(number, std::pair{o.x, o.constraints[c]});
+    if (column.empty()) continue;
+    Eigen::VectorXd raw(static_cast<Eigen::Index>(column.size()));
+    Eigen::Index i = 0;
+    for (const auto& [number, xv] : column) raw[i++] = xv.second;
+    constraint_models.push_back(
+        fit_model(s.caches[n_objectives + c], options_, space, column, false, rng));
+    gp::Acquisition below;
+    below.kind = gp::AcquisitionKind::PI;
+    below.best = standardised_threshold(raw, 0.0);
+    scorer.feasibility.push_back(below);
+  }
+
+  for (Model& model : objectives) add_fantasies(model, history.pending);
+  for (Model& model : constraint_models) add_fantasies(model, history.pending);
+  for (const Model& model : objectives) scorer.objectives.push_back(&*model.gp);
+  for (const Model& model : constraint_models) scorer.constraints.push_back(&*model.gp);
 
   const Eigen::MatrixXd cand =
-      candidates(enc, m, options_.n_candidates, sobol_seed, trial.number, rng);
-  const Eigen::VectorXd values = acquisition_values(*m.gp, acq, cand);
+      candidates(enc, first, ranking, options_.n_candidates, sobol_seed, trial.number, rng);
+  const Eigen::VectorXd values = scorer.values(cand);
   std::vector<Scored> pool;
   pool.reserve(static_cast<size_t>(cand.rows()));
   for (Eigen::Index i = 0; i < cand.rows(); ++i)
     pool.push_back({cand.row(i).transpose(), values[i]});
   std::stable_sort(pool.begin(), pool.end(),
                    [](const Scored& a, const Scored& b) { return a.value > b.value; });
-  for (Scored& p : polish(enc, *m.gp, acq, pool, options_.n_polish)) pool.push_back(std::move(p));
-  return enc.decode(choose(enc, *m.gp, acq, novel, std::move(pool), rng));
+  for (Scored& p : polish(enc, scorer, pool, options_.n_polish)) pool.push_back(std::move(p));
+  return enc.decode(choose(enc, scorer, novel, std::move(pool), rng));
 }
 
 double GpSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
