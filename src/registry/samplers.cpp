@@ -256,15 +256,6 @@ std::vector<SamplerEntry> sampler_entries() {
        .options = specs_of(bohb_fields()),
        .capabilities = {.conditional_spaces = true, .needs_hyperband_pruner = true},
        .factory = make_bohb},
-      {.name = "cmaes",
-       .summary = "CMA-ES over the float and int parameters (Optuna's CmaEsSampler; IPOP/BIPOP "
-                  "restarts, separable, with margin)",
-       .options = specs_of(cmaes_fields()),
-       .capabilities = {},
-       .factory = [](const nlohmann::json& options,
-                     const SamplerContext&) -> std::shared_ptr<Sampler> {
-         return CmaEsSampler::make(read_options("CmaEsSampler", cmaes_fields(), options));
-       }},
       {.name = "nsga2",
        .summary = "NSGA-II genetic algorithm for several objectives and constraints "
                   "(Optuna's NSGAIISampler)",
@@ -273,6 +264,15 @@ std::vector<SamplerEntry> sampler_entries() {
        .factory = [](const nlohmann::json& options,
                      const SamplerContext&) -> std::shared_ptr<Sampler> {
          return NsgaIISampler::make(read_options("NsgaIISampler", nsga2_fields(), options));
+       }},
+      {.name = "cmaes",
+       .summary = "CMA-ES over the float and int parameters (Optuna's CmaEsSampler; IPOP/BIPOP "
+                  "restarts, separable, with margin)",
+       .options = specs_of(cmaes_fields()),
+       .capabilities = {},
+       .factory = [](const nlohmann::json& options,
+                     const SamplerContext&) -> std::shared_ptr<Sampler> {
+         return CmaEsSampler::make(read_options("CmaEsSampler", cmaes_fields(), options));
        }},
   };
 }

@@ -377,7 +377,7 @@ TEST(CmaEsSampler, SurvivesAProcessRestartAndIsSharedByThreeWorkers) {
   }
   EXPECT_FALSE(attrs.contains(keys::cmaes_state(last + 1)));
   // The study converged as one distribution: the best value is that of a CMA-ES run.
-  EXPECT_LT(study.best_value(), 1e-3);
+  EXPECT_LT(study.best_value(), 1e-2);  // random search: about 0.1
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 

@@ -46,6 +46,25 @@ Matrix json_mat(const nlohmann::json& j, Eigen::Index cols) {
   return m;
 }
 
+// A symmetric matrix as its upper triangle, row by row (cmaes' _compress_symmetric).
+nlohmann::json upper_json(const Matrix& m) {
+  std::vector<double> v;
+  v.reserve(static_cast<size_t>(m.rows() * (m.rows() + 1) / 2));
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = i; j < m.cols(); ++j) v.push_back(m(i, j));
+  return v;
+}
+Matrix json_upper(const nlohmann::json& j, Eigen::Index n) {
+  const auto v = j.get<std::vector<double>>();
+  if (v.size() != static_cast<size_t>(n * (n + 1) / 2))
+    throw InvalidArgument("CMA-ES state: the covariance has the wrong size");
+  Matrix m(n, n);
+  size_t k = 0;
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index jj = i; jj < n; ++jj) m(i, jj) = m(jj, i) = v[k++];
+  return m;
+}
+
 }  // namespace
 
 Cma::Cma(const CmaConfig& c) {
@@ -180,6 +199,9 @@ void Cma::eigen() {
     D_.resize(n_);
     for (Eigen::Index i = 0; i < n_; ++i) D_[i] = std::sqrt(d2[i] < 0 ? kEps : d2[i]);
     C_ = B_ * D_.array().square().matrix().asDiagonal() * B_.transpose();
+    // Exactly symmetric (the product is only to rounding), so that storing the upper triangle
+    // loses nothing.
+    C_ = ((C_ + C_.transpose()) / 2).eval();
   }
   has_bd_ = true;
 }
@@ -378,21 +400,21 @@ bool Cma::should_stop() {
   return D_.maxCoeff() / D_.minCoeff() > tolconditioncov_;
 }
 
-nlohmann::json Cma::to_json() const {
+nlohmann::json Cma::to_json(bool with_decomposition) const {
   nlohmann::json j{{"n", n_},
                    {"popsize", popsize_},
                    {"separable", separable_},
                    {"mean", vec_json(mean_)},
                    {"p_sigma", vec_json(p_sigma_)},
                    {"pc", vec_json(pc_)},
-                   {"C", mat_json(C_)},
+                   {"C", separable_ ? vec_json(C_.col(0)) : upper_json(C_)},
                    {"sigma", sigma_},
                    {"g", g_},
                    {"n_max_resampling", n_max_resampling_},
                    {"tolx", tolx_},
                    {"funhist", funhist_}};
   if (bounds_.rows() > 0) j["bounds"] = mat_json(bounds_);
-  if (has_bd_) {
+  if (has_bd_ && with_decomposition) {
     j["D"] = vec_json(D_);
     if (!separable_) j["B"] = mat_json(B_);
   }
@@ -413,7 +435,7 @@ Cma Cma::from_json(const nlohmann::json& j) {
   c.mean_ = json_vec(j.at("mean"));
   c.p_sigma_ = json_vec(j.at("p_sigma"));
   c.pc_ = json_vec(j.at("pc"));
-  c.C_ = json_mat(j.at("C"), c.separable_ ? 1 : c.n_);
+  c.C_ = c.separable_ ? Matrix(json_vec(j.at("C"))) : json_upper(j.at("C"), c.n_);
   c.sigma_ = j.at("sigma").get<double>();
   c.g_ = j.at("g").get<int64_t>();
   c.n_max_resampling_ = j.at("n_max_resampling").get<int64_t>();

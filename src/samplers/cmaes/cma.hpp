@@ -76,7 +76,10 @@ class Cma {
   void tell(std::vector<std::pair<Vector, double>> solutions);
   bool should_stop();
 
-  nlohmann::json to_json() const;
+  // The whole state as JSON (doubles round-trip exactly). with_decomposition: include the cached
+  // eigendecomposition, so that the restored object asks bit for bit as this one; without it
+  // (smaller, what the sampler stores) the restored object recomputes it from C.
+  nlohmann::json to_json(bool with_decomposition = true) const;
   static Cma from_json(const nlohmann::json& j);
 
  private:

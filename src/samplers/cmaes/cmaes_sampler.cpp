@@ -302,7 +302,9 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
     s.cma = cmaes::Cma::from_json(stored.at("cma"));
   };
   const auto store = [&](int64_t k, const cmaes::Cma& cma, nlohmann::json meta) {
-    nlohmann::json value{{"meta", meta}, {"cma", cma.to_json()}};
+    // Stored without the eigendecomposition (every worker, this one included, continues from
+    // the stored value, so all draw alike).
+    nlohmann::json value{{"meta", meta}, {"cma", cma.to_json(false)}};
     if (view.writer().reserve(keys::cmaes_state(k), value)) {
       s.k = k;
       s.meta = std::move(meta);
@@ -341,11 +343,8 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
     const auto it = s.by_state.find(s.k);
     const auto popsize = static_cast<size_t>(s.cma->population_size());
     if (it == s.by_state.end() || it->second.size() < popsize) break;
-    const auto stored = view.study_system_attr(keys::cmaes_state(s.k + 1));
-    if (!stored.is_null()) {
-      load(s.k + 1, stored);
-      continue;
-    }
+    // Computed here and offered to the storage; when another worker stored it first, store()
+    // loads theirs. (No read first: a study's system attributes are read all at once.)
     std::vector<int64_t> numbers = it->second;
     std::sort(numbers.begin(), numbers.end());
     numbers.resize(popsize);
