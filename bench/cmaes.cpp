@@ -7,10 +7,11 @@
 //           beside Optuna 3.1's CmaEsSampler at 1 000
 //  quality  final regret on the TPE/GP suite (bench/functions.hpp) of Parzen's CmaEsSampler and
 //           Optuna 3.1's (bench/optuna_quality.py cmaes), at --trials evaluations
-//  restart  IPOP against no restart on shifted Ackley-10 and Levy-10 at 2 000 evaluations
+//  restart  IPOP and BIPOP against no restart on shifted Ackley-10 and Levy-10 at
+//           --restart-trials (2 000) evaluations
 //
 //   bench_cmaes [--part raw,speed,quality,restart] [--seeds 20] [--trials 100]
-//               [--functions branin,levy10] [--no-peer]
+//               [--functions branin,levy10] [--restart-trials 2000] [--no-peer]
 
 #include <algorithm>
 #include <chrono>
@@ -123,9 +124,11 @@ void part_raw(int seeds, bool peer) {
   }
 }
 
-double parzen_ms_per_trial(int64_t n_trials) {
-  auto study =
-      Study::create({.sampler = CmaEsSampler::make({.seed = 1}), .log_level = LogLevel::Silent});
+// With `random`: the same study with random search, i.e. the study's own cost per trial.
+double parzen_ms_per_trial(int64_t n_trials, bool random = false) {
+  std::shared_ptr<Sampler> sampler = CmaEsSampler::make({.seed = 1});
+  if (random) sampler = RandomSampler::make({.seed = 1});
+  auto study = Study::create({.sampler = sampler, .log_level = LogLevel::Silent});
   const auto start = std::chrono::steady_clock::now();
   study.optimize(
       [](Trial& t) {
@@ -145,8 +148,11 @@ void part_speed(bool peer) {
   fmt::print(
       "\n## Speed: ms per trial, 10-D sphere, in memory\n\n| system | trials | ms/trial |\n"
       "|---|---:|---:|\n");
-  for (int64_t n : {1000, 10000})
+  for (int64_t n : {1000, 10000}) {
     fmt::print("| Parzen CmaEsSampler | {} | {:.4f} |\n", n, parzen_ms_per_trial(n));
+    fmt::print("| Parzen RandomSampler (the study's own cost) | {} | {:.4f} |\n", n,
+               parzen_ms_per_trial(n, true));
+  }
   if (peer)
     for (const auto& row : bench::run_json_lines(
              fmt::format("/usr/bin/python3 {}/cmaes_peer.py speed 1000", bench::bench_dir())))
@@ -183,7 +189,7 @@ void part_quality(int seeds, int64_t n_trials, const std::vector<std::string>& o
                             "optuna cmaes", "Parzen vs Optuna");
 }
 
-void part_restart(int seeds) {
+void part_restart(int seeds, int64_t budget) {
   std::map<std::string, std::map<std::string, std::vector<double>>> regret;
   std::vector<std::string> functions;
   for (const auto& problem : bench::problems()) {
@@ -197,12 +203,13 @@ void part_restart(int seeds) {
         auto study = Study::create({.sampler = CmaEsSampler::make({.seed = static_cast<uint64_t>(s),
                                                                    .restart_strategy = strategy}),
                                     .log_level = LogLevel::Silent});
-        study.optimize(problem.objective, {.n_trials = 2000});
+        study.optimize(problem.objective, {.n_trials = budget});
         regret[problem.name][label].push_back(study.best_value() - problem.optimum);
       }
     }
   }
-  fmt::print("\n## Restarts: final regret after 2000 trials, {} seeds: median [IQR]\n\n", seeds);
+  fmt::print("\n## Restarts: final regret after {} trials, {} seeds: median [IQR]\n\n", budget,
+             seeds);
   bench::print_regret_table(functions, {"no restart", "ipop", "bipop"}, regret, "ipop",
                             "no restart", "IPOP vs no restart");
   fmt::print("\n");
@@ -219,11 +226,14 @@ int main(int argc, char** argv) {
   int64_t n_trials = 100;
   std::vector<std::string> only;
   bool no_peer = false;
+  int64_t restart_trials = 2000;
   app.add_option("--part", parts, "raw, speed, quality, restart")->delimiter(',');
   app.add_option("--seeds", seeds, "runs per method and function")->capture_default_str();
   app.add_option("--trials", n_trials, "quality: trials per run")->capture_default_str();
   app.add_option("--functions", only, "quality: restrict to these functions")->delimiter(',');
   app.add_flag("--no-peer", no_peer, "run Parzen only");
+  app.add_option("--restart-trials", restart_trials, "restart: trials per run")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   const auto want = [&](const char* p) {
     return std::find(parts.begin(), parts.end(), p) != parts.end();
@@ -231,6 +241,6 @@ int main(int argc, char** argv) {
   if (want("raw")) part_raw(seeds, !no_peer);
   if (want("speed")) part_speed(!no_peer);
   if (want("quality")) part_quality(seeds, n_trials, only, !no_peer);
-  if (want("restart")) part_restart(seeds);
+  if (want("restart")) part_restart(seeds, restart_trials);
   return 0;
 }
