@@ -12,6 +12,7 @@
 
 #include "parzen/bohb_sampler.hpp"
 #include "parzen/bracket_sampler.hpp"
+#include "parzen/cmaes_sampler.hpp"
 #include "parzen/gp_sampler.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/tpe_sampler.hpp"
@@ -48,8 +49,8 @@ TEST(Registry, ListsEverySamplerAndPrunerOnce) {
   std::vector<std::string> samplers, pruners;
   for (const auto& e : sampler_registry()) samplers.push_back(e.name);
   for (const auto& e : pruner_registry()) pruners.push_back(e.name);
-  EXPECT_EQ(samplers,
-            (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb", "nsga2"}));
+  EXPECT_EQ(samplers, (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb",
+                                                "nsga2", "cmaes"}));
   EXPECT_EQ(pruners, (std::vector<std::string>{"none", "median", "percentile", "threshold",
                                                "patient", "successive_halving", "hyperband"}));
   for (const auto& e : sampler_registry()) {
@@ -126,6 +127,18 @@ TEST(Registry, DefaultsAreTheOptionStructs) {
                                                          {"additive_kernel", gp.additive_kernel},
                                                          {"n_candidates", gp.n_candidates},
                                                          {"n_polish", gp.n_polish}}));
+  const CmaEsSamplerOptions cma{};
+  EXPECT_EQ(defaults(find_sampler("cmaes")->options),
+            (json{{"sigma0", nullptr},
+                  {"n_startup_trials", cma.n_startup_trials},
+                  {"warn_independent_sampling", cma.warn_independent_sampling},
+                  {"seed", nullptr},
+                  {"consider_pruned_trials", cma.consider_pruned_trials},
+                  {"restart_strategy", ""},
+                  {"popsize", nullptr},
+                  {"inc_popsize", cma.inc_popsize},
+                  {"use_separable_cma", cma.use_separable_cma},
+                  {"with_margin", cma.with_margin}}));
   EXPECT_EQ(defaults(find_sampler("qmc")->options),
             (json{{"seed", nullptr}, {"scramble", QmcSamplerOptions{}.scramble}}));
   EXPECT_EQ(defaults(find_sampler("grid")->options),
@@ -276,10 +289,9 @@ TEST(Registry, UnknownNamesSuggestTheNearest) {
     make_sampler("tpee");
     ADD_FAILURE();
   } catch (const InvalidArgument& e) {
-    EXPECT_EQ(
-        std::string(e.what()),
-        "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb, nsga2 (did you "
-        "mean 'tpe'?)");
+    EXPECT_EQ(std::string(e.what()),
+              "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb, nsga2, "
+              "cmaes (did you mean 'tpe'?)");
   }
   EXPECT_THROW(make_pruner("hyperbnd"), InvalidArgument);
   EXPECT_EQ(find_sampler("nope"), nullptr);

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "parzen/bohb_sampler.hpp"
+#include "parzen/cmaes_sampler.hpp"
 #include "parzen/gp_sampler.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/tpe_sampler.hpp"
@@ -80,6 +81,30 @@ TEST(Validate, GpSamplerOptions) {
            "GpSampler: ucb_beta = -0.5, must be >= 0 and finite"},
       },
       [](const O& o) { GpSampler s(o); });
+}
+
+TEST(Validate, CmaEsSamplerOptions) {
+  using O = CmaEsSamplerOptions;
+  expect_refused<O>(
+      {},
+      {
+          {[](O& o) { o.sigma0 = 0.0; }, "sigma0",
+           "CmaEsSampler: sigma0 = 0, must be > 0 and finite (or unset: 1/6 of the unit range)"},
+          {[](O& o) { o.n_startup_trials = -1; }, "n_startup_trials",
+           "CmaEsSampler: n_startup_trials = -1, must be >= 0"},
+          {[](O& o) { o.popsize = 1; }, "popsize",
+           "CmaEsSampler: popsize = 1, must be >= 2 (or unset: 4 + floor(3 ln n))"},
+          {[](O& o) { o.inc_popsize = 0; }, "inc_popsize",
+           "CmaEsSampler: inc_popsize = 0, must be >= 1"},
+          {[](O& o) {
+             o.use_separable_cma = true;
+             o.with_margin = true;
+           },
+           "with_margin",
+           "CmaEsSampler: with_margin = true, cannot be combined with use_separable_cma = true (as "
+           "in Optuna)"},
+      },
+      [](const O& o) { CmaEsSampler s(o); });
 }
 
 TEST(Validate, BohbSamplerOptions) {

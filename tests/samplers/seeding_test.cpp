@@ -61,6 +61,7 @@ std::vector<Case> cases() {
       {"qmc", [](uint64_t s) { return QmcSampler::make({.seed = s}); }, 12},
       {"tpe", [](uint64_t s) { return TpeSampler::make({.seed = s, .n_startup_trials = 4}); }, 12},
       {"gp", [](uint64_t s) { return GpSampler::make({.seed = s, .n_startup_trials = 4}); }, 8},
+      {"cmaes", [](uint64_t s) { return CmaEsSampler::make({.seed = s, .popsize = 4}); }, 14},
   };
 }
 

@@ -38,6 +38,8 @@ std::vector<Case> samplers() {
       {"tpe-multivariate",
        TpeSampler::make({.seed = 4, .n_startup_trials = 5, .multivariate = true}), 60},
       {"gp", GpSampler::make({.seed = 5, .n_startup_trials = 5}), 30},
+      {"cmaes", CmaEsSampler::make({.seed = 6}), 60},
+      {"cmaes-with-margin", CmaEsSampler::make({.seed = 7, .with_margin = true}), 60},
   };
 }
 
