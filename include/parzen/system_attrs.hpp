@@ -33,6 +33,10 @@ inline constexpr char grid_id[] = "grid_id";
 // children). Optuna's names.
 inline constexpr char nsga2_generation[] = "nsga2:generation";
 inline constexpr char nsga2_parents[] = "nsga2:parents";
+// Regularized evolution (RegularizedEvolutionSampler): the trial number of a child's parent and
+// the names of the parameters its mutation redrew (a list); absent for random trials.
+inline constexpr char evolution_parent[] = "evolution:parent";
+inline constexpr char evolution_mutated[] = "evolution:mutated";
 // The trial's intermediate value recorded at rung r by successive halving ("completed_rung_r").
 inline constexpr char completed_rung_prefix[] = "completed_rung_";
 std::string completed_rung(int64_t rung);

@@ -48,8 +48,8 @@ TEST(Registry, ListsEverySamplerAndPrunerOnce) {
   std::vector<std::string> samplers, pruners;
   for (const auto& e : sampler_registry()) samplers.push_back(e.name);
   for (const auto& e : pruner_registry()) pruners.push_back(e.name);
-  EXPECT_EQ(samplers,
-            (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb", "nsga2"}));
+  EXPECT_EQ(samplers, (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb",
+                                                "nsga2", "regularized_evolution"}));
   EXPECT_EQ(pruners, (std::vector<std::string>{"none", "median", "percentile", "threshold",
                                                "patient", "successive_halving", "hyperband"}));
   for (const auto& e : sampler_registry()) {
@@ -276,10 +276,10 @@ TEST(Registry, UnknownNamesSuggestTheNearest) {
     make_sampler("tpee");
     ADD_FAILURE();
   } catch (const InvalidArgument& e) {
-    EXPECT_EQ(
-        std::string(e.what()),
-        "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb, nsga2 (did you "
-        "mean 'tpe'?)");
+    EXPECT_EQ(std::string(e.what()),
+              "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb, nsga2, "
+              "regularized_evolution (did you "
+              "mean 'tpe'?)");
   }
   EXPECT_THROW(make_pruner("hyperbnd"), InvalidArgument);
   EXPECT_EQ(find_sampler("nope"), nullptr);
