@@ -270,18 +270,17 @@ TEST(RegularizedEvolutionSampler, ThreeProcessesShareOnePopulationOnSqlite) {
     ASSERT_EQ(t.state, TrialState::Complete);
     const auto parent = parent_of(t);
     if (!parent) {
-      // The initial population is a prefix of the trials: once population_size trials are
-      // complete, every trial any worker creates is a child.
-      EXPECT_EQ(t.number, random) << "a random trial after a child";
       ++random;
       continue;
     }
+    // The population is read when the child's view is refreshed, just after the child was
+    // created: a trial created after the child but finished by then may be its parent.
     const FrozenTrial& p = trials[static_cast<size_t>(*parent)];
-    EXPECT_LT(p.number, t.number);
-    // The parent was alive when the child was created: fewer than population_size trials newer
-    // than it had completed before the child started.
-    ASSERT_TRUE(p.datetime_complete && t.datetime_start);
-    EXPECT_LE(*p.datetime_complete, *t.datetime_start) << t.number;
+    EXPECT_NE(p.number, t.number);
+    ASSERT_TRUE(p.datetime_complete && t.datetime_start && t.datetime_complete);
+    EXPECT_LE(*p.datetime_complete, *t.datetime_complete) << t.number;
+    // The parent was alive: had population_size trials newer than it completed before the
+    // child started, they would all have been in the child's view and the parent dead of age.
     int64_t newer = 0;
     for (const auto& o : trials)
       if (o.number > p.number && o.datetime_complete && *o.datetime_complete < *t.datetime_start)
@@ -291,7 +290,9 @@ TEST(RegularizedEvolutionSampler, ThreeProcessesShareOnePopulationOnSqlite) {
     ASSERT_FALSE(mutated.empty());
     for (const auto& m : mutated) EXPECT_TRUE(p.params.contains(m)) << t.number << " " << m;
   }
-  // population_size random trials, plus at most one per other worker started while it filled.
+  // The first population_size trials to complete were random (each saw fewer complete trials);
+  // a random trial saw fewer than population_size complete, and at most one trial per worker
+  // was in flight then: at most population_size - 1 + workers random trials.
   EXPECT_GE(random, kPopulation);
   EXPECT_LE(random, kPopulation + kWorkers - 1);
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
