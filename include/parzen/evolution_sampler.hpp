@@ -26,7 +26,7 @@
 //    parent used.
 //  - The parent's trial number and the mutated parameters' names are stored with the child as
 //    the trial system attributes keys::evolution_parent and keys::evolution_mutated, so every
-//    worker on one storage shares one population and lineage is visible (`parzen trials`).
+//    worker on one storage shares one population (the lineage: FrozenTrial::system_attrs).
 //
 // Draws are per-trial seeded (seed, study name, trial number): a seeded study proposes the same
 // trials on every run when run by one worker.
