@@ -5,6 +5,7 @@
 #include "parzen/bracket_sampler.hpp"
 #include "parzen/distributions.hpp"
 #include "parzen/error.hpp"
+#include "parzen/evolution_sampler.hpp"
 #include "parzen/frozen_trial.hpp"
 #include "parzen/gp_sampler.hpp"
 #include "parzen/importance.hpp"

@@ -37,6 +37,10 @@ inline constexpr char nsga2_parents[] = "nsga2:parents";
 // (an integer), and with margin the undiscretised draw it is told with (a list, unit space).
 inline constexpr char cmaes_state_index[] = "cma:state_index";
 inline constexpr char cmaes_x_for_tell[] = "cma:x_for_tell";
+// Regularized evolution (RegularizedEvolutionSampler): the trial number of a child's parent and
+// the names of the parameters its mutation redrew (a list); absent for random trials.
+inline constexpr char evolution_parent[] = "evolution:parent";
+inline constexpr char evolution_mutated[] = "evolution:mutated";
 // The trial's intermediate value recorded at rung r by successive halving ("completed_rung_r").
 inline constexpr char completed_rung_prefix[] = "completed_rung_";
 std::string completed_rung(int64_t rung);

@@ -7,6 +7,7 @@
 #include "parzen/bohb_sampler.hpp"
 #include "parzen/bracket_sampler.hpp"
 #include "parzen/cmaes_sampler.hpp"
+#include "parzen/evolution_sampler.hpp"
 #include "parzen/gp_sampler.hpp"
 #include "parzen/nsga_sampler.hpp"
 #include "parzen/pruners.hpp"
@@ -165,6 +166,23 @@ std::vector<Field<CmaEsSamplerOptions>> cmaes_fields() {
   };
 }
 
+std::vector<Field<RegularizedEvolutionSamplerOptions>> evolution_fields() {
+  using O = RegularizedEvolutionSamplerOptions;
+  return {
+      field("population_size", &O::population_size,
+            "complete trials alive at once (the newest); the first population_size are random",
+            {.min = 1}),
+      field("sample_size", &O::sample_size,
+            "population members drawn per tournament; the best is the parent (capped at "
+            "population_size)",
+            {.min = 1}),
+      field("mutation_prob", &O::mutation_prob,
+            "probability that each other parameter of the parent is redrawn too (one always is)",
+            {.min = 0, .max = 1}),
+      field("seed", &O::seed, kSeedHelp),
+  };
+}
+
 // The study's pruner as a HyperbandPruner, or an error naming who needs it.
 std::shared_ptr<HyperbandPruner> hyperband_of(const SamplerContext& context,
                                               const std::string& who) {
@@ -276,6 +294,16 @@ std::vector<SamplerEntry> sampler_entries() {
        .factory = [](const nlohmann::json& options,
                      const SamplerContext&) -> std::shared_ptr<Sampler> {
          return CmaEsSampler::make(read_options("CmaEsSampler", cmaes_fields(), options));
+       }},
+      {.name = "regularized_evolution",
+       .summary = "regularized (aging) evolution: tournament, one-parameter mutation (Real et "
+                  "al. 2019; NNI's RegularizedEvolution)",
+       .options = specs_of(evolution_fields()),
+       .capabilities = {.constraints = true, .conditional_spaces = true},
+       .factory = [](const nlohmann::json& options,
+                     const SamplerContext&) -> std::shared_ptr<Sampler> {
+         return RegularizedEvolutionSampler::make(
+             read_options("RegularizedEvolutionSampler", evolution_fields(), options));
        }},
   };
 }

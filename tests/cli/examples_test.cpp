@@ -5,6 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <map>
+#include <sstream>
+
 #include "cli_helpers.hpp"
 #include "parzen/study.hpp"
 #include "parzen/tpe_sampler.hpp"
@@ -124,6 +128,51 @@ TEST(CliExamples, CppProgramAndNniNestedSpaceRun) {
       if (name.rfind("classifier.", 0) == 0) {
         EXPECT_EQ(name.rfind("classifier." + branch + ".", 0), 0u) << name;
       }
+  }
+}
+
+// The NAS example's live experiment (examples/nas/experiment.toml): real trainings through
+// train.py give exactly the precomputed table's seed-0 accuracy of the architecture trained, so
+// the table stands for the live search. Three trials, the first of the random population.
+TEST(CliExamples, NasLiveTrialsReproduceTheTable) {
+  TempDir dir;
+  const fs::path nas = fs::path(kSourceDir) / "examples" / "nas";
+  const auto r = run_cli({"run", (nas / "experiment.toml").string(), "--storage", dir.url(),
+                          "--output-directory", (dir.path / "out").string(), "--n-trials", "3"},
+                         dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  std::map<std::string, double> table;  // "depth,w1,w2,w3,activation,lr" of seed 0 -> accuracy
+  {
+    std::ifstream in(nas / "table.csv");
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::vector<std::string> f;
+      std::stringstream ss(line);
+      for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
+      if (f.size() == 9 && f[6] == "0")
+        table[fmt::format("{},{},{},{},{},{}", f[0], f[1], f[2], f[3], f[4], f[5])] =
+            std::stod(f[7]);
+    }
+  }
+  ASSERT_EQ(table.size(), 234u);
+  auto storage = parzen::make_storage(dir.url());
+  const auto trials = storage->trials(storage->find_study("nas-live").value());
+  ASSERT_EQ(trials.size(), 3u);
+  for (const auto& t : trials) {
+    ASSERT_EQ(t.state, parzen::TrialState::Complete) << t.fail_reason;
+    const std::string depth = std::get<std::string>(t.params.at("depth"));
+    std::string widths;
+    for (int k = 1; k <= 3; ++k) {
+      const auto it = t.params.find(fmt::format("depth.{}.width_{}", depth, k));
+      widths += "," + (it == t.params.end() ? std::string()
+                                            : std::to_string(std::get<int64_t>(it->second)));
+    }
+    const double lr = std::get<double>(t.params.at("learning_rate_init"));
+    const std::string key = fmt::format("{}{},{},{}", depth, widths,
+                                        std::get<std::string>(t.params.at("activation")), lr);
+    ASSERT_TRUE(table.contains(key)) << key;
+    EXPECT_NEAR(t.values[0], table.at(key), 1e-6) << key;
   }
 }
 

@@ -50,7 +50,7 @@ TEST(Registry, ListsEverySamplerAndPrunerOnce) {
   for (const auto& e : sampler_registry()) samplers.push_back(e.name);
   for (const auto& e : pruner_registry()) pruners.push_back(e.name);
   EXPECT_EQ(samplers, (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb",
-                                                "nsga2", "cmaes"}));
+                                                "nsga2", "cmaes", "regularized_evolution"}));
   EXPECT_EQ(pruners, (std::vector<std::string>{"none", "median", "percentile", "threshold",
                                                "patient", "successive_halving", "hyperband"}));
   for (const auto& e : sampler_registry()) {
@@ -291,7 +291,7 @@ TEST(Registry, UnknownNamesSuggestTheNearest) {
   } catch (const InvalidArgument& e) {
     EXPECT_EQ(std::string(e.what()),
               "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb, nsga2, "
-              "cmaes (did you mean 'tpe'?)");
+              "cmaes, regularized_evolution (did you mean 'tpe'?)");
   }
   EXPECT_THROW(make_pruner("hyperbnd"), InvalidArgument);
   EXPECT_EQ(find_sampler("nope"), nullptr);
