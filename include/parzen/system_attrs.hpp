@@ -33,6 +33,9 @@ inline constexpr char grid_id[] = "grid_id";
 // children). Optuna's names.
 inline constexpr char nsga2_generation[] = "nsga2:generation";
 inline constexpr char nsga2_parents[] = "nsga2:parents";
+// The auto sampler (AutoSampler): the registry name of the delegate that proposed the trial
+// ("gp", "tpe", ...), written with the trial (an enqueued trial: at its ask).
+inline constexpr char auto_sampler[] = "auto:sampler";
 // The trial's intermediate value recorded at rung r by successive halving ("completed_rung_r").
 inline constexpr char completed_rung_prefix[] = "completed_rung_";
 std::string completed_rung(int64_t rung);

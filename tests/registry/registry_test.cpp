@@ -49,7 +49,7 @@ TEST(Registry, ListsEverySamplerAndPrunerOnce) {
   for (const auto& e : sampler_registry()) samplers.push_back(e.name);
   for (const auto& e : pruner_registry()) pruners.push_back(e.name);
   EXPECT_EQ(samplers,
-            (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb", "nsga2"}));
+            (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb", "nsga2", "auto"}));
   EXPECT_EQ(pruners, (std::vector<std::string>{"none", "median", "percentile", "threshold",
                                                "patient", "successive_halving", "hyperband"}));
   for (const auto& e : sampler_registry()) {
