@@ -16,7 +16,8 @@
 //      GP phase: n_trials when the budget is known, at most
 //      gp_budget and not reached yet, else gp_trials           -> "gp"
 //   7. after the GP phase, two or more numeric parameters and
-//      "cmaes" in the registry                                 -> "cmaes"
+//      "cmaes" in the registry                                 -> "cmaes", its first mean
+//                                                                 the best trial so far
 //   8. otherwise                                               -> "tpe"
 //
 // The TPE delegate runs with constant_liar, so that concurrent workers spread out (the GP delegate

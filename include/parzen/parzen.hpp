@@ -9,6 +9,7 @@
 #include "parzen/frozen_trial.hpp"
 #include "parzen/gp_sampler.hpp"
 #include "parzen/multi_objective.hpp"
+#include "parzen/cmaes_sampler.hpp"
 #include "parzen/nsga_sampler.hpp"
 #include "parzen/pruner.hpp"
 #include "parzen/pruners.hpp"

@@ -36,6 +36,10 @@ inline constexpr char nsga2_parents[] = "nsga2:parents";
 // The auto sampler (AutoSampler): the registry name of the delegate that proposed the trial
 // ("gp", "tpe", ...), written with the trial (an enqueued trial: at its ask).
 inline constexpr char auto_sampler[] = "auto:sampler";
+// CMA-ES (CmaEsSampler): the index k of the stored distribution state a trial was drawn from
+// (an integer), and with margin the undiscretised draw it is told with (a list, unit space).
+inline constexpr char cmaes_state_index[] = "cma:state_index";
+inline constexpr char cmaes_x_for_tell[] = "cma:x_for_tell";
 // The trial's intermediate value recorded at rung r by successive halving ("completed_rung_r").
 inline constexpr char completed_rung_prefix[] = "completed_rung_";
 std::string completed_rung(int64_t rung);
@@ -45,6 +49,9 @@ std::string completed_rung(int64_t rung);
 // per grid point taken ("grid:<index>").
 inline constexpr char grid_spec[] = "grid:spec";
 std::string grid_point(uint64_t index);
+// CMA-ES: distribution state k (JSON of the optimizer, restarts included), stored once by the
+// first worker to compute it ("cma:state:<k>").
+std::string cmaes_state(int64_t index);
 // A random token written when the study is first opened: with its id and creation time it tells
 // the study apart from one deleted and re-created under the same name (StudyIdentity).
 inline constexpr char study_token[] = "study_token";

@@ -9,6 +9,7 @@ std::string keys::completed_rung(int64_t rung) {
 }
 
 std::string keys::grid_point(uint64_t index) { return fmt::format("grid:{}", index); }
+std::string keys::cmaes_state(int64_t index) { return fmt::format("cma:state:{}", index); }
 
 bool keys::is_core_key(const std::string& key) {
   return key == fixed_params || key == retried_from || key == retry_count;

@@ -7,6 +7,7 @@
 #include "parzen/auto_sampler.hpp"
 #include "parzen/bohb_sampler.hpp"
 #include "parzen/bracket_sampler.hpp"
+#include "parzen/cmaes_sampler.hpp"
 #include "parzen/gp_sampler.hpp"
 #include "parzen/nsga_sampler.hpp"
 #include "parzen/pruners.hpp"
@@ -151,6 +152,34 @@ std::vector<Field<AutoSamplerOptions>> auto_fields() {
   };
 }
 
+std::vector<Field<CmaEsSamplerOptions>> cmaes_fields() {
+  using O = CmaEsSamplerOptions;
+  return {
+      field("sigma0", &O::sigma0,
+            "initial step size in [0, 1] units of the space; unset: 1/6 (Optuna's range / 6)",
+            {.min = 0, .min_exclusive = true}),
+      field("n_startup_trials", &O::n_startup_trials,
+            "complete trials drawn by the independent (random) sampler before CMA-ES", {.min = 0}),
+      field("warn_independent_sampling", &O::warn_independent_sampling,
+            "warn when a parameter is drawn by the independent sampler instead of CMA-ES"),
+      field("seed", &O::seed, kSeedHelp),
+      field("consider_pruned_trials", &O::consider_pruned_trials,
+            "count pruned trials, with their last intermediate value, as solutions"),
+      choice_field(
+          "restart_strategy", &O::restart_strategy,
+          {{"", CmaEsRestart::None}, {"ipop", CmaEsRestart::Ipop}, {"bipop", CmaEsRestart::Bipop}},
+          "restart when CMA-ES converges: \"\" never, \"ipop\" with a population "
+          "inc_popsize times larger, \"bipop\" alternating large and small populations"),
+      field("popsize", &O::popsize, "population size; unset: 4 + floor(3 ln n)", {.min = 2}),
+      field("inc_popsize", &O::inc_popsize, "population multiplier at each restart", {.min = 1}),
+      field("use_separable_cma", &O::use_separable_cma,
+            "separable CMA-ES: a diagonal covariance matrix (many dimensions, faster learning)"),
+      field("with_margin", &O::with_margin,
+            "CMA-ES with margin for int and stepped float parameters (not with "
+            "use_separable_cma)"),
+  };
+}
+
 // The study's pruner as a HyperbandPruner, or an error naming who needs it.
 std::shared_ptr<HyperbandPruner> hyperband_of(const SamplerContext& context,
                                               const std::string& who) {
@@ -242,6 +271,15 @@ std::vector<SamplerEntry> sampler_entries() {
        .options = specs_of(bohb_fields()),
        .capabilities = {.conditional_spaces = true, .needs_hyperband_pruner = true},
        .factory = make_bohb},
+      {.name = "cmaes",
+       .summary = "CMA-ES over the float and int parameters (Optuna's CmaEsSampler; IPOP/BIPOP "
+                  "restarts, separable, with margin)",
+       .options = specs_of(cmaes_fields()),
+       .capabilities = {},
+       .factory = [](const nlohmann::json& options,
+                     const SamplerContext&) -> std::shared_ptr<Sampler> {
+         return CmaEsSampler::make(read_options("CmaEsSampler", cmaes_fields(), options));
+       }},
       {.name = "nsga2",
        .summary = "NSGA-II genetic algorithm for several objectives and constraints "
                   "(Optuna's NSGAIISampler)",

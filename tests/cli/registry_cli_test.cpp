@@ -31,7 +31,8 @@ TEST(CliRegistry, InfoListsEveryRegisteredSamplerAndPrunerWithItsOptions) {
       EXPECT_TRUE(contains(r.out, "      " + o.name + " (")) << e.name << "." << o.name;
   }
   EXPECT_TRUE(contains(r.out, "n_startup_trials (int >= 0, default 10)")) << r.out;
-  EXPECT_TRUE(contains(r.out, "samplers: grid, random, qmc, tpe, gp, bohb, nsga2, auto\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "samplers: grid, random, qmc, tpe, gp, bohb, cmaes, nsga2, auto\n"))
+      << r.out;
 
   r = run_cli({"info", "--json"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.err;

@@ -48,8 +48,8 @@ TEST(Registry, ListsEverySamplerAndPrunerOnce) {
   std::vector<std::string> samplers, pruners;
   for (const auto& e : sampler_registry()) samplers.push_back(e.name);
   for (const auto& e : pruner_registry()) pruners.push_back(e.name);
-  EXPECT_EQ(samplers,
-            (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb", "nsga2", "auto"}));
+  EXPECT_EQ(samplers, (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb",
+                                                "cmaes", "nsga2", "auto"}));
   EXPECT_EQ(pruners, (std::vector<std::string>{"none", "median", "percentile", "threshold",
                                                "patient", "successive_halving", "hyperband"}));
   for (const auto& e : sampler_registry()) {
@@ -278,8 +278,8 @@ TEST(Registry, UnknownNamesSuggestTheNearest) {
   } catch (const InvalidArgument& e) {
     EXPECT_EQ(
         std::string(e.what()),
-        "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb, nsga2 (did you "
-        "mean 'tpe'?)");
+        "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb, cmaes, nsga2, "
+        "auto (did you mean 'tpe'?)");
   }
   EXPECT_THROW(make_pruner("hyperbnd"), InvalidArgument);
   EXPECT_EQ(find_sampler("nope"), nullptr);
@@ -305,11 +305,11 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
   for (const auto& e : sampler_registry()) {
     EXPECT_EQ(e.capabilities.needs_grid, e.name == "grid") << e.name;
     EXPECT_EQ(e.capabilities.needs_hyperband_pruner, e.name == "bohb") << e.name;
-    // The samplers that never read values, multi-objective TPE and NSGA-II handle several
-    // objectives; the other models (GP, BOHB) do not.
+    // The samplers that never read values, multi-objective TPE, NSGA-II and auto (which picks
+    // TPE for them) handle several objectives; the other models (GP, BOHB, CMA-ES) do not.
     EXPECT_EQ(e.capabilities.multi_objective, e.name == "grid" || e.name == "random" ||
                                                   e.name == "qmc" || e.name == "tpe" ||
-                                                  e.name == "nsga2")
+                                                  e.name == "nsga2" || e.name == "auto")
         << e.name;
     // Of the model-based samplers, TPE uses constraint values.
     if (e.name == "tpe") {
@@ -317,6 +317,7 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
     }
   }
   EXPECT_TRUE(find_sampler("nsga2")->capabilities.constraints);
+  EXPECT_TRUE(find_sampler("auto")->capabilities.constraints);  // through TPE
   // TPE needs a Hyperband pruner only with per_bracket, and says so on that key.
   EXPECT_FALSE(find_sampler("tpe")->capabilities.needs_hyperband_pruner);
   expect_option_error(

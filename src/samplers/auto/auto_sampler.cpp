@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "math/seed.hpp"
+#include "parzen/cmaes_sampler.hpp"
 #include "parzen/registry.hpp"
 #include "parzen/system_attrs.hpp"
 #include "registry/option_check.hpp"
@@ -49,15 +50,44 @@ struct AutoState {
     return true;
   }
 
-  Sampler& delegate(const std::string& name) {
+  Sampler& delegate(const std::string& name, const StudyView& view) {
     auto& d = delegates[name];
     if (!d) {
-      nlohmann::json options{{"seed", seed}};
-      // Concurrent workers spread out: running trials count as bad observations.
-      if (name == "tpe") options["constant_liar"] = true;
-      d = make_sampler(name, options);
+      if (name == "cmaes") {
+        // CMA-ES takes over from the GP: its first mean is the best trial so far (its numeric
+        // parameters), its step size the default 1/6 of the space; categorical parameters go
+        // to its independent (random) sampler, without a warning per parameter.
+        CmaEsSamplerOptions o{.warn_independent_sampling = false, .seed = seed};
+        if (const FrozenTrial* best = best_trial(view)) {
+          std::map<std::string, double> x0;
+          for (const auto& [key, value] : best->params) {
+            if (const auto* x = std::get_if<double>(&value)) x0[key] = *x;
+            if (const auto* i = std::get_if<int64_t>(&value)) x0[key] = static_cast<double>(*i);
+          }
+          o.x0 = std::move(x0);
+        }
+        d = CmaEsSampler::make(std::move(o));
+      } else {
+        nlohmann::json options{{"seed", seed}};
+        // Concurrent workers spread out: running trials count as bad observations.
+        if (name == "tpe") options["constant_liar"] = true;
+        d = make_sampler(name, options);
+      }
     }
     return *d;
+  }
+
+  // The best complete trial of a single-objective study (null when none).
+  static const FrozenTrial* best_trial(const StudyView& view) {
+    if (view.directions().size() != 1) return nullptr;
+    const bool maximize = view.directions()[0] == Direction::Maximize;
+    const FrozenTrial* best = nullptr;
+    for (const auto& t : view.trials()) {
+      if (t.state != TrialState::Complete || t.values.size() != 1) continue;
+      if (!best || (maximize ? t.values[0] > best->values[0] : t.values[0] < best->values[0]))
+        best = &t;
+    }
+    return best;
   }
 };
 
@@ -145,7 +175,7 @@ AutoStudyTraits AutoSampler::observe(const StudyView& view) {
 
 nlohmann::json AutoSampler::before_trial(const StudyView& view) {
   state_->next = choose(observe(view));
-  nlohmann::json attrs = state_->delegate(state_->next.sampler).before_trial(view);
+  nlohmann::json attrs = state_->delegate(state_->next.sampler, view).before_trial(view);
   attrs[keys::auto_sampler] = state_->next.sampler;
   return attrs;
 }
@@ -170,7 +200,7 @@ SearchSpace AutoSampler::infer_relative_space(const StudyView& view, const Froze
                          choice.reason.empty() ? "" : ": " + choice.reason));
     st.last_used = choice.sampler;
   }
-  return st.delegate(choice.sampler).infer_relative_space(view, trial);
+  return st.delegate(choice.sampler, view).infer_relative_space(view, trial);
 }
 
 namespace {
@@ -186,12 +216,13 @@ std::string choice_of(const std::map<int64_t, std::string>& per_trial, const Fro
 std::map<std::string, double> AutoSampler::sample_relative(const StudyView& view,
                                                            const FrozenTrial& trial,
                                                            const SearchSpace& space) {
-  return state_->delegate(choice_of(state_->per_trial, trial)).sample_relative(view, trial, space);
+  return state_->delegate(choice_of(state_->per_trial, trial), view)
+      .sample_relative(view, trial, space);
 }
 
 double AutoSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
                                        const std::string& name, const Distribution& distribution) {
-  return state_->delegate(choice_of(state_->per_trial, trial))
+  return state_->delegate(choice_of(state_->per_trial, trial), view)
       .sample_independent(view, trial, name, distribution);
 }
 
@@ -201,7 +232,7 @@ void AutoSampler::after_trial(const StudyView& view, const FrozenTrial& trial) {
   if (it == st.per_trial.end()) return;  // asked by another process, or already told
   const std::string name = it->second;
   st.per_trial.erase(it);
-  st.delegate(name).after_trial(view, trial);
+  st.delegate(name, view).after_trial(view, trial);
 }
 
 }  // namespace parzen
