@@ -108,8 +108,8 @@ TEST(CliConfig, SeveralDirectionsWithoutASamplerUseAutoWhichPicksMultiObjectiveT
   for (const auto& t : trials) EXPECT_EQ(t.state, TrialState::Complete) << t.fail_reason;
   EXPECT_EQ(stored_sampler(url, "mo"), "auto");
   // Trial 0 is random (nothing complete yet); from then on multi-objective TPE.
-  EXPECT_EQ(trials[0].system_attrs.at(keys::auto_sampler), "random");
-  EXPECT_EQ(trials[1].system_attrs.at(keys::auto_sampler), "tpe");
+  EXPECT_EQ(trials[0].system_attrs.at(parzen::keys::auto_sampler), "random");
+  EXPECT_EQ(trials[1].system_attrs.at(parzen::keys::auto_sampler), "tpe");
 
   const auto space = dir.file("space.json", kSpace);
   r = run_cli({"ask", "--storage", url, "--study", "m", "--space", space, "--direction", "minimize",
