@@ -1,6 +1,7 @@
 #pragma once
 // Everything of Parzen's public API.
 
+#include "parzen/auto_sampler.hpp"
 #include "parzen/bohb_sampler.hpp"
 #include "parzen/bracket_sampler.hpp"
 #include "parzen/distributions.hpp"

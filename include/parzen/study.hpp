@@ -105,7 +105,7 @@ struct StudyOptions {
   std::shared_ptr<Storage> storage_backend{};
   // One direction per objective value.
   std::vector<Direction> directions = {Direction::Minimize};
-  std::shared_ptr<Sampler> sampler{};  // default: RandomSampler
+  std::shared_ptr<Sampler> sampler{};  // default: AutoSampler (auto_sampler.hpp)
   std::shared_ptr<Pruner> pruner{};    // default: NopPruner
   // Continue the study of that name if it exists instead of throwing DuplicatedStudy.
   bool load_if_exists = false;

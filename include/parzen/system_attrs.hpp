@@ -33,6 +33,9 @@ inline constexpr char grid_id[] = "grid_id";
 // children). Optuna's names.
 inline constexpr char nsga2_generation[] = "nsga2:generation";
 inline constexpr char nsga2_parents[] = "nsga2:parents";
+// The auto sampler (AutoSampler): the registry name of the delegate that proposed the trial
+// ("gp", "tpe", ...), written with the trial (an enqueued trial: at its ask).
+inline constexpr char auto_sampler[] = "auto:sampler";
 // CMA-ES (CmaEsSampler): the index k of the stored distribution state a trial was drawn from
 // (an integer), and with margin the undiscretised draw it is told with (a list, unit space).
 inline constexpr char cmaes_state_index[] = "cma:state_index";

@@ -8,6 +8,10 @@ class BaseSampler:
     def __repr__(self) -> str: ...
 
 
+class AutoSampler(BaseSampler):
+    def __init__(self, *, seed: Optional[int] = ..., n_trials: Optional[int] = ..., gp_trials: int = ..., gp_budget: int = ...) -> None: ...
+
+
 class GridSampler(BaseSampler):
     def __init__(self, search_space: Optional[Dict[str, List[Any]]], seed: Optional[int] = ..., *, shuffle: bool = ...) -> None: ...
 

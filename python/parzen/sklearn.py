@@ -403,7 +403,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         param_distributions: parameter name → Parzen distribution, list/tuple of choices, or a
             scipy.stats frozen uniform/loguniform/reciprocal/randint (see the module doc); or a
             list of such dicts.
-        sampler: any ``parzen.samplers`` object; None: ``TPESampler(seed=random_state)`` (the
+        sampler: any ``parzen.samplers`` object; None: ``AutoSampler(seed=random_state)`` (the
             default of ``parzen.create_study``). A ``GridSampler`` with ``param_distributions``
             None searches its own ``search_space``. Ignored when ``study`` is given.
         n_trials: trials (candidates) in this fit; None: until ``timeout`` or the sampler is
@@ -466,10 +466,10 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
     def _default_sampler(self) -> Any:
         seed = self._p("random_state")
         if seed is None:
-            return _samplers.TPESampler()
+            return _samplers.AutoSampler()
         if not isinstance(seed, numbers.Integral):
             seed = check_random_state(seed).randint(np.iinfo(np.int32).max)
-        return _samplers.TPESampler(seed=int(seed))
+        return _samplers.AutoSampler(seed=int(seed))
 
     def _make_study(self) -> Any:
         study = self._p("study")

@@ -83,9 +83,9 @@ def _make_core_sampler_pruner(sampler: Any, pruner: Any, n_objectives: int) -> T
     if pruner is not None and not isinstance(pruner, _pruners.BasePruner):
         raise TypeError(f"pruner must be a parzen.pruners object, got {type(pruner).__name__}")
     if sampler is None:
-        # TPE, for one objective (Optuna's default) and several (multi-objective TPE, which beat
-        # NSGA-II — Optuna 3.1's default there — at 200 evaluations: docs/benchmarks.md).
-        sampler = _samplers.TPESampler()
+        # The auto sampler: GP, TPE (one objective or several), CMA-ES or random per trial by
+        # what the study is (docs/guide.md, "Which sampler"; measured in docs/benchmarks.md).
+        sampler = _samplers.AutoSampler()
     if not isinstance(sampler, _samplers.BaseSampler):
         raise TypeError(f"sampler must be a parzen.samplers object, got "
                         f"{type(sampler).__name__}")
@@ -746,8 +746,9 @@ def create_study(storage: StorageType = None, sampler: Any = None, pruner: Any =
     Args:
         storage: None (a new in-memory storage), a URL (``"sqlite:///x.db"``,
             ``"postgresql://..."``) or a ``parzen.storages`` object.
-        sampler: a ``parzen.samplers`` object; None: ``TPESampler()`` (one objective, as Optuna;
-            several: multi-objective TPE, where Optuna 3.1 uses NSGAIISampler).
+        sampler: a ``parzen.samplers`` object; None: ``AutoSampler()``, which picks GP, TPE
+            (multi-objective TPE for several objectives, where Optuna 3.1 uses NSGAIISampler),
+            CMA-ES or random per trial by what the study is (docs/guide.md, "Which sampler").
         pruner: a ``parzen.pruners`` object; None: ``MedianPruner()`` for one objective (as
             Optuna), ``NopPruner()`` for several.
         study_name: unique within the storage; None: a generated name.

@@ -641,9 +641,9 @@ std::vector<std::string> expand_command(const std::vector<std::string>& command,
 }
 
 std::string default_sampler_type(size_t /*n_directions*/) {
-  // TPE models one objective and several (MOTPE); at 200 evaluations it beat NSGA-II and
-  // random on every multi-objective problem of bench/mo_quality (docs/benchmarks.md).
-  return "tpe";
+  // The auto sampler picks GP, TPE (one objective or several), CMA-ES or random per trial by
+  // what the study is (include/parzen/auto_sampler.hpp; measured in docs/benchmarks.md).
+  return "auto";
 }
 
 bool sampler_handles(const std::string& type, size_t n_directions) {

@@ -20,7 +20,7 @@
 namespace parzen::cli {
 
 struct SamplerSpec {
-  std::string type = "tpe";  // a name of parzen::sampler_registry()
+  std::string type = "auto";  // a name of parzen::sampler_registry()
   nlohmann::ordered_json options = nlohmann::ordered_json::object();  // the [sampler] keys
 };
 
@@ -146,8 +146,8 @@ std::vector<std::string> expand_command(const std::vector<std::string>& command,
 std::shared_ptr<Sampler> make_sampler(const SamplerSpec& spec, const Space& space,
                                       const std::shared_ptr<Pruner>& pruner = nullptr);
 
-// The sampler an experiment or `parzen ask` uses when none is named: "tpe" (multi-objective TPE
-// for several objectives).
+// The sampler an experiment or `parzen ask` uses when none is named: "auto" (which picks
+// multi-objective TPE for several objectives).
 std::string default_sampler_type(size_t n_directions);
 
 // Whether sampler `type` can serve a study with `n_directions` objectives (its registry entry's

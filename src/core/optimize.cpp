@@ -14,6 +14,7 @@
 
 #include "core/periodic_thread.hpp"
 #include "core/study_core.hpp"
+#include "parzen/auto_sampler.hpp"
 #include "parzen/study.hpp"
 
 namespace parzen {
@@ -258,6 +259,17 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
                          : options.n_jobs;
   detail::StudyCore& core = *core_;
 
+  if (auto* chooser = dynamic_cast<AutoSampler*>(core.sampler.get())) {
+    // The auto sampler plans by the study's budget: the shared one, else this call's on top of
+    // the trials so far.
+    if (options.study_budget)
+      chooser->set_budget_hint(options.study_budget->n_trials);
+    else if (options.n_trials)
+      core.with_view([&](StudyView& view) {
+        chooser->set_budget_hint(static_cast<int64_t>(view.trials().size()) + *options.n_trials);
+        return 0;
+      });
+  }
   core.stop_requested = false;
   const auto start = std::chrono::steady_clock::now();
   std::optional<std::chrono::steady_clock::time_point> deadline;

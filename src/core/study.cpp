@@ -11,6 +11,7 @@
 
 #include "core/study_core.hpp"
 #include "math/seed.hpp"
+#include "parzen/auto_sampler.hpp"
 #include "parzen/bohb_sampler.hpp"
 #include "parzen/multi_objective.hpp"
 #include "parzen/study.hpp"
@@ -103,7 +104,7 @@ void validate(const StudyOptions& o) {
 Study Study::create(StudyOptions options) {
   validate(options);
   std::string name = options.name.empty() ? detail::generated_study_name() : options.name;
-  auto sampler = options.sampler ? options.sampler : RandomSampler::make();
+  auto sampler = options.sampler ? options.sampler : AutoSampler::make();
   auto pruner = options.pruner ? options.pruner : NopPruner::make();
   if (const auto* bohb = dynamic_cast<const BohbSampler*>(sampler.get()))
     bohb->check_pruner(*pruner);
@@ -140,6 +141,13 @@ Study Study::create(StudyOptions options) {
     core->log_level = options.log_level;
     core->log_trial_results = options.log_trial_results;
     core->logger = options.logger ? options.logger : detail::default_logger;
+    if (auto* chooser = dynamic_cast<AutoSampler*>(core->sampler.get())) {
+      // Its change of delegate is a debug line of this study's log.
+      std::weak_ptr<const detail::StudyCore> weak = core;
+      chooser->set_log([weak](const std::string& message) {
+        if (const auto c = weak.lock()) c->log(LogLevel::Debug, message);
+      });
+    }
     return Study(core);
   } catch (...) {
     if (bound_sampler) sampler->release_study(owner);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "parzen/auto_sampler.hpp"
 #include "parzen/bohb_sampler.hpp"
 #include "parzen/bracket_sampler.hpp"
 #include "parzen/cmaes_sampler.hpp"
@@ -138,6 +139,20 @@ std::vector<Field<NsgaIISamplerOptions>> nsga2_fields() {
   };
 }
 
+std::vector<Field<AutoSamplerOptions>> auto_fields() {
+  using O = AutoSamplerOptions;
+  return {
+      field("seed", &O::seed, "seed of every delegate sampler; unset: a fresh random seed"),
+      field("n_trials", &O::n_trials,
+            "the study's budget in trials; unset: unknown (optimize and parzen run fill it in)",
+            {.min = 1}),
+      field("gp_trials", &O::gp_trials,
+            "without a budget of at most gp_budget: trials the GP proposes before CMA-ES or TPE",
+            {.min = 0}),
+      field("gp_budget", &O::gp_budget, "the largest budget the GP proposes in full", {.min = 0}),
+  };
+}
+
 std::vector<Field<CmaEsSamplerOptions>> cmaes_fields() {
   using O = CmaEsSamplerOptions;
   return {
@@ -257,7 +272,7 @@ std::vector<SamplerEntry> sampler_entries() {
          return QmcSampler::make(read_options("QmcSampler", qmc_fields(), options));
        }},
       {.name = "tpe",
-       .summary = "Tree-structured Parzen Estimator (Optuna's TPESampler); the default",
+       .summary = "Tree-structured Parzen Estimator (Optuna's TPESampler)",
        .options = specs_of(tpe_entry_fields()),
        .capabilities = {.multi_objective = true, .constraints = true, .conditional_spaces = true},
        .factory = make_tpe},
@@ -304,6 +319,15 @@ std::vector<SamplerEntry> sampler_entries() {
                      const SamplerContext&) -> std::shared_ptr<Sampler> {
          return RegularizedEvolutionSampler::make(
              read_options("RegularizedEvolutionSampler", evolution_fields(), options));
+       }},
+      {.name = "auto",
+       .summary = "the default: per trial, GP, TPE, CMA-ES or random by what the study is "
+                  "(objectives, constraints, space, budget, trials so far)",
+       .options = specs_of(auto_fields()),
+       .capabilities = {.multi_objective = true, .constraints = true, .conditional_spaces = true},
+       .factory = [](const nlohmann::json& options,
+                     const SamplerContext&) -> std::shared_ptr<Sampler> {
+         return AutoSampler::make(read_options("AutoSampler", auto_fields(), options));
        }},
   };
 }

@@ -249,13 +249,13 @@ TEST(CliCommands, AskRefusesOtherSettingsOnAStudyCreatedByRun) {
   auto r =
       run_cli({"ask", "--study", "s", "--storage", dir.url(), "--sampler", "random"}, dir.path);
   EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(contains(r.err, "exists with sampler 'tpe'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "exists with sampler 'auto'")) << r.err;  // the default
   r = run_cli({"ask", "--study", "s", "--storage", dir.url(), "--direction", "maximize"}, dir.path);
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(contains(r.err, "exists with direction(s) minimize")) << r.err;
   EXPECT_EQ(trials_of(dir.url(), "s").size(), 1u);  // nothing asked
   // The same sampler is no change: the ask is refused only for the budget the run stored.
-  r = run_cli({"ask", "--study", "s", "--storage", dir.url(), "--sampler", "tpe"}, dir.path);
+  r = run_cli({"ask", "--study", "s", "--storage", dir.url(), "--sampler", "auto"}, dir.path);
   EXPECT_EQ(r.status, 3) << r.err;
   EXPECT_TRUE(contains(r.err, "already has its 1 trials")) << r.err;
 }

@@ -98,7 +98,7 @@ TEST(CliConfig, TpeRunsAnExperimentWithSeveralDirections) {
   EXPECT_EQ(stored_sampler(url, "mo"), "tpe");
 }
 
-TEST(CliConfig, SeveralDirectionsWithoutASamplerUseMultiObjectiveTpe) {
+TEST(CliConfig, SeveralDirectionsWithoutASamplerUseAutoWhichPicksMultiObjectiveTpe) {
   TempDir dir;
   const std::string url = dir.url();
   auto r = run_cli({"run", two_objectives(dir, ""), "--storage", url}, dir.path);
@@ -106,17 +106,20 @@ TEST(CliConfig, SeveralDirectionsWithoutASamplerUseMultiObjectiveTpe) {
   const auto trials = trials_of(url, "mo");
   ASSERT_EQ(trials.size(), 2u);
   for (const auto& t : trials) EXPECT_EQ(t.state, TrialState::Complete) << t.fail_reason;
-  EXPECT_EQ(stored_sampler(url, "mo"), "tpe");
+  EXPECT_EQ(stored_sampler(url, "mo"), "auto");
+  // Trial 0 is random (nothing complete yet); from then on multi-objective TPE.
+  EXPECT_EQ(trials[0].system_attrs.at(parzen::keys::auto_sampler), "random");
+  EXPECT_EQ(trials[1].system_attrs.at(parzen::keys::auto_sampler), "tpe");
 
   const auto space = dir.file("space.json", kSpace);
   r = run_cli({"ask", "--storage", url, "--study", "m", "--space", space, "--direction", "minimize",
                "--direction", "maximize"},
               dir.path);
   ASSERT_EQ(r.status, kExitOk) << r.err;
-  EXPECT_EQ(stored_sampler(url, "m"), "tpe");
+  EXPECT_EQ(stored_sampler(url, "m"), "auto");
   r = run_cli({"ask", "--storage", url, "--study", "one", "--space", space}, dir.path);
   ASSERT_EQ(r.status, kExitOk) << r.err;
-  EXPECT_EQ(stored_sampler(url, "one"), "tpe");
+  EXPECT_EQ(stored_sampler(url, "one"), "auto");
 }
 
 // Writing the trial's parameters fails (a trigger standing for a full disk): the trial that ask

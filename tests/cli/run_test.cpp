@@ -364,7 +364,8 @@ n_startup_trials = 2
 // The Hyperband-aware samplers from an experiment file: BOHB's model and one TPE per bracket, over
 // the file's Hyperband pruner, with real trial processes.
 TEST(CliRun, BohbAndPerBracketTpeWithHyperband) {
-  for (const char* sampler : {"type = \"bohb\"\nmin_points = 6", "per_bracket = true"}) {
+  for (const char* sampler :
+       {"type = \"bohb\"\nmin_points = 6", "type = \"tpe\"\nper_bracket = true"}) {
     TempDir dir;
     const auto file = dir.file("exp.toml", experiment(fmt::format(R"(
 n_trials = 30

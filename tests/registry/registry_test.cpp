@@ -50,7 +50,7 @@ TEST(Registry, ListsEverySamplerAndPrunerOnce) {
   for (const auto& e : sampler_registry()) samplers.push_back(e.name);
   for (const auto& e : pruner_registry()) pruners.push_back(e.name);
   EXPECT_EQ(samplers, (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb",
-                                                "nsga2", "cmaes", "regularized_evolution"}));
+                                                "nsga2", "cmaes", "regularized_evolution", "auto"}));
   EXPECT_EQ(pruners, (std::vector<std::string>{"none", "median", "percentile", "threshold",
                                                "patient", "successive_halving", "hyperband"}));
   for (const auto& e : sampler_registry()) {
@@ -291,7 +291,7 @@ TEST(Registry, UnknownNamesSuggestTheNearest) {
   } catch (const InvalidArgument& e) {
     EXPECT_EQ(std::string(e.what()),
               "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb, nsga2, "
-              "cmaes, regularized_evolution (did you mean 'tpe'?)");
+              "cmaes, regularized_evolution, auto (did you mean 'tpe'?)");
   }
   EXPECT_THROW(make_pruner("hyperbnd"), InvalidArgument);
   EXPECT_EQ(find_sampler("nope"), nullptr);
@@ -317,11 +317,13 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
   for (const auto& e : sampler_registry()) {
     EXPECT_EQ(e.capabilities.needs_grid, e.name == "grid") << e.name;
     EXPECT_EQ(e.capabilities.needs_hyperband_pruner, e.name == "bohb") << e.name;
-    // The samplers that never read values, multi-objective TPE, the GP (log EHVI) and NSGA-II
-    // handle several objectives; BOHB does not.
+    // The samplers that never read values, multi-objective TPE, the GP (log EHVI), NSGA-II and
+    // auto (which picks TPE for them) handle several objectives; BOHB, CMA-ES and regularized
+    // evolution do not.
     EXPECT_EQ(e.capabilities.multi_objective, e.name == "grid" || e.name == "random" ||
                                                   e.name == "qmc" || e.name == "tpe" ||
-                                                  e.name == "nsga2" || e.name == "gp")
+                                                  e.name == "nsga2" || e.name == "gp" ||
+                                                  e.name == "auto")
         << e.name;
     // Only the GP has a limit (log EHVI's box decomposition: 2 or 3 objectives).
     EXPECT_EQ(e.capabilities.max_objectives, e.name == "gp" ? 3u : 0u) << e.name;
@@ -336,6 +338,7 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
     if (j["name"] == "gp") {
       EXPECT_EQ(j["capabilities"]["max_objectives"], 3);
     }
+  EXPECT_TRUE(find_sampler("auto")->capabilities.constraints);  // through TPE
   // TPE needs a Hyperband pruner only with per_bracket, and says so on that key.
   EXPECT_FALSE(find_sampler("tpe")->capabilities.needs_hyperband_pruner);
   expect_option_error(

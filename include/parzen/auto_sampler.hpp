@@ -1,0 +1,112 @@
+#pragma once
+// The "auto" sampler, the default: for each new trial it picks a delegate sampler from the
+// registry by what the study is, and lets that delegate propose the trial. The delegates read the
+// study's whole history (every trial, whoever proposed it), so the study changes strategy as it
+// grows without losing what it learnt. The rule (AutoSampler::choose; measured in
+// docs/benchmarks.md, "The auto sampler"):
+//
+//   1. no complete trial yet (the space is unknown)            -> "random"
+//   2. several objectives                                      -> "tpe" (multi-objective TPE)
+//   3. constraints reported by a complete trial                -> "tpe" (constrained TPE)
+//   4. a conditional space (the complete trials' parameters
+//      or distributions differ)                                -> "tpe"
+//   5. no numeric parameter, or at least as many categorical
+//      parameters as numeric ones                              -> "tpe"
+//   6. fewer trials so far (running ones included) than the
+//      GP phase: n_trials when the budget is known, at most
+//      gp_budget and not reached yet, else gp_trials           -> "gp"
+//   7. after the GP phase, two or more numeric parameters and
+//      "cmaes" in the registry                                 -> "cmaes", its first mean
+//                                                                 the best trial so far
+//   8. otherwise                                               -> "tpe"
+//
+// The TPE delegate runs with constant_liar, so that concurrent workers spread out (the GP delegate
+// enters running trials as fantasies). Each new trial stores its choice as the trial system
+// attribute keys::auto_sampler ("auto:sampler"), and that trial's parameters all come from that
+// delegate, even when another worker's trial has moved the study on meanwhile. An enqueued trial
+// (no before_trial) gets its choice at its ask. A change of choice is logged at debug level.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "parzen/sampler.hpp"
+
+namespace parzen {
+namespace internal {
+struct AutoState;  // delegates, the observed space and the per-trial choices, in src/samplers/auto
+}
+
+struct AutoSamplerOptions {
+  // Seed of every delegate; unset: one fresh random seed for all of them.
+  std::optional<uint64_t> seed{};
+  // The study's budget in trials, when known (Study::optimize's n_trials and `parzen run`'s
+  // n_trials fill it in when it is unset). A budget of at most gp_budget trials is proposed by
+  // the GP (after the first trial) on a fixed numeric space.
+  std::optional<int64_t> n_trials{};
+  // Without a known budget, or with one above gp_budget: the GP proposes trials until the study
+  // has this many, then CMA-ES or TPE take over (the GP's cost per ask grows with the history).
+  int64_t gp_trials = 100;
+  // The largest known budget that the GP proposes in full.
+  int64_t gp_budget = 300;
+};
+
+// Throws OptionError naming the option unless n_trials (when set) >= 1, gp_trials >= 0 and
+// gp_budget >= 0. AutoSampler's constructor calls it.
+void validate(const AutoSamplerOptions& options);
+
+// What the rule reads about a study (AutoSampler::observe fills it from the view).
+struct AutoStudyTraits {
+  size_t n_objectives = 1;
+  int64_t n_trials = 0;    // trials so far, in every state (running and waiting included)
+  int64_t n_complete = 0;  // complete trials
+  int64_t n_running = 0;   // running trials (other workers' included)
+  bool constraints = false;
+  bool conditional = false;
+  int64_t n_numeric = 0;      // float and integer parameters of the complete trials (the union)
+  int64_t n_categorical = 0;  // categorical parameters of the complete trials (the union)
+};
+
+struct AutoChoice {
+  std::string sampler{};  // a registry name
+  std::string reason{};   // why, in words, for the debug log
+};
+
+class AutoSampler : public Sampler {
+ public:
+  // Throws OptionError for invalid options (see validate).
+  explicit AutoSampler(AutoSamplerOptions options = {});
+  ~AutoSampler() override;
+  static std::shared_ptr<AutoSampler> make(AutoSamplerOptions options = {}) {
+    return std::make_shared<AutoSampler>(options);
+  }
+
+  // The documented rule above, for a study with these traits (budget: options().n_trials).
+  AutoChoice choose(const AutoStudyTraits& traits) const;
+  // The traits of the study behind `view` (incremental: reads the trials finished since the
+  // last call).
+  AutoStudyTraits observe(const StudyView& view);
+
+  const AutoSamplerOptions& options() const { return options_; }
+  // The budget, if the options left it unset (Study::optimize and `parzen run` call it).
+  void set_budget_hint(int64_t n_trials);
+  // Where the debug line on a change of choice goes (Study::create connects the study's logger).
+  void set_log(std::function<void(const std::string&)> log);
+
+  nlohmann::json before_trial(const StudyView& view) override;
+  SearchSpace infer_relative_space(const StudyView& view, const FrozenTrial& trial) override;
+  std::map<std::string, double> sample_relative(const StudyView& view, const FrozenTrial& trial,
+                                                const SearchSpace& space) override;
+  double sample_independent(const StudyView& view, const FrozenTrial& trial,
+                            const std::string& name, const Distribution& distribution) override;
+  void after_trial(const StudyView& view, const FrozenTrial& trial) override;
+
+ private:
+  AutoSamplerOptions options_;
+  std::unique_ptr<internal::AutoState> state_;
+};
+
+}  // namespace parzen
