@@ -26,8 +26,6 @@ def test_svm_iris():
     assert "100 trials" in out
     accuracy = float(re.search(r"best accuracy ([0-9.]+)", out).group(1))
     assert accuracy >= 0.98  # the seed's best: 0.9867 (kernel=linear or rbf, C in [1, 10])
-    if not os.environ.get("PARZEN_TEST_SANITIZE"):
-        assert elapsed < 60  # about 5 s on an idle machine
 
 
 def test_svm_iris_sqlite_resumes(tmp_path):
@@ -47,8 +45,6 @@ def test_pruning(pruner):
     assert pruned >= 10
     accuracy = float(re.search(r"best validation accuracy ([0-9.]+)", out).group(1))
     assert accuracy >= 0.9
-    if not os.environ.get("PARZEN_TEST_SANITIZE"):
-        assert elapsed < 60  # about 5 s on an idle machine
 
 
 def test_accuracy_vs_size_prints_a_real_trade_off_front():
