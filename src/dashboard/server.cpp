@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -216,6 +217,10 @@ int run_server(const ServerOptions& o) {
   const bool check_host = is_loopback(o.host);
 
   // SIGINT and SIGTERM go to a thread that stops the server (httplib's threads inherit the mask).
+  // Our own disposition, as a handler would set: a shell starts background jobs with SIGINT
+  // ignored, and an ignored signal is discarded before sigwait could take it.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
