@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -215,6 +217,10 @@ int run_server(const ServerOptions& o) {
   const bool check_host = is_loopback(o.host);
 
   // SIGINT and SIGTERM go to a thread that stops the server (httplib's threads inherit the mask).
+  // Our own disposition, as a handler would set: a shell starts background jobs with SIGINT
+  // ignored, and an ignored signal is discarded before sigwait could take it.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -418,9 +424,13 @@ int run_server(const ServerOptions& o) {
         "--port or --host",
         o.host, o.port));
 
-  std::thread stopper([&svr, signals] {
+  // A signal that comes before the server listens waits for it to (stop() would do nothing).
+  std::atomic<bool> finished{false};
+  std::thread stopper([&svr, &finished, signals] {
     int sig = 0;
     sigwait(&signals, &sig);
+    while (!finished && !svr.is_running())
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     svr.stop();
   });
   const std::string shown_host =
@@ -449,13 +459,10 @@ int run_server(const ServerOptions& o) {
     }
   });
   const bool ok = svr.listen_after_bind();
+  finished = true;
   warm.join();
-  // Wake the signal thread if the server stopped on its own.
-  if (ok) {
-    // stopped by a signal: the thread has returned
-  } else {
-    pthread_kill(stopper.native_handle(), SIGTERM);
-  }
+  // The server stopped on its own (not by a signal): wake the signal thread.
+  if (!ok) pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
   return ok ? 0 : 1;
 }
