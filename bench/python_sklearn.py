@@ -6,7 +6,7 @@ Parzen's overhead, the search minus the estimator fits, <= 1 % of the fits).
         [--systems parzen,sklearn] [--cases grid,random,tpe]
 
 Cases: the grid example (ParzenGridSearchCV, {'kernel': ('linear', 'rbf'), 'C': [1, 10]}, cv=5),
-the random example (ParzenRandomizedSearchCV, C ~ uniform(1, 10), 4 iterations, TPE seeded
+the random example (ParzenRandomizedSearchCV, C ~ uniform(1, 10), 4 iterations, the default sampler seeded
 2021) and a longer one (ParzenSearchCV, 50 TPE trials of C (log) and gamma (log), cv=5) — each
 next to scikit-learn's GridSearchCV/RandomizedSearchCV on the same candidates' kind.
 
@@ -101,7 +101,7 @@ def main():
          lambda: RandomizedSearchCV(svm.SVC(), rnd, n_iter=4, cv=5, random_state=2021)),
         ("tpe", "TPE, 50 trials",
          lambda: timed(ParzenSearchCV)(svm.SVC(), long_space, n_trials=50, cv=5,
-                                       random_state=0),
+                                       sampler=parzen.samplers.TPESampler(seed=0)),
          lambda: RandomizedSearchCV(svm.SVC(), {"C": loguniform(1e-2, 1e2),
                                                 "gamma": loguniform(1e-4, 1e1)},
                                     n_iter=50, cv=5, random_state=0)),

@@ -17,8 +17,8 @@ value is the candidate's mean cross-validated score (the refit metric), maximise
 * ``ParzenGridSearchCV(estimator, param_grid, ...)`` — ``GridSearchCV``'s signature; Parzen's
   grid sampler visits every candidate in ``ParameterGrid``'s order (same ``cv_results_``).
 * ``ParzenRandomizedSearchCV(estimator, param_distributions, *, n_iter=10, ...)`` —
-  ``RandomizedSearchCV``'s signature; ``n_iter`` trials of ``sampler`` (default: Parzen's TPE
-  seeded with ``random_state``).
+  ``RandomizedSearchCV``'s signature; ``n_iter`` trials of ``sampler`` (default: Parzen's default
+  sampler, ``AutoSampler``, seeded with ``random_state``).
 
 ``param_distributions``: a dict, or a list of dicts (each trial chooses one, uniformly — the
 study parameter ``param_distributions_index`` — then samples its parameters). Values: a Parzen
@@ -787,7 +787,7 @@ class ParzenRandomizedSearchCV(ParzenSearchCV):
     """``RandomizedSearchCV(estimator, param_distributions, *, n_iter=10, scoring=None,
     n_jobs=None, refit=True, cv=None, verbose=0, pre_dispatch="2*n_jobs", random_state=None,
     error_score=nan, return_train_score=False)`` plus ``sampler=None``: ``n_iter`` trials of
-    ``sampler`` (None: Parzen's TPE seeded with ``random_state``; ``RandomSampler(seed=...)``
+    ``sampler`` (None: Parzen's default, ``AutoSampler``, seeded with ``random_state``; ``RandomSampler(seed=...)``
     for a random search). The candidates differ from scikit-learn's (another random stream).
     When every entry is a list, as scikit-learn's ``ParameterSampler``, no candidate is
     evaluated twice and ``n_iter`` larger than the number of candidates is capped (UserWarning);
