@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_helpers.hpp"
+#include "parzen/sampler.hpp"
 #include "parzen/study.hpp"
 
 namespace {
@@ -21,6 +22,8 @@ void write_study(const std::string& url, const std::string& name, int n_trials,
   o.name = name;
   o.storage = url;
   o.directions = directions;
+  // Seeded random search: the same trials every run (the default sampler is unseeded).
+  o.sampler = parzen::RandomSampler::make({.seed = 7});
   auto study = parzen::Study::create(o);
   for (int k = 0; k < n_trials; ++k) {
     auto t = study.ask();
