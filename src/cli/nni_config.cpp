@@ -605,6 +605,46 @@ class Converter {
       if (args.has("cold_start_num"))
         sampler_option(args, "cold_start_num", "n_startup_trials",
                        args.integer("cold_start_num", 1));
+    } else if (name == "evolution" || name == "regularizedevolution" ||
+               name == "regularizedevolutiontuner") {
+      // Both run as Parzen's regularized (aging) evolution (docs/nni.md). NNI's Evolution tuner
+      // (population_size 32) mutates the better of two random individuals: a tournament of 2;
+      // its replacement (the worse of the pair dies) becomes aging (the oldest dies).
+      sampler("regularized_evolution");
+      const bool regularized = name != "evolution";
+      if (!regularized) {
+        if (args.has("population_size"))
+          sampler_option(args, "population_size", "population_size",
+                         args.integer("population_size", 1));
+        else
+          set_in("sampler", "population_size", 32, name_ptr);  // NNI's default
+        set_in("sampler", "sample_size", 2, name_ptr);
+        warn(
+            fmt::format("{}: NNI's Evolution runs as Parzen's regularized evolution with a "
+                        "tournament of 2: the oldest member dies instead of the worse of the "
+                        "pair (docs/nni.md)",
+                        t.where("name")));
+        check_args(args, {"population_size"}, {});
+      } else {
+        if (args.has("population_size"))
+          sampler_option(args, "population_size", "population_size",
+                         args.integer("population_size", 1));
+        if (args.has("sample_size"))
+          sampler_option(args, "sample_size", "sample_size", args.integer("sample_size", 1));
+        if (args.has("mutation_prob")) {
+          const double p = args.number("mutation_prob");
+          if (!(p >= 0 && p <= 1))
+            args.fail("mutation_prob", fmt::format("{} is not a probability in [0, 1]", p));
+          sampler_option(args, "mutation_prob", "mutation_prob", p);
+        }
+        if (args.has("on_failure") && args.string("on_failure") != "ignore")
+          args.fail("on_failure",
+                    "Parzen's regularized evolution ignores failed trials (on_failure: "
+                    "ignore); 'worst' is not supported");
+        seed(args);
+        check_args(args, {"population_size", "sample_size", "mutation_prob", "on_failure", "seed"},
+                   {{"dedup", "Parzen does not skip duplicate architectures"}});
+      }
     } else if (name == "hyperband" || name == "bohb") {
       hyperband_ = true;
       const bool bohb = name == "bohb";
@@ -651,9 +691,6 @@ class Converter {
       }
     } else {
       static const std::map<std::string, std::string> kRefused = {
-          {"evolution", "Parzen has no evolutionary tuner; use name: TPE (or Random)"},
-          {"regularizedevolution", "Parzen has no evolutionary tuner; use name: TPE"},
-          {"regularizedevolutiontuner", "Parzen has no evolutionary tuner; use name: TPE"},
           {"smac", "Parzen has no SMAC (random forests); use name: TPE or GPTuner"},
           {"metistuner", "Parzen has no Metis; use name: GPTuner (Gaussian-process BO)"},
           {"metis", "Parzen has no Metis; use name: GPTuner (Gaussian-process BO)"},
@@ -674,9 +711,11 @@ class Converter {
       };
       if (auto it = kRefused.find(name); it != kRefused.end())
         t.fail("name", fmt::format("tuner {} is not supported: {}", tuner_name_, it->second));
-      t.fail("name", fmt::format("unknown tuner '{}'; Parzen runs TPE, Random, Anneal (as TPE), "
-                                 "GridSearch, BatchTuner, GPTuner, Hyperband and BOHB",
-                                 tuner_name_));
+      t.fail("name",
+             fmt::format("unknown tuner '{}'; Parzen runs TPE, Random, Anneal (as TPE), "
+                         "GridSearch, BatchTuner, GPTuner, Evolution, RegularizedEvolution, "
+                         "Hyperband and BOHB",
+                         tuner_name_));
     }
     finish_space();
   }

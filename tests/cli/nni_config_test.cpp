@@ -169,7 +169,8 @@ TEST(NniConfig, RefusesWhatParzenCannotHonourByNameAndLine) {
       {config("tuner:\n  name: SMAC\n"),
        "config.yml:5: key 'tuner.name': tuner SMAC is not "
        "supported: Parzen has no SMAC"},
-      {config("tuner:\n  name: Evolution\n"), "use name: TPE"},
+      {config("tuner:\n  name: RegularizedEvolution\n  classArgs:\n    on_failure: worst\n"),
+       "config.yml:7: key 'tuner.classArgs.on_failure': Parzen's regularized evolution ignores"},
       {config("tuner:\n  name: MyTuner\n"), "unknown tuner 'MyTuner'"},
       {config("tuner:\n  className: my.Tuner\n  codeDirectory: .\n"),
        "key 'tuner.className': a customised tuner"},
@@ -292,6 +293,31 @@ TEST(NniConfig, MapsGpTunerAndMedianstop) {
   EXPECT_EQ(c.doc["sampler"]["n_startup_trials"], 8);
   EXPECT_EQ(c.doc["pruner"]["type"], "median");
   EXPECT_EQ(c.doc["pruner"]["n_warmup_steps"], 3);
+  EXPECT_NO_THROW(load_experiment((dir.path / "config.yml").string()));
+}
+
+TEST(NniConfig, EvolutionTunersRunAsRegularizedEvolution) {
+  TempDir dir;
+  dir.file("space.json", kSpace);
+  const std::string regularized = config(
+      "tuner:\n  name: RegularizedEvolution\n  classArgs:\n    optimize_mode: maximize\n"
+      "    population_size: 20\n    sample_size: 5\n    mutation_prob: 0.1\n");
+  NniConversion c = convert_nni_config(regularized, dir.file("config.yml", regularized));
+  EXPECT_EQ(c.doc["sampler"]["type"], "regularized_evolution");
+  EXPECT_EQ(c.doc["sampler"]["population_size"], 20);
+  EXPECT_EQ(c.doc["sampler"]["sample_size"], 5);
+  EXPECT_DOUBLE_EQ(c.doc["sampler"]["mutation_prob"].get<double>(), 0.1);
+  EXPECT_TRUE(c.warnings.empty()) << c.warnings.front();
+  EXPECT_NO_THROW(load_experiment((dir.path / "config.yml").string()));
+
+  const std::string evolution =
+      config("tuner:\n  name: Evolution\n  classArgs:\n    optimize_mode: maximize\n");
+  c = convert_nni_config(evolution, dir.file("config.yml", evolution));
+  EXPECT_EQ(c.doc["sampler"]["type"], "regularized_evolution");
+  EXPECT_EQ(c.doc["sampler"]["population_size"], 32);  // NNI's default
+  EXPECT_EQ(c.doc["sampler"]["sample_size"], 2);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("tournament of 2"), std::string::npos) << c.warnings[0];
   EXPECT_NO_THROW(load_experiment((dir.path / "config.yml").string()));
 }
 
