@@ -765,12 +765,19 @@ def create_study(storage: StorageType = None, sampler: Any = None, pruner: Any =
     st = _storages.get_storage(storage)
     if len(dirs) > 1 and sampler is not None and isinstance(sampler, _samplers.BaseSampler):
         caps = getattr(type(sampler), "_entry", {}).get("capabilities", {})
-        if caps and not caps.get("multi_objective", False):
+
+        def handles(c: Any) -> bool:  # max_objectives 0: no limit
+            return bool(c.get("multi_objective")) and len(dirs) <= (c.get("max_objectives")
+                                                                    or len(dirs))
+
+        if caps and not handles(caps):
             able = [name for name in _samplers.__all__
-                    if getattr(getattr(_samplers, name, None), "_entry", {})
-                    .get("capabilities", {}).get("multi_objective")]
+                    if handles(getattr(getattr(_samplers, name, None), "_entry", {})
+                               .get("capabilities", {}))]
+            most = caps.get("max_objectives") if caps.get("multi_objective") else 1
+            what = "one objective" if most == 1 else f"at most {most} objectives"
             raise ValueError(
-                f"{type(sampler).__name__} models one objective; this study has {len(dirs)} "
+                f"{type(sampler).__name__} models {what}; this study has {len(dirs)} "
                 f"directions (use {', '.join(able)})")
     sampler, pruner, core_sampler, core_pruner = _make_core_sampler_pruner(sampler, pruner,
                                                                            len(dirs))

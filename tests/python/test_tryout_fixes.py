@@ -136,9 +136,15 @@ def test_objective_on_best_trial_and_fixed_trial():
 
 # F15: a one-objective sampler with several directions is refused by create_study
 def test_single_objective_sampler_refused_for_several_directions():
-    with pytest.raises(ValueError, match="GPSampler.*RandomSampler.*TPESampler.*NSGAIISampler"):
+    with pytest.raises(ValueError, match="CmaEsSampler models one objective; this study has 2 "
+                                         "directions .use .*RandomSampler.*TPESampler"):
         parzen.create_study(directions=["minimize", "minimize"],
-                            sampler=parzen.samplers.GPSampler(seed=0))
+                            sampler=parzen.samplers.CmaEsSampler(seed=0))
+    # The GP handles up to 3 objectives (log EHVI); 4 are refused when the study is created.
+    parzen.create_study(directions=["minimize"] * 3, sampler=parzen.samplers.GPSampler(seed=0))
+    with pytest.raises(ValueError, match="GPSampler models at most 3 objectives; this study has 4 "
+                                         "directions .use .*TPESampler.*NSGAIISampler"):
+        parzen.create_study(directions=["minimize"] * 4, sampler=parzen.samplers.GPSampler(seed=0))
     parzen.create_study(directions=["minimize", "minimize"],
                         sampler=parzen.samplers.TPESampler(seed=0))  # multi-objective TPE
     parzen.create_study(directions=["minimize", "minimize"],
