@@ -199,15 +199,19 @@ void check_type(const std::string& owner, const OptionSpec& spec, const nlohmann
       if (v.is_string()) return;
       rule = "must be a string";
       break;
-    case OptionType::Choice:
+    case OptionType::Choice: {
       if (v.is_string() &&
           std::count(spec.choices.begin(), spec.choices.end(), v.get<std::string>()))
         return;
+      // An empty choice (e.g. CMA-ES's restart_strategy = "", no restart) is shown as "".
+      std::vector<std::string> shown;
+      for (const auto& c : spec.choices) shown.push_back(c.empty() ? "\"\"" : c);
       throw OptionError(
           spec.name,
           fmt::format("{}: {} = {}, must be one of: {}{}", owner, spec.name, v.dump(),
-                      fmt::join(spec.choices, ", "),
+                      fmt::join(shown, ", "),
                       v.is_string() ? did_you_mean(v.get<std::string>(), spec.choices) : ""));
+    }
     case OptionType::Pruner:
       if (v.is_object()) return;
       rule = "must be a pruner table with its type, e.g. {type = \"median\"}";
