@@ -10,7 +10,7 @@
 namespace parzen {
 class Storage;
 struct StudyInfo;
-}
+}  // namespace parzen
 
 namespace parzen::cli {
 

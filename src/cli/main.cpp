@@ -12,8 +12,8 @@
 #include "cli/config_error.hpp"
 #include "cli/importance.hpp"
 #include "cli/logs.hpp"
-#include "dashboard/server.hpp"
 #include "cli/run.hpp"
+#include "dashboard/server.hpp"
 #include "parzen/parzen.hpp"
 #include "parzen/registry.hpp"
 
@@ -286,11 +286,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   importance->add_option("--objective", ia.objective,
                          "Objective index (0, 1, ...) or metric name of a multi-objective study");
-  importance->add_option("--params", ia.params,
-                         "Parameters to evaluate (default: those every complete trial has)")
+  importance
+      ->add_option("--params", ia.params,
+                   "Parameters to evaluate (default: those every complete trial has)")
       ->delimiter(',');
-  importance->add_option("--baseline-quantile", ia.baseline_quantile,
-                         "ped-anova: the top fraction of trials to explain")
+  importance
+      ->add_option("--baseline-quantile", ia.baseline_quantile,
+                   "ped-anova: the top fraction of trials to explain")
       ->capture_default_str();
   importance->add_flag("--global", ia.global,
                        "ped-anova: compare with the whole search space, not the explored region");

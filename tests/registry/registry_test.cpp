@@ -49,8 +49,9 @@ TEST(Registry, ListsEverySamplerAndPrunerOnce) {
   std::vector<std::string> samplers, pruners;
   for (const auto& e : sampler_registry()) samplers.push_back(e.name);
   for (const auto& e : pruner_registry()) pruners.push_back(e.name);
-  EXPECT_EQ(samplers, (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb",
-                                                "nsga2", "cmaes", "regularized_evolution", "auto"}));
+  EXPECT_EQ(samplers,
+            (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb", "nsga2",
+                                      "cmaes", "regularized_evolution", "auto"}));
   EXPECT_EQ(pruners, (std::vector<std::string>{"none", "median", "percentile", "threshold",
                                                "patient", "successive_halving", "hyperband"}));
   for (const auto& e : sampler_registry()) {
@@ -320,10 +321,9 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
     // The samplers that never read values, multi-objective TPE, the GP (log EHVI), NSGA-II and
     // auto (which picks TPE for them) handle several objectives; BOHB, CMA-ES and regularized
     // evolution do not.
-    EXPECT_EQ(e.capabilities.multi_objective, e.name == "grid" || e.name == "random" ||
-                                                  e.name == "qmc" || e.name == "tpe" ||
-                                                  e.name == "nsga2" || e.name == "gp" ||
-                                                  e.name == "auto")
+    EXPECT_EQ(e.capabilities.multi_objective,
+              e.name == "grid" || e.name == "random" || e.name == "qmc" || e.name == "tpe" ||
+                  e.name == "nsga2" || e.name == "gp" || e.name == "auto")
         << e.name;
     // Only the GP has a limit (log EHVI's box decomposition: 2 or 3 objectives).
     EXPECT_EQ(e.capabilities.max_objectives, e.name == "gp" ? 3u : 0u) << e.name;
