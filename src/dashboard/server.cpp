@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -228,8 +229,16 @@ int run_server(const ServerOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   httplib::Server svr;
-  // 16 threads: a browser keeps up to 6 connections open, and each holds a thread while open.
-  svr.new_task_queue = [] { return new httplib::ThreadPool(16); };
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, with which a second dashboard
+  // on the same port would start and share its connections with the first.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  // 64 threads: each open connection (a browser keeps up to 6; idle keep-alive ones until the
+  // 5-second keep-alive timeout) holds a thread while open.
+  svr.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  svr.set_keep_alive_timeout(5);
   svr.set_payload_max_length(kMaxBody);
   svr.set_read_timeout(10, 0);
   svr.set_write_timeout(30, 0);

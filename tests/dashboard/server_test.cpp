@@ -146,6 +146,15 @@ class DashboardTest : public ::testing::Test {
   }
 };
 
+TEST_F(DashboardTest, APortInUseIsRefused) {
+  Dashboard d({db}, tmp.path, "d");
+  ASSERT_GT(d.port, 0);
+  const auto r = run_cli({"dashboard", db, "--port", std::to_string(d.port)}, tmp.path);
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot listen on 127.0.0.1:" + std::to_string(d.port)), std::string::npos)
+      << r.err;
+}
+
 TEST_F(DashboardTest, StudiesListsEveryStudyWithCountsBestAndEscapedNames) {
   Dashboard d({db}, tmp.path, "d");
   EXPECT_NE(d.first_line.find("read-only"), std::string::npos) << d.first_line;
