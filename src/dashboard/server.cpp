@@ -394,6 +394,15 @@ int run_server(const ServerOptions& o) {
              json_error(res, req.path.rfind("/api/", 0) == 0 ? 404 : 405,
                         fmt::format("no POST endpoint at {}", req.path.substr(0, 200)));
            }));
+  // Methods the dashboard does not use anywhere: 405, as docs/dashboard.md says.
+  const auto not_allowed = guarded([](const httplib::Request& req, httplib::Response& res) {
+    json_error(res, 405,
+               fmt::format("method {} not allowed (the dashboard answers GET, and POST for writes)",
+                           req.method.substr(0, 16)));
+  });
+  svr.Put(".*", not_allowed);
+  svr.Patch(".*", not_allowed);
+  svr.Delete(".*", not_allowed);
   svr.Get(".*", [root](const httplib::Request& req, httplib::Response& res) {
     const auto file = static_file(root, req.path);
     if (!file) {

@@ -440,8 +440,11 @@ TEST_F(DashboardTest, MalformedRequestsGetJsonErrorsAndTheServerStaysUp) {
   // Unsupported methods.
   r = c.Delete("/api/studies/1");
   ASSERT_TRUE(r);
-  EXPECT_GE(r->status, 400);
+  EXPECT_EQ(r->status, 405);
   EXPECT_TRUE(body_json(r).contains("error"));
+  r = c.Put("/index.html", "x", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
 
   // What a client library would not send: traversal, a huge header, garbage, a foreign Host.
   for (const std::string path :
