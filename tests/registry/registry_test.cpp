@@ -334,7 +334,9 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
   }
   EXPECT_TRUE(find_sampler("nsga2")->capabilities.constraints);
   EXPECT_TRUE(find_sampler("gp")->capabilities.constraints);
-  for (const auto& j : registry_json()["samplers"])
+  // Kept in a variable: a range-for over registry_json()["samplers"] reads a destroyed temporary.
+  const nlohmann::json registry = registry_json();
+  for (const auto& j : registry["samplers"])
     if (j["name"] == "gp") {
       EXPECT_EQ(j["capabilities"]["max_objectives"], 3);
     }
