@@ -43,7 +43,7 @@ export class StudyData {
   objectiveName(i) {
     const names = this.info.objective_names;
     if (names && names[i]) return names[i];
-    return this.nObjectives === 1 ? 'value' : `values[${i}]`;
+    return this.nObjectives === 1 ? 'value' : `values_${i}`;
   }
 
   list() {

@@ -13,6 +13,7 @@ but are never on the front. As in Optuna: `directions=[...]`, the objective retu
 """
 import argparse
 import pickle
+import sys
 
 from sklearn.datasets import load_digits
 from sklearn.ensemble import RandomForestClassifier
@@ -62,17 +63,23 @@ def main():
             rows[-1][1].append(t.number)
         else:
             rows.append((t, [t.number]))
+    if not front:
+        smallest = min((t.values[1] for t in complete), default=None)
+        print(f"{len(study.trials)} trials, none feasible: every model is over "
+              f"{args.max_size_kib:g} KiB" +
+              (f" (the smallest was {smallest:.1f} KiB); raise --max-size-kib" if smallest else ""))
+        return 1
     print(f"{len(study.trials)} trials ({infeasible} over {args.max_size_kib:g} KiB, "
           f"infeasible); Pareto front of {len(front)} in {len(rows)} distinct trade-offs:")
     print(f"{'error':>7}  {'size KiB':>9}  {'trials':<10}  params")
     for t, numbers in rows:
         trials = ",".join(map(str, numbers))
         print(f"{t.values[0]:>7.4f}  {t.values[1]:>9.1f}  {trials:<10}  {t.params}")
-    if front:
-        small, accurate = front[0], min(front, key=lambda t: t.values[0])
-        print(f"smallest model: {small.values[1]:.1f} KiB at error {small.values[0]:.4f}; "
-              f"most accurate: error {accurate.values[0]:.4f} at {accurate.values[1]:.1f} KiB")
+    small, accurate = front[0], min(front, key=lambda t: t.values[0])
+    print(f"smallest model: {small.values[1]:.1f} KiB at error {small.values[0]:.4f}; "
+          f"most accurate: error {accurate.values[0]:.4f} at {accurate.values[1]:.1f} KiB")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -65,16 +65,6 @@ std::optional<Experiment> stored_experiment(const StudyInfo& info) {
   return std::nullopt;
 }
 
-std::vector<std::string> metric_names(const StudyInfo& info) {
-  if (auto it = info.system_attrs.find(kExperimentAttr);
-      it != info.system_attrs.end() && it->contains("metrics"))
-    return (*it)["metrics"].get<std::vector<std::string>>();
-  std::vector<std::string> out;
-  for (size_t i = 0; i < info.directions.size(); ++i)
-    out.push_back(info.directions.size() == 1 ? "value" : fmt::format("value_{}", i));
-  return out;
-}
-
 // The names of a study's constraint values: the stored experiment's `constraints`, else
 // constraint_0, constraint_1, ... for as many as its trials hold.
 std::vector<std::string> constraint_names(const StudyInfo& info,
@@ -548,6 +538,21 @@ double number_arg(const std::string& text, const std::string& what) {
 }
 
 }  // namespace
+
+std::vector<std::string> metric_names(const StudyInfo& info) {
+  if (const auto it = info.system_attrs.find(kExperimentAttr);
+      it != info.system_attrs.end() && it->is_object() && it->contains("metrics") &&
+      (*it)["metrics"].is_array() && (*it)["metrics"].size() == info.directions.size()) {
+    std::vector<std::string> out;
+    for (const auto& m : (*it)["metrics"])
+      out.push_back(m.is_string() ? m.get<std::string>() : m.dump());
+    return out;
+  }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < info.directions.size(); ++i)
+    out.push_back(info.directions.size() == 1 ? "value" : fmt::format("values_{}", i));
+  return out;
+}
 
 std::shared_ptr<Storage> open_existing_storage(const std::string& text) {
   const std::string url = storage_url(text);

@@ -37,6 +37,11 @@ struct TellArgs {
 };
 int cmd_tell(const TellArgs& args);
 
+// The names of a study's objectives, as every command prints them: the stored experiment's
+// `metrics`, else "value" for one objective and values_0, values_1, ... for several (the
+// names of `parzen export`'s columns, Optuna's trials_dataframe and the dashboard).
+std::vector<std::string> metric_names(const StudyInfo& info);
+
 int cmd_studies(const std::string& storage);
 int cmd_show(const std::string& storage, const std::string& study, int top);
 int cmd_best(const std::string& storage, const std::string& study, bool json);

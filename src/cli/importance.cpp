@@ -17,22 +17,6 @@
 namespace parzen::cli {
 namespace {
 
-// The objective values' names: the experiment's metrics, else value / value_0, value_1, ...
-std::vector<std::string> metric_names(const StudyInfo& info) {
-  if (const auto it = info.system_attrs.find(kExperimentAttr);
-      it != info.system_attrs.end() && it->is_object() && it->contains("metrics") &&
-      (*it)["metrics"].is_array() && (*it)["metrics"].size() == info.directions.size()) {
-    std::vector<std::string> out;
-    for (const auto& m : (*it)["metrics"])
-      out.push_back(m.is_string() ? m.get<std::string>() : m.dump());
-    return out;
-  }
-  std::vector<std::string> out;
-  for (size_t i = 0; i < info.directions.size(); ++i)
-    out.push_back(info.directions.size() == 1 ? "value" : fmt::format("value_{}", i));
-  return out;
-}
-
 size_t objective_index(const std::string& text, const std::vector<std::string>& metrics) {
   if (text.empty()) return 0;
   for (size_t i = 0; i < metrics.size(); ++i)
@@ -127,8 +111,15 @@ int cmd_importance(const ImportanceArgs& a) {
   }
 
   fmt::print("Study:      {}\n", info.name);
-  fmt::print("Objective:  {} ({})\n", metrics[o.objective],
-             to_string(info.directions[o.objective]));
+  std::string others;
+  for (size_t i = 0; i < metrics.size(); ++i)
+    if (i != o.objective)
+      others += fmt::format("{}--objective {} for {}", others.empty() ? "" : ", ", i, metrics[i]);
+  fmt::print("Objective:  {} ({}){}\n", metrics[o.objective],
+             to_string(info.directions[o.objective]),
+             metrics.size() > 1
+                 ? fmt::format("; objective {} of {} ({})", o.objective, metrics.size(), others)
+                 : "");
   if (o.evaluator == ImportanceEvaluator::PedAnova)
     fmt::print("Evaluator:  ped-anova (what matters to reach the top {:g} %, {})\n",
                100 * o.baseline_quantile,

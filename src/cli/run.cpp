@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +16,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -1045,6 +1047,19 @@ void optimize(Study& study, TrialRunner& runner, const Experiment& e, const RunS
   if (error) runner.rethrow(error, shown_storage);
 }
 
+// `text` as one word to paste into a POSIX shell: as is when it has only safe characters,
+// else in single quotes (a quote inside written '\'').
+static std::string shell_word(const std::string& text) {
+  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("_./:=@%+,-").find(c) != std::string_view::npos;
+  });
+  if (safe) return text;
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 void print_summary(const Study& study, const Experiment& e, const std::string& shown_storage) {
   const auto all = study.trials();
   std::map<TrialState, int64_t> by_state;
@@ -1070,9 +1085,9 @@ void print_summary(const Study& study, const Experiment& e, const std::string& s
   }
   if (e.directions.size() > 1) {
     const size_t front = study.best_trials().size();
-    fmt::print("Pareto front{}: {} trial{} (parzen best {} --storage ...)\n",
+    fmt::print("Pareto front{}: {} trial{} (`parzen best {} --storage {}` lists them)\n",
                e.constraints.empty() ? "" : " of the feasible trials", front, front == 1 ? "" : "s",
-               e.name);
+               shell_word(e.name), shell_word(shown_storage));
     return;
   }
   const auto best = study.best_trial();

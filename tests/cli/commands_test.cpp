@@ -90,6 +90,12 @@ echo "parzen:result acc=0.$((PARZEN_TRIAL_NUMBER + 5)) loss=$PARZEN_TRIAL_NUMBER
 )sh");
   auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.out << r.err;
+  // The run's summary gives a command to paste for the front, with the real storage URL.
+  EXPECT_TRUE(contains(r.out,
+                       "Pareto front of the feasible trials: 2 trials (`parzen best s "
+                       "--storage " +
+                           dir.url() + "` lists them)"))
+      << r.out;
   // The default sampler (multi-objective TPE) uses the constraints: no warning.
   EXPECT_FALSE(contains(r.err, "does not use constraint values")) << r.err;
   const auto trials = trials_of(dir.url(), "s");

@@ -84,17 +84,24 @@ TEST(CliImportance, ObjectiveSelectsTheValueOfAMultiObjectiveStudy) {
   ASSERT_EQ(r.status, 0) << r.err;
   auto j = nlohmann::ordered_json::parse(r.out);
   EXPECT_EQ(j["objective"], 1);
-  EXPECT_EQ(j["metric"], "value_1");
+  EXPECT_EQ(j["metric"], "values_1");
   EXPECT_EQ(j["importances"].begin().key(), "y") << r.out;
-  r = run_cli({"importance", "mo", "--storage", dir.url(), "--objective", "value_0", "--json"},
+  r = run_cli({"importance", "mo", "--storage", dir.url(), "--objective", "values_0", "--json"},
               dir.path);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(nlohmann::ordered_json::parse(r.out)["importances"].begin().key(), "x") << r.out;
+  // The text table says which objective it ranks by and how to ask for the other.
+  r = run_cli({"importance", "mo", "--storage", dir.url()}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out,
+                       "Objective:  values_0 (minimize); objective 0 of 2 (--objective 1 "
+                       "for values_1)"))
+      << r.out;
   r = run_cli({"importance", "mo", "--storage", dir.url(), "--objective", "2"}, dir.path);
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(contains(r.err,
                        "--objective 2: the study has no such objective; use one of 0 "
-                       "(value_0), 1 (value_1)"))
+                       "(values_0), 1 (values_1)"))
       << r.err;
 }
 

@@ -250,6 +250,10 @@ TEST(Importance, OnlyCompleteTrialsCountAndConditionalParametersNeedNaming) {
     EXPECT_NE(std::string(e.what()).find("no complete trial has the parameter 'w'"),
               std::string::npos)
         << e.what();
+    // ... and lists the ones they have, so the user need not look them up.
+    EXPECT_NE(std::string(e.what()).find("(the complete trials' parameters: 'x', 'z')"),
+              std::string::npos)
+        << e.what();
   }
 }
 

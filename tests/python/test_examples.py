@@ -62,3 +62,12 @@ def test_accuracy_vs_size_prints_a_real_trade_off_front():
     assert all(a > b for a, b in zip(errors, errors[1:])), out
     assert max(sizes) <= 200, out
     assert "most accurate: error" in out
+
+
+def test_accuracy_vs_size_says_when_no_model_is_under_the_limit():
+    out = subprocess.run([PYTHON, os.path.join(EXAMPLES, "accuracy_vs_size.py"), "--n-trials", "5",
+                          "--max-size-kib", "0.5"], env=child_env(), capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert re.search(r"5 trials, none feasible: every model is over 0.5 KiB \(the smallest was "
+                     r"[0-9.]+ KiB\); raise --max-size-kib", out.stdout), out.stdout
