@@ -719,7 +719,10 @@ class ParzenGridSearchCV(ParzenSearchCV):
     verbose=0, pre_dispatch="2*n_jobs", error_score=nan, return_train_score=False)`` on Parzen's
     grid sampler: each grid of ``param_grid`` (a dict or a list of dicts) is one GridSampler
     study (keys sorted, as ``ParameterGrid``), visited in ``ParameterGrid``'s order, so
-    ``cv_results_`` equals GridSearchCV's. ``study_`` is the last grid's study."""
+    ``cv_results_`` equals GridSearchCV's. ``study_`` is the last grid's study. The studies
+    hold nothing the fit needs, so they are built (in memory, told the fit's scores) when
+    ``study_`` or ``trials_`` is first read: a search whose studies are never read pays nothing
+    for them; their trials' datetimes are those of that first read."""
 
     def __init__(self, estimator: Any, param_grid: Any, *, scoring: Any = None,
                  n_jobs: Optional[int] = None, refit: Any = True, cv: Any = None,
@@ -731,56 +734,89 @@ class ParzenGridSearchCV(ParzenSearchCV):
         self.param_grid = param_grid
 
     def _run_search(self, evaluate_candidates: Callable[..., Dict[str, Any]]) -> None:
-        ParameterGrid(self.param_grid)  # scikit-learn's validation and errors
-        grids = [self.param_grid] if isinstance(self.param_grid, dict) else list(self.param_grid)
-        # Every grid's trials are asked first and evaluated in ONE evaluate_candidates call, as
-        # GridSearchCV does (the same batches for n_jobs, the same all-fits-failed error).
-        asked: List[Tuple[Any, Any]] = []
-        candidates: List[Dict[str, Any]] = []
+        # scikit-learn's validation, errors and candidate order (each grid's keys sorted, the
+        # last one varying fastest: the order of Parzen's grid sampler on the same grid).
+        param_grid = ParameterGrid(self.param_grid)
+        candidates = list(param_grid)
+        # Every candidate is evaluated in ONE evaluate_candidates call, as GridSearchCV does
+        # (the same batches for n_jobs, the same all-fits-failed error).
+        with _CandidateErrors(self) as errors:
+            results = evaluate_candidates(candidates)
+            errors.take(len(candidates))
+        rows: List[Tuple[Optional[float], str]] = []
+        for i in range(len(candidates)):
+            v = self._trial_value(results, i)
+            rows.append((v, "") if math.isfinite(v) else
+                        (None, _fit_error_reason(errors.per_candidate[i], v)))
+        # The grid's studies are only for the user (this class takes no storage or study): they
+        # are built, with these results, when study_ or trials_ is first read.
+        for key in ("_study", "_trials", "_trial_refs"):
+            self.__dict__.pop(key, None)
+        self._grid_results = (param_grid.param_grid, rows)
+
+    def _grid_studies(self) -> None:
+        """Build the grid's studies from the fit's results (once): each grid of ``param_grid``
+        a GridSampler study whose trials, in ``ParameterGrid``'s order, are told the
+        candidates' scores (FAIL with the fit's error when not finite)."""
+        grids, rows = self._grid_results
+        refs: List[Tuple[Any, int]] = []
+        study = None
+        i = 0
         for grid in grids:
             items = sorted(grid.items())
             if not items:  # {} is one candidate with no parameter, as in ParameterGrid
-                asked.append((None, None))
-                candidates.append({})
+                i += 1
                 continue
             space = {}
             for k, v in items:
                 try:
-                    space[k] = _categorical(v)
+                    space[k] = _categorical(v)[0]
                 except (ValueError, TypeError) as e:
                     raise ValueError(f"parameter {k!r}: {e}") from None
-            sampler = _samplers.GridSampler(
-                {k: list(d.choices) for k, (d, _) in space.items()})
+            sampler = _samplers.GridSampler({k: list(d.choices) for k, d in space.items()})
             study = _study.create_study(sampler=sampler, pruner=_NO_PRUNING,
                                         direction="maximize")
-            self.study_ = study
             n_points = 1
-            for d, _ in space.values():
+            for d in space.values():
                 n_points *= len(d.choices)
-            # The study is new: its grid has exactly n_points. One call asks them all and
-            # suggests their parameters (the GIL released once).
-            names = list(space)
-            decoders = [dec for _, dec in space.values()]
-            for number, raw in study._core._ask_suggest(
-                    n_points, [(k, d) for k, (d, _) in space.items()]):
-                candidates.append({k: dec(v) for k, dec, v in zip(names, decoders, raw)})
-                asked.append((study, number))
-        with _CandidateErrors(self) as errors:
-            results = evaluate_candidates(candidates)
-            errors.take(len(candidates))
-        refs = []
-        told: Dict[int, Tuple[Any, List[Tuple[int, Optional[float], str]]]] = {}
-        for i, (study, number) in enumerate(asked):
-            if study is None:
-                continue
-            v = self._trial_value(results, i)
-            told.setdefault(id(study), (study, []))[1].append(
-                (number, v, "") if math.isfinite(v) else
-                (number, None, _fit_error_reason(errors.per_candidate[i], v)))
-            refs.append((study, number))
-        for study, rows in told.values():
-            study._core._tell_many(rows)
-        self._record_trials(refs)
+            # The study is new: its grid has exactly n_points, asked in ParameterGrid's order.
+            told = []
+            for number, _ in study._core._ask_suggest(n_points, list(space.items())):
+                v, reason = rows[i]
+                i += 1
+                told.append((number, v, reason))
+                refs.append((study, number))
+            study._core._tell_many(told)
+        self._study = study
+        self._trial_refs = refs
+
+    @property
+    def study_(self) -> Any:
+        """The last grid's study (a GridSampler study in memory, built when first read: its
+        trials' datetimes are those of that read); AttributeError before fit."""
+        if "_study" not in self.__dict__:
+            if "_grid_results" not in self.__dict__:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute "
+                                     "'study_' (call fit first)")
+            self._grid_studies()
+        if self._study is None:  # every grid is {}: no parameter, no study
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute 'study_' "
+                                 "(param_grid has no parameter)")
+        return self._study
+
+    @property
+    def trials_(self) -> List[Any]:
+        """The FrozenTrials of this fit, in ``cv_results_``'s order (the grids' studies are
+        built when first read); AttributeError before fit."""
+        if ("_trial_refs" not in self.__dict__ and "_trials" not in self.__dict__
+                and "_grid_results" in self.__dict__):
+            self._grid_studies()
+        return _TrialsMixin.trials_.fget(self)  # type: ignore[attr-defined]
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_study", None)  # in memory: an unpickled copy builds its own when read
+        return state
 
 
 class ParzenRandomizedSearchCV(ParzenSearchCV):

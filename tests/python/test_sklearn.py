@@ -63,6 +63,41 @@ def test_grid_parity_svm_iris():
     assert [t.value for t in ours.trials_] == list(ours.cv_results_["mean_test_score"])
 
 
+def test_grid_studies_are_built_when_read():
+    # the grid alias builds its studies (one per grid, GridSampler, in memory) only when study_
+    # or trials_ is read: their trials are the candidates, in cv_results_'s order
+    grids = [{"kernel": ["rbf"], "C": [10, 1]}, {}, {"kernel": ("linear",), "C": [1, 10, 100]}]
+    search = ParzenGridSearchCV(SVC(), grids, cv=3)
+    assert not hasattr(search, "study_") and not hasattr(search, "trials_")
+    search.fit(X, Y)
+    _same_results(search, GridSearchCV(SVC(), grids, cv=3).fit(X, Y))
+    assert "_study" not in search.__dict__  # nothing built yet
+    study = search.study_
+    assert search.study_ is study and isinstance(study.sampler, parzen.samplers.GridSampler)
+    assert [t.params for t in study.trials] == search.cv_results_["params"][3:]
+    trials = search.trials_  # the first grid's study, then the last's ({} has no trial)
+    assert [t.params for t in trials] == (search.cv_results_["params"][:2]
+                                          + search.cv_results_["params"][3:])
+    assert [t.value for t in trials] == [v for i, v in enumerate(
+        search.cv_results_["mean_test_score"]) if i != 2]
+    assert [t.state for t in trials] == [parzen.TrialState.COMPLETE] * 5
+    # a refit builds new studies from the new results
+    search.set_params(param_grid={"C": [1, 2]}).fit(X, Y)
+    assert search.study_ is not study and len(search.trials_) == 2
+    assert [t.params for t in search.study_.trials] == [{"C": 1}, {"C": 2}]
+    # a pickled copy builds its own study (the in-memory one is not pickled) and keeps trials_
+    back = pickle.loads(pickle.dumps(search))
+    assert [t.value for t in back.trials_] == [t.value for t in search.trials_]
+    assert [t.params for t in back.study_.trials] == [{"C": 1}, {"C": 2}]
+    fresh = pickle.loads(pickle.dumps(ParzenGridSearchCV(SVC(), {"C": [1]}).fit(X, Y)))
+    assert [t.params for t in fresh.study_.trials] == [{"C": 1}]
+    # a grid of {} only: one candidate, no parameter, no study
+    empty = ParzenGridSearchCV(SVC(), {}, cv=2).fit(X, Y)
+    assert empty.cv_results_["params"] == [{}] and empty.trials_ == []
+    with pytest.raises(AttributeError, match="no parameter"):
+        empty.study_
+
+
 def test_search_cv_with_grid_sampler_is_the_grid():
     sampler = parzen.samplers.GridSampler({"C": [1, 10], "kernel": ["linear", "rbf"]})
     ours = ParzenSearchCV(SVC(), None, sampler=sampler, n_trials=None, cv=5).fit(X, Y)
