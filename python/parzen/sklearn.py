@@ -67,6 +67,11 @@ _SCALAR = (str, bool, int, float, type(None))
 _DIST_TYPES = (_dists.FloatDistribution, _dists.IntDistribution, _dists.CategoricalDistribution)
 
 
+def _identity(x: Any) -> Any:
+    """The decode of a parameter stored as itself."""
+    return x
+
+
 def _plain(v: Any) -> Any:
     """A numpy scalar as the Python scalar (choices are stored as JSON)."""
     if isinstance(v, np.generic):
@@ -129,7 +134,7 @@ def _dict_space(
         if not isinstance(name, str):
             raise TypeError(f"parameter names must be str, got {name!r}")
         if isinstance(d, _DIST_TYPES):
-            out[name] = (d, lambda x: x, False)
+            out[name] = (d, _identity, False)
         elif isinstance(d, (list, tuple, np.ndarray)):
             try:
                 dist, decode = _categorical(d)
@@ -146,7 +151,7 @@ def _dict_space(
                     msg = re.sub(r"^parameter '\w*Distribution': ", "", msg)
                     msg = f"parameter {name!r}: scipy.stats.{d.dist.name}{d.args}: {msg}"
                 raise ValueError(msg) from None
-            out[name] = (dist, lambda x: x, False)
+            out[name] = (dist, _identity, False)
         else:
             raise ValueError(f"parameter {name!r}: {d!r} is not a Parzen distribution, a list of "
                              "choices or a supported scipy.stats frozen distribution")
@@ -175,6 +180,11 @@ class _Space:
             raise ValueError(f"parameter name {self.DICT_PARAM!r} is reserved for the index "
                              "of the chosen dict in a list of dicts")
         self.chooser = _dists.CategoricalDistribution(list(range(len(self.dicts))))
+        # ask_suggest's space and decoders (one dict), made once.
+        items = list(self.dicts[0].items())
+        self._one_space = [(name, dist) for name, (dist, _, _) in items]
+        self._decoders = [(name, decode) for name, (_, decode, _) in items
+                          if decode is not _identity]
 
     def finite_size(self) -> Optional[int]:
         """The number of candidates when every entry is a list (scikit-learn's
@@ -202,11 +212,14 @@ class _Space:
         """n trials of a one-dict space asked and suggested in one call (``StudyCore.
         _ask_suggest``, the parameters in the order ``sample`` suggests them): [(number, None,
         candidate parameters, None), ...]; fewer when the sampler is exhausted."""
-        items = list(self.dicts[0].items())
-        space = [(name, dist) for name, (dist, _, _) in items]
-        decoders = [(name, decode) for name, (_, decode, _) in items]
-        return [(number, None, {name: decode(v) for (name, decode), v in zip(decoders, raw)},
-                 None) for number, raw in study._core._ask_suggest(n, space)]
+        names = [name for name, _ in self._one_space]
+        out = []
+        for number, raw in study._core._ask_suggest(n, self._one_space):
+            params = dict(zip(names, raw))
+            for name, decode in self._decoders:
+                params[name] = decode(params[name])
+            out.append((number, None, params, None))
+        return out
 
     def point(self, key: Tuple[Any, ...]) -> Dict[str, Any]:
         """The study parameters (for enqueue_trial) of a key."""
@@ -501,13 +514,15 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         return _Space(pd)
 
     def _trial_value(self, results: Dict[str, Any], index: int) -> float:
+        return float(results[self._value_key(results)][index])
+
+    def _value_key(self, results: Dict[str, Any]) -> str:
+        """The key of cv_results_ whose values are the trials' values."""
         if "mean_test_score" in results:
-            key = "mean_test_score"
-        elif isinstance(self.refit, str):
-            key = f"mean_test_{self.refit}"
-        else:
-            key = sorted(k for k in results if k.startswith("mean_test_"))[0]
-        return float(results[key][index])
+            return "mean_test_score"
+        if isinstance(self.refit, str):
+            return f"mean_test_{self.refit}"
+        return sorted(k for k in results if k.startswith("mean_test_"))[0]
 
     # --- BaseSearchCV ------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, *, groups: Any = None, **fit_params: Any) -> Any:
@@ -541,6 +556,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         study = self._make_study()
         self.study_ = study
         n_trials, timeout = self._p("n_trials"), self._p("timeout")
+        pruning = self._p("enable_pruning")
         size = space.finite_size() if self._without_replacement else None
         if size is not None and n_trials is not None and n_trials > size:
             warnings.warn(f"The total space of parameters {size} is smaller than "
@@ -555,22 +571,23 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         rng = None if lazy_seed else check_random_state(random_state)
         seen: Dict[Tuple[Any, ...], int] = {}  # key -> candidate index in cv_results_
         trials: List[int] = []
-        batch = 1 if self._p("enable_pruning") else max(1, effective_n_jobs(self.n_jobs))
+        batch = 1 if pruning else max(1, effective_n_jobs(self.n_jobs))
         # Trials drawn without a model of the results (all of a random or QMC search, TPE's and
         # GP's startup trials) are asked together and fitted in one evaluate_candidates call, as
         # RandomizedSearchCV fits all its candidates (in parallel with n_jobs): the same
         # candidates as one at a time. Not with pruning (one trial at a time) nor a timeout
         # (checked between calls).
         free = 0
-        if not self._p("enable_pruning") and timeout is None and n_trials is not None:
+        if not pruning and timeout is None and n_trials is not None:
             free = _independent_trials(study)
         # Trials whose parameters need no per-trial decision in Python (one dict, no check for
         # an already evaluated candidate, no pruning) are asked and suggested in one C++ call.
-        one_call = len(space.dicts) == 1 and size is None and not self._p("enable_pruning")
+        one_call = len(space.dicts) == 1 and size is None and not pruning
         start = time.monotonic()
         n_done = 0
         n_candidates = 0
         values: List[float] = []
+        value_key = None  # the key of cv_results_ holding the trials' values
         errors = _CandidateErrors(self)
         with errors:
             while n_trials is None or n_done < n_trials:
@@ -613,7 +630,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                     batch_keys[key] = trial
                     asked.append((trial.number, trial, params, key))
                 n_asked = len(asked)
-                if self._p("enable_pruning"):
+                if pruning:
                     survivors = []
                     for number, trial, params, key in asked:
                         if self._pruned(trial, params):
@@ -626,8 +643,11 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                 if asked:
                     results = evaluate_candidates([p for _, _, p, _ in asked])
                     errors.take(len(asked))
+                    if value_key is None:
+                        value_key = self._value_key(results)
+                    scores = results[value_key]
                     for i, (number, _, _, key) in enumerate(asked):
-                        v = self._trial_value(results, n_candidates + i)
+                        v = float(scores[n_candidates + i])
                         values.append(v)
                         # error_score a number: the row's score
                         told.append((number, v, "") if math.isfinite(v) else (
