@@ -349,20 +349,52 @@ def _reads_history(sampler: Any) -> bool:
     return known
 
 
-def _independent_trials(study: Any) -> Optional[int]:
+def _registry_default(sampler_class: Any, option: str) -> Any:
+    """The registry's default of a sampler option (None when it has none)."""
+    return next((o.get("default") for o in sampler_class._entry["options"]
+                 if o["name"] == option), None)
+
+
+def _auto_independent_trials(study: Any, space: Optional["_Space"]) -> int:
+    """How many of a fresh study's first trials ``AutoSampler`` (the default) draws without a
+    model of the results, where the candidates are the same asked together as one at a time.
+
+    Its rule (include/parzen/auto_sampler.hpp; docs/guide.md, "Which sampler") picks "random"
+    for a trial while no trial is complete, and then, for one objective and a space with at
+    least as many categorical parameters as numeric ones, "tpe" whatever the counts. Its TPE
+    delegate (the same seed) draws its first ``n_startup_trials`` (the registry default) with
+    its RandomSampler of that seed: the draws of the random delegate. So on such a space, one
+    dict of ``param_distributions`` in a study with no trial yet, those trials are model-free
+    and identical either way (tests/python/test_sklearn.py checks it against one-at-a-time
+    asks). Any other case (a numeric-majority space, whose GP startup points differ from random
+    draws; several dicts; a study with trials): 0, one trial per step as before."""
+    if space is None or len(space.dicts) != 1 or len(study.directions) != 1:
+        return 0
+    dists = [d for d, _, _ in space.dicts[0].values()]
+    n_categorical = sum(isinstance(d, _dists.CategoricalDistribution) for d in dists)
+    if len(dists) - n_categorical > n_categorical:
+        return 0
+    n_startup = _registry_default(_samplers.TPESampler, "n_startup_trials")
+    if not isinstance(n_startup, numbers.Integral) or study.get_trials(deepcopy=False):
+        return 0
+    return int(n_startup)
+
+
+def _independent_trials(study: Any, space: Optional["_Space"] = None) -> Optional[int]:
     """How many of the study's next trials its sampler draws without a model of the results —
     None: all of them (random, QMC, grid); TPE and GP: what remains of ``n_startup_trials``
     (counting every finished trial of the study, an upper bound of what they count, so never a
-    trial the model would have drawn)."""
+    trial the model would have drawn); AutoSampler: see ``_auto_independent_trials``."""
     sampler = study.sampler
     if not isinstance(sampler, _samplers.BaseSampler):
         return 0
+    if isinstance(sampler, _samplers.AutoSampler):
+        return _auto_independent_trials(study, space)
     if not _reads_history(sampler):
         return None
     n_startup = sampler._options.get("n_startup_trials")
     if n_startup is None:
-        n_startup = next((o.get("default") for o in type(sampler)._entry["options"]
-                          if o["name"] == "n_startup_trials"), None)
+        n_startup = _registry_default(type(sampler), "n_startup_trials")
     if not isinstance(n_startup, numbers.Integral):
         return 0
     finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,
@@ -579,7 +611,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         # (checked between calls).
         free = 0
         if not pruning and timeout is None and n_trials is not None:
-            free = _independent_trials(study)
+            free = _independent_trials(study, space)
         # Trials whose parameters need no per-trial decision in Python (one dict, no check for
         # an already evaluated candidate, no pruning) are asked and suggested in one C++ call.
         one_call = len(space.dicts) == 1 and size is None and not pruning

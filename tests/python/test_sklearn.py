@@ -548,3 +548,45 @@ def test_an_invalid_random_state_is_refused_even_when_a_sampler_is_given():
                                 sampler=parzen.samplers.RandomSampler(seed=0))
         with pytest.raises(ValueError):
             search.fit(X, Y)
+
+
+@pytest.mark.parametrize("space, batched", [
+    ({"kernel": ["linear", "rbf"], "C": st.uniform(1, 10)}, True),  # the random example
+    ({"kernel": ["linear", "rbf"], "shrinking": [True, False],
+      "C": FloatDistribution(0.1, 10, log=True)}, True),
+    ({"kernel": ["linear", "rbf"]}, True),
+    # more numeric than categorical parameters: the auto sampler's GP, whose startup points are
+    # not random draws: one trial at a time
+    ({"kernel": ["linear", "rbf"], "C": FloatDistribution(0.1, 10, log=True),
+      "gamma": FloatDistribution(1e-3, 1, log=True)}, False),
+])
+def test_the_default_sampler_batches_its_model_free_trials_with_the_same_candidates(space,
+                                                                                      batched):
+    # AutoSampler (the default) on a space where its rule picks TPE: the first trials (TPE's
+    # startup) are asked together and evaluated in one evaluate_candidates call, and they are
+    # the candidates one-at-a-time asks give (a timeout makes the search go one trial a step)
+    class Counting(ParzenSearchCV):
+        def _run_search(self, evaluate_candidates):
+            self.calls_ = []
+
+            def evaluate(candidates, *args, **kwargs):
+                self.calls_.append(len(list(candidates)))
+                return evaluate_candidates(candidates, *args, **kwargs)
+
+            super()._run_search(evaluate)
+
+    for seed in (0, 2021):
+        fast = Counting(SVC(), space, n_trials=12, cv=2, random_state=seed).fit(X, Y)
+        slow = Counting(SVC(), space, n_trials=12, cv=2, random_state=seed,
+                        timeout=1e6).fit(X, Y)
+        assert slow.calls_ == [1] * 12
+        assert fast.calls_ == ([10, 1, 1] if batched else [1] * 12)
+        assert fast.cv_results_["params"] == slow.cv_results_["params"]
+        np.testing.assert_array_equal(fast.cv_results_["mean_test_score"],
+                                      slow.cv_results_["mean_test_score"])
+        assert [t.params for t in fast.trials_] == [t.params for t in slow.trials_]
+    # a study that already has trials: one at a time (its history is not only this space's)
+    study = parzen.create_study(direction="maximize", sampler=parzen.samplers.AutoSampler(seed=1))
+    Counting(SVC(), space, n_trials=2, cv=2, study=study).fit(X, Y)
+    again = Counting(SVC(), space, n_trials=3, cv=2, study=study).fit(X, Y)
+    assert again.calls_ == [1, 1, 1]
