@@ -179,7 +179,9 @@ class _Space:
         if len(self.dicts) > 1 and any(self.DICT_PARAM in d for d in self.dicts):
             raise ValueError(f"parameter name {self.DICT_PARAM!r} is reserved for the index "
                              "of the chosen dict in a list of dicts")
-        self.chooser = _dists.CategoricalDistribution(list(range(len(self.dicts))))
+        # The study parameter choosing the dict (several dicts only).
+        self.chooser = (_dists.CategoricalDistribution(list(range(len(self.dicts))))
+                        if len(self.dicts) > 1 else None)
         # ask_suggest's space and decoders (one dict), made once.
         items = list(self.dicts[0].items())
         self._one_space = [(name, dist) for name, (dist, _, _) in items]
@@ -349,13 +351,19 @@ def _reads_history(sampler: Any) -> bool:
     return known
 
 
+_registry_defaults: Dict[Tuple[Any, str], Any] = {}
+
+
 def _registry_default(sampler_class: Any, option: str) -> Any:
     """The registry's default of a sampler option (None when it has none)."""
-    return next((o.get("default") for o in sampler_class._entry["options"]
-                 if o["name"] == option), None)
+    key = (sampler_class, option)
+    if key not in _registry_defaults:
+        _registry_defaults[key] = next((o.get("default") for o in sampler_class._entry["options"]
+                                        if o["name"] == option), None)
+    return _registry_defaults[key]
 
 
-def _auto_independent_trials(study: Any, space: Optional["_Space"]) -> int:
+def _auto_independent_trials(study: Any, space: Optional["_Space"], fresh: bool) -> int:
     """How many of a fresh study's first trials ``AutoSampler`` (the default) draws without a
     model of the results, where the candidates are the same asked together as one at a time.
 
@@ -367,7 +375,8 @@ def _auto_independent_trials(study: Any, space: Optional["_Space"]) -> int:
     dict of ``param_distributions`` in a study with no trial yet, those trials are model-free
     and identical either way (tests/python/test_sklearn.py checks it against one-at-a-time
     asks). Any other case (a numeric-majority space, whose GP startup points differ from random
-    draws; several dicts; a study with trials): 0, one trial per step as before."""
+    draws; several dicts; a study with trials): 0, one trial per step as before. ``fresh``: the
+    study was just created in memory (no need to read its trials)."""
     if space is None or len(space.dicts) != 1 or len(study.directions) != 1:
         return 0
     dists = [d for d, _, _ in space.dicts[0].values()]
@@ -375,12 +384,13 @@ def _auto_independent_trials(study: Any, space: Optional["_Space"]) -> int:
     if len(dists) - n_categorical > n_categorical:
         return 0
     n_startup = _registry_default(_samplers.TPESampler, "n_startup_trials")
-    if not isinstance(n_startup, numbers.Integral) or study.get_trials(deepcopy=False):
+    if not isinstance(n_startup, int) or (not fresh and study.get_trials(deepcopy=False)):
         return 0
     return int(n_startup)
 
 
-def _independent_trials(study: Any, space: Optional["_Space"] = None) -> Optional[int]:
+def _independent_trials(study: Any, space: Optional["_Space"] = None,
+                        fresh: bool = False) -> Optional[int]:
     """How many of the study's next trials its sampler draws without a model of the results —
     None: all of them (random, QMC, grid); TPE and GP: what remains of ``n_startup_trials``
     (counting every finished trial of the study, an upper bound of what they count, so never a
@@ -389,7 +399,7 @@ def _independent_trials(study: Any, space: Optional["_Space"] = None) -> Optiona
     if not isinstance(sampler, _samplers.BaseSampler):
         return 0
     if isinstance(sampler, _samplers.AutoSampler):
-        return _auto_independent_trials(study, space)
+        return _auto_independent_trials(study, space, fresh)
     if not _reads_history(sampler):
         return None
     n_startup = sampler._options.get("n_startup_trials")
@@ -611,7 +621,9 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         # (checked between calls).
         free = 0
         if not pruning and timeout is None and n_trials is not None:
-            free = _independent_trials(study, space)
+            # a study of this fit in a new in-memory storage has no trial before this loop
+            fresh = self._p("study") is None and self._p("storage") is None
+            free = _independent_trials(study, space, fresh)
         # Trials whose parameters need no per-trial decision in Python (one dict, no check for
         # an already evaluated candidate, no pruning) are asked and suggested in one C++ call.
         one_call = len(space.dicts) == 1 and size is None and not pruning
