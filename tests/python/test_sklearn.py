@@ -590,3 +590,24 @@ def test_the_default_sampler_batches_its_model_free_trials_with_the_same_candida
     Counting(SVC(), space, n_trials=2, cv=2, study=study).fit(X, Y)
     again = Counting(SVC(), space, n_trials=3, cv=2, study=study).fit(X, Y)
     assert again.calls_ == [1, 1, 1]
+
+
+def test_the_default_sampler_batch_with_repeats_of_a_finite_space(monkeypatch):
+    # ParzenRandomizedSearchCV on an all-list space (no candidate twice: a repeated draw is
+    # replaced by an enqueued unseen candidate): the batched startup gives the candidates that
+    # one-at-a-time steps give (forced here by turning the auto batch off)
+    import parzen.sklearn as psk
+    space = {"kernel": ["linear", "rbf"], "C": [1, 2, 3]}
+    n_trials = []
+    for seed in (0, 1, 2):
+        fast = ParzenRandomizedSearchCV(SVC(), space, n_iter=6, cv=2, random_state=seed)
+        fast.fit(X, Y)
+        with monkeypatch.context() as m:
+            m.setattr(psk, "_auto_independent_trials", lambda *args: 0)
+            slow = ParzenRandomizedSearchCV(SVC(), space, n_iter=6, cv=2, random_state=seed)
+            slow.fit(X, Y)
+        assert fast.cv_results_["params"] == slow.cv_results_["params"]
+        assert len({tuple(sorted(p.items())) for p in fast.cv_results_["params"]}) == 6
+        assert [t.params for t in fast.study_.trials] == [t.params for t in slow.study_.trials]
+        n_trials.append(len(fast.study_.trials))
+    assert max(n_trials) > 6  # repeats were drawn and replaced
