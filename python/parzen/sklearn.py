@@ -67,6 +67,11 @@ _SCALAR = (str, bool, int, float, type(None))
 _DIST_TYPES = (_dists.FloatDistribution, _dists.IntDistribution, _dists.CategoricalDistribution)
 
 
+def _identity(x: Any) -> Any:
+    """The decode of a parameter stored as itself."""
+    return x
+
+
 def _plain(v: Any) -> Any:
     """A numpy scalar as the Python scalar (choices are stored as JSON)."""
     if isinstance(v, np.generic):
@@ -129,7 +134,7 @@ def _dict_space(
         if not isinstance(name, str):
             raise TypeError(f"parameter names must be str, got {name!r}")
         if isinstance(d, _DIST_TYPES):
-            out[name] = (d, lambda x: x, False)
+            out[name] = (d, _identity, False)
         elif isinstance(d, (list, tuple, np.ndarray)):
             try:
                 dist, decode = _categorical(d)
@@ -146,7 +151,7 @@ def _dict_space(
                     msg = re.sub(r"^parameter '\w*Distribution': ", "", msg)
                     msg = f"parameter {name!r}: scipy.stats.{d.dist.name}{d.args}: {msg}"
                 raise ValueError(msg) from None
-            out[name] = (dist, lambda x: x, False)
+            out[name] = (dist, _identity, False)
         else:
             raise ValueError(f"parameter {name!r}: {d!r} is not a Parzen distribution, a list of "
                              "choices or a supported scipy.stats frozen distribution")
@@ -174,7 +179,14 @@ class _Space:
         if len(self.dicts) > 1 and any(self.DICT_PARAM in d for d in self.dicts):
             raise ValueError(f"parameter name {self.DICT_PARAM!r} is reserved for the index "
                              "of the chosen dict in a list of dicts")
-        self.chooser = _dists.CategoricalDistribution(list(range(len(self.dicts))))
+        # The study parameter choosing the dict (several dicts only).
+        self.chooser = (_dists.CategoricalDistribution(list(range(len(self.dicts))))
+                        if len(self.dicts) > 1 else None)
+        # ask_suggest's space and decoders (one dict), made once.
+        items = list(self.dicts[0].items())
+        self._one_space = [(name, dist) for name, (dist, _, _) in items]
+        self._decoders = [(name, decode) for name, (_, decode, _) in items
+                          if decode is not _identity]
 
     def finite_size(self) -> Optional[int]:
         """The number of candidates when every entry is a list (scikit-learn's
@@ -202,11 +214,14 @@ class _Space:
         """n trials of a one-dict space asked and suggested in one call (``StudyCore.
         _ask_suggest``, the parameters in the order ``sample`` suggests them): [(number, None,
         candidate parameters, None), ...]; fewer when the sampler is exhausted."""
-        items = list(self.dicts[0].items())
-        space = [(name, dist) for name, (dist, _, _) in items]
-        decoders = [(name, decode) for name, (_, decode, _) in items]
-        return [(number, None, {name: decode(v) for (name, decode), v in zip(decoders, raw)},
-                 None) for number, raw in study._core._ask_suggest(n, space)]
+        names = [name for name, _ in self._one_space]
+        out = []
+        for number, raw in study._core._ask_suggest(n, self._one_space):
+            params = dict(zip(names, raw))
+            for name, decode in self._decoders:
+                params[name] = decode(params[name])
+            out.append((number, None, params, None))
+        return out
 
     def point(self, key: Tuple[Any, ...]) -> Dict[str, Any]:
         """The study parameters (for enqueue_trial) of a key."""
@@ -336,20 +351,60 @@ def _reads_history(sampler: Any) -> bool:
     return known
 
 
-def _independent_trials(study: Any) -> Optional[int]:
+_registry_defaults: Dict[Tuple[Any, str], Any] = {}
+
+
+def _registry_default(sampler_class: Any, option: str) -> Any:
+    """The registry's default of a sampler option (None when it has none)."""
+    key = (sampler_class, option)
+    if key not in _registry_defaults:
+        _registry_defaults[key] = next((o.get("default") for o in sampler_class._entry["options"]
+                                        if o["name"] == option), None)
+    return _registry_defaults[key]
+
+
+def _auto_independent_trials(study: Any, space: Optional["_Space"], fresh: bool) -> int:
+    """How many of a fresh study's first trials ``AutoSampler`` (the default) draws without a
+    model of the results, where the candidates are the same asked together as one at a time.
+
+    Its rule (include/parzen/auto_sampler.hpp; docs/guide.md, "Which sampler") picks "random"
+    for a trial while no trial is complete, and then, for one objective and a space with at
+    least as many categorical parameters as numeric ones, "tpe" whatever the counts. Its TPE
+    delegate (the same seed) draws its first ``n_startup_trials`` (the registry default) with
+    its RandomSampler of that seed: the draws of the random delegate. So on such a space, one
+    dict of ``param_distributions`` in a study with no trial yet, those trials are model-free
+    and identical either way (tests/python/test_sklearn.py checks it against one-at-a-time
+    asks). Any other case (a numeric-majority space, whose GP startup points differ from random
+    draws; several dicts; a study with trials): 0, one trial per step as before. ``fresh``: the
+    study was just created in memory (no need to read its trials)."""
+    if space is None or len(space.dicts) != 1 or len(study.directions) != 1:
+        return 0
+    dists = [d for d, _, _ in space.dicts[0].values()]
+    n_categorical = sum(isinstance(d, _dists.CategoricalDistribution) for d in dists)
+    if len(dists) - n_categorical > n_categorical:
+        return 0
+    n_startup = _registry_default(_samplers.TPESampler, "n_startup_trials")
+    if not isinstance(n_startup, int) or (not fresh and study.get_trials(deepcopy=False)):
+        return 0
+    return int(n_startup)
+
+
+def _independent_trials(study: Any, space: Optional["_Space"] = None,
+                        fresh: bool = False) -> Optional[int]:
     """How many of the study's next trials its sampler draws without a model of the results —
     None: all of them (random, QMC, grid); TPE and GP: what remains of ``n_startup_trials``
     (counting every finished trial of the study, an upper bound of what they count, so never a
-    trial the model would have drawn)."""
+    trial the model would have drawn); AutoSampler: see ``_auto_independent_trials``."""
     sampler = study.sampler
     if not isinstance(sampler, _samplers.BaseSampler):
         return 0
+    if isinstance(sampler, _samplers.AutoSampler):
+        return _auto_independent_trials(study, space, fresh)
     if not _reads_history(sampler):
         return None
     n_startup = sampler._options.get("n_startup_trials")
     if n_startup is None:
-        n_startup = next((o.get("default") for o in type(sampler)._entry["options"]
-                          if o["name"] == "n_startup_trials"), None)
+        n_startup = _registry_default(type(sampler), "n_startup_trials")
     if not isinstance(n_startup, numbers.Integral):
         return 0
     finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,
@@ -501,13 +556,15 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         return _Space(pd)
 
     def _trial_value(self, results: Dict[str, Any], index: int) -> float:
+        return float(results[self._value_key(results)][index])
+
+    def _value_key(self, results: Dict[str, Any]) -> str:
+        """The key of cv_results_ whose values are the trials' values."""
         if "mean_test_score" in results:
-            key = "mean_test_score"
-        elif isinstance(self.refit, str):
-            key = f"mean_test_{self.refit}"
-        else:
-            key = sorted(k for k in results if k.startswith("mean_test_"))[0]
-        return float(results[key][index])
+            return "mean_test_score"
+        if isinstance(self.refit, str):
+            return f"mean_test_{self.refit}"
+        return sorted(k for k in results if k.startswith("mean_test_"))[0]
 
     # --- BaseSearchCV ------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, *, groups: Any = None, **fit_params: Any) -> Any:
@@ -541,6 +598,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         study = self._make_study()
         self.study_ = study
         n_trials, timeout = self._p("n_trials"), self._p("timeout")
+        pruning = self._p("enable_pruning")
         size = space.finite_size() if self._without_replacement else None
         if size is not None and n_trials is not None and n_trials > size:
             warnings.warn(f"The total space of parameters {size} is smaller than "
@@ -555,22 +613,25 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         rng = None if lazy_seed else check_random_state(random_state)
         seen: Dict[Tuple[Any, ...], int] = {}  # key -> candidate index in cv_results_
         trials: List[int] = []
-        batch = 1 if self._p("enable_pruning") else max(1, effective_n_jobs(self.n_jobs))
+        batch = 1 if pruning else max(1, effective_n_jobs(self.n_jobs))
         # Trials drawn without a model of the results (all of a random or QMC search, TPE's and
         # GP's startup trials) are asked together and fitted in one evaluate_candidates call, as
         # RandomizedSearchCV fits all its candidates (in parallel with n_jobs): the same
         # candidates as one at a time. Not with pruning (one trial at a time) nor a timeout
         # (checked between calls).
         free = 0
-        if not self._p("enable_pruning") and timeout is None and n_trials is not None:
-            free = _independent_trials(study)
+        if not pruning and timeout is None and n_trials is not None:
+            # a study of this fit in a new in-memory storage has no trial before this loop
+            fresh = self._p("study") is None and self._p("storage") is None
+            free = _independent_trials(study, space, fresh)
         # Trials whose parameters need no per-trial decision in Python (one dict, no check for
         # an already evaluated candidate, no pruning) are asked and suggested in one C++ call.
-        one_call = len(space.dicts) == 1 and size is None and not self._p("enable_pruning")
+        one_call = len(space.dicts) == 1 and size is None and not pruning
         start = time.monotonic()
         n_done = 0
         n_candidates = 0
         values: List[float] = []
+        value_key = None  # the key of cv_results_ holding the trials' values
         errors = _CandidateErrors(self)
         with errors:
             while n_trials is None or n_done < n_trials:
@@ -613,7 +674,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                     batch_keys[key] = trial
                     asked.append((trial.number, trial, params, key))
                 n_asked = len(asked)
-                if self._p("enable_pruning"):
+                if pruning:
                     survivors = []
                     for number, trial, params, key in asked:
                         if self._pruned(trial, params):
@@ -626,8 +687,11 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                 if asked:
                     results = evaluate_candidates([p for _, _, p, _ in asked])
                     errors.take(len(asked))
+                    if value_key is None:
+                        value_key = self._value_key(results)
+                    scores = results[value_key]
                     for i, (number, _, _, key) in enumerate(asked):
-                        v = self._trial_value(results, n_candidates + i)
+                        v = float(scores[n_candidates + i])
                         values.append(v)
                         # error_score a number: the row's score
                         told.append((number, v, "") if math.isfinite(v) else (
@@ -719,7 +783,10 @@ class ParzenGridSearchCV(ParzenSearchCV):
     verbose=0, pre_dispatch="2*n_jobs", error_score=nan, return_train_score=False)`` on Parzen's
     grid sampler: each grid of ``param_grid`` (a dict or a list of dicts) is one GridSampler
     study (keys sorted, as ``ParameterGrid``), visited in ``ParameterGrid``'s order, so
-    ``cv_results_`` equals GridSearchCV's. ``study_`` is the last grid's study."""
+    ``cv_results_`` equals GridSearchCV's. ``study_`` is the last grid's study. The studies
+    hold nothing the fit needs, so they are built (in memory, told the fit's scores) when
+    ``study_`` or ``trials_`` is first read: a search whose studies are never read pays nothing
+    for them; their trials' datetimes are those of that first read."""
 
     def __init__(self, estimator: Any, param_grid: Any, *, scoring: Any = None,
                  n_jobs: Optional[int] = None, refit: Any = True, cv: Any = None,
@@ -731,56 +798,89 @@ class ParzenGridSearchCV(ParzenSearchCV):
         self.param_grid = param_grid
 
     def _run_search(self, evaluate_candidates: Callable[..., Dict[str, Any]]) -> None:
-        ParameterGrid(self.param_grid)  # scikit-learn's validation and errors
-        grids = [self.param_grid] if isinstance(self.param_grid, dict) else list(self.param_grid)
-        # Every grid's trials are asked first and evaluated in ONE evaluate_candidates call, as
-        # GridSearchCV does (the same batches for n_jobs, the same all-fits-failed error).
-        asked: List[Tuple[Any, Any]] = []
-        candidates: List[Dict[str, Any]] = []
+        # scikit-learn's validation, errors and candidate order (each grid's keys sorted, the
+        # last one varying fastest: the order of Parzen's grid sampler on the same grid).
+        param_grid = ParameterGrid(self.param_grid)
+        candidates = list(param_grid)
+        # Every candidate is evaluated in ONE evaluate_candidates call, as GridSearchCV does
+        # (the same batches for n_jobs, the same all-fits-failed error).
+        with _CandidateErrors(self) as errors:
+            results = evaluate_candidates(candidates)
+            errors.take(len(candidates))
+        rows: List[Tuple[Optional[float], str]] = []
+        for i in range(len(candidates)):
+            v = self._trial_value(results, i)
+            rows.append((v, "") if math.isfinite(v) else
+                        (None, _fit_error_reason(errors.per_candidate[i], v)))
+        # The grid's studies are only for the user (this class takes no storage or study): they
+        # are built, with these results, when study_ or trials_ is first read.
+        for key in ("_study", "_trials", "_trial_refs"):
+            self.__dict__.pop(key, None)
+        self._grid_results = (param_grid.param_grid, rows)
+
+    def _grid_studies(self) -> None:
+        """Build the grid's studies from the fit's results (once): each grid of ``param_grid``
+        a GridSampler study whose trials, in ``ParameterGrid``'s order, are told the
+        candidates' scores (FAIL with the fit's error when not finite)."""
+        grids, rows = self._grid_results
+        refs: List[Tuple[Any, int]] = []
+        study = None
+        i = 0
         for grid in grids:
             items = sorted(grid.items())
             if not items:  # {} is one candidate with no parameter, as in ParameterGrid
-                asked.append((None, None))
-                candidates.append({})
+                i += 1
                 continue
             space = {}
             for k, v in items:
                 try:
-                    space[k] = _categorical(v)
+                    space[k] = _categorical(v)[0]
                 except (ValueError, TypeError) as e:
                     raise ValueError(f"parameter {k!r}: {e}") from None
-            sampler = _samplers.GridSampler(
-                {k: list(d.choices) for k, (d, _) in space.items()})
+            sampler = _samplers.GridSampler({k: list(d.choices) for k, d in space.items()})
             study = _study.create_study(sampler=sampler, pruner=_NO_PRUNING,
                                         direction="maximize")
-            self.study_ = study
             n_points = 1
-            for d, _ in space.values():
+            for d in space.values():
                 n_points *= len(d.choices)
-            # The study is new: its grid has exactly n_points. One call asks them all and
-            # suggests their parameters (the GIL released once).
-            names = list(space)
-            decoders = [dec for _, dec in space.values()]
-            for number, raw in study._core._ask_suggest(
-                    n_points, [(k, d) for k, (d, _) in space.items()]):
-                candidates.append({k: dec(v) for k, dec, v in zip(names, decoders, raw)})
-                asked.append((study, number))
-        with _CandidateErrors(self) as errors:
-            results = evaluate_candidates(candidates)
-            errors.take(len(candidates))
-        refs = []
-        told: Dict[int, Tuple[Any, List[Tuple[int, Optional[float], str]]]] = {}
-        for i, (study, number) in enumerate(asked):
-            if study is None:
-                continue
-            v = self._trial_value(results, i)
-            told.setdefault(id(study), (study, []))[1].append(
-                (number, v, "") if math.isfinite(v) else
-                (number, None, _fit_error_reason(errors.per_candidate[i], v)))
-            refs.append((study, number))
-        for study, rows in told.values():
-            study._core._tell_many(rows)
-        self._record_trials(refs)
+            # The study is new: its grid has exactly n_points, asked in ParameterGrid's order.
+            told = []
+            for number, _ in study._core._ask_suggest(n_points, list(space.items())):
+                v, reason = rows[i]
+                i += 1
+                told.append((number, v, reason))
+                refs.append((study, number))
+            study._core._tell_many(told)
+        self._study = study
+        self._trial_refs = refs
+
+    @property
+    def study_(self) -> Any:
+        """The last grid's study (a GridSampler study in memory, built when first read: its
+        trials' datetimes are those of that read); AttributeError before fit."""
+        if "_study" not in self.__dict__:
+            if "_grid_results" not in self.__dict__:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute "
+                                     "'study_' (call fit first)")
+            self._grid_studies()
+        if self._study is None:  # every grid is {}: no parameter, no study
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute 'study_' "
+                                 "(param_grid has no parameter)")
+        return self._study
+
+    @property
+    def trials_(self) -> List[Any]:
+        """The FrozenTrials of this fit, in ``cv_results_``'s order (the grids' studies are
+        built when first read); AttributeError before fit."""
+        if ("_trial_refs" not in self.__dict__ and "_trials" not in self.__dict__
+                and "_grid_results" in self.__dict__):
+            self._grid_studies()
+        return _TrialsMixin.trials_.fget(self)  # type: ignore[attr-defined]
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_study", None)  # in memory: an unpickled copy builds its own when read
+        return state
 
 
 class ParzenRandomizedSearchCV(ParzenSearchCV):

@@ -63,6 +63,41 @@ def test_grid_parity_svm_iris():
     assert [t.value for t in ours.trials_] == list(ours.cv_results_["mean_test_score"])
 
 
+def test_grid_studies_are_built_when_read():
+    # the grid alias builds its studies (one per grid, GridSampler, in memory) only when study_
+    # or trials_ is read: their trials are the candidates, in cv_results_'s order
+    grids = [{"kernel": ["rbf"], "C": [10, 1]}, {}, {"kernel": ("linear",), "C": [1, 10, 100]}]
+    search = ParzenGridSearchCV(SVC(), grids, cv=3)
+    assert not hasattr(search, "study_") and not hasattr(search, "trials_")
+    search.fit(X, Y)
+    _same_results(search, GridSearchCV(SVC(), grids, cv=3).fit(X, Y))
+    assert "_study" not in search.__dict__  # nothing built yet
+    study = search.study_
+    assert search.study_ is study and isinstance(study.sampler, parzen.samplers.GridSampler)
+    assert [t.params for t in study.trials] == search.cv_results_["params"][3:]
+    trials = search.trials_  # the first grid's study, then the last's ({} has no trial)
+    assert [t.params for t in trials] == (search.cv_results_["params"][:2]
+                                          + search.cv_results_["params"][3:])
+    assert [t.value for t in trials] == [v for i, v in enumerate(
+        search.cv_results_["mean_test_score"]) if i != 2]
+    assert [t.state for t in trials] == [parzen.TrialState.COMPLETE] * 5
+    # a refit builds new studies from the new results
+    search.set_params(param_grid={"C": [1, 2]}).fit(X, Y)
+    assert search.study_ is not study and len(search.trials_) == 2
+    assert [t.params for t in search.study_.trials] == [{"C": 1}, {"C": 2}]
+    # a pickled copy builds its own study (the in-memory one is not pickled) and keeps trials_
+    back = pickle.loads(pickle.dumps(search))
+    assert [t.value for t in back.trials_] == [t.value for t in search.trials_]
+    assert [t.params for t in back.study_.trials] == [{"C": 1}, {"C": 2}]
+    fresh = pickle.loads(pickle.dumps(ParzenGridSearchCV(SVC(), {"C": [1]}).fit(X, Y)))
+    assert [t.params for t in fresh.study_.trials] == [{"C": 1}]
+    # a grid of {} only: one candidate, no parameter, no study
+    empty = ParzenGridSearchCV(SVC(), {}, cv=2).fit(X, Y)
+    assert empty.cv_results_["params"] == [{}] and empty.trials_ == []
+    with pytest.raises(AttributeError, match="no parameter"):
+        empty.study_
+
+
 def test_search_cv_with_grid_sampler_is_the_grid():
     sampler = parzen.samplers.GridSampler({"C": [1, 10], "kernel": ["linear", "rbf"]})
     ours = ParzenSearchCV(SVC(), None, sampler=sampler, n_trials=None, cv=5).fit(X, Y)
@@ -513,3 +548,66 @@ def test_an_invalid_random_state_is_refused_even_when_a_sampler_is_given():
                                 sampler=parzen.samplers.RandomSampler(seed=0))
         with pytest.raises(ValueError):
             search.fit(X, Y)
+
+
+@pytest.mark.parametrize("space, batched", [
+    ({"kernel": ["linear", "rbf"], "C": st.uniform(1, 10)}, True),  # the random example
+    ({"kernel": ["linear", "rbf"], "shrinking": [True, False],
+      "C": FloatDistribution(0.1, 10, log=True)}, True),
+    ({"kernel": ["linear", "rbf"]}, True),
+    # more numeric than categorical parameters: the auto sampler's GP, whose startup points are
+    # not random draws: one trial at a time
+    ({"kernel": ["linear", "rbf"], "C": FloatDistribution(0.1, 10, log=True),
+      "gamma": FloatDistribution(1e-3, 1, log=True)}, False),
+])
+def test_the_default_sampler_batches_its_model_free_trials_with_the_same_candidates(space,
+                                                                                      batched):
+    # AutoSampler (the default) on a space where its rule picks TPE: the first trials (TPE's
+    # startup) are asked together and evaluated in one evaluate_candidates call, and they are
+    # the candidates one-at-a-time asks give (a timeout makes the search go one trial a step)
+    class Counting(ParzenSearchCV):
+        def _run_search(self, evaluate_candidates):
+            self.calls_ = []
+
+            def evaluate(candidates, *args, **kwargs):
+                self.calls_.append(len(list(candidates)))
+                return evaluate_candidates(candidates, *args, **kwargs)
+
+            super()._run_search(evaluate)
+
+    for seed in (0, 2021):
+        fast = Counting(SVC(), space, n_trials=12, cv=2, random_state=seed).fit(X, Y)
+        slow = Counting(SVC(), space, n_trials=12, cv=2, random_state=seed,
+                        timeout=1e6).fit(X, Y)
+        assert slow.calls_ == [1] * 12
+        assert fast.calls_ == ([10, 1, 1] if batched else [1] * 12)
+        assert fast.cv_results_["params"] == slow.cv_results_["params"]
+        np.testing.assert_array_equal(fast.cv_results_["mean_test_score"],
+                                      slow.cv_results_["mean_test_score"])
+        assert [t.params for t in fast.trials_] == [t.params for t in slow.trials_]
+    # a study that already has trials: one at a time (its history is not only this space's)
+    study = parzen.create_study(direction="maximize", sampler=parzen.samplers.AutoSampler(seed=1))
+    Counting(SVC(), space, n_trials=2, cv=2, study=study).fit(X, Y)
+    again = Counting(SVC(), space, n_trials=3, cv=2, study=study).fit(X, Y)
+    assert again.calls_ == [1, 1, 1]
+
+
+def test_the_default_sampler_batch_with_repeats_of_a_finite_space(monkeypatch):
+    # ParzenRandomizedSearchCV on an all-list space (no candidate twice: a repeated draw is
+    # replaced by an enqueued unseen candidate): the batched startup gives the candidates that
+    # one-at-a-time steps give (forced here by turning the auto batch off)
+    import parzen.sklearn as psk
+    space = {"kernel": ["linear", "rbf"], "C": [1, 2, 3]}
+    n_trials = []
+    for seed in (0, 1, 2):
+        fast = ParzenRandomizedSearchCV(SVC(), space, n_iter=6, cv=2, random_state=seed)
+        fast.fit(X, Y)
+        with monkeypatch.context() as m:
+            m.setattr(psk, "_auto_independent_trials", lambda *args: 0)
+            slow = ParzenRandomizedSearchCV(SVC(), space, n_iter=6, cv=2, random_state=seed)
+            slow.fit(X, Y)
+        assert fast.cv_results_["params"] == slow.cv_results_["params"]
+        assert len({tuple(sorted(p.items())) for p in fast.cv_results_["params"]}) == 6
+        assert [t.params for t in fast.study_.trials] == [t.params for t in slow.study_.trials]
+        n_trials.append(len(fast.study_.trials))
+    assert max(n_trials) > 6  # repeats were drawn and replaced
