@@ -212,6 +212,25 @@ def test_failing_objectives_do_not_stop_the_search():
         run(lambda p: {"status": STATUS_OK}, {"x": hp.uniform("x", 0, 1)}, n=1)
 
 
+def test_nan_losses_are_never_the_best():
+    # A NaN first loss must not win for good (nothing compares < NaN): skipped, as Hyperopt's
+    # Trials.best_trial (np.nanargmin) skips it; every loss NaN is AllTrialsFailed.
+    losses = iter([float("nan"), 3.0, float("nan"), 1.0, 2.0])
+    trials = Trials()
+    best = fmin(lambda p: next(losses), hp.uniform("a", 0, 1), algo=rand.suggest, max_evals=5,
+                trials=trials, show_progressbar=False, rstate=np.random.default_rng(0))
+    assert trials.best_trial["tid"] == 3
+    assert best == {"a": trials.trials[3]["misc"]["vals"]["a"][0]}
+    assert trials.average_best_error() == 1.0
+    trials = Trials()
+    with pytest.raises(AllTrialsFailed):
+        fmin(lambda p: float("nan"), hp.uniform("a", 0, 1), algo=rand.suggest, max_evals=3,
+             trials=trials, show_progressbar=False, rstate=np.random.default_rng(0))
+    assert len(trials) == 3
+    with pytest.raises(AllTrialsFailed):
+        trials.average_best_error()
+
+
 def test_loss_threshold_early_stop_timeout():
     space = {"x": hp.uniform("x", 0, 1)}
     _, trials = run(lambda p: p["x"], space, n=500, loss_threshold=0.05)

@@ -155,9 +155,11 @@ class Trials:
         best, best_loss = None, math.inf
         for t in candidates:
             loss = float(t["result"]["loss"])
-            if best is None or loss < best_loss:
+            # NaN compares false both ways: skipped, as Hyperopt's np.nanargmin does.
+            if not math.isnan(loss) and (best is None or loss < best_loss):
                 best, best_loss = t, loss
-        assert best is not None
+        if best is None:  # every ok trial's loss is NaN
+            raise AllTrialsFailed
         return best
 
     @property
@@ -167,6 +169,7 @@ class Trials:
 
     def average_best_error(self, bandit: Any = None) -> float:
         ok = [float(r["loss"]) for r in self.results if r.get("status") == STATUS_OK]
+        ok = [x for x in ok if not math.isnan(x)]
         if not ok:
             raise AllTrialsFailed
         return min(ok)
