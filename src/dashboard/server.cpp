@@ -19,6 +19,7 @@
 #include <httplib.h>
 
 #include "cli/commands.hpp"
+#include "cli/experiment.hpp"
 #include "dashboard/api.hpp"
 #include "dashboard/errors.hpp"
 #include "parzen/error.hpp"
@@ -496,7 +497,7 @@ int run_server(const ServerOptions& o) {
   const std::string shown_host =
       o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
   std::cout << fmt::format("parzen dashboard: http://{}:{}/ ({}; {})\n", shown_host, port,
-                           redact_storage_url(o.storage),
+                           redact_storage_url(cli::storage_url(o.storage)),
                            o.allow_writes ? "writes allowed with the token" : "read-only");
   if (o.allow_writes && o.token_file.empty() && !std::getenv("PARZEN_DASHBOARD_TOKEN"))
     std::cout << "token: " << token << "\n";

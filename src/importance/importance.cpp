@@ -124,9 +124,14 @@ ParamImportances param_importances(const std::vector<FrozenTrial>& trials,
       const bool seen = std::any_of(complete.begin(), complete.end(), [&](const FrozenTrial* t) {
         return t->distributions.count(p) > 0;
       });
-      if (!seen)
+      if (!seen) {
+        std::set<std::string> known;
+        for (const auto* t : complete)
+          for (const auto& [name, d] : t->distributions) known.insert(name);
         throw InvalidArgument("importance: no complete trial has the parameter '" + p +
-                              "' (check its spelling: `parzen show` lists the parameters)");
+                              "' (check its spelling); the complete trials' parameters: " +
+                              join(std::vector<std::string>(known.begin(), known.end())));
+      }
     }
     std::vector<const FrozenTrial*> having;
     for (const auto* t : complete) {

@@ -130,6 +130,7 @@ TEST(CliImportance, ErrorsSayWhatToDo) {
   r = run_cli({"importance", "s", "--storage", dir.url(), "--params", "w"}, dir.path);
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(contains(r.err, "no complete trial has the parameter 'w'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "the complete trials' parameters: 'c', 'x', 'y', 'z'")) << r.err;
   r = run_cli({"importance", "s", "--storage", dir.url(), "--evaluator", "shap"}, dir.path);
   EXPECT_NE(r.status, 0);
   EXPECT_TRUE(contains(r.err, "evaluator")) << r.err;

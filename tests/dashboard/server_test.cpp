@@ -161,6 +161,9 @@ TEST_F(DashboardTest, APortInUseIsRefused) {
 TEST_F(DashboardTest, StudiesListsEveryStudyWithCountsBestAndEscapedNames) {
   Dashboard d({db}, tmp.path, "d");
   EXPECT_NE(d.first_line.find("read-only"), std::string::npos) << d.first_line;
+  // The storage as a URL, as docs/dashboard.md shows it (a plain path is given here).
+  EXPECT_NE(d.first_line.find("(sqlite:///" + db + "; read-only)"), std::string::npos)
+      << d.first_line;
   auto c = d.client();
   auto r = c.Get("/api/studies");
   ASSERT_TRUE(r);
