@@ -1,4 +1,5 @@
 // `parzen stop STUDY [--storage URL]` (docs/cli.md).
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -6,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/experiment.hpp"
 #include "parzen/error.hpp"
 #include "parzen/stop_request.hpp"
 
@@ -19,6 +21,10 @@ std::string requester() {
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   const char* user = std::getenv("USER");
   if (!user || !*user) user = std::getenv("LOGNAME");
+  if (!user || !*user) {
+    const passwd* pw = getpwuid(getuid());
+    user = pw ? pw->pw_name : nullptr;
+  }
   return fmt::format("parzen stop ({}@{})", user && *user ? user : "?", *host ? host : "?");
 }
 
@@ -31,7 +37,7 @@ int cmd_stop(const std::string& url, const std::string& name) {
     std::string known;
     for (const auto& s : storage->studies()) known += (known.empty() ? "" : ", ") + s.name;
     throw NotFound(
-        fmt::format("no study '{}' in {}{}", name, redact_storage_url(url),
+        fmt::format("no study '{}' in {}{}", name, redact_storage_url(storage_url(url)),
                     known.empty() ? " (it holds no studies)" : "; its studies: " + known));
   }
   const StudyInfo info = storage->study(*id);
@@ -46,7 +52,7 @@ int cmd_stop(const std::string& url, const std::string& name) {
       "Its `parzen run` and `parzen worker` processes start no new trial, let their running "
       "trials finish and exit 0.\n"
       "`parzen run` with the study's experiment resumes it (and clears the request).\n",
-      name, redact_storage_url(url), r.requested_at);
+      name, redact_storage_url(storage_url(url)), r.requested_at);
   return 0;
 }
 
