@@ -13,6 +13,13 @@
 
 namespace parzen {
 
+namespace keys {
+// The study system attribute that holds the request ({"requested_at": ISO-8601, "by": who}; JSON
+// null once cleared). Beside the other keys' list in parzen/system_attrs.hpp in spirit; kept here
+// so that the header every translation unit includes stays unchanged.
+inline constexpr char stop_request[] = "parzen.stop_request";
+}  // namespace keys
+
 struct StopRequest {
   std::string requested_at{};  // ISO-8601, UTC
   std::string by{};            // who asked: "parzen stop (user@host)", "dashboard (127.0.0.1)"

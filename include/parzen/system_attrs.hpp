@@ -59,10 +59,6 @@ std::string cmaes_state(int64_t index);
 // A random token written when the study is first opened: with its id and creation time it tells
 // the study apart from one deleted and re-created under the same name (StudyIdentity).
 inline constexpr char study_token[] = "study_token";
-// A request to stop the study ({"requested_at": ISO-8601, "by": who}; null once cleared): every
-// optimize() -- `parzen run`, `parzen worker`, Python's study.optimize -- checks it before each
-// ask and starts no new trial while it is set (parzen/stop_request.hpp).
-inline constexpr char stop_request[] = "parzen.stop_request";
 
 // --- written by the parzen CLI ---
 inline constexpr char experiment[] = "parzen.experiment";    // study: the experiment file
