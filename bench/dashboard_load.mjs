@@ -2,7 +2,8 @@
 // Chromium against the real `parzen dashboard`, for studies of 10 000 and 100 000 trials
 // (10 parameters, 5 intermediate values each; parzen_browser_studies writes them). Goals
 // (issue 20): <= 1 s at 10 000 trials, <= 5 s at 100 000. Also the first full /trials answer as
-// a client sees it (server time + transfer), its size, and a poll with nothing new.
+// a client sees it (server time + transfer), its size, the same for the compact=1 answer the page
+// asks for, and a poll with nothing new.
 //
 //   node bench/dashboard_load.mjs --parzen build/parzen --studies build/tests/parzen_browser_studies \
 //        --dist dashboard/dist [--chromium /usr/bin/chromium] [--runs 5] [--sizes 10000,100000]
@@ -29,7 +30,7 @@ try {
   server = await startDashboard(opts.parzen, db, opts.dist);
   const ids = await studyIds(server.url);
   browser = await launchChromium(puppeteer, opts.chromium);
-  console.log('trials    page load -> history + table drawn (median / min of runs)   /trials answer (size)   empty poll   goal');
+  console.log('trials    page load -> history + table drawn (median / min of runs)   /trials answer (size)   compact=1 answer (size)   empty poll   goal');
   for (const n of sizes) {
     const id = ids[`bench-${n}`];
     const loads = [];
@@ -49,6 +50,15 @@ try {
       bytes = text.length;
       version = JSON.parse(text).version;
     }
+    // The answer the page asks for (compact=1: each distribution once, no system attributes).
+    const compactFetches = [];
+    let compactBytes = 0;
+    for (let r = 0; r < 3; r++) {
+      const t = performance.now();
+      const text = await (await fetch(`${server.url}api/studies/${id}/trials?since=0&compact=1`)).text();
+      compactFetches.push(performance.now() - t);
+      compactBytes = text.length;
+    }
     const polls = [];
     for (let r = 0; r < 20; r++) {
       const t = performance.now();
@@ -59,6 +69,7 @@ try {
     console.log(
       `${String(n).padEnd(9)} ${median(loads).toFixed(0).padStart(6)} ms / ${Math.min(...loads).toFixed(0)} ms`.padEnd(72) +
         `${median(fetches).toFixed(0).padStart(6)} ms (${(bytes / 1048576).toFixed(1)} MB)`.padEnd(24) +
+        `${median(compactFetches).toFixed(0).padStart(6)} ms (${(compactBytes / 1048576).toFixed(1)} MB)`.padEnd(26) +
         `${median(polls).toFixed(1).padStart(6)} ms   ` +
         (goal ? `<= ${goal} ms: ${median(loads) <= goal ? 'met' : 'NOT met'}` : ''),
     );

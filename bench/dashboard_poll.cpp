@@ -4,6 +4,10 @@
 // Goal (issue 20): a one-trial poll <= 5 ms of server time at 100 000 trials.
 //
 //   bench_dashboard_poll [--trials 10000,100000] [--dir /tmp/parzen-dashboard-bench] [--polls 30]
+//                        [--compact]
+//
+// --compact: every answer as the page asks for it (?compact=1: each parameter's distribution
+// once per answer, no per-trial system attributes).
 //
 // Studies: SQLite files in --dir (study "bench" in study-N.db), reused by later runs. Write
 // them fast first with the browser tests' writer (10 parameters, 5 intermediate values; 200
@@ -66,12 +70,15 @@ int main(int argc, char** argv) {
   app.add_option("--trials", sizes, "Study sizes")->delimiter(',');
   app.add_option("--dir", dir, "Where the study files are kept between runs");
   app.add_option("--polls", polls, "One-trial polls to time per size");
+  bool compact = false;
+  app.add_flag("--compact", compact, "Answers as the page asks for them (compact=1)");
   CLI11_PARSE(app, argc, argv);
   std::filesystem::create_directories(dir);
 
   fmt::print(
       "Server time per request in ms, wall (CPU of the serving thread); the machine is "
-      "shared, so wall times include waiting for a core.\n");
+      "shared, so wall times include waiting for a core.{}\n",
+      compact ? " Compact answers (compact=1)." : "");
   fmt::print("{:>8} {:>22} {:>22} {:>7} {:>20} {:>9} {:>20} {:>20} {:>9}\n", "trials",
              "storage read (all)", "first load", "MB", "cached load", "studies", "poll, 0 new",
              "poll, 1 new (med)", "(max)");
@@ -96,14 +103,14 @@ int main(int argc, char** argv) {
     parzen::dashboard::Api api(parzen::make_storage(url));
     std::shared_ptr<const std::string> reply;
     const auto body_of = [&]() -> const std::string& { return *reply; };
-    const auto first = wall_cpu_ms([&] { reply = api.trials(*id, 0); });
+    const auto first = wall_cpu_ms([&] { reply = api.trials(*id, 0, compact); });
     const double mb = static_cast<double>(body_of().size()) / 1e6;
-    const auto cached = wall_cpu_ms([&] { reply = api.trials(*id, 0); });
+    const auto cached = wall_cpu_ms([&] { reply = api.trials(*id, 0, compact); });
     uint64_t version = version_of(body_of());
     const double studies = time_ms([&] { (void)api.studies(); });
     std::vector<double> idle, idle_cpu, one, one_cpu;
     for (int i = 0; i < polls; ++i) {
-      const auto quiet = wall_cpu_ms([&] { reply = api.trials(*id, version); });
+      const auto quiet = wall_cpu_ms([&] { reply = api.trials(*id, version, compact); });
       idle.push_back(quiet.first);
       idle_cpu.push_back(quiet.second);
       // Another connection adds a finished trial (10 parameters, 10 steps).
@@ -112,7 +119,7 @@ int main(int argc, char** argv) {
                                               .n_params = 10,
                                               .n_steps = 10,
                                               .seed = static_cast<uint32_t>(1000 + i)});
-      const auto news = wall_cpu_ms([&] { reply = api.trials(*id, version); });
+      const auto news = wall_cpu_ms([&] { reply = api.trials(*id, version, compact); });
       one.push_back(news.first);
       one_cpu.push_back(news.second);
       const std::string& body = body_of();

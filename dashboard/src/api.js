@@ -53,8 +53,24 @@ export async function getTrialsStreaming(url, onProgress, { signal } = {}) {
   return parser.finish();
 }
 
+// A write (docs/dashboard.md, "Writes"): POST with the token `parzen dashboard --allow-writes`
+// printed, as a bearer token.
+export async function postJson(url, body, token) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw await errorOf(res);
+  return res.json();
+}
+
 export const api = {
   studies: () => getJson('api/studies'),
+  server: () => getJson('api/server'),
+  // One trial with every field (a compact /trials answer leaves out its system attributes).
+  trial: (id, number) => getJson(`api/studies/${id}/trials/${number}`),
+  stop: (id, token) => postJson(`api/studies/${id}/stop`, {}, token),
   // compact=1: the server may send each parameter's distribution once, at top level, instead of
   // in every trial (docs/dashboard.md, API); both answers are handled (StudyData.merge).
   trials: (id, since, onProgress) =>

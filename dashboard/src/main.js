@@ -36,6 +36,38 @@ const liveBox = document.getElementById('live');
 
 let studies = []; // the last /api/studies answer
 let page = null; // the active page object, with stop()
+let server = null; // the /api/server answer: {allow_writes}
+
+async function serverInfo() {
+  if (!server) {
+    try {
+      server = await api.server();
+    } catch {
+      server = { allow_writes: false };
+    }
+  }
+  return server;
+}
+
+// The write token, asked for once per tab (kept in sessionStorage, never in the URL).
+function writeToken() {
+  let token = sessionStorage.getItem('parzen-token');
+  if (!token) {
+    token = window.prompt('The write token (printed by `parzen dashboard --allow-writes`, or its --token-file):') || '';
+    if (token) sessionStorage.setItem('parzen-token', token);
+  }
+  return token;
+}
+
+function stoppedText(s) {
+  const r = s.stop_request;
+  if (!r) return '';
+  return `stop requested${r.requested_at ? ` at ${r.requested_at.replace('T', ' ')}` : ''}${r.by ? ` by ${r.by}` : ''}; \`parzen run\` resumes it`;
+}
+
+function stoppedBadge(s) {
+  return s.stop_request ? el('span', { class: 'badge stopped', title: stoppedText(s), text: 'stopped' }) : null;
+}
 
 function setProgress(text, fraction) {
   if (text === null) {
@@ -114,9 +146,18 @@ class StudyListPage {
         compareBtn.disabled = this.selected.size < 2;
       });
       const n = s.n_trials || {};
+      if (s.error) {
+        // An unreadable study (a damaged row): its error, the other studies as usual.
+        body.append(el('tr', { dataset: { study: s.id }, class: 'study-error' },
+          el('td', null, box),
+          el('td', null, el('span', { text: s.name })),
+          el('td', { text: directionText(s) }),
+          el('td', { class: 'error', colspan: STATES.length + 2, text: s.error })));
+        continue;
+      }
       body.append(el('tr', { dataset: { study: s.id } },
         el('td', null, box),
-        el('td', null, el('a', { href: `#/study/${s.id}/history`, class: 'study-link', text: s.name })),
+        el('td', null, el('a', { href: `#/study/${s.id}/history`, class: 'study-link', text: s.name }), stoppedBadge(s)),
         el('td', { text: directionText(s) }),
         el('td', { class: 'num', text: bestText(s) }),
         STATES.map((st) => el('td', { class: 'num', text: String(n[st] || 0) })),
@@ -172,7 +213,7 @@ class StudyPage {
       setProgress(total ? `Loading trials: ${mb(got)} of ${mb(total)}${n}` : `Loading trials: ${mb(got)}${n}`, total ? got / total : null);
     });
     trialsPromise.catch(() => {}); // reported below, once the study is known to exist
-    await refreshStudies();
+    await Promise.all([refreshStudies(), serverInfo()]);
     const info = studies.find((s) => s.id === this.id);
     if (!info) {
       setProgress(null);
@@ -227,11 +268,36 @@ class StudyPage {
       const b = h.best.length ? h.best[h.best.length - 1] : NaN;
       best.push(`${s.objectiveName(k)} (${s.directions[k]}): ${Number.isFinite(b) ? fmtNumber(b) : '—'}`);
     }
+    const info = s.info;
+    let stop = null;
+    if (info.stop_request) {
+      stop = el('span', { class: 'stop-state', id: 'stop-state' }, el('span', { class: 'badge stopped', text: 'stopped' }), ` ${stoppedText(info)}`);
+    } else if (server && server.allow_writes) {
+      // Only a server started with --allow-writes offers it; the request needs the token.
+      stop = el('button', { type: 'button', id: 'stop-button', title: 'Its runs and workers start no new trial and exit when their running trials end' }, 'Stop study');
+      stop.addEventListener('click', () => this.requestStop(stop));
+    }
     clear(this.summary).append(
       el('span', null, `${s.list().length.toLocaleString()} trials: `),
       ...STATES.map((st) => el('span', { class: `badge state-${st.toLowerCase()}` }, `${st.toLowerCase()} ${c[st] || 0}`)),
       el('span', { class: 'best' }, s.nObjectives === 1 ? `best ${best[0]}` : `objectives: ${best.join('; ')} (best per objective)`),
+      stop,
     );
+  }
+
+  async requestStop(button) {
+    const token = writeToken();
+    if (!token) return;
+    button.disabled = true;
+    try {
+      const res = await api.stop(this.id, token);
+      this.study.info.stop_request = res.stop_request;
+      this.drawSummary();
+    } catch (e) {
+      if (e.status === 403) sessionStorage.removeItem('parzen-token');
+      button.disabled = false;
+      setLive(`stop failed: ${e.message}`, false);
+    }
   }
 
   drawView() {
@@ -278,7 +344,19 @@ class StudyPage {
     try {
       const n = await this.study.poll();
       if (this.stopped) return;
+      // The study's own state (a stop requested elsewhere) every few polls.
+      this.ticks = (this.ticks || 0) + 1;
+      let infoChanged = false;
+      if (this.ticks % 4 === 0) {
+        await refreshStudies();
+        const info = studies.find((x) => x.id === this.id);
+        if (info && JSON.stringify(info.stop_request) !== JSON.stringify(this.study.info.stop_request)) {
+          this.study.info.stop_request = info.stop_request;
+          infoChanged = true;
+        }
+      }
       if (n > 0) this.drawAll();
+      else if (infoChanged) this.drawSummary();
       setLive(`live · v${this.study.version} · ${new Date().toLocaleTimeString()}${n ? ` · ${n} new/changed` : ''}`);
     } catch (e) {
       setLive(`poll failed: ${e.message}`, false);

@@ -565,6 +565,14 @@ std::shared_ptr<Storage> open_existing_storage(const std::string& text) {
         std::filesystem::path(file).is_absolute()
             ? ""
             : fmt::format(" in {}", std::filesystem::current_path().string())));
+  // An empty file is no Parzen database: opening it would write the schema into it, which a
+  // command that only reads (show, studies, the read-only dashboard) must never do.
+  if (std::error_code ec; !file.empty() && std::filesystem::is_regular_file(file, ec) &&
+                          std::filesystem::file_size(file, ec) == 0 && !ec)
+    throw InvalidArgument(fmt::format(
+        "{} is an empty file (0 bytes), not a Parzen database; nothing was written to it. "
+        "Check --storage (`parzen run` creates a database where none exists)",
+        file));
   return make_storage(url);
 }
 

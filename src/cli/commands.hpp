@@ -97,4 +97,9 @@ struct WorkerArgs {
 };
 int cmd_worker(const WorkerArgs& args);
 
+// `parzen stop STUDY`: records a stop request in the storage (parzen/stop_request.hpp); every
+// `parzen run` and `parzen worker` of the study starts no new trial once it sees it, lets its
+// running trials finish and exits 0. `parzen run` resumes the study and clears the request.
+int cmd_stop(const std::string& storage, const std::string& study);
+
 }  // namespace parzen::cli

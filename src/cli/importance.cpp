@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -94,6 +95,34 @@ int cmd_importance(const ImportanceArgs& a) {
                     [&](const std::string& p) { return t.params.count(p) > 0; }))
       ++n_used;
 
+  // What the ranking cannot show by itself, said on stderr (the table or JSON stays on stdout):
+  // several objectives with none chosen, and values that do not vary at all.
+  if (a.objective.empty() && info.directions.size() > 1) {
+    std::string others;
+    for (size_t i = 1; i < metrics.size(); ++i)
+      others += fmt::format("{}{} ({})", i > 1 ? ", " : "", i, metrics[i]);
+    fmt::print(stderr,
+               "parzen: note: study '{}' has {} objectives; this ranks objective 0 ({}). "
+               "--objective {} ranks another\n",
+               info.name, info.directions.size(), metrics[0], others);
+  }
+  {
+    std::optional<double> low, high;
+    for (const auto& t : trials) {
+      if (t.state != TrialState::Complete || t.values.size() <= o.objective) continue;
+      const double v = t.values[o.objective];
+      if (!std::isfinite(v)) continue;
+      low = low ? std::min(*low, v) : v;
+      high = high ? std::max(*high, v) : v;
+    }
+    if (low && *low == *high)
+      fmt::print(stderr,
+                 "parzen: warning: every complete trial of study '{}' has the same {} ({:g}): no "
+                 "parameter makes a difference, and the shares below are equal by convention, "
+                 "not measured\n",
+                 info.name, metrics[o.objective], *low);
+  }
+
   if (a.json) {
     nlohmann::ordered_json j;
     j["study"] = info.name;
@@ -111,15 +140,8 @@ int cmd_importance(const ImportanceArgs& a) {
   }
 
   fmt::print("Study:      {}\n", info.name);
-  std::string others;
-  for (size_t i = 0; i < metrics.size(); ++i)
-    if (i != o.objective)
-      others += fmt::format("{}--objective {} for {}", others.empty() ? "" : ", ", i, metrics[i]);
-  fmt::print("Objective:  {} ({}){}\n", metrics[o.objective],
-             to_string(info.directions[o.objective]),
-             metrics.size() > 1
-                 ? fmt::format("; objective {} of {} ({})", o.objective, metrics.size(), others)
-                 : "");
+  fmt::print("Objective:  {} ({})\n", metrics[o.objective],
+             to_string(info.directions[o.objective]));
   if (o.evaluator == ImportanceEvaluator::PedAnova)
     fmt::print("Evaluator:  ped-anova (what matters to reach the top {:g} %, {})\n",
                100 * o.baseline_quantile,

@@ -228,6 +228,11 @@ int main(int argc, char** argv) {
   auto* del = app.add_subcommand("delete", "Delete a study and its trials");
   del->add_option("study", insp_study, "Study name")->required();
   del->add_flag("--yes,-y", yes, "Do not ask for confirmation");
+  auto* stop = app.add_subcommand(
+      "stop", "Stop a study: its runs and workers start no new trial and exit when theirs end");
+  stop->add_option("study", insp_study, "Study name")->required();
+  std::string stop_storage;
+  storage_option(stop, stop_storage, kDefaultStorage);
   std::string show_storage, best_storage, trials_storage, del_storage;
   storage_option(show, show_storage, kDefaultStorage);
   storage_option(best, best_storage, kDefaultStorage);
@@ -359,6 +364,7 @@ int main(int argc, char** argv) {
     if (best->parsed()) return cmd_best(best_storage, insp_study, best_json);
     if (trials->parsed()) return cmd_trials(trials_storage, insp_study, trials_format);
     if (del->parsed()) return cmd_delete(del_storage, insp_study, yes);
+    if (stop->parsed()) return cmd_stop(stop_storage, insp_study);
     if (exp->parsed()) return cmd_export(ea);
     if (enq->parsed()) return cmd_enqueue(qa);
     if (logs->parsed()) return cmd_logs(la);

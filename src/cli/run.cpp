@@ -24,6 +24,7 @@
 
 #include "cli/nni_config.hpp"
 #include "cli/trial_process.hpp"
+#include "parzen/stop_request.hpp"
 #include "parzen/study.hpp"
 #include "storage/utf8.hpp"
 
@@ -1132,6 +1133,14 @@ int run_experiment(const Experiment& given, const RunSettings& settings) {
   if (!existing.empty() && !had_budget)
     progress.message(fmt::format("Resuming study '{}' in {}: {}", e.name, shown_storage,
                                  resume_text(existing, e, counted_before)));
+  // `parzen run` resumes a study stopped by `parzen stop` or the dashboard: it clears the request
+  // and says so. A worker leaves it: it starts no trial (the core reads the request before each
+  // ask) and exits 0, saying how to resume.
+  if (settings.store_experiment)
+    if (const auto cleared = clear_stop_request(*storage, study.id()))
+      progress.message(fmt::format(
+          "Study '{}' was stopped (stop {}); this run clears the request and resumes it.", e.name,
+          describe(*cleared)));
   TrialRunner runner(e, *storage, study, progress);
   optimize(study, runner, e, settings, *storage, progress, style, shown_storage);
   if (runner.n_started() == 0 && !runner.interrupted() && e.n_trials) {
@@ -1142,7 +1151,25 @@ int run_experiment(const Experiment& given, const RunSettings& settings) {
       return kExitNothingToDo;
     }
   }
+  std::optional<StopRequest> stopped;
+  if (!runner.interrupted()) {
+    try {
+      stopped = stop_request(*storage, study.id());
+    } catch (const std::exception&) {
+      // unreadable now: the summary below says what the study holds
+    }
+  }
   print_summary(study, e, shown_storage);
+  if (stopped) {
+    // Running trials finished and were stored; no new one started after the request was seen.
+    const int status = runner.n_started() > 0 ? runner.exit_status() : kExitOk;
+    fmt::print(
+        "Stopped: the study's stop was {}; this process started no trial after it saw the "
+        "request. `parzen run` with the study's experiment resumes it (and clears the "
+        "request).\n",
+        describe(*stopped));
+    return status;
+  }
   return runner.exit_status();
 }
 

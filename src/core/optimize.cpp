@@ -15,6 +15,7 @@
 #include "core/periodic_thread.hpp"
 #include "core/study_core.hpp"
 #include "parzen/auto_sampler.hpp"
+#include "parzen/stop_request.hpp"
 #include "parzen/study.hpp"
 
 namespace parzen {
@@ -428,8 +429,42 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
     return true;
   };
 
+  // A stop requested through the storage (`parzen stop`, the dashboard), by any process on any
+  // host: read before each ask, so no trial starts once it is seen. The read (the study's
+  // record) is made at most every kStopCheckSeconds per optimize call: trials that take longer
+  // (a `parzen run` trial process) check before every ask; a fast objective's thousands of asks
+  // a second do not each read the study. A failed read counts as no request (the ask that
+  // follows reports a storage that is really down).
+  constexpr double kStopCheckSeconds = 0.05;
+  std::atomic<bool> said_stop{false};
+  std::mutex stop_check_mu;
+  std::optional<std::chrono::steady_clock::time_point> last_stop_check;
+  const auto stopped_in_storage = [&] {
+    {
+      std::lock_guard lock(stop_check_mu);
+      const auto now = std::chrono::steady_clock::now();
+      if (last_stop_check &&
+          now - *last_stop_check < detail::PeriodicThread::seconds(kStopCheckSeconds))
+        return false;
+      last_stop_check = now;
+    }
+    std::optional<StopRequest> request;
+    try {
+      request = stop_request(*core.storage, core.id);
+    } catch (const std::exception&) {
+      return false;
+    }
+    if (!request) return false;
+    if (!said_stop.exchange(true))
+      core.log(LogLevel::Warning,
+               fmt::format("Study '{}': stop {}; no new trial is started, running trials finish",
+                           core.name, describe(*request)));
+    core.request_stop();
+    return true;
+  };
+
   auto worker = [&] {
-    while (!core.stop_requested && !timed_out() && take_slot()) {
+    while (!core.stop_requested && !timed_out() && !stopped_in_storage() && take_slot()) {
       try {
         const Step step = run_one();
         if (step == Step::Stop) break;

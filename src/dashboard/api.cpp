@@ -15,6 +15,7 @@
 #include "parzen/error.hpp"
 #include "parzen/importance.hpp"
 #include "parzen/multi_objective.hpp"
+#include "parzen/stop_request.hpp"
 #include "parzen/system_attrs.hpp"
 
 namespace parzen::dashboard {
@@ -105,7 +106,30 @@ struct TrialEntry {
   std::vector<double> values{};
   std::optional<double> last_intermediate{};
   std::string trial_dir{};
-  std::string text{};  // trial_json(...), dumped
+  // trial_json(...) dumped in two parts: `compact` without "distributions" and "system_attrs"
+  // (what ?compact=1 sends), and `extra`, those two members (",\"distributions\":{...},...").
+  // The full text is compact with extra spliced in before its closing brace.
+  std::string compact{};
+  std::string extra{};
+  // In a compact answer the trial keeps its own "distributions" when one of them differs from
+  // the study's shared (first-seen) distribution of that parameter.
+  bool own_distributions = false;
+  size_t distributions_end = 0;  // where "distributions" ends in `extra`
+  size_t text_size() const { return compact.size() + extra.size(); }
+  void append_full(std::string& out) const {
+    out.append(compact, 0, compact.size() - 1);
+    out += extra;
+    out += '}';
+  }
+  void append_compact(std::string& out) const {
+    if (!own_distributions) {
+      out += compact;
+      return;
+    }
+    out.append(compact, 0, compact.size() - 1);
+    out.append(extra, 0, distributions_end);
+    out += '}';
+  }
 };
 
 struct Api::StudyCache {
@@ -122,9 +146,14 @@ struct Api::StudyCache {
   // The best complete trial (one objective): feasible ones before infeasible ones.
   std::optional<int64_t> best{};
   uint64_t first_version = 0;  // the version of the first refresh (every trial is newer)
-  // The full answer of the trials endpoint for full_version.
+  // The full answers of the trials endpoint for full_version (plain and compact).
   std::shared_ptr<const std::string> full{};
   uint64_t full_version = 0;
+  std::shared_ptr<const std::string> full_compact{};
+  uint64_t full_compact_version = 0;
+  // Each parameter's distribution as first seen (the compact answer's "distributions"), dumped.
+  json distributions = json::object();
+  std::string distributions_text = "{}";
   // The Pareto endpoint's answer for `version` (computed on demand).
   uint64_t pareto_version = 0;
   std::string pareto_text{};
@@ -212,7 +241,27 @@ void Api::refresh(StudyCache& c) {
                               : std::optional<double>(t.intermediate_values.rbegin()->second);
     auto dir = t.system_attrs.find(keys::trial_dir);
     e.trial_dir = dir != t.system_attrs.end() && dir->is_string() ? dir->get<std::string>() : "";
-    e.text = dump(trial_json(t));
+    json j = trial_json(t);
+    const std::string distributions = dump(j["distributions"]);
+    e.extra = ",\"distributions\":" + distributions;
+    e.distributions_end = e.extra.size();
+    e.extra += ",\"system_attrs\":" + dump(j["system_attrs"]);
+    j.erase("distributions");
+    j.erase("system_attrs");
+    e.compact = dump(j);
+    e.own_distributions = false;
+    bool new_distribution = false;
+    for (const auto& [name, d] : t.distributions) {
+      json dj = to_json(d);
+      auto it = c.distributions.find(name);
+      if (it == c.distributions.end()) {
+        c.distributions[name] = std::move(dj);
+        new_distribution = true;
+      } else if (*it != dj) {
+        e.own_distributions = true;
+      }
+    }
+    if (new_distribution) c.distributions_text = dump(c.distributions);
     ++c.counts[static_cast<size_t>(t.state)];
     for (const auto& [name, v] : t.params) c.param_names.insert(name);
     for (const auto& when : {t.datetime_start, t.datetime_complete})
@@ -241,19 +290,32 @@ void Api::refresh(StudyCache& c) {
 std::string Api::studies() {
   json list = json::array();
   for (const StudyInfo& info : storage_->studies()) {
-    std::unique_lock<std::mutex> lock;
-    std::shared_ptr<StudyCache> c;
-    try {
-      c = refreshed(info.id, lock);
-    } catch (const NotFound&) {
-      continue;  // deleted meanwhile
-    }
     json s = json::object();
     s["id"] = info.id;
     s["name"] = info.name;
     json directions = json::array();
     for (auto d : info.directions) directions.push_back(std::string(to_string(d)));
     s["directions"] = std::move(directions);
+    json stop = nullptr;
+    if (auto it = info.system_attrs.find(keys::stop_request);
+        it != info.system_attrs.end() && !it->is_null())
+      stop = it->is_object() ? *it : json{{"requested_at", nullptr}, {"by", nullptr}};
+    s["stop_request"] = std::move(stop);
+    std::unique_lock<std::mutex> lock;
+    std::shared_ptr<StudyCache> c;
+    try {
+      c = refreshed(info.id, lock);
+    } catch (const NotFound&) {
+      continue;  // deleted meanwhile
+    } catch (const std::exception& e) {
+      // One unreadable study (a corrupt row, a foreign writer) is listed with its error; the
+      // others stay reachable.
+      s["error"] =
+          fmt::format("study '{}' (id {}) cannot be read: {}", info.name, info.id, e.what());
+      list.push_back(std::move(s));
+      continue;
+    }
+    s["error"] = nullptr;
     s["n_trials"] = {{"COMPLETE", c->counts[static_cast<size_t>(TrialState::Complete)]},
                      {"RUNNING", c->counts[static_cast<size_t>(TrialState::Running)]},
                      {"PRUNED", c->counts[static_cast<size_t>(TrialState::Pruned)]},
@@ -282,16 +344,18 @@ std::string Api::studies() {
   return dump(json{{"studies", std::move(list)}});
 }
 
-std::shared_ptr<const std::string> Api::trials(StudyId study, uint64_t since) {
+std::shared_ptr<const std::string> Api::trials(StudyId study, uint64_t since, bool compact) {
   std::unique_lock<std::mutex> lock;
   auto c = refreshed(study, lock);
   // Every version before the cache's first is "everything", as 0 is.
   const bool everything = since < c->first_version;
-  if (everything && c->full && c->full_version == c->version) return c->full;
+  auto& kept = compact ? c->full_compact : c->full;
+  auto& kept_version = compact ? c->full_compact_version : c->full_version;
+  if (everything && kept && kept_version == c->version) return kept;
   // Each trial's text is ready: the answer is their concatenation.
-  size_t size = 64;
+  size_t size = 64 + (compact ? c->distributions_text.size() : 0);
   for (const auto& e : c->trials)
-    if (e.version > since) size += e.text.size() + 1;
+    if (e.version > since) size += (compact ? e.compact.size() : e.text_size()) + 1;
   std::string out;
   out.reserve(size);
   out += "{\"version\":";
@@ -302,15 +366,40 @@ std::shared_ptr<const std::string> Api::trials(StudyId study, uint64_t since) {
     if (e.version <= since) continue;  // also skips gaps (version 0), which a refresh fills
     if (!first) out += ',';
     first = false;
-    out += e.text;
+    if (compact)
+      e.append_compact(out);
+    else
+      e.append_full(out);
   }
-  out += "]}";
+  out += ']';
+  if (compact) {
+    out += ",\"distributions\":";
+    out += c->distributions_text;
+  }
+  out += '}';
   auto text = std::make_shared<const std::string>(std::move(out));
   if (everything) {
-    c->full = text;
-    c->full_version = c->version;
+    kept = text;
+    kept_version = c->version;
   }
   return text;
+}
+
+std::string Api::trial(StudyId study, int64_t number) {
+  std::unique_lock<std::mutex> lock;
+  auto c = refreshed(study, lock);
+  if (number < 0 || static_cast<size_t>(number) >= c->trials.size() ||
+      c->trials[static_cast<size_t>(number)].version == 0)
+    throw NotFound(fmt::format("study {} has no trial {}", study, number));
+  std::string out;
+  c->trials[static_cast<size_t>(number)].append_full(out);
+  return out;
+}
+
+std::string Api::stop(StudyId study, const std::string& by) {
+  storage_->study(study);  // NotFound: 404
+  const StopRequest r = request_stop(*storage_, study, by);
+  return dump(json{{"stop_request", {{"requested_at", r.requested_at}, {"by", r.by}}}});
 }
 
 std::string Api::pareto(StudyId study) {

@@ -59,7 +59,14 @@ class Api {
   std::string studies();
   // GET /api/studies/{id}/trials?since=VERSION. Shared: the full answer (since 0) is kept per
   // version, so that reloads and further tabs cost no copy of a 100 MB text.
-  std::shared_ptr<const std::string> trials(StudyId study, uint64_t since);
+  // compact: each trial without "distributions" (unless one of its differs from the study's
+  // first-seen one) and "system_attrs"; the answer has "distributions" once, at top level.
+  std::shared_ptr<const std::string> trials(StudyId study, uint64_t since, bool compact = false);
+  // GET /api/studies/{id}/trials/{number}: one trial, every field (the detail view's).
+  std::string trial(StudyId study, int64_t number);
+  // POST /api/studies/{id}/stop: records a stop request by `by` (parzen/stop_request.hpp); a
+  // pending one is kept as it is. Answers {"stop_request": {"requested_at", "by"}}.
+  std::string stop(StudyId study, const std::string& by);
   // GET /api/studies/{id}/pareto (2 or 3 objectives; InvalidArgument otherwise)
   std::string pareto(StudyId study);
   // GET /api/studies/{id}/importance?evaluator=...&objective=I

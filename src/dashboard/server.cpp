@@ -19,6 +19,7 @@
 #include <httplib.h>
 
 #include "cli/commands.hpp"
+#include "cli/experiment.hpp"
 #include "dashboard/api.hpp"
 #include "dashboard/errors.hpp"
 #include "parzen/error.hpp"
@@ -68,10 +69,25 @@ std::optional<uint64_t> parse_u64(const std::string& s) {
   return v;
 }
 
+// A user-supplied text as a message shows it: at most 64 bytes, and control characters (a NUL
+// from %00 would cut the message short) written as \xNN.
+std::string shown(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size() && i < 64; ++i) {
+    const auto ch = static_cast<unsigned char>(text[i]);
+    if (ch < 0x20 || ch == 0x7f)
+      out += fmt::format("\\x{:02x}", ch);
+    else
+      out += static_cast<char>(ch);
+  }
+  if (text.size() > 64) out += "...";
+  return out;
+}
+
 int64_t id_or_throw(const std::string& text, const char* what) {
   if (auto v = parse_id(text)) return *v;
-  throw InvalidArgument(fmt::format("{} '{}' is not a number (expected 0, 1, 2, ...)", what,
-                                    text.size() > 64 ? text.substr(0, 64) + "..." : text));
+  throw InvalidArgument(
+      fmt::format("{} '{}' is not a number (expected 0, 1, 2, ...)", what, shown(text)));
 }
 
 std::string query(const httplib::Request& req, const char* key, const std::string& fallback) {
@@ -261,6 +277,19 @@ int run_server(const ServerOptions& o) {
       headers.emplace(kAcceptEncodingMoved, it->second);
       headers.erase("Accept-Encoding");
     }
+    // A body length that is not a number (-5, abc) is answered at once: httplib would wait for
+    // a body until the read timeout first. The connection is closed (no body can be framed).
+    // A length over the limit is left to httplib, which reads and discards the body before its
+    // 413, so that a client still sending it gets the answer instead of a reset connection.
+    if (req.has_header("Content-Length")) {
+      const std::string length = req.get_header_value("Content-Length");
+      if (!parse_u64(length)) {
+        json_error(res, 400,
+                   fmt::format("Content-Length '{}' is not a length in bytes", shown(length)));
+        res.set_header("Connection", "close");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     // A page from another site that resolves its own name to 127.0.0.1 (DNS rebinding) sends
     // its own name as Host: refused.
     if (check_host && req.has_header("Host") &&
@@ -329,8 +358,21 @@ int run_server(const ServerOptions& o) {
             if (!v)
               throw InvalidArgument(fmt::format(
                   "since '{}' is not a version (a non-negative integer from an earlier answer)",
-                  since.size() > 64 ? since.substr(0, 64) + "..." : since));
-            send_shared(res, api->trials(id, *v), kJson);
+                  shown(since)));
+            const std::string compact = query(req, "compact", "0");
+            if (compact != "0" && compact != "1")
+              throw InvalidArgument(fmt::format("compact '{}' is not 0 or 1", shown(compact)));
+            send_shared(res, api->trials(id, *v, compact == "1"), kJson);
+          }));
+  svr.Get(R"(/api/studies/([^/]+)/trials/([^/]+))",
+          guarded([api](const httplib::Request& req, httplib::Response& res) {
+            res.set_content(api->trial(id_or_throw(req.matches[1], "study id"),
+                                       id_or_throw(req.matches[2], "trial number")),
+                            kJson);
+          }));
+  // What the page may offer: the Stop button and the other writes only when they are allowed.
+  svr.Get("/api/server", guarded([&o](const httplib::Request&, httplib::Response& res) {
+            res.set_content(dump(json{{"allow_writes", o.allow_writes}}), kJson);
           }));
   svr.Get(R"(/api/studies/([^/]+)/pareto)",
           guarded([api](const httplib::Request& req, httplib::Response& res) {
@@ -382,10 +424,11 @@ int run_server(const ServerOptions& o) {
                                        id_or_throw(req.matches[2], "trial number"), req.body),
                              kJson);
            }));
-  svr.Post(R"(/api/studies/([^/]+)/stop)", writes([](const httplib::Request&, httplib::Response&) {
-             throw NotImplemented(
-                 "stopping a study from the dashboard is not built yet: stop its `parzen run` or "
-                 "`parzen worker` (Ctrl-C or SIGTERM)");
+  svr.Post(R"(/api/studies/([^/]+)/stop)",
+           writes([api](const httplib::Request& req, httplib::Response& res) {
+             res.set_content(api->stop(id_or_throw(req.matches[1], "study id"),
+                                       fmt::format("the dashboard ({})", shown(req.remote_addr))),
+                             kJson);
            }));
   svr.Get("/api/.*", guarded([](const httplib::Request& req, httplib::Response& res) {
             json_error(res, 404, fmt::format("no such endpoint: {}", req.path.substr(0, 200)));
@@ -454,7 +497,7 @@ int run_server(const ServerOptions& o) {
   const std::string shown_host =
       o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
   std::cout << fmt::format("parzen dashboard: http://{}:{}/ ({}; {})\n", shown_host, port,
-                           redact_storage_url(o.storage),
+                           redact_storage_url(cli::storage_url(o.storage)),
                            o.allow_writes ? "writes allowed with the token" : "read-only");
   if (o.allow_writes && o.token_file.empty() && !std::getenv("PARZEN_DASHBOARD_TOKEN"))
     std::cout << "token: " << token << "\n";

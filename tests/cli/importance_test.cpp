@@ -90,13 +90,6 @@ TEST(CliImportance, ObjectiveSelectsTheValueOfAMultiObjectiveStudy) {
               dir.path);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(nlohmann::ordered_json::parse(r.out)["importances"].begin().key(), "x") << r.out;
-  // The text table says which objective it ranks by and how to ask for the other.
-  r = run_cli({"importance", "mo", "--storage", dir.url()}, dir.path);
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_TRUE(contains(r.out,
-                       "Objective:  values_0 (minimize); objective 0 of 2 (--objective 1 "
-                       "for values_1)"))
-      << r.out;
   r = run_cli({"importance", "mo", "--storage", dir.url(), "--objective", "2"}, dir.path);
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(contains(r.err,
@@ -137,6 +130,7 @@ TEST(CliImportance, ErrorsSayWhatToDo) {
   r = run_cli({"importance", "s", "--storage", dir.url(), "--params", "w"}, dir.path);
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(contains(r.err, "no complete trial has the parameter 'w'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "the complete trials' parameters: 'c', 'x', 'y', 'z'")) << r.err;
   r = run_cli({"importance", "s", "--storage", dir.url(), "--evaluator", "shap"}, dir.path);
   EXPECT_NE(r.status, 0);
   EXPECT_TRUE(contains(r.err, "evaluator")) << r.err;
@@ -146,3 +140,38 @@ TEST(CliImportance, ErrorsSayWhatToDo) {
 }
 
 }  // namespace
+
+// What the ranking cannot show by itself is said on stderr: a multi-objective study ranked by
+// objective 0 because none was chosen, and an objective every trial has the same value of.
+TEST(CliImportance, SaysWhichObjectiveAndWarnsOnAConstantObjective) {
+  TempDir dir;
+  write_study(dir.url(), "mo", 60, {parzen::Direction::Minimize, parzen::Direction::Minimize});
+  auto r = run_cli({"importance", "mo", "--storage", dir.url()}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.err,
+                       "study 'mo' has 2 objectives; this ranks objective 0 (values_0). "
+                       "--objective 1 (values_1) ranks another"))
+      << r.err;
+  r = run_cli({"importance", "mo", "--storage", dir.url(), "--objective", "1"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(contains(r.err, "objectives; this ranks")) << r.err;
+  EXPECT_FALSE(contains(r.err, "warning")) << r.err;
+
+  parzen::StudyOptions o;
+  o.name = "flat";
+  o.storage = dir.url();
+  o.sampler = parzen::RandomSampler::make({.seed = 7});
+  auto study = parzen::Study::create(o);
+  for (int k = 0; k < 20; ++k) {
+    auto t = study.ask();
+    t.suggest_categorical("c", {"a", "b"});
+    t.suggest_int("d", 1, 3);
+    study.tell(t, 3.0);
+  }
+  r = run_cli({"importance", "flat", "--storage", dir.url()}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.err,
+                       "every complete trial of study 'flat' has the same value (3): no parameter "
+                       "makes a difference"))
+      << r.err;
+}

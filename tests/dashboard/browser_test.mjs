@@ -7,6 +7,7 @@
 //   node tests/dashboard/browser_test.mjs --parzen build/parzen --studies build/tests/parzen_browser_studies \
 //        --chromium /usr/bin/chromium --dist dashboard/dist [--big 100000]
 
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   parseArgs, checkDist, loadPuppeteer, tempDir, run, startDashboard, launchChromium, studyIds,
@@ -326,6 +327,41 @@ try {
     assert(last === Number(opts.big) - 1, `last page ends at ${last}`);
     await view(page, ids.big, 'parallel');
     assert((await inkOf(page, '#parallel-plot')) > 2000, 'parallel coordinates of the big study');
+  });
+
+  // Last: it stops the pruned study. A read-only server offers no Stop; one started with
+  // --allow-writes does, asks for the token, and the study then shows "stopped" (list and page).
+  await check('Stop: only with --allow-writes, with the token; the study shows "stopped"', async () => {
+    await open(page, `#/study/${ids.pruned}/history`);
+    await loaded(page);
+    assert(!(await page.$('#stop-button')), 'a read-only server offers Stop');
+    const token = 'f'.repeat(32);
+    const tokenFile = join(tmp.dir, 'token');
+    writeFileSync(tokenFile, `${token}\n`);
+    const writer = await startDashboard(opts.parzen, db, opts.dist, ['--allow-writes', '--token-file', tokenFile]);
+    const p2 = await browser.newPage();
+    const asked = [];
+    p2.on('dialog', async (d) => {
+      asked.push(d.type());
+      await d.accept(token);
+    });
+    p2.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await p2.goto(`${writer.url}#/study/${ids.pruned}/history`);
+      await p2.waitForSelector('#stop-button', { timeout: 20000 });
+      await p2.click('#stop-button');
+      await p2.waitForSelector('#stop-state', { timeout: 10000 });
+      const text = await p2.$eval('#stop-state', (e) => e.textContent);
+      assert(/stopped/.test(text) && /the dashboard \(127\.0\.0\.1\)/.test(text), `stop state: ${text}`);
+      assert(asked.length === 1 && asked[0] === 'prompt', `dialogs: ${asked.join(', ')}`);
+      await p2.goto(`${writer.url}#/`);
+      await p2.waitForSelector('#study-list table');
+      const stopped = await p2.$$eval('#study-list tbody tr', (trs) => trs.filter((tr) => tr.querySelector('.badge.stopped')).map((tr) => tr.children[1].textContent));
+      assert(stopped.length === 1 && stopped[0].startsWith('pruned'), `rows marked stopped: ${JSON.stringify(stopped)}`);
+    } finally {
+      await p2.close();
+      await writer.stop();
+    }
   });
 
   if (pageErrors.length) {

@@ -7,13 +7,16 @@
 #include <atomic>
 #include <thread>
 
+#include <fmt/format.h>
 #include <httplib.h>
+#include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_helpers.hpp"
 #include "dashboard/server.hpp"
 #include "demo_study.hpp"
 #include "parzen/importance.hpp"
+#include "parzen/stop_request.hpp"
 #include "parzen/system_attrs.hpp"
 
 namespace {
@@ -158,6 +161,9 @@ TEST_F(DashboardTest, APortInUseIsRefused) {
 TEST_F(DashboardTest, StudiesListsEveryStudyWithCountsBestAndEscapedNames) {
   Dashboard d({db}, tmp.path, "d");
   EXPECT_NE(d.first_line.find("read-only"), std::string::npos) << d.first_line;
+  // The storage as a URL, as docs/dashboard.md shows it (a plain path is given here).
+  EXPECT_NE(d.first_line.find("(sqlite:///" + db + "; read-only)"), std::string::npos)
+      << d.first_line;
   auto c = d.client();
   auto r = c.Get("/api/studies");
   ASSERT_TRUE(r);
@@ -536,11 +542,163 @@ TEST_F(DashboardTest, WritesNeedAllowWritesAndTheToken) {
   r = c.Post(tell, right, "{\"state\":\"fail\"}", "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 409);
-  // Stopping a study is not built: said so, only to an authorised caller.
-  r = c.Post("/api/studies/" + std::to_string(xss) + "/stop", right, "", "application/json");
+  // Stop: refused without the token; with it, the request is stored in the study (where every
+  // run and worker reads it) and the study list shows it.
+  const std::string stop = "/api/studies/" + std::to_string(single) + "/stop";
+  r = c.Post(stop, "", "application/json");
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 501);
+  EXPECT_EQ(r->status, 403);
+  r = c.Post(stop, wrong, "", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_FALSE(parzen::stop_request(*storage, single));
+  r = c.Post(stop, right, "", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  const auto request = parzen::stop_request(*storage, single);
+  ASSERT_TRUE(request);
+  EXPECT_EQ(request->by, "the dashboard (127.0.0.1)");
+  EXPECT_EQ(json::parse(r->body)["stop_request"]["requested_at"], request->requested_at);
+  for (const auto& s : body_json(c.Get("/api/studies"))["studies"])
+    if (s["id"] == single)
+      EXPECT_EQ(s["stop_request"]["by"], "the dashboard (127.0.0.1)") << s.dump();
+    else
+      EXPECT_TRUE(s["stop_request"].is_null()) << s.dump();
+  r = c.Post("/api/studies/999/stop", right, "", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(body_json(c.Get("/api/server"))["allow_writes"], true);
   expect_alive(d);
+}
+
+TEST_F(DashboardTest, ReadOnlyServerRefusesStopAndSaysSo) {
+  Dashboard d({db}, tmp.path, "d");
+  auto c = d.client();
+  EXPECT_EQ(body_json(c.Get("/api/server"))["allow_writes"], false);
+  httplib::Headers any = {{"Authorization", "Bearer 0123456789abcdef0123456789abcdef"}};
+  auto r = c.Post("/api/studies/" + std::to_string(single) + "/stop", any, "", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_NE(r->body.find("--allow-writes"), std::string::npos) << r->body;
+  auto storage = parzen::make_storage("sqlite:///" + db);
+  EXPECT_FALSE(parzen::stop_request(*storage, single));
+}
+
+// compact=1: each trial without "distributions" and "system_attrs", the distributions once at
+// top level; the plain answer is unchanged. A trial whose distribution differs from the first
+// seen one keeps its own. One trial in full: /trials/N.
+TEST_F(DashboardTest, CompactAnswersCarryEachDistributionOnce) {
+  auto storage = parzen::make_storage("sqlite:///" + db);
+  const auto id = storage->create_study("ranges", {parzen::Direction::Minimize});
+  for (double high : {1.0, 1.0, 2.0}) {
+    parzen::NewTrial nt;
+    nt.system_attrs = {{"seen", high}};
+    const auto t = storage->create_trial(id, nt);
+    storage->set_trial_param(t.id, "x", 0.5, parzen::FloatDistribution{.low = 0.0, .high = high});
+    storage->finish_trial(t.id, parzen::TrialState::Complete, {0.5}, "");
+  }
+  Dashboard d({db}, tmp.path, "d");
+  auto c = d.client();
+  const std::string base = "/api/studies/" + std::to_string(id) + "/trials";
+  const json plain = body_json(c.Get(base + "?since=0"));
+  const json compact = body_json(c.Get(base + "?since=0&compact=1"));
+  ASSERT_EQ(plain["trials"].size(), 3u);
+  ASSERT_EQ(compact["trials"].size(), 3u);
+  EXPECT_EQ(plain["version"], compact["version"]);
+  EXPECT_FALSE(plain.contains("distributions"));
+  ASSERT_TRUE(compact.contains("distributions"));
+  EXPECT_EQ(compact["distributions"]["x"], plain["trials"][0]["distributions"]["x"]);
+  EXPECT_EQ(compact["distributions"]["x"]["high"], 1.0);
+  for (size_t i = 0; i < 3; ++i) {
+    const json& p = plain["trials"][i];
+    json q = compact["trials"][i];
+    EXPECT_EQ(p["system_attrs"]["seen"], i == 2 ? 2.0 : 1.0);
+    EXPECT_FALSE(q.contains("system_attrs"));
+    // Trial 2's range differs from the shared one: it keeps its own.
+    EXPECT_EQ(q.contains("distributions"), i == 2) << q.dump();
+    // Otherwise the same trial.
+    json r = p;
+    r.erase("system_attrs");
+    if (i != 2) r.erase("distributions");
+    EXPECT_EQ(q, r);
+  }
+  // The compact answer is the smaller one (the point of it).
+  EXPECT_LT(c.Get(base + "?since=0&compact=1")->body.size(), c.Get(base + "?since=0")->body.size());
+  // A poll after a new trial: only it, with the distributions.
+  const uint64_t v = compact["version"];
+  const auto t = storage->create_trial(id, parzen::NewTrial{});
+  storage->set_trial_param(t.id, "y", 1.0, parzen::IntDistribution{.low = 0, .high = 3});
+  const json poll = body_json(c.Get(base + "?since=" + std::to_string(v) + "&compact=1"));
+  ASSERT_EQ(poll["trials"].size(), 1u);
+  EXPECT_EQ(poll["trials"][0]["number"], 3);
+  EXPECT_TRUE(poll["distributions"].contains("y"));
+  // One trial in full, as the detail view reads it.
+  const json one = body_json(c.Get(base + "/2"));
+  EXPECT_EQ(one, plain["trials"][2]);
+  auto r = c.Get(base + "/9");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  r = c.Get(base + "?compact=yes");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+}
+
+// The try-out's findings: one corrupt row does not take the study list down; a %00 in an id is
+// shown escaped; a Content-Length that is no number is answered at once; an empty file is
+// refused.
+TEST_F(DashboardTest, TryOutFindings) {
+  {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+    const std::string sql = fmt::format(
+        "INSERT INTO trial_user_attrs (trial_id, key, value) SELECT trial_id, 'notjson', '{{{{{{' "
+        "FROM trials WHERE study_id = {} AND number = 4",
+        single);
+    EXPECT_EQ(sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(handle), 1);
+    sqlite3_close(handle);
+  }
+  Dashboard d({db}, tmp.path, "d");
+  auto c = d.client();
+  const json studies = body_json(c.Get("/api/studies"));
+  ASSERT_EQ(studies["studies"].size(), 3u);
+  for (const auto& s : studies["studies"]) {
+    if (s["id"] == single) {
+      const std::string error = s["error"];
+      EXPECT_NE(error.find("study 'single'"), std::string::npos) << error;
+      EXPECT_NE(error.find("trial 4's user attribute 'notjson'"), std::string::npos) << error;
+    } else {
+      EXPECT_TRUE(s["error"].is_null()) << s.dump();
+      EXPECT_TRUE(s.contains("n_trials")) << s.dump();
+    }
+  }
+
+  auto r = c.Get("/api/studies/1%00/trials");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(json::parse(r->body)["error"],
+            "study id '1\\x00' is not a number (expected 0, 1, 2, ...)");
+
+  const std::string note = "/api/studies/" + std::to_string(multi) + "/trials/0/note";
+  for (const auto& [length, status] :
+       std::vector<std::pair<std::string, std::string>>{{"-5", "400"}, {"abc", "400"}}) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string reply = raw_request(
+        d.port,
+        "POST " + note + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + length + "\r\n\r\n");
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(reply.substr(0, 12), "HTTP/1.1 " + status) << reply;
+    EXPECT_LT(seconds, 3.0) << length;
+  }
+  expect_alive(d);
+
+  const auto empty = tmp.file("empty.db", "");
+  const auto res = run_cli({"dashboard", empty, "--port", "0"}, tmp.path);
+  EXPECT_NE(res.status, 0);
+  EXPECT_NE(res.err.find("is an empty file (0 bytes), not a Parzen database"), std::string::npos)
+      << res.err;
+  EXPECT_EQ(fs::file_size(empty), 0u);
 }
 
 TEST_F(DashboardTest, StaticFilesWithTypesAndNoEscape) {

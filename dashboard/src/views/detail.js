@@ -48,8 +48,24 @@ export function renderDetail(root, study, number, onClose) {
   ]));
   const ua = Object.entries(t.user_attrs || {});
   if (ua.length) root.append(el('h4', null, 'User attributes'), kv(ua.map(([k, v]) => [k, display(v)])));
-  const sa = Object.entries(t.system_attrs || {});
-  if (sa.length) root.append(el('details', null, el('summary', null, `System attributes (${sa.length})`), kv(sa.map(([k, v]) => [k, display(v)]))));
+  if (t.system_attrs) {
+    const sa = Object.entries(t.system_attrs);
+    if (sa.length) root.append(el('details', null, el('summary', null, `System attributes (${sa.length})`), kv(sa.map(([k, v]) => [k, display(v)]))));
+  } else {
+    // A compact answer leaves them out: read the whole trial when they are opened.
+    const box = el('details', { id: 'detail-system-attrs' }, el('summary', null, 'System attributes'));
+    box.addEventListener('toggle', () => {
+      if (!box.open || box.dataset.loaded) return;
+      box.dataset.loaded = 'true';
+      api.trial(study.id, t.number)
+        .then((full) => {
+          const sa = Object.entries(full.system_attrs || {});
+          box.append(sa.length ? kv(sa.map(([k, v]) => [k, display(v)])) : el('p', { class: 'muted' }, 'none'));
+        })
+        .catch((e) => { box.append(el('p', { class: 'error' }, `Cannot read them: ${e.message}`)); });
+    });
+    root.append(box);
+  }
   const iv = t.intermediate_values || [];
   if (iv.length) {
     const last = iv[iv.length - 1];

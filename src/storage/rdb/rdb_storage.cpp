@@ -144,6 +144,19 @@ const char* alive_since_sql(bool postgres) {
                   : "heartbeat";
 }
 
+// A JSON value stored in the database; a row that is not JSON (a damaged file or a foreign
+// writer) throws StorageError naming what it belongs to, instead of a bare parse error.
+template <class Where>
+nlohmann::json parse_stored(const std::string& text, const Where& where) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    throw StorageError(fmt::format(
+        "{} is not valid JSON ({}{}): the database was damaged or written by another program; "
+        "fix or delete that row",
+        where(), text.substr(0, 40), text.size() > 40 ? "..." : ""));
+  return j;
+}
+
 class RdbStorage final : public Storage {
  public:
   RdbStorage(std::unique_ptr<Connection> c, ConnectionFactory open_another)
@@ -944,10 +957,14 @@ class RdbStorage final : public Storage {
       info.n_trials = as_int(row[4]);
       for (const auto& a :
            db_->query("SELECT key, value FROM study_user_attrs WHERE study_id = ?", {info.id}))
-        info.user_attrs[as_text(a[0])] = nlohmann::json::parse(as_text(a[1]));
+        info.user_attrs[as_text(a[0])] = parse_stored(as_text(a[1]), [&] {
+          return fmt::format("study '{}': user attribute '{}'", info.name, as_text(a[0]));
+        });
       for (const auto& a :
            db_->query("SELECT key, value FROM study_system_attrs WHERE study_id = ?", {info.id}))
-        info.system_attrs[as_text(a[0])] = nlohmann::json::parse(as_text(a[1]));
+        info.system_attrs[as_text(a[0])] = parse_stored(as_text(a[1]), [&] {
+          return fmt::format("study '{}': system attribute '{}'", info.name, as_text(a[0]));
+        });
       out.push_back(std::move(info));
     }
     return out;
@@ -1043,10 +1060,14 @@ class RdbStorage final : public Storage {
       if (FrozenTrial* r = find(row[0])) r->intermediate_values[as_int(row[1])] = as_double(row[2]);
     for (const auto& row : rows.at(2))
       if (FrozenTrial* r = find(row[0]))
-        r->user_attrs[as_text(row[1])] = nlohmann::json::parse(as_text(row[2]));
+        r->user_attrs[as_text(row[1])] = parse_stored(as_text(row[2]), [&] {
+          return fmt::format("trial {}'s user attribute '{}'", r->number, as_text(row[1]));
+        });
     for (const auto& row : rows.at(3))
       if (FrozenTrial* r = find(row[0]))
-        r->system_attrs[as_text(row[1])] = nlohmann::json::parse(as_text(row[2]));
+        r->system_attrs[as_text(row[1])] = parse_stored(as_text(row[2]), [&] {
+          return fmt::format("trial {}'s system attribute '{}'", r->number, as_text(row[1]));
+        });
   }
 
   // PostgreSQL: serialises the writes to one study on its row, as SQLite's BEGIN IMMEDIATE
