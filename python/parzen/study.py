@@ -203,8 +203,9 @@ class Study:
         A study in a URL storage: a new handle to the same study, as pickling it (its trials
         are the storage's rows, shared). A study in an in-memory storage, which cannot be
         pickled: a copy, as Optuna's deepcopy — a new private in-memory storage holding a study
-        of the same name and directions with the user attributes and the finished and waiting
-        trials (as :func:`copy_study`; running trials are left out), sampled and pruned by
+        of the same name and directions with the user and system attributes (the samplers'
+        state: a grid's reserved points stay reserved) and the finished and waiting trials
+        (running trials are left out), sampled and pruned by
         copies of the sampler and pruner. Trials added to either study later are not seen by
         the other (so the outer folds of ``cross_val_score`` over a search each search their
         own copy, and none sees scores computed on its own test data)."""
@@ -222,6 +223,11 @@ class Study:
         memo[id(self)] = new
         for key, value in self.user_attrs.items():
             new.set_user_attr(key, value)
+        # The samplers' state (a grid's reserved points, CMA-ES generations, ...); the token
+        # names the original study.
+        for key, value in self.system_attrs.items():
+            if key != "study_token":
+                new._core._set_system_attr(key, value)
         new.add_trials(t for t in self.get_trials(deepcopy=False)
                        if t.state != TrialState.RUNNING)
         return new

@@ -197,6 +197,17 @@ def test_deepcopy_of_in_memory_study_copies_its_trials():
     assert len(twin.trials) == 5 and len(study.trials) == 3
 
 
+def test_deepcopy_of_in_memory_grid_study_keeps_its_reserved_points():
+    study = parzen.create_study(sampler=parzen.samplers.GridSampler({"x": [0, 1, 2, 3]}))
+    study.optimize(lambda t: t.suggest_int("x", 0, 3), n_trials=2)
+    twin = copy.deepcopy(study)
+    twin.optimize(lambda t: t.suggest_int("x", 0, 3), n_trials=2)
+    # the copy continues the grid (the points of the first two trials stay reserved)
+    assert sorted(t.params["x"] for t in twin.trials) == [0, 1, 2, 3]
+    assert "study_token" not in twin.system_attrs or (
+        twin.system_attrs["study_token"] != study.system_attrs["study_token"])
+
+
 def test_deepcopy_of_url_study_is_a_handle_to_the_same_study(tmp_path):
     url = _url(tmp_path)
     study = parzen.create_study(storage=url, study_name="d")
