@@ -339,15 +339,21 @@ class _CandidateErrors:
 
 
 class _UntoldTrials:
-    """The trials of a search asked and not told yet. When the fit raises (``error_score=
-    "raise"``, an unknown estimator parameter, KeyboardInterrupt, ...), each is told FAIL with
-    the exception as its ``fail_reason`` before the exception propagates, so the study holds no
-    RUNNING trial that nothing would ever finish (those are counted by ``n_trials`` budgets and
-    listed running by ``parzen show``); the trials told before keep their values."""
+    """The trials of a search asked and whose results are not known yet. When the fit raises
+    (``error_score="raise"``, an unknown estimator parameter, KeyboardInterrupt, ...), each is
+    told FAIL with the exception as its ``fail_reason`` before the exception propagates, so the
+    study holds no RUNNING trial that nothing would ever finish (those are counted by
+    ``n_trials`` budgets and listed running by ``parzen show``); the trials whose results were
+    known keep their values. ``add`` after each ask; ``clear`` once the step's results are
+    known (they are told then)."""
 
-    def __init__(self, study: Any) -> None:
-        self.study = study
+    def __init__(self) -> None:
+        self.study: Any = None
         self.numbers: set = set()
+
+    def add(self, study: Any, numbers: Any) -> None:
+        self.study = study
+        self.numbers.update(numbers)
 
     def __enter__(self) -> "_UntoldTrials":
         return self
@@ -669,7 +675,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         values: List[float] = []
         value_key = None  # the key of cv_results_ holding the trials' values
         errors = _CandidateErrors(self)
-        with errors, _UntoldTrials(study) as untold:
+        with errors, _UntoldTrials() as untold:
             while n_trials is None or n_done < n_trials:
                 if timeout is not None and time.monotonic() - start >= timeout:
                     break
@@ -685,7 +691,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                     # One C++ call asks the k trials and suggests their parameters.
                     try:
                         asked = space.ask_suggest(study, k)
-                        untold.numbers.update(a[0] for a in asked)
+                        untold.add(study, (a[0] for a in asked))
                     except StudyExhaustedError:
                         asked = []
                     exhausted = len(asked) < k
@@ -695,7 +701,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                     except StudyExhaustedError:
                         exhausted = True
                         break
-                    untold.numbers.add(trial.number)
+                    untold.add(study, (trial.number,))
                     params, key = space.sample(trial)
                     if size is not None and (key in seen or key in batch_keys):
                         # A candidate already in cv_results_: its trial takes that score with
@@ -751,9 +757,9 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                         number, None,
                         "the same candidate as an earlier trial, which failed or was pruned"))
                     trials.append(number)
+                untold.numbers.clear()  # every trial of the step is in told (or was told)
                 if told:
                     study._core._tell_many(told)
-                untold.numbers.clear()
                 n_done += n_asked
                 if free:
                     free = max(0, free - n_asked)
