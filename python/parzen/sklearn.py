@@ -510,7 +510,9 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
             incrementally (``max_iter`` calls of ``partial_fit``), reporting the mean fold score
             at each step to the study's pruner (``study``'s, else MedianPruner()); a pruned
             trial ends PRUNED and is not a candidate in ``cv_results_``. A trial that survives
-            is then cross-validated with ``fit`` like any candidate.
+            is then cross-validated with ``fit`` like any candidate. An exception in
+            ``partial_fit`` applies ``error_score``: nan fails the trial, a number completes it
+            with that value (neither is a candidate; FitFailedWarning), "raise" re-raises.
         max_iter: ``partial_fit`` steps per fold when pruning.
         scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, return_train_score:
             as scikit-learn's ``RandomizedSearchCV``: a candidate whose fits fail is a row with
