@@ -338,6 +338,41 @@ class _CandidateErrors:
         _fits.errors, _fits.owner = self._saved
 
 
+class _UntoldTrials:
+    """The trials of a search asked and whose results are not known yet. When the fit raises
+    (``error_score="raise"``, an unknown estimator parameter, KeyboardInterrupt, ...), each is
+    told FAIL with the exception as its ``fail_reason`` before the exception propagates, so the
+    study holds no RUNNING trial that nothing would ever finish (those are counted by
+    ``n_trials`` budgets and listed running by ``parzen show``); the trials whose results were
+    known keep their values. ``add`` after each ask; ``clear`` once the step's results are
+    known (they are told then)."""
+
+    def __init__(self) -> None:
+        self.study: Any = None
+        self.numbers: set = set()
+
+    def add(self, study: Any, numbers: Any) -> None:
+        self.study = study
+        self.numbers.update(numbers)
+
+    def __enter__(self) -> "_UntoldTrials":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None or not self.numbers:
+            return
+        text = " ".join(str(exc).split())
+        if len(text) > 400:
+            text = text[:400] + "..."
+        reason = f"the search's fit raised {exc_type.__name__}" + (f": {text}" if text else "")
+        for number in sorted(self.numbers):
+            try:
+                self.study._core._tell_many([(number, None, reason)])
+            except Exception:  # already told (a _tell_many that raised midway)
+                pass
+        self.numbers.clear()
+
+
 def _reads_history(sampler: Any) -> bool:
     """Whether the parzen.samplers object's draws depend on the study's results (the C++
     ``Sampler::samples_from_history``; asked once per class)."""
@@ -467,13 +502,17 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         storage: a URL or ``parzen.storages`` object for the study (with ``study_name``, a later
             fit — in this or another process — continues the same study; ``load_if_exists``).
         study: an existing ``parzen.Study`` (direction "maximize") to add the trials to.
+            ``clone`` deep-copies it: a study in a URL storage stays shared, one in memory is
+            copied with its trials (``Study.__deepcopy__``, as Optuna).
         study_name: the name of the study created in ``storage``.
         random_state: seeds the default sampler (int or RandomState); ignored with ``sampler``.
         enable_pruning: estimators with ``partial_fit`` only: each trial first trains every fold
             incrementally (``max_iter`` calls of ``partial_fit``), reporting the mean fold score
             at each step to the study's pruner (``study``'s, else MedianPruner()); a pruned
             trial ends PRUNED and is not a candidate in ``cv_results_``. A trial that survives
-            is then cross-validated with ``fit`` like any candidate.
+            is then cross-validated with ``fit`` like any candidate. An exception in
+            ``partial_fit`` applies ``error_score``: nan fails the trial, a number completes it
+            with that value (neither is a candidate; FitFailedWarning), "raise" re-raises.
         max_iter: ``partial_fit`` steps per fold when pruning.
         scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, return_train_score:
             as scikit-learn's ``RandomizedSearchCV``: a candidate whose fits fail is a row with
@@ -571,15 +610,18 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         """Run the search (scikit-learn's ``BaseSearchCV.fit``); returns self."""
         n_trials, timeout = self._p("n_trials"), self._p("timeout")
         if n_trials is not None and (not isinstance(n_trials, numbers.Integral) or n_trials < 1):
-            raise ValueError(f"n_trials must be a positive int or None, got {n_trials!r}")
+            raise ValueError(f"{self._n_trials_name} must be a positive int or None, got "
+                             f"{n_trials!r}")
         if timeout is not None and not timeout > 0:
             raise ValueError(f"timeout must be > 0 or None, got {timeout!r}")
         if n_trials is None and timeout is None:
             study = self._p("study")
             sampler = self._p("sampler") if study is None else study.sampler
             if not isinstance(sampler, _samplers.GridSampler):
-                raise ValueError("n_trials=None needs a timeout, or a GridSampler (which ends "
-                                 "when its grid is exhausted)")
+                needs = ("a timeout, or a GridSampler" if self._n_trials_name == "n_trials" else
+                         "a GridSampler as sampler")
+                raise ValueError(f"{self._n_trials_name}=None needs {needs} (which ends when "
+                                 "its grid is exhausted)")
         if self._p("enable_pruning") and not hasattr(self.estimator, "partial_fit"):
             raise ValueError(f"enable_pruning needs an estimator with partial_fit; "
                              f"{type(self.estimator).__name__} has none")
@@ -592,6 +634,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
     # ParzenRandomizedSearchCV: when every entry is a list, no candidate is evaluated twice
     # and n_iter is capped at the number of candidates (scikit-learn's ParameterSampler).
     _without_replacement = False
+    # The user's name of the trial budget in messages (ParzenRandomizedSearchCV: n_iter).
+    _n_trials_name = "n_trials"
 
     def _run_search(self, evaluate_candidates: Callable[..., Dict[str, Any]]) -> None:
         space = self._search_space()
@@ -633,7 +677,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         values: List[float] = []
         value_key = None  # the key of cv_results_ holding the trials' values
         errors = _CandidateErrors(self)
-        with errors:
+        with errors, _UntoldTrials() as untold:
             while n_trials is None or n_done < n_trials:
                 if timeout is not None and time.monotonic() - start >= timeout:
                     break
@@ -649,6 +693,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                     # One C++ call asks the k trials and suggests their parameters.
                     try:
                         asked = space.ask_suggest(study, k)
+                        untold.add(study, (a[0] for a in asked))
                     except StudyExhaustedError:
                         asked = []
                     exhausted = len(asked) < k
@@ -658,6 +703,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                     except StudyExhaustedError:
                         exhausted = True
                         break
+                    untold.add(study, (trial.number,))
                     params, key = space.sample(trial)
                     if size is not None and (key in seen or key in batch_keys):
                         # A candidate already in cv_results_: its trial takes that score with
@@ -677,8 +723,13 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                 if pruning:
                     survivors = []
                     for number, trial, params, key in asked:
-                        if self._pruned(trial, params):
+                        pruned = self._pruned(trial, params)
+                        if pruned is None:  # partial_fit raised: _pruned told the trial
+                            untold.numbers.discard(number)
+                            trials.append(number)
+                        elif pruned:
                             study.tell(trial, state=TrialState.PRUNED)
+                            untold.numbers.discard(number)
                             trials.append(number)
                         else:
                             survivors.append((number, trial, params, key))
@@ -708,6 +759,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                         number, None,
                         "the same candidate as an earlier trial, which failed or was pruned"))
                     trials.append(number)
+                untold.numbers.clear()  # every trial of the step is in told (or was told)
                 if told:
                     study._core._tell_many(told)
                 n_done += n_asked
@@ -716,8 +768,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                 if exhausted:
                     break
         if n_candidates == 0:
-            raise ValueError("no candidate was evaluated (every trial was pruned, or the "
-                             "timeout passed before the first)")
+            raise ValueError("no candidate was evaluated (every trial was pruned or its "
+                             "partial_fit failed, or the timeout passed before the first)")
         if self.error_score != "raise" and errors.per_candidate and all(
                 all(e) for e in errors.per_candidate):
             n_fits = sum(len(e) for e in errors.per_candidate)
@@ -727,7 +779,13 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                              "failures:\n" + _fit_error_reason(errors.per_candidate[0]))
         self._record_trials([(study, n) for n in trials])
 
-    def _pruned(self, trial: Any, params: Dict[str, Any]) -> bool:
+    def _pruned(self, trial: Any, params: Dict[str, Any]) -> Optional[bool]:
+        """Train the candidate's folds with partial_fit, reporting to the pruner: True when
+        pruned, False when it survives, None when partial_fit (or the score) raised and
+        ``error_score`` is a number: the trial is then told here (FAIL with the error as its
+        fail_reason when the number is nan, else COMPLETE with that value, as OptunaSearchCV)
+        and is not a candidate. With ``error_score="raise"`` the exception propagates (the
+        fit fails the trial)."""
         X, y, groups, fit_params = self._fit_data
         X, y, groups = indexable(X, y, groups)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
@@ -746,16 +804,39 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
 
         for step in range(self._p("max_iter")):
             scores = []
-            for est, train, test in folds:
+            for fold, (est, train, test) in enumerate(folds):
                 kw = dict(fit_params)
                 if classes is not None:
                     kw["classes"] = classes
-                est.partial_fit(take(X, train), take(y, train), **kw)
-                scores.append(scorer(est, take(X, test), take(y, test)))
+                try:
+                    est.partial_fit(take(X, train), take(y, train), **kw)
+                    scores.append(scorer(est, take(X, test), take(y, test)))
+                except Exception as e:
+                    if self.error_score == "raise":
+                        raise
+                    self._partial_fit_failed(trial, params, e, step, fold)
+                    return None
             trial.report(float(np.mean(scores)), step)
             if trial.should_prune():
                 return True
         return False
+
+    def _partial_fit_failed(self, trial: Any, params: Dict[str, Any], e: Exception, step: int,
+                            fold: int) -> None:
+        """Apply ``error_score`` to a candidate whose partial_fit or score raised (pruning)."""
+        text = " ".join(str(e).split())
+        if len(text) > 400:
+            text = text[:400] + "..."
+        reason = (f"partial_fit raised {type(e).__name__}" + (f": {text}" if text else "") +
+                  f" (step {step}, fold {fold}; enable_pruning)")
+        score = float(self.error_score)
+        warnings.warn(f"The candidate {params} failed and is not in cv_results_ (its trial "
+                      f"{trial.number} is {'FAIL' if math.isnan(score) else 'COMPLETE'} with "
+                      f"error_score={self.error_score}): {reason}", FitFailedWarning)
+        if math.isnan(score):
+            self.study_._core._tell_many([(trial.number, None, reason)])
+        else:
+            self.study_._core._tell_many([(trial.number, score, "")])
 
     def __getstate__(self) -> Dict[str, Any]:
         state = super().__getstate__()
@@ -895,6 +976,7 @@ class ParzenRandomizedSearchCV(ParzenSearchCV):
     unevaluated one (``enqueue_trial``), so the study may have more than ``n_iter`` trials."""
 
     _without_replacement = True
+    _n_trials_name = "n_iter"
 
     def __init__(self, estimator: Any, param_distributions: Any, *, n_iter: int = 10,
                  scoring: Any = None, n_jobs: Optional[int] = None, refit: Any = True,

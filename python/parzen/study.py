@@ -7,6 +7,7 @@ core (``parzen._core.StudyCore``): sampling, pruning and storage run in C++ with
 """
 
 import collections
+import copy
 import datetime
 import enum
 import gc
@@ -195,6 +196,41 @@ class Study:
     def __setstate__(self, state: Dict[str, Any]) -> None:
         other = load_study(**state)
         self.__dict__.update(other.__dict__)
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "Study":
+        """``copy.deepcopy`` (scikit-learn's ``clone`` deep-copies a search's ``study=``).
+
+        A study in a URL storage: a new handle to the same study, as pickling it (its trials
+        are the storage's rows, shared). A study in an in-memory storage, which cannot be
+        pickled: a copy, as Optuna's deepcopy — a new private in-memory storage holding a study
+        of the same name and directions with the user and system attributes (the samplers'
+        state: a grid's reserved points stay reserved) and the finished and waiting trials
+        (running trials are left out), sampled and pruned by
+        copies of the sampler and pruner. Trials added to either study later are not seen by
+        the other (so the outer folds of ``cross_val_score`` over a search each search their
+        own copy, and none sees scores computed on its own test data)."""
+        if self._storage._raw_url is not None:
+            new = Study.__new__(Study)
+            memo[id(self)] = new
+            new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+            return new
+        sampler = copy.deepcopy(self._sampler, memo)
+        pruner = copy.deepcopy(self._pruner, memo)
+        new = create_study(storage=_storages.InMemoryStorage(), sampler=sampler, pruner=pruner,
+                           study_name=self.study_name,
+                           directions=[d.name.lower() for d in self._directions],
+                           _announce=False)
+        memo[id(self)] = new
+        for key, value in self.user_attrs.items():
+            new.set_user_attr(key, value)
+        # The samplers' state (a grid's reserved points, CMA-ES generations, ...); the token
+        # names the original study.
+        for key, value in self.system_attrs.items():
+            if key != "study_token":
+                new._core._set_system_attr(key, value)
+        new.add_trials(t for t in self.get_trials(deepcopy=False)
+                       if t.state != TrialState.RUNNING)
+        return new
 
     # --- attributes ---------------------------------------------------------------------------
     @property

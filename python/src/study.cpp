@@ -609,6 +609,17 @@ void bind_study(py::module_& m) {
           },
           "system_attrs() -> dict: parzen's own study attributes.")
       .def(
+          "_set_system_attr",
+          [](PyStudy& s, const std::string& key, const py::handle& value) {
+            nlohmann::json j = json_from_py(value, "system attribute '" + key + "'");
+            py::gil_scoped_release release;
+            s.get().storage().set_study_system_attr(s.get().id(), key, j);
+          },
+          py::arg("key"), py::arg("value"),
+          "_set_system_attr(key: str, value) -> None\n\nSets one of parzen's own study "
+          "attributes (Study.__deepcopy__ copies a sampler's state, e.g. the grid's reserved "
+          "points, with it).")
+      .def(
           "trials_json",
           [](PyStudy& s) {
             nlohmann::json j;

@@ -111,8 +111,8 @@ double GridSampler::sample_independent(const StudyView& /*view*/, const FrozenTr
     std::vector<std::string> names;
     for (const auto& p : options_.grid) names.push_back(p.first);
     throw InvalidArgument(fmt::format(
-        "parameter '{}' is not in the grid (it has {}); add it to GridSamplerOptions::grid", name,
-        fmt::join(names, ", ")));
+        "parameter '{}' is not in the grid (it has {}); add it to the GridSampler's search space",
+        name, fmt::join(names, ", ")));
   }
   if (!trial.system_attrs.contains(keys::grid_id)) {
     // An enqueued trial that did not fix this parameter: take the grid's first value.

@@ -122,6 +122,8 @@ TEST(GridSampler, ErrorsNameTheParameter) {
     EXPECT_NE(std::string(e.what()).find("parameter 'lr' is not in the grid (it has a, b)"),
               std::string::npos)
         << e.what();
+    // No C++ type name: Python and CLI users read this message too.
+    EXPECT_EQ(std::string(e.what()).find("::"), std::string::npos) << e.what();
   }
   // A grid value outside the suggested range.
   EXPECT_THROW(t.suggest_int("a", 5, 9), InvalidArgument);
