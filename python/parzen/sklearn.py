@@ -79,6 +79,29 @@ def _plain(v: Any) -> Any:
     return v
 
 
+# Distributions made for param_distributions entries, by what determines them (the entry's
+# scipy name and arguments, or its choices' types and values): a search fitted again, or
+# another search of the same space, reuses them (the distribution classes are immutable; a
+# new one costs tens of microseconds once the fits have left the caches cold). Bounded:
+# cleared when full.
+_dist_cache: Dict[Any, Any] = {}
+_DIST_CACHE_SIZE = 512
+
+
+def _cached_dist(key: Any, make: Callable[[], Any]) -> Any:
+    """make(), kept under key (made anew, not kept, when key is not hashable)."""
+    try:
+        dist = _dist_cache.get(key)
+    except TypeError:  # an unhashable argument (an array)
+        return make()
+    if dist is None:
+        dist = make()
+        if len(_dist_cache) >= _DIST_CACHE_SIZE:
+            _dist_cache.clear()
+        _dist_cache[key] = dist
+    return dist
+
+
 def _categorical(values: Sequence[Any]) -> Tuple[Any, Callable[[Any], Any]]:
     """(distribution, decode): scalar choices are stored as themselves, other objects — and every
     choice of a list with repeated values (``[1, 1, 2]``, ``[1, 1.0, True]``: scikit-learn
@@ -91,20 +114,30 @@ def _categorical(values: Sequence[Any]) -> Tuple[Any, Callable[[Any], Any]]:
     if all(isinstance(v, _SCALAR) for v in plain) and not any(
             isinstance(v, float) and math.isnan(v) for v in plain) and len(set(plain)) == len(
                 plain):
+        # the key tells 1, 1.0 and True apart, and 0.0 from -0.0
+        key = ("choices",) + tuple((type(p), repr(p) if type(p) is float else p) for p in plain)
         try:
-            dist = _dists.CategoricalDistribution(plain)
+            dist = _cached_dist(key, lambda: _dists.CategoricalDistribution(plain))
         except TypeError:  # a choice the build cannot store (None without null support)
             pass
         else:
             # The choices are distinct scalars (no two equal, no NaN): a dict finds the index.
             index = {v: i for i, v in enumerate(plain)}
             return dist, lambda x: values[index[x]]
-    dist = _dists.CategoricalDistribution(list(range(len(values))))
+    dist = _cached_dist(("indices", len(values)),
+                        lambda: _dists.CategoricalDistribution(list(range(len(values)))))
     return dist, lambda x: values[int(x)]
 
 
 def _from_scipy(name: str, frozen: Any) -> Any:
+    """The Parzen distribution of a scipy.stats frozen distribution (ValueError naming the
+    parameter when none maps exactly); kept for the same scipy name and arguments."""
     dist_name = frozen.dist.name
+    key = ("scipy", dist_name, frozen.args, tuple(sorted(frozen.kwds.items())))
+    return _cached_dist(key, lambda: _scipy_to_parzen(name, frozen, dist_name))
+
+
+def _scipy_to_parzen(name: str, frozen: Any, dist_name: str) -> Any:
     shapes, loc, scale = frozen.dist._parse_args(*frozen.args, **frozen.kwds)
     if dist_name == "uniform":
         if not scale > 0:  # scipy's own rvs refuses it ("Domain error in arguments")

@@ -3,6 +3,7 @@
 Parity with scikit-learn's own searches, multimetric refit, the scipy.stats mapping and refusals,
 nested CV, Pipelines, the meta-estimator checks, storages, pruning, and the two examples.
 """
+import math
 import os
 import pickle
 import subprocess
@@ -730,3 +731,35 @@ def test_a_failing_step_leaves_the_earlier_steps_told():
         search.fit(X, Y)
     states = [t.state for t in search.study_.trials]
     assert states == [parzen.TrialState.COMPLETE] * 3 + [parzen.TrialState.RUNNING]
+
+
+def test_the_distributions_of_entries_are_reused_by_what_determines_them():
+    # the distribution of a list or scipy entry is kept by the entry's types and values (or
+    # scipy name and arguments): equal entries share it, entries that differ do not
+    import parzen.sklearn as psk
+    a = psk._Space({"k": [1, 2], "C": st.uniform(1, 10)})
+    b = psk._Space({"k": [1, 2], "C": st.uniform(loc=1, scale=10)})
+    assert a.dicts[0]["k"][0] is psk._Space({"k": [1, 2]}).dicts[0]["k"][0]
+    assert a.dicts[0]["C"][0] == b.dicts[0]["C"][0] == FloatDistribution(1, 11)
+    assert a.dicts[0]["C"][0] is psk._Space({"C": st.uniform(1, 10)}).dicts[0]["C"][0]
+    for other in ([1.0, 2.0], [True, False], [1, 3], ["1", "2"], (np.int64(1), 2)):
+        dist, decode, _ = psk._Space({"k": other}).dicts[0]["k"]
+        assert list(dist.choices) == [psk._plain(v) for v in other]
+        assert [type(c) for c in dist.choices] == [type(psk._plain(v)) for v in other]
+        assert decode(dist.choices[0]) is other[0]
+    zero = psk._Space({"k": [0.0, 1.0]}).dicts[0]["k"][0]
+    negative = psk._Space({"k": [-0.0, 1.0]}).dicts[0]["k"][0]
+    assert math.copysign(1, zero.choices[0]) == 1 and math.copysign(1, negative.choices[0]) == -1
+    assert psk._Space({"k": [[1], [2], [3]]}).dicts[0]["k"][0].choices == (0, 1, 2)
+    # an unhashable argument: made each time, the same distribution
+    arr = psk._Space({"C": st.uniform(loc=np.array(1.0), scale=np.array(10.0))})
+    assert arr.dicts[0]["C"][0] == FloatDistribution(1, 11)
+    # refused entries are still refused on every fit
+    for _ in range(2):
+        with pytest.raises(ValueError, match="parameter 'C'"):
+            psk._Space({"C": st.norm(0, 1)})
+    # a search fitted twice (nested CV refits it) gives the same results
+    search = ParzenRandomizedSearchCV(SVC(), {"kernel": ["linear", "rbf"], "C": st.uniform(1, 10)},
+                                      n_iter=4, cv=2, random_state=2021)
+    first = search.fit(X, Y).cv_results_["params"]
+    assert search.fit(X, Y).cv_results_["params"] == first
