@@ -830,10 +830,14 @@ def _create_study_and_ask(sampler: Any, pruner: Any, direction: str, n: int,
     default pruner (no C++ pruner is built for it)."""
     dirs = _directions(direction, None)
     st = _storages.InMemoryStorage()
-    if type(sampler) is _LazySampler and type(pruner) is _pruners.NopPruner:
+    if type(pruner) is _pruners.NopPruner and type(sampler) is _LazySampler:
         core_sampler = _core.make_sampler(sampler.cls._registry_name, sampler.core_options, None,
                                           None)
         core_pruner = None  # the core's default, a NopPruner (include/parzen/study.hpp)
+    elif (type(pruner) is _pruners.NopPruner and isinstance(sampler, _samplers.BaseSampler)
+          and not sampler._uses_pruner()):
+        core_sampler = sampler._make(pruner=None)
+        core_pruner = None
     else:
         sampler, pruner, core_sampler, core_pruner = _make_core_sampler_pruner(sampler, pruner,
                                                                                1)
