@@ -140,6 +140,9 @@ class StudyCore:
     def _ask_suggest(self, n: int, space: Sequence[Tuple[str, Distribution]]
                      ) -> List[Tuple[int, Tuple[ParamValue, ...]]]: ...
     def _tell_many(self, results: Sequence[Tuple[int, Optional[float], str]]) -> None: ...
+    def _tell_and_ask(self, results: Sequence[Tuple[int, Optional[float], str]], n: int,
+                      space: Sequence[Tuple[str, Distribution]]
+                      ) -> List[Tuple[int, Tuple[ParamValue, ...]]]: ...
     def optimize(self, objective: Callable[[Trial], Any], n_trials: Optional[int] = ...,
                  timeout: Optional[float] = ..., n_jobs: int = ..., catch: bool = ...,
                  callback: Optional[Callable[[FrozenTrial], None]] = ...,
@@ -165,6 +168,11 @@ class StudyCore:
 
 LogFunction = Callable[[str, str], None]
 
+def _create_and_ask(storage: Storage, directions: List[str], sampler: Optional[Sampler],
+                    pruner: Optional[Pruner], heartbeat_interval: Optional[float],
+                    grace_period: Optional[float], max_retries: int,
+                    log: Optional[LogFunction], n: int, space: Sequence[Tuple[str, Distribution]]
+                    ) -> Tuple[StudyCore, List[Tuple[int, Tuple[ParamValue, ...]]]]: ...
 def create_study(storage: Storage, study_name: Optional[str] = ..., directions: List[str] = ...,
                  sampler: Optional[Sampler] = ..., pruner: Optional[Pruner] = ...,
                  load_if_exists: bool = ..., heartbeat_interval: Optional[float] = ...,

@@ -79,6 +79,29 @@ def _plain(v: Any) -> Any:
     return v
 
 
+# Distributions made for param_distributions entries, by what determines them (the entry's
+# scipy name and arguments, or its choices' types and values): a search fitted again, or
+# another search of the same space, reuses them (the distribution classes are immutable; a
+# new one costs tens of microseconds once the fits have left the caches cold). Bounded:
+# cleared when full.
+_dist_cache: Dict[Any, Any] = {}
+_DIST_CACHE_SIZE = 512
+
+
+def _cached_dist(key: Any, make: Callable[[], Any]) -> Any:
+    """make(), kept under key (made anew, not kept, when key is not hashable)."""
+    try:
+        dist = _dist_cache.get(key)
+    except TypeError:  # an unhashable argument (an array)
+        return make()
+    if dist is None:
+        dist = make()
+        if len(_dist_cache) >= _DIST_CACHE_SIZE:
+            _dist_cache.clear()
+        _dist_cache[key] = dist
+    return dist
+
+
 def _categorical(values: Sequence[Any]) -> Tuple[Any, Callable[[Any], Any]]:
     """(distribution, decode): scalar choices are stored as themselves, other objects — and every
     choice of a list with repeated values (``[1, 1, 2]``, ``[1, 1.0, True]``: scikit-learn
@@ -91,20 +114,30 @@ def _categorical(values: Sequence[Any]) -> Tuple[Any, Callable[[Any], Any]]:
     if all(isinstance(v, _SCALAR) for v in plain) and not any(
             isinstance(v, float) and math.isnan(v) for v in plain) and len(set(plain)) == len(
                 plain):
+        # the key tells 1, 1.0 and True apart, and 0.0 from -0.0
+        key = ("choices",) + tuple((type(p), repr(p) if type(p) is float else p) for p in plain)
         try:
-            dist = _dists.CategoricalDistribution(plain)
+            dist = _cached_dist(key, lambda: _dists.CategoricalDistribution(plain))
         except TypeError:  # a choice the build cannot store (None without null support)
             pass
         else:
             # The choices are distinct scalars (no two equal, no NaN): a dict finds the index.
             index = {v: i for i, v in enumerate(plain)}
             return dist, lambda x: values[index[x]]
-    dist = _dists.CategoricalDistribution(list(range(len(values))))
+    dist = _cached_dist(("indices", len(values)),
+                        lambda: _dists.CategoricalDistribution(list(range(len(values)))))
     return dist, lambda x: values[int(x)]
 
 
 def _from_scipy(name: str, frozen: Any) -> Any:
+    """The Parzen distribution of a scipy.stats frozen distribution (ValueError naming the
+    parameter when none maps exactly); kept for the same scipy name and arguments."""
     dist_name = frozen.dist.name
+    key = ("scipy", dist_name, frozen.args, tuple(sorted(frozen.kwds.items())))
+    return _cached_dist(key, lambda: _scipy_to_parzen(name, frozen, dist_name))
+
+
+def _scipy_to_parzen(name: str, frozen: Any, dist_name: str) -> Any:
     shapes, loc, scale = frozen.dist._parse_args(*frozen.args, **frozen.kwds)
     if dist_name == "uniform":
         if not scale > 0:  # scipy's own rvs refuses it ("Domain error in arguments")
@@ -214,9 +247,15 @@ class _Space:
         """n trials of a one-dict space asked and suggested in one call (``StudyCore.
         _ask_suggest``, the parameters in the order ``sample`` suggests them): [(number, None,
         candidate parameters, None), ...]; fewer when the sampler is exhausted."""
+        return self.decode(study._core._ask_suggest(n, self._one_space))
+
+    def decode(self, asked: Sequence[Tuple[int, Tuple[Any, ...]]]
+               ) -> List[Tuple[int, None, Dict[str, Any], None]]:
+        """The core's [(number, (value, ...)), ...] of a one-dict space (``_ask_suggest``,
+        ``_tell_and_ask``, ``_create_and_ask``) as ``ask_suggest`` returns it."""
         names = [name for name, _ in self._one_space]
         out = []
-        for number, raw in study._core._ask_suggest(n, self._one_space):
+        for number, raw in asked:
             params = dict(zip(names, raw))
             for name, decode in self._decoders:
                 params[name] = decode(params[name])
@@ -411,8 +450,10 @@ def _auto_independent_trials(study: Any, space: Optional["_Space"], fresh: bool)
     and identical either way (tests/python/test_sklearn.py checks it against one-at-a-time
     asks). Any other case (a numeric-majority space, whose GP startup points differ from random
     draws; several dicts; a study with trials): 0, one trial per step as before. ``fresh``: the
-    study was just created in memory (no need to read its trials)."""
-    if space is None or len(space.dicts) != 1 or len(study.directions) != 1:
+    study was just created in memory (no need to read its trials; ``study`` None: it is not
+    created yet)."""
+    if space is None or len(space.dicts) != 1 or (study is not None
+                                                   and len(study.directions) != 1):
         return 0
     dists = [d for d, _, _ in space.dicts[0].values()]
     n_categorical = sum(isinstance(d, _dists.CategoricalDistribution) for d in dists)
@@ -424,13 +465,19 @@ def _auto_independent_trials(study: Any, space: Optional["_Space"], fresh: bool)
     return int(n_startup)
 
 
-def _independent_trials(study: Any, space: Optional["_Space"] = None,
-                        fresh: bool = False) -> Optional[int]:
+def _independent_trials(study: Any, space: Optional["_Space"] = None, fresh: bool = False,
+                        sampler: Any = None) -> Optional[int]:
     """How many of the study's next trials its sampler draws without a model of the results —
     None: all of them (random, QMC, grid); TPE and GP: what remains of ``n_startup_trials``
     (counting every finished trial of the study, an upper bound of what they count, so never a
-    trial the model would have drawn); AutoSampler: see ``_auto_independent_trials``."""
-    sampler = study.sampler
+    trial the model would have drawn); AutoSampler: see ``_auto_independent_trials``. ``study``
+    None: a study of ``sampler`` not created yet (no trial, one objective)."""
+    if study is not None:
+        sampler = study.sampler
+    if isinstance(sampler, _study._LazySampler):  # a fresh study's default (see _run_search)
+        if sampler.cls is _samplers.AutoSampler:
+            return _auto_independent_trials(study, space, fresh)
+        return 0
     if not isinstance(sampler, _samplers.BaseSampler):
         return 0
     if isinstance(sampler, _samplers.AutoSampler):
@@ -442,6 +489,8 @@ def _independent_trials(study: Any, space: Optional["_Space"] = None,
         n_startup = _registry_default(type(sampler), "n_startup_trials")
     if not isinstance(n_startup, numbers.Integral):
         return 0
+    if study is None:
+        return int(n_startup)
     finished = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,
                                                         TrialState.PRUNED, TrialState.FAIL))
     return max(0, int(n_startup) - len(finished))
@@ -557,13 +606,20 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         return getattr(self, name, self._DEFAULTS[name])
 
     # --- the study --------------------------------------------------------------------------
-    def _default_sampler(self) -> Any:
+    def _default_seed(self) -> Optional[int]:
+        """The default sampler's seed: random_state (an int, or drawn from a RandomState)."""
         seed = self._p("random_state")
         if seed is None:
-            return _samplers.AutoSampler()
+            return None
         if not isinstance(seed, numbers.Integral):
             seed = check_random_state(seed).randint(np.iinfo(np.int32).max)
-        return _samplers.AutoSampler(seed=int(seed))
+        return int(seed)
+
+    def _default_sampler(self) -> Any:
+        seed = self._default_seed()
+        if seed is None:
+            return _samplers.AutoSampler()
+        return _samplers.AutoSampler(seed=seed)
 
     def _make_study(self) -> Any:
         study = self._p("study")
@@ -639,11 +695,32 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
 
     def _run_search(self, evaluate_candidates: Callable[..., Dict[str, Any]]) -> None:
         space = self._search_space()
-        study = self._make_study()
-        self.study_ = study
         n_trials, timeout = self._p("n_trials"), self._p("timeout")
         pruning = self._p("enable_pruning")
         size = space.finite_size() if self._without_replacement else None
+        # Trials whose parameters need no per-trial decision in Python (one dict, no check for
+        # an already evaluated candidate, no pruning) are asked and suggested in one C++ call.
+        one_call = len(space.dicts) == 1 and size is None and not pruning
+        # A study of this fit in a new in-memory storage has no trial before the loop below.
+        fresh = self._p("study") is None and self._p("storage") is None
+        # Such a study, when the first step asks in one C++ call (no timeout, which may end the
+        # search before it), is created by that call (_create_study_and_ask): the same study and
+        # trials as create_study then ask. Later steps tell the previous step's results and ask
+        # the next trials in one call too (_tell_and_ask).
+        created_by_ask = (fresh and one_call and timeout is None and n_trials is not None
+                          and self._p("study_name") is None)
+        sampler = None
+        study = None
+        if created_by_ask:
+            sampler = self._p("sampler")
+            if sampler is None:
+                # AutoSampler(seed=...), made when study_.sampler is first read
+                seed = self._default_seed()
+                kwargs = {} if seed is None else {"seed": seed}
+                sampler = _study._LazySampler(_samplers.AutoSampler, kwargs, dict(kwargs))
+        else:
+            study = self._make_study()
+            self.study_ = study
         if size is not None and n_trials is not None and n_trials > size:
             warnings.warn(f"The total space of parameters {size} is smaller than "
                           f"n_iter={n_trials}. Running {size} iterations. For exhaustive "
@@ -665,108 +742,123 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         # (checked between calls).
         free = 0
         if not pruning and timeout is None and n_trials is not None:
-            # a study of this fit in a new in-memory storage has no trial before this loop
-            fresh = self._p("study") is None and self._p("storage") is None
-            free = _independent_trials(study, space, fresh)
-        # Trials whose parameters need no per-trial decision in Python (one dict, no check for
-        # an already evaluated candidate, no pruning) are asked and suggested in one C++ call.
-        one_call = len(space.dicts) == 1 and size is None and not pruning
+            free = _independent_trials(study, space, fresh, sampler)
+        # one_call: the results of the last step, told with the next step's ask (or after the
+        # loop).
+        pending: List[Tuple[int, Optional[float], str]] = []
         start = time.monotonic()
         n_done = 0
         n_candidates = 0
         values: List[float] = []
         value_key = None  # the key of cv_results_ holding the trials' values
         errors = _CandidateErrors(self)
-        with errors, _UntoldTrials() as untold:
-            while n_trials is None or n_done < n_trials:
-                if timeout is not None and time.monotonic() - start >= timeout:
-                    break
-                k = batch if n_trials is None else min(batch, n_trials - n_done)
-                if n_trials is not None and (free is None or free > 0):
-                    k = max(k, n_trials - n_done if free is None else min(free, n_trials - n_done))
-                # (trial number, live trial or None, candidate parameters, key)
-                asked: List[Tuple[int, Any, Dict[str, Any], Any]] = []
-                repeats: List[Tuple[int, Tuple[Any, ...]]] = []
-                batch_keys: Dict[Tuple[Any, ...], Any] = {}
-                exhausted = False
-                if one_call:
-                    # One C++ call asks the k trials and suggests their parameters.
-                    try:
-                        asked = space.ask_suggest(study, k)
-                        untold.add(study, (a[0] for a in asked))
-                    except StudyExhaustedError:
-                        asked = []
-                    exhausted = len(asked) < k
-                while not one_call and len(asked) < k:
-                    try:
-                        trial = study.ask()
-                    except StudyExhaustedError:
-                        exhausted = True
+        try:
+            with errors, _UntoldTrials() as untold:
+                while n_trials is None or n_done < n_trials:
+                    if timeout is not None and time.monotonic() - start >= timeout:
                         break
-                    untold.add(study, (trial.number,))
-                    params, key = space.sample(trial)
-                    if size is not None and (key in seen or key in batch_keys):
-                        # A candidate already in cv_results_: its trial takes that score with
-                        # no new fit, and the next ask is a candidate not evaluated yet.
-                        repeats.append((trial.number, key))
-                        if rng is None:
-                            rng = check_random_state(random_state)
-                        unseen = space.random_unseen(rng, set(seen) | set(batch_keys))
-                        if unseen is None:
+                    k = batch if n_trials is None else min(batch, n_trials - n_done)
+                    if n_trials is not None and (free is None or free > 0):
+                        k = max(k, n_trials - n_done if free is None else min(
+                            free, n_trials - n_done))
+                    # (trial number, live trial or None, candidate parameters, key)
+                    asked: List[Tuple[int, Any, Dict[str, Any], Any]] = []
+                    repeats: List[Tuple[int, Tuple[Any, ...]]] = []
+                    batch_keys: Dict[Tuple[Any, ...], Any] = {}
+                    exhausted = False
+                    if one_call:
+                        # One C++ call asks the k trials and suggests their parameters (and
+                        # tells the previous step's results first; creates the study first).
+                        told_now, pending = pending, []
+                        try:
+                            if study is None:
+                                study, raw = _study._create_study_and_ask(
+                                    sampler, _NO_PRUNING, "maximize", k, space._one_space)
+                                self.study_ = study
+                            elif told_now:
+                                raw = study._core._tell_and_ask(told_now, k, space._one_space)
+                            else:
+                                raw = study._core._ask_suggest(k, space._one_space)
+                            asked = space.decode(raw)
+                            untold.add(study, (a[0] for a in asked))
+                        except StudyExhaustedError:
+                            asked = []
+                        exhausted = len(asked) < k
+                    while not one_call and len(asked) < k:
+                        try:
+                            trial = study.ask()
+                        except StudyExhaustedError:
                             exhausted = True
                             break
-                        study.enqueue_trial(space.point(unseen))
-                        continue
-                    batch_keys[key] = trial
-                    asked.append((trial.number, trial, params, key))
-                n_asked = len(asked)
-                if pruning:
-                    survivors = []
-                    for number, trial, params, key in asked:
-                        pruned = self._pruned(trial, params)
-                        if pruned is None:  # partial_fit raised: _pruned told the trial
-                            untold.numbers.discard(number)
+                        untold.add(study, (trial.number,))
+                        params, key = space.sample(trial)
+                        if size is not None and (key in seen or key in batch_keys):
+                            # A candidate already in cv_results_: its trial takes that score with
+                            # no new fit, and the next ask is a candidate not evaluated yet.
+                            repeats.append((trial.number, key))
+                            if rng is None:
+                                rng = check_random_state(random_state)
+                            unseen = space.random_unseen(rng, set(seen) | set(batch_keys))
+                            if unseen is None:
+                                exhausted = True
+                                break
+                            study.enqueue_trial(space.point(unseen))
+                            continue
+                        batch_keys[key] = trial
+                        asked.append((trial.number, trial, params, key))
+                    n_asked = len(asked)
+                    if pruning:
+                        survivors = []
+                        for number, trial, params, key in asked:
+                            pruned = self._pruned(trial, params)
+                            if pruned is None:  # partial_fit raised: _pruned told the trial
+                                untold.numbers.discard(number)
+                                trials.append(number)
+                            elif pruned:
+                                study.tell(trial, state=TrialState.PRUNED)
+                                untold.numbers.discard(number)
+                                trials.append(number)
+                            else:
+                                survivors.append((number, trial, params, key))
+                        asked = survivors
+                    told: List[Tuple[int, Optional[float], str]] = []
+                    if asked:
+                        results = evaluate_candidates([p for _, _, p, _ in asked])
+                        errors.take(len(asked))
+                        if value_key is None:
+                            value_key = self._value_key(results)
+                        scores = results[value_key]
+                        for i, (number, _, _, key) in enumerate(asked):
+                            v = float(scores[n_candidates + i])
+                            values.append(v)
+                            # error_score a number: the row's score
+                            told.append((number, v, "") if math.isfinite(v) else (
+                                number, None,
+                                _fit_error_reason(errors.per_candidate[n_candidates + i], v)))
                             trials.append(number)
-                        elif pruned:
-                            study.tell(trial, state=TrialState.PRUNED)
-                            untold.numbers.discard(number)
-                            trials.append(number)
-                        else:
-                            survivors.append((number, trial, params, key))
-                    asked = survivors
-                told: List[Tuple[int, Optional[float], str]] = []
-                if asked:
-                    results = evaluate_candidates([p for _, _, p, _ in asked])
-                    errors.take(len(asked))
-                    if value_key is None:
-                        value_key = self._value_key(results)
-                    scores = results[value_key]
-                    for i, (number, _, _, key) in enumerate(asked):
-                        v = float(scores[n_candidates + i])
-                        values.append(v)
-                        # error_score a number: the row's score
+                            if size is not None:
+                                seen[key] = n_candidates + i
+                        n_candidates += len(asked)
+                    for number, key in repeats:
+                        j = seen.get(key)
+                        v = values[j] if j is not None else math.nan
                         told.append((number, v, "") if math.isfinite(v) else (
                             number, None,
-                            _fit_error_reason(errors.per_candidate[n_candidates + i], v)))
+                            "the same candidate as an earlier trial, which failed or was pruned"))
                         trials.append(number)
-                        if size is not None:
-                            seen[key] = n_candidates + i
-                    n_candidates += len(asked)
-                for number, key in repeats:
-                    j = seen.get(key)
-                    v = values[j] if j is not None else math.nan
-                    told.append((number, v, "") if math.isfinite(v) else (
-                        number, None,
-                        "the same candidate as an earlier trial, which failed or was pruned"))
-                    trials.append(number)
-                untold.numbers.clear()  # every trial of the step is in told (or was told)
-                if told:
-                    study._core._tell_many(told)
-                n_done += n_asked
-                if free:
-                    free = max(0, free - n_asked)
-                if exhausted:
-                    break
+                    untold.numbers.clear()  # every trial of the step is in told (or was told)
+                    if told and one_call:
+                        pending = told
+                    elif told:
+                        study._core._tell_many(told)
+                    n_done += n_asked
+                    if free:
+                        free = max(0, free - n_asked)
+                    if exhausted:
+                        break
+        finally:
+            if pending:  # the last step's results (also when the search raised)
+                study._core._tell_many(pending)
         if n_candidates == 0:
             raise ValueError("no candidate was evaluated (every trial was pruned or its "
                              "partial_fit failed, or the timeout passed before the first)")

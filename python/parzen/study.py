@@ -95,6 +95,22 @@ def _make_core_sampler_pruner(sampler: Any, pruner: Any, n_objectives: int) -> T
     return sampler, pruner, core_sampler, core_pruner
 
 
+class _LazySampler:
+    """A ``parzen.samplers`` object not made yet: ``cls(**kwargs)``, made when the study's
+    ``sampler`` is first read. ``core_options``: what that object's ``_core_options()`` is (the
+    study's C++ sampler is built from them at once)."""
+
+    __slots__ = ("cls", "kwargs", "core_options")
+
+    def __init__(self, cls: Any, kwargs: Dict[str, Any], core_options: Dict[str, Any]) -> None:
+        self.cls = cls
+        self.kwargs = kwargs
+        self.core_options = core_options
+
+    def make(self) -> Any:
+        return self.cls(**self.kwargs)
+
+
 class _ProgressBar:
     """tqdm progress bar for Study.optimize (as Optuna's)."""
 
@@ -191,7 +207,7 @@ class Study:
         # Pickled (multiprocessing, joblib) as what load_study needs; a study in an in-memory
         # storage cannot be (TypeError from the storage).
         return {"study_name": self.study_name, "storage": self._storage,
-                "sampler": self._sampler, "pruner": self._pruner}
+                "sampler": self.sampler, "pruner": self._pruner}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         other = load_study(**state)
@@ -260,7 +276,10 @@ class Study:
     @property
     def sampler(self) -> Any:
         """The ``parzen.samplers`` object this Study object samples with."""
-        return self._sampler
+        sampler = self._sampler
+        if type(sampler) is _LazySampler:
+            sampler = self._sampler = sampler.make()
+        return sampler
 
     @property
     def pruner(self) -> Any:
@@ -834,6 +853,36 @@ def create_study(storage: StorageType = None, sampler: Any = None, pruner: Any =
                      "in memory" if isinstance(st, _storages.InMemoryStorage) else "in RDB",
                      study.study_name)
     return study
+
+
+def _create_study_and_ask(sampler: Any, pruner: Any, direction: str, n: int,
+                          space: Sequence[Tuple[str, Any]]) -> Tuple[Study, List[Any]]:
+    """``create_study(sampler=sampler, pruner=pruner, direction=direction)`` in a new in-memory
+    storage, then ``study._core._ask_suggest(n, space)`` on it, in one core call
+    (``_core._create_and_ask``): (the study, [(number, (value, ...)), ...]), the same study,
+    trials and log line as the two calls; an empty list when the sampler is exhausted before
+    the first trial. One objective (``direction``) only. ``sampler`` may be a ``_LazySampler``
+    (the study's ``sampler`` object is made when first read); a ``NopPruner`` is the core's
+    default pruner (no C++ pruner is built for it)."""
+    dirs = _directions(direction, None)
+    st = _storages.InMemoryStorage()
+    if type(pruner) is _pruners.NopPruner and type(sampler) is _LazySampler:
+        core_sampler = _core.make_sampler(sampler.cls._registry_name, sampler.core_options, None,
+                                          None)
+        core_pruner = None  # the core's default, a NopPruner (include/parzen/study.hpp)
+    elif (type(pruner) is _pruners.NopPruner and isinstance(sampler, _samplers.BaseSampler)
+          and not sampler._uses_pruner()):
+        core_sampler = sampler._make(pruner=None)
+        core_pruner = None
+    else:
+        sampler, pruner, core_sampler, core_pruner = _make_core_sampler_pruner(sampler, pruner,
+                                                                               1)
+    core, asked = _core._create_and_ask(st._core, dirs, core_sampler, core_pruner,
+                                        st.heartbeat_interval, st.grace_period, st.max_retries,
+                                        _plogging._core_log, n, space)
+    study = Study._wrap(core, st, sampler, pruner)
+    _logger.info("A new study created in memory with name: %s", study.study_name)
+    return study, asked
 
 
 def load_study(study_name: Optional[str] = None, storage: StorageType = None, sampler: Any = None,

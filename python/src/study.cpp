@@ -310,6 +310,62 @@ py::object best_of(const std::vector<FrozenTrial>& trials, const std::vector<Dir
   return py::cast(*best);
 }
 
+using SpaceArg = std::vector<std::pair<std::string, py::object>>;
+using TellArg = std::vector<std::tuple<int64_t, std::optional<double>, std::string>>;
+using Asked = std::vector<std::pair<int64_t, std::vector<ParamValue>>>;
+
+// The distributions of an _ask_suggest space, converted once for all its trials (with the GIL).
+std::vector<std::pair<std::string, Distribution>> space_from_py(const SpaceArg& space) {
+  std::vector<std::pair<std::string, Distribution>> dists;
+  dists.reserve(space.size());
+  for (const auto& [name, d] : space) dists.emplace_back(name, distribution_from_py(d));
+  return dists;
+}
+
+// _tell_many's results, in order (without the GIL).
+void tell_results(Study& study, const TellArg& results) {
+  for (const auto& [number, value, reason] : results) {
+    if (value)
+      study.tell(number, std::vector<double>{*value});
+    else
+      study.tell(number, TrialState::Failed, reason);
+  }
+}
+
+// ask() n times and suggest every parameter of dists on each trial (without the GIL): fewer than n
+// when the sampler is exhausted after the first; StudyExhausted when before it.
+Asked ask_suggest_n(Study& study, int64_t n,
+                    const std::vector<std::pair<std::string, Distribution>>& dists) {
+  Asked asked;
+  asked.reserve(n > 0 ? static_cast<size_t>(n) : 0);
+  for (int64_t i = 0; i < n; ++i) {
+    std::optional<Trial> t;
+    try {
+      t.emplace(study.ask());
+    } catch (const StudyExhausted&) {
+      if (asked.empty()) throw;
+      break;
+    }
+    std::vector<ParamValue> values;
+    values.reserve(dists.size());
+    for (const auto& [name, d] : dists) values.push_back(t->suggest(name, d));
+    asked.emplace_back(t->number(), std::move(values));
+  }
+  return asked;
+}
+
+// [(number, (value, ...)), ...] in external form (with the GIL).
+py::list asked_to_py(const Asked& asked) {
+  py::list out(asked.size());
+  for (size_t i = 0; i < asked.size(); ++i) {
+    py::tuple values(asked[i].second.size());
+    for (size_t j = 0; j < asked[i].second.size(); ++j)
+      values[j] = param_value_to_py(asked[i].second[j]);
+    out[i] = py::make_tuple(asked[i].first, std::move(values));
+  }
+  return out;
+}
+
 }  // namespace
 
 void bind_study(py::module_& m) {
@@ -341,37 +397,14 @@ void bind_study(py::module_& m) {
           "the sampler has nothing left (grid), StorageInternalError.")
       .def(
           "_ask_suggest",
-          [](PyStudy& s, int64_t n, const std::vector<std::pair<std::string, py::object>>& space) {
-            // The distributions are converted once for the n trials.
-            std::vector<std::pair<std::string, Distribution>> dists;
-            dists.reserve(space.size());
-            for (const auto& [name, d] : space) dists.emplace_back(name, distribution_from_py(d));
-            std::vector<std::pair<int64_t, std::vector<ParamValue>>> asked;
-            asked.reserve(n > 0 ? static_cast<size_t>(n) : 0);
+          [](PyStudy& s, int64_t n, const SpaceArg& space) {
+            const auto dists = space_from_py(space);  // converted once for the n trials
+            Asked asked;
             {
               py::gil_scoped_release release;
-              for (int64_t i = 0; i < n; ++i) {
-                std::optional<Trial> t;
-                try {
-                  t.emplace(s.get().ask());
-                } catch (const StudyExhausted&) {
-                  if (asked.empty()) throw;
-                  break;
-                }
-                std::vector<ParamValue> values;
-                values.reserve(dists.size());
-                for (const auto& [name, d] : dists) values.push_back(t->suggest(name, d));
-                asked.emplace_back(t->number(), std::move(values));
-              }
+              asked = ask_suggest_n(s.get(), n, dists);
             }
-            py::list out(asked.size());
-            for (size_t i = 0; i < asked.size(); ++i) {
-              py::tuple values(asked[i].second.size());
-              for (size_t j = 0; j < asked[i].second.size(); ++j)
-                values[j] = param_value_to_py(asked[i].second[j]);
-              out[i] = py::make_tuple(asked[i].first, std::move(values));
-            }
-            return out;
+            return asked_to_py(asked);
           },
           py::arg("n"), py::arg("space"),
           "_ask_suggest(n: int, space: list[tuple[str, Distribution]]) -> list[tuple[int, "
@@ -382,15 +415,9 @@ void bind_study(py::module_& m) {
           "when before it. The trials stay running: finish them with tell or _tell_many.")
       .def(
           "_tell_many",
-          [](PyStudy& s,
-             const std::vector<std::tuple<int64_t, std::optional<double>, std::string>>& results) {
+          [](PyStudy& s, const TellArg& results) {
             py::gil_scoped_release release;
-            for (const auto& [number, value, reason] : results) {
-              if (value)
-                s.get().tell(number, std::vector<double>{*value});
-              else
-                s.get().tell(number, TrialState::Failed, reason);
-            }
+            tell_results(s.get(), results);
           },
           py::arg("results"),
           "_tell_many(results: list[tuple[int, float | None, str]]) -> None\n\n"
@@ -398,6 +425,25 @@ void bind_study(py::module_& m) {
           "value, '') completes a trial with that value; (number, None, reason) fails it with "
           "that reason. No record is returned. Errors as tell (the trials after the one that "
           "raised stay running).")
+      .def(
+          "_tell_and_ask",
+          [](PyStudy& s, const TellArg& results, int64_t n, const SpaceArg& space) {
+            const auto dists = space_from_py(space);
+            Asked asked;
+            {
+              py::gil_scoped_release release;
+              tell_results(s.get(), results);
+              asked = ask_suggest_n(s.get(), n, dists);
+            }
+            return asked_to_py(asked);
+          },
+          py::arg("results"), py::arg("n"), py::arg("space"),
+          "_tell_and_ask(results: list[tuple[int, float | None, str]], n: int, space: "
+          "list[tuple[str, Distribution]]) -> list[tuple[int, tuple]]\n\n"
+          "_tell_many(results) then _ask_suggest(n, space), in one call (the GIL released "
+          "once): the same trials and values as the two calls. The space is converted before "
+          "anything is told; an error of a tell leaves the later results running and asks "
+          "nothing.")
       .def(
           "tell",
           [](PyStudy& s, int64_t number, const py::object& values, const py::object& state,
@@ -643,6 +689,40 @@ void bind_study(py::module_& m) {
           "trials_csv() -> str\n\nOne row per trial: number, state, values, parameters, times, "
           "user attributes, failure reason.");
 
+  m.def(
+      "_create_and_ask",
+      [](const std::shared_ptr<PyStorage>& storage, const std::vector<std::string>& directions,
+         const std::shared_ptr<PySampler>& sampler, const std::shared_ptr<PyPruner>& pruner,
+         std::optional<double> heartbeat_interval, std::optional<double> grace_period,
+         int max_retries, const py::object& log, int64_t n, const SpaceArg& space) {
+        StudyOptions o = study_options(storage, sampler, pruner, heartbeat_interval, grace_period,
+                                       max_retries, log);
+        o.directions = parse_directions(directions);
+        const auto dists = space_from_py(space);
+        auto s = std::make_shared<PyStudy>();
+        s->storage = storage;
+        Asked asked;
+        {
+          py::gil_scoped_release release;
+          s->study.emplace(Study::create(std::move(o)));
+          try {
+            asked = ask_suggest_n(s->get(), n, dists);
+          } catch (const StudyExhausted&) {
+            // the study is returned all the same: the caller reports that nothing was asked
+          }
+        }
+        return py::make_tuple(s, asked_to_py(asked));
+      },
+      py::arg("storage"), py::arg("directions"), py::arg("sampler"), py::arg("pruner"),
+      py::arg("heartbeat_interval"), py::arg("grace_period"), py::arg("max_retries"),
+      py::arg("log"), py::arg("n"), py::arg("space"),
+      "_create_and_ask(storage, directions, sampler, pruner, heartbeat_interval, grace_period, "
+      "max_retries, log, n: int, space: list[tuple[str, Distribution]]) -> tuple[StudyCore, "
+      "list[tuple[int, tuple]]]\n\n"
+      "create_study (a generated name, not load_if_exists) then StudyCore._ask_suggest(n, "
+      "space) on it, in one call (the GIL released once): the same study and trials as the two "
+      "calls. n may be 0; no trial (an empty list) when the sampler is exhausted before the "
+      "first.");
   m.def(
       "create_study",
       [](const std::shared_ptr<PyStorage>& storage, const std::optional<std::string>& study_name,

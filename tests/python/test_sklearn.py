@@ -3,6 +3,7 @@
 Parity with scikit-learn's own searches, multimetric refit, the scipy.stats mapping and refusals,
 nested CV, Pipelines, the meta-estimator checks, storages, pruning, and the two examples.
 """
+import math
 import os
 import pickle
 import subprocess
@@ -611,3 +612,156 @@ def test_the_default_sampler_batch_with_repeats_of_a_finite_space(monkeypatch):
         assert [t.params for t in fast.study_.trials] == [t.params for t in slow.study_.trials]
         n_trials.append(len(fast.study_.trials))
     assert max(n_trials) > 6  # repeats were drawn and replaced
+
+
+_FUSED_SPACE = [("kernel", CategoricalDistribution(["linear", "rbf"])),
+                ("C", FloatDistribution(1, 10)),
+                ("gamma", FloatDistribution(1e-4, 1, log=True))]
+
+
+def _replay(study, trials, names):
+    # the trials of a seeded study, made again one at a time by ask/suggest/tell (the
+    # parameters suggested in the order of names, with the trials' distributions)
+    for t in trials:
+        trial = study.ask()
+        assert trial.number == t.number
+        params = {name: trial._suggest(name, t.distributions[name]) for name in names}
+        assert params == t.params
+        if t.state == parzen.TrialState.COMPLETE:
+            study.tell(trial, t.value)
+        else:
+            study.tell(trial, state=t.state)
+
+
+def test_the_fused_core_calls_give_the_trials_of_separate_calls():
+    # _create_and_ask = create_study + _ask_suggest; _tell_and_ask = _tell_many + _ask_suggest:
+    # the same trials, parameters and states, on seeded studies whose sampler reads the history
+    from parzen import study as pstudy
+    from parzen.pruners import NopPruner
+    for seed in (0, 7):
+        a, asked_a = pstudy._create_study_and_ask(
+            parzen.samplers.TPESampler(seed=seed, n_startup_trials=3), NopPruner(), "maximize", 4,
+            _FUSED_SPACE)
+        b = parzen.create_study(sampler=parzen.samplers.TPESampler(seed=seed, n_startup_trials=3),
+                                pruner=NopPruner(), direction="maximize")
+        assert asked_a == b._core._ask_suggest(4, _FUSED_SPACE)
+        assert len(asked_a) == 4 and a.direction == parzen.study.StudyDirection.MAXIMIZE
+        asked = asked_a
+        for step in range(6):
+            told = [(n, -abs(v[1] - 5) + (v[0] == "rbf"), "") for n, v in asked]
+            told[-1] = (told[-1][0], None, f"failed at step {step}")
+            asked = a._core._tell_and_ask(told, 2, _FUSED_SPACE)
+            b._core._tell_many(told)
+            assert asked == b._core._ask_suggest(2, _FUSED_SPACE)
+        a._core._tell_many([(n, 0.5, "") for n, _ in asked])
+        b._core._tell_many([(n, 0.5, "") for n, _ in asked])
+
+        def rows(s):
+            return [(t.number, t.state, t.values, t.params, t.system_attrs.get("fail_reason"))
+                    for t in s.get_trials(deepcopy=False)]
+
+        assert rows(a) == rows(b) and len(rows(a)) == 16
+        assert sum(t.state == parzen.TrialState.FAIL for t in a.trials) == 6
+
+
+def test_the_fused_core_calls_when_the_sampler_is_exhausted():
+    from parzen import study as pstudy
+    from parzen.exceptions import StudyExhaustedError
+    from parzen.pruners import NopPruner
+    space = [("x", CategoricalDistribution([1, 2, 3]))]
+    grid = parzen.samplers.GridSampler({"x": [1, 2, 3]})
+    study, asked = pstudy._create_study_and_ask(grid, NopPruner(), "maximize", 5, space)
+    assert sorted(v for _, (v,) in asked) == [1, 2, 3]  # fewer than asked for
+    with pytest.raises(StudyExhaustedError):
+        study._core._tell_and_ask([(n, float(v), "") for n, (v,) in asked], 1, space)
+    # the results were told before the ask found the grid exhausted
+    assert [t.state for t in study.trials] == [parzen.TrialState.COMPLETE] * 3
+    # an exhausted sampler before the first trial: the study, and no trial
+    empty = parzen.samplers.GridSampler({"x": [1]})
+    study, asked = pstudy._create_study_and_ask(empty, NopPruner(), "maximize", 1, space)
+    study._core._tell_many([(asked[0][0], 1.0, "")])
+    assert study._core._tell_and_ask([], 0, space) == []
+
+
+@pytest.mark.parametrize("sampler, space", [
+    (None, {"kernel": ["linear", "rbf"], "C": st.uniform(1, 10)}),  # the random example
+    (parzen.samplers.TPESampler(seed=3), {"C": FloatDistribution(1, 10),
+                                          "gamma": FloatDistribution(1e-4, 1, log=True)}),
+])
+def test_a_search_gives_the_trials_of_one_at_a_time_asks_and_tells(sampler, space):
+    # a fresh in-memory search creates its study with its first ask, and tells each step's
+    # results with the next step's ask: the trials of a plain ask/suggest/tell loop of the same
+    # seeded sampler
+    search = ParzenSearchCV(SVC(), space, n_trials=14, cv=2, random_state=2021,
+                            sampler=sampler).fit(X, Y)
+    trials = search.study_.trials
+    assert [t.state for t in trials] == [parzen.TrialState.COMPLETE] * 14
+    assert [t.value for t in trials] == list(search.cv_results_["mean_test_score"])
+    if sampler is None:
+        # the default sampler object is made when first read: AutoSampler(seed=random_state)
+        assert type(search.study_.sampler) is parzen.samplers.AutoSampler
+        assert search.study_.sampler == parzen.samplers.AutoSampler(seed=2021)
+        assert search.study_.sampler is search.study_.sampler
+        again = parzen.samplers.AutoSampler(seed=2021)
+    else:
+        assert search.study_.sampler is sampler
+        again = parzen.samplers.TPESampler(seed=3)
+    assert type(search.study_.pruner) is parzen.pruners.NopPruner
+    _replay(parzen.create_study(direction="maximize", sampler=again), trials, list(space))
+
+
+def test_a_failing_step_leaves_the_earlier_steps_told():
+    # the results of a step are told with the next step's ask: when that step raises, they
+    # are told all the same
+    class Failing(ParzenSearchCV):
+        def _run_search(self, evaluate_candidates):
+            calls = []
+
+            def evaluate(candidates, *args, **kwargs):
+                calls.append(1)
+                if len(calls) == 3:
+                    raise RuntimeError("the third step fails")
+                return evaluate_candidates(candidates, *args, **kwargs)
+
+            super()._run_search(evaluate)
+
+    search = Failing(SVC(), {"C": FloatDistribution(1, 10)}, n_trials=20, cv=2,
+                     sampler=parzen.samplers.TPESampler(seed=0, n_startup_trials=2))
+    with pytest.raises(RuntimeError, match="third step"):
+        search.fit(X, Y)
+    # ... and the failing step's trial is told FAIL with the exception (no RUNNING trial left)
+    states = [t.state for t in search.study_.trials]
+    assert states == [parzen.TrialState.COMPLETE] * 3 + [parzen.TrialState.FAIL]
+    assert "the third step fails" in search.study_.trials[3].fail_reason
+
+
+def test_the_distributions_of_entries_are_reused_by_what_determines_them():
+    # the distribution of a list or scipy entry is kept by the entry's types and values (or
+    # scipy name and arguments): equal entries share it, entries that differ do not
+    import parzen.sklearn as psk
+    a = psk._Space({"k": [1, 2], "C": st.uniform(1, 10)})
+    b = psk._Space({"k": [1, 2], "C": st.uniform(loc=1, scale=10)})
+    assert a.dicts[0]["k"][0] is psk._Space({"k": [1, 2]}).dicts[0]["k"][0]
+    assert a.dicts[0]["C"][0] == b.dicts[0]["C"][0] == FloatDistribution(1, 11)
+    assert a.dicts[0]["C"][0] is psk._Space({"C": st.uniform(1, 10)}).dicts[0]["C"][0]
+    for other in ([1.0, 2.0], [True, False], [1, 3], ["1", "2"], (np.int64(1), 2)):
+        dist, decode, _ = psk._Space({"k": other}).dicts[0]["k"]
+        assert list(dist.choices) == [psk._plain(v) for v in other]
+        assert [type(c) for c in dist.choices] == [type(psk._plain(v)) for v in other]
+        assert decode(dist.choices[0]) is other[0]
+    zero = psk._Space({"k": [0.0, 1.0]}).dicts[0]["k"][0]
+    negative = psk._Space({"k": [-0.0, 1.0]}).dicts[0]["k"][0]
+    assert math.copysign(1, zero.choices[0]) == 1 and math.copysign(1, negative.choices[0]) == -1
+    assert psk._Space({"k": [[1], [2], [3]]}).dicts[0]["k"][0].choices == (0, 1, 2)
+    # an unhashable argument: made each time, the same distribution
+    arr = psk._Space({"C": st.uniform(loc=np.array(1.0), scale=np.array(10.0))})
+    assert arr.dicts[0]["C"][0] == FloatDistribution(1, 11)
+    # refused entries are still refused on every fit
+    for _ in range(2):
+        with pytest.raises(ValueError, match="parameter 'C'"):
+            psk._Space({"C": st.norm(0, 1)})
+    # a search fitted twice (nested CV refits it) gives the same results
+    search = ParzenRandomizedSearchCV(SVC(), {"kernel": ["linear", "rbf"], "C": st.uniform(1, 10)},
+                                      n_iter=4, cv=2, random_state=2021)
+    first = search.fit(X, Y).cv_results_["params"]
+    assert search.fit(X, Y).cv_results_["params"] == first
