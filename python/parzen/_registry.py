@@ -47,6 +47,12 @@ _OPTUNA: Dict[Tuple[str, str], Dict[str, Any]] = {
         "optuna_only": {"constraints_func": (None,)},
         "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead"},
     },
+    ("sampler", "nsga3"): {
+        "cls": "NSGAIIISampler",
+        "positional": [],
+        "optuna_only": {"constraints_func": (None,)},
+        "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead"},
+    },
     ("sampler", "cmaes"): {
         "cls": "CmaEsSampler",
         "positional": ["x0", "sigma0", "n_startup_trials", "independent_sampler",
