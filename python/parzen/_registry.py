@@ -50,8 +50,11 @@ _OPTUNA: Dict[Tuple[str, str], Dict[str, Any]] = {
     ("sampler", "nsga3"): {
         "cls": "NSGAIIISampler",
         "positional": [],
-        "optuna_only": {"constraints_func": (None,)},
-        "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead"},
+        "optuna_only": {"constraints_func": (None,), "reference_points": (None,)},
+        "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead",
+                "reference_points": "user-given reference points are a C++ option "
+                                    "(NsgaIIISamplerOptions::reference_points); use "
+                                    "dividing_parameter"},
     },
     ("sampler", "cmaes"): {
         "cls": "CmaEsSampler",

@@ -41,7 +41,7 @@ class NSGAIISampler(BaseSampler):
 
 
 class NSGAIIISampler(BaseSampler):
-    def __init__(self, *, population_size: int = ..., mutation_prob: Optional[float] = ..., crossover: str = ..., crossover_prob: float = ..., swapping_prob: float = ..., seed: Optional[int] = ..., dividing_parameter: int = ..., constraints_func: Any = ...) -> None: ...
+    def __init__(self, *, population_size: int = ..., mutation_prob: Optional[float] = ..., crossover: str = ..., crossover_prob: float = ..., swapping_prob: float = ..., seed: Optional[int] = ..., dividing_parameter: int = ..., constraints_func: Any = ..., reference_points: Any = ...) -> None: ...
 
 
 class CmaEsSampler(BaseSampler):
