@@ -1,7 +1,7 @@
 // NSGA-III: the reference points, normalisation on hand-made fronts (regular and degenerate),
 // association, niching, options, suggestions inside the space, the elite of a generation, a
-// seeded DTLZ2 (3 objectives) run against random search, and four processes on SQLite sharing
-// generations.
+// seeded DTLZ2 (3 objectives) run against random search, 5-objective DTLZ2 against NSGA-II, and
+// four processes on SQLite sharing generations.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -264,6 +264,49 @@ TEST(NsgaIIISampler, BeatsRandomSearchOnDtlz2) {
     const double random = dtlz2_hypervolume(RandomSampler::make({.seed = seed}), 600);
     EXPECT_GT(nsga3, random + 0.1)
         << "seed " << seed << ": nsga3 " << nsga3 << ", random " << random;
+  }
+}
+
+TEST(NsgaIIISampler, BeatsNsgaIIOnFiveObjectiveDtlz2) {
+  // Where reference points matter: 5-objective DTLZ2 (9 variables), 2 000 trials, population
+  // 72, dividing_parameter 4 (70 reference points). The hypervolume of the Pareto front of all
+  // trials (reference 1.1 per objective; measured 1.15 / 1.13 / 1.21 against NSGA-II's
+  // 1.04 / 0.98 / 1.01) must beat NSGA-II's on every seed: crowding distance loses the front's
+  // spread and convergence with this many objectives, a broken normalisation or niching would
+  // fall to NSGA-II's level or below.
+  constexpr int kM = 5, kN = 9;
+  const std::vector<Direction> dirs(kM, Direction::Minimize);
+  auto dtlz2_5 = [](Trial& t) {
+    std::vector<double> x(kN);
+    for (int i = 0; i < kN; ++i)
+      x[static_cast<size_t>(i)] = t.suggest_float(fmt::format("x{}", i), 0, 1);
+    double g = 0;
+    for (int i = kM - 1; i < kN; ++i)
+      g += (x[static_cast<size_t>(i)] - 0.5) * (x[static_cast<size_t>(i)] - 0.5);
+    std::vector<double> f(kM, 1 + g);
+    for (int m = 0; m < kM; ++m) {
+      for (int j = 0; j < kM - 1 - m; ++j)
+        f[static_cast<size_t>(m)] *= std::cos(x[static_cast<size_t>(j)] * M_PI / 2);
+      if (m > 0)
+        f[static_cast<size_t>(m)] *= std::sin(x[static_cast<size_t>(kM - 1 - m)] * M_PI / 2);
+    }
+    return f;
+  };
+  auto front_hypervolume = [&](std::shared_ptr<Sampler> sampler) {
+    auto study = Study::create(
+        {.directions = dirs, .sampler = std::move(sampler), .log_level = LogLevel::Silent});
+    study.optimize(dtlz2_5, {.n_trials = 2000});
+    std::vector<std::vector<double>> values, front;
+    for (const auto& t : study.trials({TrialState::Complete})) values.push_back(t.values);
+    for (size_t i : multi_objective::pareto_front(values, dirs)) front.push_back(values[i]);
+    return multi_objective::hypervolume(front, std::vector<double>(kM, 1.1), dirs);
+  };
+  for (uint64_t seed : {1, 2, 3}) {
+    const double nsga2 =
+        front_hypervolume(NsgaIISampler::make({.population_size = 72, .seed = seed}));
+    const double nsga3 = front_hypervolume(NsgaIIISampler::make(
+        {.ga = {.population_size = 72, .seed = seed}, .dividing_parameter = 4}));
+    EXPECT_GT(nsga3, nsga2 + 0.05) << "seed " << seed << ": nsga3 " << nsga3 << ", nsga2 " << nsga2;
   }
 }
 
