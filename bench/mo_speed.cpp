@@ -5,11 +5,16 @@
 // Each measurement prefills a fresh in-memory study with N completed trials of random
 // parameters of the problem (bench/mo_functions.hpp: ZDT1, 30 parameters and 2 objectives;
 // DTLZ2, 12 parameters and 3 objectives), then asks and tells K more with MOTPE; the first of
-// them is a warm-up, the rest are timed. Median of three seeds. Both wall-clock and CPU time
+// them is a warm-up, the rest are timed. Median of three seeds
+// (--seeds). Both wall-clock and CPU time
 // (this process's, CLOCK_PROCESS_CPUTIME_ID; Python's time.process_time) are printed: on a
 // shared machine the CPU time is the fair figure.
 //
-//   bench_mo_speed [--sizes 1000] [--problems zdt1,dtlz2] [--no-optuna]
+//   bench_mo_speed [--sizes 1000] [--problems zdt1,dtlz2] [--no-optuna] [--asks 51] [--seeds 3]
+//
+// To profile parzen's asks alone, make them outweigh the prefill: e.g.
+//   perf record -g ./build/bench/bench_mo_speed --sizes 1000 --problems zdt1 --no-optuna
+//     --asks 501 --seeds 1
 
 #include <time.h>
 
@@ -75,9 +80,15 @@ int main(int argc, char** argv) {
   std::vector<int64_t> sizes = {1000};
   std::vector<std::string> problems = {"zdt1", "dtlz2"};
   bool no_optuna = false;
+  int64_t asks = 51;
+  uint64_t n_seeds = 3;
   app.add_option("--sizes", sizes, "completed trials before the timed asks")->delimiter(',');
   app.add_option("--problems", problems, "problems of bench/mo_functions.hpp")->delimiter(',');
   app.add_flag("--no-optuna", no_optuna, "measure parzen only");
+  app.add_option("--asks", asks, "asks + tells per measurement, the first a warm-up")
+      ->check(CLI::Range(int64_t{2}, int64_t{1000000}));
+  app.add_option("--seeds", n_seeds, "measurements (seeds 1..N); the median is shown")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1000}));
   CLI11_PARSE(app, argc, argv);
 
   fmt::print(
@@ -93,11 +104,11 @@ int main(int argc, char** argv) {
     }
     for (int64_t n : sizes) {
       std::vector<Timing> runs;
-      for (uint64_t seed = 1; seed <= 3; ++seed)
-        runs.push_back(parzen_ms_per_trial(*it, n, 51, seed));
+      for (uint64_t seed = 1; seed <= n_seeds; ++seed)
+        runs.push_back(parzen_ms_per_trial(*it, n, asks, seed));
       std::sort(runs.begin(), runs.end(),
                 [](const Timing& a, const Timing& b) { return a.cpu_ms < b.cpu_ms; });
-      const Timing median = runs[1];
+      const Timing median = runs[runs.size() / 2];
       std::cout << nlohmann::json{{"system", "parzen"},
                                   {"problem", name},
                                   {"n", n},

@@ -1,7 +1,7 @@
 // NSGA-II: speed (milliseconds per trial of a whole in-memory study, beside random search in the
-// same program, i.e. the study's own cost) and quality on ZDT1 / ZDT2 (30 variables, 200
-// evaluations, hypervolume with reference (11, 11), median over seeds) beside Optuna 3.1's
-// NSGAIISampler (Debian python3-optuna through /usr/bin/python3, in the same run).
+// same program, i.e. the study's own cost; NSGA-III's too) and quality on ZDT1 / ZDT2 (30
+// variables, 200 evaluations, hypervolume with reference (11, 11), median over seeds) beside
+// Optuna 3.1's NSGAIISampler (Debian python3-optuna through /usr/bin/python3, in the same run).
 //
 //   bench_nsga2 [--trials 10000] [--evaluations 200] [--seeds 10] [--no-optuna]
 
@@ -109,10 +109,11 @@ int main(int argc, char** argv) {
   fmt::print("## Speed: {} trials of ZDT1 (10 variables), in-memory storage\n\n", trials);
   fmt::print("| sampler | ms per trial (whole study) | ms per trial in the sampler |\n");
   fmt::print("|---|---:|---:|\n");
-  for (const std::string name : {"random", "nsga2"}) {
+  for (const std::string name : {"random", "nsga2", "nsga3"}) {
     std::shared_ptr<Sampler> sampler =
-        name == "random" ? std::shared_ptr<Sampler>(RandomSampler::make({.seed = 1}))
-                         : NsgaIISampler::make({.seed = 1});
+        name == "random"  ? std::shared_ptr<Sampler>(RandomSampler::make({.seed = 1}))
+        : name == "nsga2" ? std::shared_ptr<Sampler>(NsgaIISampler::make({.seed = 1}))
+                          : NsgaIIISampler::make({.ga = {.seed = 1}});
     const Run r = run(sampler, trials, false, 10);
     fmt::print("| {} | {:.4f} | {:.4f} |\n", name, r.ms_per_trial, r.sampler_ms_per_trial);
   }

@@ -33,6 +33,34 @@
 //
 //   auto sampler = parzen::NsgaIISampler::make({.population_size = 100, .seed = 1});
 //   // or parzen::make_sampler("nsga2", {{"crossover", "sbx"}})
+//
+// NSGA-III (Deb and Jain, "An evolutionary many-objective optimization algorithm using
+// reference-point-based nondominated sorting approach, part I", IEEE TEC 2014; Optuna >= 3.2's
+// NSGAIIISampler) is the same sampler -- generations, tournament, crossovers, mutation,
+// constrained domination, the storage bookkeeping (the same nsga2:* trial attributes) -- except
+// for the one step where the two algorithms differ: the last front that fits the elite only in
+// part is cut by reference points instead of crowding distance:
+//  - Reference points: Das and Dennis's structured points, every point of the unit simplex whose
+//    coordinates are multiples of 1 / dividing_parameter (C(p + M - 1, M - 1) points for M
+//    objectives), or the user's reference_points.
+//  - Normalisation of the elite so far plus that front (oriented for minimisation, infinite
+//    values replaced by the objective's finite extreme): the ideal point is subtracted; the
+//    extreme point of each axis minimises the achievement scalarising function with weight 1 on
+//    that axis and 1e-6 on the others; the hyperplane through the M extreme points gives the
+//    intercepts, unless it is degenerate (a singular system, or an intercept not finite or not
+//    above 1e-10), when each axis's intercept is its largest translated value instead (and 1
+//    where that is 0 too).
+//  - Association: each trial to the reference line (origin to reference point) nearest to it
+//    by perpendicular distance.
+//  - Niching: the reference point with the fewest trials of the elite so far (ties at random)
+//    takes the front's trial nearest to its line if it has none yet, a random one of its front
+//    trials otherwise; a reference point without front trials drops out; until the elite is
+//    full. The random ties are seeded from the study name and the generation only, so every
+//    worker of a study picks the same elite.
+//
+//   auto sampler = parzen::NsgaIIISampler::make({.ga = {.population_size = 92},
+//                                                .dividing_parameter = 12});
+//   // or parzen::make_sampler("nsga3", {{"dividing_parameter", 12}})
 
 #include <cstdint>
 #include <map>
@@ -75,8 +103,9 @@ struct NsgaIISamplerOptions {
 };
 
 // Throws OptionError naming the option: population_size < 2 or smaller than the parents one
-// crossover needs (3 for UNDX and SPX), a probability outside [0, 1].
-void validate(const NsgaIISamplerOptions& options);
+// crossover needs (3 for UNDX and SPX), a probability outside [0, 1]. `owner` names the class in
+// the message.
+void validate(const NsgaIISamplerOptions& options, const char* owner = "NsgaIISampler");
 
 class NsgaIISampler : public Sampler {
  public:
@@ -100,6 +129,17 @@ class NsgaIISampler : public Sampler {
   // The generation the next new trial goes to.
   int64_t next_generation(const StudyView& view);
 
+ protected:
+  // For NSGA-III: validation messages name `owner`.
+  NsgaIISampler(NsgaIISamplerOptions options, const char* owner);
+  // Completes the elite of `generation`: `chosen` (the fronts that fit whole) is topped up with
+  // `n` of the trials of `front` (the next front under constrained domination, more than n
+  // trials); returns their indices in `front`. NSGA-II: the largest crowding distances first.
+  virtual std::vector<size_t> select_from_last_front(const StudyView& view, int64_t generation,
+                                                     const std::vector<const FrozenTrial*>& chosen,
+                                                     const std::vector<const FrozenTrial*>& front,
+                                                     size_t n) const;
+
  private:
   struct Generation {
     std::vector<int64_t> complete{};  // numbers of its complete trials, finished for good
@@ -109,7 +149,8 @@ class NsgaIISampler : public Sampler {
   void scan(const StudyView& view);
   // The last generation that counts (-1 when none) after bringing every elite up to date.
   int64_t parent_generation(const StudyView& view);
-  std::vector<int64_t> select_elite(const StudyView& view, std::vector<int64_t> candidates) const;
+  std::vector<int64_t> select_elite(const StudyView& view, int64_t generation,
+                                    std::vector<int64_t> candidates) const;
 
   NsgaIISamplerOptions options_;
   uint64_t seed_;
@@ -121,6 +162,44 @@ class NsgaIISampler : public Sampler {
   std::map<int64_t, int64_t> running_{};  // generation -> unfinished trials (as of the scan)
   size_t final_upto_ = 0;                 // generations below it count and have final elites
   std::map<int64_t, int64_t> pending_{};  // trial number -> generation written this session
+};
+
+struct NsgaIIISamplerOptions {
+  // Everything NSGA-II has: population_size, mutation_prob, crossover, crossover_prob,
+  // swapping_prob, seed (Optuna's NSGAIIISampler takes the same).
+  NsgaIISamplerOptions ga{};
+  // Divisions of each objective's axis for the Das-Dennis reference points (Optuna's
+  // dividing_parameter); ignored when reference_points are given.
+  int64_t dividing_parameter = 3;
+  // The user's reference points in the normalised objective space (one coordinate per
+  // objective, each finite, not all 0), instead of the structured ones.
+  std::vector<std::vector<double>> reference_points{};
+};
+
+// Throws OptionError naming the option: NSGA-II's checks, dividing_parameter < 1, reference
+// points of unequal sizes, with fewer than 2 coordinates, a non-finite coordinate or all zero.
+void validate(const NsgaIIISamplerOptions& options);
+
+class NsgaIIISampler : public NsgaIISampler {
+ public:
+  explicit NsgaIIISampler(NsgaIIISamplerOptions options = {});
+  static std::shared_ptr<NsgaIIISampler> make(NsgaIIISamplerOptions options = {}) {
+    return std::make_shared<NsgaIIISampler>(std::move(options));
+  }
+  const NsgaIIISamplerOptions& nsga3_options() const { return options3_; }
+  // The reference points this sampler uses for a study with `n_objectives` objectives. Throws
+  // InvalidArgument when the user's points have another number of coordinates, or when the
+  // structured points would number more than 100 000 (a smaller dividing_parameter is needed).
+  std::vector<std::vector<double>> reference_points(size_t n_objectives) const;
+
+ protected:
+  std::vector<size_t> select_from_last_front(const StudyView& view, int64_t generation,
+                                             const std::vector<const FrozenTrial*>& chosen,
+                                             const std::vector<const FrozenTrial*>& front,
+                                             size_t n) const override;
+
+ private:
+  NsgaIIISamplerOptions options3_;
 };
 
 }  // namespace parzen

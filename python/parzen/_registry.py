@@ -47,6 +47,15 @@ _OPTUNA: Dict[Tuple[str, str], Dict[str, Any]] = {
         "optuna_only": {"constraints_func": (None,)},
         "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead"},
     },
+    ("sampler", "nsga3"): {
+        "cls": "NSGAIIISampler",
+        "positional": [],
+        "optuna_only": {"constraints_func": (None,), "reference_points": (None,)},
+        "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead",
+                "reference_points": "user-given reference points are a C++ option "
+                                    "(NsgaIIISamplerOptions::reference_points); use "
+                                    "dividing_parameter"},
+    },
     ("sampler", "cmaes"): {
         "cls": "CmaEsSampler",
         "positional": ["x0", "sigma0", "n_startup_trials", "independent_sampler",

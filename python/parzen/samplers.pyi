@@ -40,6 +40,10 @@ class NSGAIISampler(BaseSampler):
     def __init__(self, *, population_size: int = ..., mutation_prob: Optional[float] = ..., crossover: str = ..., crossover_prob: float = ..., swapping_prob: float = ..., seed: Optional[int] = ..., constraints_func: Any = ...) -> None: ...
 
 
+class NSGAIIISampler(BaseSampler):
+    def __init__(self, *, population_size: int = ..., mutation_prob: Optional[float] = ..., crossover: str = ..., crossover_prob: float = ..., swapping_prob: float = ..., seed: Optional[int] = ..., dividing_parameter: int = ..., constraints_func: Any = ..., reference_points: Any = ...) -> None: ...
+
+
 class CmaEsSampler(BaseSampler):
     def __init__(self, x0: Any = ..., sigma0: Optional[float] = ..., n_startup_trials: int = ..., independent_sampler: Any = ..., warn_independent_sampling: bool = ..., seed: Optional[int] = ..., *, consider_pruned_trials: bool = ..., restart_strategy: str = ..., popsize: Optional[int] = ..., inc_popsize: int = ..., use_separable_cma: bool = ..., with_margin: bool = ..., source_trials: Any = ...) -> None: ...
 

@@ -139,6 +139,15 @@ std::vector<Field<NsgaIISamplerOptions>> nsga2_fields() {
   };
 }
 
+std::vector<Field<NsgaIIISamplerOptions>> nsga3_fields() {
+  auto fields = lift(nsga2_fields(), &NsgaIIISamplerOptions::ga);
+  fields.push_back(field("dividing_parameter", &NsgaIIISamplerOptions::dividing_parameter,
+                         "divisions per objective of the Das-Dennis reference points "
+                         "(C(p + M - 1, M - 1) points for M objectives)",
+                         {.min = 1}));
+  return fields;
+}
+
 std::vector<Field<AutoSamplerOptions>> auto_fields() {
   using O = AutoSamplerOptions;
   return {
@@ -328,6 +337,15 @@ std::vector<SamplerEntry> sampler_entries() {
        .factory = [](const nlohmann::json& options,
                      const SamplerContext&) -> std::shared_ptr<Sampler> {
          return AutoSampler::make(read_options("AutoSampler", auto_fields(), options));
+       }},
+      {.name = "nsga3",
+       .summary = "NSGA-III: NSGA-II with reference-point niching, for many objectives "
+                  "(Optuna's NSGAIIISampler)",
+       .options = specs_of(nsga3_fields()),
+       .capabilities = {.multi_objective = true, .constraints = true},
+       .factory = [](const nlohmann::json& options,
+                     const SamplerContext&) -> std::shared_ptr<Sampler> {
+         return NsgaIIISampler::make(read_options("NsgaIIISampler", nsga3_fields(), options));
        }},
   };
 }

@@ -33,7 +33,7 @@ TEST(CliRegistry, InfoListsEveryRegisteredSamplerAndPrunerWithItsOptions) {
   EXPECT_TRUE(contains(r.out, "n_startup_trials (int >= 0, default 10)")) << r.out;
   EXPECT_TRUE(contains(r.out,
                        "samplers: grid, random, qmc, tpe, gp, bohb, nsga2, cmaes, "
-                       "regularized_evolution, auto\n"))
+                       "regularized_evolution, auto, nsga3\n"))
       << r.out;
 
   r = run_cli({"info", "--json"}, dir.path);

@@ -51,7 +51,7 @@ TEST(Registry, ListsEverySamplerAndPrunerOnce) {
   for (const auto& e : pruner_registry()) pruners.push_back(e.name);
   EXPECT_EQ(samplers,
             (std::vector<std::string>{"grid", "random", "qmc", "tpe", "gp", "bohb", "nsga2",
-                                      "cmaes", "regularized_evolution", "auto"}));
+                                      "cmaes", "regularized_evolution", "auto", "nsga3"}));
   EXPECT_EQ(pruners, (std::vector<std::string>{"none", "median", "percentile", "threshold",
                                                "patient", "successive_halving", "hyperband"}));
   for (const auto& e : sampler_registry()) {
@@ -292,7 +292,7 @@ TEST(Registry, UnknownNamesSuggestTheNearest) {
   } catch (const InvalidArgument& e) {
     EXPECT_EQ(std::string(e.what()),
               "unknown sampler 'tpee'; expected one of: grid, random, qmc, tpe, gp, bohb, nsga2, "
-              "cmaes, regularized_evolution, auto (did you mean 'tpe'?)");
+              "cmaes, regularized_evolution, auto, nsga3 (did you mean 'tpe'?)");
   }
   EXPECT_THROW(make_pruner("hyperbnd"), InvalidArgument);
   EXPECT_EQ(find_sampler("nope"), nullptr);
@@ -323,7 +323,7 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
     // evolution do not.
     EXPECT_EQ(e.capabilities.multi_objective,
               e.name == "grid" || e.name == "random" || e.name == "qmc" || e.name == "tpe" ||
-                  e.name == "nsga2" || e.name == "gp" || e.name == "auto")
+                  e.name == "nsga2" || e.name == "nsga3" || e.name == "gp" || e.name == "auto")
         << e.name;
     // Only the GP has a limit (log EHVI's box decomposition: 2 or 3 objectives).
     EXPECT_EQ(e.capabilities.max_objectives, e.name == "gp" ? 3u : 0u) << e.name;
@@ -333,6 +333,7 @@ TEST(Registry, CapabilitiesSayWhatASamplerNeeds) {
     }
   }
   EXPECT_TRUE(find_sampler("nsga2")->capabilities.constraints);
+  EXPECT_TRUE(find_sampler("nsga3")->capabilities.constraints);
   EXPECT_TRUE(find_sampler("gp")->capabilities.constraints);
   // Kept in a variable: a range-for over registry_json()["samplers"] reads a destroyed temporary.
   const nlohmann::json registry = registry_json();

@@ -1,7 +1,8 @@
-// A worker process for the NSGA-II multi-process test: joins (or creates) a two-objective study
-// in the given storage and runs trials of ZDT1 (4 variables) with NSGA-II.
+// A worker process for the NSGA-II and NSGA-III multi-process tests: joins (or creates) a
+// two-objective study in the given storage and runs trials of ZDT1 (4 variables) with NSGA-II
+// (or NSGA-III when the last argument is "nsga3").
 //
-//   parzen_test_nsga2_worker URL STUDY N_TRIALS SEED POPULATION
+//   parzen_test_nsga2_worker URL STUDY N_TRIALS SEED POPULATION [nsga3]
 
 #include <chrono>
 #include <cmath>
@@ -12,17 +13,23 @@
 #include "parzen/parzen.hpp"
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: %s URL STUDY N_TRIALS SEED POPULATION\n", argv[0]);
+  if (argc != 6 && !(argc == 7 && std::string(argv[6]) == "nsga3")) {
+    std::fprintf(stderr, "usage: %s URL STUDY N_TRIALS SEED POPULATION [nsga3]\n", argv[0]);
     return 2;
   }
   try {
+    const parzen::NsgaIISamplerOptions options{.population_size = std::stoll(argv[5]),
+                                               .seed = std::stoull(argv[4])};
+    std::shared_ptr<parzen::Sampler> sampler;
+    if (argc == 7)
+      sampler = parzen::NsgaIIISampler::make({.ga = options});
+    else
+      sampler = parzen::NsgaIISampler::make(options);
     auto study = parzen::Study::create(
         {.name = argv[2],
          .storage = argv[1],
          .directions = {parzen::Direction::Minimize, parzen::Direction::Minimize},
-         .sampler = parzen::NsgaIISampler::make(
-             {.population_size = std::stoll(argv[5]), .seed = std::stoull(argv[4])}),
+         .sampler = sampler,
          .load_if_exists = true,
          .log_level = parzen::LogLevel::Silent});
     study.optimize(

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 
 #include "math/seed.hpp"
 #include "parzen/multi_objective.hpp"
@@ -36,8 +37,7 @@ int parents_needed(NsgaCrossover crossover) {
   return crossover == NsgaCrossover::Undx || crossover == NsgaCrossover::Spx ? 3 : 2;
 }
 
-void validate(const NsgaIISamplerOptions& o) {
-  const char* owner = "NsgaIISampler";
+void validate(const NsgaIISamplerOptions& o, const char* owner) {
   check_option(o.population_size >= 2, owner, "population_size", o.population_size, "must be >= 2");
   check_option(o.population_size >= parents_needed(o.crossover), owner, "population_size",
                o.population_size,
@@ -102,8 +102,11 @@ Axis axis_of(const std::string& name, const Distribution& distribution) {
 }  // namespace
 
 NsgaIISampler::NsgaIISampler(NsgaIISamplerOptions options)
+    : NsgaIISampler(options, "NsgaIISampler") {}
+
+NsgaIISampler::NsgaIISampler(NsgaIISamplerOptions options, const char* owner)
     : options_(options), seed_(options.seed ? *options.seed : std::random_device{}()) {
-  validate(options_);
+  validate(options_, owner);
 }
 
 void NsgaIISampler::scan(const StudyView& view) {
@@ -146,7 +149,24 @@ void NsgaIISampler::scan(const StudyView& view) {
   }
 }
 
-std::vector<int64_t> NsgaIISampler::select_elite(const StudyView& view,
+std::vector<size_t> NsgaIISampler::select_from_last_front(
+    const StudyView& view, int64_t /*generation*/,
+    const std::vector<const FrozenTrial*>& /*chosen*/, const std::vector<const FrozenTrial*>& front,
+    size_t n) const {
+  // The loneliest first (largest crowding distance).
+  std::vector<std::vector<double>> values;
+  values.reserve(front.size());
+  for (const FrozenTrial* t : front) values.push_back(t->values);
+  const auto distance = multi_objective::crowding_distance(values, view.directions());
+  std::vector<size_t> by_distance(front.size());
+  std::iota(by_distance.begin(), by_distance.end(), size_t{0});
+  std::stable_sort(by_distance.begin(), by_distance.end(),
+                   [&](size_t a, size_t b) { return distance[a] > distance[b]; });
+  by_distance.resize(std::min(n, by_distance.size()));
+  return by_distance;
+}
+
+std::vector<int64_t> NsgaIISampler::select_elite(const StudyView& view, int64_t generation,
                                                  std::vector<int64_t> candidates) const {
   std::sort(candidates.begin(), candidates.end());
   const size_t pop = static_cast<size_t>(options_.population_size);
@@ -167,16 +187,16 @@ std::vector<int64_t> NsgaIISampler::select_elite(const StudyView& view,
     if (elite.size() + (end - start) <= pop) {
       for (size_t k = start; k < end; ++k) elite.push_back(candidates[order[k]]);
     } else {
-      // The last front that fits in part: the loneliest first (largest crowding distance).
-      std::vector<std::vector<double>> values;
-      for (size_t k = start; k < end; ++k) values.push_back(trials[order[k]]->values);
-      const auto distance = multi_objective::crowding_distance(values, view.directions());
-      std::vector<size_t> by_distance(end - start);
-      std::iota(by_distance.begin(), by_distance.end(), size_t{0});
-      std::stable_sort(by_distance.begin(), by_distance.end(),
-                       [&](size_t a, size_t b) { return distance[a] > distance[b]; });
-      for (size_t k = 0; elite.size() < pop; ++k)
-        elite.push_back(candidates[order[start + by_distance[k]]]);
+      // The last front that fits in part.
+      std::vector<const FrozenTrial*> chosen, front;
+      for (size_t k = 0; k < start; ++k) chosen.push_back(trials[order[k]]);
+      for (size_t k = start; k < end; ++k) front.push_back(trials[order[k]]);
+      const size_t n = pop - elite.size();
+      const std::vector<size_t> picked = select_from_last_front(view, generation, chosen, front, n);
+      if (picked.size() != n)
+        throw std::logic_error(
+            "NSGA elite selection: the last front's selection has the wrong size");
+      for (size_t k : picked) elite.push_back(candidates[order[start + k]]);
     }
     start = end;
   }
@@ -198,7 +218,7 @@ int64_t NsgaIISampler::parent_generation(const StudyView& view) {
       if (g > 0)
         candidates.insert(candidates.end(), generations_[g - 1].elite.begin(),
                           generations_[g - 1].elite.end());
-      gen.elite = select_elite(view, std::move(candidates));
+      gen.elite = select_elite(view, static_cast<int64_t>(g), std::move(candidates));
       gen.elite_final = final_now;
     }
     if (gen.elite_final && final_upto_ == g) final_upto_ = g + 1;

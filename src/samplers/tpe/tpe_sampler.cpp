@@ -90,6 +90,10 @@ struct TpeState {
   std::vector<double> below_weight;  // several objectives: the kernel weight of each below obs
   size_t split_for = std::numeric_limits<size_t>::max();
   std::vector<double> scratch_weight;
+  // The default rank weights of rank_weights_n observations (the same for every parameter of a
+  // trial that every observation has): computed once, not per parameter.
+  std::vector<double> rank_weights;
+  size_t rank_weights_n = std::numeric_limits<size_t>::max();
 
   bool less(uint32_t a, uint32_t b) const {
     const Obs &x = obs[a], &y = obs[b];
@@ -400,11 +404,27 @@ std::vector<double> weights_for(const TpeSamplerOptions& o, size_t n) {
 // The weight of the r-th oldest of n observations, without materialising the default weights.
 class RankWeights {
  public:
-  RankWeights(const TpeSamplerOptions& o, size_t n) : n_(n) {
-    if (o.weights) custom_ = weights_for(o, n);
+  // `cache` (optional) keeps the default weights of the last n asked for.
+  RankWeights(const TpeSamplerOptions& o, size_t n, internal::TpeState* cache = nullptr) : n_(n) {
+    if (o.weights) {
+      custom_ = weights_for(o, n);
+    } else if (cache && n >= 25) {
+      if (cache->rank_weights_n != n) {
+        cache->rank_weights.resize(n);
+        for (size_t r = 0; r < n; ++r) cache->rank_weights[r] = default_weight(r);
+        cache->rank_weights_n = n;
+      }
+      cached_ = cache->rank_weights.data();
+    }
   }
   double operator()(size_t r) const {
     if (!custom_.empty()) return custom_[r];
+    if (cached_) return cached_[r];
+    return default_weight(r);
+  }
+
+ private:
+  double default_weight(size_t r) const {
     if (n_ < 25) return 1.0;
     const size_t ramp = n_ - 25;
     if (r >= ramp) return 1.0;
@@ -414,9 +434,9 @@ class RankWeights {
                : start + (1.0 - start) * static_cast<double>(r) / static_cast<double>(ramp - 1);
   }
 
- private:
   size_t n_;
   std::vector<double> custom_;
+  const double* cached_ = nullptr;
 };
 
 template <class Score, class Draw>
@@ -480,7 +500,7 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
     }
   const std::vector<double> w_below =
       multi ? std::move(below_weights) : weights_for(options_, below_values.size());
-  const RankWeights w_above(options_, n_above);
+  const RankWeights w_above(options_, n_above, &s);
 
   // Weight of each bad observation by its age rank among the bad ones.
   s.scratch_weight.resize(s.obs.size());
