@@ -13,54 +13,26 @@
 //   bench_auto_quality --overhead
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
-#ifdef PARZEN_BENCH_DLIB
-#include <dlib/global_optimization.h>
-#endif
 
 #include "bench_common.hpp"
-#include "functions.hpp"
+#include "box_problems.hpp"
+#ifdef PARZEN_BENCH_DLIB
+#include "dlib_peer.hpp"
+#endif
 #include "parzen/parzen.hpp"
 
 using namespace parzen;
 
 namespace {
-
-struct BoxProblem {
-  std::string name;
-  std::vector<double> low, high;
-  double (*f)(const std::vector<double>&);
-  double optimum;
-};
-
-std::vector<BoxProblem> box_problems() {
-  return {
-      {"branin",
-       {-5, 0},
-       {10, 15},
-       [](const std::vector<double>& x) { return bench::branin(x[0], x[1]); },
-       0.397887357729738},
-      {"hartmann6", std::vector<double>(6, 0.0), std::vector<double>(6, 1.0), bench::hartmann6,
-       -3.322368011415515},
-      {"rosenbrock5", std::vector<double>(5, -5.0), std::vector<double>(5, 10.0), bench::rosenbrock,
-       0.0},
-      {"ackley10_shifted", std::vector<double>(10, -32.768), std::vector<double>(10, 32.768),
-       bench::ackley_shifted, 0.0},
-      {"levy10", std::vector<double>(10, -10.0), std::vector<double>(10, 10.0), bench::levy, 0.0},
-      {"styblinski_tang8", std::vector<double>(8, -5.0), std::vector<double>(8, 5.0),
-       bench::styblinski_tang, -39.16616570377142 * 8},
-  };
-}
 
 nlohmann::json auto_options;  // extra options of the auto sampler (--auto-option k=v)
 
@@ -73,52 +45,10 @@ std::shared_ptr<Sampler> parzen_sampler(const std::string& method, uint64_t seed
   return make_sampler(method, options);
 }
 
-double run_parzen(const BoxProblem& p, const std::string& method, int64_t trials, uint64_t seed) {
-  auto study =
-      Study::create({.sampler = parzen_sampler(method, seed), .log_level = LogLevel::Silent});
-  study.optimize(
-      [&](Trial& t) {
-        std::vector<double> x(p.low.size());
-        for (size_t i = 0; i < x.size(); ++i)
-          x[i] = t.suggest_float("x" + std::to_string(i), p.low[i], p.high[i]);
-        return p.f(x);
-      },
-      {.n_trials = trials});
-  return study.best_value() - p.optimum;
+double run_parzen(const bench::BoxProblem& p, const std::string& method, int64_t trials,
+                  uint64_t seed) {
+  return bench::run_parzen_study(p, parzen_sampler(method, seed), trials);
 }
-
-#ifdef PARZEN_BENCH_DLIB
-dlib::matrix<double, 0, 1> column(const std::vector<double>& v) {
-  dlib::matrix<double, 0, 1> m(static_cast<long>(v.size()));
-  for (size_t i = 0; i < v.size(); ++i) m(static_cast<long>(i)) = v[i];
-  return m;
-}
-
-double evaluate(const BoxProblem& p, const dlib::matrix<double, 0, 1>& m) {
-  std::vector<double> x(static_cast<size_t>(m.size()));
-  for (long i = 0; i < m.size(); ++i) x[static_cast<size_t>(i)] = m(i);
-  return p.f(x);
-}
-
-double run_dlib(const BoxProblem& p, const std::string& method, int64_t trials, uint64_t seed) {
-  if (method == "find_min_global") {
-    const auto result = dlib::find_min_global(
-        [&](const dlib::matrix<double, 0, 1>& m) { return evaluate(p, m); }, column(p.low),
-        column(p.high), dlib::max_function_calls(static_cast<size_t>(trials)));
-    return result.y - p.optimum;
-  }
-  dlib::global_function_search search(dlib::function_spec(column(p.low), column(p.high)));
-  search.set_seed(static_cast<time_t>(seed));
-  double best = std::numeric_limits<double>::infinity();
-  for (int64_t i = 0; i < trials; ++i) {
-    auto next = search.get_next_x();
-    const double y = evaluate(p, next.x());
-    best = std::min(best, y);
-    next.set(-y);
-  }
-  return best - p.optimum;
-}
-#endif
 
 // The auto sampler's own cost per ask with `n` complete trials (10 floats): observe (the scan of
 // the trials finished since the last ask) and choose, timed alone, beside the whole ask + tell of
@@ -211,43 +141,33 @@ int main(int argc, char** argv) {
   std::set<std::string> methods_seen;
   std::vector<std::string> functions;
   std::mutex mu;
-  for (const auto& problem : box_problems()) {
+  for (const auto& problem : bench::box_problems()) {
     if (!only.empty() && std::find(only.begin(), only.end(), problem.name) == only.end()) continue;
     functions.push_back(problem.name);
-    std::vector<std::pair<std::string, int>> jobs;
-    for (const auto& m : local)
-      for (int s = 0; s < seeds; ++s) jobs.emplace_back(m, s);
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-      for (size_t j; (j = next++) < jobs.size();) {
-        const auto& [method, s] = jobs[j];
-        const auto seed = static_cast<uint64_t>(s);
-        const auto t0 = std::chrono::steady_clock::now();
-        double r = 0;
-        if (method.starts_with("parzen"))
-          r = run_parzen(problem, method.substr(7), n_trials, seed);
+    bench::run_jobs(local, seeds, [&](const std::string& method, int s) {
+      const auto seed = static_cast<uint64_t>(s);
+      const auto t0 = std::chrono::steady_clock::now();
+      double r = 0;
+      if (method.starts_with("parzen"))
+        r = run_parzen(problem, method.substr(7), n_trials, seed);
 #ifdef PARZEN_BENCH_DLIB
-        else
-          r = run_dlib(problem, method.substr(5), n_trials, seed);
+      else
+        r = bench::run_dlib(problem, method.substr(5), n_trials, seed);
 #endif
-        const double secs =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        std::lock_guard lock(mu);
-        regret[problem.name][method].push_back(r);
-        methods_seen.insert(method);
-        std::cout << nlohmann::json{{"system", method.substr(0, method.find(' '))},
-                                    {"sampler", method.substr(method.find(' ') + 1)},
-                                    {"function", problem.name},
-                                    {"seed", s},
-                                    {"trials", n_trials},
-                                    {"regret", r},
-                                    {"seconds", secs}}
-                  << std::endl;
-      }
-    };
-    std::thread a(worker), b(worker);
-    a.join();
-    b.join();
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::lock_guard lock(mu);
+      regret[problem.name][method].push_back(r);
+      methods_seen.insert(method);
+      std::cout << nlohmann::json{{"system", method.substr(0, method.find(' '))},
+                                  {"sampler", method.substr(method.find(' ') + 1)},
+                                  {"function", problem.name},
+                                  {"seed", s},
+                                  {"trials", n_trials},
+                                  {"regret", r},
+                                  {"seconds", secs}}
+                << std::endl;
+    });
     if (run_optuna) {
       std::string seed_list;
       for (int s = 0; s < seeds; ++s) seed_list += fmt::format(" {}", s);

@@ -18,8 +18,10 @@
 //    that finishes later is not used. No process-local state is needed by another worker: a
 //    restarted process reloads the newest state.
 //  - Restarts (restart_strategy): "ipop" restarts from a uniformly random mean with popsize x
-//    inc_popsize when cmaes' termination criteria fire (tolfun 1e-12 over the recent generations,
-//    tolx, tolxup 1e4, no effect axis/coordinate, condition number 1e14); "bipop" alternates a
+//    inc_popsize when a termination criterion fires: cmaes' (tolfun 1e-12 over the recent
+//    generations, tolx, tolxup 1e4, no effect axis/coordinate, condition number 1e14) or one of
+//    Hansen's IPOP/BIPOP and pycma's (tolfunhist 1e-12, equalfunvals, stagnation, tolupsigma
+//    1e20; cmaes::Cma::stop_reason documents each); "bipop" alternates a
 //    large regime (popsize0 x inc_popsize^restarts) with a small one (popsize0 x
 //    (inc_popsize^restarts)^(u^2), sigma0 x 10^(-2u)), choosing the regime that has spent fewer
 //    evaluations, as Optuna 3.3 does.
@@ -104,8 +106,9 @@ class CmaEsSampler : public Sampler {
   void after_trial(const StudyView& view, const FrozenTrial& trial) override;
 
   // For tests and tools: the current distribution as this sampler last loaded or computed it
-  // (null before the first relative draw): {"state": k, "restarts": r, "popsize", "generation",
-  // "mean" (unit space), "sigma", "C"}.
+  // (null before the first relative draw): {"state": k, "restarts": r, "restart_strategy",
+  // "last_stop" (the criterion that ended the previous run, "" before a restart), "popsize",
+  // "generation", "mean" (unit space), "sigma", "C"}.
   nlohmann::json distribution() const;
 
  private:

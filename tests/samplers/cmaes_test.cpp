@@ -10,7 +10,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -176,6 +178,109 @@ TEST(Cma, StopsOnTolfunAndConditionNumber) {
   EXPECT_FALSE(fine.should_stop());
 }
 
+// Tells `generations` generations whose values come from `values(rng)` (popsize of them) and
+// returns the first generation at which stop_reason() is not empty, with the reason.
+std::pair<int64_t, std::string> first_stop(
+    cmaes::Cma& cma, int64_t generations,
+    const std::function<std::vector<double>(std::mt19937_64&, int64_t)>& values) {
+  std::mt19937_64 rng(7);
+  for (int64_t g = 1; g <= generations; ++g) {
+    const auto v = values(rng, cma.population_size());
+    std::vector<std::pair<Vector, double>> s;
+    for (int64_t k = 0; k < cma.population_size(); ++k)
+      s.emplace_back(cma.ask(rng).second, v[static_cast<size_t>(k)]);
+    cma.tell(s);
+    if (auto reason = cma.stop_reason(); !reason.empty()) return {g, reason};
+  }
+  return {-1, ""};
+}
+
+std::vector<double> uniform_values(std::mt19937_64& rng, int64_t popsize, double low = 1) {
+  std::uniform_real_distribution<double> u(low, low + 1);
+  std::vector<double> v(static_cast<size_t>(popsize));
+  for (auto& x : v) x = u(rng);
+  return v;
+}
+
+TEST(Cma, RestartCriteriaFireAsDocumented) {
+  // n = 3: popsize 4 + floor(3 ln 3) = 7, funhist_term 10 + ceil(90 / 7) = 23, the stagnation
+  // history at least 120 + 13 = 133 generations, equalfunvals' k-th best: 1 + ceil(0.1 + 7 / 4)
+  // = 3rd.
+  const cmaes::CmaConfig with{.mean = Vector::Zero(3), .sigma = 1, .restart_criteria = true};
+  const cmaes::CmaConfig without{.mean = Vector::Zero(3), .sigma = 1};
+  // tolfunhist: the best value never changes while the others do (cmaes' tolfun, which also
+  // needs the worst values, does not fire): after 23 + 1 generations.
+  const auto best_fixed = [](std::mt19937_64& rng, int64_t popsize) {
+    auto v = uniform_values(rng, popsize);
+    v[0] = 0;
+    return v;
+  };
+  {
+    cmaes::Cma cma(with);
+    EXPECT_EQ(first_stop(cma, 60, best_fixed), (std::pair<int64_t, std::string>{24, "tolfunhist"}));
+    cmaes::Cma plain(without);
+    EXPECT_EQ(first_stop(plain, 60, best_fixed).first, -1);
+  }
+  // equalfunvals: the best three values are equal in every generation: more than a third of the
+  // last n = 3 generations are flat once there are 3 of them.
+  {
+    cmaes::Cma cma(with);
+    const auto flat = [](std::mt19937_64& rng, int64_t popsize) {
+      auto v = uniform_values(rng, popsize);
+      v[0] = v[1] = v[2] = 0;
+      return v;
+    };
+    EXPECT_EQ(first_stop(cma, 60, flat), (std::pair<int64_t, std::string>{3, "equalfunvals"}));
+    // Two equal values (the 3rd best differs) are not flat.
+    cmaes::Cma two(with);
+    const auto two_equal = [](std::mt19937_64& rng, int64_t popsize) {
+      auto v = uniform_values(rng, popsize);
+      v[0] = v[1] = 0;
+      return v;
+    };
+    EXPECT_EQ(first_stop(two, 20, two_equal).first, -1);
+  }
+  // stagnation: values that do not improve (noise) stop the run once the history is full (133
+  // generations), and not before; a steadily improving run does not stop.
+  {
+    cmaes::Cma cma(with);
+    const auto [g, reason] = first_stop(cma, 400, [](std::mt19937_64& rng, int64_t popsize) {
+      return uniform_values(rng, popsize);
+    });
+    EXPECT_EQ(reason, "stagnation");
+    EXPECT_GE(g, 133);
+    EXPECT_LE(g, 160);
+    cmaes::Cma plain(without);
+    EXPECT_EQ(first_stop(plain, 200,
+                         [](std::mt19937_64& rng, int64_t popsize) {
+                           return uniform_values(rng, popsize);
+                         })
+                  .first,
+              -1);
+    cmaes::Cma improving(with);
+    int64_t t = 0;
+    EXPECT_EQ(first_stop(improving, 200,
+                         [&t](std::mt19937_64& rng, int64_t popsize) {
+                           return uniform_values(rng, popsize, -static_cast<double>(++t));
+                         })
+                  .first,
+              -1);
+  }
+  // tolupsigma: sigma / sigma0 above 1e20 times the largest axis (a state edited through JSON;
+  // the histories survive the round trip).
+  {
+    cmaes::Cma cma(with);
+    first_stop(cma, 5, best_fixed);
+    auto j = cma.to_json();
+    EXPECT_EQ(j.at("best_hist").size(), 5u);
+    j["sigma0"] = 1e-30;
+    auto edited = cmaes::Cma::from_json(j);
+    EXPECT_EQ(edited.stop_reason(), "tolupsigma");
+    EXPECT_FALSE(edited.should_stop());  // not one of cmaes' criteria
+    EXPECT_EQ(cmaes::Cma::from_json(cma.to_json()).to_json(), cma.to_json());
+  }
+}
+
 namespace {
 
 double sphere(Trial& t, int n, double shift = 0.2) {
@@ -298,24 +403,52 @@ TEST(CmaEsSampler, RefusesSeveralObjectives) {
 }
 
 TEST(CmaEsSampler, IpopRestartsWithADoubledPopulation) {
-  // A flat objective: tolfun stops each run after funhist_term generations, and IPOP restarts
-  // with popsize x 2.
+  // A flat objective: every generation is flat, so equalfunvals ends each run after n = 2
+  // generations, and IPOP restarts with popsize x 2: 6, 12, 24, 48, 96 (1 + 2 x 186 = 373
+  // trials), then 192.
+  const auto flat = [](Trial& t) {
+    t.suggest_float("a", 0, 1);
+    t.suggest_float("b", 0, 1);
+    return 1.0;
+  };
   auto sampler = CmaEsSampler::make({.seed = 4, .restart_strategy = CmaEsRestart::Ipop});
   auto study = Study::create({.sampler = sampler, .log_level = LogLevel::Silent});
-  study.optimize(
-      [](Trial& t) {
-        t.suggest_float("a", 0, 1);
-        t.suggest_float("b", 0, 1);
-        return 1.0;
-      },
-      {.n_trials = 400});
+  study.optimize(flat, {.n_trials = 400});
   const auto d = sampler->distribution();
-  // n = 2: popsize 4 + floor(3 ln 2) = 6, funhist_term 10 + ceil(60 / 6) = 20: the first run
-  // stops after 21 tells (126 trials), the second (popsize 12, term 15) after 16 (192 trials):
-  // 1 + 318 trials, and the third (popsize 24, term 13) needs 14 x 24 more than the 81 left.
-  EXPECT_EQ(d.at("restarts").get<int64_t>(), 2);
-  EXPECT_EQ(d.at("popsize").get<int64_t>(), 24);
-  EXPECT_EQ(d.at("generation").get<int64_t>(), 81 / 24);
+  EXPECT_EQ(d.at("restarts").get<int64_t>(), 5);
+  EXPECT_EQ(d.at("last_stop").get<std::string>(), "equalfunvals");
+  EXPECT_EQ(d.at("popsize").get<int64_t>(), 192);
+  EXPECT_EQ(d.at("generation").get<int64_t>(), 0);
+  // Without a restart strategy the same study never restarts.
+  auto plain = CmaEsSampler::make({.seed = 4});
+  auto again = Study::create({.sampler = plain, .log_level = LogLevel::Silent});
+  again.optimize(flat, {.n_trials = 200});
+  EXPECT_EQ(plain->distribution().at("restarts").get<int64_t>(), 0);
+  EXPECT_EQ(plain->distribution().at("popsize").get<int64_t>(), 6);
+}
+
+TEST(CmaEsSampler, IpopRestartsARunStuckInALocalBasin) {
+  // Rastrigin-like in 2-D from a corner: the first run settles in a local minimum (value > 0)
+  // and stops on tolfun/tolfunhist; the restarts (larger populations) find a better basin.
+  const auto objective = [](Trial& t) {
+    double s = 0;
+    for (const char* name : {"a", "b"}) {
+      const double x = t.suggest_float(name, -5.12, 5.12);
+      s += x * x - 10 * std::cos(2 * M_PI * x) + 10;
+    }
+    return s;
+  };
+  const std::map<std::string, double> corner{{"a", 4}, {"b", 4}};
+  auto plain = CmaEsSampler::make({.x0 = corner, .sigma0 = 0.02, .seed = 3});
+  auto ipop = CmaEsSampler::make(
+      {.x0 = corner, .sigma0 = 0.02, .seed = 3, .restart_strategy = CmaEsRestart::Ipop});
+  auto a = Study::create({.sampler = plain, .log_level = LogLevel::Silent});
+  auto b = Study::create({.sampler = ipop, .log_level = LogLevel::Silent});
+  a.optimize(objective, {.n_trials = 1500});
+  b.optimize(objective, {.n_trials = 1500});
+  EXPECT_GT(a.best_value(), 1.0);  // stuck near (4, 4)
+  EXPECT_GE(ipop->distribution().at("restarts").get<int64_t>(), 1);
+  EXPECT_LT(b.best_value(), a.best_value() / 2);
 }
 
 TEST(CmaEsSampler, WarmStartUsesTheSourceTrials) {

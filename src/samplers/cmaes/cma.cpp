@@ -93,6 +93,8 @@ Cma::Cma(const CmaConfig& c) {
   funhist_term_ = 10 + static_cast<int64_t>(std::ceil(30.0 * static_cast<double>(n_) /
                                                       static_cast<double>(popsize_)));
   funhist_.assign(static_cast<size_t>(2 * funhist_term_), 0.0);
+  restart_criteria_ = c.restart_criteria;
+  sigma0_ = sigma_;
   A_ = Vector::Ones(n_);
   if (c.steps.size() > 0 && (c.steps.array() > 0).any()) {
     if (bounds_.rows() != n_)
@@ -281,6 +283,27 @@ void Cma::tell(std::vector<std::pair<Vector, double>> solutions) {
   const auto funhist_idx = static_cast<size_t>(2 * (g_ % funhist_term_));
   funhist_[funhist_idx] = solutions.front().second;
   funhist_[funhist_idx + 1] = solutions.back().second;
+  if (restart_criteria_) {
+    const auto size = solutions.size();
+    const double median = size % 2 == 1
+                              ? solutions[size / 2].second
+                              : (solutions[size / 2 - 1].second + solutions[size / 2].second) / 2;
+    best_hist_.push_back(solutions.front().second);
+    median_hist_.push_back(median);
+    const auto keep = static_cast<size_t>(std::min<int64_t>(
+        20000, std::max(stagnation_min(),
+                        static_cast<int64_t>(std::ceil(0.2 * static_cast<double>(g_))))));
+    if (best_hist_.size() > keep) {
+      const auto drop = static_cast<std::ptrdiff_t>(best_hist_.size() - keep);
+      best_hist_.erase(best_hist_.begin(), best_hist_.begin() + drop);
+      median_hist_.erase(median_hist_.begin(), median_hist_.begin() + drop);
+    }
+    // Auger and Hansen 2005: the k-th best with k = 1 + ceil(0.1 + popsize / 4) (1-based).
+    const auto kth =
+        std::min(size - 1, static_cast<size_t>(std::ceil(0.1 + static_cast<double>(popsize_) / 4)));
+    flat_hist_.push_back(solutions.front().second == solutions[kth].second ? 1 : 0);
+    if (static_cast<int64_t>(flat_hist_.size()) > n_) flat_hist_.erase(flat_hist_.begin());
+  }
 
   eigen();
   has_bd_ = false;
@@ -373,21 +396,69 @@ void Cma::margin_correction() {
   }
 }
 
-bool Cma::should_stop() {
+bool Cma::should_stop() { return !cmaes_stop_reason().empty(); }
+
+int64_t Cma::stagnation_min() const {
+  return 120 + static_cast<int64_t>(
+                   std::ceil(30.0 * static_cast<double>(n_) / static_cast<double>(popsize_)));
+}
+
+std::string Cma::stop_reason() {
+  auto reason = cmaes_stop_reason();
+  if (!reason.empty() || !restart_criteria_) return reason;
+  // tolfunhist (pycma, 1e-12): the range of the recent generations' best values.
+  if (g_ > funhist_term_) {
+    double lo = funhist_[0], hi = funhist_[0];
+    for (size_t i = 0; i < funhist_.size(); i += 2) {
+      lo = std::min(lo, funhist_[i]);
+      hi = std::max(hi, funhist_[i]);
+    }
+    if (hi - lo < 1e-12) return "tolfunhist";
+  }
+  // equalfunvals (Auger and Hansen 2005): flat in more than a third of the last n generations.
+  if (static_cast<int64_t>(flat_hist_.size()) >= n_) {
+    const auto flat = std::count(flat_hist_.begin(), flat_hist_.end(), 1);
+    if (3 * static_cast<int64_t>(flat) > n_) return "equalfunvals";
+  }
+  // stagnation (Hansen 2009): the recent 30 % of the history is not better than the oldest 30 %.
+  if (static_cast<int64_t>(best_hist_.size()) >= stagnation_min()) {
+    const auto median_of = [](std::vector<double> v) {
+      const auto mid = v.size() / 2;
+      std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+      if (v.size() % 2 == 1) return v[mid];
+      const double upper = v[mid];
+      return (*std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid)) + upper) /
+             2;
+    };
+    const auto k = static_cast<std::ptrdiff_t>(
+        std::max<size_t>(1, static_cast<size_t>(0.3 * static_cast<double>(best_hist_.size()))));
+    const auto old_and_new = [&](const std::vector<double>& h) {
+      return std::pair{median_of({h.begin(), h.begin() + k}), median_of({h.end() - k, h.end()})};
+    };
+    const auto [best_old, best_new] = old_and_new(best_hist_);
+    const auto [median_old, median_new] = old_and_new(median_hist_);
+    if (best_new >= best_old && median_new >= median_old) return "stagnation";
+  }
+  // tolupsigma (pycma, 1e20): sigma grew far beyond what the covariance explains.
+  if (sigma_ / sigma0_ > 1e20 * D_.maxCoeff()) return "tolupsigma";
+  return "";
+}
+
+std::string Cma::cmaes_stop_reason() {
   eigen();
   const Vector dC = separable_ ? Vector(C_.col(0)) : Vector(C_.diagonal());
   // The range of the recent generations' best and worst values is below tolfun.
   if (g_ > funhist_term_) {
     const auto [lo, hi] = std::minmax_element(funhist_.begin(), funhist_.end());
-    if (*hi - *lo < tolfun_) return true;
+    if (*hi - *lo < tolfun_) return "tolfun";
   }
   // The standard deviation is below tolx in every coordinate, and so is pc.
-  if ((sigma_ * dC.array() < tolx_).all() && (sigma_ * pc_.array() < tolx_).all()) return true;
+  if ((sigma_ * dC.array() < tolx_).all() && (sigma_ * pc_.array() < tolx_).all()) return "tolx";
   // Divergent behaviour.
-  if (sigma_ * D_.maxCoeff() > tolxup_) return true;
+  if (sigma_ * D_.maxCoeff() > tolxup_) return "tolxup";
   // No effect coordinate: adding 0.2 standard deviations in a coordinate does not change m.
   for (Eigen::Index i = 0; i < n_; ++i)
-    if (mean_[i] == mean_[i] + 0.2 * sigma_ * std::sqrt(dC[i])) return true;
+    if (mean_[i] == mean_[i] + 0.2 * sigma_ * std::sqrt(dC[i])) return "noeffectcoord";
   // No effect axis: adding 0.1 standard deviation along principal axis g % n does not change m.
   const auto axis = static_cast<Eigen::Index>(g_ % n_);
   bool no_effect = true;
@@ -395,9 +466,10 @@ bool Cma::should_stop() {
     const double direction = separable_ ? 1.0 : B_(j, axis);
     no_effect = mean_[j] == mean_[j] + 0.1 * sigma_ * D_[axis] * direction;
   }
-  if (no_effect) return true;
+  if (no_effect) return "noeffectaxis";
   // Condition number of the covariance matrix.
-  return D_.maxCoeff() / D_.minCoeff() > tolconditioncov_;
+  if (D_.maxCoeff() / D_.minCoeff() > tolconditioncov_) return "conditioncov";
+  return "";
 }
 
 nlohmann::json Cma::to_json(bool with_decomposition) const {
@@ -414,6 +486,12 @@ nlohmann::json Cma::to_json(bool with_decomposition) const {
                    {"tolx", tolx_},
                    {"funhist", funhist_}};
   if (bounds_.rows() > 0) j["bounds"] = mat_json(bounds_);
+  if (restart_criteria_) {
+    j["sigma0"] = sigma0_;
+    j["best_hist"] = best_hist_;
+    j["median_hist"] = median_hist_;
+    j["flat_hist"] = std::vector<int>(flat_hist_.begin(), flat_hist_.end());
+  }
   if (has_bd_ && with_decomposition) {
     j["D"] = vec_json(D_);
     if (!separable_) j["B"] = mat_json(B_);
@@ -443,6 +521,13 @@ Cma Cma::from_json(const nlohmann::json& j) {
   c.funhist_ = j.at("funhist").get<std::vector<double>>();
   c.funhist_term_ = static_cast<int64_t>(c.funhist_.size() / 2);
   if (j.contains("bounds")) c.bounds_ = json_mat(j.at("bounds"), 2);
+  if (j.contains("sigma0")) {
+    c.restart_criteria_ = true;
+    c.sigma0_ = j.at("sigma0").get<double>();
+    c.best_hist_ = j.at("best_hist").get<std::vector<double>>();
+    c.median_hist_ = j.at("median_hist").get<std::vector<double>>();
+    for (int f : j.at("flat_hist").get<std::vector<int>>()) c.flat_hist_.push_back(f != 0 ? 1 : 0);
+  }
   if (j.contains("D")) {
     c.D_ = json_vec(j.at("D"));
     if (!c.separable_) c.B_ = json_mat(j.at("B"), c.n_);

@@ -11,7 +11,9 @@
 //    leaving the mean's grid cell is kept >= margin by correcting the mean and the per-dimension
 //    scale A, so that an integer dimension never freezes;
 //  - the termination criteria of cmaes' should_stop (tolfun, tolx, tolxup, no effect
-//    coordinate/axis, condition number), which the restart strategies read;
+//    coordinate/axis, condition number), and, for restarts (restart_criteria), those of
+//    Hansen's IPOP/BIPOP and pycma that cmaes lacks (tolfunhist, equalfunvals, stagnation,
+//    tolupsigma): see stop_reason();
 //  - get_warm_start_mgd (WS-CMA-ES, Nomura et al. 2021).
 // It draws from an engine the caller passes (no engine kept), and its whole state round-trips
 // through JSON bit for bit (doubles are written with 17 significant digits), so that workers
@@ -20,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -44,6 +47,9 @@ struct CmaConfig {
   bool separable = false;
   std::optional<double> margin{};  // unset: 1 / (n * popsize)
   int64_t n_max_resampling = 100;
+  // Keep the histories that the restart criteria of stop_reason() read (best and median value
+  // per generation, flat generations) and check those criteria; false: cmaes' should_stop only.
+  bool restart_criteria = false;
 };
 
 class Cma {
@@ -74,7 +80,22 @@ class Cma {
   Vector sample_from(const Vector& z);
   // Exactly population_size (x_for_tell, value) pairs; smaller values are better.
   void tell(std::vector<std::pair<Vector, double>> solutions);
+  // cmaes 0.9.1's should_stop, exactly (python3-cmaes's criteria and defaults).
   bool should_stop();
+  // Why this run should end, or "" while it should go on. cmaes' criteria first ("tolfun",
+  // "tolx", "tolxup", "noeffectcoord", "noeffectaxis", "conditioncov"); then, with
+  // restart_criteria, those that Hansen's restart strategies and pycma add:
+  //  "tolfunhist"   the best values of the last 10 + ceil(30 n / popsize) generations lie within
+  //                 1e-12 (pycma's tolfunhist 1e-12; cmaes' tolfun also needs the worst values);
+  //  "equalfunvals" in more than a third of the last n generations the best and the
+  //                 (1 + ceil(0.1 + popsize / 4))-th best value were equal (Auger and Hansen
+  //                 2005, IPOP-CMA-ES: a flat fitness landscape, e.g. a collapsed integer);
+  //  "stagnation"   over the history of the last 20 % of the generations, at least
+  //                 120 + ceil(30 n / popsize) and at most 20 000, the median of the most
+  //                 recent 30 % of both the best and the median values is not better than the
+  //                 median of the oldest 30 % (Hansen 2009, BIPOP-CMA-ES's TolStagnation);
+  //  "tolupsigma"   sigma / sigma0 > 1e20 * sqrt(largest eigenvalue of C) (pycma: creeping).
+  std::string stop_reason();
 
   // The whole state as JSON (doubles round-trip exactly). with_decomposition: include the cached
   // eigendecomposition, so that the restored object asks bit for bit as this one; without it
@@ -106,6 +127,15 @@ class Cma {
   double tolx_ = 0, tolxup_ = 1e4, tolfun_ = 1e-12, tolconditioncov_ = 1e14;
   int64_t funhist_term_ = 0;
   std::vector<double> funhist_{};
+  // Restart criteria (restart_criteria_): sigma0, per generation the best and the median value
+  // (the last max(120 + ceil(30 n / popsize), 0.2 g) up to 20 000), and whether the generation
+  // was flat (the last n).
+  bool restart_criteria_ = false;
+  double sigma0_ = 0;
+  std::vector<double> best_hist_{}, median_hist_{};
+  std::vector<char> flat_hist_{};
+  std::string cmaes_stop_reason();
+  int64_t stagnation_min() const;
   // Eigen decomposition cache (B, D): valid when has_bd_.
   bool has_bd_ = false;
   Matrix B_{};

@@ -257,6 +257,7 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
     c.population_size = popsize;
     c.separable = options_.use_separable_cma;
     c.n_max_resampling = 10 * n;
+    c.restart_criteria = options_.restart_strategy != CmaEsRestart::None;
     if (restarts > 0) {
       std::mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), restarts, "cmaes:restart"));
       std::uniform_real_distribution<double> u(0, 1);
@@ -367,9 +368,13 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
     cmaes::Cma next = *s.cma;
     next.tell(std::move(solutions));
     nlohmann::json meta = s.meta;
-    if (options_.restart_strategy != CmaEsRestart::None && next.should_stop()) {
+    std::string stop;
+    if (options_.restart_strategy != CmaEsRestart::None) stop = next.stop_reason();
+    if (!stop.empty()) {
       const int64_t restarts = meta.at("restarts").get<int64_t>() + 1;
       meta["restarts"] = restarts;
+      meta["last_stop"] = stop;
+      meta["last_stop_trials"] = next.population_size() * next.generation();
       const int64_t popsize0 = meta.at("popsize0").get<int64_t>();
       std::optional<double> sigma_scale;
       int64_t new_popsize;
@@ -448,6 +453,7 @@ nlohmann::json CmaEsSampler::distribution() const {
   return {{"state", s.k},
           {"restarts", s.meta.at("restarts")},
           {"restart_strategy", restart_name(options_.restart_strategy)},
+          {"last_stop", s.meta.value("last_stop", "")},
           {"popsize", s.cma->population_size()},
           {"generation", s.cma->generation()},
           {"mean", std::vector<double>(m.data(), m.data() + m.size())},
