@@ -213,11 +213,16 @@ Experiment ask_experiment(const AskArgs& a, const std::optional<StudyInfo>& info
     e.sampler.type = a.sampler;
     e.sampler.options = ojson::object();
   }
+  std::map<std::string, std::string> given;  // key -> the first KEY=VALUE that set it
   for (const auto& kv : a.sampler_options) {
     const auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
       throw InvalidArgument(
           fmt::format("--sampler-option '{}': write KEY=VALUE, e.g. seed=42", kv));
+    if (const auto [it, fresh] = given.emplace(kv.substr(0, eq), kv); !fresh)
+      throw InvalidArgument(
+          fmt::format("--sampler-option '{}' is given twice ('{}', then '{}'): give each key once",
+                      it->first, it->second, kv));
     e.sampler.options[kv.substr(0, eq)] = parse_option_value(kv.substr(eq + 1));
   }
   if (!a.directions.empty()) {
@@ -576,30 +581,53 @@ std::shared_ptr<Storage> open_existing_storage(const std::string& text) {
   return make_storage(url);
 }
 
+// What `parzen ask` makes of its flags over a study's stored experiment (none for a new study):
+// every check of the flags (directions against the sampler, the sampler's options, the pruner)
+// happens here, before anything is stored.
+struct AskPlan {
+  Experiment e;
+  std::shared_ptr<Pruner> pruner;
+  std::shared_ptr<Sampler> sampler;
+};
+AskPlan ask_plan(const AskArgs& a, const std::optional<StudyInfo>& info,
+                 const std::optional<Experiment>& stored) {
+  AskPlan p{ask_experiment(a, info, stored), nullptr, nullptr};
+  if (stored) check_unchanged(a, p.e, *stored);
+  p.pruner = make_pruner(p.e.pruner);
+  const SamplerEntry* entry = find_sampler(p.e.sampler.type);
+  if (entry && entry->capabilities.needs_hyperband_pruner &&
+      !std::dynamic_pointer_cast<HyperbandPruner>(p.pruner))
+    throw InvalidArgument(fmt::format(
+        "sampler '{}' needs a Hyperband pruner, which `parzen ask` takes only from an experiment "
+        "file: pass --experiment FILE whose [pruner] has type = \"hyperband\" and max_resource, "
+        "or choose another --sampler",
+        p.e.sampler.type));
+  // The seed as given: seeded samplers draw each trial's randomness from (seed, study, trial
+  // number), so a later ask neither repeats an earlier one nor another seed's.
+  p.sampler = make_sampler(p.e.sampler, p.e.space, p.pruner);
+  return p;
+}
+
 int cmd_ask(const AskArgs& a) {
+  // A SQLite file that does not exist holds no study: the flags are checked for a new study
+  // before the file is created, so a refused ask leaves no empty database behind.
+  std::optional<AskPlan> plan;
+  const std::string file = sqlite_file(storage_url(a.storage));
+  if (!file.empty() && !std::filesystem::exists(file))
+    plan = ask_plan(a, std::nullopt, std::nullopt);
   auto storage = open_storage(a.storage);
   std::optional<StudyInfo> info;
   if (auto id = storage->find_study(a.study)) info = storage->study(*id);
   const std::optional<Experiment> stored = info ? stored_experiment(*info) : std::nullopt;
-  const Experiment e = ask_experiment(a, info, stored);
-  if (stored) check_unchanged(a, e, *stored);
+  if (!plan || info) plan = ask_plan(a, info, stored);  // (another asker may have made it)
+  const Experiment& e = plan->e;
 
   StudyOptions so;
   so.name = a.study;
   so.storage_backend = storage;
   so.directions = e.directions;
-  so.pruner = make_pruner(e.pruner);
-  const SamplerEntry* entry = find_sampler(e.sampler.type);
-  if (entry && entry->capabilities.needs_hyperband_pruner &&
-      !std::dynamic_pointer_cast<HyperbandPruner>(so.pruner))
-    throw InvalidArgument(fmt::format(
-        "sampler '{}' needs a Hyperband pruner, which `parzen ask` takes only from an experiment "
-        "file: pass --experiment FILE whose [pruner] has type = \"hyperband\" and max_resource, "
-        "or choose another --sampler",
-        e.sampler.type));
-  // The seed as given: seeded samplers draw each trial's randomness from (seed, study, trial
-  // number), so a later ask neither repeats an earlier one nor another seed's.
-  so.sampler = make_sampler(e.sampler, e.space, so.pruner);
+  so.pruner = plan->pruner;
+  so.sampler = plan->sampler;
   so.load_if_exists = true;
   // No heartbeat_interval_seconds: an asked trial has no heartbeat (NewTrial::heartbeat), so no
   // worker of a heartbeat-enabled `parzen run` on the study ever fails it as stale; it runs until
@@ -1190,9 +1218,22 @@ int cmd_enqueue(const EnqueueArgs& a) {
   }
   Study study = Study::load({.name = a.study, .storage_backend = storage});
   study.enqueue_trial(params);
-  int64_t number = -1;
-  for (const auto& t : storage->trials(info.id))
+  int64_t number = -1, held = 0;
+  const TrialBudget budget{stored->n_trials.value_or(0), stored->count_failed_trials};
+  for (const auto& t : storage->trials(info.id)) {
     if (t.state == TrialState::Waiting) number = std::max(number, t.number);
+    if (t.state == TrialState::Running || t.state == TrialState::Waiting ||
+        counts_toward(t, budget))
+      ++held;
+  }
+  // A waiting trial runs whatever the budget (as a retry does): the user asked for it. When the
+  // study's n_trials is already taken, say so: the study will end with more than n_trials.
+  if (stored->n_trials && held > *stored->n_trials)
+    fmt::print(stderr,
+               "parzen: warning: study '{}' already holds its n_trials = {} trials (counted, "
+               "running or waiting): trial {} runs beyond that budget, as `parzen run`, `worker` "
+               "and `ask` run a waiting trial even when the budget is met\n",
+               a.study, *stored->n_trials, number);
   std::string text;
   for (const auto& [k, v] : params)
     text += fmt::format("{}{}={}", text.empty() ? "" : " ", k, to_string(v));

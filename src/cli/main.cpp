@@ -135,6 +135,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("parzen ") + parzen::kVersion);
   app.require_subcommand(1);
   app.footer("Run `parzen COMMAND --help` for a command's options; docs/cli.md has them all.");
+  // A flag CLI11 refuses (--concurrency 0, an unknown option) reads like every other refusal.
+  app.failure_message([](const CLI::App* a, const CLI::Error& e) {
+    return "parzen: error: " + CLI::FailureMessage::simple(a, e);
+  });
 
   const auto storage_option = [](CLI::App* cmd, std::string& target, const char* fallback) {
     target = fallback;

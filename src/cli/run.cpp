@@ -152,6 +152,8 @@ class Progress {
       if (best_ && e_.directions.size() == 1)
         line += fmt::format("  (best {} #{}{})", best_->values[0], best_->number,
                             improved ? ", new" : "");
+      else if (e_.directions.size() == 1 && infeasible_seen_)
+        line += "  (infeasible; no feasible trial yet)";
     } else if (t.state == TrialState::Failed) {
       line += retried_text(t) + ": " + first_line(t.fail_reason, 300);
     }
@@ -219,6 +221,12 @@ class Progress {
                      const std::vector<std::pair<std::string, std::string>>& params) {
     if (t.state != TrialState::Complete || e_.directions.size() != 1 || t.values.size() != 1)
       return false;
+    // With constraints the best is the best feasible trial (as `parzen best` and the summary):
+    // an infeasible value is neither shown as the best nor reaches stop_when.
+    if (!t.feasible()) {
+      infeasible_seen_ = true;
+      return false;
+    }
     if (best_ && !better(t.values[0], best_->values[0], e_.directions[0])) return false;
     best_ = t;
     best_params_ = params;
@@ -252,6 +260,8 @@ class Progress {
       lines.push_back(fmt::format("best #{}  {}  {}", best_->number,
                                   values_text(best_->values, e_.metrics),
                                   params_text(best_params_)));
+    else if (infeasible_seen_ && e_.directions.size() == 1)
+      lines.push_back("best: no feasible trial yet");
     std::string running;
     const auto now = SteadyClock::now();
     size_t shown = 0;
@@ -289,7 +299,8 @@ class Progress {
   int64_t done_ = 0;             // counted trials this process finished (for the ETA)
   std::set<int64_t> counted_{};  // the study's counted trials, as far as seen
   SteadyClock::time_point last_refresh_{};
-  std::optional<FrozenTrial> best_{};
+  std::optional<FrozenTrial> best_{};  // the best feasible complete trial (one objective)
+  bool infeasible_seen_ = false;       // a complete trial violated a constraint
   std::vector<std::pair<std::string, std::string>> best_params_{};
   size_t drawn_ = 0;
 };
@@ -742,7 +753,8 @@ class TrialRunner {
   }
   int64_t n_started() const { return n_started_; }
 
-  // stop_when: once the study's best value reaches it, no new trial starts.
+  // stop_when: once the study's best value reaches it, no new trial starts. `best` is the best
+  // feasible complete trial (Progress::best): an infeasible trial never reaches stop_when.
   bool reached(const std::optional<FrozenTrial>& best) const {
     if (!e_.stop_when || !best || best->values.size() != 1) return false;
     return e_.directions[0] == Direction::Minimize ? best->values[0] <= *e_.stop_when
@@ -1079,8 +1091,9 @@ void print_summary(const Study& study, const Experiment& e, const std::string& s
     return t.state == TrialState::Complete && t.feasible();
   });
   if (!any_feasible) {
-    fmt::print("No feasible trial: all {} complete trial{} violate a constraint{}.\n", complete,
-               complete == 1 ? "" : "s",
+    fmt::print("No feasible trial: {} {} complete trial{} {} a constraint{}.\n",
+               complete == 1 ? "the" : "all", complete, complete == 1 ? "" : "s",
+               complete == 1 ? "violates" : "violate",
                e.constraints.empty() ? "" : fmt::format(" ({})", fmt::join(e.constraints, ", ")));
     return;
   }
@@ -1117,7 +1130,11 @@ int run_experiment(const Experiment& given, const RunSettings& settings) {
   // (and retries) trials left running by dead workers, so none stays running or waiting. Its
   // display stays quiet unless such a retry runs.
   const bool had_budget = e.n_trials && counted_before >= *e.n_trials;
-  if (had_budget) style = ProgressStyle::Quiet;
+  // Waiting trials (`parzen enqueue`, retries) run even when the budget is full: said, and shown.
+  const auto waiting_before = std::count_if(existing.begin(), existing.end(), [](const auto& t) {
+    return t.state == TrialState::Waiting;
+  });
+  if (had_budget && waiting_before == 0) style = ProgressStyle::Quiet;
   Progress progress(e, style, existing);
   if (const auto best = progress.best();
       e.stop_when && best && best->values.size() == 1 &&
@@ -1141,13 +1158,25 @@ int run_experiment(const Experiment& given, const RunSettings& settings) {
       progress.message(fmt::format(
           "Study '{}' was stopped (stop {}); this run clears the request and resumes it.", e.name,
           describe(*cleared)));
+  if (had_budget && waiting_before > 0)
+    progress.message(fmt::format(
+        "Study '{}' in {} has its {} trials (n_trials = {}); the {} waiting trial{} (`parzen "
+        "enqueue`, retries) run{} beyond it",
+        e.name, shown_storage, counted_before, *e.n_trials, waiting_before,
+        waiting_before == 1 ? "" : "s", waiting_before == 1 ? "s" : ""));
   TrialRunner runner(e, *storage, study, progress);
   optimize(study, runner, e, settings, *storage, progress, style, shown_storage);
   if (runner.n_started() == 0 && !runner.interrupted() && e.n_trials) {
     const int64_t counted = counted_trials(study.trials(), e.count_failed_trials);
     if (counted >= *e.n_trials) {
-      fmt::print("Study '{}' in {} already has {} of its {} trials; nothing to run.\n", e.name,
-                 shown_storage, counted, *e.n_trials);
+      if (counted > *e.n_trials)
+        fmt::print(
+            "Study '{}' in {} already has {} trials, {} over its n_trials = {} (enqueued trials "
+            "run beyond it); nothing to run.\n",
+            e.name, shown_storage, counted, counted - *e.n_trials, *e.n_trials);
+      else
+        fmt::print("Study '{}' in {} already has {} of its {} trials; nothing to run.\n", e.name,
+                   shown_storage, counted, *e.n_trials);
       return kExitNothingToDo;
     }
   }

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
+#include <random>
 #include <string>
 
 #include <fmt/format.h>
@@ -200,4 +202,80 @@ TEST(Distributions, NullIsACategoricalChoice) {
   EXPECT_EQ(to_string(ParamValue(nullptr)), "null");
   EXPECT_THROW(validate(CategoricalDistribution{{nullptr, nullptr}}, "c"), InvalidArgument);
   EXPECT_THROW(to_internal(FloatDistribution{0, 1}, ParamValue(nullptr), "x"), InvalidArgument);
+}
+
+// Issue 20 finding 6: the duplicate check of a categorical is sort-based, and it finds exactly
+// what the pairwise rule (same_choice: 1 == 1.0, bool apart, int64s exact) finds, reporting the
+// first choice that repeats an earlier one.
+TEST(Distributions, DuplicateChoicesMatchThePairwiseRule) {
+  auto same = [](const ParamValue& a, const ParamValue& b) {
+    if (a.index() == b.index()) return a == b;
+    auto num = [](const ParamValue& v) -> std::optional<double> {
+      if (const auto* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
+      if (const auto* d = std::get_if<double>(&v)) return *d;
+      return std::nullopt;
+    };
+    const auto x = num(a), y = num(b);
+    return x && y && *x == *y;
+  };
+  constexpr int64_t k53 = int64_t{1} << 53;
+  const std::vector<ParamValue> pool = {true,
+                                        false,
+                                        int64_t{0},
+                                        0.0,
+                                        -0.0,
+                                        int64_t{1},
+                                        1.0,
+                                        1.5,
+                                        k53,
+                                        k53 + 1,
+                                        double(k53),
+                                        std::string("a"),
+                                        std::string("1"),
+                                        std::string(""),
+                                        nullptr,
+                                        int64_t{-3},
+                                        -3.0};
+  std::mt19937 rng(20);
+  int with_duplicate = 0;
+  for (int round = 0; round < 4000; ++round) {
+    CategoricalDistribution d;
+    const size_t n = 1 + rng() % 6;
+    for (size_t i = 0; i < n; ++i) d.choices.push_back(pool[rng() % pool.size()]);
+    std::optional<size_t> expected;
+    for (size_t i = 0; i < n && !expected; ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (same(d.choices[i], d.choices[j])) expected = i;
+    const std::string msg = validation_error(d);
+    if (!expected) {
+      EXPECT_EQ(msg, "") << "round " << round;
+      continue;
+    }
+    ++with_duplicate;
+    EXPECT_NE(msg.find(fmt::format("choice {} is given twice", to_string(d.choices[*expected]))),
+              std::string::npos)
+        << "round " << round << ": " << msg;
+  }
+  EXPECT_GT(with_duplicate, 1000);
+  // 2^53 and 2^53 + 1 are two choices, though they convert to one double; 2^53 as a double
+  // repeats the first.
+  EXPECT_EQ(validation_error(CategoricalDistribution{{k53, k53 + 1}}), "");
+  EXPECT_NE(
+      validation_error(CategoricalDistribution{{k53, k53 + 1, double(k53)}}).find("given twice"),
+      std::string::npos);
+}
+
+// Finding 6: validate() runs on every suggest; the pairwise check made it O(choices^2) (a million
+// choices: ~5e11 comparisons; at the finding's 125 ms for 8 000 choices, ~30 minutes, far past
+// this test's 300 s limit). Sorted, it takes about a second. The repeat is the last choice, so the
+// pairwise check would have compared every pair before finding it.
+TEST(Distributions, AMillionChoicesValidateQuickly) {
+  CategoricalDistribution d;
+  constexpr int64_t n = 1'000'000;
+  d.choices.reserve(n + 1);
+  for (int64_t i = 0; i < n; ++i) d.choices.emplace_back((i * 7919) % n);  // a permutation
+  d.choices.emplace_back(static_cast<double>(n - 1));  // repeats the choice 999999
+  const std::string msg = validation_error(d);
+  EXPECT_NE(msg.find("choice 999999"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("given twice"), std::string::npos) << msg;
 }

@@ -233,6 +233,7 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
       std::cerr << "[parzen] CmaEsSampler needs two or more float/int parameters; the one "
                    "parameter is drawn by the independent sampler\n";
     s.warned_one_dimension = true;
+    s.warned.insert(space.begin()->first);  // said once: not again per parameter
     return {};
   }
 

@@ -8,6 +8,7 @@
 #include <limits>
 #include <random>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -349,13 +350,16 @@ namespace {
 // Maps a column's categorical observations onto the indices of `d`'s choices (-1: absent).
 std::vector<std::vector<int>> remap_choices(const internal::TpeState& s,
                                             const CategoricalDistribution& d) {
+  // Through a hash of d's choices: a scan of them for every observed choice made each suggest
+  // O(choices^2) (issue 20 finding 6). The last equal choice wins, as the scan had it.
+  std::unordered_map<ParamValue, int> index;
+  index.reserve(d.choices.size());
+  for (size_t i = 0; i < d.choices.size(); ++i) index[d.choices[i]] = static_cast<int>(i);
   std::vector<std::vector<int>> map(s.choice_sets.size());
   for (size_t c = 0; c < s.choice_sets.size(); ++c)
     for (const auto& v : s.choice_sets[c]) {
-      int idx = -1;
-      for (size_t i = 0; i < d.choices.size(); ++i)
-        if (d.choices[i] == v) idx = static_cast<int>(i);
-      map[c].push_back(idx);
+      const auto it = index.find(v);
+      map[c].push_back(it == index.end() ? -1 : it->second);
     }
   return map;
 }
