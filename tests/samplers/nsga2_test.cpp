@@ -13,6 +13,7 @@
 #include <set>
 
 #include "parzen/parzen.hpp"
+#include "samplers/nsga_test_support.hpp"
 #include "storage/process.hpp"
 
 using namespace parzen;
@@ -21,15 +22,11 @@ namespace {
 
 const std::vector<Direction> kMinMin = {Direction::Minimize, Direction::Minimize};
 
-int64_t generation(const FrozenTrial& t) {
-  return t.system_attrs.at(keys::nsga2_generation).get<int64_t>();
-}
+using parzen_test::generation;
 
 // ZDT1 with n variables in [0, 1]: front f2 = 1 - sqrt(f1).
 std::vector<double> zdt1(Trial& t, int n) {
-  std::vector<double> x(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i)
-    x[static_cast<size_t>(i)] = t.suggest_float(fmt::format("x{}", i), 0, 1);
+  const auto x = parzen_test::suggest_unit_floats(t, n);
   double s = 0;
   for (int i = 1; i < n; ++i) s += x[static_cast<size_t>(i)];
   const double g = 1 + 9 * s / (n - 1);
@@ -204,61 +201,9 @@ TEST(NsgaIISampler, TheEliteCutsTheLastFrontByCrowdingDistance) {
 }
 
 TEST(NsgaIISampler, FourProcessesShareOnePopulationOnSqlite) {
-  const std::string path = fmt::format("/tmp/parzen-nsga2-{}.db", getpid());
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-  const std::string url = "sqlite:///" + path;
-  constexpr int kPopulation = 10;
-  Study::create(
-      {.name = "nsga", .storage = url, .directions = kMinMin, .log_level = LogLevel::Silent});
-  std::vector<pid_t> pids;
-  for (int w = 0; w < 4; ++w)
-    pids.push_back(parzen_test::spawn({PARZEN_TEST_NSGA2_WORKER, url, "nsga", "40",
-                                       std::to_string(w + 1), std::to_string(kPopulation)}));
-  for (pid_t pid : pids) EXPECT_TRUE(parzen_test::exited_cleanly(pid)) << "a worker failed";
-  auto study = Study::load({.name = "nsga", .storage = url, .log_level = LogLevel::Silent});
-  const auto trials = study.trials();
-  ASSERT_EQ(trials.size(), 160u);
-  std::map<int64_t, int64_t> created, complete;
-  std::map<int64_t, const FrozenTrial*> by_id;
-  for (const auto& t : trials) by_id[t.id] = &t;
-  for (const auto& t : trials) {
-    ASSERT_EQ(t.state, TrialState::Complete);
-    const int64_t g = generation(t);
-    ++created[g];
-    ++complete[g];
-    if (g == 0) {
-      EXPECT_FALSE(t.system_attrs.contains(keys::nsga2_parents)) << t.number;
-      continue;
-    }
-    // Bred from complete trials of the generations before (the elite of generation g - 1).
-    ASSERT_TRUE(t.system_attrs.contains(keys::nsga2_parents)) << t.number;
-    for (const auto& id : t.system_attrs.at(keys::nsga2_parents)) {
-      const FrozenTrial* parent = by_id.at(id.get<int64_t>());
-      EXPECT_LT(generation(*parent), g) << "trial " << t.number;
-      EXPECT_LT(parent->number, t.number);
-    }
-  }
-  // Every generation but the last counts (population_size complete trials), and none took more
-  // than the workers running at once could add while it filled.
-  const int64_t last = created.rbegin()->first;
-  EXPECT_GE(last, 10);  // 160 trials, 10 a generation
-  for (const auto& [g, n] : created) {
-    if (g < last) {
-      EXPECT_GE(complete[g], kPopulation) << "generation " << g;
-    }
-    EXPECT_LE(n, kPopulation + 3) << "generation " << g;
-  }
-  // Two fresh samplers derive the same elites from the stored trials alone.
-  auto storage = make_storage(url);
-  StudyView view(storage, *storage->find_study("nsga"), kMinMin);
-  view.refresh();
-  NsgaIISampler a({.population_size = kPopulation}), b({.population_size = kPopulation, .seed = 9});
-  for (int64_t g = 0; g < last; ++g) {
-    const auto elite = a.elite(view, g);
-    EXPECT_EQ(elite.size(), static_cast<size_t>(kPopulation)) << "generation " << g;
-    EXPECT_EQ(elite, b.elite(view, g));
-  }
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  // 160 trials, 10 a generation.
+  NsgaIISampler a({.population_size = 10}), b({.population_size = 10, .seed = 9});
+  parzen_test::expect_workers_share_generations("nsga", {}, 40, 10, 10, a, b);
 }
 
 TEST(NsgaIISampler, BeatsRandomSearchOnZdt1) {

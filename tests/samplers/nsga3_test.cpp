@@ -16,22 +16,19 @@
 
 #include "parzen/parzen.hpp"
 #include "samplers/nsga/reference_points.hpp"
+#include "samplers/nsga_test_support.hpp"
 #include "storage/process.hpp"
 
 using namespace parzen;
 
 namespace {
 
-int64_t generation(const FrozenTrial& t) {
-  return t.system_attrs.at(keys::nsga2_generation).get<int64_t>();
-}
+using parzen_test::generation;
 
 // DTLZ2 with 3 objectives and n variables in [0, 1]: the front is the positive octant of the
 // unit sphere.
 std::vector<double> dtlz2(Trial& t, int n) {
-  std::vector<double> x(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i)
-    x[static_cast<size_t>(i)] = t.suggest_float(fmt::format("x{}", i), 0, 1);
+  const auto x = parzen_test::suggest_unit_floats(t, n);
   double g = 0;
   for (int i = 2; i < n; ++i)
     g += (x[static_cast<size_t>(i)] - 0.5) * (x[static_cast<size_t>(i)] - 0.5);
@@ -311,53 +308,9 @@ TEST(NsgaIIISampler, BeatsNsgaIIOnFiveObjectiveDtlz2) {
 }
 
 TEST(NsgaIIISampler, FourProcessesShareGenerationsOnSqlite) {
-  const std::string path = fmt::format("/tmp/parzen-nsga3-{}.db", getpid());
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-  const std::string url = "sqlite:///" + path;
-  constexpr int kPopulation = 10;
-  const std::vector<Direction> dirs = {Direction::Minimize, Direction::Minimize};
-  Study::create(
-      {.name = "nsga3", .storage = url, .directions = dirs, .log_level = LogLevel::Silent});
-  std::vector<pid_t> pids;
-  for (int w = 0; w < 4; ++w)
-    pids.push_back(
-        parzen_test::spawn({PARZEN_TEST_NSGA2_WORKER, url, "nsga3", "30", std::to_string(w + 1),
-                            std::to_string(kPopulation), "nsga3"}));
-  for (pid_t pid : pids) EXPECT_TRUE(parzen_test::exited_cleanly(pid)) << "a worker failed";
-  auto study = Study::load({.name = "nsga3", .storage = url, .log_level = LogLevel::Silent});
-  const auto trials = study.trials();
-  ASSERT_EQ(trials.size(), 120u);
-  std::map<int64_t, int64_t> created;
-  std::map<int64_t, const FrozenTrial*> by_id;
-  for (const auto& t : trials) by_id[t.id] = &t;
-  for (const auto& t : trials) {
-    ASSERT_EQ(t.state, TrialState::Complete);
-    const int64_t g = generation(t);
-    ++created[g];
-    if (g == 0) continue;
-    ASSERT_TRUE(t.system_attrs.contains(keys::nsga2_parents)) << t.number;
-    for (const auto& id : t.system_attrs.at(keys::nsga2_parents))
-      EXPECT_LT(generation(*by_id.at(id.get<int64_t>())), g) << "trial " << t.number;
-  }
-  const int64_t last = created.rbegin()->first;
-  EXPECT_GE(last, 7);  // 120 trials, 10 a generation
-  for (const auto& [g, n] : created) {
-    if (g < last) {
-      EXPECT_GE(n, kPopulation) << "generation " << g;
-    }
-    EXPECT_LE(n, kPopulation + 3) << "generation " << g;
-  }
-  // Fresh samplers with different seeds derive the same elites (the niching's random ties are
-  // seeded by the study and generation only).
-  auto storage = make_storage(url);
-  StudyView view(storage, *storage->find_study("nsga3"), dirs);
-  view.refresh();
-  NsgaIIISampler a({.ga = {.population_size = kPopulation, .seed = 1}}),
-      b({.ga = {.population_size = kPopulation, .seed = 9}});
-  for (int64_t g = 0; g < last; ++g) {
-    const auto elite = a.elite(view, g);
-    EXPECT_EQ(elite.size(), static_cast<size_t>(kPopulation)) << "generation " << g;
-    EXPECT_EQ(elite, b.elite(view, g));
-  }
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  // 120 trials, 10 a generation. Fresh samplers with different seeds derive the same elites (the
+  // niching's random ties are seeded by the study and generation only).
+  NsgaIIISampler a({.ga = {.population_size = 10, .seed = 1}}),
+      b({.ga = {.population_size = 10, .seed = 9}});
+  parzen_test::expect_workers_share_generations("nsga3", {"nsga3"}, 30, 10, 7, a, b);
 }
