@@ -4,7 +4,7 @@
 // place every worker on every host reads. Study::optimize checks it before each ask: once it is
 // set, no new trial starts, the running ones finish and are stored, and optimize returns. A
 // request stays until it is cleared (`parzen run` clears it when it resumes the study, and says
-// so; Study::clear_stop_request in the library and Python).
+// so; clear_stop_request below in the library; Python has no call for it yet).
 
 #include <optional>
 #include <string>

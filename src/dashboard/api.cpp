@@ -11,7 +11,6 @@
 
 #include "cli/commands.hpp"
 #include "core/export_text.hpp"
-#include "dashboard/errors.hpp"
 #include "parzen/error.hpp"
 #include "parzen/importance.hpp"
 #include "parzen/multi_objective.hpp"

@@ -21,7 +21,6 @@
 #include "cli/commands.hpp"
 #include "cli/experiment.hpp"
 #include "dashboard/api.hpp"
-#include "dashboard/errors.hpp"
 #include "parzen/error.hpp"
 #include "parzen/storage.hpp"
 
@@ -315,8 +314,6 @@ int run_server(const ServerOptions& o) {
         json_error(res, 404, e.what());
       } catch (const InvalidState& e) {
         json_error(res, 409, e.what());
-      } catch (const NotImplemented& e) {
-        json_error(res, 501, e.what());
       } catch (const std::exception& e) {
         json_error(res, 500, e.what());
       }
