@@ -170,9 +170,15 @@ def test_sampler_heavy_thread_lets_python_run():
 
         study.optimize(objective, n_trials=2000, timeout=30, callbacks=[cb])
 
-    held = _in_background(gil_holder, 0.5)
-    with_gp = _in_background(gp_study, 1.0)
+    # The control must show that the measure works at this moment; on a machine busy with other
+    # jobs one half-second sample can miss the holder (seen once in CI: 0.00007 s), so the pair
+    # is measured again, up to three times, until the control sees the held GIL.
+    for _ in range(3):
+        held = _in_background(gil_holder, 0.5)
+        if held > 0.015:
+            break
     assert held > 0.015, held  # the measure sees a held GIL
+    with_gp = _in_background(gp_study, 1.0)
     assert with_gp < 0.010, (with_gp, held)
 
 
