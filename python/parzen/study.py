@@ -620,6 +620,17 @@ class Study:
                                "function or a callback.")
         self._core.stop()
 
+    def clear_stop_request(self) -> Optional[Dict[str, str]]:
+        """Clear a stop request stored with the study (``parzen stop``, the dashboard's Stop
+        button), so that ``optimize`` runs trials again — in this process and in every other
+        one on the same storage. (``parzen run`` clears it itself when it resumes a study.)
+
+        Returns:
+            The request cleared, ``{"requested_at": ISO-8601 UTC, "by": who asked}``, or None
+            when none was pending.
+        """
+        return self._core._clear_stop_request()
+
     # --- adding trials ------------------------------------------------------------------------
     def enqueue_trial(self, params: Dict[str, Any], user_attrs: Optional[Dict[str, Any]] = None,
                       skip_if_exists: bool = False) -> None:

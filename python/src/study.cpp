@@ -8,6 +8,7 @@
 
 #include "common.hpp"
 #include "parzen/error.hpp"
+#include "parzen/stop_request.hpp"
 
 namespace parzen::python {
 namespace {
@@ -654,6 +655,22 @@ void bind_study(py::module_& m) {
             return j;
           },
           "system_attrs() -> dict: parzen's own study attributes.")
+      .def(
+          "_clear_stop_request",
+          [](PyStudy& s) -> py::object {
+            std::optional<parzen::StopRequest> cleared;
+            {
+              py::gil_scoped_release release;
+              cleared = parzen::clear_stop_request(s.get().storage(), s.get().id());
+            }
+            if (!cleared) return py::none();
+            py::dict d;
+            d["requested_at"] = cleared->requested_at;
+            d["by"] = cleared->by;
+            return d;
+          },
+          "_clear_stop_request() -> dict | None\n\nClears the study's stop request in the "
+          "storage; returns it ({'requested_at', 'by'}) or None when there was none.")
       .def(
           "_set_system_attr",
           [](PyStudy& s, const std::string& key, const py::handle& value) {

@@ -157,6 +157,25 @@ def test_stop_inside_callback():
     assert len(study.trials) == 5
 
 
+def test_a_stored_stop_request_holds_until_cleared(tmp_path):
+    # A stop request stored with the study (what `parzen stop` and the dashboard write: the
+    # study system attribute parzen.stop_request) stops optimize in every process until
+    # clear_stop_request() removes it.
+    url = f"sqlite:///{tmp_path}/s.db"
+    study = parzen.create_study(study_name="s", storage=url,
+                                sampler=parzen.samplers.RandomSampler(seed=0))
+    study.optimize(quadratic, n_trials=2)
+    request = {"requested_at": "2026-12-01T03:00:00Z", "by": "parzen stop (ann@host)"}
+    study._core._set_system_attr("parzen.stop_request", request)
+    other = parzen.load_study(study_name="s", storage=url)
+    other.optimize(quadratic, n_trials=3)
+    assert len(other.trials) == 2  # stopped: no new trial
+    assert other.clear_stop_request() == request
+    assert other.clear_stop_request() is None
+    study.optimize(quadratic, n_trials=3)
+    assert len(study.trials) == 5
+
+
 def test_timeout_stops():
     import time
     study = parzen.create_study()
