@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -332,9 +334,15 @@ int run_server(const ServerOptions& o) {
                    "the dashboard is read-only; start it with --allow-writes to change studies");
         return;
       }
+      // The scheme name is case-insensitive (RFC 9110, 11.1): "Bearer", "bearer", "BEARER".
       const std::string auth = req.get_header_value("Authorization");
-      const std::string prefix = "Bearer ";
-      if (auth.rfind(prefix, 0) != 0 || !same_secret(auth.substr(prefix.size()), token)) {
+      const std::string prefix = "bearer ";
+      const bool bearer =
+          auth.size() >= prefix.size() &&
+          std::equal(prefix.begin(), prefix.end(), auth.begin(), [](char p, char a) {
+            return p == std::tolower(static_cast<unsigned char>(a));
+          });
+      if (!bearer || !same_secret(auth.substr(prefix.size()), token)) {
         json_error(res, 403,
                    "this write needs the header 'Authorization: Bearer TOKEN' with the token "
                    "`parzen dashboard --allow-writes` printed (or its --token-file)");

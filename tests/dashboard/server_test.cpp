@@ -510,6 +510,11 @@ TEST_F(DashboardTest, WritesNeedAllowWritesAndTheToken) {
   r = c.Post(note, wrong, "{\"note\":\"x\"}", "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 403);
+  // The scheme name is case-insensitive (RFC 9110): "bearer" is as good as "Bearer".
+  httplib::Headers lower = {{"Authorization", "bearer " + token}};
+  r = c.Post(note, lower, "{\"note\":\"lower\"}", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
   httplib::Headers right = {{"Authorization", "Bearer " + token}};
   r = c.Post(note, right, "{\"note\":\"look <here>\"}", "application/json");
   ASSERT_TRUE(r);
