@@ -347,8 +347,10 @@ try {
     });
     p2.on('pageerror', (e) => pageErrors.push(e.message));
     try {
-      await p2.goto(`${writer.url}#/study/${ids.pruned}/history`);
-      await p2.waitForSelector('#stop-button', { timeout: 20000 });
+      // A second server on the same database first warms its cache (the 100 000-trial study
+      // included): on a busy CI machine that took longer than 20 s once.
+      await p2.goto(`${writer.url}#/study/${ids.pruned}/history`, { timeout: 90000 });
+      await p2.waitForSelector('#stop-button', { timeout: 90000 });
       await p2.click('#stop-button');
       await p2.waitForSelector('#stop-state', { timeout: 10000 });
       const text = await p2.$eval('#stop-state', (e) => e.textContent);

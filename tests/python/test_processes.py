@@ -258,8 +258,15 @@ def test_study_pickled_to_worker_processes(sqlite_url):
     import pickle
     study = parzen.create_study(storage=sqlite_url, study_name=unique_name("pk"))
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(2) as pool:
-        pool.starmap(_workers.optimize_pickled_study, [(study, 10)] * 2)
+    # Two processes, each given the pickled study (a Pool may hand both tasks to one of its
+    # workers when the other starts late on a busy machine: seen once in CI).
+    workers = [ctx.Process(target=_workers.optimize_pickled_study, args=(study, 10))
+               for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
     trials = study.trials
     assert sorted(t.number for t in trials) == list(range(20))
     assert len({t.user_attrs["pid"] for t in trials}) == 2
