@@ -564,7 +564,9 @@ TEST_F(DashboardTest, WritesNeedAllowWritesAndTheToken) {
   ASSERT_TRUE(request);
   EXPECT_EQ(request->by, "the dashboard (127.0.0.1)");
   EXPECT_EQ(json::parse(r->body)["stop_request"]["requested_at"], request->requested_at);
-  for (const auto& s : body_json(c.Get("/api/studies"))["studies"])
+  // The answer is kept in a variable: a range-for over a temporary's subscript reads freed memory.
+  const json listed = body_json(c.Get("/api/studies"));
+  for (const auto& s : listed["studies"])
     if (s["id"] == single)
       EXPECT_EQ(s["stop_request"]["by"], "the dashboard (127.0.0.1)") << s.dump();
     else
