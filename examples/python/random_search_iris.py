@@ -5,8 +5,9 @@ the imports changed.
     PYTHONPATH=build/python python3 examples/python/random_search_iris.py
 
 The original imports ``from sklearn.model_selection import RandomizedSearchCV``; here the 4
-candidates come from Parzen's TPE sampler seeded with random_state (scipy's uniform(1, 10) is
-C in [1, 11], mapped exactly), and scikit-learn's own search class does the rest.
+candidates come from Parzen's default sampler (AutoSampler, seeded with random_state; its first
+trials are random draws, as RandomizedSearchCV's) (scipy's uniform(1, 10) is C in [1, 11],
+mapped exactly), and scikit-learn's own search class does the rest.
 """
 import pandas as pd
 from scipy.stats import uniform

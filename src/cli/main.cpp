@@ -65,8 +65,14 @@ double trial_timeout_flag(const std::string& text) {
 
 // "int >= 0, default 10", "choice of logei, ei, ucb, pi, default logei", "float, unset".
 std::string option_summary(const parzen::OptionSpec& o) {
+  // An empty string (e.g. restart_strategy's "never") is printed as "" so it stays visible.
+  const auto shown = [](const std::string& s) { return s.empty() ? std::string("\"\"") : s; };
   std::string text = parzen::to_string(o.type);
-  if (!o.choices.empty()) text += fmt::format(" of {}", fmt::join(o.choices, ", "));
+  if (!o.choices.empty()) {
+    std::vector<std::string> choices;
+    for (const auto& c : o.choices) choices.push_back(shown(c));
+    text += fmt::format(" of {}", fmt::join(choices, ", "));
+  }
   if (o.min && o.max)
     text += fmt::format(" in [{}, {}]", *o.min, *o.max);
   else if (o.min)
@@ -74,7 +80,7 @@ std::string option_summary(const parzen::OptionSpec& o) {
   if (o.required) return text + ", required";
   if (o.default_value.is_null()) return text + (o.accepts_auto ? ", default auto" : ", unset");
   const auto& d = o.default_value;
-  return text + ", default " + (d.is_string() ? d.get<std::string>() : d.dump());
+  return text + ", default " + (d.is_string() ? shown(d.get<std::string>()) : d.dump());
 }
 
 void print_options(const std::vector<parzen::OptionSpec>& options) {

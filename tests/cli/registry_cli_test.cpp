@@ -31,6 +31,9 @@ TEST(CliRegistry, InfoListsEveryRegisteredSamplerAndPrunerWithItsOptions) {
       EXPECT_TRUE(contains(r.out, "      " + o.name + " (")) << e.name << "." << o.name;
   }
   EXPECT_TRUE(contains(r.out, "n_startup_trials (int >= 0, default 10)")) << r.out;
+  // An empty choice or default is shown as "", not as nothing.
+  EXPECT_TRUE(contains(r.out, "restart_strategy (choice of \"\", ipop, bipop, default \"\")"))
+      << r.out;
   EXPECT_TRUE(contains(r.out,
                        "samplers: grid, random, qmc, tpe, gp, bohb, nsga2, cmaes, "
                        "regularized_evolution, auto, nsga3\n"))
