@@ -826,10 +826,8 @@ int cmd_tell(const TellArgs& a) {
   return t.state == TrialState::Failed && state == "complete" ? 1 : 0;
 }
 
-namespace {
-
-// How a stopped study is resumed: `parzen run` clears the request when the study has its
-// experiment; a study made in Python or C++ has none, and its own API clears it.
+// `parzen run` clears the request when the study has its experiment; a study made in Python or
+// C++ has none, and its own API clears it.
 std::string resume_hint(const StudyInfo& info) {
   if (const auto it = info.system_attrs.find(kExperimentAttr);
       it != info.system_attrs.end() && it->is_object() && it->contains("command"))
@@ -837,8 +835,6 @@ std::string resume_hint(const StudyInfo& info) {
   return "it has no experiment for `parzen run`: `study.clear_stop_request()` (Python) or "
          "`parzen::clear_stop_request` (C++) resumes it";
 }
-
-}  // namespace
 
 int cmd_studies(const std::string& url) {
   auto storage = open_existing_storage(url);

@@ -142,14 +142,28 @@ TEST(CliStop, ShowAndStudiesMarkOnlyTheStoppedStudy) {
   auto storage = parzen::make_storage(dir.url());
   const auto py = storage->create_study("py", {parzen::Direction::Minimize});
   storage->create_study("other", {parzen::Direction::Minimize});
+  auto r = run_cli({"stop", "other", "--storage", dir.url()}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "Stop requested for study 'other'")) << r.out;
+  EXPECT_TRUE(contains(r.out,
+                       "It has no experiment for `parzen run`: "
+                       "`study.clear_stop_request()` (Python)"))
+      << r.out;
+  parzen::clear_stop_request(*storage, *storage->find_study("other"));
   parzen::request_stop(*storage, py, "the dashboard (127.0.0.1)");
-  auto r = run_cli({"show", "py", "--storage", dir.url()}, dir.path);
+  r = run_cli({"show", "py", "--storage", dir.url()}, dir.path);
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "Stopped:    stop requested at ")) << r.out;
   EXPECT_TRUE(contains(r.out, "by the dashboard (127.0.0.1)")) << r.out;
   EXPECT_TRUE(contains(r.out, "`study.clear_stop_request()` (Python)")) << r.out;
   r = run_cli({"show", "other", "--storage", dir.url()}, dir.path);
   EXPECT_FALSE(contains(r.out, "Stopped")) << r.out;
+  // `parzen stop` names the same way back (not `parzen run`, which this study cannot use).
+  r = run_cli({"stop", "py", "--storage", dir.url()}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "already stopped")) << r.out;
+  EXPECT_TRUE(contains(r.out, "`study.clear_stop_request()` (Python)")) << r.out;
+  EXPECT_FALSE(contains(r.out, "`parzen run` with the study's experiment")) << r.out;
   r = run_cli({"studies", "--storage", dir.url()}, dir.path);
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "Study 'py' is stopped (stop requested at ")) << r.out;
