@@ -930,6 +930,26 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         else:
             self.study_._core._tell_many([(trial.number, score, "")])
 
+    # The attributes a fit sets (scikit-learn's and Parzen's); read before fit, each says so.
+    _FITTED_ATTRIBUTES = frozenset((
+        "study_", "trials_", "cv_results_", "best_estimator_", "best_score_", "best_params_",
+        "best_index_", "scorer_", "n_splits_", "refit_time_", "multimetric_", "classes_",
+        "n_features_in_", "feature_names_in_"))
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only when the ordinary lookup failed (a missing attribute, or a property that
+        # raised AttributeError): a property raises its own message again; a fitted attribute
+        # read before fit says "(call fit first)", as ParzenGridSearchCV's study_ and every
+        # class's trials_ do.
+        if name in ParzenSearchCV._FITTED_ATTRIBUTES:
+            prop = getattr(type(self), name, None)
+            if isinstance(prop, property) and prop.fget is not None:
+                return prop.fget(self)
+            if "cv_results_" not in self.__dict__:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute "
+                                     f"{name!r} (call fit first)")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __getstate__(self) -> Dict[str, Any]:
         state = super().__getstate__()
         # A study is pickled as its storage URL and name; one in an in-memory storage cannot be:

@@ -16,6 +16,7 @@ import numbers
 import threading
 import time
 import warnings
+import weakref
 from typing import (Any, Callable, Container, Dict, Iterable, List, Optional, Sequence, Tuple,
                     Type, Union)
 
@@ -173,6 +174,26 @@ class _ProgressBar:
             self._bar = None
 
 
+# Optuna's ``Trial.study``: the Study whose ``optimize`` or ``ask`` made a live trial. Weak keys:
+# the map never keeps a trial alive (the trial keeps its Study alive while someone holds it).
+_TRIAL_STUDIES: "weakref.WeakKeyDictionary[Any, Study]" = weakref.WeakKeyDictionary()
+
+
+def _trial_study(trial: Any) -> "Study":
+    try:
+        return _TRIAL_STUDIES[trial]
+    except KeyError:
+        raise AttributeError(
+            f"trial {trial.number} has no study: only the trials that Study.optimize hands to "
+            "the objective and the ones Study.ask returns know theirs") from None
+
+
+_core.Trial.study = property(  # type: ignore[attr-defined]
+    _trial_study,
+    doc="The Study this trial belongs to (as Optuna's ``Trial.study``): the same object whose "
+        "``optimize`` runs the objective, or whose ``ask`` returned the trial.")
+
+
 class Study:
     """A study: a set of trials optimising one objective function (as Optuna's ``Study``).
 
@@ -220,8 +241,10 @@ class Study:
         are the storage's rows, shared). A study in an in-memory storage, which cannot be
         pickled: a copy, as Optuna's deepcopy — a new private in-memory storage holding a study
         of the same name and directions with the user and system attributes (the samplers'
-        state: a grid's reserved points stay reserved) and the finished and waiting trials
-        (running trials are left out), sampled and pruned by
+        state: a grid's reserved points stay reserved) and every trial with its number —
+        finished, waiting, and running ones (a copy taken while trials run, e.g. from a
+        callback, holds them RUNNING, as Optuna's: nothing in the copy runs them, so they stay
+        running there) — sampled and pruned by
         copies of the sampler and pruner. Trials added to either study later are not seen by
         the other (so the outer folds of ``cross_val_score`` over a search each search their
         own copy, and none sees scores computed on its own test data)."""
@@ -244,8 +267,14 @@ class Study:
         for key, value in self.system_attrs.items():
             if key != "study_token":
                 new._core._set_system_attr(key, value)
-        new.add_trials(t for t in self.get_trials(deepcopy=False)
-                       if t.state != TrialState.RUNNING)
+        # In number order, running trials included, so that every trial keeps its number.
+        for t in sorted(self.get_trials(deepcopy=False), key=lambda t: t.number):
+            if t.state == TrialState.RUNNING:
+                new._core.add_trial(TrialState.RUNNING, dict(t.params), dict(t.distributions),
+                                    None, dict(t.intermediate_values), dict(t.user_attrs),
+                                    dict(t.system_attrs), _running=True)
+            else:
+                new.add_trial(t)
         return new
 
     # --- attributes ---------------------------------------------------------------------------
@@ -381,6 +410,7 @@ class Study:
             parzen.exceptions.StudyExhaustedError: the sampler has nothing left (grid).
         """
         trial = self._core.ask()
+        _TRIAL_STUDIES[trial] = self
         if fixed_distributions:
             for name, dist in fixed_distributions.items():
                 trial._suggest(name, dist)
@@ -548,17 +578,23 @@ class Study:
             show_progress_bar = False
 
         core = self._core
-        objective: Any = func
+        trial_studies = _TRIAL_STUDIES
+        objective: Any
         if catch_t:
             # The core re-raises every exception but TrialPruned/TrialFailed (catch=False): the
             # ones in `catch` become TrialFailed, which fails the trial and lets the study go on.
             def objective(trial: Any) -> Any:
+                trial_studies[trial] = self  # trial.study
                 try:
                     return func(trial)
                 except catch_t as e:
                     if type(e).__name__ in ("TrialPruned", "TrialFailed"):
                         raise
                     raise TrialFailed(f"the objective raised {type(e).__name__}: {e}") from e
+        else:
+            def objective(trial: Any) -> Any:
+                trial_studies[trial] = self  # trial.study
+                return func(trial)
 
         progress = _ProgressBar(show_progress_bar, n_trials, timeout)
         log_info = _logger.isEnabledFor(_plogging.INFO)
@@ -676,7 +712,10 @@ class Study:
         if validate is not None:
             validate()
         if TrialState(trial.state) == TrialState.WAITING:
-            self._core.enqueue_trial(dict(trial.params), dict(trial.user_attrs) or None)
+            # A waiting record of a study (deepcopy, copy_study) holds its values in the system
+            # attribute fixed_params, not in params (nothing was suggested yet).
+            params = trial.params or (trial.system_attrs or {}).get("fixed_params") or {}
+            self._core.enqueue_trial(dict(params), dict(trial.user_attrs) or None)
             return
         self._core.add_trial(TrialState(trial.state), dict(trial.params),
                              dict(trial.distributions),

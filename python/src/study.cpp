@@ -323,13 +323,33 @@ std::vector<std::pair<std::string, Distribution>> space_from_py(const SpaceArg& 
   return dists;
 }
 
-// _tell_many's results, in order (without the GIL).
+// _tell_many's results, in order (without the GIL). When a tell raises (a storage failure, a
+// trial another process already finished), the results not told yet are failed, best-effort,
+// with a reason naming that error (the one that raised too, if it is still running: the core
+// tries that itself for a storage failure), so that none stays running with nothing left to
+// finish it; then the error propagates unchanged.
 void tell_results(Study& study, const TellArg& results) {
-  for (const auto& [number, value, reason] : results) {
-    if (value)
-      study.tell(number, std::vector<double>{*value});
-    else
-      study.tell(number, TrialState::Failed, reason);
+  size_t i = 0;
+  try {
+    for (; i < results.size(); ++i) {
+      const auto& [number, value, reason] = results[i];
+      if (value)
+        study.tell(number, std::vector<double>{*value});
+      else
+        study.tell(number, TrialState::Failed, reason);
+    }
+  } catch (const std::exception& e) {
+    const std::string why = "not told: telling trial " + std::to_string(std::get<0>(results[i])) +
+                            " raised: " + e.what();
+    for (size_t j = i; j < results.size(); ++j) {
+      try {
+        study.tell(std::get<0>(results[j]), TrialState::Failed, why);
+      } catch (const std::exception&) {
+        // already finished (the one that raised, or told elsewhere), or the storage is down:
+        // its heartbeat (if any) lets another worker fail it later
+      }
+    }
+    throw;
   }
 }
 
@@ -424,8 +444,9 @@ void bind_study(py::module_& m) {
           "_tell_many(results: list[tuple[int, float | None, str]]) -> None\n\n"
           "tell for several running trials of a single-objective study, in order: (number, "
           "value, '') completes a trial with that value; (number, None, reason) fails it with "
-          "that reason. No record is returned. Errors as tell (the trials after the one that "
-          "raised stay running).")
+          "that reason. No record is returned. Errors as tell; when one raises, the trials not "
+          "told yet are failed (best-effort, the reason naming the error) before it "
+          "propagates.")
       .def(
           "_tell_and_ask",
           [](PyStudy& s, const TellArg& results, int64_t n, const SpaceArg& space) {
@@ -443,8 +464,8 @@ void bind_study(py::module_& m) {
           "list[tuple[str, Distribution]]) -> list[tuple[int, tuple]]\n\n"
           "_tell_many(results) then _ask_suggest(n, space), in one call (the GIL released "
           "once): the same trials and values as the two calls. The space is converted before "
-          "anything is told; an error of a tell leaves the later results running and asks "
-          "nothing.")
+          "anything is told; an error of a tell fails the results not told yet (best-effort) and "
+          "asks nothing.")
       .def(
           "tell",
           [](PyStudy& s, int64_t number, const py::object& values, const py::object& state,
@@ -517,9 +538,11 @@ void bind_study(py::module_& m) {
           [](PyStudy& s, const py::object& state, const py::dict& params,
              const py::dict& distributions, const py::object& values,
              const py::dict& intermediate_values, const py::object& user_attrs,
-             const py::object& system_attrs) {
+             const py::object& system_attrs, bool running) {
             const TrialState st = trial_state_from_py(state);
-            if (!is_finished(st))
+            // _running (Study.__deepcopy__ only): a RUNNING trial is stored running, without
+            // heartbeats (nothing in the copy runs it), so the copy keeps every trial's number.
+            if (!is_finished(st) && !(running && st == TrialState::Running))
               throw InvalidArgument(
                   "add_trial: state must be COMPLETE, PRUNED or FAIL (parzen adds finished "
                   "trials only; use enqueue_trial for a waiting one)");
@@ -562,12 +585,12 @@ void bind_study(py::module_& m) {
             for (const auto& [name, dist] : d)
               storage.set_trial_param(t.id, name, internal[name], dist);
             for (const auto& [step, v] : inter) storage.set_trial_intermediate_value(t.id, step, v);
-            storage.finish_trial(t.id, st, vals, "");
+            if (st != TrialState::Running) storage.finish_trial(t.id, st, vals, "");
             return storage.trial(t.id);
           },
           py::arg("state"), py::arg("params"), py::arg("distributions"), py::arg("values"),
           py::arg("intermediate_values"), py::arg("user_attrs") = py::none(),
-          py::arg("system_attrs") = py::none(),
+          py::arg("system_attrs") = py::none(), py::arg("_running") = false,
           "add_trial(state, params, distributions, values, intermediate_values, user_attrs, "
           "system_attrs) -> FrozenTrial\n\n"
           "Stores a finished trial made elsewhere (as Optuna's Study.add_trial with "

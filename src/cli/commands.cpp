@@ -25,6 +25,7 @@
 #include "core/export_text.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/registry.hpp"
+#include "parzen/stop_request.hpp"
 #include "parzen/study.hpp"
 #include "storage/utf8.hpp"
 
@@ -825,6 +826,16 @@ int cmd_tell(const TellArgs& a) {
   return t.state == TrialState::Failed && state == "complete" ? 1 : 0;
 }
 
+// `parzen run` clears the request when the study has its experiment; a study made in Python or
+// C++ has none, and its own API clears it.
+std::string resume_hint(const StudyInfo& info) {
+  if (const auto it = info.system_attrs.find(kExperimentAttr);
+      it != info.system_attrs.end() && it->is_object() && it->contains("command"))
+    return "`parzen run` with the study's experiment resumes it (and clears the request)";
+  return "it has no experiment for `parzen run`: `study.clear_stop_request()` (Python) or "
+         "`parzen::clear_stop_request` (C++) resumes it";
+}
+
 int cmd_studies(const std::string& url) {
   auto storage = open_existing_storage(url);
   const auto studies = storage->studies();
@@ -833,7 +844,8 @@ int cmd_studies(const std::string& url) {
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
-      {"name", "directions", "trials", "complete", "best", "created"}};
+      {"name", "directions", "trials", "complete", "best", "created", "stopped"}};
+  std::vector<std::string> stopped_notes;
   for (const auto& s : studies) {
     const auto trials = storage->trials(s.id);
     int64_t complete = 0;
@@ -844,10 +856,17 @@ int cmd_studies(const std::string& url) {
       best_text = s.directions.size() == 1
                       ? fmt::format("{} (#{})", best[0].values[0], best[0].number)
                       : fmt::format("{} on the Pareto front", best.size());
+    // A pending stop request (`parzen stop`, the dashboard's Stop), as the dashboard's badge.
+    const auto stop = stop_request(*storage, s.id);
+    if (stop)
+      stopped_notes.push_back(fmt::format("Study '{}' is stopped (stop {}); {}.", s.name,
+                                          describe(*stop), resume_hint(s)));
     rows.push_back({s.name, directions_text(s.directions), std::to_string(trials.size()),
-                    std::to_string(complete), best_text, time_text(s.datetime_created)});
+                    std::to_string(complete), best_text, time_text(s.datetime_created),
+                    stop ? "yes" : "-"});
   }
   print_table(rows);
+  if (!stopped_notes.empty()) fmt::print("\n{}\n", fmt::join(stopped_notes, "\n"));
   return 0;
 }
 
@@ -874,6 +893,10 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
     counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, to_string(s));
   fmt::print("Trials:     {}{}\n", trials.size(), counts.empty() ? "" : " (" + counts + ")");
   fmt::print("Trial time: {} in total\n", duration_text(total_seconds));
+  // A pending stop request: no process of the study starts a trial until it is cleared.
+  if (const auto stop = stop_request(*storage, info.id))
+    fmt::print("Stopped:    stop {}; no process starts a new trial; {}\n", describe(*stop),
+               resume_hint(info));
   if (auto it = info.system_attrs.find(kExperimentAttr); it != info.system_attrs.end()) {
     if (it->contains("n_trials") && (*it)["n_trials"].is_number_integer()) {
       const auto n = (*it)["n_trials"].get<int64_t>();
@@ -1379,6 +1402,14 @@ int cmd_worker(const WorkerArgs& a) {
         "`parzen run EXPERIMENT.toml --storage URL` first",
         a.study));
   e->storage = storage_url(a.storage);
+  // A stopped study: the worker starts nothing and says so before anything else (its "Resuming
+  // study" banner would contradict it). Workers never clear the request; `parzen run` does.
+  if (const auto stop = stop_request(*storage, info.id)) {
+    fmt::print("Stopped: study '{}' in {} is stopped (stop {}); this worker starts no trial. {}.\n",
+               a.study, redact_storage_url(e->storage), describe(*stop),
+               "`parzen run` with the study's experiment resumes it (and clears the request)");
+    return kExitOk;
+  }
   // The flags are this worker's: they apply here and are never stored, so the study (its
   // budget, its working directory) stays as `parzen run` stored it for every other worker.
   if (a.concurrency) e->concurrency = *a.concurrency;

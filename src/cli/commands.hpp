@@ -102,4 +102,9 @@ int cmd_worker(const WorkerArgs& args);
 // running trials finish and exits 0. `parzen run` resumes the study and clears the request.
 int cmd_stop(const std::string& storage, const std::string& study);
 
+// How a stopped study is resumed, for messages: "`parzen run` with the study's experiment resumes
+// it (and clears the request)", or, for a study made in Python or C++ (no stored experiment),
+// the calls that clear the request.
+std::string resume_hint(const StudyInfo& info);
+
 }  // namespace parzen::cli

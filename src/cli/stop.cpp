@@ -28,6 +28,12 @@ std::string requester() {
   return fmt::format("parzen stop ({}@{})", user && *user ? user : "?", *host ? host : "?");
 }
 
+// resume_hint's text at the start of a sentence.
+std::string capitalized(std::string text) {
+  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
+  return text;
+}
+
 }  // namespace
 
 int cmd_stop(const std::string& url, const std::string& name) {
@@ -42,17 +48,17 @@ int cmd_stop(const std::string& url, const std::string& name) {
   }
   const StudyInfo info = storage->study(*id);
   if (const auto pending = stop_request(*storage, info.id)) {
-    fmt::print("Study '{}' is already stopped (stop {}); nothing changed.\n", name,
-               describe(*pending));
+    fmt::print("Study '{}' is already stopped (stop {}); nothing changed. {}.\n", name,
+               describe(*pending), capitalized(resume_hint(info)));
     return 0;
   }
   const StopRequest r = request_stop(*storage, info.id, requester());
   fmt::print(
       "Stop requested for study '{}' in {} ({}).\n"
-      "Its `parzen run` and `parzen worker` processes start no new trial, let their running "
-      "trials finish and exit 0.\n"
-      "`parzen run` with the study's experiment resumes it (and clears the request).\n",
-      name, redact_storage_url(storage_url(url)), r.requested_at);
+      "Its `parzen run` and `parzen worker` processes (and Python's study.optimize) start no new "
+      "trial, let their running trials finish and exit 0.\n"
+      "{}.\n",
+      name, redact_storage_url(storage_url(url)), r.requested_at, capitalized(resume_hint(info)));
   return 0;
 }
 

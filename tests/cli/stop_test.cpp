@@ -85,12 +85,30 @@ TEST(CliStop, RunAndWorkerStopAfterTheirRunningTrialsAndRunResumes) {
   EXPECT_LE(trials.size(), at_stop + 4);
   EXPECT_LT(trials.size(), 40u);
 
-  // A worker started on the stopped study runs nothing and says how to resume.
+  // A worker started on the stopped study runs nothing and says how to resume, first thing
+  // (not its "Resuming study" banner).
   r = run_cli({"worker", "--storage", url, "--study", "slow"}, dir.path);
   EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_TRUE(contains(r.out + r.err, "Stopped:")) << r.out << r.err;
-  EXPECT_TRUE(contains(r.out + r.err, "resumes it")) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "Stopped: study 'slow' in ")) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "is stopped (stop requested at ")) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "by parzen stop (")) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "this worker starts no trial")) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "`parzen run` with the study's experiment resumes it"))
+      << r.out << r.err;
+  EXPECT_FALSE(contains(r.out + r.err, "Resuming")) << r.out << r.err;
   EXPECT_EQ(trials_of(url, "slow").size(), trials.size());
+
+  // `parzen show` and `parzen studies` say that it is stopped, when, by whom and how to resume.
+  r = run_cli({"show", "slow", "--storage", url}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "Stopped:    stop requested at ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "by parzen stop (")) << r.out;
+  EXPECT_TRUE(contains(r.out, "`parzen run` with the study's experiment resumes it")) << r.out;
+  r = run_cli({"studies", "--storage", url}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "stopped")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Study 'slow' is stopped (stop requested at ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "`parzen run` with the study's experiment resumes it")) << r.out;
 
   // Stopping again changes nothing and says so.
   r = run_cli({"stop", "slow", "--storage", url}, dir.path);
@@ -110,6 +128,47 @@ TEST(CliStop, RunAndWorkerStopAfterTheirRunningTrialsAndRunResumes) {
   EXPECT_EQ(count(trials, TrialState::Complete), done + 2);
   auto storage = parzen::make_storage(url);
   EXPECT_FALSE(parzen::stop_request(*storage, *storage->find_study("slow")));
+  // Resumed: neither command calls it stopped any more.
+  r = run_cli({"show", "slow", "--storage", url}, dir.path);
+  EXPECT_FALSE(contains(r.out, "Stopped:")) << r.out;
+  r = run_cli({"studies", "--storage", url}, dir.path);
+  EXPECT_FALSE(contains(r.out, "is stopped")) << r.out;
+}
+
+// A stopped study made outside `parzen run` (Python, C++) has no experiment to resume it with:
+// `show` and `studies` name the calls that clear the request; a running one is not marked.
+TEST(CliStop, ShowAndStudiesMarkOnlyTheStoppedStudy) {
+  TempDir dir;
+  auto storage = parzen::make_storage(dir.url());
+  const auto py = storage->create_study("py", {parzen::Direction::Minimize});
+  storage->create_study("other", {parzen::Direction::Minimize});
+  auto r = run_cli({"stop", "other", "--storage", dir.url()}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "Stop requested for study 'other'")) << r.out;
+  EXPECT_TRUE(contains(r.out,
+                       "It has no experiment for `parzen run`: "
+                       "`study.clear_stop_request()` (Python)"))
+      << r.out;
+  parzen::clear_stop_request(*storage, *storage->find_study("other"));
+  parzen::request_stop(*storage, py, "the dashboard (127.0.0.1)");
+  r = run_cli({"show", "py", "--storage", dir.url()}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "Stopped:    stop requested at ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "by the dashboard (127.0.0.1)")) << r.out;
+  EXPECT_TRUE(contains(r.out, "`study.clear_stop_request()` (Python)")) << r.out;
+  r = run_cli({"show", "other", "--storage", dir.url()}, dir.path);
+  EXPECT_FALSE(contains(r.out, "Stopped")) << r.out;
+  // `parzen stop` names the same way back (not `parzen run`, which this study cannot use).
+  r = run_cli({"stop", "py", "--storage", dir.url()}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "already stopped")) << r.out;
+  EXPECT_TRUE(contains(r.out, "`study.clear_stop_request()` (Python)")) << r.out;
+  EXPECT_FALSE(contains(r.out, "`parzen run` with the study's experiment")) << r.out;
+  r = run_cli({"studies", "--storage", dir.url()}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "Study 'py' is stopped (stop requested at ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "`study.clear_stop_request()` (Python)")) << r.out;
+  EXPECT_FALSE(contains(r.out, "Study 'other' is stopped")) << r.out;
 }
 
 TEST(CliStop, UnknownStudyAndMissingOrEmptyDatabase) {

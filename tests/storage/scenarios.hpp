@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "parzen/parzen.hpp"
 #include "storage/process.hpp"
@@ -22,21 +24,45 @@ inline void killed_workers_scenario(const std::string& url) {
   using namespace parzen;
 
   // Four workers beating every 0.1 s with a 0.8 s grace period and one retry: two survivors with
-  // 100 ms trials, and two victims with 3 s trials, killed while their first trial runs.
-  auto worker = [&](int seed, const char* trials, const char* sleep_ms) {
-    return spawn({PARZEN_TEST_WORKER, url, "crash", trials, std::to_string(seed), sleep_ms, "0.1",
-                  "0.8", "1"});
+  // 100 ms trials, and two victims with 30 s trials, killed while their first trial runs.
+  const auto marker_dir =
+      std::filesystem::temp_directory_path() /
+      ("parzen-killed-" + std::to_string(getpid()) + "-" +
+       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::filesystem::create_directories(marker_dir);
+  auto worker = [&](int seed, const char* trials, const char* sleep_ms,
+                    const std::string& marker = "") {
+    std::vector<std::string> args = {
+        PARZEN_TEST_WORKER, url,   "crash", trials, std::to_string(seed),
+        sleep_ms,           "0.1", "0.8",   "1"};
+    if (!marker.empty()) args.push_back(marker);
+    return spawn(args);
   };
   // Create the study first so that the workers' creations do not race on it.
   Study::create({.name = "crash", .storage = url, .log_level = LogLevel::Silent});
-  std::vector<pid_t> survivors = {worker(1, "40", "100"), worker(2, "40", "100")};
-  std::vector<pid_t> victims = {worker(3, "1000", "3000"), worker(4, "1000", "3000")};
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // The victims first: each writes its marker file once inside its first trial (stored RUNNING,
+  // heartbeats going). They are killed only when both are there (a fixed wait was too short
+  // under the sanitizers with parallel tests: they had not started a trial), and the survivors
+  // start then, so that they still ask (and judge stale trials) well past the grace period.
+  const std::vector<std::string> markers = {(marker_dir / "3").string(),
+                                            (marker_dir / "4").string()};
+  std::vector<pid_t> victims = {worker(3, "1000", "30000", markers[0]),
+                                worker(4, "1000", "30000", markers[1])};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool inside = false;
+  while (!inside && std::chrono::steady_clock::now() < deadline) {
+    inside = std::filesystem::exists(markers[0]) && std::filesystem::exists(markers[1]);
+    if (!inside) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::vector<pid_t> survivors;
+  if (inside) survivors = {worker(1, "40", "100"), worker(2, "40", "100")};
   for (pid_t pid : victims) {
     ASSERT_EQ(kill(pid, SIGKILL), 0);
     int status = 0;
     waitpid(pid, &status, 0);
   }
+  std::filesystem::remove_all(marker_dir);
+  ASSERT_TRUE(inside) << "the victims were not both inside a trial after 60 s";
   for (pid_t pid : survivors) {
     EXPECT_TRUE(exited_cleanly(pid)) << "a survivor failed";
   }

@@ -185,7 +185,13 @@ TEST(SqliteStorage, TheFileStaysConsistentWhenItsWriterIsKilled) {
   const std::string path = fresh_path("killed-writer");
   Study::create({.name = "w", .storage = url(path), .log_level = LogLevel::Silent});
   const pid_t pid = parzen_test::spawn({PARZEN_TEST_WORKER, url(path), "w", "100000", "7"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  // Killed once it has written a few dozen trials (waiting for them, not a fixed time: a
+  // loaded sanitizer build may not have written 10 in the first 400 ms).
+  auto watcher = make_storage(url(path));
+  const StudyId w = *watcher->find_study("w");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (watcher->trials(w).size() < 30 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -1,7 +1,10 @@
 // A worker process for the multi-process storage tests: joins (or creates) a study in the given
 // storage and runs trials of a random 5-parameter objective.
 //
-//   parzen_test_worker URL STUDY N_TRIALS SEED [SLEEP_MS [HEARTBEAT_S GRACE_S RETRIES]]
+//   parzen_test_worker URL STUDY N_TRIALS SEED [SLEEP_MS [HEARTBEAT_S GRACE_S RETRIES [MARKER]]]
+//
+// MARKER: a file the objective creates once it has its parameters (a test waits for it to know
+// the worker is inside a trial, instead of guessing with a fixed sleep).
 //
 // Or one storage operation raced by several processes, on an existing study:
 //   parzen_test_worker --within URL STUDY CAP       create_trial_within(CAP) until refused,
@@ -11,6 +14,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -54,11 +58,13 @@ int main(int argc, char** argv) {
   }
   if (argc < 5) {
     std::fprintf(stderr,
-                 "usage: %s URL STUDY N_TRIALS SEED [SLEEP_MS [HEARTBEAT_S GRACE_S RETRIES]]\n",
+                 "usage: %s URL STUDY N_TRIALS SEED [SLEEP_MS [HEARTBEAT_S GRACE_S RETRIES "
+                 "[MARKER]]]\n",
                  argv[0]);
     return 2;
   }
   const int sleep_ms = argc > 5 ? std::stoi(argv[5]) : 0;
+  const std::string marker = argc > 9 ? argv[9] : "";
   try {
     parzen::StudyOptions options{
         .name = argv[2],
@@ -72,12 +78,13 @@ int main(int argc, char** argv) {
     }
     auto study = parzen::Study::create(options);
     study.optimize(
-        [sleep_ms](parzen::Trial& t) {
+        [sleep_ms, &marker](parzen::Trial& t) {
           double s = 0;
           for (int i = 0; i < 5; ++i) {
             const double x = t.suggest_float("x" + std::to_string(i), -5, 5);
             s += x * x;
           }
+          if (!marker.empty()) std::ofstream(marker) << t.number() << '\n';
           if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
           return s;
         },
