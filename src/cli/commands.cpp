@@ -925,6 +925,26 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
             fmt::format("{}{} = {}", reliability.empty() ? "" : ", ", key, detail::dump_json(*v));
     if (!reliability.empty()) fmt::print("Reliability: {}\n", reliability);
   }
+  // The auto sampler's choice per trial (its system attribute auto:sampler), in the order the
+  // choices were first made: `Auto chose: random 1 trial (from #0), gp 39 (from #1)`.
+  {
+    std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> chosen;  // name, count, first
+    for (const auto& t : trials)
+      if (const auto a = t.system_attrs.find("auto:sampler");
+          a != t.system_attrs.end() && a->is_string()) {
+        auto c = std::find_if(chosen.begin(), chosen.end(),
+                              [&](const auto& e) { return e.first == a->get<std::string>(); });
+        if (c == chosen.end())
+          chosen.push_back({a->get<std::string>(), {1, t.number}});
+        else
+          ++c->second.first;
+      }
+    std::string text;
+    for (const auto& [sampler, n] : chosen)
+      text += fmt::format("{}{} {}{} (from #{})", text.empty() ? "" : ", ", sampler, n.first,
+                          text.empty() ? (n.first == 1 ? " trial" : " trials") : "", n.second);
+    if (!text.empty()) fmt::print("Auto chose: {}\n", text);
+  }
   const auto constraints = constraint_names(info, trials);
   if (!constraints.empty()) {
     int64_t with = 0, feasible = 0;
@@ -937,7 +957,7 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
                fmt::join(constraints, ", "), feasible, with);
   }
   print_failures(trials, name);
-  const auto best = ranked(storage, info, trials);
+  auto best = ranked(storage, info, trials);
   if (best.empty()) {
     fmt::print("\nNo {}trial has completed yet.\n",
                info.directions.size() > 1 && !constraints.empty() ? "feasible " : "");
@@ -949,13 +969,28 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
       if (std::find(param_names.begin(), param_names.end(), k) == param_names.end())
         param_names.push_back(k);
   const size_t n = std::min(best.size(), static_cast<size_t>(std::max(top, 1)));
-  fmt::print("\n{} {} of {} complete trial{}:\n",
-             info.directions.size() == 1 ? "Top"
-             : constraints.empty()       ? "Pareto front,"
-                                         : "Pareto front of the feasible trials,",
-             n, by_state[TrialState::Complete], by_state[TrialState::Complete] == 1 ? "" : "s");
+  const bool several = info.directions.size() > 1;
+  if (!several) {
+    fmt::print("\nTop {} of {} complete trial{}:\n", n, by_state[TrialState::Complete],
+               by_state[TrialState::Complete] == 1 ? "" : "s");
+  } else {
+    // The whole front's size, then how many rows follow and in which order: a front has no
+    // ranks, so its members are listed by the first objective (best first).
+    std::stable_sort(best.begin(), best.end(), [&](const auto& a, const auto& b) {
+      return info.directions[0] == Direction::Minimize ? a.values[0] < b.values[0]
+                                                       : a.values[0] > b.values[0];
+    });
+    fmt::print("\n{}: {} of {} complete trial{}{}:\n",
+               constraints.empty() ? "Pareto front" : "Pareto front of the feasible trials",
+               best.size(), by_state[TrialState::Complete],
+               by_state[TrialState::Complete] == 1 ? "" : "s",
+               n < best.size() ? fmt::format(" (the first {} by {} shown; --top {} shows all)", n,
+                                             metrics[0], best.size())
+                               : fmt::format(", by {}", metrics[0]));
+  }
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header = {"rank", "trial"};
+  std::vector<std::string> header =
+      several ? std::vector<std::string>{"trial"} : std::vector<std::string>{"rank", "trial"};
   header.insert(header.end(), metrics.begin(), metrics.end());
   header.insert(header.end(), param_names.begin(), param_names.end());
   if (!constraints.empty()) header.push_back("feasible");
@@ -963,7 +998,9 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
   rows.push_back(header);
   for (size_t i = 0; i < n; ++i) {
     const auto& t = best[i];
-    std::vector<std::string> row = {std::to_string(i + 1), std::to_string(t.number)};
+    std::vector<std::string> row =
+        several ? std::vector<std::string>{std::to_string(t.number)}
+                : std::vector<std::string>{std::to_string(i + 1), std::to_string(t.number)};
     for (double v : t.values) row.push_back(fmt::format("{}", v));  // shortest exact text
     const auto shown = shown_params(t);
     for (const auto& p : param_names) {

@@ -149,10 +149,23 @@ class Progress {
                                    retry_text(t), to_string(t.state));
     if (t.state == TrialState::Complete) {
       line += "  " + values_text(t.values, e_.metrics);
+      if (!t.constraints.empty() && !t.feasible()) {
+        // Said on the trial's own line: its value may beat the best, which counts feasible
+        // trials only.
+        std::string violated;
+        for (size_t i = 0; i < t.constraints.size(); ++i)
+          if (!(t.constraints[i] <= 0))
+            violated += fmt::format(
+                "{}{} = {} > 0", violated.empty() ? "" : ", ",
+                i < e_.constraints.size() ? e_.constraints[i] : fmt::format("constraint_{}", i),
+                t.constraints[i]);
+        line += "  (infeasible: " + violated +
+                (!best_ && e_.directions.size() == 1 ? "; no feasible trial yet)" : ")");
+      }
       if (best_ && e_.directions.size() == 1)
         line += fmt::format("  (best {} #{}{})", best_->values[0], best_->number,
                             improved ? ", new" : "");
-      else if (e_.directions.size() == 1 && infeasible_seen_)
+      else if (e_.directions.size() == 1 && infeasible_seen_ && t.feasible())
         line += "  (infeasible; no feasible trial yet)";
     } else if (t.state == TrialState::Failed) {
       line += retried_text(t) + ": " + first_line(t.fail_reason, 300);

@@ -61,10 +61,12 @@ echo $((20 + PARZEN_TRIAL_NUMBER))
   EXPECT_EQ(trials_of(dir.url(), "s").size(), 3u) << r.out;
   EXPECT_TRUE(contains(r.out, "Stopped: trial 2 reached stop_when = 100 with 22.")) << r.out;
   const std::string first = line_with(r.out, "trial 0 complete");
-  EXPECT_TRUE(contains(first, "(infeasible; no feasible trial yet)")) << r.out;
+  // The trial's own line says it is infeasible and why (new-user try-out 21, finding 6).
+  EXPECT_TRUE(contains(first, "  20  (infeasible: c = 1 > 0; no feasible trial yet)")) << r.out;
   EXPECT_FALSE(contains(first, "(best ")) << r.out;
   EXPECT_TRUE(contains(line_with(r.out, "trial 1 complete"), "no feasible trial yet")) << r.out;
   EXPECT_TRUE(contains(line_with(r.out, "trial 2 complete"), "(best 22 #2, new)")) << r.out;
+  EXPECT_FALSE(contains(line_with(r.out, "trial 2 complete"), "infeasible")) << r.out;
   EXPECT_TRUE(contains(r.out, "Best trial #2")) << r.out;
 }
 

@@ -72,6 +72,20 @@ exit 1
   EXPECT_FALSE(contains(r.out, "most recent call last")) << r.out;
 }
 
+// New-user try-out 21, finding 4: the default sampler's choice per trial, from the CLI.
+TEST(CliCommands, ShowSaysWhatTheAutoSamplerChose) {
+  TempDir dir;
+  // No [sampler]: auto, whose first trial is random and the next ones the GP's (budget 3).
+  const auto exp = write_experiment(dir, "n_trials = 3", "echo 0.5\n",
+                                    "x = { type = \"float\", low = 0, high = 1 }\n"
+                                    "y = { type = \"float\", low = 0, high = 1 }");
+  auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  r = run_cli({"show", "s", "--storage", dir.url()}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "Auto chose: random 1 trial (from #0), gp 2 (from #1)\n")) << r.out;
+}
+
 TEST(CliCommands, MultiObjectiveWithConstraintsAttributesAndNamedColumns) {
   TempDir dir;
   const auto exp = write_experiment(dir, R"(
@@ -137,9 +151,19 @@ echo "parzen:result acc=0.$((PARZEN_TRIAL_NUMBER + 5)) loss=$PARZEN_TRIAL_NUMBER
                        "Constraints: size_mb, latency (feasible when <= 0): 2 of 4 "
                        "complete trials feasible"))
       << r.out;
-  EXPECT_TRUE(contains(r.out, "Pareto front of the feasible trials, 2 of 4 complete trials"))
+  EXPECT_TRUE(
+      contains(r.out, "Pareto front of the feasible trials: 2 of 4 complete trials, by loss"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "feasible")) << r.out;
+  // A front has no ranks: its members are listed by the first objective, best first, and a
+  // --top smaller than the front says how many there are.
+  EXPECT_FALSE(contains(r.out, "rank")) << r.out;
+  EXPECT_LT(r.out.find("\n0 "), r.out.find("\n1 ")) << r.out;  // loss 0 before loss 0.5
+  r = run_cli({"show", "s", "--storage", dir.url(), "--top", "1"}, dir.path);
+  EXPECT_TRUE(contains(r.out,
+                       "Pareto front of the feasible trials: 2 of 4 complete trials (the first 1 "
+                       "by loss shown; --top 2 shows all)"))
+      << r.out;
 }
 
 TEST(CliCommands, ATrialWithoutAListedConstraintFailsNamingIt) {
