@@ -9,6 +9,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -319,12 +320,22 @@ class InterruptHandler {
     if (thread_.joinable()) thread_.join();
     pthread_sigmask(SIG_SETMASK, &old_, nullptr);
   }
+  // One stop action often delivers its signal twice within microseconds: GNU `timeout` and job
+  // schedulers signal the process and then its process group. A second signal within
+  // kSameRequest of the first is that same request, so it does not turn the graceful stop into
+  // a kill; a second Ctrl-C pressed later kills as before.
+  static constexpr std::chrono::milliseconds kSameRequest{200};
   void start(std::function<void(int count)> on_signal) {
     thread_ = std::thread([this, on_signal = std::move(on_signal)] {
       int count = 0;
+      std::chrono::steady_clock::time_point first{};
       const timespec wait{0, 200'000'000};
       while (!done_) {
-        if (sigtimedwait(&set_, nullptr, &wait) > 0) on_signal(++count);
+        if (sigtimedwait(&set_, nullptr, &wait) <= 0) continue;
+        const auto now = std::chrono::steady_clock::now();
+        if (count == 1 && now - first < kSameRequest) continue;
+        if (count == 0) first = now;
+        on_signal(++count);
       }
     });
   }
@@ -572,6 +583,15 @@ TrialOutputs trial_outputs(const Experiment& e, const ProcessResult& r,
   }
   std::vector<std::optional<double>> by_position(e.constraints.size());
   for (const auto& [name, value] : named) {
+    // As a NaN (refused where the line is read): ignored with a protocol warning naming it, so
+    // the trial fails "no value for constraint" with the reason (not a library error by index).
+    if (!std::isfinite(value)) {
+      warnings.push_back(fmt::format(
+          "ignored constraint '{}' = {}: a constraint value must be finite (the storages keep "
+          "finite numbers only); give a large value for a badly infeasible trial",
+          name, value));
+      continue;
+    }
     const auto it = std::find(e.constraints.begin(), e.constraints.end(), name);
     if (it == e.constraints.end()) {
       warnings.push_back(
@@ -720,7 +740,7 @@ class TrialRunner {
     keep_warnings(storage_, t, warnings, progress_);
     store_outputs(t, outputs);
     const std::vector<double> values = outcome(t, r, warnings, outputs);
-    check_constraints(outputs);
+    check_constraints(outputs, warnings);
     return values;
   }
 
@@ -900,13 +920,17 @@ class TrialRunner {
     for (const auto& [key, text] : o.user_attrs) t.set_user_attr(key, nlohmann::json::parse(text));
     if (!o.constraints.empty() && o.missing_constraints.empty()) t.set_constraints(o.constraints);
   }
-  // A trial that completes without every listed constraint fails, naming the missing ones.
-  void check_constraints(const TrialOutputs& o) const {
+  // A trial that completes without every listed constraint fails, naming the missing ones and
+  // the protocol lines that were ignored (a NaN, a misspelt name, ...): often the cause.
+  void check_constraints(const TrialOutputs& o, const std::vector<std::string>& warnings) const {
     if (o.missing_constraints.empty()) return;
+    std::string ignored;
+    for (const auto& w : warnings) ignored += "; " + w;
     fail(fmt::format("no value for constraint{} {} (the experiment's constraints = [{}]): print "
-                     "'parzen:constraint NAME VALUE' for each, feasible when <= 0",
+                     "'parzen:constraint NAME VALUE' for each, feasible when <= 0{}",
                      o.missing_constraints.size() > 1 ? "s" : "",
-                     fmt::join(o.missing_constraints, ", "), fmt::join(e_.constraints, ", ")),
+                     fmt::join(o.missing_constraints, ", "), fmt::join(e_.constraints, ", "),
+                     ignored),
          false);
   }
 
