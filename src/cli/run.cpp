@@ -576,7 +576,24 @@ TrialOutputs trial_outputs(const Experiment& e, const ProcessResult& r,
     if (auto json = parse_json_result(text, e.metrics, e.constraints, e.directions.size())) {
       o.values = std::move(json->values);
       for (auto& kv : json->constraints) named.push_back(std::move(kv));
-      for (auto& kv : json->user_attrs) o.user_attrs.push_back(std::move(kv));
+      // The other keys are user attributes, capped as parzen:attr lines are (a trial keeps at
+      // most kMaxAttributes): a JSON result of thousands of keys would store them all.
+      constexpr size_t kMaxAttributes = 100;  // trial_process.cpp's kMaxNamed
+      size_t dropped = 0;
+      for (auto& kv : json->user_attrs) {
+        const auto same = std::find_if(o.user_attrs.begin(), o.user_attrs.end(),
+                                       [&](const auto& a) { return a.first == kv.first; });
+        if (same != o.user_attrs.end())
+          same->second = std::move(kv.second);
+        else if (o.user_attrs.size() < kMaxAttributes)
+          o.user_attrs.push_back(std::move(kv));
+        else
+          ++dropped;
+      }
+      if (dropped > 0)
+        warnings.push_back(
+            fmt::format("ignored {} key{} of the JSON result: a trial keeps at most {} attributes",
+                        dropped, dropped == 1 ? "" : "s", kMaxAttributes));
     }
   } catch (const InvalidArgument& ex) {
     o.json_error = ex.what();

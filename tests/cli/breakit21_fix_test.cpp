@@ -1,5 +1,5 @@
 // End-to-end tests of issue 21's break-it findings fixed by the "fix21" engineer (3, 4, 5, 11's
-// `parzen tell` part, 13's warning, 16, 17, 22; 12 is in stop_test.cpp), with the real `parzen`
+// `parzen tell` part, 13's warning, 16, 17, 18, 22; 12 is in stop_test.cpp), with the real `parzen`
 // binary and sh trial scripts: the reason of a trial whose constraint line was ignored, an infinite
 // constraint value, duplicate or unreadable metric names, one failure reason grouped once by
 // `show`, and a pruner on several objectives.
@@ -222,6 +222,28 @@ TEST(CliBreakIt21, AddingAConstraintWhileTrialsRunSaysRunningProcessesKeepTheOld
                        "processes running them keep the old list"))
       << r.err;
   EXPECT_EQ(finish_cli(first, dir.path, "first").status, 0);
+}
+
+// Finding 18: a JSON result's other keys are user attributes capped at 100, as parzen:attr lines
+// are, with a warning (7 000 keys were stored before).
+TEST(CliBreakIt21, AJsonResultKeepsAtMost100Attributes) {
+  TempDir dir;
+  std::string json = "{\"default\": 0.5";
+  for (int i = 0; i < 150; ++i) json += fmt::format(", \"k{}\": {}", i, i);
+  json += "}";
+  const auto exp = write_experiment(dir, "n_trials = 1", "echo '" + json + "'\n");
+  const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  const auto trials = trials_of(dir.url(), "s");
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::Complete) << trials[0].fail_reason;
+  EXPECT_EQ(trials[0].user_attrs.value("k0", -1), 0);
+  EXPECT_EQ(trials[0].user_attrs.value("k99", -1), 99);
+  EXPECT_FALSE(trials[0].user_attrs.contains("k100"));
+  EXPECT_TRUE(contains(r.out + r.err,
+                       "ignored 50 keys of the JSON result: a trial keeps at most "
+                       "100 attributes"))
+      << r.out << r.err;
 }
 
 }  // namespace
