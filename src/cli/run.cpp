@@ -978,6 +978,11 @@ class TrialRunner {
     const std::string text = r.result_line ? *r.result_line : r.last_line;
     std::string protocol;
     for (const auto& w : warnings) protocol += "; " + w;
+    // `parzen:result` with nothing after it (a shell's empty $VAR): the line was printed.
+    if (text.empty() && r.result_line)
+      fail(fmt::format("the parzen:result line has no value (the study expects {} value(s)){}",
+                       e_.directions.size(), protocol),
+           true);
     if (text.empty())
       fail(fmt::format("no metric in the output ({} bytes on stdout): print the value as the last "
                        "line or as 'parzen:result VALUE'{}",

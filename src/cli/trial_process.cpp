@@ -611,6 +611,11 @@ std::vector<double> parse_trial_values(const std::string& text,
                                       : known));
       }
     }
+    if (seen[i])
+      throw InvalidArgument(fmt::format(
+          "'{}' gives {} twice (in '{}')", visible(name),
+          i < metrics.size() ? "metric '" + metrics[i] + "'" : fmt::format("value {}", i + 1),
+          shown));
     seen[i] = true;
     values[i] = v;
   }

@@ -1,8 +1,8 @@
 // End-to-end tests of issue 21's break-it findings fixed by the "fix21" engineer (3, 4, 5, 11's
-// `parzen tell` part, 13's warning, 16, 17, 18, 22; 12 is in stop_test.cpp), with the real `parzen`
-// binary and sh trial scripts: the reason of a trial whose constraint line was ignored, an infinite
-// constraint value, duplicate or unreadable metric names, one failure reason grouped once by
-// `show`, and a pruner on several objectives.
+// `parzen tell` part, 13's warning, 16, 17, 18, 20, 22; 12 is in stop_test.cpp), with the real
+// `parzen` binary and sh trial scripts: the reason of a trial whose constraint line was ignored, an
+// infinite constraint value, duplicate or unreadable metric names, one failure reason grouped once
+// by `show`, and a pruner on several objectives.
 
 #include <gtest/gtest.h>
 
@@ -244,6 +244,29 @@ TEST(CliBreakIt21, AJsonResultKeepsAtMost100Attributes) {
                        "ignored 50 keys of the JSON result: a trial keeps at most "
                        "100 attributes"))
       << r.out << r.err;
+}
+
+// Finding 20: an empty `parzen:result` line and a metric given twice get reasons that name the
+// mistake.
+TEST(CliBreakIt21, ResultLineMistakesAreNamed) {
+  TempDir dir;
+  const auto exp = write_experiment(dir,
+                                    "n_trials = 2\ndirections = [\"minimize\", \"maximize\"]\n"
+                                    "metrics = [\"loss\", \"acc\"]\nmax_consecutive_failures = 2\n"
+                                    "sampler = { type = \"random\" }",
+                                    "case $PARZEN_TRIAL_NUMBER in\n"
+                                    "0) echo 'parzen:result ' ;;\n"
+                                    "*) echo 'parzen:result loss=1 loss=2' ;;\n"
+                                    "esac\n");
+  const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
+  EXPECT_EQ(r.status, 1) << r.out << r.err;  // 2 failures in a row
+  const auto trials = trials_of(dir.url(), "s");
+  ASSERT_EQ(trials.size(), 2u) << r.out << r.err;
+  EXPECT_TRUE(contains(trials[0].fail_reason,
+                       "the parzen:result line has no value (the study expects 2 value(s))"))
+      << trials[0].fail_reason;
+  EXPECT_TRUE(contains(trials[1].fail_reason, "'loss' gives metric 'loss' twice"))
+      << trials[1].fail_reason;
 }
 
 }  // namespace
