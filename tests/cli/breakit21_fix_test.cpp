@@ -1,5 +1,5 @@
 // End-to-end tests of issue 21's break-it findings fixed by the "fix21" engineer (3, 4, 5, 11's
-// `parzen tell` part, 13's warning, 16, 17, 18, 20, 22; 12 is in stop_test.cpp), with the real
+// `parzen tell` part, 13's warning, 16, 17, 18, 20, 21, 22; 12 is in stop_test.cpp), with the real
 // `parzen` binary and sh trial scripts: the reason of a trial whose constraint line was ignored, an
 // infinite constraint value, duplicate or unreadable metric names, one failure reason grouped once
 // by `show`, and a pruner on several objectives.
@@ -267,6 +267,24 @@ TEST(CliBreakIt21, ResultLineMistakesAreNamed) {
       << trials[0].fail_reason;
   EXPECT_TRUE(contains(trials[1].fail_reason, "'loss' gives metric 'loss' twice"))
       << trials[1].fail_reason;
+}
+
+// Finding 21: a JSON search space with a parameter given twice is refused naming both lines
+// (the first definition was dropped silently), as YAML and TOML refuse a repeated key.
+TEST(CliBreakIt21, AJsonSearchSpaceWithAParameterGivenTwiceIsRefused) {
+  TempDir dir;
+  dir.file("s.json",
+           "{\n  \"x\": {\"_type\": \"uniform\", \"_value\": [0, 1]},\n"
+           "  \"x\": {\"_type\": \"choice\", \"_value\": [1]}\n}\n");
+  dir.file("trial.sh", "echo 0.5\n");
+  const auto exp = dir.file("exp.toml",
+                            "name = \"s\"\nn_trials = 1\nsearch_space_file = \"s.json\"\n"
+                            "command = [\"sh\", \"trial.sh\"]\n");
+  const auto r = run_cli({"run", exp}, dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "s.json:2: key 'x': is given twice (lines 2 and 3); keep one"))
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
 }
 
 }  // namespace
