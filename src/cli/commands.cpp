@@ -370,7 +370,10 @@ std::vector<FailureGroup> failures_by_reason(const std::vector<FrozenTrial>& tri
   for (const auto& t : trials) {
     if (t.state != TrialState::Failed) continue;
     const std::string text = short_reason(t.fail_reason);
-    const auto [it, fresh] = index.emplace(reason_key(text), groups.size());
+    // Keyed by the whole reason: numbers of different lengths move the cut of the shortened
+    // text, which would split one reason into several groups.
+    const auto [it, fresh] =
+        index.emplace(reason_key(short_reason(t.fail_reason, std::string::npos)), groups.size());
     if (fresh) groups.push_back({text, false, {}});
     auto& g = groups[it->second];
     if (g.text != text) g.varies = true;
@@ -728,8 +731,11 @@ int cmd_tell(const TellArgs& a) {
   // (a tell here would have that result discarded), and a dead worker's trial is failed and
   // retried by the others once its grace period has passed.
   std::optional<FrozenTrial> target;
-  for (const FrozenTrial& t : storage->trials(study.id()))
+  bool constrained_trials = false;  // some trial of the study has constraint values
+  for (const FrozenTrial& t : storage->trials(study.id())) {
     if (t.number == a.trial) target = t;
+    constrained_trials = constrained_trials || !t.constraints.empty();
+  }
   if (target && target->state == TrialState::Running && target->last_heartbeat)
     throw InvalidArgument(fmt::format(
         "trial {} is being run by worker {} (it records heartbeats); parzen tell finishes "
@@ -750,6 +756,24 @@ int cmd_tell(const TellArgs& a) {
         "study '{}' has {} objective(s) but {} --value given; the trial is still running: tell "
         "it again with one --value per objective",
         a.study, study.directions().size(), values.size()));
+
+  // A complete trial of a study with constraints needs their values: without them it would
+  // count as feasible (and could head the Pareto front of the feasible trials). Refused, the
+  // trial kept running, as a tell that gives only some of them.
+  if (state == "complete" && !report_only && constraint_values.empty()) {
+    std::vector<std::string> listed;
+    if (const auto stored = info.system_attrs.find(kExperimentAttr);
+        stored != info.system_attrs.end() && stored->is_object() &&
+        stored->contains("constraints") && (*stored)["constraints"].is_array())
+      for (const auto& n : (*stored)["constraints"])
+        if (n.is_string()) listed.push_back(n.get<std::string>());
+    if (!listed.empty() || constrained_trials)
+      throw InvalidArgument(fmt::format(
+          "study '{}' has constraints{}; give each with --constraint NAME=VALUE (feasible when "
+          "<= 0): a complete trial without them would count as feasible. The trial is still "
+          "running",
+          a.study, listed.empty() ? std::string() : fmt::format(" {}", fmt::join(listed, ", "))));
+  }
 
   // The constraints in the study's order: the stored experiment's `constraints`; a study that
   // lists none takes the names of its first --constraint tell, in the order given.
@@ -1365,10 +1389,21 @@ std::vector<std::string> check_resumed_experiment(Storage& storage, const Experi
         "constraint values are stored in that order: keep the list (new names may only be "
         "added at its end), or give the experiment another name",
         e.name, fmt::join(before->constraints, ", "), fmt::join(e.constraints, ", ")));
-  if (before->constraints != e.constraints)
-    changes.push_back(fmt::format("constraints: [{}] -> [{}] (earlier trials lack the new ones)",
-                                  fmt::join(before->constraints, ", "),
-                                  fmt::join(e.constraints, ", ")));
+  if (before->constraints != e.constraints) {
+    // Processes of the study that are running now read their experiment when they started:
+    // their next trials are stored without the new constraints (and count as feasible on
+    // them) until they are restarted.
+    int64_t running = 0;
+    for (const auto& t : storage.trials(*id)) running += t.state == TrialState::Running;
+    changes.push_back(fmt::format(
+        "constraints: [{}] -> [{}] (earlier trials lack the new ones{})",
+        fmt::join(before->constraints, ", "), fmt::join(e.constraints, ", "),
+        running == 0 ? ""
+                     : fmt::format("; {} trial{} running now: the `parzen run`/`parzen worker` "
+                                   "processes running them keep the old list, and store their "
+                                   "trials without the new constraints, until restarted",
+                                   running, running == 1 ? " is" : "s are")));
+  }
   space_changes(before->space.source, e.space.source, changes);
   if (before->command != e.command)
     changes.push_back(

@@ -104,9 +104,16 @@ class LineRecorder {
   bool key(json::string_t& k) {
     auto& f = frames_.back();
     f.current = pointer_append(f.pointer, k);
-    map_.lines.emplace(f.current, *line_);
+    // A pointer seen before is a key given twice in one object (JSON parsers keep the last).
+    if (!map_.lines.emplace(f.current, *line_).second && duplicate_.empty()) {
+      duplicate_ = f.current;
+      duplicate_line_ = *line_;
+    }
     return true;
   }
+  // The first key given twice in one object (its pointer; empty: none) and its second line.
+  const std::string& duplicate() const { return duplicate_; }
+  int duplicate_line() const { return duplicate_line_; }
   bool end_object() {
     frames_.pop_back();
     return true;
@@ -153,7 +160,16 @@ class LineRecorder {
   SourceMap& map_;
   std::vector<Frame> frames_{};
   std::string error_at_{};
+  std::string duplicate_{};
+  int duplicate_line_ = 0;
 };
+
+// "/a/b" -> "a.b", the key as messages name it.
+std::string dotted(const std::string& pointer) {
+  std::string key;
+  for (size_t i = 1; i < pointer.size(); ++i) key += pointer[i] == '/' ? '.' : pointer[i];
+  return key;
+}
 
 }  // namespace
 
@@ -163,6 +179,12 @@ nlohmann::ordered_json parse_json_with_lines(const std::string& text, SourceMap&
   map.lines.emplace("", 1);
   LineCountingIterator begin{text.data(), &line}, end{text.data() + text.size(), &line};
   nlohmann::ordered_json::sax_parse(begin, end, &recorder);  // stops at the first error
+  // Refused as the YAML and TOML readers refuse it: the first definition would be dropped
+  // silently (a copy-paste slip in a search space).
+  if (!recorder.duplicate().empty())
+    map.fail(recorder.duplicate(), dotted(recorder.duplicate()),
+             fmt::format("is given twice (lines {} and {}); keep one",
+                         map.lines.at(recorder.duplicate()), recorder.duplicate_line()));
   try {
     return nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::exception& e) {

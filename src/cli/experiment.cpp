@@ -372,10 +372,18 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
   if (!e.metrics.empty() && e.metrics.size() != e.directions.size())
     r.fail(metrics_key, fmt::format("names {} metrics but there are {} directions",
                                     e.metrics.size(), e.directions.size()));
-  for (const auto& m : e.metrics)
-    if (m.empty() || m.find_first_of(" \t=") != std::string::npos)
-      r.fail(metrics_key,
-             fmt::format("metric name '{}' must be non-empty, without spaces or '='", m));
+  for (size_t i = 0; i < e.metrics.size(); ++i) {
+    const auto& m = e.metrics[i];
+    // A result line `loss=0.1 acc=0.9` (or `0.1,0.9`) could never give a name with a space,
+    // '=', ',' or '"'.
+    if (m.empty() || m.find_first_of(" \t=,\"") != std::string::npos)
+      r.fail(metrics_key, fmt::format("metric name '{}' must be non-empty, without spaces, '=', "
+                                      "',' or '\"'",
+                                      m));
+    if (std::find(e.metrics.begin(), e.metrics.begin() + static_cast<std::ptrdiff_t>(i), m) !=
+        e.metrics.begin() + static_cast<std::ptrdiff_t>(i))
+      r.fail(metrics_key, fmt::format("metric '{}' is listed twice", m));
+  }
   if (r.has("constraints")) e.constraints = r.strings("constraints");
   for (size_t i = 0; i < e.constraints.size(); ++i) {
     const auto& c = e.constraints[i];
@@ -422,6 +430,12 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     r.table("pruner");
     e.pruner.table = doc["pruner"];
     pruner = build_pruner(e.pruner.table, map, "/pruner");  // validates it
+    // Pruners compare one objective's intermediate values: with several, every report of every
+    // trial would be refused at run time.
+    if (e.directions.size() > 1 && !std::dynamic_pointer_cast<NopPruner>(pruner))
+      r.fail("pruner", fmt::format("pruners need a single objective; this experiment has {} "
+                                   "directions: remove [pruner]",
+                                   e.directions.size()));
   }
   build_sampler(e.sampler, e.space, map, "/sampler", pruner);  // validates it
 

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -332,12 +333,22 @@ class InterruptHandler {
     if (thread_.joinable()) thread_.join();
     pthread_sigmask(SIG_SETMASK, &old_, nullptr);
   }
+  // One stop action often delivers its signal twice within microseconds: GNU `timeout` and job
+  // schedulers signal the process and then its process group. A second signal within
+  // kSameRequest of the first is that same request, so it does not turn the graceful stop into
+  // a kill; a second Ctrl-C pressed later kills as before.
+  static constexpr std::chrono::milliseconds kSameRequest{200};
   void start(std::function<void(int count)> on_signal) {
     thread_ = std::thread([this, on_signal = std::move(on_signal)] {
       int count = 0;
+      std::chrono::steady_clock::time_point first{};
       const timespec wait{0, 200'000'000};
       while (!done_) {
-        if (sigtimedwait(&set_, nullptr, &wait) > 0) on_signal(++count);
+        if (sigtimedwait(&set_, nullptr, &wait) <= 0) continue;
+        const auto now = std::chrono::steady_clock::now();
+        if (count == 1 && now - first < kSameRequest) continue;
+        if (count == 0) first = now;
+        on_signal(++count);
       }
     });
   }
@@ -578,13 +589,39 @@ TrialOutputs trial_outputs(const Experiment& e, const ProcessResult& r,
     if (auto json = parse_json_result(text, e.metrics, e.constraints, e.directions.size())) {
       o.values = std::move(json->values);
       for (auto& kv : json->constraints) named.push_back(std::move(kv));
-      for (auto& kv : json->user_attrs) o.user_attrs.push_back(std::move(kv));
+      // The other keys are user attributes, capped as parzen:attr lines are (a trial keeps at
+      // most kMaxAttributes): a JSON result of thousands of keys would store them all.
+      constexpr size_t kMaxAttributes = 100;  // trial_process.cpp's kMaxNamed
+      size_t dropped = 0;
+      for (auto& kv : json->user_attrs) {
+        const auto same = std::find_if(o.user_attrs.begin(), o.user_attrs.end(),
+                                       [&](const auto& a) { return a.first == kv.first; });
+        if (same != o.user_attrs.end())
+          same->second = std::move(kv.second);
+        else if (o.user_attrs.size() < kMaxAttributes)
+          o.user_attrs.push_back(std::move(kv));
+        else
+          ++dropped;
+      }
+      if (dropped > 0)
+        warnings.push_back(
+            fmt::format("ignored {} key{} of the JSON result: a trial keeps at most {} attributes",
+                        dropped, dropped == 1 ? "" : "s", kMaxAttributes));
     }
   } catch (const InvalidArgument& ex) {
     o.json_error = ex.what();
   }
   std::vector<std::optional<double>> by_position(e.constraints.size());
   for (const auto& [name, value] : named) {
+    // As a NaN (refused where the line is read): ignored with a protocol warning naming it, so
+    // the trial fails "no value for constraint" with the reason (not a library error by index).
+    if (!std::isfinite(value)) {
+      warnings.push_back(fmt::format(
+          "ignored constraint '{}' = {}: a constraint value must be finite (the storages keep "
+          "finite numbers only); give a large value for a badly infeasible trial",
+          name, value));
+      continue;
+    }
     const auto it = std::find(e.constraints.begin(), e.constraints.end(), name);
     if (it == e.constraints.end()) {
       warnings.push_back(
@@ -733,7 +770,7 @@ class TrialRunner {
     keep_warnings(storage_, t, warnings, progress_);
     store_outputs(t, outputs);
     const std::vector<double> values = outcome(t, r, warnings, outputs);
-    check_constraints(outputs);
+    check_constraints(outputs, warnings);
     return values;
   }
 
@@ -913,13 +950,17 @@ class TrialRunner {
     for (const auto& [key, text] : o.user_attrs) t.set_user_attr(key, nlohmann::json::parse(text));
     if (!o.constraints.empty() && o.missing_constraints.empty()) t.set_constraints(o.constraints);
   }
-  // A trial that completes without every listed constraint fails, naming the missing ones.
-  void check_constraints(const TrialOutputs& o) const {
+  // A trial that completes without every listed constraint fails, naming the missing ones and
+  // the protocol lines that were ignored (a NaN, a misspelt name, ...): often the cause.
+  void check_constraints(const TrialOutputs& o, const std::vector<std::string>& warnings) const {
     if (o.missing_constraints.empty()) return;
+    std::string ignored;
+    for (const auto& w : warnings) ignored += "; " + w;
     fail(fmt::format("no value for constraint{} {} (the experiment's constraints = [{}]): print "
-                     "'parzen:constraint NAME VALUE' for each, feasible when <= 0",
+                     "'parzen:constraint NAME VALUE' for each, feasible when <= 0{}",
                      o.missing_constraints.size() > 1 ? "s" : "",
-                     fmt::join(o.missing_constraints, ", "), fmt::join(e_.constraints, ", ")),
+                     fmt::join(o.missing_constraints, ", "), fmt::join(e_.constraints, ", "),
+                     ignored),
          false);
   }
 
@@ -950,6 +991,11 @@ class TrialRunner {
     const std::string text = r.result_line ? *r.result_line : r.last_line;
     std::string protocol;
     for (const auto& w : warnings) protocol += "; " + w;
+    // `parzen:result` with nothing after it (a shell's empty $VAR): the line was printed.
+    if (text.empty() && r.result_line)
+      fail(fmt::format("the parzen:result line has no value (the study expects {} value(s)){}",
+                       e_.directions.size(), protocol),
+           true);
     if (text.empty())
       fail(fmt::format("no metric in the output ({} bytes on stdout): print the value as the last "
                        "line or as 'parzen:result VALUE'{}",

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
@@ -533,6 +534,25 @@ ProcessResult run_trial_process(const ProcessSpec& spec, const ProcessControl& c
   return result;
 }
 
+// An unnamed objective by the name `show`, `export` and `best` give it: values_0, values_1, ...
+// (a study with several objectives and no `metrics`). SIZE_MAX when `name` is not one.
+static size_t unnamed_metric_index(const std::string& name, const std::vector<std::string>& metrics,
+                                   size_t n_values) {
+  constexpr std::string_view prefix = "values_";
+  if (!metrics.empty() || n_values < 2 || name.size() <= prefix.size() ||
+      name.compare(0, prefix.size(), prefix) != 0)
+    return SIZE_MAX;
+  size_t i = 0;
+  for (size_t k = prefix.size(); k < name.size(); ++k) {
+    if (name[k] < '0' || name[k] > '9' ||
+        (k == prefix.size() && name[k] == '0' && k + 1 < name.size()))
+      return SIZE_MAX;
+    i = i * 10 + static_cast<size_t>(name[k] - '0');
+    if (i >= n_values) return SIZE_MAX;
+  }
+  return i;
+}
+
 std::vector<double> parse_trial_values(const std::string& text,
                                        const std::vector<std::string>& metrics, size_t n_values) {
   std::vector<std::string> tokens;
@@ -575,15 +595,27 @@ std::vector<double> parse_trial_values(const std::string& text,
     if (i == metrics.size()) {
       if (n_values == 1 && metrics.empty() && tokens.size() == 1) {
         i = 0;  // "accuracy=0.98" in a single-objective study with unnamed metrics
+      } else if (const size_t u = unnamed_metric_index(name, metrics, n_values); u != SIZE_MAX) {
+        i = u;  // "values_0=1 values_1=2": the names show and export use
       } else {
         std::string known;
         for (const auto& m : metrics) known += (known.empty() ? "" : ", ") + m;
         throw InvalidArgument(
             fmt::format("unknown metric '{}' in '{}'; the experiment's metrics "
                         "are: {}",
-                        visible(name), shown, known.empty() ? "(none named)" : known));
+                        visible(name), shown,
+                        known.empty() ? fmt::format("unnamed: give the values in order, or as "
+                                                    "values_0=... to values_{}=..., or add "
+                                                    "metrics = [...] to the experiment",
+                                                    n_values - 1)
+                                      : known));
       }
     }
+    if (seen[i])
+      throw InvalidArgument(fmt::format(
+          "'{}' gives {} twice (in '{}')", visible(name),
+          i < metrics.size() ? "metric '" + metrics[i] + "'" : fmt::format("value {}", i + 1),
+          shown));
     seen[i] = true;
     values[i] = v;
   }
@@ -634,6 +666,11 @@ std::optional<JsonResult> parse_json_result(const std::string& text,
       i = 0;
       is_metric = true;
     }
+    if (const size_t u = unnamed_metric_index(key, metrics, n_values);
+        !is_metric && u != SIZE_MAX) {
+      i = u;  // {"values_0": 1, "values_1": 2}: the names show and export use
+      is_metric = true;
+    }
     if (is_metric) {
       out.values[i] = number(key, v);
       seen[i] = true;
@@ -652,6 +689,11 @@ std::optional<JsonResult> parse_json_result(const std::string& text,
           i < metrics.size() ? "\"" + metrics[i] + "\"" : fmt::format("value {}", i + 1),
           n_values == 1 && metrics.empty()
               ? "the value as \"default\" (NNI's name) or name it with the experiment's metric"
+          : metrics.empty()
+              ? fmt::format("every value by the name show and export use (\"values_0\" to "
+                            "\"values_{}\"; this study's metrics are unnamed), or add metrics = "
+                            "[...] to the experiment",
+                            n_values - 1)
               : "every metric by name (" + names + ")"));
     }
   return out;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include <fmt/format.h>
@@ -169,6 +170,25 @@ TEST(CliStop, ShowAndStudiesMarkOnlyTheStoppedStudy) {
   EXPECT_TRUE(contains(r.out, "Study 'py' is stopped (stop requested at ")) << r.out;
   EXPECT_TRUE(contains(r.out, "`study.clear_stop_request()` (Python)")) << r.out;
   EXPECT_FALSE(contains(r.out, "Study 'other' is stopped")) << r.out;
+}
+
+// One stop action delivered twice (GNU `timeout` signals the process and then its process
+// group): still the graceful stop, not the kill of a second Ctrl-C.
+TEST(CliStop, ASignalDeliveredTwiceAtOnceStopsGracefully) {
+  TempDir dir;
+  const std::string url = dir.url();
+  const auto file = dir.file("exp.toml", slow_experiment(40));
+  const pid_t run = start_cli({"run", file, "--progress", "lines"}, dir.path, "run");
+  ASSERT_TRUE(wait_for(url, TrialState::Running, 2));
+  ::kill(run, SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ::kill(run, SIGTERM);
+  const auto r = finish_cli(run, dir.path, "run");
+  EXPECT_EQ(r.status, 130) << r.out << r.err;
+  EXPECT_FALSE(contains(r.out + r.err, "Killing the running trials")) << r.out << r.err;
+  const auto trials = trials_of(url, "slow");
+  EXPECT_EQ(count(trials, TrialState::Failed), 0u) << r.out << r.err;
+  EXPECT_EQ(count(trials, TrialState::Complete), trials.size()) << r.out << r.err;
 }
 
 TEST(CliStop, UnknownStudyAndMissingOrEmptyDatabase) {
