@@ -61,7 +61,8 @@ struct CmaEsSamplerOptions {
   std::optional<std::map<std::string, double>> x0{};
   // The first step size in [0, 1] units of the space; unset: 1/6 (Optuna's min range / 6).
   std::optional<double> sigma0{};
-  // Complete trials drawn by the independent sampler before CMA-ES is used (Optuna's default 1).
+  // Complete trials drawn by the independent sampler before CMA-ES is used (Optuna's default 1);
+  // with consider_pruned_trials, pruned trials with a report count too (as in Optuna).
   int64_t n_startup_trials = 1;
   // Draws what CMA-ES does not (categoricals, conditional parameters, a 1-D space); null: a
   // RandomSampler with this sampler's seed.

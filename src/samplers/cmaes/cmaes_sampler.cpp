@@ -119,7 +119,7 @@ struct CmaEsState {
   std::vector<char> counted{};
   std::map<int64_t, std::vector<int64_t>> by_state{};  // state k -> usable finished trials
   int64_t max_state_seen = -1;
-  int64_t n_complete = 0;
+  int64_t n_complete = 0;  // complete trials (and usable pruned ones: consider_pruned_trials)
   // The current distribution: state k as stored under keys::cmaes_state(k).
   int64_t k = -1;
   nlohmann::json meta{};  // restarts, popsize0, names, BIPOP's bookkeeping
@@ -219,7 +219,12 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
     if (k) s.max_state_seen = std::max(s.max_state_seen, *k);
     if (!s.counted[i] && finished(t.state)) {
       s.counted[i] = 1;
-      if (t.state == TrialState::Complete) ++s.n_complete;
+      // The trials n_startup_trials counts: complete ones and, with consider_pruned_trials,
+      // pruned ones with a report (as Optuna's _get_trials).
+      if (t.state == TrialState::Complete ||
+          (t.state == TrialState::Pruned && options_.consider_pruned_trials &&
+           !t.intermediate_values.empty()))
+        ++s.n_complete;
       if (k && solution_value(t, options_, direction)) s.by_state[*k].push_back(t.number);
     }
     if (prefix && s.counted[i])
