@@ -78,6 +78,24 @@ CASES = [
         "batch": 1,
         "seed": 11,
     },
+    {
+        # Trials 0 and 1 have a parameter the later ones lack (a conditional one): trial 2 is
+        # drawn from a 4-D first distribution, and once trial 2 completes the intersection
+        # search space shrinks to 3-D before the first update. Optuna then starts a fresh 3-D
+        # distribution (it stores none before its first update) and counts trial 2 in it.
+        "name": "the space shrinks before the first update; minimize",
+        "direction": "minimize",
+        "consider_pruned_trials": False,
+        "params": [
+            {"name": "a", "type": "float", "low": 0.0, "high": 4.0},
+            {"name": "b", "type": "float", "low": 1.0, "high": 5.0},
+            {"name": "c", "type": "float", "low": -2.0, "high": 2.0},
+            {"name": "w", "type": "float", "low": 0.0, "high": 4.0, "only_trials": [0, 1, 2]},
+        ],
+        "trials": 45,
+        "batch": 1,
+        "seed": 5,
+    },
 ]
 
 
@@ -98,7 +116,7 @@ def unit(p, v):
 
 def objective(case, params):
     # A rotated quadratic in [0, 1] units, so the covariance learns something.
-    u = [unit(p, params[p["name"]]) for p in case["params"]]
+    u = [unit(p, params[p["name"]]) for p in case["params"] if p["name"] in params]
     v = sum((a - 0.3 - 0.1 * i) ** 2 * (1 + i) for i, a in enumerate(u))
     v += 0.5 * u[0] * u[1]
     return -v if case["direction"] == "maximize" else v
@@ -115,9 +133,11 @@ def run(case):
         batch = []
         for _ in range(min(case["batch"], case["trials"] - asked)):
             t = study.ask()
-            params = {p["name"]: suggest(t, p) for p in case["params"]}
+            params = {p["name"]: suggest(t, p) for p in case["params"]
+                      if t.number in p.get("only_trials", [t.number])}
             steps.append({"ask": t.number, "params": [[p["name"], params[p["name"]]]
-                                                       for p in case["params"]]})
+                                                       for p in case["params"]
+                                                       if p["name"] in params]})
             batch.append((t, params))
             asked += 1
         for t, params in reversed(batch):
