@@ -14,10 +14,12 @@
 //
 //   bench_cmaes [--part raw,speed,quality,restart] [--seeds 20] [--trials 100]
 //               [--functions branin,levy10] [--restart-trials 2000] [--no-peer]
+//               [--peer-cache DIR]
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -162,7 +164,8 @@ void part_speed(bool peer) {
                  row["ms_per_trial"].get<double>());
 }
 
-void part_quality(int seeds, int64_t n_trials, const std::vector<std::string>& only, bool peer) {
+void part_quality(int seeds, int64_t n_trials, const std::vector<std::string>& only, bool peer,
+                  const std::string& peer_cache) {
   std::map<std::string, std::map<std::string, std::vector<double>>> regret;
   std::vector<std::string> functions;
   for (const auto& problem : bench::problems()) {
@@ -177,12 +180,38 @@ void part_quality(int seeds, int64_t n_trials, const std::vector<std::string>& o
     }
     std::string seed_list;
     for (int s = 0; s < seeds; ++s) seed_list += fmt::format(" {}", s);
-    if (peer)
-      for (const auto& row : bench::run_json_lines(
-               fmt::format("/usr/bin/python3 {}/optuna_quality.py {} cmaes {}{}",
-                           bench::bench_dir(), problem.name, n_trials, seed_list)))
+    if (peer) {
+      // With --peer-cache, Optuna's rows are read from (or, when missing or short, written to)
+      // DIR/optuna_<trials>_<function>.jsonl: the slow side can run once, in the background.
+      const std::string command =
+          fmt::format("/usr/bin/python3 {}/optuna_quality.py {} cmaes {}{}", bench::bench_dir(),
+                      problem.name, n_trials, seed_list);
+      std::vector<nlohmann::json> rows;
+      const std::string cached =
+          peer_cache.empty()
+              ? ""
+              : fmt::format("{}/optuna_{}_{}.jsonl", peer_cache, n_trials, problem.name);
+      if (!cached.empty()) {
+        std::ifstream in(cached);
+        std::map<int64_t, nlohmann::json> by_seed;
+        for (std::string line; std::getline(in, line);)
+          if (!line.empty() && line.front() == '{') {
+            auto row = nlohmann::json::parse(line);
+            by_seed[row.at("seed").get<int64_t>()] = row;
+          }
+        for (int s = 0; s < seeds && by_seed.contains(s); ++s) rows.push_back(by_seed.at(s));
+        if (static_cast<int>(rows.size()) < seeds) rows.clear();
+      }
+      if (rows.empty()) {
+        rows = bench::run_json_lines(command);
+        if (!cached.empty()) {
+          std::ofstream out(cached);
+          for (const auto& row : rows) out << row.dump() << "\n";
+        }
+      }
+      for (const auto& row : rows)
         regret[problem.name]["optuna cmaes"].push_back(row["regret"].get<double>());
-    else
+    } else
       regret[problem.name]["optuna cmaes"] = regret[problem.name]["parzen cmaes"];
     std::cerr << problem.name << " done\n";
   }
@@ -264,11 +293,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> only;
   bool no_peer = false;
   int64_t restart_trials = 2000;
+  std::string peer_cache;
   app.add_option("--part", parts, "raw, speed, quality, restart")->delimiter(',');
   app.add_option("--seeds", seeds, "runs per method and function")->capture_default_str();
   app.add_option("--trials", n_trials, "quality: trials per run")->capture_default_str();
   app.add_option("--functions", only, "quality: restrict to these functions")->delimiter(',');
   app.add_flag("--no-peer", no_peer, "run Parzen only");
+  app.add_option("--peer-cache", peer_cache,
+                 "quality: read Optuna's rows from DIR/optuna_<trials>_<function>.jsonl (seeds "
+                 "0..N-1), or write them there after running Optuna");
   app.add_option("--restart-trials", restart_trials, "restart: trials per run")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -277,7 +310,7 @@ int main(int argc, char** argv) {
   };
   if (want("raw")) part_raw(seeds, !no_peer);
   if (want("speed")) part_speed(!no_peer);
-  if (want("quality")) part_quality(seeds, n_trials, only, !no_peer);
+  if (want("quality")) part_quality(seeds, n_trials, only, !no_peer, peer_cache);
   if (want("restart")) part_restart(seeds, restart_trials);
   return 0;
 }

@@ -8,7 +8,15 @@
 //    stepped floats and ints padded by half a step at each end, as Optuna's transform). The
 //    first mean is the centre (or x0), sigma0 = 1/6 of that unit range (Optuna's min range / 6),
 //    popsize 4 + floor(3 ln n). A space of one dimension, categorical parameters and anything
-//    outside the relative space go to the independent sampler (random by default).
+//    outside the relative space go to the independent sampler (random by default). (Optuna 3.1
+//    scales the box by one factor, sigma0 = min range / 6; later Optuna maps to [0, 1] as here.
+//    The two agree when the ranges are equal.)
+//  - A relative space that changes before the first generation is told (the intersection
+//    shrinks when a later trial lacks a conditional parameter of the first ones) gets a fresh
+//    first distribution, stored as the next state with meta "first_state", and its generation
+//    is assembled from the trials of all those states that have its parameters, as Optuna
+//    (which stores nothing before the first update) does. A change after that: the independent
+//    sampler draws everything, with a warning.
 //  - Generations are shared through the storage, as Optuna 3.1 does: state k of the
 //    distribution is stored as the study system attribute "cma:state:<k>" (keys::cmaes_state)
 //    the first time any worker computes it; each trial records the state it was drawn from
@@ -61,7 +69,8 @@ struct CmaEsSamplerOptions {
   std::optional<std::map<std::string, double>> x0{};
   // The first step size in [0, 1] units of the space; unset: 1/6 (Optuna's min range / 6).
   std::optional<double> sigma0{};
-  // Complete trials drawn by the independent sampler before CMA-ES is used (Optuna's default 1).
+  // Complete trials drawn by the independent sampler before CMA-ES is used (Optuna's default 1);
+  // with consider_pruned_trials, pruned trials with a report count too (as in Optuna).
   int64_t n_startup_trials = 1;
   // Draws what CMA-ES does not (categoricals, conditional parameters, a 1-D space); null: a
   // RandomSampler with this sampler's seed.

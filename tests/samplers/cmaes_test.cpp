@@ -527,3 +527,122 @@ TEST(CmaEsSampler, BeatsRandomSearchOnShiftedSphere) {
     EXPECT_LT(cma.best_value() * 10, rnd.best_value()) << "seed " << seed;
   }
 }
+
+TEST(CmaEsSampler, SameGenerationsAsOptunaForTheSameCandidates) {
+  // The sampler layer against Optuna 3.1's CmaEsSampler (tests/samplers/cmaes_optuna_reference.py
+  // made the stored copy): the same ask/tell sequence (batches told in reverse order, failed and
+  // pruned trials), every trial enqueued with the parameters Optuna's sampler proposed. Each
+  // trial must be drawn from the same generation, and each stored distribution must be Optuna's
+  // (mapped from its transformed space, whose parameters all have one range, to [0, 1]): the
+  // startup trial, the transform (log, int and step padding), sigma0, the assembly of a
+  // generation and consider_pruned_trials agree, not only the optimizer.
+  std::ifstream in(std::string(PARZEN_SOURCE_DIR) +
+                   "/tests/samplers/data/cmaes_optuna_reference.json");
+  ASSERT_TRUE(in) << "tests/samplers/data/cmaes_optuna_reference.json";
+  const auto ref = nlohmann::json::parse(in);
+  int compared = 0;
+  for (const auto& c : ref.at("cases")) {
+    const std::string name = c.at("name");
+    const bool maximize = c.at("direction") == "maximize";
+    auto sampler = CmaEsSampler::make({.n_startup_trials = c.at("n_startup_trials"),
+                                       .warn_independent_sampling = false,
+                                       .seed = 1,
+                                       .consider_pruned_trials = c.at("consider_pruned_trials")});
+    auto study =
+        Study::create({.directions = {maximize ? Direction::Maximize : Direction::Minimize},
+                       .sampler = sampler,
+                       .log_level = LogLevel::Silent});
+    std::map<int64_t, Trial> running;
+    for (const auto& step : c.at("steps")) {
+      if (step.contains("ask")) {
+        std::map<std::string, ParamValue> fixed;
+        for (const auto& [p, v] :
+             step.at("params").get<std::vector<std::pair<std::string, nlohmann::json>>>())
+          fixed[p] =
+              v.is_number_integer() ? ParamValue(v.get<int64_t>()) : ParamValue(v.get<double>());
+        study.enqueue_trial(fixed);
+        Trial t = study.ask();
+        ASSERT_EQ(t.number(), step.at("ask").get<int64_t>()) << name;
+        for (const auto& p : c.at("params")) {
+          const std::string pn = p.at("name");
+          if (!fixed.contains(pn)) continue;  // not suggested by this trial
+          if (p.at("type") == "int")
+            t.suggest_int(pn, p.at("low"), p.at("high"),
+                          {.log = p.value("log", false), .step = p.value("step", int64_t{1})});
+          else if (p.contains("step"))
+            t.suggest_float(pn, p.at("low"), p.at("high"), {.step = p.at("step").get<double>()});
+          else
+            t.suggest_float(pn, p.at("low"), p.at("high"), {.log = p.value("log", false)});
+        }
+        running.emplace(t.number(), std::move(t));
+        continue;
+      }
+      auto it = running.find(step.at("tell").get<int64_t>());
+      ASSERT_NE(it, running.end()) << name;
+      const std::string state = step.at("state");
+      if (state == "complete") {
+        study.tell(it->second, step.at("value").get<double>());
+      } else if (state == "fail") {
+        study.tell(it->second, TrialState::Failed);
+      } else {
+        for (const auto& r : step.at("reports"))
+          it->second.report(r[0].get<int64_t>(), r[1].get<double>());
+        study.tell(it->second, TrialState::Pruned);
+      }
+      running.erase(it);
+    }
+    // The generation each trial was drawn from (Parzen's state index names a stored state; a
+    // first distribution restarted in a changed space is a new state of generation 0).
+    const auto attrs = study.storage().study(study.id()).system_attrs;
+    std::map<int64_t, int64_t> state_of_generation;  // the last state of each generation
+    const auto generation_of_state = [&](int64_t k) {
+      return attrs.at(keys::cmaes_state(k)).at("cma").at("g").get<int64_t>();
+    };
+    for (int64_t k = 0; attrs.contains(keys::cmaes_state(k)); ++k)
+      state_of_generation[generation_of_state(k)] = k;
+    std::map<int64_t, int64_t> theirs;
+    for (const auto& [number, g] :
+         c.at("generation_of").get<std::vector<std::pair<int64_t, int64_t>>>())
+      theirs[number] = g;
+    for (const auto& t : study.trials()) {
+      const auto it = t.system_attrs.find(keys::cmaes_state_index);
+      if (!theirs.contains(t.number)) {
+        EXPECT_TRUE(it == t.system_attrs.end())
+            << name << ": trial " << t.number << " is a startup trial in Optuna";
+      } else {
+        ASSERT_TRUE(it != t.system_attrs.end()) << name << ": trial " << t.number;
+        EXPECT_EQ(generation_of_state(it->get<int64_t>()), theirs.at(t.number))
+            << name << ": trial " << t.number;
+      }
+    }
+    // Every distribution Optuna stored, in [0, 1] units, its dimensions permuted to Parzen's
+    // order (sorted by name).
+    const auto names = c.at("names").get<std::vector<std::string>>();
+    auto sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    const auto n = static_cast<Eigen::Index>(names.size());
+    Matrix perm = Matrix::Zero(n, n);
+    for (Eigen::Index i = 0; i < n; ++i)
+      perm(i, std::find(names.begin(), names.end(), sorted[static_cast<size_t>(i)]) -
+                  names.begin()) = 1;
+    for (const auto& d : c.at("distributions")) {
+      const int64_t g = d.at("generation");
+      const std::string where = fmt::format("{}: generation {}", name, g);
+      ASSERT_TRUE(state_of_generation.contains(g)) << where;
+      const auto mine =
+          cmaes::Cma::from_json(attrs.at(keys::cmaes_state(state_of_generation.at(g))).at("cma"));
+      const Matrix bounds = mat(d.at("bounds"));
+      const Vector range = bounds.col(1) - bounds.col(0);
+      ASSERT_LT(range.maxCoeff() - range.minCoeff(), 1e-12) << where;  // one scale factor
+      const Vector mean =
+          perm * Vector((vec(d.at("mean")) - bounds.col(0)).array() / range.array());
+      EXPECT_EQ(mine.generation(), g) << where;
+      EXPECT_EQ(mine.population_size(), d.at("popsize").get<int64_t>()) << where;
+      EXPECT_LT((mine.mean() - mean).cwiseAbs().maxCoeff(), 1e-10) << where;
+      EXPECT_NEAR(mine.sigma(), d.at("sigma").get<double>() / range[0], 1e-10) << where;
+      EXPECT_LT(max_abs_diff(mine.cov(), perm * mat(d.at("C")) * perm.transpose()), 1e-10) << where;
+      ++compared;
+    }
+  }
+  EXPECT_GE(compared, 10);
+}

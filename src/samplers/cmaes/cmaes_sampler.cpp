@@ -119,7 +119,7 @@ struct CmaEsState {
   std::vector<char> counted{};
   std::map<int64_t, std::vector<int64_t>> by_state{};  // state k -> usable finished trials
   int64_t max_state_seen = -1;
-  int64_t n_complete = 0;
+  int64_t n_complete = 0;  // complete trials (and usable pruned ones: consider_pruned_trials)
   // The current distribution: state k as stored under keys::cmaes_state(k).
   int64_t k = -1;
   nlohmann::json meta{};  // restarts, popsize0, names, BIPOP's bookkeeping
@@ -219,7 +219,12 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
     if (k) s.max_state_seen = std::max(s.max_state_seen, *k);
     if (!s.counted[i] && finished(t.state)) {
       s.counted[i] = 1;
-      if (t.state == TrialState::Complete) ++s.n_complete;
+      // The trials n_startup_trials counts: complete ones and, with consider_pruned_trials,
+      // pruned ones with a report (as Optuna's _get_trials).
+      if (t.state == TrialState::Complete ||
+          (t.state == TrialState::Pruned && options_.consider_pruned_trials &&
+           !t.intermediate_values.empty()))
+        ++s.n_complete;
       if (k && solution_value(t, options_, direction)) s.by_state[*k].push_back(t.number);
     }
     if (prefix && s.counted[i])
@@ -332,6 +337,21 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
     }
   }
   if (!s.cma) return {};
+  if (s.meta.at("names") != names && s.cma->generation() == 0 &&
+      s.meta.at("restarts").get<int64_t>() == 0) {
+    // The space changed before the first update (the intersection search space shrinks when a
+    // conditional parameter of the first trials is missing from a later one). Optuna keeps no
+    // distribution before its first update, so it starts afresh in the new space and counts
+    // every trial drawn for generation 0; so does this: state k + 1 is a first distribution
+    // over the new space, and its generation is assembled from the trials of states
+    // first_state..k + 1 (those that have the new space's parameters).
+    nlohmann::json meta = s.meta;
+    meta["names"] = names;
+    meta["first_state"] = s.meta.value("first_state", s.k);
+    auto cma = initial(options_.popsize, 0, std::nullopt);
+    meta["popsize0"] = cma.population_size();
+    store(s.k + 1, cma, std::move(meta));
+  }
   if (s.meta.at("names") != names) {
     if (options_.warn_independent_sampling && s.warned.insert("\x01space").second)
       std::cerr << "[parzen] CmaEsSampler does not support a search space that changes (it was "
@@ -342,12 +362,21 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
 
   // Tell every generation that has its population, storing the next state.
   for (;;) {
-    const auto it = s.by_state.find(s.k);
     const auto popsize = static_cast<size_t>(s.cma->population_size());
-    if (it == s.by_state.end() || it->second.size() < popsize) break;
+    // This generation's trials: those of state k, and of the states it replaced (first_state:
+    // a first distribution restarted in a changed space) that have all its parameters.
+    std::vector<int64_t> numbers;
+    for (int64_t j = s.meta.value("first_state", s.k); j <= s.k; ++j)
+      if (const auto it = s.by_state.find(j); it != s.by_state.end())
+        for (int64_t number : it->second)
+          if (std::all_of(dims.begin(), dims.end(), [&](const Dim& d) {
+                const auto& params = trials[static_cast<size_t>(number)].params;
+                return params.contains(d.name);
+              }))
+            numbers.push_back(number);
+    if (numbers.size() < popsize) break;
     // Computed here and offered to the storage; when another worker stored it first, store()
     // loads theirs. (No read first: a study's system attributes are read all at once.)
-    std::vector<int64_t> numbers = it->second;
     std::sort(numbers.begin(), numbers.end());
     numbers.resize(popsize);
     std::vector<std::pair<Eigen::VectorXd, double>> solutions;
@@ -369,6 +398,7 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
     cmaes::Cma next = *s.cma;
     next.tell(std::move(solutions));
     nlohmann::json meta = s.meta;
+    meta.erase("first_state");
     std::string stop;
     if (options_.restart_strategy != CmaEsRestart::None) stop = next.stop_reason();
     if (!stop.empty()) {
