@@ -106,15 +106,17 @@ int main(int argc, char** argv) {
   app.add_option("--functions", only, "restrict to these functions")->delimiter(',');
   app.add_option("--skip", skip, "leave these methods out (gp, dlib, tpe-multivariate...)")
       ->delimiter(',');
-  app.add_option("--auto-option", auto_kv, "an option of the auto sampler, KEY=INTEGER");
-  app.add_option("--optuna", optuna_file,
-                 "JSON lines of bench/optuna_quality.py (with a \"trials\" key) to compare with");
+  app.add_option("--auto-option", auto_kv,
+                 "an option of the auto sampler, KEY=VALUE (a JSON value)");
+  app.add_option("--optuna,--rows", optuna_file,
+                 "JSON lines of bench/optuna_quality.py (with a \"trials\" key), or of an earlier "
+                 "run of this program, to compare with");
   app.add_flag("--run-optuna", run_optuna, "run Optuna 3.1 here (random, tpe, mv-tpe, cmaes)");
   app.add_flag("--overhead", do_overhead, "the auto sampler's cost per ask instead");
   CLI11_PARSE(app, argc, argv);
   for (const auto& kv : auto_kv) {
     const auto eq = kv.find('=');
-    auto_options[kv.substr(0, eq)] = std::stoll(kv.substr(eq + 1));
+    auto_options[kv.substr(0, eq)] = nlohmann::json::parse(kv.substr(eq + 1));
   }
 
   if (do_overhead) {
@@ -191,7 +193,13 @@ int main(int argc, char** argv) {
       const auto f = row["function"].get<std::string>();
       if (std::find(functions.begin(), functions.end(), f) == functions.end()) continue;
       if (row["seed"].get<int>() >= seeds) continue;
-      const std::string m = "optuna " + row["sampler"].get<std::string>();
+      // Rows of an earlier run of this program carry their "system" (parzen, dlib): peers that
+      // did not change need not run again (--skip them).
+      const std::string m =
+          row.value("system", std::string("optuna")) + " " + row["sampler"].get<std::string>();
+      if (methods_seen.count(m) && !regret[f][m].empty() &&
+          std::find(local.begin(), local.end(), m) != local.end())
+        continue;  // ran here
       regret[f][m].push_back(row["regret"].get<double>());
       methods_seen.insert(m);
     }

@@ -52,6 +52,16 @@ struct AutoSamplerOptions {
   int64_t gp_trials = 100;
   // The largest known budget that the GP proposes in full.
   int64_t gp_budget = 300;
+  // With a known budget: the final share of it in which every local_period-th trial (the last
+  // trial included) is a trust-region step on a quadratic model around the best trial, between
+  // the GP's or CMA-ES's trials (dlib find_min_global's alternation of a global and a local
+  // step). 0: none.
+  double local_share = 0.5;
+  int64_t local_period = 2;
+  // A trust-region turn goes to the GP or CMA-ES instead while the best value improved, over
+  // the last 10 complete trials, by at least this share of the spread of the values (their
+  // median minus the best): the global search is still finding better regions. 0: no such gate.
+  double local_stall = 0.01;
 };
 
 // Throws OptionError naming the option unless n_trials (when set) >= 1, gp_trials >= 0 and
@@ -70,9 +80,13 @@ struct AutoStudyTraits {
   int64_t n_categorical = 0;  // categorical parameters of the complete trials (the union)
 };
 
+// The name of the trust-region step (not a registry sampler: the auto sampler's own).
+inline constexpr const char* kTrustRegionStep = "trust-region";
+
 struct AutoChoice {
-  std::string sampler{};  // a registry name
-  std::string reason{};   // why, in words, for the debug log
+  std::string sampler{};   // a registry name, or kTrustRegionStep
+  std::string reason{};    // why, in words, for the debug log
+  std::string fallback{};  // for kTrustRegionStep: the delegate when the model predicts no gain
 };
 
 class AutoSampler : public Sampler {
