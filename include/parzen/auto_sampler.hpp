@@ -62,6 +62,9 @@ struct AutoSamplerOptions {
   // the last 10 complete trials, by at least this share of the spread of the values (their
   // median minus the best): the global search is still finding better regions. 0: no such gate.
   double local_stall = 0.01;
+  // The final local_tail share of a known budget: every trial a trust-region turn, without the
+  // stall check (the end of the budget polishes the best trial). 0: none.
+  double local_tail = 0.05;
 };
 
 // Throws OptionError naming the option unless n_trials (when set) >= 1, gp_trials >= 0 and
@@ -84,9 +87,10 @@ struct AutoStudyTraits {
 inline constexpr const char* kTrustRegionStep = "trust-region";
 
 struct AutoChoice {
-  std::string sampler{};   // a registry name, or kTrustRegionStep
-  std::string reason{};    // why, in words, for the debug log
-  std::string fallback{};  // for kTrustRegionStep: the delegate when the model predicts no gain
+  std::string sampler{};    // a registry name, or kTrustRegionStep
+  std::string reason{};     // why, in words, for the debug log
+  std::string fallback{};   // for kTrustRegionStep: the delegate when the model predicts no gain
+  bool stall_check = true;  // for kTrustRegionStep: fall back while the phase still improves
 };
 
 class AutoSampler : public Sampler {

@@ -169,6 +169,9 @@ std::vector<Field<AutoSamplerOptions>> auto_fields() {
             "a trust-region turn goes to the GP or CMA-ES while the best improved by this share "
             "of the spread over the last 10 trials",
             {.min = 0}),
+      field("local_tail", &O::local_tail,
+            "final share of a known budget in which every trial is a trust-region step",
+            {.min = 0, .max = 1}),
   };
 }
 

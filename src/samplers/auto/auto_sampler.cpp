@@ -115,6 +115,8 @@ void validate(const AutoSamplerOptions& o) {
                          "must be >= 1");
   internal::check_option(o.local_stall >= 0, "AutoSampler", "local_stall", o.local_stall,
                          "must be >= 0");
+  internal::check_option(o.local_tail >= 0 && o.local_tail <= 1, "AutoSampler", "local_tail",
+                         o.local_tail, "must be in [0, 1]");
 }
 
 AutoSampler::AutoSampler(AutoSamplerOptions options) : options_(options) {
@@ -154,16 +156,21 @@ AutoChoice AutoSampler::choose(const AutoStudyTraits& s) const {
   const int64_t local_trials =
       budget ? static_cast<int64_t>(std::floor(options_.local_share * static_cast<double>(*budget)))
              : 0;
-  const bool local_turn = budget && s.n_trials < *budget && s.n_trials >= *budget - local_trials &&
-                          (*budget - 1 - s.n_trials) % options_.local_period == 0;
+  const int64_t tail_trials =
+      budget ? static_cast<int64_t>(std::floor(options_.local_tail * static_cast<double>(*budget)))
+             : 0;
+  const bool tail = budget && s.n_trials < *budget && s.n_trials >= *budget - tail_trials;
+  const bool local_turn =
+      tail || (budget && s.n_trials < *budget && s.n_trials >= *budget - local_trials &&
+               (*budget - 1 - s.n_trials) % options_.local_period == 0);
   auto with_local = [&](AutoChoice phase) {
     if (!local_turn) return phase;
     return AutoChoice{
         kTrustRegionStep,
         fmt::format("{}, trial {} of the final {} of the budget of {}: a trust-region "
                     "step around the best trial (else \"{}\")",
-                    space, s.n_trials, local_trials, *budget, phase.sampler),
-        phase.sampler};
+                    space, s.n_trials, tail ? tail_trials : local_trials, *budget, phase.sampler),
+        phase.sampler, !tail};
   };
   if (s.n_trials < gp_phase)
     return with_local(
@@ -235,7 +242,7 @@ AutoChoice resolve(internal::AutoState& st, const AutoSamplerOptions& options,
                    const StudyView& view, AutoChoice choice) {
   if (choice.sampler != kTrustRegionStep) return choice;
   const auto gain = recent_gain(view, 10);
-  if (options.local_stall > 0 && gain && *gain >= options.local_stall)
+  if (choice.stall_check && options.local_stall > 0 && gain && *gain >= options.local_stall)
     return {choice.fallback,
             fmt::format("the best improved by {:.3g} of the spread over the last 10 trials (>= "
                         "local_stall, {}): the global step goes on",

@@ -200,12 +200,17 @@ bool TrustRegionSampler::prepare(const StudyView& view, const SearchSpace& space
                                      [](const auto& a, const auto& b) { return a.loss < b.loss; });
   const Eigen::VectorXd anchor = best->x;
 
-  // A new best found by another sampler far from the last one: the region starts afresh.
+  // A new best found by another sampler farther from the last one than the radius.
   if (!best_number_ || *best_number_ != best->trial->number) {
     if (best_number_ && !own_.count(best->trial->number)) {
       const Eigen::Map<const Eigen::VectorXd> last(best_x_.data(),
                                                    static_cast<Eigen::Index>(best_x_.size()));
-      if (last.size() != d || (anchor - last).norm() > radius_ * 1.001) radius_ = 0;
+      // The region grows to take in the move (dlib starts it afresh; that keeps the steps from
+      // converging while CMA-ES's trials move the best by more than a shrunk radius).
+      if (last.size() != d)
+        radius_ = 0;
+      else
+        radius_ = std::max(radius_, (anchor - last).norm());
     }
     if (!best_number_) radius_ = 0;
     best_number_ = best->trial->number;
