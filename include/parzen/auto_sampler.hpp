@@ -20,6 +20,14 @@
 //                                                                 the best trial so far
 //   8. otherwise                                               -> "tpe"
 //
+// Trust-region turns (rules 6 and 7 only, a known budget B): in the final local_share of B every
+// local_period-th trial counted back from trial B - 1, and every trial of the final local_tail of
+// B, is a turn -> kTrustRegionStep ("trust-region"): a step on a quadratic model around the best
+// trial (src/samplers/auto/trust_region.hpp). A turn falls back to the phase's delegate (the
+// AutoChoice's fallback) when the model predicts no decrease, and, outside the tail, while the
+// best value still improved over the last 10 complete trials by local_stall of the spread
+// (median minus best) of the values.
+//
 // The TPE delegate runs with constant_liar, so that concurrent workers spread out (the GP delegate
 // enters running trials as fantasies). Each new trial stores its choice as the trial system
 // attribute keys::auto_sampler ("auto:sampler"), and that trial's parameters all come from that
