@@ -54,7 +54,8 @@ double run_parzen(const bench::BoxProblem& p, const std::string& method, int64_t
 // the trials finished since the last ask) and choose, timed alone, beside the whole ask + tell of
 // the study (which includes the delegate's work).
 void overhead(int64_t n) {
-  auto sampler = AutoSampler::make({.seed = 1, .gp_trials = 0});  // TPE after the first trial
+  // CMA-ES (TPE without "cmaes" in the registry) after the first trial, no trust-region turn.
+  auto sampler = AutoSampler::make({.seed = 1, .gp_trials = 0, .gp_budget = 0, .local_share = 0});
   auto storage = make_storage("memory:");
   auto study = Study::create(
       {.storage_backend = storage, .sampler = sampler, .log_level = LogLevel::Silent});
@@ -89,7 +90,22 @@ void overhead(int64_t n) {
     probe.choose(probe.observe(view));
     observe_ms += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
   }
-  fmt::print("| {} | {:.4f} | {:.4f} | {:.3f} |\n", n, observe_ms / k, first_ms, ask_tell_ms / k);
+  // A trust-region turn's whole preparation (observe, choose, the stall check, the model's fit
+  // and step on the nearest of the n trials, 10-D), by a sampler whose every trial is a turn.
+  AutoSampler local({.seed = 1,
+                     .n_trials = n + 1000,
+                     .gp_budget = 0,
+                     .local_share = 1,
+                     .local_period = 1,
+                     .local_stall = 0});
+  double turn_ms = 0;
+  for (int i = 0; i < 5; ++i) {
+    t0 = clock::now();
+    local.before_trial(view);
+    turn_ms += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+  }
+  fmt::print("| {} | {:.4f} | {:.4f} | {:.3f} | {:.3f} |\n", n, observe_ms / k, first_ms,
+             ask_tell_ms / k, turn_ms / 5);
 }
 
 }  // namespace
@@ -106,21 +122,24 @@ int main(int argc, char** argv) {
   app.add_option("--functions", only, "restrict to these functions")->delimiter(',');
   app.add_option("--skip", skip, "leave these methods out (gp, dlib, tpe-multivariate...)")
       ->delimiter(',');
-  app.add_option("--auto-option", auto_kv, "an option of the auto sampler, KEY=INTEGER");
-  app.add_option("--optuna", optuna_file,
-                 "JSON lines of bench/optuna_quality.py (with a \"trials\" key) to compare with");
+  app.add_option("--auto-option", auto_kv,
+                 "an option of the auto sampler, KEY=VALUE (a JSON value)");
+  app.add_option("--optuna,--rows", optuna_file,
+                 "JSON lines of bench/optuna_quality.py (with a \"trials\" key), or of an earlier "
+                 "run of this program, to compare with");
   app.add_flag("--run-optuna", run_optuna, "run Optuna 3.1 here (random, tpe, mv-tpe, cmaes)");
   app.add_flag("--overhead", do_overhead, "the auto sampler's cost per ask instead");
   CLI11_PARSE(app, argc, argv);
   for (const auto& kv : auto_kv) {
     const auto eq = kv.find('=');
-    auto_options[kv.substr(0, eq)] = std::stoll(kv.substr(eq + 1));
+    auto_options[kv.substr(0, eq)] = nlohmann::json::parse(kv.substr(eq + 1));
   }
 
   if (do_overhead) {
     fmt::print(
         "| complete trials | observe + choose, ms per ask | first observe (full scan), ms "
-        "| ask + tell with its TPE delegate, ms |\n|---:|---:|---:|---:|\n");
+        "| ask + tell with its delegate (CMA-ES), ms | a trust-region turn's before_trial, ms "
+        "|\n|---:|---:|---:|---:|---:|\n");
     for (int64_t n : {100, 1000, 10000}) overhead(n);
     return 0;
   }
@@ -191,7 +210,13 @@ int main(int argc, char** argv) {
       const auto f = row["function"].get<std::string>();
       if (std::find(functions.begin(), functions.end(), f) == functions.end()) continue;
       if (row["seed"].get<int>() >= seeds) continue;
-      const std::string m = "optuna " + row["sampler"].get<std::string>();
+      // Rows of an earlier run of this program carry their "system" (parzen, dlib): peers that
+      // did not change need not run again (--skip them).
+      const std::string m =
+          row.value("system", std::string("optuna")) + " " + row["sampler"].get<std::string>();
+      if (methods_seen.count(m) && !regret[f][m].empty() &&
+          std::find(local.begin(), local.end(), m) != local.end())
+        continue;  // ran here
       regret[f][m].push_back(row["regret"].get<double>());
       methods_seen.insert(m);
     }

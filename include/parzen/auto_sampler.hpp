@@ -20,6 +20,14 @@
 //                                                                 the best trial so far
 //   8. otherwise                                               -> "tpe"
 //
+// Trust-region turns (rules 6 and 7 only, a known budget B): in the final local_share of B every
+// local_period-th trial counted back from trial B - 1, and every trial of the final local_tail of
+// B, is a turn -> kTrustRegionStep ("trust-region"): a step on a quadratic model around the best
+// trial (src/samplers/auto/trust_region.hpp). A turn falls back to the phase's delegate (the
+// AutoChoice's fallback) when the model predicts no decrease, and, outside the tail, while the
+// best value still improved over the last 10 complete trials by local_stall of the spread
+// (median minus best) of the values.
+//
 // The TPE delegate runs with constant_liar, so that concurrent workers spread out (the GP delegate
 // enters running trials as fantasies). Each new trial stores its choice as the trial system
 // attribute keys::auto_sampler ("auto:sampler"), and that trial's parameters all come from that
@@ -52,6 +60,19 @@ struct AutoSamplerOptions {
   int64_t gp_trials = 100;
   // The largest known budget that the GP proposes in full.
   int64_t gp_budget = 300;
+  // With a known budget: the final share of it in which every local_period-th trial (the last
+  // trial included) is a trust-region step on a quadratic model around the best trial, between
+  // the GP's or CMA-ES's trials (dlib find_min_global's alternation of a global and a local
+  // step). 0: none.
+  double local_share = 0.5;
+  int64_t local_period = 2;
+  // A trust-region turn goes to the GP or CMA-ES instead while the best value improved, over
+  // the last 10 complete trials, by at least this share of the spread of the values (their
+  // median minus the best): the global search is still finding better regions. 0: no such gate.
+  double local_stall = 0.01;
+  // The final local_tail share of a known budget: every trial a trust-region turn, without the
+  // stall check (the end of the budget polishes the best trial). 0: none.
+  double local_tail = 0.05;
 };
 
 // Throws OptionError naming the option unless n_trials (when set) >= 1, gp_trials >= 0 and
@@ -70,9 +91,14 @@ struct AutoStudyTraits {
   int64_t n_categorical = 0;  // categorical parameters of the complete trials (the union)
 };
 
+// The name of the trust-region step (not a registry sampler: the auto sampler's own).
+inline constexpr const char* kTrustRegionStep = "trust-region";
+
 struct AutoChoice {
-  std::string sampler{};  // a registry name
-  std::string reason{};   // why, in words, for the debug log
+  std::string sampler{};    // a registry name, or kTrustRegionStep
+  std::string reason{};     // why, in words, for the debug log
+  std::string fallback{};   // for kTrustRegionStep: the delegate when the model predicts no gain
+  bool stall_check = true;  // for kTrustRegionStep: fall back while the phase still improves
 };
 
 class AutoSampler : public Sampler {

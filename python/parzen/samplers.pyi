@@ -9,7 +9,7 @@ class BaseSampler:
 
 
 class AutoSampler(BaseSampler):
-    def __init__(self, *, seed: Optional[int] = ..., n_trials: Optional[int] = ..., gp_trials: int = ..., gp_budget: int = ...) -> None: ...
+    def __init__(self, *, seed: Optional[int] = ..., n_trials: Optional[int] = ..., gp_trials: int = ..., gp_budget: int = ..., local_share: float = ..., local_period: int = ..., local_stall: float = ...) -> None: ...
 
 
 class GridSampler(BaseSampler):

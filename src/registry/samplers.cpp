@@ -159,6 +159,19 @@ std::vector<Field<AutoSamplerOptions>> auto_fields() {
             "without a budget of at most gp_budget: trials the GP proposes before CMA-ES or TPE",
             {.min = 0}),
       field("gp_budget", &O::gp_budget, "the largest budget the GP proposes in full", {.min = 0}),
+      field("local_share", &O::local_share,
+            "final share of a known budget in which trust-region steps alternate with the GP or "
+            "CMA-ES",
+            {.min = 0, .max = 1}),
+      field("local_period", &O::local_period,
+            "in that final share, every local_period-th trial is a trust-region step", {.min = 1}),
+      field("local_stall", &O::local_stall,
+            "a trust-region turn goes to the GP or CMA-ES while the best improved by this share "
+            "of the spread over the last 10 trials",
+            {.min = 0}),
+      field("local_tail", &O::local_tail,
+            "final share of a known budget in which every trial is a trust-region step",
+            {.min = 0, .max = 1}),
   };
 }
 

@@ -76,7 +76,8 @@ TEST(AutoSampler, DocumentedChoiceForEachKindOfStudy) {
 TEST(AutoSampler, BudgetDecidesTheGpPhase) {
   // A known budget of at most gp_budget: the GP proposes all of it.
   const AutoSampler small({.seed = 1, .n_trials = 250});
-  EXPECT_EQ(small.choose(numeric(249)).sampler, "gp");
+  EXPECT_EQ(small.choose(numeric(236)).sampler, "gp");
+  EXPECT_EQ(small.choose(numeric(248)).fallback, "gp");  // a trust-region turn (below)
   // A larger budget (or none): the GP proposes gp_trials.
   const AutoSampler large({.seed = 1, .n_trials = 1000});
   EXPECT_EQ(large.choose(numeric(99)).sampler, "gp");
@@ -88,10 +89,94 @@ TEST(AutoSampler, BudgetDecidesTheGpPhase) {
   EXPECT_EQ(no_gp.choose(numeric(1)).sampler, after_gp());
 }
 
+TEST(AutoSampler, KnownBudgetEndsWithTrustRegionTurns) {
+  // The final local_share (0.5) of a known budget: every local_period-th (2nd) trial, counted
+  // back from the last one, is a trust-region turn; its fallback is the phase's delegate. In the
+  // final local_tail (0.05) every trial is one, without the stall check.
+  const AutoSampler a({.seed = 1, .n_trials = 100});
+  for (int64_t n = 1; n < 50; ++n) EXPECT_EQ(a.choose(numeric(n)).sampler, "gp") << n;
+  for (int64_t n = 50; n < 100; ++n) {
+    const auto c = a.choose(numeric(n));
+    const bool turn = n % 2 == 1 || n >= 95;
+    EXPECT_EQ(c.sampler, turn ? kTrustRegionStep : "gp") << n;
+    if (turn) {
+      EXPECT_EQ(c.fallback, "gp");
+      EXPECT_EQ(c.stall_check, n < 95) << n;
+      EXPECT_NE(c.reason.find("trust-region step"), std::string::npos) << c.reason;
+    }
+  }
+  EXPECT_EQ(a.choose(numeric(100)).sampler, after_gp());  // past the budget: no plan any more
+  // A large budget: the turns sit between CMA-ES's trials.
+  const AutoSampler large({.seed = 1, .n_trials = 1000});
+  EXPECT_EQ(large.choose(numeric(499)).sampler, after_gp());
+  EXPECT_EQ(large.choose(numeric(501)).sampler, kTrustRegionStep);
+  EXPECT_EQ(large.choose(numeric(501)).fallback, after_gp());
+  EXPECT_EQ(large.choose(numeric(948)).sampler, after_gp());
+  EXPECT_EQ(large.choose(numeric(950)).sampler, kTrustRegionStep);
+  EXPECT_EQ(large.choose(numeric(999)).sampler, kTrustRegionStep);
+  // Every trial of the last 10, or none at all; and no turn without a known budget.
+  const AutoSampler tail({.seed = 1, .n_trials = 100, .local_share = 0.1, .local_period = 1});
+  EXPECT_EQ(tail.choose(numeric(89)).sampler, "gp");
+  for (int64_t n = 90; n < 100; ++n) EXPECT_EQ(tail.choose(numeric(n)).sampler, kTrustRegionStep);
+  const AutoSampler off({.seed = 1, .n_trials = 100, .local_share = 0, .local_tail = 0});
+  EXPECT_EQ(off.choose(numeric(99)).sampler, "gp");
+  const AutoSampler unknown({.seed = 1});
+  EXPECT_EQ(unknown.choose(numeric(99)).sampler, "gp");
+  // Multi-objective, constrained and conditional studies never get one.
+  auto mo = numeric(99);
+  mo.n_objectives = 2;
+  EXPECT_EQ(a.choose(mo).sampler, "tpe");
+}
+
+TEST(AutoSampler, TrustRegionTurnsInAStudy) {
+  // A smooth 2-D function, budget 40: the GP, then from trial 20 every other trial a
+  // trust-region step (no stall gate) that lands near the optimum; the choice is stored and
+  // logged like any other.
+  std::vector<std::string> debug;
+  auto study = Study::create({.sampler = AutoSampler::make({.seed = 2, .local_stall = 0}),
+                              .log_level = LogLevel::Debug,
+                              .logger = [&](LogLevel level, const std::string& m) {
+                                if (level == LogLevel::Debug && m.starts_with("AutoSampler"))
+                                  debug.push_back(m);
+                              }});
+  auto f = [](Trial& t) {
+    const double x = t.suggest_float("x", -3, 3), y = t.suggest_float("y", -3, 3);
+    return (x - 0.7) * (x - 0.7) + 2 * (y + 0.4) * (y + 0.4) + 0.5 * x * y;
+  };
+  study.optimize(f, {.n_trials = 40});
+  const auto c = choices(study);
+  int turns = 0;
+  for (size_t n = 0; n < c.size(); ++n) {
+    if (n < 21 || (n % 2 == 0 && n < 38)) {  // the tail: trials 38 and 39
+      EXPECT_NE(c[n], kTrustRegionStep) << n;
+    }
+    turns += c[n] == kTrustRegionStep;
+  }
+  EXPECT_GE(turns, 5);
+  EXPECT_EQ(c.back(), kTrustRegionStep);
+  bool logged = false;
+  for (const auto& m : debug) logged |= m.find("uses \"trust-region\"") != std::string::npos;
+  EXPECT_TRUE(logged);
+  // The minimum of the quadratic: (x, y) solves [2 0.5; 0.5 4] (x, y) = (1.4, -1.6).
+  const double fmin = -0.1706451612903226;
+  EXPECT_LT(study.best_trial().values[0] - fmin, 1e-9);
+  // The GP alone on the same budget stays further away.
+  auto gp =
+      Study::create({.sampler = AutoSampler::make({.seed = 2, .local_share = 0, .local_tail = 0}),
+                     .log_level = LogLevel::Silent});
+  gp.optimize(f, {.n_trials = 40});
+  EXPECT_GT(gp.best_trial().values[0] - fmin, 1e-9);
+}
+
 TEST(AutoSampler, ValidatesItsOptions) {
   EXPECT_THROW(AutoSampler({.n_trials = 0}), OptionError);
   EXPECT_THROW(AutoSampler({.gp_trials = -1}), OptionError);
   EXPECT_THROW(AutoSampler({.gp_budget = -1}), OptionError);
+  EXPECT_THROW(AutoSampler({.local_share = 1.5}), OptionError);
+  EXPECT_THROW(AutoSampler({.local_share = -0.1}), OptionError);
+  EXPECT_THROW(AutoSampler({.local_period = 0}), OptionError);
+  EXPECT_THROW(AutoSampler({.local_stall = -1}), OptionError);
+  EXPECT_THROW(AutoSampler({.local_tail = 2}), OptionError);
   try {
     validate(AutoSamplerOptions{.gp_trials = -1});
     FAIL();
@@ -240,4 +325,11 @@ TEST(AutoSampler, RegistryBuildsItWithOptions) {
   EXPECT_EQ(a->options().gp_trials, 7);
   EXPECT_EQ(a->options().n_trials, 50);
   EXPECT_THROW(make_sampler("auto", {{"gp_trials", -2}}), OptionError);
+  auto local =
+      make_sampler("auto", {{"local_share", 0.25}, {"local_period", 3}, {"local_stall", 0}});
+  const auto& o = dynamic_cast<AutoSampler&>(*local).options();
+  EXPECT_EQ(o.local_share, 0.25);
+  EXPECT_EQ(o.local_period, 3);
+  EXPECT_EQ(o.local_stall, 0.0);
+  EXPECT_THROW(make_sampler("auto", {{"local_share", 2}}), OptionError);
 }

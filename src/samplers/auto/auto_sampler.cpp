@@ -6,17 +6,25 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "math/seed.hpp"
 #include "parzen/cmaes_sampler.hpp"
 #include "parzen/registry.hpp"
 #include "parzen/system_attrs.hpp"
 #include "registry/option_check.hpp"
+#include "samplers/auto/trust_region.hpp"
 
 namespace parzen {
 namespace internal {
 
+bool known_delegate(const std::string& name) {
+  return name == kTrustRegionStep || find_sampler(name) != nullptr;
+}
+
 struct AutoState {
   uint64_t seed = 0;
+  std::shared_ptr<TrustRegionSampler> trust_region{};
   std::optional<int64_t> budget_hint{};
   std::function<void(const std::string&)> log{};
   std::map<std::string, std::shared_ptr<Sampler>> delegates{};
@@ -53,7 +61,10 @@ struct AutoState {
   Sampler& delegate(const std::string& name, const StudyView& view) {
     auto& d = delegates[name];
     if (!d) {
-      if (name == "cmaes") {
+      if (name == kTrustRegionStep) {
+        trust_region = std::make_shared<TrustRegionSampler>(seed);
+        d = trust_region;
+      } else if (name == "cmaes") {
         // CMA-ES takes over from the GP: its first mean is the best trial so far (its numeric
         // parameters), its step size the default 1/6 of the space; categorical parameters go
         // to its independent (random) sampler, without a warning per parameter.
@@ -98,6 +109,14 @@ void validate(const AutoSamplerOptions& o) {
                          "must be >= 1 (or unset: unknown)");
   internal::check_option(o.gp_trials >= 0, "AutoSampler", "gp_trials", o.gp_trials, "must be >= 0");
   internal::check_option(o.gp_budget >= 0, "AutoSampler", "gp_budget", o.gp_budget, "must be >= 0");
+  internal::check_option(o.local_share >= 0 && o.local_share <= 1, "AutoSampler", "local_share",
+                         o.local_share, "must be in [0, 1]");
+  internal::check_option(o.local_period >= 1, "AutoSampler", "local_period", o.local_period,
+                         "must be >= 1");
+  internal::check_option(o.local_stall >= 0, "AutoSampler", "local_stall", o.local_stall,
+                         "must be >= 0");
+  internal::check_option(o.local_tail >= 0 && o.local_tail <= 1, "AutoSampler", "local_tail",
+                         o.local_tail, "must be in [0, 1]");
 }
 
 AutoSampler::AutoSampler(AutoSamplerOptions options) : options_(options) {
@@ -132,14 +151,36 @@ AutoChoice AutoSampler::choose(const AutoStudyTraits& s) const {
   const int64_t gp_phase = small_budget ? *budget : options_.gp_trials;
   const std::string space = fmt::format("fixed space of {} numeric and {} categorical parameters",
                                         s.n_numeric, s.n_categorical);
+  // The final local_share of a known budget: every local_period-th trial, counted back from the
+  // last one, is a trust-region step (its fallback: the phase's delegate).
+  const int64_t local_trials =
+      budget ? static_cast<int64_t>(std::floor(options_.local_share * static_cast<double>(*budget)))
+             : 0;
+  const int64_t tail_trials =
+      budget ? static_cast<int64_t>(std::floor(options_.local_tail * static_cast<double>(*budget)))
+             : 0;
+  const bool tail = budget && s.n_trials < *budget && s.n_trials >= *budget - tail_trials;
+  const bool local_turn =
+      tail || (budget && s.n_trials < *budget && s.n_trials >= *budget - local_trials &&
+               (*budget - 1 - s.n_trials) % options_.local_period == 0);
+  auto with_local = [&](AutoChoice phase) {
+    if (!local_turn) return phase;
+    return AutoChoice{
+        kTrustRegionStep,
+        fmt::format("{}, trial {} of the final {} of the budget of {}: a trust-region "
+                    "step around the best trial (else \"{}\")",
+                    space, s.n_trials, tail ? tail_trials : local_trials, *budget, phase.sampler),
+        phase.sampler, !tail};
+  };
   if (s.n_trials < gp_phase)
-    return {"gp", fmt::format("{}, {} trials so far of a GP phase of {} ({})", space, s.n_trials,
-                              gp_phase,
-                              small_budget ? fmt::format("the budget, {} trials", *budget)
-                                           : std::string("gp_trials"))};
+    return with_local(
+        {"gp",
+         fmt::format("{}, {} trials so far of a GP phase of {} ({})", space, s.n_trials, gp_phase,
+                     small_budget ? fmt::format("the budget, {} trials", *budget)
+                                  : std::string("gp_trials"))});
   if (s.n_numeric >= 2 && find_sampler("cmaes"))
-    return {"cmaes", fmt::format("{}, {} trials so far: past the GP phase of {}", space, s.n_trials,
-                                 gp_phase)};
+    return with_local({"cmaes", fmt::format("{}, {} trials so far: past the GP phase of {}", space,
+                                            s.n_trials, gp_phase)});
   return {"tpe", fmt::format("{}, {} trials so far: past the GP phase of {}{}", space, s.n_trials,
                              gp_phase,
                              s.n_numeric < 2 ? " (CMA-ES needs two numeric parameters)"
@@ -173,8 +214,48 @@ AutoStudyTraits AutoSampler::observe(const StudyView& view) {
   return s;
 }
 
+namespace {
+
+// How much the best value improved over the last `window` complete trials, as a share of the
+// spread of the values (their median minus the best); nullopt with too few trials.
+std::optional<double> recent_gain(const StudyView& view, size_t window) {
+  if (view.directions().size() != 1) return std::nullopt;
+  const double sign = view.directions()[0] == Direction::Maximize ? -1.0 : 1.0;
+  std::vector<double> losses;
+  for (const auto& t : view.trials())
+    if (t.state == TrialState::Complete && t.values.size() == 1 && std::isfinite(t.values[0]))
+      losses.push_back(sign * t.values[0]);
+  if (losses.size() <= window + 1) return std::nullopt;
+  const double before = *std::min_element(losses.begin(), losses.end() - window);
+  const double now = std::min(before, *std::min_element(losses.end() - window, losses.end()));
+  std::vector<double> sorted = losses;
+  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+  const double spread = sorted[sorted.size() / 2] - now;
+  if (!(spread > 0)) return 0.0;
+  return (before - now) / spread;
+}
+
+// A trust-region choice falls back to the phase's delegate while that delegate still improves
+// the best by local_stall of the spread over the last 10 trials, and when the model predicts no
+// decrease.
+AutoChoice resolve(internal::AutoState& st, const AutoSamplerOptions& options,
+                   const StudyView& view, AutoChoice choice) {
+  if (choice.sampler != kTrustRegionStep) return choice;
+  const auto gain = recent_gain(view, 10);
+  if (choice.stall_check && options.local_stall > 0 && gain && *gain >= options.local_stall)
+    return {choice.fallback,
+            fmt::format("the best improved by {:.3g} of the spread over the last 10 trials (>= "
+                        "local_stall, {}): the global step goes on",
+                        *gain, options.local_stall),
+            ""};
+  st.delegate(kTrustRegionStep, view);
+  if (st.trust_region->prepare(view, st.space)) return choice;
+  return {choice.fallback, "the trust-region model predicts no decrease", ""};
+}
+}  // namespace
+
 nlohmann::json AutoSampler::before_trial(const StudyView& view) {
-  state_->next = choose(observe(view));
+  state_->next = resolve(*state_, options_, view, choose(observe(view)));
   nlohmann::json attrs = state_->delegate(state_->next.sampler, view).before_trial(view);
   attrs[keys::auto_sampler] = state_->next.sampler;
   return attrs;
@@ -184,12 +265,13 @@ SearchSpace AutoSampler::infer_relative_space(const StudyView& view, const Froze
   auto& st = *state_;
   AutoChoice choice;
   const auto it = trial.system_attrs.find(keys::auto_sampler);
-  if (it != trial.system_attrs.end() && it->is_string() && find_sampler(it->get<std::string>())) {
+  if (it != trial.system_attrs.end() && it->is_string() &&
+      internal::known_delegate(it->get<std::string>())) {
     choice.sampler = it->get<std::string>();
     choice.reason = choice.sampler == st.next.sampler ? st.next.reason : "";
   } else {
     // An enqueued trial (created without before_trial): its choice now, stored the same way.
-    choice = choose(observe(view));
+    choice = resolve(st, options_, view, choose(observe(view)));
     view.writer().set_trial_system_attr(trial.id, keys::auto_sampler, choice.sampler);
   }
   st.per_trial[trial.number] = choice.sampler;
@@ -207,7 +289,8 @@ namespace {
 std::string choice_of(const std::map<int64_t, std::string>& per_trial, const FrozenTrial& trial) {
   if (const auto it = per_trial.find(trial.number); it != per_trial.end()) return it->second;
   const auto it = trial.system_attrs.find(keys::auto_sampler);
-  if (it != trial.system_attrs.end() && it->is_string() && find_sampler(it->get<std::string>()))
+  if (it != trial.system_attrs.end() && it->is_string() &&
+      internal::known_delegate(it->get<std::string>()))
     return it->get<std::string>();
   return "random";
 }
