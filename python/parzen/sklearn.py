@@ -53,6 +53,7 @@ from sklearn.model_selection._split import check_cv
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import indexable
 
+from parzen import _core
 from parzen import distributions as _dists
 from parzen import pruners as _pruners
 from parzen import samplers as _samplers
@@ -389,6 +390,8 @@ class _UntoldTrials:
     def __init__(self) -> None:
         self.study: Any = None
         self.numbers: set = set()
+        # Creates the study of trials added with study None (drawn before it exists).
+        self.build: Optional[Callable[[], Any]] = None
 
     def add(self, study: Any, numbers: Any) -> None:
         self.study = study
@@ -404,6 +407,8 @@ class _UntoldTrials:
         if len(text) > 400:
             text = text[:400] + "..."
         reason = f"the search's fit raised {exc_type.__name__}" + (f": {text}" if text else "")
+        if self.study is None and self.build is not None:
+            self.study = self.build()
         for number in sorted(self.numbers):
             try:
                 self.study._core._tell_many([(number, None, reason)])
@@ -513,6 +518,8 @@ class _TrialsMixin:
     def trials_(self) -> List[Any]:
         """The ``FrozenTrial``s of this fit, in the order they were asked (AttributeError
         before fit)."""
+        if "_lazy_study" in self.__dict__:
+            self.study_  # built when first read (ParzenSearchCV)
         cached = self.__dict__.get("_trials")
         if cached is not None:
             return cached
@@ -694,6 +701,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
     _n_trials_name = "n_trials"
 
     def _run_search(self, evaluate_candidates: Callable[..., Dict[str, Any]]) -> None:
+        self.__dict__.pop("_lazy_study", None)  # a previous fit's
         space = self._search_space()
         n_trials, timeout = self._p("n_trials"), self._p("timeout")
         pruning = self._p("enable_pruning")
@@ -743,9 +751,23 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         free = 0
         if not pruning and timeout is None and n_trials is not None:
             free = _independent_trials(study, space, fresh, sampler)
+        # The default sampler's study when every trial of the search is a model-free draw of
+        # its random delegate (AutoSampler seeded: all its first trials, see
+        # _auto_independent_trials): the candidates are those draws (_core._random_candidates,
+        # the same function of the seed, trial number and parameter), and the study, which the
+        # fit does not need, is created, asked and told these results when study_ or trials_
+        # is first read (as the grid's).
+        draw_seed = None
+        if (created_by_ask and type(sampler) is _study._LazySampler
+                and sampler.cls is _samplers.AutoSampler and free is not None
+                and n_trials <= free):
+            seed = sampler.kwargs.get("seed")
+            if isinstance(seed, int) and 0 <= seed < 2**63:
+                draw_seed = seed
         # one_call: the results of the last step, told with the next step's ask (or after the
         # loop).
         pending: List[Tuple[int, Optional[float], str]] = []
+        lazy_raw: List[Any] = []  # draw_seed: the trials drawn (_random_candidates)
         start = time.monotonic()
         n_done = 0
         n_candidates = 0
@@ -771,7 +793,14 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                         # tells the previous step's results first; creates the study first).
                         told_now, pending = pending, []
                         try:
-                            if study is None:
+                            if draw_seed is not None:
+                                raw = _core._random_candidates(draw_seed, k, space._one_space)
+                                lazy_raw = raw
+                                # a fit that raises creates the study now (its trials FAIL)
+                                untold.build = (lambda raw=raw: self._build_lazy_study(
+                                    sampler, space._one_space, raw, []))
+                                untold.add(None, range(len(raw)))
+                            elif study is None:
                                 study, raw = _study._create_study_and_ask(
                                     sampler, _NO_PRUNING, "maximize", k, space._one_space)
                                 self.study_ = study
@@ -780,7 +809,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                             else:
                                 raw = study._core._ask_suggest(k, space._one_space)
                             asked = space.decode(raw)
-                            untold.add(study, (a[0] for a in asked))
+                            if study is not None:
+                                untold.add(study, (a[0] for a in asked))
                         except StudyExhaustedError:
                             asked = []
                         exhausted = len(asked) < k
@@ -857,7 +887,9 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                     if exhausted:
                         break
         finally:
-            if pending:  # the last step's results (also when the search raised)
+            if pending and study is None:  # the draws of a study built when read
+                self._lazy_study = (sampler, space._one_space, lazy_raw, pending)
+            elif pending:  # the last step's results (also when the search raised)
                 study._core._tell_many(pending)
         if n_candidates == 0:
             raise ValueError("no candidate was evaluated (every trial was pruned or its "
@@ -869,7 +901,48 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                              "is misconfigured.\nYou can try to debug the error by setting "
                              "error_score='raise'.\n\nBelow are more details about the "
                              "failures:\n" + _fit_error_reason(errors.per_candidate[0]))
-        self._record_trials([(study, n) for n in trials])
+        if study is None:  # trials_ reads the study built when first read
+            self.__dict__.pop("_trials", None)
+            self.__dict__.pop("_trial_refs", None)
+        else:
+            self._record_trials([(study, n) for n in trials])
+
+    def _build_lazy_study(self, sampler: Any, space: Any, raw: List[Any],
+                          told: List[Tuple[int, Optional[float], str]]) -> Any:
+        """The study of a fit whose trials were all drawn by ``_core._random_candidates``: it
+        is created and asked those trials now (``_create_study_and_ask``: the same draws, as
+        checked here) and told the fit's results; study_ and trials_ read it from now on."""
+        self.__dict__.pop("_lazy_study", None)
+        study, asked = _study._create_study_and_ask(sampler, _NO_PRUNING, "maximize", len(raw),
+                                                    space)
+        if asked != raw:
+            raise RuntimeError("parzen internal error: the study of this search drew other "
+                               f"candidates than the fit evaluated ({asked} != {raw}); please "
+                               "report it")
+        if told:
+            study._core._tell_many(told)
+        self.__dict__["_study"] = study
+        self._record_trials([(study, number) for number, _ in asked])
+        return study
+
+    @property
+    def study_(self) -> Any:
+        """The search's Parzen study (AttributeError before fit). A fresh in-memory study whose
+        every trial the default sampler draws at random is created, asked and told the fit's
+        results when first read (its trials' datetimes are those of that read)."""
+        d = self.__dict__
+        lazy = d.get("_lazy_study")
+        if lazy is not None:
+            return self._build_lazy_study(*lazy)
+        if "_study" in d:
+            return d["_study"]
+        if "study_" in d:  # a search pickled before study_ was a property
+            return d["study_"]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute 'study_'")
+
+    @study_.setter
+    def study_(self, study: Any) -> None:
+        self.__dict__["_study"] = study
 
     def _pruned(self, trial: Any, params: Dict[str, Any]) -> Optional[bool]:
         """Train the candidate's folds with partial_fit, reporting to the pruner: True when
@@ -931,6 +1004,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
             self.study_._core._tell_many([(trial.number, score, "")])
 
     def __getstate__(self) -> Dict[str, Any]:
+        if "_lazy_study" in self.__dict__:
+            self.study_  # built: its trials_ are pickled
         state = super().__getstate__()
         # A study is pickled as its storage URL and name; one in an in-memory storage cannot be:
         # the fitted study_ is left out then, and a study= parameter becomes None (a later fit
@@ -939,7 +1014,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         if "_trial_refs" in state:
             state["_trials"] = self.trials_  # FrozenTrials pickle; the study may not
             del state["_trial_refs"]
-        for key in ("study_", "study"):
+        for key in ("_study", "study"):
             if state.get(key) is not None:
                 try:
                     pickle.dumps(state[key])
