@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "math/mersenne_twister.hpp"
 #include "parzen/distributions.hpp"
 
 namespace parzen::tpe {
@@ -44,7 +45,7 @@ class NumericalEstimator {
   NumericalEstimator(const Axis& axis, std::vector<double> mus, std::vector<double> weights,
                      const EstimatorOptions& options);
   // A kernel-space draw, already rounded to the grid for discrete axes.
-  double sample(std::mt19937_64& rng) const;
+  double sample(math::Mt19937_64& rng) const;
   double log_pdf(double x) const;
   size_t size() const { return mu_.size(); }
 
@@ -78,7 +79,7 @@ class CategoricalEstimator {
  public:
   CategoricalEstimator(size_t n_choices, const std::vector<double>& observed_indices,
                        const std::vector<double>& weights, const EstimatorOptions& options);
-  double sample(std::mt19937_64& rng) const;
+  double sample(math::Mt19937_64& rng) const;
   double log_pdf(double index) const { return log_p_[static_cast<size_t>(index)]; }
 
  private:
@@ -93,7 +94,7 @@ class MultivariateEstimator {
   MultivariateEstimator(const std::vector<Axis>& axes,
                         const std::vector<std::vector<double>>& observations,
                         const std::vector<double>& weights, const EstimatorOptions& options);
-  std::vector<double> sample(std::mt19937_64& rng) const;
+  std::vector<double> sample(math::Mt19937_64& rng) const;
   double log_pdf(const std::vector<double>& x) const;
 
  private:

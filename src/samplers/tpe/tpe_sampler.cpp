@@ -464,7 +464,7 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
   if (static_cast<int64_t>(s.obs.size()) < options_.n_startup_trials)
     return s.random.sample_independent(view, trial, name, distribution);
   split(s, options_);
-  std::mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, name));
+  math::Mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, name));
 
   const Axis axis(distribution);
   const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
@@ -607,7 +607,7 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
   const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
                                  options_.consider_endpoints, options_.weight_by_bandwidth};
   // A stream name no parameter has, so that relative and independent draws are unrelated.
-  std::mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, "\n relative"));
+  math::Mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, "\n relative"));
 
   auto sample_joint = [&](const std::vector<std::string>& names,
                           std::map<std::string, double>& out) {
