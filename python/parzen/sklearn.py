@@ -742,7 +742,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         rng = None if lazy_seed else check_random_state(random_state)
         seen: Dict[Tuple[Any, ...], int] = {}  # key -> candidate index in cv_results_
         trials: List[int] = []
-        batch = 1 if pruning else max(1, effective_n_jobs(self.n_jobs))
+        batch = None  # trials per step (n_jobs's), read when a step is not all model-free
         # Trials drawn without a model of the results (all of a random or QMC search, TPE's and
         # GP's startup trials) are asked together and fitted in one evaluate_candidates call, as
         # RandomizedSearchCV fits all its candidates (in parallel with n_jobs): the same
@@ -779,10 +779,14 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                 while n_trials is None or n_done < n_trials:
                     if timeout is not None and time.monotonic() - start >= timeout:
                         break
-                    k = batch if n_trials is None else min(batch, n_trials - n_done)
-                    if n_trials is not None and (free is None or free > 0):
-                        k = max(k, n_trials - n_done if free is None else min(
-                            free, n_trials - n_done))
+                    if n_trials is not None and (free is None or free >= n_trials - n_done):
+                        k = n_trials - n_done  # all model-free: one step
+                    else:
+                        if batch is None:
+                            batch = 1 if pruning else max(1, effective_n_jobs(self.n_jobs))
+                        k = batch if n_trials is None else min(batch, n_trials - n_done)
+                        if n_trials is not None and (free is None or free > 0):
+                            k = max(k, min(free, n_trials - n_done))
                     # (trial number, live trial or None, candidate parameters, key)
                     asked: List[Tuple[int, Any, Dict[str, Any], Any]] = []
                     repeats: List[Tuple[int, Tuple[Any, ...]]] = []
