@@ -192,6 +192,52 @@ def _dict_space(
     return out
 
 
+def _space_snapshot(pd: Any) -> Optional[Tuple[Any, ...]]:
+    """What ``_Space(pd)`` is made of, for a dict: each entry's name and object, and for a list
+    or tuple the identities of its choices, for a scipy frozen distribution its arguments (None
+    when it cannot be told: another container, arguments that cannot be compared)."""
+    if type(pd) is not dict:
+        return None
+    out: List[Any] = []
+    for name, d in pd.items():
+        t = type(d)
+        if t is list or t is tuple:
+            out.append((name, d, t, tuple(map(id, d))))
+        elif hasattr(d, "dist") and hasattr(d, "args") and hasattr(d, "kwds"):
+            out.append((name, d, d.args, tuple(d.kwds.items())))
+        else:
+            out.append((name, d))
+    return tuple(out)
+
+
+# _Space objects by the param_distributions dict they were made from, with its snapshot: a
+# search fitted again on the same dict (the bench, nested CV, refits) reuses the space while
+# the dict and its entries are the same objects (choices by identity, so 1, 1.0 and True or
+# 0.0 and -0.0 never share one). They hold the dict and its objects (so no id is reused while
+# kept); cleared when full.
+_space_cache: Dict[int, Tuple[Any, Tuple[Any, ...], "_Space"]] = {}
+_SPACE_CACHE_SIZE = 64
+
+
+def _cached_space(pd: Any) -> "_Space":
+    snapshot = _space_snapshot(pd)
+    if snapshot is None:
+        return _Space(pd)
+    kept = _space_cache.get(id(pd))
+    if kept is not None and kept[0] is pd:
+        try:
+            same = kept[1] == snapshot  # objects compared by identity first, then ==
+        except Exception:  # scipy arguments that do not compare (arrays)
+            same = False
+        if same:
+            return kept[2]
+    space = _Space(pd)
+    if len(_space_cache) >= _SPACE_CACHE_SIZE:
+        _space_cache.clear()
+    _space_cache[id(pd)] = (pd, snapshot, space)
+    return space
+
+
 class _Space:
     """``param_distributions`` (a dict, or a list of dicts as scikit-learn's: each candidate
     first chooses a dict, uniformly — the categorical study parameter ``DICT_PARAM`` — then
@@ -655,7 +701,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
             else:
                 raise ValueError("param_distributions is required (unless sampler is a "
                                  "GridSampler)")
-        return _Space(pd)
+            return _Space(pd)
+        return _cached_space(pd)
 
     def _trial_value(self, results: Dict[str, Any], index: int) -> float:
         return float(results[self._value_key(results)][index])

@@ -880,3 +880,33 @@ def test_a_raising_fit_of_a_search_drawn_at_random_leaves_its_trials_failed():
     scores = search.cv_results_["mean_test_score"]
     assert states == ["COMPLETE" if np.isfinite(v) else "FAIL" for v in scores]
     assert "FAIL" in states and "COMPLETE" in states
+
+
+def test_a_search_space_is_reused_only_while_its_entries_are_the_same_objects():
+    # _Space objects are kept by the param_distributions dict: a fit on the same dict with the
+    # same entry objects reuses its space; any change of an entry (a choice replaced in place,
+    # even by an equal value of another type, a new scipy argument, a new key) makes a new one
+    import parzen.sklearn as psk
+    space = {"kernel": ["linear", "rbf"], "C": st.uniform(1, 10), "shrinking": [1, 0]}
+    first = psk._cached_space(space)
+    assert psk._cached_space(space) is first
+    assert ParzenSearchCV(SVC(), space, n_trials=2, cv=2, random_state=0)._search_space() is first
+    space["shrinking"][0] = True  # equal to 1, another type: a new space, True decoded
+    second = psk._cached_space(space)
+    assert second is not first
+    assert {second.dicts[0]["shrinking"][1](v)
+            for v in second.dicts[0]["shrinking"][0].choices} == {True, 0}
+    assert any(type(second.dicts[0]["shrinking"][1](v)) is bool
+               for v in second.dicts[0]["shrinking"][0].choices)
+    space["C"] = st.uniform(2, 10)
+    third = psk._cached_space(space)
+    assert third is not second and third.dicts[0]["C"][0].low == 2.0
+    space["gamma"] = ["scale"]
+    assert "gamma" in psk._cached_space(space).dicts[0]
+    # a list of dicts, arrays as scipy arguments: not kept, made each time
+    assert psk._cached_space([space]) is not psk._cached_space([space])
+    frozen = st.randint(np.array(1), np.array(5))
+    arr = {"degree": frozen}
+    assert psk._cached_space(arr).dicts[0]["degree"][0].high == 4
+    search = ParzenSearchCV(SVC(kernel="poly"), arr, n_trials=2, cv=2, random_state=0)
+    assert all(1 <= p["degree"] <= 4 for p in search.fit(X, Y).cv_results_["params"])
