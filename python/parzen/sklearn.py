@@ -654,9 +654,16 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                                  "study_name": None, "random_state": None,
                                  "enable_pruning": False, "max_iter": 1000}
 
+    # Options an alias class takes under another name (ParzenRandomizedSearchCV: n_iter).
+    _OPTION_NAMES: Dict[str, str] = {}
+
     def _p(self, name: str) -> Any:
         """A search option: the constructor parameter, or the fixed value of an alias class."""
-        return getattr(self, name, self._DEFAULTS[name])
+        # (the instance's attribute, as getattr finds it: no class of this module defines
+        # these names, so an instance that has the option holds it in its __dict__)
+        d = self.__dict__
+        key = self._OPTION_NAMES.get(name, name)
+        return d[key] if key in d else self._DEFAULTS[name]
 
     # --- the study --------------------------------------------------------------------------
     def _default_seed(self) -> Optional[int]:
@@ -1209,7 +1216,4 @@ class ParzenRandomizedSearchCV(ParzenSearchCV):
         self.random_state = random_state
         self.sampler = sampler
 
-    def _p(self, name: str) -> Any:
-        if name == "n_trials":
-            return self.n_iter
-        return super()._p(name)
+    _OPTION_NAMES = {"n_trials": "n_iter"}
