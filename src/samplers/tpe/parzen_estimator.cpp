@@ -277,7 +277,16 @@ double NumericalEstimator::sample(math::Mt19937_64& rng) const {
     std::partial_sum(weight_.begin(), weight_.end(), cumulative.begin());
   }
   const size_t k = draw_index(cumulative_.empty() ? cumulative : cumulative_, rng);
-  const double x = sample_kernel(axis_, mu_[k], sigma_[k], rng);
+  // sample_kernel(axis_, mu_[k], sigma_[k], rng), with the kernel's truncation work done once
+  // for all the draws from it (the candidates mostly come from a few good kernels)
+  if (bounds_.empty()) bounds_.resize(mu_.size());
+  KernelBounds& bounds = bounds_[k];
+  if (!bounds.ready)
+    bounds = {math::prepare_truncnorm((axis_.low - mu_[k]) / sigma_[k],
+                                      (axis_.high - mu_[k]) / sigma_[k]),
+              true};
+  const double z = math::truncnorm_from_unit(bounds.bounds, open_unit(rng));
+  const double x = std::clamp(mu_[k] + sigma_[k] * z, axis_.low, axis_.high);
   return axis_.step > 0 ? axis_.to_kernel(axis_.to_internal(x)) : x;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "math/mersenne_twister.hpp"
+#include "math/truncnorm.hpp"
 #include "parzen/distributions.hpp"
 
 namespace parzen::tpe {
@@ -72,6 +73,12 @@ class NumericalEstimator {
   size_t n_bins_ = 0;
   void build_binned(const Axis& axis, double min_sigma);
   double binned_sum(double x) const;
+  // Each kernel's truncation terms for sample(), made at its first draw.
+  struct KernelBounds {
+    math::TruncnormBounds bounds;
+    bool ready = false;
+  };
+  mutable std::vector<KernelBounds> bounds_;
 };
 
 // A univariate categorical estimator: the mixture collapses into one probability per choice.
