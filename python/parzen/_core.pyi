@@ -178,6 +178,8 @@ def _create_and_ask(storage: Storage, directions: List[str], sampler: Optional[S
                     grace_period: Optional[float], max_retries: int,
                     log: Optional[LogFunction], n: int, space: Sequence[Tuple[str, Distribution]]
                     ) -> Tuple[StudyCore, List[Tuple[int, Tuple[ParamValue, ...]]]]: ...
+def _random_candidates(seed: int, n: int, space: Sequence[Tuple[str, Distribution]]
+                       ) -> List[Tuple[int, Tuple[ParamValue, ...]]]: ...
 def create_study(storage: Storage, study_name: Optional[str] = ..., directions: List[str] = ...,
                  sampler: Optional[Sampler] = ..., pruner: Optional[Pruner] = ...,
                  load_if_exists: bool = ..., heartbeat_interval: Optional[float] = ...,

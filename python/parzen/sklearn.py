@@ -53,6 +53,7 @@ from sklearn.model_selection._split import check_cv
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import indexable
 
+from parzen import _core
 from parzen import distributions as _dists
 from parzen import pruners as _pruners
 from parzen import samplers as _samplers
@@ -189,6 +190,52 @@ def _dict_space(
             raise ValueError(f"parameter {name!r}: {d!r} is not a Parzen distribution, a list of "
                              "choices or a supported scipy.stats frozen distribution")
     return out
+
+
+def _space_snapshot(pd: Any) -> Optional[Tuple[Any, ...]]:
+    """What ``_Space(pd)`` is made of, for a dict: each entry's name and object, and for a list
+    or tuple the identities of its choices, for a scipy frozen distribution its arguments (None
+    when it cannot be told: another container, arguments that cannot be compared)."""
+    if type(pd) is not dict:
+        return None
+    out: List[Any] = []
+    for name, d in pd.items():
+        t = type(d)
+        if t is list or t is tuple:
+            out.append((name, d, t, tuple(map(id, d))))
+        elif hasattr(d, "dist") and hasattr(d, "args") and hasattr(d, "kwds"):
+            out.append((name, d, d.args, tuple(d.kwds.items())))
+        else:
+            out.append((name, d))
+    return tuple(out)
+
+
+# _Space objects by the param_distributions dict they were made from, with its snapshot: a
+# search fitted again on the same dict (the bench, nested CV, refits) reuses the space while
+# the dict and its entries are the same objects (choices by identity, so 1, 1.0 and True or
+# 0.0 and -0.0 never share one). They hold the dict and its objects (so no id is reused while
+# kept); cleared when full.
+_space_cache: Dict[int, Tuple[Any, Tuple[Any, ...], "_Space"]] = {}
+_SPACE_CACHE_SIZE = 64
+
+
+def _cached_space(pd: Any) -> "_Space":
+    snapshot = _space_snapshot(pd)
+    if snapshot is None:
+        return _Space(pd)
+    kept = _space_cache.get(id(pd))
+    if kept is not None and kept[0] is pd:
+        try:
+            same = kept[1] == snapshot  # objects compared by identity first, then ==
+        except Exception:  # scipy arguments that do not compare (arrays)
+            same = False
+        if same:
+            return kept[2]
+    space = _Space(pd)
+    if len(_space_cache) >= _SPACE_CACHE_SIZE:
+        _space_cache.clear()
+    _space_cache[id(pd)] = (pd, snapshot, space)
+    return space
 
 
 class _Space:
@@ -389,6 +436,8 @@ class _UntoldTrials:
     def __init__(self) -> None:
         self.study: Any = None
         self.numbers: set = set()
+        # Creates the study of trials added with study None (drawn before it exists).
+        self.build: Optional[Callable[[], Any]] = None
 
     def add(self, study: Any, numbers: Any) -> None:
         self.study = study
@@ -404,6 +453,8 @@ class _UntoldTrials:
         if len(text) > 400:
             text = text[:400] + "..."
         reason = f"the search's fit raised {exc_type.__name__}" + (f": {text}" if text else "")
+        if self.study is None and self.build is not None:
+            self.study = self.build()
         for number in sorted(self.numbers):
             try:
                 self.study._core._tell_many([(number, None, reason)])
@@ -513,6 +564,8 @@ class _TrialsMixin:
     def trials_(self) -> List[Any]:
         """The ``FrozenTrial``s of this fit, in the order they were asked (AttributeError
         before fit)."""
+        if "_lazy_study" in self.__dict__:
+            self.study_  # built when first read (ParzenSearchCV)
         cached = self.__dict__.get("_trials")
         if cached is not None:
             return cached
@@ -601,9 +654,16 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                                  "study_name": None, "random_state": None,
                                  "enable_pruning": False, "max_iter": 1000}
 
+    # Options an alias class takes under another name (ParzenRandomizedSearchCV: n_iter).
+    _OPTION_NAMES: Dict[str, str] = {}
+
     def _p(self, name: str) -> Any:
         """A search option: the constructor parameter, or the fixed value of an alias class."""
-        return getattr(self, name, self._DEFAULTS[name])
+        # (the instance's attribute, as getattr finds it: no class of this module defines
+        # these names, so an instance that has the option holds it in its __dict__)
+        d = self.__dict__
+        key = self._OPTION_NAMES.get(name, name)
+        return d[key] if key in d else self._DEFAULTS[name]
 
     # --- the study --------------------------------------------------------------------------
     def _default_seed(self) -> Optional[int]:
@@ -648,7 +708,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
             else:
                 raise ValueError("param_distributions is required (unless sampler is a "
                                  "GridSampler)")
-        return _Space(pd)
+            return _Space(pd)
+        return _cached_space(pd)
 
     def _trial_value(self, results: Dict[str, Any], index: int) -> float:
         return float(results[self._value_key(results)][index])
@@ -694,6 +755,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
     _n_trials_name = "n_trials"
 
     def _run_search(self, evaluate_candidates: Callable[..., Dict[str, Any]]) -> None:
+        self.__dict__.pop("_lazy_study", None)  # a previous fit's
         space = self._search_space()
         n_trials, timeout = self._p("n_trials"), self._p("timeout")
         pruning = self._p("enable_pruning")
@@ -734,7 +796,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         rng = None if lazy_seed else check_random_state(random_state)
         seen: Dict[Tuple[Any, ...], int] = {}  # key -> candidate index in cv_results_
         trials: List[int] = []
-        batch = 1 if pruning else max(1, effective_n_jobs(self.n_jobs))
+        batch = None  # trials per step (n_jobs's), read when a step is not all model-free
         # Trials drawn without a model of the results (all of a random or QMC search, TPE's and
         # GP's startup trials) are asked together and fitted in one evaluate_candidates call, as
         # RandomizedSearchCV fits all its candidates (in parallel with n_jobs): the same
@@ -743,9 +805,23 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         free = 0
         if not pruning and timeout is None and n_trials is not None:
             free = _independent_trials(study, space, fresh, sampler)
+        # The default sampler's study when every trial of the search is a model-free draw of
+        # its random delegate (AutoSampler seeded: all its first trials, see
+        # _auto_independent_trials): the candidates are those draws (_core._random_candidates,
+        # the same function of the seed, trial number and parameter), and the study, which the
+        # fit does not need, is created, asked and told these results when study_ or trials_
+        # is first read (as the grid's).
+        draw_seed = None
+        if (created_by_ask and type(sampler) is _study._LazySampler
+                and sampler.cls is _samplers.AutoSampler and free is not None
+                and n_trials <= free):
+            seed = sampler.kwargs.get("seed")
+            if isinstance(seed, int) and 0 <= seed < 2**63:
+                draw_seed = seed
         # one_call: the results of the last step, told with the next step's ask (or after the
         # loop).
         pending: List[Tuple[int, Optional[float], str]] = []
+        lazy_raw: List[Any] = []  # draw_seed: the trials drawn (_random_candidates)
         start = time.monotonic()
         n_done = 0
         n_candidates = 0
@@ -757,10 +833,14 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                 while n_trials is None or n_done < n_trials:
                     if timeout is not None and time.monotonic() - start >= timeout:
                         break
-                    k = batch if n_trials is None else min(batch, n_trials - n_done)
-                    if n_trials is not None and (free is None or free > 0):
-                        k = max(k, n_trials - n_done if free is None else min(
-                            free, n_trials - n_done))
+                    if n_trials is not None and (free is None or free >= n_trials - n_done):
+                        k = n_trials - n_done  # all model-free: one step
+                    else:
+                        if batch is None:
+                            batch = 1 if pruning else max(1, effective_n_jobs(self.n_jobs))
+                        k = batch if n_trials is None else min(batch, n_trials - n_done)
+                        if n_trials is not None and (free is None or free > 0):
+                            k = max(k, min(free, n_trials - n_done))
                     # (trial number, live trial or None, candidate parameters, key)
                     asked: List[Tuple[int, Any, Dict[str, Any], Any]] = []
                     repeats: List[Tuple[int, Tuple[Any, ...]]] = []
@@ -771,7 +851,14 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                         # tells the previous step's results first; creates the study first).
                         told_now, pending = pending, []
                         try:
-                            if study is None:
+                            if draw_seed is not None:
+                                raw = _core._random_candidates(draw_seed, k, space._one_space)
+                                lazy_raw = raw
+                                # a fit that raises creates the study now (its trials FAIL)
+                                untold.build = (lambda raw=raw: self._build_lazy_study(
+                                    sampler, space._one_space, raw, []))
+                                untold.add(None, range(len(raw)))
+                            elif study is None:
                                 study, raw = _study._create_study_and_ask(
                                     sampler, _NO_PRUNING, "maximize", k, space._one_space)
                                 self.study_ = study
@@ -780,7 +867,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                             else:
                                 raw = study._core._ask_suggest(k, space._one_space)
                             asked = space.decode(raw)
-                            untold.add(study, (a[0] for a in asked))
+                            if study is not None:
+                                untold.add(study, (a[0] for a in asked))
                         except StudyExhaustedError:
                             asked = []
                         exhausted = len(asked) < k
@@ -857,7 +945,9 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                     if exhausted:
                         break
         finally:
-            if pending:  # the last step's results (also when the search raised)
+            if pending and study is None:  # the draws of a study built when read
+                self._lazy_study = (sampler, space._one_space, lazy_raw, pending)
+            elif pending:  # the last step's results (also when the search raised)
                 study._core._tell_many(pending)
         if n_candidates == 0:
             raise ValueError("no candidate was evaluated (every trial was pruned or its "
@@ -869,7 +959,48 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
                              "is misconfigured.\nYou can try to debug the error by setting "
                              "error_score='raise'.\n\nBelow are more details about the "
                              "failures:\n" + _fit_error_reason(errors.per_candidate[0]))
-        self._record_trials([(study, n) for n in trials])
+        if study is None:  # trials_ reads the study built when first read
+            self.__dict__.pop("_trials", None)
+            self.__dict__.pop("_trial_refs", None)
+        else:
+            self._record_trials([(study, n) for n in trials])
+
+    def _build_lazy_study(self, sampler: Any, space: Any, raw: List[Any],
+                          told: List[Tuple[int, Optional[float], str]]) -> Any:
+        """The study of a fit whose trials were all drawn by ``_core._random_candidates``: it
+        is created and asked those trials now (``_create_study_and_ask``: the same draws, as
+        checked here) and told the fit's results; study_ and trials_ read it from now on."""
+        self.__dict__.pop("_lazy_study", None)
+        study, asked = _study._create_study_and_ask(sampler, _NO_PRUNING, "maximize", len(raw),
+                                                    space)
+        if asked != raw:
+            raise RuntimeError("parzen internal error: the study of this search drew other "
+                               f"candidates than the fit evaluated ({asked} != {raw}); please "
+                               "report it")
+        if told:
+            study._core._tell_many(told)
+        self.__dict__["_study"] = study
+        self._record_trials([(study, number) for number, _ in asked])
+        return study
+
+    @property
+    def study_(self) -> Any:
+        """The search's Parzen study (AttributeError before fit). A fresh in-memory study whose
+        every trial the default sampler draws at random is created, asked and told the fit's
+        results when first read (its trials' datetimes are those of that read)."""
+        d = self.__dict__
+        lazy = d.get("_lazy_study")
+        if lazy is not None:
+            return self._build_lazy_study(*lazy)
+        if "_study" in d:
+            return d["_study"]
+        if "study_" in d:  # a search pickled before study_ was a property
+            return d["study_"]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute 'study_'")
+
+    @study_.setter
+    def study_(self, study: Any) -> None:
+        self.__dict__["_study"] = study
 
     def _pruned(self, trial: Any, params: Dict[str, Any]) -> Optional[bool]:
         """Train the candidate's folds with partial_fit, reporting to the pruner: True when
@@ -951,6 +1082,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __getstate__(self) -> Dict[str, Any]:
+        if "_lazy_study" in self.__dict__:
+            self.study_  # built: its trials_ are pickled
         state = super().__getstate__()
         # A study is pickled as its storage URL and name; one in an in-memory storage cannot be:
         # the fitted study_ is left out then, and a study= parameter becomes None (a later fit
@@ -959,7 +1092,7 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         if "_trial_refs" in state:
             state["_trials"] = self.trials_  # FrozenTrials pickle; the study may not
             del state["_trial_refs"]
-        for key in ("study_", "study"):
+        for key in ("_study", "study"):
             if state.get(key) is not None:
                 try:
                     pickle.dumps(state[key])
@@ -1103,7 +1236,4 @@ class ParzenRandomizedSearchCV(ParzenSearchCV):
         self.random_state = random_state
         self.sampler = sampler
 
-    def _p(self, name: str) -> Any:
-        if name == "n_trials":
-            return self.n_iter
-        return super()._p(name)
+    _OPTION_NAMES = {"n_trials": "n_iter"}

@@ -9,6 +9,7 @@
 #include "common.hpp"
 #include "parzen/error.hpp"
 #include "parzen/stop_request.hpp"
+#include "samplers/random_draw.hpp"
 
 namespace parzen::python {
 namespace {
@@ -729,6 +730,39 @@ void bind_study(py::module_& m) {
           "trials_csv() -> str\n\nOne row per trial: number, state, values, parameters, times, "
           "user attributes, failure reason.");
 
+  m.def(
+      "_random_candidates",
+      [](uint64_t seed, int64_t n, const SpaceArg& space) {
+        const auto dists = space_from_py(space);
+        Asked out;
+        out.reserve(n > 0 ? static_cast<size_t>(n) : 0);
+        for (int64_t number = 0; number < n; ++number) {
+          std::vector<ParamValue> values;
+          values.reserve(dists.size());
+          for (const auto& [name, d] : dists) {
+            // Trial::suggest on a new trial of a new study with no fixed or relative value.
+            validate(d, name);
+            double internal = 0.0;
+            if (is_single(d)) {
+              if (const auto* f = std::get_if<FloatDistribution>(&d)) internal = f->low;
+              if (const auto* i = std::get_if<IntDistribution>(&d))
+                internal = static_cast<double>(i->low);
+            } else {
+              // A generated study name does not enter the seed: the name "" draws the same.
+              internal = detail::random_draw(seed, "", number, name, d);
+            }
+            values.push_back(to_external(d, internal));
+          }
+          out.emplace_back(number, std::move(values));
+        }
+        return asked_to_py(out);
+      },
+      py::arg("seed"), py::arg("n"), py::arg("space"),
+      "_random_candidates(seed: int, n: int, space: list[tuple[str, Distribution]]) -> "
+      "list[tuple[int, tuple]]\n\n"
+      "The parameters that trials 0 .. n-1 of a new study with a generated name draw from "
+      "RandomSampler(seed) when each suggests `space` in its order: _create_and_ask's answer "
+      "for such a study, without creating it (no study, storage or sampler is made).");
   m.def(
       "_create_and_ask",
       [](const std::shared_ptr<PyStorage>& storage, const std::vector<std::string>& directions,

@@ -38,22 +38,46 @@ double log_gauss_mass(double a, double b) {
 
 double ndtri(double p) { return -std::sqrt(2.0) * boost::math::erfc_inv(2 * p); }
 
-double truncnorm_from_unit(double a, double b, double u) {
-  if (a >= b) return a;
-  if (a > 0) return -truncnorm_from_unit(-b, -a, 1 - u);  // stay in the accurate lower tail
+TruncnormBounds prepare_truncnorm(double a, double b) {
+  TruncnormBounds t;
+  t.a = a;
+  t.b = b;
+  if (a >= b) {
+    t.empty = true;
+    return t;
+  }
+  if (a > 0) {  // stay in the accurate lower tail: draw from [-b, -a] at 1 - u, negated
+    t.mirrored = true;
+    t.a = -b;
+    t.b = -a;
+  }
+  t.log_cdf_a = log_ndtr(t.a);
+  t.log_mass = log_gauss_mass(t.a, t.b);
+  return t;
+}
+
+double truncnorm_from_unit(const TruncnormBounds& t, double u) {
+  if (t.empty) return t.a;
+  if (t.mirrored) u = 1 - u;
+  const double a = t.a, b = t.b;
   // log of p = Phi(a) + u (Phi(b) - Phi(a)).
-  const double x1 = log_ndtr(a), x2 = std::log(u) + log_gauss_mass(a, b);
+  const double x1 = t.log_cdf_a, x2 = std::log(u) + t.log_mass;
   const double hi = std::max(x1, x2), lo = std::min(x1, x2);
   const double lp = hi + std::log1p(std::exp(lo - hi));
   const double p = std::exp(lp);
-  if (!(p > 0)) return b;  // the whole interval lies beyond double precision's tail
   double x;
-  if (p >= 1) {
+  if (!(p > 0)) {
+    x = b;  // the whole interval lies beyond double precision's tail
+  } else if (p >= 1) {
     x = b;
   } else {
-    x = ndtri(p);
+    x = std::clamp(ndtri(p), a, b);
   }
-  return std::clamp(x, a, b);
+  return t.mirrored ? -x : x;
+}
+
+double truncnorm_from_unit(double a, double b, double u) {
+  return truncnorm_from_unit(prepare_truncnorm(a, b), u);
 }
 
 }  // namespace parzen::math

@@ -1,8 +1,10 @@
 #include <cmath>
 #include <random>
 
+#include "math/mersenne_twister.hpp"
 #include "math/seed.hpp"
 #include "parzen/sampler.hpp"
+#include "samplers/random_draw.hpp"
 
 namespace parzen {
 
@@ -59,13 +61,18 @@ double RandomSampler::from_unit(const Distribution& distribution, double u) {
       distribution);
 }
 
+double detail::random_draw(uint64_t seed, std::string_view study_name, int64_t trial_number,
+                           std::string_view name, const Distribution& distribution) {
+  // Each (study, trial, parameter) has its own stream: no state, so no lock either.
+  math::Mt19937_64 rng(math::trial_seed(seed, study_name, trial_number, name));
+  const double u = math::uniform(rng, 0.0, 1.0);
+  return RandomSampler::from_unit(distribution, std::min(u, std::nextafter(1.0, 0.0)));
+}
+
 double RandomSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
                                          const std::string& name,
                                          const Distribution& distribution) {
-  // Each (study, trial, parameter) has its own stream: no state, so no lock either.
-  std::mt19937_64 rng(math::trial_seed(seed_, view.study_name(), trial.number, name));
-  const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-  return from_unit(distribution, std::min(u, std::nextafter(1.0, 0.0)));
+  return detail::random_draw(seed_, view.study_name(), trial.number, name, distribution);
 }
 
 }  // namespace parzen

@@ -765,3 +765,148 @@ def test_the_distributions_of_entries_are_reused_by_what_determines_them():
                                       n_iter=4, cv=2, random_state=2021)
     first = search.fit(X, Y).cv_results_["params"]
     assert search.fit(X, Y).cv_results_["params"] == first
+
+
+class _Raising(SVC):
+    """An SVC whose fit raises for C > 8 (error_score="raise" makes the search raise)."""
+
+    def fit(self, X, y, sample_weight=None):
+        if self.C > 8:
+            raise RuntimeError("C too large")
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("space", [
+    {"kernel": ["linear", "rbf"], "C": st.uniform(1, 10)},  # the random example
+    {"C": st.loguniform(0.1, 100), "kernel": ("linear", "rbf"), "shrinking": [True, False]},
+    {"C": FloatDistribution(0.5, 0.5), "degree": IntDistribution(2, 2), "kernel": ["poly"],
+     "gamma": IntDistribution(1, 9, step=2), "coef0": FloatDistribution(0, 1, step=0.25),
+     "class_weight": [None, "balanced", {0: 2}], "shrinking": [True, False],
+     "decision_function_shape": ["ovr", "ovo"]},  # single values, steps, objects by index
+])
+def test_a_search_drawn_at_random_builds_its_study_when_read(space):
+    # The default sampler (seeded) draws every trial of a short search at random: the fit
+    # evaluates those draws (_core._random_candidates) and creates no study; study_/trials_
+    # build it when first read. It holds the trials of a search on a study created first, with
+    # the same sampler (its trials asked together too); a timeout makes the search go one trial
+    # at a time: the same candidates.
+    class Counting(ParzenSearchCV):
+        def _run_search(self, evaluate_candidates):
+            self.calls_ = []
+
+            def evaluate(candidates, *args, **kwargs):
+                self.calls_.append(len(list(candidates)))
+                return evaluate_candidates(candidates, *args, **kwargs)
+
+            super()._run_search(evaluate)
+
+    def trials(study):
+        return [(t.number, t.state, t.params, t.distributions, t.values, t.system_attrs,
+                 t.fail_reason) for t in study.trials]
+
+    for seed in (0, 2021, 2**32 - 1):
+        fast = Counting(SVC(), space, n_trials=4, cv=2, random_state=seed).fit(X, Y)
+        assert "_lazy_study" in fast.__dict__ and fast.calls_ == [4]
+        study = parzen.create_study(direction="maximize",
+                                    sampler=parzen.samplers.AutoSampler(seed=seed))
+        slow = Counting(SVC(), space, n_trials=4, cv=2, study=study).fit(X, Y)
+        assert "_lazy_study" not in slow.__dict__ and slow.calls_ == [4]
+        steps = Counting(SVC(), space, n_trials=4, cv=2, random_state=seed, timeout=1e6)
+        steps.fit(X, Y)
+        assert "_lazy_study" not in steps.__dict__ and steps.calls_ == [1] * 4
+        assert fast.cv_results_["params"] == slow.cv_results_["params"]
+        assert fast.cv_results_["params"] == steps.cv_results_["params"]
+        np.testing.assert_array_equal(fast.cv_results_["mean_test_score"],
+                                      slow.cv_results_["mean_test_score"])
+        assert [t.params for t in fast.trials_] == [t.params for t in slow.trials_]
+        assert "_lazy_study" not in fast.__dict__  # trials_ built it
+        assert trials(fast.study_) == trials(slow.study_)
+        assert fast.study_ is fast.study_
+        assert isinstance(fast.study_.sampler, parzen.samplers.AutoSampler)
+        # the random example's class, likewise
+        alias = ParzenRandomizedSearchCV(SVC(), space, n_iter=4, cv=2, random_state=seed)
+        alias.fit(X, Y)
+        assert "_lazy_study" in alias.__dict__ and trials(alias.study_) == trials(slow.study_)
+    # a second fit of the same object: a new study, built when read
+    first = fast.study_
+    fast.fit(X, Y)
+    assert "_lazy_study" in fast.__dict__ and fast.study_ is not first
+    assert trials(fast.study_) == trials(first)
+    # a fit that creates its study at once after one that did not: study_ is the new one
+    fast.set_params(timeout=1e6).fit(X, Y)
+    assert "_lazy_study" not in fast.__dict__
+    assert [t.params for t in fast.study_.trials] == [t.params for t in first.trials]
+    # pickled before study_ is read: trials_ kept, the private in-memory study not
+    plain = ParzenSearchCV(SVC(), space, n_trials=4, cv=2, random_state=seed).fit(X, Y)
+    assert "_lazy_study" in plain.__dict__
+    back = pickle.loads(pickle.dumps(plain))
+    assert not hasattr(back, "study_") and len(back.trials_) == 4
+    assert [t.params for t in back.trials_] == [t.params for t in first.trials]
+    # model-guided trials (more than the startup), no seed, or a RandomSampler: created at once
+    for kwargs in ({"n_trials": 11, "random_state": 0}, {"n_trials": 4},
+                   {"n_trials": 4, "sampler": parzen.samplers.RandomSampler(seed=0)}):
+        other = Counting(SVC(), space, cv=2, **kwargs).fit(X, Y)
+        assert "_lazy_study" not in other.__dict__
+        assert len(other.study_.trials) == kwargs["n_trials"]
+
+
+def test_a_raising_fit_of_a_search_drawn_at_random_leaves_its_trials_failed():
+    # error_score="raise" and a fit that raises: the study (not created by the fit) is
+    # created then, its trials FAIL with the error, as those of a study created at once
+    space = {"kernel": ["linear", "rbf"], "C": st.uniform(1, 10)}
+    search = ParzenRandomizedSearchCV(_Raising(), space, n_iter=4, cv=2, random_state=2021,
+                                      error_score="raise")
+    with pytest.raises(RuntimeError, match="C too large"):
+        search.fit(X, Y)
+    assert "_lazy_study" not in search.__dict__
+    trials = search.study_.trials
+    assert len(trials) == 4 and {t.state.name for t in trials} == {"FAIL"}
+    assert all("RuntimeError" in t.fail_reason and "C too large" in t.fail_reason
+               for t in trials)
+    study = parzen.create_study(direction="maximize",
+                                sampler=parzen.samplers.AutoSampler(seed=2021))
+    eager = ParzenSearchCV(_Raising(), space, n_trials=4, cv=2, study=study,
+                           error_score="raise")
+    with pytest.raises(RuntimeError, match="C too large"):
+        eager.fit(X, Y)
+    assert [(t.params, t.state, t.fail_reason) for t in trials] == [
+        (t.params, t.state, t.fail_reason) for t in study.trials]
+    # error_score nan: the failed candidates' trials FAIL in the study built when read
+    search.set_params(error_score=np.nan)
+    with pytest.warns(Warning):
+        search.fit(X, Y)
+    assert "_lazy_study" in search.__dict__
+    states = [t.state.name for t in search.study_.trials]
+    scores = search.cv_results_["mean_test_score"]
+    assert states == ["COMPLETE" if np.isfinite(v) else "FAIL" for v in scores]
+    assert "FAIL" in states and "COMPLETE" in states
+
+
+def test_a_search_space_is_reused_only_while_its_entries_are_the_same_objects():
+    # _Space objects are kept by the param_distributions dict: a fit on the same dict with the
+    # same entry objects reuses its space; any change of an entry (a choice replaced in place,
+    # even by an equal value of another type, a new scipy argument, a new key) makes a new one
+    import parzen.sklearn as psk
+    space = {"kernel": ["linear", "rbf"], "C": st.uniform(1, 10), "shrinking": [1, 0]}
+    first = psk._cached_space(space)
+    assert psk._cached_space(space) is first
+    assert ParzenSearchCV(SVC(), space, n_trials=2, cv=2, random_state=0)._search_space() is first
+    space["shrinking"][0] = True  # equal to 1, another type: a new space, True decoded
+    second = psk._cached_space(space)
+    assert second is not first
+    assert {second.dicts[0]["shrinking"][1](v)
+            for v in second.dicts[0]["shrinking"][0].choices} == {True, 0}
+    assert any(type(second.dicts[0]["shrinking"][1](v)) is bool
+               for v in second.dicts[0]["shrinking"][0].choices)
+    space["C"] = st.uniform(2, 10)
+    third = psk._cached_space(space)
+    assert third is not second and third.dicts[0]["C"][0].low == 2.0
+    space["gamma"] = ["scale"]
+    assert "gamma" in psk._cached_space(space).dicts[0]
+    # a list of dicts, arrays as scipy arguments: not kept, made each time
+    assert psk._cached_space([space]) is not psk._cached_space([space])
+    frozen = st.randint(np.array(1), np.array(5))
+    arr = {"degree": frozen}
+    assert psk._cached_space(arr).dicts[0]["degree"][0].high == 4
+    search = ParzenSearchCV(SVC(kernel="poly"), arr, n_trials=2, cv=2, random_state=0)
+    assert all(1 <= p["degree"] <= 4 for p in search.fit(X, Y).cv_results_["params"])

@@ -34,16 +34,16 @@ double log_sum_exp(const std::vector<double>& v) {
   return m + std::log(s);
 }
 
-size_t draw_index(const std::vector<double>& cumulative, std::mt19937_64& rng) {
-  const double u = std::uniform_real_distribution<double>(0, cumulative.back())(rng);
+size_t draw_index(const std::vector<double>& cumulative, math::Mt19937_64& rng) {
+  const double u = math::uniform(rng, 0, cumulative.back());
   const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
   return std::min(static_cast<size_t>(it - cumulative.begin()), cumulative.size() - 1);
 }
 
-double open_unit(std::mt19937_64& rng) {
+double open_unit(math::Mt19937_64& rng) {
   double u;
   do {
-    u = std::uniform_real_distribution<double>(0, 1)(rng);
+    u = math::uniform(rng, 0, 1);
   } while (u <= 0 || u >= 1);
   return u;
 }
@@ -70,7 +70,7 @@ double truncation_log_norm(const Axis& axis, double mu, double sigma) {
   return math::log_gauss_mass(a, b);
 }
 
-double sample_kernel(const Axis& axis, double mu, double sigma, std::mt19937_64& rng) {
+double sample_kernel(const Axis& axis, double mu, double sigma, math::Mt19937_64& rng) {
   const double z =
       math::truncnorm_from_unit((axis.low - mu) / sigma, (axis.high - mu) / sigma, open_unit(rng));
   return std::clamp(mu + sigma * z, axis.low, axis.high);
@@ -270,14 +270,23 @@ double NumericalEstimator::binned_sum(double x) const {
   return sum;
 }
 
-double NumericalEstimator::sample(std::mt19937_64& rng) const {
+double NumericalEstimator::sample(math::Mt19937_64& rng) const {
   std::vector<double> cumulative;
   if (cumulative_.empty()) {
     cumulative.resize(weight_.size());
     std::partial_sum(weight_.begin(), weight_.end(), cumulative.begin());
   }
   const size_t k = draw_index(cumulative_.empty() ? cumulative : cumulative_, rng);
-  const double x = sample_kernel(axis_, mu_[k], sigma_[k], rng);
+  // sample_kernel(axis_, mu_[k], sigma_[k], rng), with the kernel's truncation work done once
+  // for all the draws from it (the candidates mostly come from a few good kernels)
+  if (bounds_.empty()) bounds_.resize(mu_.size());
+  KernelBounds& bounds = bounds_[k];
+  if (!bounds.ready)
+    bounds = {math::prepare_truncnorm((axis_.low - mu_[k]) / sigma_[k],
+                                      (axis_.high - mu_[k]) / sigma_[k]),
+              true};
+  const double z = math::truncnorm_from_unit(bounds.bounds, open_unit(rng));
+  const double x = std::clamp(mu_[k] + sigma_[k] * z, axis_.low, axis_.high);
   return axis_.step > 0 ? axis_.to_kernel(axis_.to_internal(x)) : x;
 }
 
@@ -352,7 +361,7 @@ CategoricalEstimator::CategoricalEstimator(size_t n_choices, const std::vector<d
   for (size_t i = 0; i < n_choices; ++i) log_p_[i] = std::log(p_[i]);
 }
 
-double CategoricalEstimator::sample(std::mt19937_64& rng) const {
+double CategoricalEstimator::sample(math::Mt19937_64& rng) const {
   std::vector<double> cumulative(p_.size());
   std::partial_sum(p_.begin(), p_.end(), cumulative.begin());
   return static_cast<double>(draw_index(cumulative, rng));
@@ -402,7 +411,7 @@ MultivariateEstimator::MultivariateEstimator(const std::vector<Axis>& axes,
   }
 }
 
-std::vector<double> MultivariateEstimator::sample(std::mt19937_64& rng) const {
+std::vector<double> MultivariateEstimator::sample(math::Mt19937_64& rng) const {
   const size_t k = draw_index(cumulative_, rng);
   const bool prior = k + 1 == n_kernels_;
   std::vector<double> x(axes_.size());

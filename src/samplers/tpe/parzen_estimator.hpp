@@ -7,6 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "math/mersenne_twister.hpp"
+#include "math/truncnorm.hpp"
 #include "parzen/distributions.hpp"
 
 namespace parzen::tpe {
@@ -44,7 +46,7 @@ class NumericalEstimator {
   NumericalEstimator(const Axis& axis, std::vector<double> mus, std::vector<double> weights,
                      const EstimatorOptions& options);
   // A kernel-space draw, already rounded to the grid for discrete axes.
-  double sample(std::mt19937_64& rng) const;
+  double sample(math::Mt19937_64& rng) const;
   double log_pdf(double x) const;
   size_t size() const { return mu_.size(); }
 
@@ -71,6 +73,12 @@ class NumericalEstimator {
   size_t n_bins_ = 0;
   void build_binned(const Axis& axis, double min_sigma);
   double binned_sum(double x) const;
+  // Each kernel's truncation terms for sample(), made at its first draw.
+  struct KernelBounds {
+    math::TruncnormBounds bounds;
+    bool ready = false;
+  };
+  mutable std::vector<KernelBounds> bounds_;
 };
 
 // A univariate categorical estimator: the mixture collapses into one probability per choice.
@@ -78,7 +86,7 @@ class CategoricalEstimator {
  public:
   CategoricalEstimator(size_t n_choices, const std::vector<double>& observed_indices,
                        const std::vector<double>& weights, const EstimatorOptions& options);
-  double sample(std::mt19937_64& rng) const;
+  double sample(math::Mt19937_64& rng) const;
   double log_pdf(double index) const { return log_p_[static_cast<size_t>(index)]; }
 
  private:
@@ -93,7 +101,7 @@ class MultivariateEstimator {
   MultivariateEstimator(const std::vector<Axis>& axes,
                         const std::vector<std::vector<double>>& observations,
                         const std::vector<double>& weights, const EstimatorOptions& options);
-  std::vector<double> sample(std::mt19937_64& rng) const;
+  std::vector<double> sample(math::Mt19937_64& rng) const;
   double log_pdf(const std::vector<double>& x) const;
 
  private:

@@ -464,7 +464,7 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
   if (static_cast<int64_t>(s.obs.size()) < options_.n_startup_trials)
     return s.random.sample_independent(view, trial, name, distribution);
   split(s, options_);
-  std::mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, name));
+  math::Mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, name));
 
   const Axis axis(distribution);
   const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
@@ -543,19 +543,27 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
         [&](double c) { return l.log_pdf(c) - g.log_pdf(c); });
   }
 
-  // Numerical: both estimators want their kernels sorted by value.
+  // Numerical: both estimators want their kernels sorted by value. (Each vector is allocated
+  // once, with room for the prior kernel the estimator inserts.)
   std::vector<std::pair<double, double>> below_sorted;
+  below_sorted.reserve(below_values.size());
   for (size_t i = 0; i < below_values.size(); ++i)
     below_sorted.emplace_back(below_values[i], w_below[i]);
   std::sort(below_sorted.begin(), below_sorted.end());
   std::vector<double> bm, bw;
+  bm.reserve(below_sorted.size() + 1);
+  bw.reserve(below_sorted.size() + 1);
   for (const auto& [m, w] : below_sorted) bm.push_back(m), bw.push_back(w);
 
   std::vector<std::pair<double, double>> running_sorted;
   for (size_t q = 0; q < running.size(); ++q)
     running_sorted.emplace_back(running[q].second, running_weight[q]);
   std::sort(running_sorted.begin(), running_sorted.end());
-  std::vector<double> am(n_above), aw(n_above);
+  std::vector<double> am, aw;
+  am.reserve(n_above + 1);
+  aw.reserve(n_above + 1);
+  am.resize(n_above);
+  aw.resize(n_above);
   size_t q = 0, out = 0;
   auto emit = [&](double m, double w) {
     am[out] = m;
@@ -607,7 +615,7 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
   const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
                                  options_.consider_endpoints, options_.weight_by_bandwidth};
   // A stream name no parameter has, so that relative and independent draws are unrelated.
-  std::mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, "\n relative"));
+  math::Mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, "\n relative"));
 
   auto sample_joint = [&](const std::vector<std::string>& names,
                           std::map<std::string, double>& out) {
