@@ -2,7 +2,10 @@
 // "fix21b"), with the real `parzen` binary: the CSV columns of unnamed objectives (1), export
 // --output onto a database (14), a shared output_directory (15), output errors (24), ...
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include <fmt/format.h>
 
@@ -105,6 +108,136 @@ TEST(CliBreakIt21, ExportRefusesToOverwriteTheStorageOrAnyDatabase) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(slurp(dir.path / "old.csv").rfind("number,state,value", 0), 0u);
   EXPECT_EQ(trials_of(dir.url(), "s").size(), 2u);
+}
+
+// Findings 7 and 8: the storage refuses the writes after a trial for a while (a process outside
+// the trial's group holds the SQLite database's write lock past the storage's timeout=3), then
+// lets them through again. Trial 0's own writes (an attribute, finding 7) and trial 1's result
+// (finding 8) are written once more with the outcome in hand: both trials complete with what
+// their program printed, nothing is recorded as a trial failure, and the run exits 0.
+TEST(CliBreakIt21, WritesRefusedOnceAreMadeAgainWithTheOutcomeInHand) {
+  TempDir dir;
+  const auto exp = experiment(dir, "locked",
+                              "storage = \"sqlite:///parzen.db?timeout=3\"\nn_trials = 2\n"
+                              "max_retries = 1",
+                              R"sh(
+rm -f locked
+setsid /usr/bin/python3 - >/dev/null 2>&1 <<'P' &
+import sqlite3, time
+c = sqlite3.connect("parzen.db", timeout=30, isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+open("locked", "w").close()
+time.sleep(4.5)
+c.execute("COMMIT")
+P
+while [ ! -f locked ]; do sleep 0.02; done
+if [ "$PARZEN_TRIAL_NUMBER" = 0 ]; then echo 'parzen:attr note 7'; fi
+echo "0.2$PARZEN_TRIAL_NUMBER"
+)sh");
+  // The experiment's own storage line is replaced (experiment() writes a plain one first).
+  std::string text = slurp(exp);
+  const std::string plain = "storage = \"sqlite:///parzen.db\"\n";
+  text.erase(text.find(plain), plain.size());
+  std::ofstream(exp) << text;
+  const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  const std::string said = r.out + r.err;
+  EXPECT_TRUE(contains(said, "Trial 0: its outputs were stored at the second attempt")) << said;
+  EXPECT_TRUE(contains(said, "Trial 1's result was stored at the second attempt")) << said;
+  const auto trials = trials_of(dir.url(), "locked");
+  ASSERT_EQ(trials.size(), 2u) << said;
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.state, TrialState::Complete) << t.number << ": " << t.fail_reason;
+    ASSERT_EQ(t.values.size(), 1u);
+    EXPECT_DOUBLE_EQ(t.values[0], t.number == 0 ? 0.20 : 0.21);
+  }
+  EXPECT_EQ(trials[0].user_attrs.value("note", nlohmann::json()), 7) << trials[0].user_attrs;
+}
+
+// Finding 15: two studies given the same output_directory. The second never empties the
+// first's trial directories (nor a directory of the user's own files): its trial fails saying
+// whose the directory is. A study deleted and run again reuses its own directories.
+TEST(CliBreakIt21, ATrialDirectoryOfAnotherStudyIsNeverEmptied) {
+  TempDir dir;
+  const auto sa =
+      experiment(dir, "sa", "n_trials = 1\noutput_directory = \"runs\"", "echo 1.5\n", "sa.toml");
+  const auto sb =
+      experiment(dir, "sb", "n_trials = 1\noutput_directory = \"runs\"", "echo 2.5\n", "sb.toml");
+  const auto sc =
+      experiment(dir, "sc", "n_trials = 1\noutput_directory = \"mine\"", "echo 3.5\n", "sc.toml");
+  auto r = run_cli({"run", sa, "--progress", "lines"}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+
+  r = run_cli({"run", sb, "--progress", "lines"}, dir.path);
+  EXPECT_NE(r.status, 0) << r.out << r.err;
+  const auto b = trials_of(dir.url(), "sb");
+  ASSERT_EQ(b.size(), 1u) << r.out << r.err;
+  EXPECT_EQ(b[0].state, TrialState::Failed);
+  EXPECT_TRUE(contains(b[0].fail_reason, "belongs to study 'sa'")) << b[0].fail_reason;
+  EXPECT_TRUE(contains(b[0].fail_reason, "output_directory of its own")) << b[0].fail_reason;
+  r = run_cli({"logs", "sa", "0", "--storage", dir.url()}, dir.path);
+  EXPECT_EQ(r.out, "1.5\n") << r.err;
+
+  // A directory of the user's own files.
+  fs::create_directories(dir.path / "mine" / "trial-0");
+  dir.file("mine/trial-0/notes.txt", "mine\n");
+  r = run_cli({"run", sc, "--progress", "lines"}, dir.path);
+  EXPECT_NE(r.status, 0) << r.out << r.err;
+  const auto c = trials_of(dir.url(), "sc");
+  ASSERT_EQ(c.size(), 1u) << r.out << r.err;
+  EXPECT_TRUE(contains(c[0].fail_reason, "holds files that are no trial's")) << c[0].fail_reason;
+  EXPECT_EQ(slurp(dir.path / "mine" / "trial-0" / "notes.txt"), "mine\n");
+
+  // sa deleted and run again: its own directory is emptied and reused.
+  ASSERT_EQ(run_cli({"delete", "sa", "--storage", dir.url(), "--yes"}, dir.path).status, 0);
+  r = run_cli({"run", sa, "--progress", "lines"}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+}
+
+// Runs parzen with stdout on /dev/full (every write fails with ENOSPC); stderr into dir.
+CliResult run_to_full_disk(const std::vector<std::string>& args, const fs::path& dir) {
+  std::vector<std::string> all = {kParzen};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string err = (dir / "full.err").string();
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/full", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  EXPECT_EQ(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  CliResult r;
+  int status = 0;
+  if (waitpid(pid, &status, 0) == pid) r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = slurp(err);
+  return r;
+}
+
+// Finding 24: every command whose output cannot be written (a full disk) exits 1 and says so,
+// as export did already; none reports success with its output lost.
+TEST(CliBreakIt21, EveryCommandExits1WhenStdoutCannotBeWritten) {
+  TempDir dir;
+  const auto exp = experiment(dir, "s", "n_trials = 1", "echo 0.5\n");
+  ASSERT_EQ(run_cli({"run", exp, "--progress", "lines"}, dir.path).status, 0);
+  const std::vector<std::vector<std::string>> commands = {
+      {"studies", "--storage", dir.url()},
+      {"show", "s", "--storage", dir.url()},
+      {"best", "s", "--storage", dir.url()},
+      {"best", "s", "--storage", dir.url(), "--json"},
+      {"logs", "s", "0", "--storage", dir.url()},
+      {"trials", "s", "--storage", dir.url()},
+      {"info"}};
+  for (const auto& c : commands) {
+    const auto r = run_to_full_disk(c, dir.path);
+    EXPECT_EQ(r.status, 1) << c[0] << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, "parzen: error:")) << c[0] << ": " << r.err;
+  }
+  // With a writable stdout they succeed.
+  EXPECT_EQ(run_cli({"best", "s", "--storage", dir.url(), "--json"}, dir.path).status, 0);
 }
 
 }  // namespace
