@@ -1004,6 +1004,12 @@ class TrialRunner {
                        "line or as 'parzen:result VALUE'{}",
                        r.stdout_bytes, protocol),
            true);
+    if (!r.result_line && r.last_line_cut_bytes > 0)
+      fail(fmt::format("no metric in the output: the last line is {} bytes long, over the 64 KiB "
+                       "parzen reads of a line (it starts '{}...'): print the value on a line of "
+                       "its own, last, or as 'parzen:result VALUE'{}",
+                       r.last_line_cut_bytes, first_line(text, 40), protocol),
+           true);
     if (!outputs.json_error.empty())
       fail(fmt::format("no metric in the output: {} {} ({}){}",
                        r.result_line ? "the parzen:result line" : "the last line",

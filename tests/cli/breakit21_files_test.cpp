@@ -194,6 +194,22 @@ TEST(CliBreakIt21, ATrialDirectoryOfAnotherStudyIsNeverEmptied) {
   EXPECT_EQ(r.status, 0) << r.out << r.err;
 }
 
+// Finding 9: a last line over 64 KiB fails the trial saying so, with the line's length; the
+// marker parzen used to append to the cut line is not blamed on the program.
+TEST(CliBreakIt21, ALastLineOver64KiBIsSaidToBeTooLong) {
+  TempDir dir;
+  const auto exp = experiment(dir, "long", "n_trials = 1\nmax_consecutive_failures = 1",
+                              "echo 0.25\nhead -c 102400 /dev/zero | tr '\\0' 7\n");
+  const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  const auto trials = trials_of(dir.url(), "long");
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_TRUE(
+      contains(trials[0].fail_reason, "the last line is 102400 bytes long, over the 64 KiB"))
+      << trials[0].fail_reason.substr(0, 300);
+  EXPECT_FALSE(contains(trials[0].fail_reason, "[line")) << trials[0].fail_reason.substr(0, 300);
+}
+
 // Runs parzen with stdout on /dev/full (every write fails with ENOSPC); stderr into dir.
 CliResult run_to_full_disk(const std::vector<std::string>& args, const fs::path& dir) {
   std::vector<std::string> all = {kParzen};
