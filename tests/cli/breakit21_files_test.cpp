@@ -210,6 +210,25 @@ TEST(CliBreakIt21, ALastLineOver64KiBIsSaidToBeTooLong) {
   EXPECT_FALSE(contains(trials[0].fail_reason, "[line")) << trials[0].fail_reason.substr(0, 300);
 }
 
+// Finding 19: a search-space file that is a directory or a device is refused naming the key,
+// before anything is read or stored.
+TEST(CliBreakIt21, ASearchSpaceFileMustBeARegularFile) {
+  TempDir dir;
+  fs::create_directories(dir.path / "spdir");
+  for (const auto& [file, why] : std::vector<std::pair<std::string, std::string>>{
+           {"spdir", "it is a directory, not a file"}, {"/dev/zero", "it is not a regular file"}}) {
+    const auto exp = dir.file("sp.toml", fmt::format("name = \"sp\"\nn_trials = 1\n"
+                                                     "command = [\"/bin/echo\", \"1\"]\n"
+                                                     "search_space_file = \"{}\"\n",
+                                                     file));
+    const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_TRUE(contains(r.err, "search_space_file")) << r.err;
+    EXPECT_TRUE(contains(r.err, why)) << r.err;
+    EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
+  }
+}
+
 // Runs parzen with stdout on /dev/full (every write fails with ENOSPC); stderr into dir.
 CliResult run_to_full_disk(const std::vector<std::string>& args, const fs::path& dir) {
   std::vector<std::string> all = {kParzen};
