@@ -227,6 +227,15 @@ TEST(CliBreakIt21, ASearchSpaceFileMustBeARegularFile) {
     EXPECT_TRUE(contains(r.err, why)) << r.err;
     EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
   }
+  // NNI's YAML config, with a directory named like a YAML space (read by the NNI reader).
+  fs::create_directories(dir.path / "space.yml");
+  const auto yml = dir.file("config.yml",
+                            "trialCommand: echo 1\nmaxTrialNumber: 1\nsearchSpaceFile: space.yml\n"
+                            "tuner: {name: Random}\ntrainingService: {platform: local}\n");
+  const auto r = run_cli({"run", yml, "--progress", "lines"}, dir.path);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "searchSpaceFile")) << r.err;
+  EXPECT_TRUE(contains(r.err, "it is a directory, not a file")) << r.err;
 }
 
 // Runs parzen with stdout on /dev/full (every write fails with ENOSPC); stderr into dir.
