@@ -59,6 +59,16 @@ class StorageError : public Error {
   using Error::Error;
 };
 
+// Thrown by an objective whose own writes of the trial's outcome to the study's storage failed
+// (the parzen CLI stores a trial program's attributes and constraints this way). optimize()
+// does not record it as the trial's failure: as for a result the storage refused, the trial is
+// failed by a second write that enqueues its retry within max_retries, and optimize() throws
+// StorageError ("could not store the result of trial N: ..."), whatever catch_exceptions says.
+class ResultNotStored : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
 // The sampler has nothing left to propose (e.g. the grid sampler ran every combination).
 // Study::optimize stops quietly on it; Study::ask lets it through to the caller.
 class StudyExhausted : public Error {

@@ -428,11 +428,13 @@ std::vector<std::string> value_columns(const StudyInfo& info) {
   }();
   if (!named && info.directions.size() == 1) return {"value"};
   std::vector<std::string> out;
-  for (const auto& m : metric_names(info)) {
-    std::string n = m;
-    if (!named && m.rfind("value_", 0) == 0) n = m.substr(6);
-    out.push_back("values_" + n);
+  if (!named) {
+    // Unnamed objectives: values_0, values_1, ... (metric_names() already gives these names;
+    // they are built here directly so that no prefix is doubled).
+    for (size_t i = 0; i < info.directions.size(); ++i) out.push_back(fmt::format("values_{}", i));
+    return out;
   }
+  for (const auto& m : metric_names(info)) out.push_back("values_" + m);
   return out;
 }
 
@@ -1114,12 +1116,54 @@ std::string export_text(Storage& storage, const StudyInfo& info, const std::stri
   return out.str();
 }
 
+namespace {
+
+// True when `path` is an existing file that starts with the SQLite header.
+bool is_sqlite_database(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  std::ifstream in(path, std::ios::binary);
+  char head[16] = {};
+  in.read(head, sizeof head);
+  return in.gcount() == sizeof head && std::memcmp(head, "SQLite format 3", 16) == 0;
+}
+
+// `parzen export --output FILE` truncates FILE before it writes: refuse a FILE that is the
+// storage being exported (or one of its -wal/-shm/-journal files), or any other SQLite database,
+// before anything is opened (finding 14 of try-out 21: one typo destroyed every study).
+void check_export_output(const std::string& output, const std::string& url,
+                         const std::string& example) {
+  const std::string db = sqlite_file(url);
+  if (!db.empty()) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      const std::string f = db + suffix;
+      std::error_code ec;
+      if (std::filesystem::exists(output, ec) && std::filesystem::exists(f, ec) &&
+          std::filesystem::equivalent(output, f, ec) && !ec)
+        throw InvalidArgument(fmt::format(
+            "--output {} is {} of the storage being exported ({}); nothing was written. "
+            "Give another file, e.g. --output {}",
+            output, *suffix ? fmt::format("the {} file", suffix + 1) : std::string("the database"),
+            redact_storage_url(url), example));
+    }
+  }
+  if (is_sqlite_database(output))
+    throw InvalidArgument(fmt::format(
+        "--output {} is an SQLite database; parzen export does not overwrite a database "
+        "(nothing was written). Give another file, or delete it first if it is really meant",
+        output));
+}
+
+}  // namespace
+
 int cmd_export(const ExportArgs& a) {
   if (a.format != "csv" && a.format != "json")
     throw InvalidArgument(fmt::format("unknown --format '{}'; expected csv or json", a.format));
   auto storage = open_existing_storage(a.storage);
   const auto info = find_study_or_throw(*storage, a.storage, a.study);
   const auto trials = with_shown_params(storage->trials(info.id));
+  if (!a.output.empty())
+    check_export_output(a.output, storage_url(a.storage), a.study + "." + a.format);
   std::ofstream file;
   if (!a.output.empty()) {
     file.open(a.output, std::ios::binary | std::ios::trunc);

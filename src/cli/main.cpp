@@ -1,6 +1,9 @@
 // The parzen command line: tune any program from an experiment file, drive a study with ask and
 // tell, inspect and export studies. See docs/cli.md.
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -133,9 +136,29 @@ parzen::cli::ProgressStyle progress_style(const std::string& s) {
   return parzen::cli::ProgressStyle::Auto;
 }
 
+// Every command's output reaches stdout or the command fails: `parzen best S --json > f` on a
+// full disk must not leave an empty file behind an exit status of 0 (try-out 21, finding 24).
+int checked_stdout(int status) {
+  if (status != 0) return status;  // failed already, and said why
+  std::cout.flush();
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  if (flushed && !std::ferror(stdout) && std::cout.good()) return status;
+  const int error = errno;
+  fmt::print(stderr, "parzen: error: stdout: the output could not be written{}\n",
+             error ? fmt::format(" ({})", std::strerror(error)) : std::string());
+  return parzen::cli::kExitFailure;
+}
+
+int run_main(int argc, char** argv);
+
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) { return checked_stdout(run_main(argc, argv)); }
+
+namespace {
+
+int run_main(int argc, char** argv) {
   using namespace parzen::cli;
   CLI::App app{"parzen: hyperparameter optimisation for any program", "parzen"};
   app.set_version_flag("--version", std::string("parzen ") + parzen::kVersion);
@@ -395,3 +418,5 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace

@@ -369,6 +369,15 @@ class Converter {
     } else {
       const std::string name = top_.string("searchspacefile");
       const fs::path path = (dir_ / name).lexically_normal();
+      // A directory reads as an empty file and a device (/dev/zero) without end.
+      std::error_code ec;
+      if (const auto st = fs::status(path, ec);
+          fs::is_directory(st) || (fs::exists(st) && !fs::is_regular_file(st)))
+        top_.fail(
+            "searchspacefile",
+            fmt::format("cannot open the search space file {}: {}", path.string(),
+                        fs::is_directory(st) ? "it is a directory, not a file"
+                                             : "it is not a regular file (a device or pipe)"));
       std::ifstream in(path, std::ios::binary);
       if (!in)
         top_.fail("searchspacefile",

@@ -713,14 +713,51 @@ class Slots {
   std::vector<int> load_;
 };
 
-// Makes `dir` a fresh, empty directory: one a deleted study of the same name left behind is
-// removed first. Returns "" or why it could not.
-std::string fresh_directory(const fs::path& dir) {
+// The file that names the study a trial directory belongs to.
+constexpr char kTrialMarker[] = ".parzen-trial";
+
+// Why `dir` (it exists) must not be emptied for a trial of study `study`, or "". A directory
+// is emptied only when it is this study's name's (a deleted study of the same name left it), or
+// an empty one, or one without a marker that holds a trial's files (params.json: left by a
+// parzen before the markers). Another study's (sharing output_directory), or the user's own
+// files, are never deleted (try-out 21, finding 15).
+std::string foreign_directory(const fs::path& dir, const std::string& study) {
   std::error_code ec;
-  if (fs::exists(dir, ec)) fs::remove_all(dir, ec);
+  if (!fs::is_directory(fs::symlink_status(dir, ec))) return "";  // a file or link: replaced
+  if (std::ifstream in(dir / kTrialMarker); in) {
+    std::string owner;
+    try {
+      owner = nlohmann::json::parse(in).value("study", "");
+    } catch (const std::exception&) {
+    }
+    if (owner == study) return "";
+    return fmt::format(
+        "the trial directory {} belongs to study '{}' (its {}); give this experiment an "
+        "output_directory of its own (nothing was deleted)",
+        dir.string(), owner, kTrialMarker);
+  }
+  if (fs::is_empty(dir, ec) || fs::exists(dir / "params.json", ec)) return "";
+  return fmt::format(
+      "the trial directory {} exists and holds files that are no trial's of this study (no {} "
+      "names it); move them away or give this experiment another output_directory (nothing was "
+      "deleted)",
+      dir.string(), kTrialMarker);
+}
+
+// Makes `dir` a fresh, empty directory of study `study` (marked so): one a deleted study of the
+// same name left behind is removed first. Returns "" or why it could not.
+std::string fresh_directory(const fs::path& dir, const std::string& study) {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(dir, ec))) {
+    if (std::string why = foreign_directory(dir, study); !why.empty()) return why;
+    fs::remove_all(dir, ec);
+  } else {
+    ec.clear();  // no such path (yet)
+  }
   if (!ec) fs::create_directories(dir, ec);
   if (ec)
     return fmt::format("cannot create the trial directory {}: {}", dir.string(), ec.message());
+  std::ofstream(dir / kTrialMarker) << nlohmann::json{{"study", study}}.dump() << '\n';
   return "";
 }
 
@@ -747,7 +784,7 @@ class TrialRunner {
       in_flight_[t.id()] = t.number();
     }
     const SuggestedParams sp = suggest_all(e_.space, t);
-    storage_.set_trial_system_attr(t.id(), kParamsAttr, plain(sp.flat));
+    write_own(t, [&] { storage_.set_trial_system_attr(t.id(), kParamsAttr, plain(sp.flat)); });
     std::vector<std::pair<std::string, std::string>> shown;
     for (const auto& [k, v] : sp.flat.items()) shown.emplace_back(k, placeholder_text(v));
     progress_.started(t.number(), shown);
@@ -767,11 +804,34 @@ class TrialRunner {
     std::vector<std::string> warnings = protocol_warnings(r, report_errors, reports_not_kept);
     const TrialOutputs outputs = trial_outputs(e_, r, warnings);
     if (!r.log_error.empty()) warnings.push_back(r.log_error);
-    keep_warnings(storage_, t, warnings, progress_);
-    store_outputs(t, outputs);
+    write_own(t, [&] {
+      keep_warnings(storage_, t, warnings, progress_);
+      store_outputs(t, outputs);
+    });
     const std::vector<double> values = outcome(t, r, warnings, outputs);
     check_constraints(outputs, warnings);
     return values;
+  }
+
+  // This objective's own writes to the trial (its parameters as the program saw them, its
+  // warnings, attributes and constraints). A storage error there (an outage longer than
+  // retry_seconds) is not the trial's failure: the writes are made once more with the outcome in
+  // hand (the outage may be over); when that fails too, ResultNotStored makes it the process's
+  // failure (the trial failed and retried within max_retries, exit 1).
+  template <class F>
+  void write_own(Trial& t, F&& f) {
+    try {
+      f();
+    } catch (const StorageError& first) {
+      try {
+        f();
+      } catch (const StorageError&) {
+        throw ResultNotStored(first.what());
+      }
+      progress_.message(fmt::format(
+          "Trial {}: its outputs were stored at the second attempt (the first failed: {})",
+          t.number(), first.what()));
+    }
   }
 
   // Called once a trial's outcome is stored: after max_consecutive_failures of this process's
@@ -887,10 +947,12 @@ class TrialRunner {
                             std::vector<std::string>& report_errors, uint64_t& reports_not_kept) {
     // The trial's own directory, fresh (a retry has its own number, so its own directory).
     const fs::path dir = fs::path(output_directory_) / fmt::format("trial-{}", t.number());
-    if (std::string why = fresh_directory(dir); !why.empty()) {
+    if (std::string why = fresh_directory(dir, e_.name); !why.empty()) {
       ProcessResult failed;
       failed.end = ProcessResult::End::SpawnFailed;
-      failed.spawn_error = why + "; check output_directory";
+      failed.spawn_error = why.find("output_directory") == std::string::npos
+                               ? why + "; check output_directory"
+                               : why;
       return failed;
     }
     storage_.set_trial_system_attr(t.id(), keys::trial_dir, dir.string());
@@ -1000,6 +1062,12 @@ class TrialRunner {
       fail(fmt::format("no metric in the output ({} bytes on stdout): print the value as the last "
                        "line or as 'parzen:result VALUE'{}",
                        r.stdout_bytes, protocol),
+           true);
+    if (!r.result_line && r.last_line_cut_bytes > 0)
+      fail(fmt::format("no metric in the output: the last line is {} bytes long, over the 64 KiB "
+                       "parzen reads of a line (it starts '{}...'): print the value on a line of "
+                       "its own, last, or as 'parzen:result VALUE'{}",
+                       r.last_line_cut_bytes, first_line(text, 40), protocol),
            true);
     if (!outputs.json_error.empty())
       fail(fmt::format("no metric in the output: {} {} ({}){}",

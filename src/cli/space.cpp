@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -412,6 +413,16 @@ Space parse_space(const ojson& json, const SourceMap& map, const std::string& ba
 }
 
 Space load_space_file(const std::string& path) {
+  // A directory reads as an empty file and a device (/dev/zero) without end: refuse both.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status))
+    throw ConfigError(
+        fmt::format("{}: cannot open the search space file: it is a directory, not a file", path));
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw ConfigError(fmt::format(
+        "{}: cannot open the search space file: it is not a regular file (a device or pipe)",
+        path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(fmt::format("{}: cannot open the search space file", path));
   std::stringstream ss;

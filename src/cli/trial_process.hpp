@@ -47,6 +47,7 @@ struct ProcessResult {
   std::string spawn_error{};
   std::optional<std::string> result_line{};    // the text after "parzen:result "
   std::string last_line{};                     // the last non-empty stdout line
+  uint64_t last_line_cut_bytes = 0;            // its full length when it was cut at 64 KiB, else 0
   std::string stderr_tail{};                   // the last few KiB of stderr
   std::string log_error{};                     // why a log file could not be written, if so
   std::vector<std::string> protocol_errors{};  // malformed or ignored parzen: lines (a few)

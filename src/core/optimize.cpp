@@ -157,6 +157,7 @@ struct Outcome {
   std::vector<double> values{};
   std::string reason{};
   bool retryable = false;  // TrialFailed(reason, true)
+  bool unstored = false;   // ResultNotStored: the process's failure, not the trial's
   std::exception_ptr error{};
 };
 
@@ -166,6 +167,11 @@ Outcome evaluate(const Objective& objective, Trial& trial) {
     out.values = objective(trial);
   } catch (const TrialPruned&) {
     out.state = TrialState::Pruned;
+  } catch (const ResultNotStored& e) {
+    out.state = TrialState::Failed;
+    out.reason = e.what();
+    out.unstored = true;
+    out.error = std::current_exception();
   } catch (const TrialFailed& e) {
     out.state = TrialState::Failed;
     out.reason = e.what();
@@ -369,6 +375,9 @@ void Study::run_optimize(const Objective& objective, const OptimizeOptions& opti
     // The trial timeout bounds the objective only; a finish after it is the storage's to bound.
     if (watchdog) watchdog->release(trial->id());
 
+    // The objective could not store the trial's outcome: the process's failure (as a result
+    // the storage refused), never recorded as the trial's.
+    if (outcome.unstored) core.fail_unstored(trial->id(), trial->number(), outcome.reason);
     FrozenTrial result;
     try {
       if (outcome.state == TrialState::Complete)

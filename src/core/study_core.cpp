@@ -129,35 +129,59 @@ int64_t held_trials(const std::vector<FrozenTrial>& trials, const TrialBudget& b
   });
 }
 
+void StudyCore::fail_unstored(TrialId trial, int64_t number, const std::string& error) {
+  // The result cannot be stored (a lost connection, a full disk, text the database refuses): a
+  // simpler write fails the trial, so it does not stay running, and enqueues its retry within
+  // max_retries (as for a dead worker's trial).
+  std::string outcome = "it was recorded as failed";
+  try {
+    storage->fail_trial(trial, "could not store the result: " + error, max_retries);
+  } catch (const std::exception& again) {
+    // Said once: the last write's error only where it differs from the first's. The CLI
+    // (fail_unstored) recognises "; it stays running until its heartbeat lapses".
+    outcome = "it stays running until its heartbeat lapses, then another worker fails it";
+    if (std::string(again.what()) != error)
+      outcome = fmt::format("marking it failed did not work either: {}; {}", again.what(), outcome);
+  }
+  throw StorageError(
+      fmt::format("could not store the result of trial {}: {}; {}", number, error, outcome));
+}
+
 FrozenTrial StudyCore::finish(TrialId trial, int64_t number, TrialState state,
                               std::vector<double> values, std::string fail_reason, bool retryable) {
   check_values(state, values, fail_reason, directions.size());
   bool finished = false;
-  try {
-    finished = explaining_deletion([&] {
+  const auto write = [&] {
+    return explaining_deletion([&] {
       if (state == TrialState::Failed && retryable)
         return storage->fail_trial(trial, fail_reason, max_retries);
       return storage->finish_trial(trial, state, values, fail_reason);
     });
+  };
+  try {
+    finished = write();
   } catch (const NotFound&) {
     throw;
   } catch (const std::exception& e) {
-    // The result cannot be stored (a lost connection, a full disk, text the database refuses):
-    // a second, simpler write fails the trial, so it does not stay running.
     const std::string error = e.what();
-    std::string outcome = "it was recorded as failed";
+    // The result in hand is written once more: an outage longer than the storage's own retries
+    // may be over by now (then nothing is lost).
+    bool second_failed = false;
     try {
-      storage->finish_trial(trial, TrialState::Failed, {}, "could not store the result: " + error);
-    } catch (const std::exception& again) {
-      // Said once: the second write's error only where it differs from the first's. The CLI
-      // (fail_unstored) recognises "; it stays running until its heartbeat lapses".
-      outcome = "it stays running until its heartbeat lapses, then another worker fails it";
-      if (std::string(again.what()) != error)
-        outcome =
-            fmt::format("marking it failed did not work either: {}; {}", again.what(), outcome);
+      finished = write();
+      // "Not running" after a write whose answer was lost: that first write may have landed.
+      if (!finished) finished = storage->trial(trial).state == state;
+      if (finished)
+        log(LogLevel::Warning,
+            fmt::format("Trial {}'s result was stored at the second attempt (the first failed: "
+                        "{})",
+                        number, error));
+    } catch (const NotFound&) {
+      throw;
+    } catch (const std::exception&) {
+      second_failed = true;
     }
-    throw StorageError(
-        fmt::format("could not store the result of trial {}: {}; {}", number, error, outcome));
+    if (second_failed) fail_unstored(trial, number, error);
   }
   if (!finished) {
     const FrozenTrial current = storage->trial(trial);

@@ -102,11 +102,16 @@ struct StudyCore {
   // `retryable` failure goes through Storage::fail_trial with max_retries, which enqueues its
   // retry in the same transaction (only if the failure is accepted).
   // Throws InvalidState when the trial had already finished (nothing is enqueued then). When the
-  // storage refuses the write, fails the trial with "could not store the result: <error>" (a
-  // second, simpler write, which enqueues no retry) and throws StorageError saying what
-  // happened, so that no trial is left running silently.
+  // storage refuses the write, it is made once more (an outage may be over: then nothing is
+  // lost, and a warning says so); when that fails too, fail_unstored() (a simpler write that
+  // enqueues the retry within max_retries) and StorageError saying what happened, so that no
+  // trial is left running silently.
   FrozenTrial finish(TrialId trial, int64_t number, TrialState state, std::vector<double> values,
                      std::string fail_reason, bool retryable = false);
+  // The trial's result could not be stored (`error`): fails it with "could not store the result:
+  // <error>" through Storage::fail_trial (its retry enqueued within max_retries) and throws
+  // StorageError saying so (or that the trial stays running, when that write fails too).
+  [[noreturn]] void fail_unstored(TrialId trial, int64_t number, const std::string& error);
 };
 
 // The trials a budget holds: running, waiting and counted ones (Storage::create_trial_within).

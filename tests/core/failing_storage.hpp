@@ -20,6 +20,7 @@ class FailingStorage : public Storage {
   std::atomic<int> fail_finish_at{0};
   std::atomic<bool> fail_finish_sticky{false};
   std::atomic<int> fail_param_at{0};
+  std::atomic<bool> fail_fail_trial{false};  // every fail_trial throws
 
   StudyId create_study(const std::string& name, const std::vector<Direction>& d) override {
     return inner_->create_study(name, d);
@@ -52,6 +53,7 @@ class FailingStorage : public Storage {
     return inner_->claim_waiting_trial(s, w, heartbeat);
   }
   bool fail_trial(TrialId t, const std::string& reason, int max_retries) override {
+    if (fail_fail_trial) throw StorageError("database is full (injected)");
     return inner_->fail_trial(t, reason, max_retries);
   }
   void set_trial_param(TrialId t, const std::string& name, double v,

@@ -200,17 +200,22 @@ TEST(Retries, LateFailureOfATrialAlreadyFailedByAJudgeEnqueuesNothing) {
 
 namespace {
 
+// Refuses the first two fail_trial calls (the write and its second attempt).
 class RefusingFailTrial : public parzen::testing::FailingStorage {
  public:
-  bool fail_trial(TrialId, const std::string&, int) override {
-    throw StorageError("database is full (injected)");
+  bool fail_trial(TrialId t, const std::string& reason, int max_retries) override {
+    if (++calls_ <= 2) throw StorageError("database is full (injected)");
+    return FailingStorage::fail_trial(t, reason, max_retries);
   }
+
+ private:
+  std::atomic<int> calls_{0};
 };
 
 }  // namespace
 
-// A retryable failure the storage refuses keeps finish's guarantee: a second, simpler write
-// fails the trial (without a retry) and optimize says so with StorageError.
+// A retryable failure the storage refuses (twice) keeps finish's guarantee: a simpler write
+// fails the trial (and enqueues its retry) and optimize says so with StorageError.
 TEST(Retries, ARefusedRetryableFailureIsStillRecorded) {
   auto study =
       Study::create(worker_options(std::make_shared<RefusingFailTrial>(), {.max_retries = 1}));
@@ -228,9 +233,10 @@ TEST(Retries, ARefusedRetryableFailureIsStillRecorded) {
                  "recorded as failed");
   }
   const auto trials = study.trials();
-  ASSERT_EQ(trials.size(), 1u);
+  ASSERT_EQ(trials.size(), 2u);
   EXPECT_EQ(trials[0].state, TrialState::Failed);
   EXPECT_EQ(trials[0].fail_reason, "could not store the result: database is full (injected)");
+  EXPECT_EQ(trials[1].state, TrialState::Waiting);  // its retry (max_retries = 1)
 }
 
 // --- the study budget (OptimizeOptions::study_budget) ---------------------------------------

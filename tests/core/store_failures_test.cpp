@@ -25,7 +25,8 @@ class ThrowingSampler : public RandomSampler {
 
 TEST(StoreFailures, AResultTheStorageRefusesFailsTheTrialAndOptimizeSaysWhy) {
   auto storage = std::make_shared<FailingStorage>();
-  storage->fail_finish_at = 2;  // trial 1's result
+  storage->fail_finish_at = 2;  // trial 1's result, and its second attempt
+  storage->fail_finish_sticky = true;
   auto study = Study::create({.storage_backend = storage, .log_level = LogLevel::Silent});
   try {
     study.optimize(objective, {.n_trials = 4});
@@ -46,6 +47,7 @@ TEST(StoreFailures, WhenTheFallbackWriteFailsTooTheErrorSaysTheTrialStaysRunning
   auto storage = std::make_shared<FailingStorage>();
   storage->fail_finish_at = 1;
   storage->fail_finish_sticky = true;
+  storage->fail_fail_trial = true;
   auto study = Study::create({.storage_backend = storage, .log_level = LogLevel::Silent});
   auto trial = study.ask();
   try {
@@ -57,6 +59,35 @@ TEST(StoreFailures, WhenTheFallbackWriteFailsTooTheErrorSaysTheTrialStaysRunning
               "could not store the result of trial 0: database is full (injected); it stays "
               "running until its heartbeat lapses, then another worker fails it");
   }
+}
+
+// Try-out 21, finding 8: a result write that fails once (an outage longer than the storage's
+// own retries, over by now) is written again with the result in hand: nothing is lost, no
+// error, and the study goes on.
+TEST(StoreFailures, AResultWriteThatFailsOnceIsStoredAtTheSecondAttempt) {
+  auto storage = std::make_shared<FailingStorage>();
+  storage->fail_finish_at = 2;  // trial 1's result, once
+  auto study = Study::create({.storage_backend = storage, .log_level = LogLevel::Silent});
+  study.optimize(objective, {.n_trials = 3});
+  const auto trials = study.trials();
+  ASSERT_EQ(trials.size(), 3u);
+  for (const auto& t : trials) EXPECT_EQ(t.state, TrialState::Complete) << t.number;
+  EXPECT_EQ(trials[1].values.at(0), std::get<double>(trials[1].params.at("x")));
+}
+
+// When the result cannot be stored at all, the trial is failed by a simpler write that enqueues
+// its retry within max_retries, as for a dead worker's trial.
+TEST(StoreFailures, ATrialWhoseResultCannotBeStoredIsRetried) {
+  auto storage = std::make_shared<FailingStorage>();
+  storage->fail_finish_at = 1;
+  storage->fail_finish_sticky = true;
+  auto study =
+      Study::create({.storage_backend = storage, .max_retries = 1, .log_level = LogLevel::Silent});
+  EXPECT_THROW(study.optimize(objective, {.n_trials = 1}), StorageError);
+  const auto trials = study.trials();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].state, TrialState::Failed);
+  EXPECT_EQ(trials[1].state, TrialState::Waiting);
 }
 
 TEST(StoreFailures, AParameterWriteThatFailsFailsTheTrialAndTheStudyGoesOn) {

@@ -149,6 +149,14 @@ class PostgresReconnect : public ::testing::Test {
     return rest.substr(rest.find(':') + 1, rest.find('/') - rest.find(':') - 1);
   }
 
+  // The test cluster's password (pg-server.sh gives each cluster a random one).
+  static std::string password() {
+    std::ifstream in(dir() + "/password");
+    std::string p;
+    std::getline(in, p);
+    return p;
+  }
+
   // The test cluster's URL with Parzen's options appended.
   std::string url(const std::string& options) const { return url_ + "?" + options; }
 
@@ -195,9 +203,9 @@ TEST_F(PostgresReconnect, RestartDuringAWriteBatchResendsIt) {
 
 TEST_F(PostgresReconnect, TerminatedBackendIsReplacedAndATransactionIsAskedToRerun) {
   // A key=value connection string this time: Parzen's option is removed before libpq sees it.
-  const auto db = open_postgres("host=127.0.0.1 port=" + port() +
-                                " user=parzen password=parzen-test dbname=parzen_test "
-                                "retry_seconds=20");
+  const auto db =
+      open_postgres("host=127.0.0.1 port=" + port() + " user=parzen password=" + password() +
+                    " dbname=parzen_test retry_seconds=20");
   const auto admin = open_postgres(url_);
   const auto terminate = [&] {
     const int64_t pid = as_int(db->query("SELECT pg_backend_pid()").at(0).at(0));
@@ -274,9 +282,10 @@ TEST_F(PostgresReconnect, RetryTimeRunsOutWithAClearError) {
   // Through the cluster's own Unix socket: once it is stopped, another cluster started on this
   // machine may take its TCP port.
   const auto db =
-      open_postgres("host=" + dir() + " port=" + port() +
-                    " user=parzen password=parzen-test dbname=parzen_test retry_seconds=2");
+      open_postgres("host=" + dir() + " port=" + port() + " user=parzen password=" + password() +
+                    " dbname=parzen_test retry_seconds=2");
   ASSERT_EQ(as_int(db->query("SELECT 1").at(0).at(0)), 1);
+  const std::string secret = password();
   stop();
   const auto start = Clock::now();
   try {
@@ -290,10 +299,65 @@ TEST_F(PostgresReconnect, RetryTimeRunsOutWithAClearError) {
     EXPECT_NE(message.find("No such file or directory"), std::string::npos)
         << message;  // libpq's reason
     EXPECT_NE(message.find("committed before is safe"), std::string::npos) << message;
-    EXPECT_EQ(message.find("parzen-test"), std::string::npos) << "password shown: " << message;
+    EXPECT_EQ(message.find(secret), std::string::npos) << "password shown: " << message;
   }
   EXPECT_LT(Clock::now() - start, seconds(15)) << "the retry time is 2 s";
   EXPECT_NO_THROW(db->rollback());
+}
+
+// Finding 6 of try-out 21: while this storage's server is down, another cluster (same user,
+// password and database name) starts at the same address. A reconnect reaches it; the storage
+// must notice that it is another database (its token and system identifier differ) and write
+// nothing there: DatabaseReplaced, for this write and every later one. A plain restart of the
+// same server keeps the identity and carries on.
+TEST_F(PostgresReconnect, AnotherDatabaseAtTheSameAddressIsNeverWrittenTo) {
+  const auto a = make_storage(url("retry_seconds=30"));
+  const StudyId study = a->create_study("s", {Direction::Minimize});
+  const FrozenTrial trial = a->create_trial(study, NewTrial{});
+  restart();  // the same database: carries on
+  a->set_trial_user_attr(trial.id, "before", 1);
+
+  const std::string other_dir = dir() + "-other";
+  const Ran down = run({script(), "down", dir()});
+  ASSERT_EQ(down.status, 0) << down.output;
+  setenv("PARZEN_PG_PORT", port().c_str(), 1);
+  setenv("PARZEN_PG_TAKE_PORT", "1", 1);
+  setenv("PARZEN_PG_PASSWORD", password().c_str(), 1);
+  const Ran other = run({script(), "start", other_dir});
+  unsetenv("PARZEN_PG_TAKE_PORT");
+  unsetenv("PARZEN_PG_PASSWORD");
+  struct Cleanup {
+    std::string script, dir;
+    ~Cleanup() { run({script, "stop", dir}); }
+  } cleanup{script(), other_dir};
+  ASSERT_EQ(other.status, 0) << other.output;
+  ASSERT_EQ(last_line(other.output), url_) << "the other cluster must answer at the same URL";
+  {  // The other database holds a study of the same name with one trial, as the first did.
+    const auto b = make_storage(url_);
+    const StudyId s = b->create_study("s", {Direction::Minimize});
+    b->create_trial(s, NewTrial{});
+  }
+
+  for (int i = 0; i < 2; ++i) {
+    try {
+      a->set_trial_user_attr(trial.id, "after", 2);
+      ADD_FAILURE() << "a write after the reconnect to another database went through";
+    } catch (const DatabaseReplaced& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("not the database this process started on"), std::string::npos)
+          << message;
+      EXPECT_NE(message.find("127.0.0.1:" + port()), std::string::npos) << message;
+      EXPECT_EQ(message.find(password()), std::string::npos) << "password shown: " << message;
+    }
+  }
+  EXPECT_THROW(a->finish_trial(trial.id, TrialState::Complete, {1.0}, ""), DatabaseReplaced);
+  EXPECT_THROW(a->record_heartbeat(trial.id), StorageError);
+
+  const auto b = make_storage(url_);
+  const auto trials = b->trials(*b->find_study("s"));
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::Running);
+  EXPECT_TRUE(trials[0].user_attrs.empty()) << trials[0].user_attrs.dump();
 }
 
 // Durability through a crash of the server (an immediate shutdown: every server process exits at

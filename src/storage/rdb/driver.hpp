@@ -35,6 +35,15 @@ class ConnectionLost : public StorageError {
   bool retry_time_spent_ = false;
 };
 
+// After a reconnect the server at the connection's address is not the database this
+// connection was pinned to (Connection::pin_identity): another cluster took the address, or the
+// database was dropped and created again. Never retried: the connection refuses every later
+// statement with the same message, so nothing is written to the other database.
+class DatabaseReplaced : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
 using Value = std::variant<std::monostate, int64_t, double, std::string>;  // monostate: NULL
 using Row = std::vector<Value>;
 
@@ -75,6 +84,18 @@ class Connection {
   // SQLite). A storage compares it around a compare-and-set write: when a statement may have
   // run twice, a "changed nothing" answer may mean "my first attempt already changed it".
   virtual uint64_t reconnects() const { return 0; }
+  // PostgreSQL: runs `token_sql` (one row, one text value: the random token the schema keeps in
+  // parzen_meta) and reads the server's system identifier (pg_control_system(), when the role
+  // may), remembers both as this connection's identity and checks them on every reconnect: a
+  // different identity (or a token that cannot be read) throws DatabaseReplaced there, and
+  // every later statement throws it too. `expected` (another connection's identity), when not
+  // empty, must equal this one's (else DatabaseReplaced). Returns the identity. SQLite: a file
+  // is its own identity, returns "".
+  virtual std::string pin_identity(const std::string& token_sql, const std::string& expected) {
+    (void)token_sql;
+    (void)expected;
+    return {};
+  }
 };
 
 // Opens (creating if need be) an SQLite database file. Throws StorageError naming the file.

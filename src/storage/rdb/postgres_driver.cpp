@@ -275,7 +275,68 @@ class PgConnection final : public Connection {
   std::string describe() const override { return describe_; }
   uint64_t reconnects() const override { return reconnects_; }
 
+  std::string pin_identity(const std::string& token_sql, const std::string& expected) override {
+    identity_sql_.clear();  // no check while pinning
+    const std::string with_system =
+        "SELECT (" + token_sql + "), (SELECT system_identifier::text FROM pg_control_system())";
+    std::string identity;
+    try {
+      identity = identity_of(exchange({{with_system}}).at(0));
+      identity_sql_ = with_system;
+    } catch (const ConnectionLost&) {
+      throw;
+    } catch (const StorageError&) {
+      // A role that may not call pg_control_system() (some managed services): the token only.
+      const std::string token_only = "SELECT (" + token_sql + "), NULL";
+      identity = identity_of(exchange({{token_only}}).at(0));
+      identity_sql_ = token_only;
+    }
+    if (!expected.empty() && identity != expected)
+      throw DatabaseReplaced(
+          fmt::format("the {} reached through {} is not the database this process opened first "
+                      "({}; now {}); nothing was written to it. Another server or database "
+                      "answers at that address: check the storage URL",
+                      describe_, shown_, expected, identity));
+    identity_ = identity;
+    return identity;
+  }
+
  private:
+  // "token T, server S" from the identity query's row (S "-" when the role cannot read it).
+  static std::string identity_of(const std::vector<Row>& rows) {
+    const auto text = [&](size_t i) {
+      return rows.empty() || rows[0].size() <= i || is_null(rows[0][i]) ? std::string("-")
+             : std::holds_alternative<std::string>(rows[0][i])          ? as_text(rows[0][i])
+                                                               : std::to_string(as_int(rows[0][i]));
+    };
+    return fmt::format("Parzen token {}, server system identifier {}", text(0), text(1));
+  }
+
+  // After a reconnect: the identity pinned by pin_identity() must be the same. Returns false
+  // when the connection was lost again while asking (the caller goes on restoring it); throws
+  // DatabaseReplaced, and poisons this connection, on another database.
+  bool same_database() {
+    if (identity_sql_.empty()) return true;
+    const Attempt a = attempt({{identity_sql_}});
+    if (a.outcome == Attempt::Lost || a.outcome == Attempt::TimedOut ||
+        a.outcome == Attempt::Cancelled) {
+      drop();
+      return false;
+    }
+    const std::string now = a.outcome == Attempt::Ok
+                                ? identity_of(a.rows.at(0))
+                                : fmt::format("no Parzen schema: {}", trimmed(a.error));
+    if (now == identity_) return true;
+    drop();
+    replaced_ = fmt::format(
+        "reconnected to the {} at {}, but it is not the database this process started on "
+        "(it was: {}; it is now: {}): another server or database answers at that address. "
+        "Stopping without writing anything to it; check the storage URL (give each server a "
+        "port or host of its own), restart the original server, then resume the study",
+        describe_, shown_, identity_, now);
+    throw DatabaseReplaced(replaced_);
+  }
+
   // Parameters as the text libpq sends (NULL for monostate).
   struct Bound {
     std::vector<std::string> text;
@@ -378,11 +439,11 @@ class PgConnection final : public Connection {
                                              std::max(until, Clock::now() + seconds(0.1)));
       std::string why;
       conn_ = connect(attempt_deadline, why);
-      if (conn_) {
+      if (conn_ && same_database()) {
         ++reconnects_;
         return;
       }
-      reason = why;
+      if (!conn_) reason = why;
       if (Clock::now() >= until) throw given_up(since, reason);
       std::uniform_real_distribution<double> jitter(0.5, 1.0);
       const auto pause = std::min(Clock::now() + seconds(backoff * jitter(random)), until);
@@ -407,6 +468,7 @@ class PgConnection final : public Connection {
   std::vector<std::vector<Row>> exchange(const std::vector<Statement>& statements) {
     std::optional<Clock::time_point> since;  // when the first fault of this call was seen
     bool restored = false;
+    if (!replaced_.empty()) throw DatabaseReplaced(replaced_);
     while (true) {
       if (!conn_) {
         if (in_transaction_)
@@ -657,6 +719,9 @@ class PgConnection final : public Connection {
   uint64_t next_name_ = 0;
   bool in_transaction_ = false;
   uint64_t reconnects_ = 0;
+  std::string identity_sql_;  // pin_identity's query; empty: nothing pinned
+  std::string identity_;      // what it answered at the first connection
+  std::string replaced_;      // set once another database answered: every call throws it
 };
 
 }  // namespace

@@ -167,6 +167,7 @@ class RdbStorage final : public Storage {
         open_another_(std::move(open_another)),
         db_reconnects_seen_(db_->reconnects()) {
     migrate();
+    identity_ = db_->pin_identity(kDatabaseTokenSql, "");
   }
 
   StudyId create_study(const std::string& name, const std::vector<Direction>& directions) override {
@@ -879,7 +880,11 @@ class RdbStorage final : public Storage {
       lock = std::unique_lock(heartbeat_mu_);
       if (!heartbeat_db_ && !heartbeat_unavailable_) {
         try {
-          heartbeat_db_ = open_another_();
+          auto c = open_another_();
+          // The same database as the main connection, or none (DatabaseReplaced, caught below:
+          // the heartbeats share the main connection, which checks its own identity).
+          c->pin_identity(kDatabaseTokenSql, identity_);
+          heartbeat_db_ = std::move(c);
           heartbeat_reconnects_seen_ = heartbeat_db_->reconnects();
         } catch (const StorageError&) {
           heartbeat_unavailable_ = true;  // e.g. the server's connection limit: share the main one
@@ -1083,6 +1088,7 @@ class RdbStorage final : public Storage {
   std::string now_;          // now_sql
   std::string alive_since_;  // alive_since_sql
   ConnectionFactory open_another_;
+  std::string identity_;         // the main connection's pinned identity ("" on SQLite)
   uint64_t db_reconnects_seen_;  // db_->reconnects() when last looked at; guarded by mu_
   std::mutex heartbeat_mu_;      // guards the four below
   std::unique_ptr<Connection> heartbeat_db_;
@@ -1100,6 +1106,8 @@ class RdbStorage final : public Storage {
 };
 
 }  // namespace
+
+const char* const kDatabaseTokenSql = "SELECT value FROM parzen_meta WHERE key = 'database_token'";
 
 void migrate_schema(Connection& db, const std::vector<std::string>& create, int64_t latest,
                     const std::vector<Migration>& steps) {
@@ -1140,6 +1148,14 @@ void migrate_schema(Connection& db, const std::vector<std::string>& create, int6
         db.query("UPDATE parzen_meta SET value = ? WHERE key = 'schema_version'",
                  {std::to_string(version + 1)});
       }
+    }
+    // PostgreSQL: a random token names this database for good; a connection checks it after
+    // each reconnect (Connection::pin_identity), so that another database answering at the same
+    // address is never written to. Databases made before the token get one on their next open.
+    if (postgres && db.query(kDatabaseTokenSql).empty()) {
+      std::random_device rd;
+      db.query("INSERT INTO parzen_meta (key, value) VALUES ('database_token', ?)",
+               {fmt::format("{:08x}{:08x}{:08x}{:08x}", rd(), rd(), rd(), rd())});
     }
     db.commit();
   } catch (...) {

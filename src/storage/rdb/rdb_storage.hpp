@@ -23,6 +23,9 @@ struct Migration {
 // an older one runs the steps from its version up, in order, each recorded in parzen_meta; a
 // failing step leaves the database as it was. Throws StorageError for a newer version than
 // `latest`, a missing step or a failing statement, naming the database and the versions.
+// The query that reads the database's random token (PostgreSQL; written by migrate_schema).
+extern const char* const kDatabaseTokenSql;
+
 void migrate_schema(Connection& db, const std::vector<std::string>& create, int64_t latest,
                     const std::vector<Migration>& steps);
 
