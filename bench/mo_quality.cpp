@@ -18,7 +18,7 @@
 //
 //   bench_mo_quality [--trials 200] [--seeds 10] [--problems zdt1,bnh] [--samplers tpe,nsga2]
 //                    [--constrained-samplers tpe,tpe-multivariate,gp] [--no-optuna]
-//                    [--optuna-rows FILE,...] [--parzen-rows FILE,...] [--check]
+//                    [--optuna-rows FILE,...] [--parzen-rows FILE,...] [--only-rows] [--check]
 //
 // --samplers takes registry names, each optionally followed by +OPTION for boolean options set
 // to true (tpe+multivariate). --optuna-rows FILE reads Optuna's rows from FILE (JSON lines written
@@ -206,6 +206,10 @@ int main(int argc, char** argv) {
                  "Parzen's samplers on Gardner 1 and 2 (tpe, tpe-multivariate, gp; default: all)")
       ->delimiter(',');
   app.add_flag("--no-optuna", no_optuna, "run parzen only");
+  bool only_rows = false;
+  app.add_flag("--only-rows", only_rows,
+               "run nothing: table the rows of --parzen-rows and --optuna-rows only (a method "
+               "with fewer seeds there is marked)");
   app.add_option("--optuna-rows", optuna_rows,
                  "read Optuna's rows from these JSON-lines files instead of running Optuna")
       ->delimiter(',');
@@ -237,7 +241,7 @@ int main(int argc, char** argv) {
   auto optuna_rows_for = [&](const std::string& problem, const std::string& sampler,
                              int64_t trials) -> const std::vector<nlohmann::json>& {
     auto& rows = optuna[{problem, sampler}];
-    if (!rows.empty() || no_optuna || !optuna_rows.empty()) return rows;
+    if (!rows.empty() || no_optuna || !optuna_rows.empty() || only_rows) return rows;
     std::string seed_list;
     for (int s = 0; s < seeds; ++s) seed_list += fmt::format(" {}", s);
     rows =
@@ -268,7 +272,10 @@ int main(int argc, char** argv) {
     for (int s = 0; s < seeds; ++s) n += parzen_given.count({problem, sampler, s}) > 0;
     if (n > 0)
       fmt::print(stderr, "parzen {} on {}: {} of {} seeds from --parzen-rows{}\n", sampler, problem,
-                 n, seeds, n < seeds ? ", running the others" : "");
+                 n, seeds,
+                 n < seeds
+                     ? (only_rows ? ", the others left out (--only-rows)" : ", running the others")
+                     : "");
   };
 
   // ---- Multi-objective: hypervolume.
@@ -300,6 +307,7 @@ int main(int argc, char** argv) {
           std::cout << row.dump() << std::endl;
           continue;
         }
+        if (only_rows) continue;
         auto study = Study::create(
             {.directions = std::vector<Direction>(bench::mo::n_objectives(p), Direction::Minimize),
              .sampler =
@@ -461,6 +469,7 @@ int main(int argc, char** argv) {
           std::cout << row.dump() << std::endl;
           continue;
         }
+        if (only_rows) continue;
         auto study =
             Study::create({.sampler = sampler_by_name(name, options, static_cast<uint64_t>(s)),
                            .log_level = LogLevel::Silent});
