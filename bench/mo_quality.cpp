@@ -17,11 +17,17 @@
 // values of the feasible trials each run returns.
 //
 //   bench_mo_quality [--trials 200] [--seeds 10] [--problems zdt1,bnh] [--samplers tpe,nsga2]
-//                    [--no-optuna] [--optuna-rows FILE] [--check]
+//                    [--constrained-samplers tpe,tpe-multivariate,gp] [--no-optuna]
+//                    [--optuna-rows FILE,...] [--parzen-rows FILE,...] [--only-rows] [--check]
 //
 // --samplers takes registry names, each optionally followed by +OPTION for boolean options set
 // to true (tpe+multivariate). --optuna-rows FILE reads Optuna's rows from FILE (JSON lines written
 // by `optuna_mo_quality.py run ...`, e.g. an earlier run's) instead of running Optuna now.
+// --parzen-rows FILE reads Parzen's rows from FILE (this program's own output: its JSON lines,
+// the tables around them are skipped): a (problem, sampler, seed) found there is not run again,
+// so a slow sampler's rows (the GP's) computed once can be tabled with the others; the pairs and
+// seeds the files lack are run. Both options take several files (comma-separated or repeated);
+// a (problem, sampler, seed) found twice keeps its first row.
 // --check compares bench/mo_functions.hpp with the Python definitions at random points and exits.
 
 #include <algorithm>
@@ -32,6 +38,8 @@
 #include <map>
 #include <random>
 #include <set>
+
+#include <time.h>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -63,6 +71,64 @@ std::shared_ptr<Sampler> sampler_by_name(const std::string& spec, nlohmann::json
   options.update(own);
   options["seed"] = seed;
   return make_sampler(name, options);
+}
+
+// CPU seconds of this process (all its threads), for the cost per trial beside the wall clock.
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// Rows of JSON-lines files by (problem, sampler, seed), the first of duplicates kept; lines that
+// are not JSON objects (the tables of this program's own output) are skipped, and so are rows of
+// another system than `system` and seeds >= `seeds`. Exits the program on an unreadable file or a
+// malformed row, naming the file and line.
+using RowKey = std::tuple<std::string, std::string, int>;
+std::map<RowKey, nlohmann::json> read_rows(const std::vector<std::string>& files,
+                                           const std::string& system, int seeds) {
+  std::map<RowKey, nlohmann::json> rows;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    if (!in) {
+      fmt::print(stderr, "cannot read {}\n", file);
+      std::exit(2);
+    }
+    std::string line;
+    int number = 0, kept = 0, duplicates = 0, beyond = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      if (line.empty() || line[0] != '{') continue;
+      try {
+        const auto row = nlohmann::json::parse(line);
+        // Rows without a "system" key are Optuna's (older optuna_mo_quality.py output).
+        if (row.value("system", std::string("optuna")) != system) continue;
+        const int seed = row.at("seed").get<int>();
+        if (seed >= seeds) {
+          ++beyond;
+          continue;
+        }
+        const bool fresh = rows.emplace(RowKey{row.at("problem").get<std::string>(),
+                                               row.at("sampler").get<std::string>(), seed},
+                                        row)
+                               .second;
+        fresh ? ++kept : ++duplicates;
+      } catch (const nlohmann::json::exception& e) {
+        fmt::print(stderr, "{}:{}: not a row of this benchmark: {}\n", file, number, e.what());
+        std::exit(2);
+      }
+    }
+    fmt::print(
+        stderr, "{}: {} {} row(s) read{}{}\n", file, kept, system,
+        duplicates ? fmt::format(", {} duplicate(s) of earlier rows skipped", duplicates) : "",
+        beyond ? fmt::format(", {} of seeds >= --seeds skipped", beyond) : "");
+  }
+  return rows;
+}
+
+// " (n seeds)" when a method has other than the expected number of runs.
+std::string seeds_note(size_t n, int seeds) {
+  return n == static_cast<size_t>(seeds) ? "" : fmt::format(" ({} seeds)", n);
 }
 
 // The hypervolume of the feasible values.
@@ -125,7 +191,7 @@ int main(int argc, char** argv) {
   int seeds = 10;
   std::vector<std::string> only, samplers = {"tpe", "nsga2", "nsga3", "random"};
   bool no_optuna = false, check = false;
-  std::string optuna_rows;
+  std::vector<std::string> optuna_rows, parzen_rows;
   app.add_option("--trials", n_trials, "evaluations per multi-objective run")
       ->capture_default_str();
   app.add_option("--constrained-trials", n_trials_constrained, "evaluations per Gardner run")
@@ -135,9 +201,22 @@ int main(int argc, char** argv) {
   app.add_option("--samplers", samplers, "parzen samplers by registry name")
       ->delimiter(',')
       ->capture_default_str();
+  std::vector<std::string> constrained_only;
+  app.add_option("--constrained-samplers", constrained_only,
+                 "Parzen's samplers on Gardner 1 and 2 (tpe, tpe-multivariate, gp; default: all)")
+      ->delimiter(',');
   app.add_flag("--no-optuna", no_optuna, "run parzen only");
+  bool only_rows = false;
+  app.add_flag("--only-rows", only_rows,
+               "run nothing: table the rows of --parzen-rows and --optuna-rows only (a method "
+               "with fewer seeds there is marked)");
   app.add_option("--optuna-rows", optuna_rows,
-                 "read Optuna's rows from this JSON-lines file instead of running Optuna");
+                 "read Optuna's rows from these JSON-lines files instead of running Optuna")
+      ->delimiter(',');
+  app.add_option("--parzen-rows", parzen_rows,
+                 "read Parzen's rows from these files (this program's output) instead of running "
+                 "those (problem, sampler, seed)s")
+      ->delimiter(',');
   app.add_flag("--check", check, "compare the C++ and Python problem definitions and exit");
   CLI11_PARSE(app, argc, argv);
   if (check) return check_functions();
@@ -162,7 +241,7 @@ int main(int argc, char** argv) {
   auto optuna_rows_for = [&](const std::string& problem, const std::string& sampler,
                              int64_t trials) -> const std::vector<nlohmann::json>& {
     auto& rows = optuna[{problem, sampler}];
-    if (!rows.empty() || no_optuna || !optuna_rows.empty()) return rows;
+    if (!rows.empty() || no_optuna || !optuna_rows.empty() || only_rows) return rows;
     std::string seed_list;
     for (int s = 0; s < seeds; ++s) seed_list += fmt::format(" {}", s);
     rows =
@@ -170,25 +249,39 @@ int main(int argc, char** argv) {
                                           bench::bench_dir(), problem, sampler, trials, seed_list));
     return rows;
   };
-  if (!optuna_rows.empty()) {
-    std::ifstream in(optuna_rows);
-    if (!in) {
-      fmt::print(stderr, "cannot read {}\n", optuna_rows);
-      return 2;
+  if (!optuna_rows.empty())
+    for (const auto& [key, row] : read_rows(optuna_rows, "optuna", seeds))
+      optuna[{std::get<0>(key), std::get<1>(key)}].push_back(row);
+  const std::map<RowKey, nlohmann::json> parzen_given = read_rows(parzen_rows, "parzen", seeds);
+  // The rows of (problem, sampler) read from --parzen-rows, for the note on stderr.
+  // A row read back must come from runs of the same length (rows without "trials", written
+  // before it was recorded, are taken as they are).
+  auto check_trials = [](const nlohmann::json& row, int64_t trials) {
+    if (row.contains("trials") && row["trials"].get<int64_t>() != trials) {
+      fmt::print(stderr,
+                 "--parzen-rows: the row of {} on {} seed {} has {} trials, this run {}: give "
+                 "--trials/--constrained-trials {} or other rows\n",
+                 row.at("sampler").get<std::string>(), row.at("problem").get<std::string>(),
+                 row.at("seed").get<int>(), row["trials"].get<int64_t>(), trials,
+                 row["trials"].get<int64_t>());
+      std::exit(2);
     }
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      const auto row = nlohmann::json::parse(line);
-      if (row.at("seed").get<int>() < seeds)
-        optuna[{row.at("problem").get<std::string>(), row.at("sampler").get<std::string>()}]
-            .push_back(row);
-    }
-  }
+  };
+  auto note_given = [&](const std::string& problem, const std::string& sampler) {
+    int n = 0;
+    for (int s = 0; s < seeds; ++s) n += parzen_given.count({problem, sampler, s}) > 0;
+    if (n > 0)
+      fmt::print(stderr, "parzen {} on {}: {} of {} seeds from --parzen-rows{}\n", sampler, problem,
+                 n, seeds,
+                 n < seeds
+                     ? (only_rows ? ", the others left out (--only-rows)" : ", running the others")
+                     : "");
+  };
 
   // ---- Multi-objective: hypervolume.
-  std::map<std::string, std::map<std::string, std::vector<double>>> hv;  // problem -> method
-  std::map<std::string, std::map<std::string, std::vector<double>>> ms;  // ms per trial
+  std::map<std::string, std::map<std::string, std::vector<double>>> hv;      // problem -> method
+  std::map<std::string, std::map<std::string, std::vector<double>>> ms;      // ms per trial
+  std::map<std::string, std::map<std::string, std::vector<double>>> cpu_ms;  // CPU ms per trial
   std::vector<std::string> problems;
   std::vector<std::string> methods;
   for (const auto& s : parzen_samplers) methods.push_back("parzen " + s);
@@ -199,33 +292,61 @@ int main(int argc, char** argv) {
   for (const auto& p : bench::mo::problems()) {
     if (!wanted(p.name)) continue;
     problems.push_back(p.name);
-    for (const auto& sampler : parzen_samplers)
+    for (const auto& sampler : parzen_samplers) {
+      note_given(p.name, sampler);
       for (int s = 0; s < seeds; ++s) {
+        if (const auto given = parzen_given.find({p.name, sampler, s});
+            given != parzen_given.end()) {
+          const auto& row = given->second;
+          check_trials(row, n_trials);
+          hv[p.name]["parzen " + sampler].push_back(row.at("hypervolume").get<double>());
+          if (row.contains("ms_per_trial"))
+            ms[p.name]["parzen " + sampler].push_back(row["ms_per_trial"].get<double>());
+          if (row.contains("cpu_ms_per_trial"))
+            cpu_ms[p.name]["parzen " + sampler].push_back(row["cpu_ms_per_trial"].get<double>());
+          std::cout << row.dump() << std::endl;
+          continue;
+        }
+        if (only_rows) continue;
         auto study = Study::create(
             {.directions = std::vector<Direction>(bench::mo::n_objectives(p), Direction::Minimize),
              .sampler =
                  sampler_by_name(sampler, nlohmann::json::object(), static_cast<uint64_t>(s)),
              .log_level = LogLevel::Silent});
         const auto start = std::chrono::steady_clock::now();
+        const double cpu_start = process_cpu_seconds();
         study.optimize([&p](Trial& t) { return bench::mo::run_trial(t, p); },
                        {.n_trials = n_trials});
         const double per_trial =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                 .count() /
             static_cast<double>(n_trials);
+        const double cpu_per_trial =
+            1e3 * (process_cpu_seconds() - cpu_start) / static_cast<double>(n_trials);
         const double v = hypervolume_of(feasible_values(study), p.reference);
         hv[p.name]["parzen " + sampler].push_back(v);
         ms[p.name]["parzen " + sampler].push_back(per_trial);
-        std::cout << nlohmann::json{{"system", "parzen"}, {"sampler", sampler},
-                                    {"problem", p.name},  {"seed", s},
-                                    {"hypervolume", v},   {"ms_per_trial", per_trial}}
+        cpu_ms[p.name]["parzen " + sampler].push_back(cpu_per_trial);
+        std::cout << nlohmann::json{{"system", "parzen"},
+                                    {"sampler", sampler},
+                                    {"problem", p.name},
+                                    {"seed", s},
+                                    {"hypervolume", v},
+                                    {"ms_per_trial", per_trial},
+                                    {"cpu_ms_per_trial", cpu_per_trial},
+                                    {"trials", n_trials}}
                   << std::endl;
       }
+    }
     if (no_optuna) continue;
     for (const auto& sampler : optuna_samplers)
       for (const auto& row : optuna_rows_for(p.name, sampler, n_trials)) {
+        // optuna_mo_quality.py's rows carry the values; this program's echo of them (its own
+        // output, read back) the hypervolume.
         const double v =
-            hypervolume_of(row.at("values").get<std::vector<std::vector<double>>>(), p.reference);
+            row.contains("values")
+                ? hypervolume_of(row["values"].get<std::vector<std::vector<double>>>(), p.reference)
+                : row.at("hypervolume").get<double>();
         hv[p.name]["optuna " + sampler].push_back(v);
         std::cout << nlohmann::json{{"system", "optuna"},
                                     {"sampler", sampler},
@@ -259,8 +380,8 @@ int main(int argc, char** argv) {
         continue;
       }
       const auto& v = it->second;
-      fmt::print(" {:.4g} [{:.4g}, {:.4g}] |", bench::quantile(v, 0.5), bench::quantile(v, 0.25),
-                 bench::quantile(v, 0.75));
+      fmt::print(" {:.4g} [{:.4g}, {:.4g}]{} |", bench::quantile(v, 0.5), bench::quantile(v, 0.25),
+                 bench::quantile(v, 0.75), seeds_note(v.size(), seeds));
       std::string& best = m.rfind("parzen", 0) == 0 ? best_parzen : best_optuna;
       if (best.empty() || bench::quantile(v, 0.5) > bench::quantile(hv[name][best], 0.5)) best = m;
     }
@@ -286,16 +407,22 @@ int main(int argc, char** argv) {
         "(p < 0.05) on {}.\n",
         at_least, compared, strictly);
   if (!problems.empty() && !parzen_samplers.empty()) {
-    fmt::print("\nParzen's median milliseconds per trial (whole run / {} trials)\n\n| problem |",
-               n_trials);
+    fmt::print(
+        "\nParzen's median milliseconds per trial (whole run / {} trials): CPU of the process "
+        "(wall clock); rows read from --parzen-rows may lack the CPU time (—)\n\n| problem |",
+        n_trials);
     for (const auto& sampler : parzen_samplers) fmt::print(" {} |", sampler);
     fmt::print("\n|---|");
     for (size_t i = 0; i < parzen_samplers.size(); ++i) fmt::print("---:|");
     fmt::print("\n");
+    auto median_or_dash = [](const std::vector<double>& v) {
+      return v.empty() ? std::string("—") : fmt::format("{:.3g}", bench::quantile(v, 0.5));
+    };
     for (const auto& name : problems) {
       fmt::print("| {} |", name);
       for (const auto& sampler : parzen_samplers)
-        fmt::print(" {:.3g} |", bench::quantile(ms[name]["parzen " + sampler], 0.5));
+        fmt::print(" {} ({}) |", median_or_dash(cpu_ms[name]["parzen " + sampler]),
+                   median_or_dash(ms[name]["parzen " + sampler]));
       fmt::print("\n");
     }
   }
@@ -311,12 +438,38 @@ int main(int argc, char** argv) {
       {"tpe-multivariate", "tpe", {{"multivariate", true}}}};
   if (const auto* gp = find_sampler("gp"); gp && gp->capabilities.constraints)
     constrained_samplers.emplace_back("gp", "gp", nlohmann::json::object());
+  if (!constrained_only.empty()) {
+    for (const auto& label : constrained_only)
+      if (std::none_of(constrained_samplers.begin(), constrained_samplers.end(),
+                       [&](const auto& c) { return std::get<0>(c) == label; })) {
+        fmt::print(stderr,
+                   "--constrained-samplers: unknown '{}'; expected tpe, tpe-multivariate "
+                   "or gp\n",
+                   label);
+        return 2;
+      }
+    std::erase_if(constrained_samplers, [&](const auto& c) {
+      return std::find(constrained_only.begin(), constrained_only.end(), std::get<0>(c)) ==
+             constrained_only.end();
+    });
+  }
   std::map<std::string, std::vector<double>> constrained_ms;
   for (const auto& p : bench::mo::constrained_problems()) {
     if (!wanted(p.name)) continue;
     functions.push_back(p.name);
-    for (const auto& [label, name, options] : constrained_samplers)
+    for (const auto& [label, name, options] : constrained_samplers) {
+      note_given(p.name, label);
       for (int s = 0; s < seeds; ++s) {
+        if (const auto given = parzen_given.find({p.name, label, s}); given != parzen_given.end()) {
+          const auto& row = given->second;
+          check_trials(row, n_trials_constrained);
+          regret[p.name]["parzen " + label].push_back(row.at("regret").get<double>());
+          if (row.contains("ms_per_trial"))
+            constrained_ms[label].push_back(row["ms_per_trial"].get<double>());
+          std::cout << row.dump() << std::endl;
+          continue;
+        }
+        if (only_rows) continue;
         auto study =
             Study::create({.sampler = sampler_by_name(name, options, static_cast<uint64_t>(s)),
                            .log_level = LogLevel::Silent});
@@ -329,10 +482,11 @@ int main(int argc, char** argv) {
               return out[0];
             },
             {.n_trials = n_trials_constrained});
-        constrained_ms[label].push_back(
+        const double per_trial =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                 .count() /
-            static_cast<double>(n_trials_constrained));
+            static_cast<double>(n_trials_constrained);
+        constrained_ms[label].push_back(per_trial);
         double best = std::numeric_limits<double>::infinity();
         for (const auto& v : feasible_values(study)) best = std::min(best, v[0]);
         // No infeasible trial is ever reported as best.
@@ -345,9 +499,12 @@ int main(int argc, char** argv) {
                                     {"sampler", label},
                                     {"problem", p.name},
                                     {"seed", s},
-                                    {"regret", best - p.optimum}}
+                                    {"regret", best - p.optimum},
+                                    {"ms_per_trial", per_trial},
+                                    {"trials", n_trials_constrained}}
                   << std::endl;
       }
+    }
     if (no_optuna) continue;
     for (const auto& [label, options] : tpe_variants)
       for (const auto& row : optuna_rows_for(p.name, label, n_trials_constrained)) {
@@ -393,7 +550,10 @@ int main(int argc, char** argv) {
     }
     fmt::print("\nParzen's median ms per trial on the constrained problems:");
     for (const auto& [label, name, options] : constrained_samplers)
-      fmt::print(" {} {:.3g};", label, bench::quantile(constrained_ms[label], 0.5));
+      fmt::print(" {} {};", label,
+                 constrained_ms[label].empty()
+                     ? std::string("—")
+                     : fmt::format("{:.3g}", bench::quantile(constrained_ms[label], 0.5)));
     fmt::print("\n");
   }
   return 0;

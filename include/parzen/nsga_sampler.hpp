@@ -191,6 +191,10 @@ class NsgaIIISampler : public NsgaIISampler {
   // InvalidArgument when the user's points have another number of coordinates, or when the
   // structured points would number more than 100 000 (a smaller dividing_parameter is needed).
   std::vector<std::vector<double>> reference_points(size_t n_objectives) const;
+  // NSGA-II's, after checking that the user's reference points have one coordinate per
+  // objective of the study (InvalidArgument on the first ask otherwise, not only when niching
+  // first needs them).
+  SearchSpace infer_relative_space(const StudyView& view, const FrozenTrial& trial) override;
 
  protected:
   std::vector<size_t> select_from_last_front(const StudyView& view, int64_t generation,

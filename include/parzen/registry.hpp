@@ -36,9 +36,11 @@ enum class OptionType {
   String,
   Choice,  // a string out of OptionSpec::choices
   Pruner,  // a nested pruner: an object with "type" and that pruner's options (PatientPruner)
+  Points,  // a list of points, each a list of numbers (NSGA-III's reference_points); [] or null:
+           // none given
 };
 
-// "bool", "int", "float", "string", "choice", "pruner".
+// "bool", "int", "float", "string", "choice", "pruner", "points".
 const char* to_string(OptionType type);
 
 struct OptionSpec {

@@ -50,11 +50,8 @@ _OPTUNA: Dict[Tuple[str, str], Dict[str, Any]] = {
     ("sampler", "nsga3"): {
         "cls": "NSGAIIISampler",
         "positional": [],
-        "optuna_only": {"constraints_func": (None,), "reference_points": (None,)},
-        "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead",
-                "reference_points": "user-given reference points are a C++ option "
-                                    "(NsgaIIISamplerOptions::reference_points); use "
-                                    "dividing_parameter"},
+        "optuna_only": {"constraints_func": (None,)},
+        "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead"},
     },
     ("sampler", "cmaes"): {
         "cls": "CmaEsSampler",
@@ -148,7 +145,9 @@ class _Base:
     def _convert(self, key: str, value: Any) -> Any:
         if isinstance(value, _Base):
             return value._as_json()
-        if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        if type(value).__module__ == "numpy" and getattr(value, "ndim", 0) > 0:
+            value = value.tolist()  # numpy arrays (NSGA-III's reference_points) as nested lists
+        elif type(value).__module__ == "numpy" and hasattr(value, "item"):
             value = value.item()  # numpy scalars (seed=np.int64(3)) as Python numbers
         if isinstance(value, str) and value == "auto":
             reg = next((r for k, r, _ in type(self)._params if k == key), key)
@@ -314,6 +313,8 @@ def build_classes(kind: str, base: type, namespace: Dict[str, Any]) -> List[str]
             default = o.get("default")
             if o.get("accepts_auto") and default is None:
                 default = "auto"
+            if o["type"] == "points" and default == []:
+                default = None  # as Optuna's NSGAIIISampler(reference_points=None)
             params.append((back.get(o["name"], o["name"]), o["name"], default))
         positional = list(optuna["positional"]) if optuna else []
         positional = [p for p in positional if any(p == q[0] for q in params)

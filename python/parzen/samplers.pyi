@@ -1,7 +1,7 @@
 """Type stubs of parzen.samplers (its classes are generated from _core.registry() at
 import; these stubs list the same signatures for IDEs and type checkers)."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 
 class BaseSampler:
@@ -41,7 +41,7 @@ class NSGAIISampler(BaseSampler):
 
 
 class NSGAIIISampler(BaseSampler):
-    def __init__(self, *, population_size: int = ..., mutation_prob: Optional[float] = ..., crossover: str = ..., crossover_prob: float = ..., swapping_prob: float = ..., seed: Optional[int] = ..., dividing_parameter: int = ..., constraints_func: Any = ..., reference_points: Any = ...) -> None: ...
+    def __init__(self, *, population_size: int = ..., mutation_prob: Optional[float] = ..., crossover: str = ..., crossover_prob: float = ..., swapping_prob: float = ..., seed: Optional[int] = ..., dividing_parameter: int = ..., reference_points: Optional[Sequence[Sequence[float]]] = ..., constraints_func: Any = ...) -> None: ...
 
 
 class CmaEsSampler(BaseSampler):

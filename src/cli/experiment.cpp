@@ -15,6 +15,7 @@
 #include "cli/number.hpp"
 #include "cli/options_reader.hpp"
 
+#include "parzen/nsga_sampler.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/registry.hpp"
 
@@ -192,6 +193,24 @@ void check_objectives(const Reader& sampler_table, const std::string& type, size
   sampler_table.fail("type", fmt::format("{}; this experiment has {} directions: use type = {}",
                                          sampler_objectives_limit(type), n_directions,
                                          multi_objective_samplers("\"{}\"", n_directions)));
+}
+
+// NSGA-III's reference points (given, or Das-Dennis from dividing_parameter) for the
+// experiment's number of objectives: refused here, naming the key, instead of at the end of the
+// first generation.
+void check_reference_points(const std::shared_ptr<Sampler>& sampler, const SamplerSpec& spec,
+                            const SourceMap& map, size_t n_directions) {
+  const auto nsga3 = std::dynamic_pointer_cast<NsgaIIISampler>(sampler);
+  if (!nsga3) return;
+  try {
+    nsga3->reference_points(n_directions);
+  } catch (const InvalidArgument& e) {
+    const Reader r{spec.options, map, "/sampler"};
+    fail_option(
+        r,
+        nsga3->nsga3_options().reference_points.empty() ? "dividing_parameter" : "reference_points",
+        e.what());
+  }
 }
 
 // The pruner of a [pruner] table (with its "type"), from the registry.
@@ -437,7 +456,9 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
                                    "directions: remove [pruner]",
                                    e.directions.size()));
   }
-  build_sampler(e.sampler, e.space, map, "/sampler", pruner);  // validates it
+  check_reference_points(
+      build_sampler(e.sampler, e.space, map, "/sampler", pruner),  // validates it
+      e.sampler, map, e.directions.size());
 
   if (r.has("n_trials")) e.n_trials = r.integer("n_trials", 1);
   if (r.has("max_duration")) e.max_duration_seconds = r.duration("max_duration");

@@ -74,6 +74,8 @@ const char* to_string(OptionType type) {
       return "choice";
     case OptionType::Pruner:
       return "pruner";
+    case OptionType::Points:
+      return "points";
   }
   return "?";
 }
@@ -216,6 +218,26 @@ void check_type(const std::string& owner, const OptionSpec& spec, const nlohmann
       if (v.is_object()) return;
       rule = "must be a pruner table with its type, e.g. {type = \"median\"}";
       break;
+    case OptionType::Points: {
+      if (v.is_null()) return;
+      const char* example = "e.g. [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]";
+      if (!v.is_array()) {
+        rule = fmt::format("must be a list of points, each a list of numbers ({})", example);
+        break;
+      }
+      for (size_t i = 0; i < v.size(); ++i) {
+        const auto& point = v[i];
+        bool numbers = point.is_array();
+        for (size_t k = 0; numbers && k < point.size(); ++k) numbers = point[k].is_number();
+        if (!numbers)
+          throw OptionError(
+              spec.name,
+              fmt::format("{}: {} = {}, point {} (counting from 0) is {}, must be a list of "
+                          "numbers, one per objective ({})",
+                          owner, spec.name, v.dump(), i, point.dump(), example));
+      }
+      return;
+    }
   }
   throw OptionError(spec.name, fmt::format("{}: {} = {}, {}, not {}", owner, spec.name, v.dump(),
                                            rule, json_kind(v)));

@@ -145,6 +145,11 @@ std::vector<Field<NsgaIIISamplerOptions>> nsga3_fields() {
                          "divisions per objective of the Das-Dennis reference points "
                          "(C(p + M - 1, M - 1) points for M objectives)",
                          {.min = 1}));
+  fields.push_back(points_field(
+      "reference_points", &NsgaIIISamplerOptions::reference_points,
+      "the user's reference points in the normalised objective space, one coordinate per "
+      "objective (e.g. [[1, 0], [0.5, 0.5], [0, 1]]), instead of the Das-Dennis ones; [] (the "
+      "default): the Das-Dennis points"));
   return fields;
 }
 

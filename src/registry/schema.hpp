@@ -119,6 +119,23 @@ Field<O> choice_field(std::string name, E O::*member,
   return {std::move(spec), std::move(set)};
 }
 
+// An option holding a list of points (OptionType::Points), e.g. NSGA-III's reference_points;
+// null or [] leaves the member empty. check_type() has checked the shape; the struct's validate()
+// checks the sizes and values.
+template <class O>
+Field<O> points_field(std::string name, std::vector<std::vector<double>> O::*member,
+                      std::string help) {
+  OptionSpec spec{.name = std::move(name),
+                  .type = OptionType::Points,
+                  .default_value = nlohmann::json(O{}.*member),
+                  .help = std::move(help)};
+  auto set = [member](O& o, const nlohmann::json& v, const std::string&) {
+    o.*member = v.is_null() ? std::vector<std::vector<double>>{}
+                            : v.get<std::vector<std::vector<double>>>();
+  };
+  return {std::move(spec), std::move(set)};
+}
+
 // The fields of a nested options struct (BOHB's TPE options) as fields of the outer one.
 template <class O, class Inner>
 std::vector<Field<O>> lift(const std::vector<Field<Inner>>& fields, Inner O::*member) {

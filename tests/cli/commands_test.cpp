@@ -166,6 +166,58 @@ echo "parzen:result acc=0.$((PARZEN_TRIAL_NUMBER + 5)) loss=$PARZEN_TRIAL_NUMBER
       << r.out;
 }
 
+// NSGA-III's reference_points from the experiment file: a run with them completes its
+// generations; points with another number of coordinates than the experiment's objectives, or
+// that are not lists of numbers, are refused before anything is stored, naming the file, line
+// and key.
+TEST(CliCommands, Nsga3ReferencePointsFromTheExperimentFile) {
+  TempDir dir;
+  // Top-level keys first (TOML puts what follows [search_space] into it); reference_points is
+  // on line 13.
+  auto experiment = [&](const std::string& points) {
+    dir.file("trial.sh", R"sh(
+echo "parzen:result a=$PARZEN_TRIAL_NUMBER b=$((20 - PARZEN_TRIAL_NUMBER))"
+)sh");
+    return dir.file("exp.toml", fmt::format(R"(name = "s"
+storage = "sqlite:///parzen.db"
+command = ["sh", "trial.sh"]
+n_trials = 10
+directions = ["minimize", "minimize"]
+metrics = ["a", "b"]
+[search_space]
+x = {{ type = "float", low = 0, high = 1 }}
+[sampler]
+type = "nsga3"
+population_size = 4
+seed = 1
+reference_points = {}
+)",
+                                            points));
+  };
+  auto r = run_cli({"run", experiment("[[1.0, 0.0], [0.5, 0.5], [0, 1]]"), "--progress", "lines"},
+                   dir.path);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(trials_of(dir.url(), "s").size(), 10u);
+  for (const auto& t : trials_of(dir.url(), "s")) EXPECT_EQ(t.state, TrialState::Complete);
+
+  fs::remove(dir.path / "parzen.db");
+  r = run_cli({"run", experiment("[[1, 0, 0], [0, 1, 0]]")}, dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "exp.toml:13: key 'sampler.reference_points'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "reference_points have 3 coordinates but the study has 2 objectives"))
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
+
+  r = run_cli({"run", experiment("[[1, \"a\"]]")}, dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "key 'sampler.reference_points'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "point 0 (counting from 0) is [1,\"a\"], must be a list of numbers"))
+      << r.err;
+  r = run_cli({"run", experiment("[[0, 0], [1, 0]]")}, dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "point 0 is the origin")) << r.err;
+}
+
 TEST(CliCommands, ATrialWithoutAListedConstraintFailsNamingIt) {
   TempDir dir;
   const auto exp = write_experiment(dir, R"(

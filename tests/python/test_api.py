@@ -1,5 +1,6 @@
 """Every public function and class of `parzen`, as Optuna 3.1 names them."""
 import datetime
+import inspect
 import logging
 import math
 
@@ -819,6 +820,41 @@ def test_numpy_scalars_as_options_choices_and_values():
     t = study.ask()
     study.tell(t, np.float64(3.0))
     assert study.trials[-1].value == 3.0
+
+
+def test_nsga3_reference_points_as_optuna_takes_them():
+    # Optuna 3.2+'s NSGAIIISampler(reference_points=...): a list of points or a numpy array, one
+    # coordinate per objective; None (the default) for the Das-Dennis points.
+    import numpy as np
+
+    sig = inspect.signature(parzen.samplers.NSGAIIISampler)
+    assert sig.parameters["reference_points"].default is None
+    points = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])
+    sampler = parzen.samplers.NSGAIIISampler(population_size=6, seed=2, reference_points=points)
+
+    def objective(t):
+        x, y = t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)
+        return x, (1 - x) + y
+
+    study = parzen.create_study(directions=["minimize", "minimize"], sampler=sampler)
+    study.optimize(objective, n_trials=18)
+    assert {t.system_attrs.get("nsga2:generation") for t in study.trials} == {0, 1, 2}
+    # Given as lists, and None as Optuna's default.
+    parzen.samplers.NSGAIIISampler(reference_points=[[1, 0], [0, 1]])
+    parzen.samplers.NSGAIIISampler(reference_points=None)
+    # Points of the wrong shape are refused when the sampler is made, naming the option ...
+    with pytest.raises(ValueError, match="reference_points.*point 1 has 3 coordinates"):
+        parzen.samplers.NSGAIIISampler(reference_points=[[1, 0], [0, 1, 0]])
+    with pytest.raises(ValueError, match="reference_points.*must be a list of numbers"):
+        parzen.samplers.NSGAIIISampler(reference_points=[[1, "a"]])
+    # ... and points for three objectives on a two-objective study on the first ask, saying what
+    # to do.
+    wrong = parzen.create_study(
+        directions=["minimize", "minimize"],
+        sampler=parzen.samplers.NSGAIIISampler(population_size=4, seed=0,
+                                               reference_points=[[1, 0, 0], [0, 1, 0]]))
+    with pytest.raises(ValueError, match="3 coordinates but the study has 2 objectives"):
+        wrong.optimize(objective, n_trials=1)
 
 
 def test_several_objectives_nsga2_and_the_default_multi_objective_tpe():

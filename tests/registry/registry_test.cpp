@@ -14,6 +14,7 @@
 #include "parzen/bracket_sampler.hpp"
 #include "parzen/cmaes_sampler.hpp"
 #include "parzen/gp_sampler.hpp"
+#include "parzen/nsga_sampler.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/tpe_sampler.hpp"
 
@@ -397,6 +398,47 @@ TEST(Registry, JsonEntriesShareOneShapeAndOptionsTheirTypes) {
         }
       }
   EXPECT_EQ(required, 2);  // percentile's percentile, patient's patience
+}
+
+// NSGA-III's reference_points (a list of points) through the registry, as the CLI's experiment
+// files and Python's NSGAIIISampler(reference_points=...) give them: stored as given (integers
+// as numbers), null or [] for the Das-Dennis points, and every malformed shape refused naming
+// the key and the point.
+TEST(Registry, Nsga3ReferencePointsAreAListOfPoints) {
+  const auto points_of = [](const json& options) {
+    const auto s = std::dynamic_pointer_cast<NsgaIIISampler>(make_sampler("nsga3", options));
+    if (!s) throw std::runtime_error("make_sampler(\"nsga3\") is not an NsgaIIISampler");
+    return s->nsga3_options().reference_points;
+  };
+  EXPECT_EQ(points_of({{"reference_points", json::parse("[[1, 0], [0.5, 0.5], [0, 1.0]]")}}),
+            (std::vector<std::vector<double>>{{1, 0}, {0.5, 0.5}, {0, 1}}));
+  EXPECT_TRUE(points_of({{"reference_points", json::array()}}).empty());
+  EXPECT_TRUE(points_of({{"reference_points", nullptr}}).empty());
+  EXPECT_TRUE(points_of(json::object()).empty());
+  const auto spec = option(find_sampler("nsga3")->options, "reference_points");
+  EXPECT_EQ(spec.type, OptionType::Points);
+  EXPECT_EQ(spec.default_value, json::array());
+  EXPECT_STREQ(to_string(OptionType::Points), "points");
+  // Given points replace the Das-Dennis ones, for their number of objectives only.
+  const NsgaIIISampler given({.reference_points = {{1, 0}, {0, 1}}});
+  EXPECT_EQ(given.reference_points(2), (std::vector<std::vector<double>>{{1, 0}, {0, 1}}));
+  EXPECT_THROW(given.reference_points(3), InvalidArgument);
+
+  for (const auto& [text, what] : std::vector<std::pair<std::string, std::string>>{
+           {"3", "must be a list of points, each a list of numbers"},
+           {"[1, 0]", "point 0 (counting from 0) is 1, must be a list of numbers"},
+           {"[[1, 0], [0, \"1\"]]", "point 1 (counting from 0) is [0,\"1\"]"},
+           {"[[1, 0], [0, 1, 0]]", "point 1 has 3 coordinates, point 0 has 2"},
+           {"[[1]]", "point 0 has 1 coordinates"},
+           {"[[0, 0]]", "point 0 is the origin"}}) {
+    try {
+      make_sampler("nsga3", {{"reference_points", json::parse(text)}});
+      ADD_FAILURE() << text << ": accepted";
+    } catch (const OptionError& e) {
+      EXPECT_EQ(e.key(), "reference_points") << text;
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << text << ": " << e.what();
+    }
+  }
 }
 
 }  // namespace

@@ -73,6 +73,13 @@ std::vector<std::vector<double>> NsgaIIISampler::reference_points(size_t n_objec
   return nsga::das_dennis_points(n_objectives, options3_.dividing_parameter);
 }
 
+SearchSpace NsgaIIISampler::infer_relative_space(const StudyView& view, const FrozenTrial& trial) {
+  const auto& given = options3_.reference_points;
+  if (!given.empty() && given[0].size() != view.directions().size())
+    reference_points(view.directions().size());  // throws, saying what to do
+  return NsgaIISampler::infer_relative_space(view, trial);
+}
+
 std::vector<size_t> NsgaIIISampler::select_from_last_front(
     const StudyView& view, int64_t generation, const std::vector<const FrozenTrial*>& chosen,
     const std::vector<const FrozenTrial*>& front, size_t n) const {
