@@ -119,8 +119,9 @@ class AutoSampler : public Sampler {
   const AutoSamplerOptions& options() const { return options_; }
   // The budget, if the options left it unset (Study::optimize and `parzen run` call it).
   void set_budget_hint(int64_t n_trials);
-  // Where the debug line on a change of choice goes (Study::create connects the study's logger).
-  void set_log(std::function<void(const std::string&)> log);
+  // The study's logger (Study::create connects it): the debug line on a change of choice goes
+  // there, and so do the delegates' own messages.
+  void set_logger(Logger logger) override;
 
   nlohmann::json before_trial(const StudyView& view) override;
   SearchSpace infer_relative_space(const StudyView& view, const FrozenTrial& trial) override;

@@ -22,6 +22,7 @@
 //    through view.writer() (BookkeepingWriter), with the key constants of system_attrs.hpp.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,7 @@
 #include "parzen/distributions.hpp"
 #include "parzen/error.hpp"
 #include "parzen/frozen_trial.hpp"
+#include "parzen/log_level.hpp"
 #include "parzen/search_space.hpp"
 #include "parzen/study_binding.hpp"
 #include "parzen/study_view.hpp"
@@ -96,8 +98,19 @@ class Sampler {
   }
   void release_study(const std::shared_ptr<const void>& owner) { binding_.release(owner); }
 
+  // Where the sampler's own messages go (warnings, CMA-ES restarts): Study::create connects the
+  // study's logger, so they follow the study's log level and, from Python, reach the "parzen"
+  // logger. Without one (a sampler used outside a study) they go to stderr as
+  // "[parzen] warning: ...". A sampler that owns other samplers passes it on.
+  using Logger = std::function<void(LogLevel, const std::string&)>;
+  virtual void set_logger(Logger logger) { logger_ = std::move(logger); }
+
+ protected:
+  void log(LogLevel level, const std::string& message) const;  // through the logger above
+
  private:
   StudyBinding binding_{};
+  Logger logger_{};
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include "parzen/distributions.hpp"
 #include "parzen/error.hpp"
 #include "parzen/frozen_trial.hpp"
+#include "parzen/log_level.hpp"
 #include "parzen/pruner.hpp"
 #include "parzen/sampler.hpp"
 #include "parzen/storage.hpp"
@@ -35,8 +36,6 @@ struct StudyCore;
 }
 
 class Study;
-
-enum class LogLevel { Debug, Info, Warning, Silent };
 
 struct FloatOptions {
   bool log = false;              // sample in log space (needs low > 0)

@@ -996,7 +996,8 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
             return d["_study"]
         if "study_" in d:  # a search pickled before study_ was a property
             return d["study_"]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute 'study_'")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute 'study_' "
+                             "(call fit first)")
 
     @study_.setter
     def study_(self, study: Any) -> None:

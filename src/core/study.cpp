@@ -83,6 +83,13 @@ void check_binding(Storage& storage, const std::string& name, bool load_if_exist
 }  // namespace
 }  // namespace detail
 
+void Sampler::log(LogLevel level, const std::string& message) const {
+  if (logger_)
+    logger_(level, message);
+  else if (level >= LogLevel::Warning)
+    detail::default_logger(level, message);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 void validate(const StudyOptions& o) {
@@ -141,11 +148,11 @@ Study Study::create(StudyOptions options) {
     core->log_level = options.log_level;
     core->log_trial_results = options.log_trial_results;
     core->logger = options.logger ? options.logger : detail::default_logger;
-    if (auto* chooser = dynamic_cast<AutoSampler*>(core->sampler.get())) {
-      // Its change of delegate is a debug line of this study's log.
+    {
+      // The sampler's own messages go to this study's log (level, Python's logger).
       std::weak_ptr<const detail::StudyCore> weak = core;
-      chooser->set_log([weak](const std::string& message) {
-        if (const auto c = weak.lock()) c->log(LogLevel::Debug, message);
+      core->sampler->set_logger([weak](LogLevel level, const std::string& message) {
+        if (const auto c = weak.lock()) c->log(level, message);
       });
     }
     return Study(core);

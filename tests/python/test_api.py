@@ -650,6 +650,31 @@ def test_logging_through_python_logging():
         logger.removeHandler(handler)
 
 
+def test_sampler_warnings_go_through_the_parzen_logger(capfd):
+    """A sampler's own warnings (here CMA-ES on one parameter) reach the "parzen" logger and
+    follow set_verbosity, like the study's lines (new-user try-out 21, finding 13)."""
+    handler = _Records()
+    logger = logging.getLogger("parzen")
+    logger.addHandler(handler)
+    old = parzen.logging.get_verbosity()
+    objective = lambda t: t.suggest_float("x", -1, 1) ** 2  # noqa: E731
+    try:
+        parzen.logging.set_verbosity(parzen.logging.WARNING)
+        study = parzen.create_study(sampler=parzen.samplers.CmaEsSampler(seed=0))
+        study.optimize(objective, n_trials=4)
+        assert any("CmaEsSampler needs two or more" in m for m in handler.messages), handler.messages
+        handler.messages.clear()
+        capfd.readouterr()
+        parzen.logging.set_verbosity(parzen.logging.ERROR)
+        quiet = parzen.create_study(sampler=parzen.samplers.CmaEsSampler(seed=0))
+        quiet.optimize(objective, n_trials=4)
+        assert not [m for m in handler.messages if "CmaEsSampler" in m], handler.messages
+        assert "CmaEsSampler" not in capfd.readouterr().err
+    finally:
+        parzen.logging.set_verbosity(old)
+        logger.removeHandler(handler)
+
+
 def test_logging_default_handler_toggles():
     parzen.logging.disable_default_handler()
     parzen.logging.enable_default_handler()

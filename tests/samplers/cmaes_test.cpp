@@ -412,8 +412,22 @@ TEST(CmaEsSampler, IpopRestartsWithADoubledPopulation) {
     return 1.0;
   };
   auto sampler = CmaEsSampler::make({.seed = 4, .restart_strategy = CmaEsRestart::Ipop});
-  auto study = Study::create({.sampler = sampler, .log_level = LogLevel::Silent});
+  // Each restart is an INFO line of the study's log (Python: the "parzen" logger).
+  std::vector<std::string> lines;
+  auto study =
+      Study::create({.sampler = sampler,
+                     .log_level = LogLevel::Info,
+                     .logger = [&](LogLevel level, const std::string& message) {
+                       if (level == LogLevel::Info && message.rfind("CmaEsSampler:", 0) == 0)
+                         lines.push_back(message);
+                     }});
   study.optimize(flat, {.n_trials = 400});
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0],
+            "CmaEsSampler: run 1 ended after 12 trials (equalfunvals); restart 1 (ipop) with a "
+            "population of 12");
+  EXPECT_NE(lines[4].find("restart 5 (ipop) with a population of 192"), std::string::npos)
+      << lines[4];
   const auto d = sampler->distribution();
   EXPECT_EQ(d.at("restarts").get<int64_t>(), 5);
   EXPECT_EQ(d.at("last_stop").get<std::string>(), "equalfunvals");

@@ -26,7 +26,7 @@ struct AutoState {
   uint64_t seed = 0;
   std::shared_ptr<TrustRegionSampler> trust_region{};
   std::optional<int64_t> budget_hint{};
-  std::function<void(const std::string&)> log{};
+  Sampler::Logger logger{};  // the study's, passed on to every delegate
   std::map<std::string, std::shared_ptr<Sampler>> delegates{};
   // The delegate of each trial asked by this process, until its after_trial.
   std::map<int64_t, std::string> per_trial{};
@@ -84,6 +84,7 @@ struct AutoState {
         if (name == "tpe") options["constant_liar"] = true;
         d = make_sampler(name, options);
       }
+      if (logger) d->set_logger(logger);
     }
     return *d;
   }
@@ -131,8 +132,11 @@ void AutoSampler::set_budget_hint(int64_t n_trials) {
   if (n_trials >= 1) state_->budget_hint = n_trials;
 }
 
-void AutoSampler::set_log(std::function<void(const std::string&)> log) {
-  state_->log = std::move(log);
+void AutoSampler::set_logger(Logger logger) {
+  Sampler::set_logger(logger);
+  for (auto& [name, d] : state_->delegates)
+    if (d) d->set_logger(logger);
+  state_->logger = std::move(logger);
 }
 
 AutoChoice AutoSampler::choose(const AutoStudyTraits& s) const {
@@ -276,10 +280,10 @@ SearchSpace AutoSampler::infer_relative_space(const StudyView& view, const Froze
   }
   st.per_trial[trial.number] = choice.sampler;
   if (choice.sampler != st.last_used) {
-    if (st.log)
-      st.log(fmt::format("AutoSampler: trial {} uses \"{}\"{}{}", trial.number, choice.sampler,
-                         st.last_used.empty() ? "" : fmt::format(" (was \"{}\")", st.last_used),
-                         choice.reason.empty() ? "" : ": " + choice.reason));
+    log(LogLevel::Debug,
+        fmt::format("AutoSampler: trial {} uses \"{}\"{}{}", trial.number, choice.sampler,
+                    st.last_used.empty() ? "" : fmt::format(" (was \"{}\")", st.last_used),
+                    choice.reason.empty() ? "" : ": " + choice.reason));
     st.last_used = choice.sampler;
   }
   return st.delegate(choice.sampler, view).infer_relative_space(view, trial);

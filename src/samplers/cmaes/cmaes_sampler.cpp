@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iostream>
 #include <mutex>
 #include <random>
 #include <set>
@@ -235,8 +234,9 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
   if (s.n_complete < options_.n_startup_trials) return {};
   if (space.size() == 1) {
     if (!s.warned_one_dimension && options_.warn_independent_sampling)
-      std::cerr << "[parzen] CmaEsSampler needs two or more float/int parameters; the one "
-                   "parameter is drawn by the independent sampler\n";
+      log(LogLevel::Warning,
+          "CmaEsSampler needs two or more float/int parameters; the one parameter is drawn by "
+          "the independent sampler (set warn_independent_sampling = false if this is intended)");
     s.warned_one_dimension = true;
     s.warned.insert(space.begin()->first);  // said once: not again per parameter
     return {};
@@ -354,9 +354,10 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
   }
   if (s.meta.at("names") != names) {
     if (options_.warn_independent_sampling && s.warned.insert("\x01space").second)
-      std::cerr << "[parzen] CmaEsSampler does not support a search space that changes (it was "
-                << s.meta.at("names").dump() << ", now " << names.dump()
-                << "); the independent sampler draws instead\n";
+      log(LogLevel::Warning,
+          fmt::format("CmaEsSampler does not support a search space that changes (it was {}, now "
+                      "{}); the independent sampler draws instead",
+                      s.meta.at("names").dump(), names.dump()));
     return {};
   }
 
@@ -433,6 +434,11 @@ std::map<std::string, double> CmaEsSampler::sample_relative(const StudyView& vie
         }
       }
       next = initial(new_popsize, restarts, sigma_scale);
+      log(LogLevel::Info,
+          fmt::format("CmaEsSampler: run {} ended after {} trials ({}); restart {} ({}) with a "
+                      "population of {}",
+                      restarts, meta.at("last_stop_trials").get<int64_t>(), stop, restarts,
+                      restart_name(options_.restart_strategy), new_popsize));
     }
     store(s.k + 1, next, std::move(meta));
   }
@@ -458,11 +464,12 @@ double CmaEsSampler::sample_independent(const StudyView& view, const FrozenTrial
                                         const std::string& name, const Distribution& distribution) {
   if (options_.warn_independent_sampling && state_->n_complete >= options_.n_startup_trials &&
       state_->n_complete > 0 && state_->warned.insert(name).second)
-    std::cerr << fmt::format(
-        "[parzen] warning: CmaEsSampler: parameter '{}' (trial {}) is drawn by the independent "
-        "sampler, not CMA-ES (CMA-ES covers float and int parameters present in every trial; set "
-        "warn_independent_sampling = false if this is intended)\n",
-        name, trial.number);
+    log(LogLevel::Warning,
+        fmt::format(
+            "CmaEsSampler: parameter '{}' (trial {}) is drawn by the independent sampler, not "
+            "CMA-ES (CMA-ES covers float and int parameters present in every trial; set "
+            "warn_independent_sampling = false if this is intended)",
+            name, trial.number));
   return state_->independent->sample_independent(view, trial, name, distribution);
 }
 
