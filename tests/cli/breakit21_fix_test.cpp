@@ -19,28 +19,20 @@ namespace {
 using namespace parzen_test;
 using parzen::TrialState;
 
-std::string write_experiment(const TempDir& dir, const std::string& keys,
-                             const std::string& script) {
-  dir.file("trial.sh", script);
-  return dir.file("exp.toml", fmt::format("name = \"s\"\nstorage = \"sqlite:///parzen.db\"\n{}\n"
-                                          "command = [\"sh\", \"trial.sh\"]\n[search_space]\n"
-                                          "x = {{ type = \"float\", low = 0, high = 1 }}\n",
-                                          keys));
-}
-
 // Findings 3 and 4: a NaN, an infinite value or a misspelt name in a `parzen:constraint` line is
 // ignored with a protocol warning, and the trial's "no value for constraint" reason repeats the
 // warning (it used to hide it; an inf failed with a library error naming "constraint 0").
 TEST(CliBreakIt21, AnIgnoredConstraintLineIsInTheTrialsReason) {
   TempDir dir;
-  const auto exp = write_experiment(dir,
-                                    "n_trials = 3\nconstraints = [\"c1\"]\n"
-                                    "max_consecutive_failures = 3\nsampler = { type = \"random\" }",
-                                    "case $PARZEN_TRIAL_NUMBER in\n"
-                                    "0) echo 'parzen:constraint c1 nan' ;;\n"
-                                    "1) echo 'parzen:constraint c1 inf' ;;\n"
-                                    "*) echo 'parzen:constraint size -1' ;;\n"
-                                    "esac\necho 0.5\n");
+  const auto exp =
+      write_sh_experiment(dir,
+                          "n_trials = 3\nconstraints = [\"c1\"]\n"
+                          "max_consecutive_failures = 3\nsampler = { type = \"random\" }",
+                          "case $PARZEN_TRIAL_NUMBER in\n"
+                          "0) echo 'parzen:constraint c1 nan' ;;\n"
+                          "1) echo 'parzen:constraint c1 inf' ;;\n"
+                          "*) echo 'parzen:constraint size -1' ;;\n"
+                          "esac\necho 0.5\n");
   // Every trial fails (failed trials do not count toward n_trials): the run stops after 3.
   const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   EXPECT_EQ(r.status, 1) << r.out << r.err;
@@ -72,7 +64,7 @@ TEST(CliBreakIt21, DuplicateOrUnreadableMetricNamesAreRefused) {
            {R"(["a", "a"])", "key 'metrics': metric 'a' is listed twice"},
            {R"(["a,b", "c"])", "metric name 'a,b' must be non-empty, without spaces, '=', ','"},
            {R"(["a", "c\"d"])", "metric name 'c\"d' must be non-empty"}}) {
-    const auto exp = write_experiment(
+    const auto exp = write_sh_experiment(
         dir, "n_trials = 1\ndirections = [\"minimize\", \"maximize\"]\nmetrics = " + metrics,
         "echo '1 2'\n");
     const auto r = run_cli({"run", exp}, dir.path);
@@ -86,10 +78,10 @@ TEST(CliBreakIt21, DuplicateOrUnreadableMetricNamesAreRefused) {
 // refused at run time); `type = "none"` is no pruner and stays accepted.
 TEST(CliBreakIt21, APrunerOnSeveralObjectivesIsRefused) {
   TempDir dir;
-  auto exp = write_experiment(dir,
-                              "n_trials = 1\ndirections = [\"minimize\", \"minimize\"]\n"
-                              "pruner = { type = \"median\" }",
-                              "echo 'parzen:report 0 1'\necho '1 2'\n");
+  auto exp = write_sh_experiment(dir,
+                                 "n_trials = 1\ndirections = [\"minimize\", \"minimize\"]\n"
+                                 "pruner = { type = \"median\" }",
+                                 "echo 'parzen:report 0 1'\necho '1 2'\n");
   auto r = run_cli({"run", exp}, dir.path);
   EXPECT_EQ(r.status, 2) << r.out << r.err;
   EXPECT_TRUE(contains(r.err,
@@ -97,10 +89,10 @@ TEST(CliBreakIt21, APrunerOnSeveralObjectivesIsRefused) {
                        "has 2 directions: remove [pruner]"))
       << r.err;
   EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
-  exp = write_experiment(dir,
-                         "n_trials = 1\ndirections = [\"minimize\", \"minimize\"]\n"
-                         "pruner = { type = \"none\" }",
-                         "echo '1 2'\n");
+  exp = write_sh_experiment(dir,
+                            "n_trials = 1\ndirections = [\"minimize\", \"minimize\"]\n"
+                            "pruner = { type = \"none\" }",
+                            "echo '1 2'\n");
   r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   EXPECT_EQ(r.status, 0) << r.out << r.err;
 }
@@ -109,14 +101,15 @@ TEST(CliBreakIt21, APrunerOnSeveralObjectivesIsRefused) {
 // was taken from the reason cut to its display width, so the cut moved with the digits).
 TEST(CliBreakIt21, ShowGroupsAReasonWhateverTheLengthOfItsNumbers) {
   TempDir dir;
-  const auto exp = write_experiment(dir,
-                                    "n_trials = 3\ndirections = [\"minimize\", \"maximize\"]\n"
-                                    "max_consecutive_failures = 3\nsampler = { type = \"random\" }",
-                                    "case $PARZEN_TRIAL_NUMBER in\n"
-                                    "0) echo 0.1 ;;\n"
-                                    "1) echo 0.1234567890123456 ;;\n"
-                                    "*) echo 0.12345678901234567 ;;\n"
-                                    "esac\n");
+  const auto exp =
+      write_sh_experiment(dir,
+                          "n_trials = 3\ndirections = [\"minimize\", \"maximize\"]\n"
+                          "max_consecutive_failures = 3\nsampler = { type = \"random\" }",
+                          "case $PARZEN_TRIAL_NUMBER in\n"
+                          "0) echo 0.1 ;;\n"
+                          "1) echo 0.1234567890123456 ;;\n"
+                          "*) echo 0.12345678901234567 ;;\n"
+                          "esac\n");
   const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   EXPECT_EQ(r.status, 1) << r.out << r.err;  // 3 failures in a row
   ASSERT_EQ(trials_of(dir.url(), "s").size(), 3u);
@@ -170,14 +163,14 @@ TEST(CliBreakIt21, TellWithoutTheStudysConstraintsIsRefused) {
 // them says so instead of "give every metric by name ()".
 TEST(CliBreakIt21, UnnamedObjectivesTakeTheirShownNames) {
   TempDir dir;
-  const auto exp = write_experiment(dir,
-                                    "n_trials = 2\ndirections = [\"minimize\", \"maximize\"]\n"
-                                    "sampler = { type = \"random\" }",
-                                    "case $PARZEN_TRIAL_NUMBER in\n"
-                                    "0) echo '{\"default\": 1}' ;;\n"
-                                    "1) echo '{\"values_0\": 1, \"values_1\": 2, \"c\": 3}' ;;\n"
-                                    "*) echo 'parzen:result values_1=2 values_0=1' ;;\n"
-                                    "esac\n");
+  const auto exp = write_sh_experiment(dir,
+                                       "n_trials = 2\ndirections = [\"minimize\", \"maximize\"]\n"
+                                       "sampler = { type = \"random\" }",
+                                       "case $PARZEN_TRIAL_NUMBER in\n"
+                                       "0) echo '{\"default\": 1}' ;;\n"
+                                       "1) echo '{\"values_0\": 1, \"values_1\": 2, \"c\": 3}' ;;\n"
+                                       "*) echo 'parzen:result values_1=2 values_0=1' ;;\n"
+                                       "esac\n");
   const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   const auto trials = trials_of(dir.url(), "s");
@@ -200,7 +193,7 @@ TEST(CliBreakIt21, AddingAConstraintWhileTrialsRunSaysRunningProcessesKeepTheOld
   TempDir dir;
   const std::string script =
       "sleep 2\necho 'parzen:constraint c1 -1'\necho 'parzen:constraint c2 -1'\necho 0.5\n";
-  auto exp = write_experiment(dir, "n_trials = 2\nconstraints = [\"c1\"]", script);
+  auto exp = write_sh_experiment(dir, "n_trials = 2\nconstraints = [\"c1\"]", script);
   const pid_t first =
       start_cli({"run", exp, "--n-trials", "1", "--progress", "lines"}, dir.path, "first");
   bool running = false;
@@ -213,7 +206,7 @@ TEST(CliBreakIt21, AddingAConstraintWhileTrialsRunSaysRunningProcessesKeepTheOld
     if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(running);
-  exp = write_experiment(dir, "n_trials = 2\nconstraints = [\"c1\", \"c2\"]", script);
+  exp = write_sh_experiment(dir, "n_trials = 2\nconstraints = [\"c1\", \"c2\"]", script);
   const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.err,
@@ -231,7 +224,7 @@ TEST(CliBreakIt21, AJsonResultKeepsAtMost100Attributes) {
   std::string json = "{\"default\": 0.5";
   for (int i = 0; i < 150; ++i) json += fmt::format(", \"k{}\": {}", i, i);
   json += "}";
-  const auto exp = write_experiment(dir, "n_trials = 1", "echo '" + json + "'\n");
+  const auto exp = write_sh_experiment(dir, "n_trials = 1", "echo '" + json + "'\n");
   const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   const auto trials = trials_of(dir.url(), "s");
@@ -250,14 +243,15 @@ TEST(CliBreakIt21, AJsonResultKeepsAtMost100Attributes) {
 // mistake.
 TEST(CliBreakIt21, ResultLineMistakesAreNamed) {
   TempDir dir;
-  const auto exp = write_experiment(dir,
-                                    "n_trials = 2\ndirections = [\"minimize\", \"maximize\"]\n"
-                                    "metrics = [\"loss\", \"acc\"]\nmax_consecutive_failures = 2\n"
-                                    "sampler = { type = \"random\" }",
-                                    "case $PARZEN_TRIAL_NUMBER in\n"
-                                    "0) echo 'parzen:result ' ;;\n"
-                                    "*) echo 'parzen:result loss=1 loss=2' ;;\n"
-                                    "esac\n");
+  const auto exp =
+      write_sh_experiment(dir,
+                          "n_trials = 2\ndirections = [\"minimize\", \"maximize\"]\n"
+                          "metrics = [\"loss\", \"acc\"]\nmax_consecutive_failures = 2\n"
+                          "sampler = { type = \"random\" }",
+                          "case $PARZEN_TRIAL_NUMBER in\n"
+                          "0) echo 'parzen:result ' ;;\n"
+                          "*) echo 'parzen:result loss=1 loss=2' ;;\n"
+                          "esac\n");
   const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   EXPECT_EQ(r.status, 1) << r.out << r.err;  // 2 failures in a row
   const auto trials = trials_of(dir.url(), "s");

@@ -17,15 +17,6 @@ namespace {
 using namespace parzen_test;
 using parzen::TrialState;
 
-std::string write_experiment(const TempDir& dir, const std::string& keys,
-                             const std::string& script) {
-  dir.file("trial.sh", script);
-  return dir.file("exp.toml", fmt::format("name = \"s\"\nstorage = \"sqlite:///parzen.db\"\n{}\n"
-                                          "command = [\"sh\", \"trial.sh\"]\n[search_space]\n"
-                                          "x = {{ type = \"float\", low = 0, high = 1 }}\n",
-                                          keys));
-}
-
 // The line of `text` that contains `needle`, or "".
 std::string line_with(const std::string& text, const std::string& needle) {
   const auto at = text.find(needle);
@@ -47,12 +38,12 @@ size_t count_of(const std::string& text, const std::string& needle) {
 // as the best; the first feasible trial under the target stops the run.
 TEST(CliBreakIt, StopWhenAndTheProgressBestCountFeasibleTrialsOnly) {
   TempDir dir;
-  const auto exp = write_experiment(dir, R"(
+  const auto exp = write_sh_experiment(dir, R"(
 n_trials = 6
 stop_when = 100
 constraints = ["c"]
 )",
-                                    R"sh(
+                                       R"sh(
 if [ "$PARZEN_TRIAL_NUMBER" -lt 2 ]; then echo 'parzen:constraint c 1'; else echo 'parzen:constraint c -1'; fi
 echo $((20 + PARZEN_TRIAL_NUMBER))
 )sh");
@@ -73,8 +64,8 @@ echo $((20 + PARZEN_TRIAL_NUMBER))
 // Finding 5's wording: one infeasible trial is "the 1 complete trial violates".
 TEST(CliBreakIt, NoFeasibleTrialSummaryAgreesInNumber) {
   TempDir dir;
-  const auto exp = write_experiment(dir, "n_trials = 1\nstop_when = 100\nconstraints = [\"c\"]",
-                                    "echo 'parzen:constraint c 1'\necho 5\n");
+  const auto exp = write_sh_experiment(dir, "n_trials = 1\nstop_when = 100\nconstraints = [\"c\"]",
+                                       "echo 'parzen:constraint c 1'\necho 5\n");
   const auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "No feasible trial: the 1 complete trial violates a constraint (c)."))
@@ -86,7 +77,7 @@ TEST(CliBreakIt, NoFeasibleTrialSummaryAgreesInNumber) {
 // it and says why; a later run's "nothing to run" names the overshoot instead of "2 of its 1".
 TEST(CliBreakIt, EnqueueBeyondAFullBudgetIsSaidByEnqueueAndRun) {
   TempDir dir;
-  const auto exp = write_experiment(dir, "n_trials = 1", "echo 0.5\n");
+  const auto exp = write_sh_experiment(dir, "n_trials = 1", "echo 0.5\n");
   auto r = run_cli({"run", exp, "--progress", "lines"}, dir.path);
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   r = run_cli({"enqueue", "s", "--storage", dir.url(), "x=0.25"}, dir.path);
@@ -114,7 +105,7 @@ TEST(CliBreakIt, EnqueueBeyondAFullBudgetIsSaidByEnqueueAndRun) {
       << r.out;
   // With room in the budget, enqueue says nothing more.
   TempDir roomy;
-  const auto exp2 = write_experiment(roomy, "n_trials = 3", "echo 0.5\n");
+  const auto exp2 = write_sh_experiment(roomy, "n_trials = 3", "echo 0.5\n");
   r = run_cli({"ask", "--study", "s", "--storage", roomy.url(), "--experiment", exp2}, roomy.path);
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   r = run_cli({"enqueue", "s", "--storage", roomy.url(), "x=0.25"}, roomy.path);

@@ -97,6 +97,16 @@ inline CliResult run_cli(const std::vector<std::string>& args, const fs::path& d
   return finish_cli(start_cli(args, dir), dir);
 }
 
+// An experiment file in `dir` for study "s" in parzen.db whose command is `sh trial.sh` with the
+// given script, one float x in [0, 1], and the given extra top-level keys.
+inline std::string write_sh_experiment(const TempDir& dir, const std::string& keys,
+                                       const std::string& script) {
+  dir.file("trial.sh", script);
+  return dir.file("exp.toml", "name = \"s\"\nstorage = \"sqlite:///parzen.db\"\n" + keys +
+                                  "\ncommand = [\"sh\", \"trial.sh\"]\n[search_space]\n"
+                                  "x = { type = \"float\", low = 0, high = 1 }\n");
+}
+
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
