@@ -566,19 +566,9 @@ def test_the_default_sampler_batches_its_model_free_trials_with_the_same_candida
     # AutoSampler (the default) on a space where its rule picks TPE: the first trials (TPE's
     # startup) are asked together and evaluated in one evaluate_candidates call, and they are
     # the candidates one-at-a-time asks give (a timeout makes the search go one trial a step)
-    class Counting(ParzenSearchCV):
-        def _run_search(self, evaluate_candidates):
-            self.calls_ = []
-
-            def evaluate(candidates, *args, **kwargs):
-                self.calls_.append(len(list(candidates)))
-                return evaluate_candidates(candidates, *args, **kwargs)
-
-            super()._run_search(evaluate)
-
     for seed in (0, 2021):
-        fast = Counting(SVC(), space, n_trials=12, cv=2, random_state=seed).fit(X, Y)
-        slow = Counting(SVC(), space, n_trials=12, cv=2, random_state=seed,
+        fast = _CountingSearch(SVC(), space, n_trials=12, cv=2, random_state=seed).fit(X, Y)
+        slow = _CountingSearch(SVC(), space, n_trials=12, cv=2, random_state=seed,
                         timeout=1e6).fit(X, Y)
         assert slow.calls_ == [1] * 12
         assert fast.calls_ == ([10, 1, 1] if batched else [1] * 12)
@@ -588,8 +578,8 @@ def test_the_default_sampler_batches_its_model_free_trials_with_the_same_candida
         assert [t.params for t in fast.trials_] == [t.params for t in slow.trials_]
     # a study that already has trials: one at a time (its history is not only this space's)
     study = parzen.create_study(direction="maximize", sampler=parzen.samplers.AutoSampler(seed=1))
-    Counting(SVC(), space, n_trials=2, cv=2, study=study).fit(X, Y)
-    again = Counting(SVC(), space, n_trials=3, cv=2, study=study).fit(X, Y)
+    _CountingSearch(SVC(), space, n_trials=2, cv=2, study=study).fit(X, Y)
+    again = _CountingSearch(SVC(), space, n_trials=3, cv=2, study=study).fit(X, Y)
     assert again.calls_ == [1, 1, 1]
 
 
@@ -617,6 +607,20 @@ def test_the_default_sampler_batch_with_repeats_of_a_finite_space(monkeypatch):
 _FUSED_SPACE = [("kernel", CategoricalDistribution(["linear", "rbf"])),
                 ("C", FloatDistribution(1, 10)),
                 ("gamma", FloatDistribution(1e-4, 1, log=True))]
+
+
+class _CountingSearch(ParzenSearchCV):
+    """ParzenSearchCV that records, in calls_, how many candidates each evaluate_candidates call
+    got (one call per batch of trials asked together)."""
+
+    def _run_search(self, evaluate_candidates):
+        self.calls_ = []
+
+        def evaluate(candidates, *args, **kwargs):
+            self.calls_.append(len(list(candidates)))
+            return evaluate_candidates(candidates, *args, **kwargs)
+
+        super()._run_search(evaluate)
 
 
 def _replay(study, trials, names):
@@ -790,28 +794,18 @@ def test_a_search_drawn_at_random_builds_its_study_when_read(space):
     # build it when first read. It holds the trials of a search on a study created first, with
     # the same sampler (its trials asked together too); a timeout makes the search go one trial
     # at a time: the same candidates.
-    class Counting(ParzenSearchCV):
-        def _run_search(self, evaluate_candidates):
-            self.calls_ = []
-
-            def evaluate(candidates, *args, **kwargs):
-                self.calls_.append(len(list(candidates)))
-                return evaluate_candidates(candidates, *args, **kwargs)
-
-            super()._run_search(evaluate)
-
     def trials(study):
         return [(t.number, t.state, t.params, t.distributions, t.values, t.system_attrs,
                  t.fail_reason) for t in study.trials]
 
     for seed in (0, 2021, 2**32 - 1):
-        fast = Counting(SVC(), space, n_trials=4, cv=2, random_state=seed).fit(X, Y)
+        fast = _CountingSearch(SVC(), space, n_trials=4, cv=2, random_state=seed).fit(X, Y)
         assert "_lazy_study" in fast.__dict__ and fast.calls_ == [4]
         study = parzen.create_study(direction="maximize",
                                     sampler=parzen.samplers.AutoSampler(seed=seed))
-        slow = Counting(SVC(), space, n_trials=4, cv=2, study=study).fit(X, Y)
+        slow = _CountingSearch(SVC(), space, n_trials=4, cv=2, study=study).fit(X, Y)
         assert "_lazy_study" not in slow.__dict__ and slow.calls_ == [4]
-        steps = Counting(SVC(), space, n_trials=4, cv=2, random_state=seed, timeout=1e6)
+        steps = _CountingSearch(SVC(), space, n_trials=4, cv=2, random_state=seed, timeout=1e6)
         steps.fit(X, Y)
         assert "_lazy_study" not in steps.__dict__ and steps.calls_ == [1] * 4
         assert fast.cv_results_["params"] == slow.cv_results_["params"]
@@ -845,7 +839,7 @@ def test_a_search_drawn_at_random_builds_its_study_when_read(space):
     # model-guided trials (more than the startup), no seed, or a RandomSampler: created at once
     for kwargs in ({"n_trials": 11, "random_state": 0}, {"n_trials": 4},
                    {"n_trials": 4, "sampler": parzen.samplers.RandomSampler(seed=0)}):
-        other = Counting(SVC(), space, cv=2, **kwargs).fit(X, Y)
+        other = _CountingSearch(SVC(), space, cv=2, **kwargs).fit(X, Y)
         assert "_lazy_study" not in other.__dict__
         assert len(other.study_.trials) == kwargs["n_trials"]
 
