@@ -971,8 +971,10 @@ class ParzenSearchCV(_TrialsMixin, BaseSearchCV):
         is created and asked those trials now (``_create_study_and_ask``: the same draws, as
         checked here) and told the fit's results; study_ and trials_ read it from now on."""
         self.__dict__.pop("_lazy_study", None)
+        # No "A new study created" line: the fit created no study, and a read of study_ or
+        # trials_ is no place for one (docs/python.md, "Logging").
         study, asked = _study._create_study_and_ask(sampler, _NO_PRUNING, "maximize", len(raw),
-                                                    space)
+                                                    space, announce=False)
         if asked != raw:
             raise RuntimeError("parzen internal error: the study of this search drew other "
                                f"candidates than the fit evaluated ({asked} != {raw}); please "
@@ -1165,8 +1167,10 @@ class ParzenGridSearchCV(ParzenSearchCV):
                 except (ValueError, TypeError) as e:
                     raise ValueError(f"parameter {k!r}: {e}") from None
             sampler = _samplers.GridSampler({k: list(d.choices) for k, d in space.items()})
+            # Built when study_ or trials_ is first read: no "A new study created" line there
+            # (as ParzenSearchCV's study built when read).
             study = _study.create_study(sampler=sampler, pruner=_NO_PRUNING,
-                                        direction="maximize")
+                                        direction="maximize", _announce=False)
             n_points = 1
             for d in space.values():
                 n_points *= len(d.choices)

@@ -906,12 +906,15 @@ def create_study(storage: StorageType = None, sampler: Any = None, pruner: Any =
 
 
 def _create_study_and_ask(sampler: Any, pruner: Any, direction: str, n: int,
-                          space: Sequence[Tuple[str, Any]]) -> Tuple[Study, List[Any]]:
+                          space: Sequence[Tuple[str, Any]],
+                          announce: bool = True) -> Tuple[Study, List[Any]]:
     """``create_study(sampler=sampler, pruner=pruner, direction=direction)`` in a new in-memory
     storage, then ``study._core._ask_suggest(n, space)`` on it, in one core call
     (``_core._create_and_ask``): (the study, [(number, (value, ...)), ...]), the same study,
     trials and log line as the two calls; an empty list when the sampler is exhausted before
-    the first trial. One objective (``direction``) only. ``sampler`` may be a ``_LazySampler``
+    the first trial (``announce=False``: without the log line, for a study built when a
+    search's ``study_`` is first read). One objective (``direction``) only. ``sampler`` may be a
+    ``_LazySampler``
     (the study's ``sampler`` object is made when first read); a ``NopPruner`` is the core's
     default pruner (no C++ pruner is built for it)."""
     dirs = _directions(direction, None)
@@ -931,7 +934,8 @@ def _create_study_and_ask(sampler: Any, pruner: Any, direction: str, n: int,
                                         st.heartbeat_interval, st.grace_period, st.max_retries,
                                         _plogging._core_log, n, space)
     study = Study._wrap(core, st, sampler, pruner)
-    _logger.info("A new study created in memory with name: %s", study.study_name)
+    if announce:
+        _logger.info("A new study created in memory with name: %s", study.study_name)
     return study, asked
 
 
