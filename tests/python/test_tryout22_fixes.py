@@ -15,14 +15,7 @@ from sklearn.svm import SVC
 from parzen.distributions import CategoricalDistribution, FloatDistribution
 from parzen.sklearn import ParzenGridSearchCV, ParzenRandomizedSearchCV, ParzenSearchCV
 
-
-class _Records(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
+from test_api import _Records
 
 
 @pytest.fixture
