@@ -60,6 +60,8 @@ struct GpSamplerOptions {
   bool noisy_objective = false;
   // Model the outputs after a Yeo-Johnson power transform fitted to them (order kept), so a few
   // huge values (diverged runs, Rosenbrock's walls) do not flatten the model everywhere else.
+  // Warped or not, values beyond 100 interquartile ranges of the quartiles are clipped first and
+  // standardising cannot overflow: one 1e308 keeps the model working (docs/guide.md).
   bool warp_outputs = true;
   // Add a first-order additive component to the kernel (the sum of one-dimensional Matérn
   // kernels, one per coordinate, with the same lengthscales), weighted by the fit: it captures what

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -500,10 +501,67 @@ double yeo_johnson(double x, double lambda) {
                                       : -(std::pow(1 - x, 2 - lambda) - 1) / (2 - lambda);
 }
 
+namespace {
+
+// y's mean and divisor (its population standard deviation, or 1 when y is constant), both
+// scaled by 2^-exponent where 2^exponent bounds max |y|: y of any finite size (1e308) neither
+// overflows the sum nor the squares. Scaling by a power of two is exact, so the quotients
+// (y - mean) / sd are bit for bit those of the plain formulas wherever these do not overflow.
+struct ScaledMoments {
+  int exponent = 0;
+  double mean = 0, divisor = 1;
+  double standardise(double v) const { return (std::ldexp(v, -exponent) - mean) / divisor; }
+};
+
+ScaledMoments scaled_moments(const Eigen::VectorXd& y) {
+  ScaledMoments m;
+  const double peak = y.size() > 0 ? y.cwiseAbs().maxCoeff() : 0.0;
+  if (peak > 0 && std::isfinite(peak)) std::frexp(peak, &m.exponent);
+  const int e = m.exponent;
+  const Eigen::VectorXd s = y.unaryExpr([e](double v) { return std::ldexp(v, -e); });
+  m.mean = s.mean();
+  const double sd = std::sqrt((s.array() - m.mean).square().mean());
+  // sd > 1e-12 max(1, |mean|) in y's own scale.
+  m.divisor =
+      sd > 1e-12 * std::max(std::ldexp(1.0, -e), std::abs(m.mean)) ? sd : std::ldexp(1.0, -e);
+  return m;
+}
+
+}  // namespace
+
 Eigen::VectorXd standardise(const Eigen::VectorXd& y) {
-  const double mean = y.mean();
-  const double sd = std::sqrt((y.array() - mean).square().mean());
-  return (y.array() - mean) / (sd > 1e-12 * std::max(1.0, std::abs(mean)) ? sd : 1.0);
+  const ScaledMoments m = scaled_moments(y);
+  return y.unaryExpr([&m](double v) { return m.standardise(v); });
+}
+
+double standardised_value(const Eigen::VectorXd& y, double v) {
+  return scaled_moments(y).standardise(v);
+}
+
+Eigen::VectorXd clip_outliers(const Eigen::VectorXd& y, std::optional<double> keep) {
+  if (y.size() < 4) return y;
+  std::vector<double> sorted(y.data(), y.data() + y.size());
+  std::sort(sorted.begin(), sorted.end());
+  // Quartiles by linear interpolation (NumPy's default).
+  const auto quantile = [&sorted](double q) {
+    const double pos = q * static_cast<double>(sorted.size() - 1);
+    const auto lo = static_cast<size_t>(pos);
+    const double frac = pos - static_cast<double>(lo);
+    return lo + 1 < sorted.size() ? sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
+  };
+  const double q1 = quantile(0.25), q3 = quantile(0.75);
+  // Halved terms: the fences of values near +-1e308 stay finite.
+  const double half_iqr = 0.5 * q3 - 0.5 * q1;
+  if (!(half_iqr > 0) || !std::isfinite(half_iqr)) return y;
+  double lo = q1 - 2 * kOutlierFence * half_iqr, hi = q3 + 2 * kOutlierFence * half_iqr;
+  if (!std::isfinite(lo)) lo = std::numeric_limits<double>::lowest();
+  if (!std::isfinite(hi)) hi = std::numeric_limits<double>::max();
+  // A fence on the far side of `keep` moves past it by the fence's width: values keep their side
+  // of it, strictly.
+  if (keep && *keep < lo) lo = *keep - 2 * kOutlierFence * half_iqr;
+  if (keep && *keep > hi) hi = *keep + 2 * kOutlierFence * half_iqr;
+  if (sorted.front() >= lo && sorted.back() <= hi) return y;
+  return y.cwiseMax(lo).cwiseMin(hi);
 }
 
 Eigen::VectorXd warp_outputs(const Eigen::VectorXd& y) {

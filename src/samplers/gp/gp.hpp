@@ -10,6 +10,7 @@
 #include <Eigen/Dense>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace parzen::gp {
@@ -197,7 +198,24 @@ double yeo_johnson(double x, double lambda);
 // values among many small ones) then look Gaussian enough for the GP. Order is kept, so the
 // minimum stays the minimum.
 Eigen::VectorXd warp_outputs(const Eigen::VectorXd& y);
-// (y - mean) / sd, with sd taken as 1 when y is constant.
+// (y - mean) / sd, with sd (the population standard deviation) taken as 1 when y is constant
+// (sd <= 1e-12 max(1, |mean|)). Computed on y scaled by a power of two, so finite values of any
+// size (1e308) give finite results; elsewhere bit for bit the plain formula.
 Eigen::VectorXd standardise(const Eigen::VectorXd& y);
+// Where v lands after standardise(y): (v - mean(y)) / sd(y), with the same rules.
+double standardised_value(const Eigen::VectorXd& y, double v);
+
+// Outputs further than kOutlierFence interquartile ranges beyond the quartiles are clipped to
+// that fence (Tukey's fences, widened from 3 to kOutlierFence IQR so that ordinary heavy tails,
+// which warp_outputs handles, are left alone).
+inline constexpr double kOutlierFence = 100.0;
+// y with its values below q1 - kOutlierFence IQR raised to that fence and those above
+// q3 + kOutlierFence IQR lowered to that one (quartiles interpolated linearly, as NumPy's);
+// `keep` (a constraint's threshold 0): a fence on its far side moves past it by the fence's
+// width (kOutlierFence IQR), so clipping never moves a value across it or onto it. One value of 1e308 among ordinary ones otherwise takes the whole
+// standardised scale and leaves the others equal to 1e-300: the model could tell none of them
+// apart. Order is kept (clipped values tie); y itself when nothing lies outside, when it has
+// fewer than 4 values, or when its IQR is 0.
+Eigen::VectorXd clip_outliers(const Eigen::VectorXd& y, std::optional<double> keep = std::nullopt);
 
 }  // namespace parzen::gp

@@ -427,10 +427,11 @@ using Column = std::map<int64_t, std::pair<Eigen::VectorXd, double>>;
 
 // Fits (or reuses and extends) the model. Hyperparameters are refitted at every ask while the
 // history is small, then once it has grown by kRefitGrowth, on a subset past kMaxFitPoints; the
-// previous fit is the warm start. `warp`: Yeo-Johnson warping of the outputs, else standardised.
+// previous fit is the warm start. The outputs are clipped to the outlier fences (gp::clip_outliers,
+// widened to `keep`), then Yeo-Johnson-warped (`warp`) or standardised.
 Model fit_model(internal::GpModelCache& s, const GpSamplerOptions& options,
                 const SearchSpace& space, const Column& history_complete, bool warp,
-                std::mt19937_64& rng) {
+                std::mt19937_64& rng, std::optional<double> keep = std::nullopt) {
   // Model order: the cached model's trials first (so its factor can be extended), then the rest.
   std::vector<int64_t> order;
   const bool same_space = s.cached_space && *s.cached_space == space && s.cached_model;
@@ -458,6 +459,7 @@ Model fit_model(internal::GpModelCache& s, const GpSamplerOptions& options,
     m.x.row(i) = xi;
     m.y[i] = yi;
   }
+  m.y = gp::clip_outliers(m.y, keep);
   m.y = warp ? gp::warp_outputs(m.y) : gp::standardise(m.y);
 
   const gp::HyperparameterPrior prior;
@@ -700,11 +702,9 @@ Eigen::VectorXd choose(const Encoding& enc, const Scorer& scorer, const Novelty&
   return pool.front().x;  // every point tried has been evaluated: the space is (nearly) spent
 }
 
-// Where `threshold` lands after gp::standardise(raw).
+// Where `threshold` lands in the model of `raw` (fit_model with keep = threshold, no warping).
 double standardised_threshold(const Eigen::VectorXd& raw, double threshold) {
-  const double mean = raw.mean();
-  const double sd = std::sqrt((raw.array() - mean).square().mean());
-  return (threshold - mean) / (sd > 1e-12 * std::max(1.0, std::abs(mean)) ? sd : 1.0);
+  return gp::standardised_value(gp::clip_outliers(raw, threshold), threshold);
 }
 
 }  // namespace
@@ -828,7 +828,7 @@ std::map<std::string, double> GpSampler::sample_relative(const StudyView& view,
     Eigen::Index i = 0;
     for (const auto& [number, xv] : column) raw[i++] = xv.second;
     constraint_models.push_back(
-        fit_model(s.caches[n_objectives + c], options_, space, column, false, rng));
+        fit_model(s.caches[n_objectives + c], options_, space, column, false, rng, 0.0));
     gp::Acquisition below;
     below.kind = gp::AcquisitionKind::PI;
     below.best = standardised_threshold(raw, 0.0);
