@@ -63,7 +63,9 @@ struct FrozenTrial {
   double value() const;
   // Seconds between start and completion, if both are known.
   std::optional<double> duration_seconds() const;
-  // True when every constraint value is <= 0 (or there are none).
+  // True when every constraint value is <= 0 (or there are none). In a study where other trials
+  // have constraint values, a trial without them counts as infeasible instead: see
+  // multi_objective::feasible_in.
   bool feasible() const;
   // The internal (double) form of a parameter, as samplers use it.
   double internal_param(const std::string& name) const;

@@ -24,11 +24,25 @@ std::vector<double> oriented(const std::vector<double>& values,
 bool dominates(const std::vector<double>& a, const std::vector<double>& b,
                const std::vector<Direction>& directions);
 
+// Whether some trial of `trials` has constraint values: the study is constrained, and its trials
+// without them count as infeasible (feasible_in).
+bool any_constrained(const std::vector<FrozenTrial>& trials);
+// Feasibility in a study that is `constrained` (some complete trial has constraint values):
+// every constraint value <= 0. A trial without constraint values counts as feasible in an
+// unconstrained study and as infeasible, with an infinite violation (violation_in), in a
+// constrained one, as Optuna 3.1's TPE (violation inf) and NSGA-II (dominated by every trial
+// with constraint values) treat it.
+bool feasible_in(const FrozenTrial& trial, bool constrained);
+// total_violation, or infinity for a trial without constraint values in a constrained study.
+double violation_in(const FrozenTrial& trial, bool constrained);
+
 // Deb's constrained domination (Deb et al., "A fast and elitist multiobjective genetic
 // algorithm: NSGA-II", IEEE TEC 2002; Optuna's _constrained_dominates): a feasible trial
 // dominates an infeasible one; of two infeasible ones, the one with the smaller total violation
 // (the sum of its positive constraint values) dominates; two feasible ones compare by
-// `dominates`. Trials without constraints count as feasible. Both trials must be complete.
+// `dominates`. A trial without constraint values is dominated by one with them (an infinite
+// violation, Optuna 3.1's _constrained_dominates); two without them compare by `dominates`. Both
+// trials must be complete.
 bool constrained_dominates(const FrozenTrial& a, const FrozenTrial& b,
                            const std::vector<Direction>& directions);
 
@@ -50,8 +64,9 @@ std::vector<size_t> non_dominated_ranks(const std::vector<std::vector<double>>& 
                                         const std::vector<Direction>& directions);
 
 // Non-dominated sorting under constrained domination (see constrained_dominates): the feasible
-// trials (and unconstrained ones) get their non_dominated_ranks; every infeasible trial ranks
-// after all of them, by its total violation (equal violations share a rank). This is the order
+// trials (all of them when none has constraint values) get their non_dominated_ranks; every
+// infeasible trial ranks after all of them, by its violation_in (equal violations share a rank;
+// trials without constraint values among constrained ones last). This is the order
 // Deb's constrained domination induces, as Optuna's NSGA-II sorts with constraints. Every trial
 // must be complete with one value per direction.
 std::vector<size_t> constrained_non_dominated_ranks(const std::vector<const FrozenTrial*>& trials,

@@ -242,11 +242,15 @@ class Study {
 
   std::vector<FrozenTrial> trials() const;
   std::vector<FrozenTrial> trials(std::initializer_list<TrialState> states) const;
-  // The best complete trial (feasible ones first when constraints are set). Throws InvalidState
-  // for multi-objective studies (use best_trials) and NotFound when none has completed.
+  // The best complete trial; when some complete trial has constraint values, the best feasible
+  // one, and a complete trial without constraint values then counts as infeasible (as Optuna
+  // 3.1's TPE and NSGA-II samplers treat it; multi_objective::feasible_in). Throws InvalidState
+  // for multi-objective studies (use best_trials) and NotFound when none has completed or none
+  // is feasible.
   FrozenTrial best_trial() const;
   double best_value() const;
-  // The Pareto front of the complete (feasible) trials.
+  // The Pareto front of the complete trials, of the feasible ones in a constrained study (same
+  // rule as best_trial). Optuna 3.1's best_trials ignores constraints.
   std::vector<FrozenTrial> best_trials() const;
 
   void set_user_attr(const std::string& key, const nlohmann::json& value);

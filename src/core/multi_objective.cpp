@@ -384,12 +384,28 @@ double total_violation(const FrozenTrial& t) {
   return sum;
 }
 
+bool any_constrained(const std::vector<FrozenTrial>& trials) {
+  return std::any_of(trials.begin(), trials.end(),
+                     [](const FrozenTrial& t) { return !t.constraints.empty(); });
+}
+
+bool feasible_in(const FrozenTrial& trial, bool constrained) {
+  return trial.constraints.empty() ? !constrained : trial.feasible();
+}
+
+double violation_in(const FrozenTrial& trial, bool constrained) {
+  return trial.constraints.empty() && constrained ? std::numeric_limits<double>::infinity()
+                                                  : total_violation(trial);
+}
+
 bool constrained_dominates(const FrozenTrial& a, const FrozenTrial& b,
                            const std::vector<Direction>& directions) {
-  const bool a_ok = a.feasible();
-  const bool b_ok = b.feasible();
+  // The pair is constrained when either has constraint values.
+  const bool constrained = !a.constraints.empty() || !b.constraints.empty();
+  const bool a_ok = feasible_in(a, constrained);
+  const bool b_ok = feasible_in(b, constrained);
   if (a_ok != b_ok) return a_ok;
-  if (!a_ok) return total_violation(a) < total_violation(b);
+  if (!a_ok) return violation_in(a, constrained) < violation_in(b, constrained);
   return dominates(a.values, b.values, directions);
 }
 
@@ -417,9 +433,11 @@ std::vector<size_t> non_dominated_ranks(const Points& points,
 
 std::vector<size_t> constrained_non_dominated_ranks(const std::vector<const FrozenTrial*>& trials,
                                                     const std::vector<Direction>& directions) {
+  const bool constrained = std::any_of(
+      trials.begin(), trials.end(), [](const FrozenTrial* t) { return !t->constraints.empty(); });
   std::vector<size_t> feasible, infeasible;
   for (size_t i = 0; i < trials.size(); ++i)
-    (trials[i]->feasible() ? feasible : infeasible).push_back(i);
+    (feasible_in(*trials[i], constrained) ? feasible : infeasible).push_back(i);
   std::vector<size_t> rank(trials.size(), 0);
   Points values;
   values.reserve(feasible.size());
@@ -437,7 +455,7 @@ std::vector<size_t> constrained_non_dominated_ranks(const std::vector<const Froz
     next = std::max(next, feasible_rank[k] + 1);
   }
   std::vector<double> violation(trials.size());
-  for (size_t i : infeasible) violation[i] = total_violation(*trials[i]);
+  for (size_t i : infeasible) violation[i] = violation_in(*trials[i], constrained);
   std::stable_sort(infeasible.begin(), infeasible.end(),
                    [&](size_t a, size_t b) { return violation[a] < violation[b]; });
   for (size_t k = 0; k < infeasible.size(); ++k) {

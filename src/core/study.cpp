@@ -301,13 +301,15 @@ namespace {
 std::vector<FrozenTrial> best_candidates(const std::vector<FrozenTrial>& complete,
                                          const std::string& study) {
   if (complete.empty()) throw NotFound(fmt::format("study '{}' has no complete trial yet", study));
+  // In a constrained study a trial without constraint values counts as infeasible.
+  const bool constrained = multi_objective::any_constrained(complete);
   std::vector<FrozenTrial> feasible;
   for (const auto& t : complete)
-    if (t.feasible()) feasible.push_back(t);
+    if (multi_objective::feasible_in(t, constrained)) feasible.push_back(t);
   if (feasible.empty())
     throw NotFound(
         fmt::format("study '{}' has no feasible trial: all {} complete trials violate "
-                    "a constraint",
+                    "a constraint or have no constraint values",
                     study, complete.size()));
   return feasible;
 }

@@ -7,6 +7,7 @@
 
 #include "math/seed.hpp"
 #include "parzen/evolution_sampler.hpp"
+#include "parzen/multi_objective.hpp"
 #include "parzen/system_attrs.hpp"
 #include "registry/option_check.hpp"
 #include "samplers/nsga/crossover.hpp"
@@ -33,9 +34,12 @@ void require_one_objective(const StudyView& view) {
                     view.study_name(), view.directions().size()));
 }
 
-// True when trial a is a better parent than trial b: feasible first, then the better value.
+// True when trial a is a better parent than trial b: feasible first (one without constraint
+// values is infeasible against one with them), then the better value.
 bool better(const FrozenTrial& a, const FrozenTrial& b, Direction direction) {
-  const bool fa = a.feasible(), fb = b.feasible();
+  const bool constrained = !a.constraints.empty() || !b.constraints.empty();
+  const bool fa = multi_objective::feasible_in(a, constrained);
+  const bool fb = multi_objective::feasible_in(b, constrained);
   if (fa != fb) return fa;
   return direction == Direction::Minimize ? a.values[0] < b.values[0] : a.values[0] > b.values[0];
 }
