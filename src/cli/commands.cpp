@@ -23,6 +23,7 @@
 #include "cli/run.hpp"
 #include "cli/trial_process.hpp"
 #include "core/export_text.hpp"
+#include "parzen/multi_objective.hpp"
 #include "parzen/pruners.hpp"
 #include "parzen/registry.hpp"
 #include "parzen/stop_request.hpp"
@@ -126,8 +127,12 @@ std::vector<FrozenTrial> ranked(const std::shared_ptr<Storage>& storage, const S
       return {};  // nothing complete (or feasible) yet
     }
   }
+  // A trial without constraint values among constrained ones counts as infeasible.
+  const bool constrained = multi_objective::any_constrained(complete);
   std::stable_sort(complete.begin(), complete.end(), [&](const auto& a, const auto& b) {
-    if (a.feasible() != b.feasible()) return a.feasible();
+    const bool fa = multi_objective::feasible_in(a, constrained);
+    const bool fb = multi_objective::feasible_in(b, constrained);
+    if (fa != fb) return fa;
     return dirs[0] == Direction::Minimize ? a.values[0] < b.values[0] : a.values[0] > b.values[0];
   });
   return complete;
@@ -144,7 +149,8 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
     std::string line;
     for (size_t i = 0; i < r.size(); ++i)
       line += fmt::format("{}{:<{}}", i ? "  " : "", r[i], i + 1 < r.size() ? w[i] : 0);
-    fmt::print("{}\n", line);
+    // Fail reasons quote trials' stderr: escape sequences in them stay text on a terminal.
+    fmt::print("{}\n", terminal_text_for(stdout, line));
   }
 }
 
@@ -1092,7 +1098,8 @@ int cmd_best(const std::string& url, const std::string& name, bool json) {
     for (size_t j = 0; j < best[i].constraints.size() && j < constraints.size(); ++j)
       fmt::print("  {} = {} (constraint)\n", constraints[j], best[i].constraints[j]);
   }
-  if (info.directions.size() == 1 && !best[0].feasible())
+  if (info.directions.size() == 1 &&
+      !multi_objective::feasible_in(best[0], multi_objective::any_constrained(best)))
     fmt::print(stderr,
                "parzen: warning: no complete trial of study '{}' is feasible; this is the "
                "one with the best value\n",

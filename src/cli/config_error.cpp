@@ -22,7 +22,10 @@ void SourceMap::fail(const std::string& pointer, const std::string& key,
   std::string where = file.empty() ? std::string() : file;
   if (line > 0) where += fmt::format("{}{}", where.empty() ? "line " : ":", line);
   if (!where.empty()) where += ": ";
-  if (!key.empty()) where += fmt::format("key '{}': ", key);
+  if (const auto it = keys.find(pointer); it != keys.end())
+    where += fmt::format("key '{}': ", it->second);
+  else if (!key.empty())
+    where += fmt::format("key '{}': ", key);
   throw ConfigError(where + message);
 }
 

@@ -20,10 +20,15 @@ class ConfigError : public InvalidArgument {
 struct SourceMap {
   std::string file{};  // as shown in messages
   std::map<std::string, int> lines{};
+  // For a document converted from another form (an NNI YAML file), the key as that file writes
+  // it, by pointer in the converted document: "/sampler/type" -> "tuner.name". Messages name it
+  // instead of the converted key.
+  std::map<std::string, std::string> keys{};
 
   // The line of `pointer`, or of its nearest parent that has one (0: unknown).
   int line_of(const std::string& pointer) const;
-  // "FILE:LINE: key 'KEY': MESSAGE" (the line left out when unknown).
+  // "FILE:LINE: key 'KEY': MESSAGE" (the line left out when unknown; KEY from `keys` when the
+  // pointer has an entry there).
   [[noreturn]] void fail(const std::string& pointer, const std::string& key,
                          const std::string& message) const;
 };

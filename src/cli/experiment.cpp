@@ -735,6 +735,9 @@ Experiment parse_experiment(const std::string& text, const std::string& path,
   return e;
 }
 
+// The longest default output directory name (below NAME_MAX, 255 bytes, with room to spare).
+constexpr size_t kMaxOutputNameBytes = 200;
+
 std::string resolved_output_directory(const Experiment& e) {
   if (!e.output_directory.empty()) return e.output_directory;
   std::string name;
@@ -742,6 +745,15 @@ std::string resolved_output_directory(const Experiment& e) {
     name +=
         (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
   if (name.empty() || name == "." || name == "..") name = "_" + name;
+  // A file name holds at most 255 bytes (NAME_MAX) and a study name up to kMaxStudyNameBytes
+  // (512): a longer one keeps its first kMaxOutputNameBytes - 17 bytes, then "-" and the 64-bit
+  // FNV-1a hash of the whole study name in hex, so two long names differing only at the end
+  // still get their own directories.
+  if (name.size() > kMaxOutputNameBytes) {
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const char c : e.name) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    name = fmt::format("{}-{:016x}", name.substr(0, kMaxOutputNameBytes - 17), hash);
+  }
   const fs::path base = e.experiment_directory.empty() ? fs::path(e.working_directory)
                                                        : fs::path(e.experiment_directory);
   return (fs::absolute(base) / "parzen-output" / name).lexically_normal().string();

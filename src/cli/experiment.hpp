@@ -87,7 +87,9 @@ struct Experiment {
 
 // The directory that holds the trials' directories: output_directory, or
 // `<experiment_directory or working_directory>/parzen-output/<study name>` (the name with every
-// character outside [A-Za-z0-9._-] written as '_').
+// character outside [A-Za-z0-9._-] written as '_'; past 200 bytes, its first 183 bytes, '-' and
+// the 16 hex digits of a 64-bit FNV-1a hash of the whole name: a file name holds 255 bytes, a
+// study name up to 512).
 std::string resolved_output_directory(const Experiment& e);
 
 // How many trials the experiment's devices hold at once (gpus x trials_per_gpu / gpus_per_trial);

@@ -250,6 +250,18 @@ class Converter {
     out_.doc[table][key] = value;
     out_.map.lines["/" + table] = top_.map.line_of(nni_ptr);
     out_.map.lines["/" + table + "/" + key] = top_.map.line_of(nni_ptr);
+    // Messages about the converted key name the NNI file's key ("tuner.name", not
+    // "sampler.type"): the pointer's tokens, dotted.
+    std::string dotted;
+    for (size_t from = 1; from <= nni_ptr.size();) {
+      const size_t slash = std::min(nni_ptr.find('/', from), nni_ptr.size());
+      std::string token = nni_ptr.substr(from, slash - from);
+      for (size_t at; (at = token.find("~1")) != std::string::npos;) token.replace(at, 2, "/");
+      for (size_t at; (at = token.find("~0")) != std::string::npos;) token.replace(at, 2, "~");
+      dotted += (dotted.empty() ? "" : ".") + token;
+      from = slash + 1;
+    }
+    if (!dotted.empty()) out_.map.keys["/" + table + "/" + key] = dotted;
   }
   void warn(const std::string& text) { out_.warnings.push_back(text); }
 

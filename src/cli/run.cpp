@@ -35,9 +35,11 @@ namespace {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
-// Writes every byte of `text` (a C-string write would stop at a NUL a trial printed) and a newline.
+// Writes every byte of `text` (a C-string write would stop at a NUL a trial printed) and a
+// newline; on a terminal, control characters a trial printed are shown escaped (terminal_text).
 void put_line(const std::string& text, std::FILE* f) {
-  std::fwrite(text.data(), 1, text.size(), f);
+  const std::string shown = terminal_text_for(f, text);
+  std::fwrite(shown.data(), 1, shown.size(), f);
   std::fputc('\n', f);
 }
 
@@ -922,7 +924,7 @@ class TrialRunner {
           "(max_consecutive_failures = {}); the first: {}\nFix the cause and run the same "
           "command again to resume the study (failed trials do not count toward n_trials{}); "
           "max_consecutive_failures = 0 never stops\n",
-          failed_in_a_row_, e_.max_consecutive_failures, first_failure_,
+          failed_in_a_row_, e_.max_consecutive_failures, terminal_text_for(stderr, first_failure_),
           e_.count_failed_trials ? " unless count_failed_trials" : "");
       return kExitFailure;
     }

@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
@@ -301,10 +303,104 @@ constexpr int kDefaultSignals[] = {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SI
 
 void kill_own_group(int) { ::kill(0, SIGKILL); }
 
-// Writes errno to the exec-error pipe and exits: only async-signal-safe calls from here on.
-[[noreturn]] void report_errno(int fd, int err) {
-  [[maybe_unused]] const ssize_t w = ::write(fd, &err, sizeof err);
+// The step of the start that failed, reported with its errno on the exec-error pipe.
+enum SpawnStep : int { kSetupStep = 0, kChdirStep = 1, kExecStep = 2 };
+
+// Writes the step and errno to the exec-error pipe and exits: only async-signal-safe calls.
+[[noreturn]] void report_errno(int fd, int err, int step = kSetupStep) {
+  const int report[2] = {step, err};
+  [[maybe_unused]] const ssize_t w = ::write(fd, report, sizeof report);
   ::_exit(127);
+}
+
+// The file execvpe tried for `program`, which runs in `dir`: the program itself when it has a
+// '/' (relative to dir), else the first PATH entry holding something of that name (glibc searches
+// the caller's PATH, "/bin:/usr/bin" when unset; an empty entry is the working directory).
+std::filesystem::path program_file(const std::string& program, const std::string& dir) {
+  namespace fs = std::filesystem;
+  const fs::path base = dir.empty() ? fs::path(".") : fs::path(dir);
+  if (program.find('/') != std::string::npos)
+    return (fs::path(program).is_absolute() ? fs::path(program) : base / program)
+        .lexically_normal();
+  const char* env = std::getenv("PATH");
+  const std::string path = env ? env : "/bin:/usr/bin";
+  size_t start = 0;
+  while (start <= path.size()) {
+    const size_t end = std::min(path.find(':', start), path.size());
+    const fs::path entry = end == start ? base : fs::path(path.substr(start, end - start));
+    const fs::path file = (entry.is_absolute() ? entry : base / entry) / program;
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(file, ec))) return file.lexically_normal();
+    start = end + 1;
+  }
+  return {};
+}
+
+// The interpreter named by the "#!" line of `file`, or "" when it has none.
+std::string shebang_interpreter(const std::filesystem::path& file) {
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (!f) return "";
+  char line[256] = {};
+  const bool got = std::fgets(line, sizeof line, f) != nullptr;
+  std::fclose(f);
+  if (!got || line[0] != '#' || line[1] != '!') return "";
+  std::string_view rest(line + 2);
+  const auto first = rest.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return "";
+  rest.remove_prefix(first);
+  return std::string(rest.substr(0, rest.find_first_of(" \t\r\n")));
+}
+
+// Why the program did not start, naming the path at fault: the working directory (missing, not a
+// directory, not enterable), the program (not found, a directory, not executable) or a script's
+// "#!" interpreter (missing); otherwise the system's errno text.
+std::string spawn_failure(const ProcessSpec& spec, int step, int err) {
+  namespace fs = std::filesystem;
+  const std::string& program = spec.argv[0];
+  const std::string dir = spec.working_directory.empty() ? "." : spec.working_directory;
+  const std::string head = fmt::format("cannot run '{}' in {}: ", program, dir);
+  const std::string why = std::strerror(err);
+  if (step == kChdirStep) {
+    if (err == ENOENT) return head + fmt::format("the working directory '{}' does not exist", dir);
+    if (err == ENOTDIR)
+      return head + fmt::format("the working directory '{}' is not a directory", dir);
+    if (err == EACCES)
+      return head + fmt::format(
+                        "the working directory '{}' cannot be entered (permission denied: it, or a "
+                        "directory above it, lacks search permission)",
+                        dir);
+    return head + fmt::format("cannot enter the working directory '{}': {}", dir, why);
+  }
+  if (step != kExecStep) return head + why;
+  const fs::path file = program_file(program, spec.working_directory);
+  std::error_code ec;
+  if (file.empty() || !fs::exists(file, ec)) {
+    if (program.find('/') == std::string::npos)
+      return head + fmt::format("no program '{}' on PATH ({})", program, why);
+    return head + fmt::format("'{}' does not exist ({})", file.string(), why);
+  }
+  if (fs::is_directory(file, ec))
+    return head + fmt::format("'{}' is a directory, not a program", file.string());
+  const std::string interpreter = shebang_interpreter(file);
+  if (!interpreter.empty() && (err == ENOENT || err == EACCES || err == ENOTDIR)) {
+    if (!fs::exists(interpreter, ec))
+      return head + fmt::format("the \"#!\" interpreter '{}' of script '{}' does not exist",
+                                interpreter, file.string());
+    if (fs::is_directory(interpreter, ec))
+      return head + fmt::format("the \"#!\" interpreter '{}' of script '{}' is a directory",
+                                interpreter, file.string());
+  }
+  if (err == EACCES && ::access(file.c_str(), X_OK) != 0)
+    return head + fmt::format(
+                      "'{}' is not executable (permission denied: chmod +x it, or run it "
+                      "through its interpreter)",
+                      file.string());
+  if (err == ENOENT)
+    return head + fmt::format(
+                      "'{}' exists but cannot start: the loader or interpreter it names is "
+                      "missing ({})",
+                      file.string(), why);
+  return head + fmt::format("'{}': {}", file.string(), why);
 }
 
 // Runs in the forked child of a (possibly multi-threaded) runner, so only async-signal-safe
@@ -354,9 +450,10 @@ void kill_own_group(int) { ::kill(0, SIGKILL); }
   if (program < 0) report_errno(kExecErrFd, errno);
   if (program == 0) {
     for (int s : kDefaultSignals) ::sigaction(s, &sa, nullptr);  // sa: SIG_DFL
-    if (working_directory && ::chdir(working_directory) != 0) report_errno(kExecErrFd, errno);
+    if (working_directory && ::chdir(working_directory) != 0)
+      report_errno(kExecErrFd, errno, kChdirStep);
     ::execvpe(argv[0], argv, envp);
-    report_errno(kExecErrFd, errno);
+    report_errno(kExecErrFd, errno, kExecStep);
   }
   ::close(kExecErrFd);  // the runner's read ends at the exec (close-on-exec) or the errno
   int status = 0;
@@ -386,6 +483,26 @@ ProcessResult run_trial_process(const ProcessSpec& spec, const ProcessControl& c
     result.spawn_error = "the command is empty";
     return result;
   }
+  // exec takes C strings: a NUL byte would cut the argument short without a word.
+  for (size_t i = 0; i < spec.argv.size(); ++i) {
+    const auto nul = spec.argv[i].find('\0');
+    if (nul == std::string::npos) continue;
+    result.end = ProcessResult::End::SpawnFailed;
+    result.spawn_error = fmt::format(
+        "argument {} of the command ('{}\\0...', from the command or a parameter value) contains a "
+        "NUL byte at offset {}, which no program can receive: refused rather than cut short",
+        i, spec.argv[i].substr(0, nul), nul);
+    return result;
+  }
+  for (const auto& [key, value] : spec.environment)
+    if (key.find('\0') != std::string::npos || value.find('\0') != std::string::npos) {
+      result.end = ProcessResult::End::SpawnFailed;
+      result.spawn_error = fmt::format(
+          "environment variable '{}' contains a NUL byte, which no program can receive: refused "
+          "rather than cut short",
+          key.substr(0, key.find('\0')));
+      return result;
+    }
 
   // Everything the child needs is prepared before spawning.
   std::vector<std::string> env_strings;
@@ -423,20 +540,18 @@ ProcessResult run_trial_process(const ProcessSpec& spec, const ProcessControl& c
   out_w.reset();
   err_w.reset();
   exec_err_w.reset();
-  int exec_errno = 0;
+  int exec_report[2] = {0, 0};  // the step that failed, its errno
   ssize_t got_errno = 0;
   do {
-    got_errno = ::read(exec_err_r.fd, &exec_errno, sizeof exec_errno);
+    got_errno = ::read(exec_err_r.fd, exec_report, sizeof exec_report);
   } while (got_errno < 0 && errno == EINTR);
   exec_err_r.reset();
-  if (got_errno == static_cast<ssize_t>(sizeof exec_errno)) {
+  if (got_errno == static_cast<ssize_t>(sizeof exec_report)) {
     int ignored = 0;
     while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
     }
     result.end = ProcessResult::End::SpawnFailed;
-    result.spawn_error = fmt::format("cannot run '{}' in {}: {}", spec.argv[0],
-                                     spec.working_directory.empty() ? "." : spec.working_directory,
-                                     std::strerror(exec_errno));
+    result.spawn_error = spawn_failure(spec, exec_report[0], exec_report[1]);
     return result;
   }
 
@@ -719,6 +834,56 @@ std::string describe_end(const ProcessResult& r) {
       return r.spawn_error;
   }
   return "";
+}
+
+std::string terminal_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto escaped = [&out](const char* format, unsigned value) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, format, value);
+    out += buf;
+  };
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+        escaped("\\x%02x", c);
+      else
+        out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // A well-formed UTF-8 sequence (no overlong forms, no surrogates, at most U+10FFFF).
+    const size_t len = c >= 0xc2 && c <= 0xdf   ? 2
+                       : c >= 0xe0 && c <= 0xef ? 3
+                       : c >= 0xf0 && c <= 0xf4 ? 4
+                                                : 0;
+    bool ok = len > 0 && i + len <= text.size();
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (ok && len > 2) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0) && !(c == 0xf0 && c1 < 0x90) &&
+           !(c == 0xf4 && c1 >= 0x90);
+    }
+    if (!ok) {
+      escaped("\\x%02x", c);
+      ++i;
+      continue;
+    }
+    const auto c1 = static_cast<unsigned char>(text[i + 1]);
+    if (c == 0xc2 && c1 < 0xa0)  // U+0080..U+009F: C1 controls (CSI is U+009B)
+      escaped("\\u%04x", c1);
+    else
+      out.append(text.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+std::string terminal_text_for(std::FILE* f, std::string_view text) {
+  return ::isatty(::fileno(f)) ? terminal_text(text) : std::string(text);
 }
 
 std::string stderr_reason(const std::string& tail, size_t max_lines) {

@@ -17,10 +17,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parzen::cli {
@@ -99,6 +101,14 @@ std::string describe_end(const ProcessResult& result);
 // nlohmann::json's exception text without its "[json.exception.parse_error.101] " prefix (the
 // position and what was read stay: "parse error at line 1, column 15: ...").
 std::string json_error_text(const std::string& what);
+
+// `text` made safe to print to a terminal: each control character a trial could use to move the
+// cursor, retitle the window or recolour the screen (C0 bytes but tab and newline, DEL, the C1
+// controls U+0080..U+009F, and bytes that are not UTF-8) shown escaped as \xNN (\u00NN for C1),
+// so ESC [ 2 J prints as the text "\x1b[2J". Everything else, UTF-8 included, is unchanged.
+std::string terminal_text(std::string_view text);
+// terminal_text(text) when `f` is a terminal, else text byte for byte (pipes and files).
+std::string terminal_text_for(std::FILE* f, std::string_view text);
 
 // The end of a trial's stderr as a failure reason reads it: ": LAST LINE" (a Python traceback's
 // "ValueError: bad lr", its first line shown by progress lines), then, when there is more,
