@@ -60,8 +60,9 @@ struct GpSamplerOptions {
   bool noisy_objective = false;
   // Model the outputs after a Yeo-Johnson power transform fitted to them (order kept), so a few
   // huge values (diverged runs, Rosenbrock's walls) do not flatten the model everywhere else.
-  // Warped or not, values beyond 100 interquartile ranges of the quartiles are clipped first and
-  // standardising cannot overflow: one 1e308 keeps the model working (docs/guide.md).
+  // Warped or not, a value beyond 100 interquartile ranges of the quartiles is first moved to one
+  // IQR beyond the others, and standardising cannot overflow: one 1e308 leaves the model working
+  // (docs/guide.md, "Huge values").
   bool warp_outputs = true;
   // Add a first-order additive component to the kernel (the sum of one-dimensional Matérn
   // kernels, one per coordinate, with the same lengthscales), weighted by the fit: it captures what

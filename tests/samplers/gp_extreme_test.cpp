@@ -1,9 +1,9 @@
 // The GP sampler after a huge finite output (try-out finding 1 of session 21): one 1e308 objective
 // or constraint value overflowed standardise's sum of squares, which left every modelled value 0
 // (or NaN) for the rest of the study. standardise now scales by a power of two before squaring
-// (bit for bit the plain formula otherwise) and clip_outliers clips values beyond 100 IQR of the
-// quartiles, so the ordinary values stay apart in the model. Several objectives: gp_mo_test.cpp,
-// SeveralObjectivesKeepOptimisingAfterA1e308Value.
+// (bit for bit the plain formula otherwise) and clip_outliers moves values beyond 100 IQR of the
+// quartiles to one IQR beyond the others, so the ordinary values stay apart in the model. Several
+// objectives: gp_mo_test.cpp, SeveralObjectivesKeepOptimisingAfterA1e308Value.
 
 #include <gtest/gtest.h>
 
@@ -61,15 +61,16 @@ TEST(GpOutputs, StandardiseOfHugeFiniteValuesIsFiniteAndCorrect) {
 
 TEST(GpOutputs, ClipOutliersClipsOnlyFarBeyondTheQuartiles) {
   Eigen::VectorXd y(9);
-  y << 1, 2, 3, 4, 5, 6, 7, 8, 1e308;  // q1 = 3, q3 = 7: fences at 3 - 400 and 7 + 400
+  // q1 = 3, q3 = 7: fences at 3 - 400 and 7 + 400; an outlier goes one IQR beyond 8.
+  y << 1, 2, 3, 4, 5, 6, 7, 8, 1e308;
   const Eigen::VectorXd c = clip_outliers(y);
   EXPECT_EQ(c.head(8), y.head(8));
-  EXPECT_EQ(c[8], 407.0);
+  EXPECT_EQ(c[8], 12.0);
   const Eigen::VectorXd z = standardise(c);
   EXPECT_GT(z[1] - z[0], 1e-3) << "the ordinary values stay apart in the model";
-  y[8] = -1e308;  // q1 = 2, q3 = 6
-  EXPECT_EQ(clip_outliers(y)[8], -398.0);
-  // A constraint's threshold widens the fences: a feasible value never turns infeasible.
+  y[8] = -1e308;  // q1 = 2, q3 = 6: one IQR below 1
+  EXPECT_EQ(clip_outliers(y)[8], -3.0);
+  // A constraint's threshold: a feasible value never turns infeasible.
   Eigen::VectorXd g(6);
   g << 1e6, 1e6 + 1, 1e6 + 2, 1e6 + 3, 1e6 + 4, -5.0;
   EXPECT_GT(clip_outliers(g)[5], 0.0);

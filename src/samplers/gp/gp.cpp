@@ -550,18 +550,24 @@ Eigen::VectorXd clip_outliers(const Eigen::VectorXd& y, std::optional<double> ke
     return lo + 1 < sorted.size() ? sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
   };
   const double q1 = quantile(0.25), q3 = quantile(0.75);
-  // Halved terms: the fences of values near +-1e308 stay finite.
+  // Halved terms: the fences of values near +-1e308 stay finite (or +-inf, which clip nothing).
   const double half_iqr = 0.5 * q3 - 0.5 * q1;
   if (!(half_iqr > 0) || !std::isfinite(half_iqr)) return y;
-  double lo = q1 - 2 * kOutlierFence * half_iqr, hi = q3 + 2 * kOutlierFence * half_iqr;
-  if (!std::isfinite(lo)) lo = std::numeric_limits<double>::lowest();
-  if (!std::isfinite(hi)) hi = std::numeric_limits<double>::max();
-  // A fence on the far side of `keep` moves past it by the fence's width: values keep their side
-  // of it, strictly.
-  if (keep && *keep < lo) lo = *keep - 2 * kOutlierFence * half_iqr;
-  if (keep && *keep > hi) hi = *keep + 2 * kOutlierFence * half_iqr;
+  const double lo = q1 - 2 * kOutlierFence * half_iqr, hi = q3 + 2 * kOutlierFence * half_iqr;
   if (sorted.front() >= lo && sorted.back() <= hi) return y;
-  return y.cwiseMax(lo).cwiseMin(hi);
+  // An outlier goes one IQR beyond the most extreme value inside the fences (on its side).
+  double min_in = std::numeric_limits<double>::infinity(), max_in = -min_in;
+  for (const double v : sorted)
+    if (v >= lo && v <= hi) min_in = std::min(min_in, v), max_in = std::max(max_in, v);
+  const double to_lo = min_in - half_iqr - half_iqr, to_hi = max_in + half_iqr + half_iqr;
+  Eigen::VectorXd out = y;
+  for (double& v : out) {
+    const double t = v < lo ? to_lo : v > hi ? to_hi : v;
+    // Never across or onto `keep` (a constraint's threshold): such a value stays as it is.
+    if (keep && t != v && ((v > *keep) != (t > *keep) || t == *keep)) continue;
+    v = t;
+  }
+  return out;
 }
 
 Eigen::VectorXd warp_outputs(const Eigen::VectorXd& y) {

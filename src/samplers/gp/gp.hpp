@@ -205,17 +205,18 @@ Eigen::VectorXd standardise(const Eigen::VectorXd& y);
 // Where v lands after standardise(y): (v - mean(y)) / sd(y), with the same rules.
 double standardised_value(const Eigen::VectorXd& y, double v);
 
-// Outputs further than kOutlierFence interquartile ranges beyond the quartiles are clipped to
-// that fence (Tukey's fences, widened from 3 to kOutlierFence IQR so that ordinary heavy tails,
-// which warp_outputs handles, are left alone).
+// Outputs further than kOutlierFence interquartile ranges beyond the quartiles are outliers
+// (Tukey's fences, widened from 3 to kOutlierFence IQR so that ordinary heavy tails, which
+// warp_outputs handles, are left alone).
 inline constexpr double kOutlierFence = 100.0;
-// y with its values below q1 - kOutlierFence IQR raised to that fence and those above
-// q3 + kOutlierFence IQR lowered to that one (quartiles interpolated linearly, as NumPy's);
-// `keep` (a constraint's threshold 0): a fence on its far side moves past it by the fence's
-// width (kOutlierFence IQR), so clipping never moves a value across it or onto it. One value of 1e308 among ordinary ones otherwise takes the whole
-// standardised scale and leaves the others equal to 1e-300: the model could tell none of them
-// apart. Order is kept (clipped values tie); y itself when nothing lies outside, when it has
-// fewer than 4 values, or when its IQR is 0.
+// y with each outlier (below q1 - kOutlierFence IQR or above q3 + kOutlierFence IQR, quartiles
+// interpolated linearly as NumPy's) moved to one IQR beyond the most extreme non-outlier on its
+// side: still the worst (or best), without stretching the scale. One value of 1e308 among
+// ordinary ones otherwise takes the whole standardised scale and leaves the others within 1e-300
+// of each other: the model could tell none of them apart (with several objectives log EHVI then
+// stalled on the edge the other objective favours). `keep` (a constraint's threshold 0): a value
+// that would move across or onto it stays as it is. Order is kept (outliers on one side tie); y
+// itself when nothing lies outside, when it has fewer than 4 values, or when its IQR is 0.
 Eigen::VectorXd clip_outliers(const Eigen::VectorXd& y, std::optional<double> keep = std::nullopt);
 
 }  // namespace parzen::gp
