@@ -639,15 +639,18 @@ void bind_study(py::module_& m) {
             py::gil_scoped_release release;
             return s.get().best_trial();
           },
-          "best_trial() -> FrozenTrial\n\nThe best complete trial (feasible first). Raises "
-          "InvalidStateError for several directions, NotFoundError when none has completed.")
+          "best_trial() -> FrozenTrial\n\nThe best complete trial; when some trial has constraint "
+          "values, the best feasible one (a trial without constraint values then counts as "
+          "infeasible). Raises InvalidStateError for several directions, NotFoundError when none "
+          "has completed or none is feasible.")
       .def(
           "best_trials",
           [](PyStudy& s) {
             py::gil_scoped_release release;
             return s.get().best_trials();
           },
-          "best_trials() -> list[FrozenTrial]\n\nThe Pareto front of the complete trials.")
+          "best_trials() -> list[FrozenTrial]\n\nThe Pareto front of the complete trials (of "
+          "the feasible ones when some trial has constraint values, as best_trial).")
       .def(
           "set_user_attr",
           [](PyStudy& s, const std::string& key, const py::object& value) {
