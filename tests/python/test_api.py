@@ -650,6 +650,31 @@ def test_logging_through_python_logging():
         logger.removeHandler(handler)
 
 
+def test_logged_best_trial_is_never_infeasible():
+    """The per-trial INFO line's "Best is trial N" names a feasible trial only, as best_trial
+    does: trial 1 has the lower value but violates its constraint."""
+    handler = _Records()
+    logger = logging.getLogger("parzen")
+    logger.addHandler(handler)
+    old = parzen.logging.get_verbosity()
+    try:
+        parzen.logging.set_verbosity(parzen.logging.INFO)
+        study = parzen.create_study()
+
+        def objective(t):
+            t.suggest_float("x", 0, 1)
+            t.set_constraints([1.0 if t.number == 1 else -1.0])
+            return 1.0 - t.number
+
+        study.optimize(objective, n_trials=2)
+        lines = [m for m in handler.messages if "Trial 1 finished" in m]
+        assert lines and "Best is trial 0 with value: 1.0" in lines[0], handler.messages
+        assert study.best_trial.number == 0
+    finally:
+        parzen.logging.set_verbosity(old)
+        logger.removeHandler(handler)
+
+
 def test_sampler_warnings_go_through_the_parzen_logger(capfd):
     """A sampler's own warnings (here CMA-ES on one parameter) reach the "parzen" logger and
     follow set_verbosity, like the study's lines (new-user try-out 21, finding 13)."""
