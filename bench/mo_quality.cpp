@@ -21,8 +21,9 @@
 //                    [--optuna-rows FILE,...] [--parzen-rows FILE,...] [--only-rows] [--check]
 //
 // --samplers takes registry names, each optionally followed by +OPTION for boolean options set
-// to true (tpe+multivariate). --optuna-rows FILE reads Optuna's rows from FILE (JSON lines written
-// by `optuna_mo_quality.py run ...`, e.g. an earlier run's) instead of running Optuna now.
+// to true (tpe+multivariate) and +OPTION=TEXT for string options (tpe+constraints_method=optuna).
+// --optuna-rows FILE reads Optuna's rows from FILE (JSON lines written by `optuna_mo_quality.py run
+// ...`, e.g. an earlier run's) instead of running Optuna now.
 // --parzen-rows FILE reads Parzen's rows from FILE (this program's own output: its JSON lines,
 // the tables around them are skipped): a (problem, sampler, seed) found there is not run again,
 // so a slow sampler's rows (the GP's) computed once can be tabled with the others; the pairs and
@@ -52,14 +53,21 @@ using namespace parzen;
 
 namespace {
 
-// "name" or "name+option+option...": the registry's sampler with those boolean options set.
+// "name" or "name+option+option=text...": the registry's sampler with those boolean options set
+// to true and those string options (option=text) set to text.
 std::pair<std::string, nlohmann::json> parse_spec(const std::string& spec) {
   nlohmann::json options = nlohmann::json::object();
   size_t end = spec.find('+');
   const std::string name = spec.substr(0, end);
   while (end != std::string::npos) {
     const size_t next = spec.find('+', end + 1);
-    options[spec.substr(end + 1, next == std::string::npos ? next : next - end - 1)] = true;
+    const std::string item =
+        spec.substr(end + 1, next == std::string::npos ? next : next - end - 1);
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos)
+      options[item] = true;
+    else
+      options[item.substr(0, eq)] = item.substr(eq + 1);
     end = next;
   }
   return {name, options};
@@ -203,7 +211,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::vector<std::string> constrained_only;
   app.add_option("--constrained-samplers", constrained_only,
-                 "Parzen's samplers on Gardner 1 and 2 (tpe, tpe-multivariate, gp; default: all)")
+                 "Parzen's samplers on Gardner 1 and 2 (tpe, tpe-multivariate, tpe-ctpe, "
+                 "tpe-multivariate-ctpe, tpe-optuna-rule, tpe-multivariate-optuna-rule, gp; "
+                 "default: all)")
       ->delimiter(',');
   app.add_flag("--no-optuna", no_optuna, "run parzen only");
   bool only_rows = false;
@@ -433,9 +443,17 @@ int main(int argc, char** argv) {
   const std::vector<std::pair<std::string, nlohmann::json>> tpe_variants = {
       {"tpe", nlohmann::json::object()}, {"tpe-multivariate", {{"multivariate", true}}}};
   // Parzen's constrained samplers: label, registry name, options.
+  // "tpe" is the registry's default (constraints_method "auto": c-TPE here); the "-ctpe" and
+  // "-optuna-rule" labels name the method.
   std::vector<std::tuple<std::string, std::string, nlohmann::json>> constrained_samplers = {
       {"tpe", "tpe", nlohmann::json::object()},
-      {"tpe-multivariate", "tpe", {{"multivariate", true}}}};
+      {"tpe-multivariate", "tpe", {{"multivariate", true}}},
+      {"tpe-ctpe", "tpe", {{"constraints_method", "ctpe"}}},
+      {"tpe-multivariate-ctpe", "tpe", {{"multivariate", true}, {"constraints_method", "ctpe"}}},
+      {"tpe-optuna-rule", "tpe", {{"constraints_method", "optuna"}}},
+      {"tpe-multivariate-optuna-rule",
+       "tpe",
+       {{"multivariate", true}, {"constraints_method", "optuna"}}}};
   if (const auto* gp = find_sampler("gp"); gp && gp->capabilities.constraints)
     constrained_samplers.emplace_back("gp", "gp", nlohmann::json::object());
   if (!constrained_only.empty()) {
@@ -443,8 +461,9 @@ int main(int argc, char** argv) {
       if (std::none_of(constrained_samplers.begin(), constrained_samplers.end(),
                        [&](const auto& c) { return std::get<0>(c) == label; })) {
         fmt::print(stderr,
-                   "--constrained-samplers: unknown '{}'; expected tpe, tpe-multivariate "
-                   "or gp\n",
+                   "--constrained-samplers: unknown '{}'; expected tpe, tpe-multivariate, "
+                   "tpe-ctpe, tpe-multivariate-ctpe, tpe-optuna-rule, "
+                   "tpe-multivariate-optuna-rule or gp\n",
                    label);
         return 2;
       }

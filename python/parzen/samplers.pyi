@@ -25,7 +25,7 @@ class QMCSampler(BaseSampler):
 
 
 class TPESampler(BaseSampler):
-    def __init__(self, consider_prior: Any = ..., prior_weight: float = ..., consider_magic_clip: bool = ..., consider_endpoints: bool = ..., n_startup_trials: int = ..., n_ei_candidates: int = ..., gamma: Any = ..., weights: Any = ..., seed: Optional[int] = ..., *, weight_by_bandwidth: bool = ..., multivariate: bool = ..., group: bool = ..., constant_liar: bool = ..., per_bracket: bool = ..., warn_independent_sampling: Any = ..., constraints_func: Any = ...) -> None: ...
+    def __init__(self, consider_prior: Any = ..., prior_weight: float = ..., consider_magic_clip: bool = ..., consider_endpoints: bool = ..., n_startup_trials: int = ..., n_ei_candidates: int = ..., gamma: Any = ..., weights: Any = ..., seed: Optional[int] = ..., *, weight_by_bandwidth: bool = ..., multivariate: bool = ..., group: bool = ..., constant_liar: bool = ..., constraints_method: str = ..., per_bracket: bool = ..., warn_independent_sampling: Any = ..., constraints_func: Any = ...) -> None: ...
 
 
 class GPSampler(BaseSampler):
@@ -33,7 +33,7 @@ class GPSampler(BaseSampler):
 
 
 class BohbSampler(BaseSampler):
-    def __init__(self, *, seed: Optional[int] = ..., n_startup_trials: int = ..., n_ei_candidates: int = ..., prior_weight: float = ..., consider_magic_clip: bool = ..., consider_endpoints: bool = ..., weight_by_bandwidth: bool = ..., multivariate: bool = ..., group: bool = ..., constant_liar: bool = ..., min_points: int = ...) -> None: ...
+    def __init__(self, *, seed: Optional[int] = ..., n_startup_trials: int = ..., n_ei_candidates: int = ..., prior_weight: float = ..., consider_magic_clip: bool = ..., consider_endpoints: bool = ..., weight_by_bandwidth: bool = ..., multivariate: bool = ..., group: bool = ..., constant_liar: bool = ..., constraints_method: str = ..., min_points: int = ...) -> None: ...
 
 
 class NSGAIISampler(BaseSampler):

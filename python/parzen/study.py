@@ -616,7 +616,10 @@ class Study:
                 if single:
                     v = ft.values[0]
                     b = best[0]
-                    if b is None or (v > b[1] if maximize else v < b[1]):
+                    # An infeasible trial (a constraint value > 0) is never the best, as in
+                    # best_trial.
+                    feasible = all(c <= 0 for c in (ft.constraints or ()))
+                    if feasible and (b is None or (v > b[1] if maximize else v < b[1])):
                         best[0] = (ft.number, v)
                     if log_info:
                         _logger.info(f"Trial {ft.number} finished with value: {v} and parameters: "

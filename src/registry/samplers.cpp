@@ -62,6 +62,13 @@ std::vector<Field<TpeSamplerOptions>> tpe_fields() {
             "with multivariate: model each group of parameters that occur together jointly"),
       field("constant_liar", &O::constant_liar,
             "count running trials as bad observations, so parallel workers spread out"),
+      choice_field("constraints_method", &O::constraints_method,
+                   {{"auto", TpeConstraintsMethod::Auto},
+                    {"optuna", TpeConstraintsMethod::Optuna},
+                    {"ctpe", TpeConstraintsMethod::CTpe}},
+                   "how constraint values steer TPE: ctpe (c-TPE, Watanabe and Hutter 2023; one "
+                   "objective only), optuna (Optuna 3.1's feasible-first rule), auto (ctpe on "
+                   "one objective without multivariate, optuna otherwise)"),
   };
 }
 

@@ -1,4 +1,5 @@
 """Every public function and class of `parzen`, as Optuna 3.1 names them."""
+import contextlib
 import datetime
 import inspect
 import logging
@@ -648,6 +649,38 @@ def test_logging_through_python_logging():
     finally:
         parzen.logging.set_verbosity(old)
         logger.removeHandler(handler)
+
+
+@contextlib.contextmanager
+def _parzen_records(level):
+    """The "parzen" logger's messages, at verbosity `level`, while the block runs."""
+    handler = _Records()
+    logger = logging.getLogger("parzen")
+    logger.addHandler(handler)
+    old = parzen.logging.get_verbosity()
+    try:
+        parzen.logging.set_verbosity(level)
+        yield handler.messages
+    finally:
+        parzen.logging.set_verbosity(old)
+        logger.removeHandler(handler)
+
+
+def test_logged_best_trial_is_never_infeasible():
+    """The per-trial INFO line's "Best is trial N" names a feasible trial only, as best_trial
+    does: trial 1 has the lower value but violates its constraint."""
+
+    def objective(t):
+        t.suggest_float("x", 0, 1)
+        t.set_constraints([1.0 if t.number == 1 else -1.0])
+        return 1.0 - t.number
+
+    with _parzen_records(parzen.logging.INFO) as messages:
+        study = parzen.create_study()
+        study.optimize(objective, n_trials=2)
+    lines = [m for m in messages if "Trial 1 finished" in m]
+    assert lines and "Best is trial 0 with value: 1.0" in lines[0], messages
+    assert study.best_trial.number == 0
 
 
 def test_sampler_warnings_go_through_the_parzen_logger(capfd):

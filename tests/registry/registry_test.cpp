@@ -111,7 +111,8 @@ TEST(Registry, DefaultsAreTheOptionStructs) {
                              {"weight_by_bandwidth", tpe.weight_by_bandwidth},
                              {"multivariate", tpe.multivariate},
                              {"group", tpe.group},
-                             {"constant_liar", tpe.constant_liar}};
+                             {"constant_liar", tpe.constant_liar},
+                             {"constraints_method", "auto"}};
   json expected = tpe_defaults;
   expected["per_bracket"] = false;
   EXPECT_EQ(defaults(find_sampler("tpe")->options), expected);

@@ -15,6 +15,7 @@
 #include "math/seed.hpp"
 #include "parzen/error.hpp"
 #include "registry/option_check.hpp"
+#include "samplers/tpe/constrained_split.hpp"
 #include "samplers/tpe/multi_objective_split.hpp"
 #include "samplers/tpe/parzen_estimator.hpp"
 
@@ -31,6 +32,9 @@ void validate(const TpeSamplerOptions& o) {
                o.prior_weight, "must be > 0 and finite");
   check_option(!o.group || o.multivariate, "TpeSampler", "group", o.group,
                "needs multivariate = true");
+  const auto m = static_cast<int>(o.constraints_method);
+  check_option(m >= 0 && m <= static_cast<int>(TpeConstraintsMethod::CTpe), "TpeSampler",
+               "constraints_method", m, "must be Auto, Optuna or CTpe");
 }
 
 using tpe::Axis;
@@ -66,6 +70,9 @@ struct TpeState {
   std::vector<char> ingested;       // per trial number
   size_t scan_from = 0;             // every trial below it is finished and ingested
   bool constraints_enabled = false;
+  // Each observation's constraint values (empty: none), for c-TPE; the longest such list.
+  std::vector<std::vector<double>> obs_constraints;
+  size_t n_constraints = 0;
 
   // Per parameter name, one entry per observation.
   struct Column {
@@ -90,6 +97,7 @@ struct TpeState {
   std::vector<char> below;
   std::vector<double> below_weight;  // several objectives: the kernel weight of each below obs
   size_t split_for = std::numeric_limits<size_t>::max();
+  std::vector<tpe::CtpeSplit> ctpe;  // c-TPE's splits, [0] the objective's; empty: not c-TPE
   std::vector<double> scratch_weight;
   // The default rank weights of rank_weights_n observations (the same for every parameter of a
   // trial that every observation has): computed once, not per parameter.
@@ -129,6 +137,8 @@ struct TpeState {
       o.violation = 0;
       for (double c : t.constraints) o.violation += std::max(c, 0.0);
     }
+    obs_constraints.push_back(t.constraints);
+    n_constraints = std::max(n_constraints, t.constraints.size());
     const auto j = static_cast<uint32_t>(obs.size());
     obs.push_back(o);
     ranked.insert(std::upper_bound(ranked.begin(), ranked.end(), j,
@@ -229,9 +239,15 @@ namespace {
 struct Sync {
   // Brings the state up to date with the view; remembers running trials for the constant liar.
   static void run(internal::TpeState& s, const StudyView& view, int64_t current,
-                  bool constant_liar) {
+                  const TpeSamplerOptions& o) {
+    const bool constant_liar = o.constant_liar;
     // A sampler serves one study (Sampler::bind), so the number of objectives never changes.
     const size_t n_objectives = view.directions().size();
+    if (n_objectives > 1 && o.constraints_method == TpeConstraintsMethod::CTpe)
+      throw InvalidArgument(fmt::format(
+          "TpeSampler: constraints_method = \"ctpe\" models one objective and study '{}' has "
+          "{}; use \"auto\" or \"optuna\" (Optuna's rule) for several objectives",
+          view.study_name(), n_objectives));
     s.n_objectives = n_objectives;
     // Several objectives: as Optuna, only complete trials count (pruned ones have no vector of
     // values) and running ones are not lied about.
@@ -324,7 +340,17 @@ static void split(internal::TpeState& s, const TpeSamplerOptions& o) {
   const auto n = static_cast<int64_t>(s.obs.size());
   const auto n_below = static_cast<size_t>(std::clamp<int64_t>(o.gamma(n), 0, n));
   s.below.assign(s.obs.size(), 0);
+  s.ctpe.clear();
   if (s.n_objectives > 1) return split_multi_objective(s, n_below);
+  // Auto: c-TPE for independent sampling only; with multivariate, Optuna's rule measured better
+  // (docs/benchmarks.md, Gardner 2).
+  const bool ctpe = o.constraints_method == TpeConstraintsMethod::CTpe ||
+                    (o.constraints_method == TpeConstraintsMethod::Auto && !o.multivariate);
+  if (s.constraints_enabled && ctpe) {
+    s.ctpe = tpe::ctpe_splits(s.ranked, s.obs_constraints, s.n_constraints, n_below);
+    for (size_t j = 0; j < s.obs.size(); ++j) s.below[j] = s.ctpe[0].side[j] == 1;
+    return;
+  }
   if (!s.constraints_enabled) {
     for (size_t i = 0; i < n_below; ++i) s.below[s.ranked[i]] = 1;
     return;
@@ -457,18 +483,130 @@ auto best_candidate(int64_t n_candidates, Draw&& draw, Score&& score) {
 
 }  // namespace
 
+namespace {
+
+// c-TPE's score of a candidate: the sum over its splits of log r_k(x) (constrained_split.hpp).
+template <class Estimator, class X>
+double ctpe_score(const std::vector<Estimator>& l, const std::vector<Estimator>& g,
+                  const std::vector<tpe::CtpeSplit>& splits, const X& x) {
+  double score = 0;
+  for (size_t k = 0; k < splits.size(); ++k)
+    if (splits[k].gamma < 1)
+      score += tpe::ctpe_log_ratio(l[k].log_pdf(x), g[k].log_pdf(x), splits[k].gamma);
+  return score;
+}
+
+// n_ei_candidates draws from each split's l_k, the best by ctpe_score (the first on ties).
+template <class Estimator>
+auto ctpe_best(const std::vector<Estimator>& l, const std::vector<Estimator>& g,
+               const std::vector<tpe::CtpeSplit>& splits, int64_t n_candidates,
+               math::Mt19937_64& rng) {
+  auto best = l[0].sample(rng);
+  double best_score = ctpe_score(l, g, splits, best);
+  for (size_t k = 0; k < l.size(); ++k)
+    for (int64_t i = k == 0 ? 1 : 0; i < n_candidates; ++i) {
+      auto c = l[k].sample(rng);
+      const double sc = ctpe_score(l, g, splits, c);
+      if (sc > best_score) best = std::move(c), best_score = sc;
+    }
+  return best;
+}
+
+// c-TPE's weights of n observations, oldest first: the weights option if set, else 1 each (the
+// authors' code's default, "uniform"; it measured better on Gardner 1 and 2 than the age ramp).
+std::vector<double> ctpe_weights(const TpeSamplerOptions& o, size_t n) {
+  return o.weights ? weights_for(o, n) : std::vector<double>(n, 1.0);
+}
+
+// A kernel-space value with the trial number it came from.
+struct Numbered {
+  int64_t number;
+  double value;
+};
+
+// The values of one side of a split, by trial number, with their weights (ctpe_weights); the
+// running trials (constant liar) join the objective's bad side.
+void ctpe_side(const internal::TpeState& s, const TpeSamplerOptions& o,
+               const std::vector<std::pair<uint32_t, double>>& observed,
+               const std::vector<Numbered>& running, const tpe::CtpeSplit& split, int8_t side,
+               bool with_running, std::vector<double>& values, std::vector<double>& weights) {
+  values.clear();
+  auto r = running.begin();
+  for (const auto& [j, v] : observed) {
+    for (; with_running && r != running.end() && r->number < s.obs[j].number; ++r)
+      values.push_back(r->value);
+    if (split.side[j] == side) values.push_back(v);
+  }
+  for (; with_running && r != running.end(); ++r) values.push_back(r->value);
+  weights = ctpe_weights(o, values.size());
+}
+
+// c-TPE for one parameter (sample_independent's body when s.ctpe is set).
+double ctpe_independent(internal::TpeState& s, const TpeSamplerOptions& o, const std::string& name,
+                        const Distribution& distribution, const tpe::EstimatorOptions& eo,
+                        math::Mt19937_64& rng) {
+  const Axis axis(distribution);
+  std::vector<std::vector<int>> remap;
+  if (axis.categorical) remap = remap_choices(s, std::get<CategoricalDistribution>(distribution));
+  std::vector<std::pair<uint32_t, double>> observed;  // (observation, value), by trial number
+  if (const auto col = s.columns.find(name); col != s.columns.end())
+    for (uint32_t j : col->second.by_number)
+      if (const double v = obs_value(col->second, j, axis, remap); !std::isnan(v))
+        observed.emplace_back(j, v);
+  std::vector<Numbered> running;
+  for (const FrozenTrial* t : s.running)
+    if (const double v = trial_value(*t, name, axis); !std::isnan(v))
+      running.push_back({t->number, v});
+
+  std::vector<double> values, weights;
+  auto fit = [&](const tpe::CtpeSplit& split, int8_t side, bool with_running) {
+    ctpe_side(s, o, observed, running, split, side, with_running, values, weights);
+  };
+  if (axis.categorical) {
+    std::vector<tpe::CategoricalEstimator> l, g;
+    for (size_t k = 0; k < s.ctpe.size(); ++k) {
+      fit(s.ctpe[k], 1, false);
+      l.emplace_back(axis.n_choices, values, weights, eo);
+      fit(s.ctpe[k], 0, k == 0);
+      g.emplace_back(axis.n_choices, values, weights, eo);
+    }
+    return ctpe_best(l, g, s.ctpe, o.n_ei_candidates, rng);
+  }
+  // Numerical estimators want their kernels sorted by value.
+  auto numerical = [&] {
+    std::vector<std::pair<double, double>> sorted;
+    for (size_t i = 0; i < values.size(); ++i) sorted.emplace_back(values[i], weights[i]);
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<double> mus, ws;
+    for (const auto& [m, w] : sorted) mus.push_back(m), ws.push_back(w);
+    return tpe::NumericalEstimator(axis, std::move(mus), std::move(ws), eo);
+  };
+  std::vector<tpe::NumericalEstimator> l, g;
+  for (size_t k = 0; k < s.ctpe.size(); ++k) {
+    fit(s.ctpe[k], 1, false);
+    l.push_back(numerical());
+    fit(s.ctpe[k], 0, k == 0);
+    g.push_back(numerical());
+  }
+  const double best = ctpe_best(l, g, s.ctpe, o.n_ei_candidates, rng);
+  return nearest_admissible(distribution, axis.to_internal(best));
+}
+
+}  // namespace
+
 double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& trial,
                                       const std::string& name, const Distribution& distribution) {
   internal::TpeState& s = *state_;
-  Sync::run(s, view, trial.number, options_.constant_liar);
+  Sync::run(s, view, trial.number, options_);
   if (static_cast<int64_t>(s.obs.size()) < options_.n_startup_trials)
     return s.random.sample_independent(view, trial, name, distribution);
   split(s, options_);
   math::Mt19937_64 rng(math::trial_seed(s.seed, view.study_name(), trial.number, name));
 
-  const Axis axis(distribution);
   const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
                                  options_.consider_endpoints, options_.weight_by_bandwidth};
+  if (!s.ctpe.empty()) return ctpe_independent(s, options_, name, distribution, eo, rng);
+  const Axis axis(distribution);
   std::vector<std::vector<int>> remap;
   if (axis.categorical) remap = remap_choices(s, std::get<CategoricalDistribution>(distribution));
 
@@ -591,7 +729,7 @@ double TpeSampler::sample_independent(const StudyView& view, const FrozenTrial& 
 SearchSpace TpeSampler::infer_relative_space(const StudyView& view, const FrozenTrial& trial) {
   if (!options_.multivariate) return {};
   internal::TpeState& s = *state_;
-  Sync::run(s, view, trial.number, options_.constant_liar);
+  Sync::run(s, view, trial.number, options_);
   SearchSpace space;
   if (options_.group) {
     for (const auto& g : s.groups)
@@ -609,7 +747,7 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
                                                           const FrozenTrial& trial,
                                                           const SearchSpace& space) {
   internal::TpeState& s = *state_;
-  Sync::run(s, view, trial.number, options_.constant_liar);
+  Sync::run(s, view, trial.number, options_);
   if (space.empty() || static_cast<int64_t>(s.obs.size()) < options_.n_startup_trials) return {};
   split(s, options_);
   const tpe::EstimatorOptions eo{options_.prior_weight, options_.consider_magic_clip,
@@ -634,6 +772,9 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
     std::vector<std::vector<double>> below_rows, above_rows;
     std::vector<double> below_weights;  // several objectives: hypervolume-contribution weights
     std::vector<int64_t> above_numbers;
+    // c-TPE: every row in trial-number order with its observation (-1: a running trial).
+    std::vector<std::vector<double>> all_rows;
+    std::vector<int64_t> row_obs;
     std::vector<double> row(names.size());
     auto running_it = s.running.begin();
     auto add_running_before = [&](int64_t number) {
@@ -643,7 +784,11 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
           row[a] = trial_value(**running_it, names[a], axes[a]);
           complete = !std::isnan(row[a]);
         }
-        if (complete) above_rows.push_back(row);
+        if (complete) {
+          above_rows.push_back(row);
+          all_rows.push_back(row);
+          row_obs.push_back(-1);
+        }
       }
     };
     for (uint32_t j : s.by_number) {
@@ -654,11 +799,39 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
         complete = !std::isnan(row[a]);
       }
       if (!complete) continue;
+      if (!s.ctpe.empty()) {
+        all_rows.push_back(row);
+        row_obs.push_back(j);
+        continue;
+      }
       (s.below[j] ? below_rows : above_rows).push_back(row);
       if (s.below[j]) below_weights.push_back(s.below_weight.empty() ? 0.0 : s.below_weight[j]);
     }
     add_running_before(std::numeric_limits<int64_t>::max());
 
+    if (!s.ctpe.empty()) {
+      // c-TPE: one (l, g) pair per split over the same rows; the running ones (constant liar)
+      // join the objective's bad side.
+      std::vector<std::vector<double>> good, bad;
+      std::vector<tpe::MultivariateEstimator> l, g;
+      l.reserve(s.ctpe.size());
+      g.reserve(s.ctpe.size());
+      for (size_t k = 0; k < s.ctpe.size(); ++k) {
+        good.clear();
+        bad.clear();
+        for (size_t r = 0; r < row_obs.size(); ++r) {
+          const int8_t side =
+              row_obs[r] < 0 ? (k == 0 ? 0 : -1) : s.ctpe[k].side[static_cast<size_t>(row_obs[r])];
+          if (side >= 0) (side == 1 ? good : bad).push_back(all_rows[r]);
+        }
+        l.emplace_back(axes, good, ctpe_weights(options_, good.size()), eo);
+        g.emplace_back(axes, bad, ctpe_weights(options_, bad.size()), eo);
+      }
+      const auto best = ctpe_best(l, g, s.ctpe, options_.n_ei_candidates, rng);
+      for (size_t a = 0; a < names.size(); ++a)
+        out[names[a]] = nearest_admissible(axes[a].distribution, axes[a].to_internal(best[a]));
+      return;
+    }
     if (s.n_objectives <= 1) below_weights = weights_for(options_, below_rows.size());
     const tpe::MultivariateEstimator l(axes, below_rows, below_weights, eo);
     const tpe::MultivariateEstimator g(axes, above_rows, weights_for(options_, above_rows.size()),
