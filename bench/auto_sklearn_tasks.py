@@ -4,7 +4,18 @@ Optuna 3.1's TPESampler on scikit-learn models over the data sets bundled with s
 3-fold cross-validated log-loss (classifiers) or mean squared error (regressors), minimised.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/auto_sklearn_tasks.py [--seeds 10]
-        [--trials 50] [--tasks svm,knn,...] [--jobs 2]
+        [--trials 50] [--tasks svm,knn,...] [--jobs 2] [--systems parzen,optuna]
+        [--rows FILE,...]
+
+--systems runs only those systems (each run prints one JSON line); --rows reads back such lines
+(other lines are skipped) from earlier runs, and a (task, system, seed) found there is not run
+again. Optuna's side no Parzen change alters (TPESampler(seed=s) and the fits are
+deterministic), so the two sides can run apart and be tabled together:
+
+    /usr/bin/python3 bench/auto_sklearn_tasks.py --jobs 1 --systems optuna > optuna.txt
+    PYTHONPATH=build/python /usr/bin/python3 bench/auto_sklearn_tasks.py --jobs 1 \\
+        --systems parzen > parzen.txt
+    /usr/bin/python3 bench/auto_sklearn_tasks.py --rows optuna.txt,parzen.txt   # runs nothing
 
 Tasks (small data sets, n_jobs=1 inside each fit so that the run time stays sane):
   svm         SVC(probability=True) on breast_cancer (scaled), a conditional space: kernel in
@@ -115,7 +126,8 @@ def run(args):
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
     study.optimize(objective, n_trials=trials)
-    return {"task": task, "system": system, "seed": seed, "best": study.best_value}
+    return {"task": task, "system": system, "seed": seed, "trials": trials,
+            "best": study.best_value}
 
 
 def main():
@@ -124,15 +136,43 @@ def main():
     ap.add_argument("--trials", type=int, default=50)
     ap.add_argument("--tasks", default=",".join(TASKS))
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--systems", default="parzen,optuna")
+    ap.add_argument("--rows", default="", help="files of JSON lines from earlier runs")
     a = ap.parse_args()
     tasks = a.tasks.split(",")
-    jobs = [(t, s, a.trials, seed) for t in tasks for seed in range(a.seeds)
-            for s in ("parzen", "optuna")]
+    systems = a.systems.split(",")
+    for s in systems:
+        if s not in ("parzen", "optuna"):
+            ap.error(f"--systems: unknown system '{s}' (parzen, optuna)")
     best = {}
+    seen = set()
+
+    def add(row, where):
+        key = (row["task"], row["system"], row["seed"])
+        if key in seen:
+            sys.exit(f"{where}: a second row for task {key[0]}, system {key[1]}, seed {key[2]}")
+        seen.add(key)
+        best.setdefault((row["task"], row["system"]), []).append(row["best"])
+
+    for path in filter(None, a.rows.split(",")):
+        with open(path) as f:
+            for number, line in enumerate(f, 1):
+                if not line.startswith("{"):
+                    continue
+                row = json.loads(line)
+                if (row.get("task") in tasks and row.get("seed") in range(a.seeds)
+                        and row.get("trials") == a.trials):
+                    add(row, f"{path}:{number}")
+    jobs = [(t, s, a.trials, seed) for t in tasks for seed in range(a.seeds) for s in systems
+            if (t, s, seed) not in seen]
     with multiprocessing.Pool(a.jobs) as pool:
         for row in pool.imap_unordered(run, jobs):
             print(json.dumps(row), flush=True)
-            best.setdefault((row["task"], row["system"]), []).append(row["best"])
+            add(row, "this run")
+    missing = [f"{t}/{s}" for t in tasks for s in ("parzen", "optuna")
+               if len(best.get((t, s), [])) != a.seeds]
+    if missing:
+        sys.exit(f"rows missing (each needs {a.seeds} seeds): {', '.join(missing)}")
     from scipy.stats import mannwhitneyu
 
     def cell(v):

@@ -17,7 +17,7 @@
 // values of the feasible trials each run returns.
 //
 //   bench_mo_quality [--trials 200] [--seeds 10] [--problems zdt1,bnh] [--samplers tpe,nsga2]
-//                    [--constrained-samplers tpe,tpe-multivariate,gp] [--no-optuna]
+//                    [--constrained-samplers tpe,tpe-multivariate,gp,auto] [--no-optuna]
 //                    [--optuna-rows FILE,...] [--parzen-rows FILE,...] [--only-rows] [--check]
 //
 // --samplers takes registry names, each optionally followed by +OPTION for boolean options set
@@ -210,10 +210,11 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->capture_default_str();
   std::vector<std::string> constrained_only;
-  app.add_option("--constrained-samplers", constrained_only,
-                 "Parzen's samplers on Gardner 1 and 2 (tpe, tpe-multivariate, tpe-ctpe, "
-                 "tpe-multivariate-ctpe, tpe-optuna-rule, tpe-multivariate-optuna-rule, gp; "
-                 "default: all)")
+  app.add_option(
+         "--constrained-samplers", constrained_only,
+         "Parzen's samplers on Gardner 1 and 2 (tpe, tpe-multivariate, tpe-ctpe, "
+         "tpe-multivariate-ctpe, tpe-optuna-rule, tpe-multivariate-optuna-rule, gp, or any "
+         "registry sampler that handles constraints, e.g. auto; default: the labelled ones)")
       ->delimiter(',');
   app.add_flag("--no-optuna", no_optuna, "run parzen only");
   bool only_rows = false;
@@ -457,15 +458,21 @@ int main(int argc, char** argv) {
   if (const auto* gp = find_sampler("gp"); gp && gp->capabilities.constraints)
     constrained_samplers.emplace_back("gp", "gp", nlohmann::json::object());
   if (!constrained_only.empty()) {
+    // Beyond the labelled ones: any registry sampler that handles constraints, by its name (auto).
     for (const auto& label : constrained_only)
       if (std::none_of(constrained_samplers.begin(), constrained_samplers.end(),
                        [&](const auto& c) { return std::get<0>(c) == label; })) {
-        fmt::print(stderr,
-                   "--constrained-samplers: unknown '{}'; expected tpe, tpe-multivariate, "
-                   "tpe-ctpe, tpe-multivariate-ctpe, tpe-optuna-rule, "
-                   "tpe-multivariate-optuna-rule or gp\n",
-                   label);
-        return 2;
+        const auto* entry = find_sampler(label);
+        if (!entry || !entry->capabilities.constraints) {
+          fmt::print(stderr,
+                     "--constrained-samplers: unknown '{}'; expected tpe, tpe-multivariate, "
+                     "tpe-ctpe, tpe-multivariate-ctpe, tpe-optuna-rule, "
+                     "tpe-multivariate-optuna-rule, gp or another registry sampler that handles "
+                     "constraints\n",
+                     label);
+          return 2;
+        }
+        constrained_samplers.emplace_back(label, label, nlohmann::json::object());
       }
     std::erase_if(constrained_samplers, [&](const auto& c) {
       return std::find(constrained_only.begin(), constrained_only.end(), std::get<0>(c)) ==

@@ -11,6 +11,10 @@
 // shared machine the CPU time is the fair figure.
 //
 //   bench_mo_speed [--sizes 1000] [--problems zdt1,dtlz2] [--no-optuna] [--asks 51] [--seeds 3]
+//                  [--sampler tpe]
+//
+// --sampler times another registry sampler on the same prefilled studies (e.g. gp: its log EHVI
+// ask at each size, for the auto sampler's GP phase; Optuna's column stays MOTPE's).
 //
 // To profile parzen's asks alone, make them outweigh the prefill: e.g.
 //   perf record -g ./build/bench/bench_mo_speed --sizes 1000 --problems zdt1 --no-optuna
@@ -44,7 +48,8 @@ struct Timing {
   double wall_ms, cpu_ms;
 };
 
-Timing parzen_ms_per_trial(const bench::mo::Problem& p, int64_t n, int64_t k, uint64_t seed) {
+Timing parzen_ms_per_trial(const bench::mo::Problem& p, int64_t n, int64_t k, uint64_t seed,
+                           const std::string& sampler) {
   auto storage = make_in_memory_storage();
   const std::vector<Direction> directions(bench::mo::n_objectives(p), Direction::Minimize);
   auto objective = [&p](Trial& t) { return bench::mo::run_trial(t, p); };
@@ -56,7 +61,7 @@ Timing parzen_ms_per_trial(const bench::mo::Problem& p, int64_t n, int64_t k, ui
   prefill.optimize(objective, {.n_trials = n});
   auto study = Study::load({.name = "speed",
                             .storage_backend = storage,
-                            .sampler = TpeSampler::make({.seed = seed}),
+                            .sampler = make_sampler(sampler, {{"seed", seed}}),
                             .log_level = LogLevel::Silent});
   auto one = [&] {
     auto t = study.ask();
@@ -82,6 +87,7 @@ int main(int argc, char** argv) {
   bool no_optuna = false;
   int64_t asks = 51;
   uint64_t n_seeds = 3;
+  std::string sampler = "tpe";
   app.add_option("--sizes", sizes, "completed trials before the timed asks")->delimiter(',');
   app.add_option("--problems", problems, "problems of bench/mo_functions.hpp")->delimiter(',');
   app.add_flag("--no-optuna", no_optuna, "measure parzen only");
@@ -89,11 +95,19 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{2}, int64_t{1000000}));
   app.add_option("--seeds", n_seeds, "measurements (seeds 1..N); the median is shown")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1000}));
+  app.add_option("--sampler", sampler, "the Parzen sampler timed, by registry name")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (const auto* entry = find_sampler(sampler); !entry || !entry->capabilities.multi_objective) {
+    fmt::print(stderr, "--sampler: '{}' is not a multi-objective sampler of the registry\n",
+               sampler);
+    return 2;
+  }
 
   fmt::print(
-      "| problem | completed trials | parzen MOTPE: CPU ms/trial (wall) | Optuna 3.1 MOTPE: CPU "
-      "ms/trial (wall) | speed-up (CPU) |\n|---|---:|---:|---:|---:|\n");
+      "| problem | completed trials | parzen {}: CPU ms/trial (wall) | Optuna 3.1 MOTPE: CPU "
+      "ms/trial (wall) | speed-up (CPU) |\n|---|---:|---:|---:|---:|\n",
+      sampler == "tpe" ? std::string("MOTPE") : sampler);
   for (const auto& name : problems) {
     const auto& all = bench::mo::problems();
     const auto it =
@@ -105,11 +119,12 @@ int main(int argc, char** argv) {
     for (int64_t n : sizes) {
       std::vector<Timing> runs;
       for (uint64_t seed = 1; seed <= n_seeds; ++seed)
-        runs.push_back(parzen_ms_per_trial(*it, n, asks, seed));
+        runs.push_back(parzen_ms_per_trial(*it, n, asks, seed, sampler));
       std::sort(runs.begin(), runs.end(),
                 [](const Timing& a, const Timing& b) { return a.cpu_ms < b.cpu_ms; });
       const Timing median = runs[runs.size() / 2];
       std::cout << nlohmann::json{{"system", "parzen"},
+                                  {"sampler", sampler},
                                   {"problem", name},
                                   {"n", n},
                                   {"ms_per_trial", median.wall_ms},

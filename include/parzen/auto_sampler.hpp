@@ -6,19 +6,24 @@
 // docs/benchmarks.md, "The auto sampler"):
 //
 //   1. no complete trial yet (the space is unknown)            -> "random"
-//   2. several objectives                                      -> "tpe" (multi-objective TPE)
-//   3. constraints reported by a complete trial                -> "tpe" (constrained TPE)
-//   4. a conditional space (the complete trials' parameters
+//   2. a conditional space (the complete trials' parameters
 //      or distributions differ)                                -> "tpe"
-//   5. no numeric parameter, or at least as many categorical
+//   3. no numeric parameter, or at least as many categorical
 //      parameters as numeric ones                              -> "tpe"
-//   6. fewer trials so far (running ones included) than the
-//      GP phase: n_trials when the budget is known, at most
-//      gp_budget and not reached yet, else gp_trials           -> "gp"
+//   4. more than kGpMaxObjectives (3) objectives               -> "tpe" (multi-objective TPE)
+//   5. 2-3 objectives, or constraints reported by a complete
+//      trial: in the GP phase                                  -> "gp" (log EHVI; log
+//                                                                 constrained EI)
+//      after it                                                -> "tpe" (multi-objective or
+//                                                                 constrained TPE)
+//   6. one objective, no constraints: in the GP phase          -> "gp"
 //   7. after the GP phase, two or more numeric parameters and
 //      "cmaes" in the registry                                 -> "cmaes", its first mean
 //                                                                 the best trial so far
 //   8. otherwise                                               -> "tpe"
+//
+// The GP phase: fewer trials so far (running ones included) than n_trials when the budget is
+// known, at most gp_budget and not reached yet, else than gp_trials.
 //
 // Trust-region turns (rules 6 and 7 only, a known budget B): in the final local_share of B every
 // local_period-th trial counted back from trial B - 1, and every trial of the final local_tail of

@@ -676,8 +676,9 @@ std::vector<std::string> expand_command(const std::vector<std::string>& command,
 }
 
 std::string default_sampler_type(size_t /*n_directions*/) {
-  // The auto sampler picks GP, TPE (one objective or several), CMA-ES or random per trial by
-  // what the study is (include/parzen/auto_sampler.hpp; measured in docs/benchmarks.md).
+  // The auto sampler picks GP (one objective, or 2-3 with log EHVI), TPE (one objective or
+  // several), CMA-ES or random per trial by what the study is (include/parzen/auto_sampler.hpp;
+  // measured in docs/benchmarks.md).
   return "auto";
 }
 

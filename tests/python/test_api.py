@@ -915,7 +915,7 @@ def test_nsga3_reference_points_as_optuna_takes_them():
         wrong.optimize(objective, n_trials=1)
 
 
-def test_several_objectives_nsga2_and_the_default_multi_objective_tpe():
+def test_several_objectives_nsga2_and_the_default_gp():
     def zdt1(t):
         x = [t.suggest_float(f"x{i}", 0, 1) for i in range(3)]
         g = 1 + 9 * sum(x[1:]) / 2
@@ -931,15 +931,15 @@ def test_several_objectives_nsga2_and_the_default_multi_objective_tpe():
                                       for t in study.best_trials)
     with pytest.raises(TypeError, match="constraints_func"):
         parzen.samplers.NSGAIISampler(constraints_func=lambda t: [0.0])
-    # No sampler given: the auto sampler, which picks multi-objective TPE once a trial is
-    # complete (Optuna 3.1 would use NSGA-II).
+    # No sampler given: the auto sampler, which picks the GP (log EHVI) once a trial is
+    # complete, for a budget of at most 300 trials (Optuna 3.1 would use NSGA-II).
     default = parzen.create_study(directions=["minimize", "maximize"])
     assert isinstance(default.sampler, parzen.samplers.AutoSampler)
     default.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)),
                      n_trials=15)
     assert len(default.best_trials) >= 1
     picked = [t.system_attrs["auto:sampler"] for t in default.trials]
-    assert picked == ["random"] + ["tpe"] * 14, picked
+    assert picked == ["random"] + ["gp"] * 14, picked
 
 
 def test_a_plain_database_path_is_an_sqlite_storage(tmp_path, monkeypatch):

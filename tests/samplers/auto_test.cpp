@@ -53,12 +53,33 @@ TEST(AutoSampler, DocumentedChoiceForEachKindOfStudy) {
   EXPECT_EQ(a.choose(numeric(5000)).sampler, after_gp());
   EXPECT_EQ(a.choose(numeric(100, 1)).sampler, "tpe");  // CMA-ES needs two dimensions
 
+  // Two or three objectives, or constraints: the GP (log EHVI, log constrained EI) in the GP
+  // phase, multi-objective or constrained TPE after it; four objectives or more: TPE.
   auto mo = numeric(10);
   mo.n_objectives = 2;
-  EXPECT_EQ(a.choose(mo).sampler, "tpe");
+  EXPECT_EQ(a.choose(mo).sampler, "gp");
+  mo.n_objectives = 3;
+  EXPECT_EQ(a.choose(mo).sampler, "gp");
+  auto many = numeric(10);
+  many.n_objectives = 4;
+  EXPECT_EQ(a.choose(many).sampler, "tpe");
   auto constrained = numeric(10);
   constrained.constraints = true;
-  EXPECT_EQ(a.choose(constrained).sampler, "tpe");
+  EXPECT_EQ(a.choose(constrained).sampler, "gp");
+  auto late = numeric(100);  // past the GP phase of gp_trials (no budget)
+  late.n_objectives = 2;
+  EXPECT_EQ(a.choose(late).sampler, "tpe");
+  late.constraints = true;
+  EXPECT_EQ(a.choose(late).sampler, "tpe");
+  late.n_objectives = 1;
+  EXPECT_EQ(a.choose(late).sampler, "tpe");  // not CMA-ES: it does not model constraints
+  auto mo_categorical = numeric(10, 1);      // the space rules come first
+  mo_categorical.n_objectives = 2;
+  mo_categorical.n_categorical = 1;
+  EXPECT_EQ(a.choose(mo_categorical).sampler, "tpe");
+  auto mo_conditional = mo;
+  mo_conditional.conditional = true;
+  EXPECT_EQ(a.choose(mo_conditional).sampler, "tpe");
   auto conditional = numeric(10);
   conditional.conditional = true;
   EXPECT_EQ(a.choose(conditional).sampler, "tpe");
@@ -70,7 +91,8 @@ TEST(AutoSampler, DocumentedChoiceForEachKindOfStudy) {
   auto only_categorical = numeric(10, 0);
   only_categorical.n_categorical = 1;
   EXPECT_EQ(a.choose(only_categorical).sampler, "tpe");
-  for (const auto& s : {mo, constrained, conditional}) EXPECT_FALSE(a.choose(s).reason.empty());
+  for (const auto& s : {mo, many, constrained, late, conditional})
+    EXPECT_FALSE(a.choose(s).reason.empty());
 }
 
 TEST(AutoSampler, BudgetDecidesTheGpPhase) {
@@ -87,6 +109,13 @@ TEST(AutoSampler, BudgetDecidesTheGpPhase) {
   EXPECT_EQ(hinted.choose(numeric(150)).sampler, "gp");
   const AutoSampler no_gp({.seed = 1, .gp_trials = 0, .gp_budget = 0});
   EXPECT_EQ(no_gp.choose(numeric(1)).sampler, after_gp());
+  // The same phase for several objectives and constraints.
+  auto mo = numeric(236);
+  mo.n_objectives = 3;
+  mo.constraints = true;
+  EXPECT_EQ(small.choose(mo).sampler, "gp");
+  EXPECT_EQ(large.choose(mo).sampler, "tpe");
+  EXPECT_EQ(no_gp.choose(mo).sampler, "tpe");
 }
 
 TEST(AutoSampler, KnownBudgetEndsWithTrustRegionTurns) {
@@ -125,7 +154,13 @@ TEST(AutoSampler, KnownBudgetEndsWithTrustRegionTurns) {
   // Multi-objective, constrained and conditional studies never get one.
   auto mo = numeric(99);
   mo.n_objectives = 2;
-  EXPECT_EQ(a.choose(mo).sampler, "tpe");
+  EXPECT_EQ(a.choose(mo).sampler, "gp");
+  auto constrained = numeric(99);
+  constrained.constraints = true;
+  EXPECT_EQ(a.choose(constrained).sampler, "gp");
+  auto conditional = numeric(99);
+  conditional.conditional = true;
+  EXPECT_EQ(a.choose(conditional).sampler, "tpe");
 }
 
 TEST(AutoSampler, TrustRegionTurnsInAStudy) {
@@ -229,18 +264,33 @@ TEST(AutoSampler, SwitchesAsTheStudyGrowsAndLogsEachChange) {
   EXPECT_EQ(c[8], "tpe");
 }
 
-TEST(AutoSampler, MultiObjectiveConstrainedAndCategoricalStudiesGetTpe) {
-  auto mo = Study::create({.directions = {Direction::Minimize, Direction::Minimize},
-                           .sampler = AutoSampler::make({.seed = 1}),
-                           .log_level = LogLevel::Silent});
-  mo.optimize(
-      [](Trial& t) {
-        const double x = t.suggest_float("x", 0, 1);
-        return std::vector<double>{x, 1 - x};
-      },
-      {.n_trials = 4});
-  EXPECT_EQ(choices(mo), (std::vector<std::string>{"random", "tpe", "tpe", "tpe"}));
+TEST(AutoSampler, MultiObjectiveAndConstrainedStudiesGetTheGpThenTpe) {
+  // Two objectives: the GP (log EHVI) for gp_trials (3 here, no budget), then MOTPE.
+  auto mo =
+      Study::create({.directions = {Direction::Minimize, Direction::Minimize},
+                     .sampler = AutoSampler::make({.seed = 1, .gp_trials = 3, .gp_budget = 0}),
+                     .log_level = LogLevel::Silent});
+  auto two = [](Trial& t) {
+    const double x = t.suggest_float("x", 0, 1), y = t.suggest_float("y", 0, 1);
+    return std::vector<double>{x + y, 2 - x - y};
+  };
+  mo.optimize(two, {.n_trials = 5});
+  EXPECT_EQ(choices(mo), (std::vector<std::string>{"random", "gp", "gp", "tpe", "tpe"}));
+  EXPECT_EQ(mo.trials({TrialState::Complete}).size(), 5u);
 
+  // Four objectives: beyond the GP's log EHVI, so TPE from the first complete trial on.
+  auto four = Study::create({.directions = std::vector<Direction>(4, Direction::Minimize),
+                             .sampler = AutoSampler::make({.seed = 1}),
+                             .log_level = LogLevel::Silent});
+  four.optimize(
+      [](Trial& t) {
+        const double x = t.suggest_float("x", 0, 1), y = t.suggest_float("y", 0, 1);
+        return std::vector<double>{x, y, 1 - x, 1 - y};
+      },
+      {.n_trials = 3});
+  EXPECT_EQ(choices(four), (std::vector<std::string>{"random", "tpe", "tpe"}));
+
+  // Constraints: the GP (log constrained EI) for the whole small budget, no trust-region turn.
   auto constrained =
       Study::create({.sampler = AutoSampler::make({.seed = 1}), .log_level = LogLevel::Silent});
   constrained.optimize(
@@ -249,9 +299,14 @@ TEST(AutoSampler, MultiObjectiveConstrainedAndCategoricalStudiesGetTpe) {
         t.set_constraints({x - 0.5});
         return x + y;
       },
-      {.n_trials = 3});
-  EXPECT_EQ(choices(constrained), (std::vector<std::string>{"random", "tpe", "tpe"}));
+      {.n_trials = 12});
+  const auto c = choices(constrained);
+  EXPECT_EQ(c[0], "random");
+  for (size_t i = 1; i < c.size(); ++i) EXPECT_EQ(c[i], "gp") << i;
+  EXPECT_TRUE(constrained.best_trial().feasible());
+}
 
+TEST(AutoSampler, CategoricalStudiesGetTpe) {
   auto categorical =
       Study::create({.sampler = AutoSampler::make({.seed = 1}), .log_level = LogLevel::Silent});
   categorical.optimize(

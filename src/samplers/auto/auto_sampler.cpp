@@ -10,6 +10,7 @@
 
 #include "math/seed.hpp"
 #include "parzen/cmaes_sampler.hpp"
+#include "parzen/gp_sampler.hpp"
 #include "parzen/registry.hpp"
 #include "parzen/system_attrs.hpp"
 #include "registry/option_check.hpp"
@@ -141,9 +142,6 @@ void AutoSampler::set_logger(Logger logger) {
 
 AutoChoice AutoSampler::choose(const AutoStudyTraits& s) const {
   if (s.n_complete == 0) return {"random", "no complete trial yet, so the search space is unknown"};
-  if (s.n_objectives > 1)
-    return {"tpe", fmt::format("{} objectives: multi-objective TPE", s.n_objectives)};
-  if (s.constraints) return {"tpe", "the trials report constraints: constrained TPE"};
   if (s.conditional)
     return {"tpe", "conditional search space (the complete trials' parameters differ)"};
   if (s.n_numeric == 0 || s.n_categorical >= s.n_numeric)
@@ -155,6 +153,24 @@ AutoChoice AutoSampler::choose(const AutoStudyTraits& s) const {
   const int64_t gp_phase = small_budget ? *budget : options_.gp_trials;
   const std::string space = fmt::format("fixed space of {} numeric and {} categorical parameters",
                                         s.n_numeric, s.n_categorical);
+  const std::string gp_turn = fmt::format(
+      "{} trials so far of a GP phase of {} ({})", s.n_trials, gp_phase,
+      small_budget ? fmt::format("the budget, {} trials", *budget) : std::string("gp_trials"));
+  // Several objectives, or constraints: the GP's log EHVI (2-3 objectives) or log constrained
+  // EI in the GP phase, TPE's multi-objective or constrained variant after it (no trust-region
+  // turns: the quadratic model knows neither).
+  if (s.n_objectives > 1 || s.constraints) {
+    const std::string what = s.n_objectives > 1
+                                 ? fmt::format("{} objectives{}", s.n_objectives,
+                                               s.constraints ? " with constraints" : "")
+                                 : std::string("constraints reported");
+    if (s.n_objectives > kGpMaxObjectives)
+      return {"tpe", fmt::format("{}: multi-objective TPE (the GP's log EHVI takes at most {})",
+                                 what, kGpMaxObjectives)};
+    if (s.n_trials < gp_phase) return {"gp", fmt::format("{}, {}, {}", what, space, gp_turn)};
+    return {"tpe", fmt::format("{}, {} trials so far: past the GP phase of {}", what, s.n_trials,
+                               gp_phase)};
+  }
   // The final local_share of a known budget: every local_period-th trial, counted back from the
   // last one, is a trust-region step (its fallback: the phase's delegate).
   const int64_t local_trials =
@@ -176,12 +192,7 @@ AutoChoice AutoSampler::choose(const AutoStudyTraits& s) const {
                     space, s.n_trials, tail ? tail_trials : local_trials, *budget, phase.sampler),
         phase.sampler, !tail};
   };
-  if (s.n_trials < gp_phase)
-    return with_local(
-        {"gp",
-         fmt::format("{}, {} trials so far of a GP phase of {} ({})", space, s.n_trials, gp_phase,
-                     small_budget ? fmt::format("the budget, {} trials", *budget)
-                                  : std::string("gp_trials"))});
+  if (s.n_trials < gp_phase) return with_local({"gp", fmt::format("{}, {}", space, gp_turn)});
   if (s.n_numeric >= 2 && find_sampler("cmaes"))
     return with_local({"cmaes", fmt::format("{}, {} trials so far: past the GP phase of {}", space,
                                             s.n_trials, gp_phase)});
