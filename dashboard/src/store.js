@@ -131,12 +131,15 @@ export class StudyData {
       const best = new Float64Array(n);
       const feasible = new Uint8Array(n);
       let b = minimize ? Infinity : -Infinity;
+      // In a study where some complete trial has constraint values, a trial without them is
+      // infeasible (the server's rule for the best trial and the Pareto front, Optuna 3.1's).
+      const constrained = done.some((t) => Array.isArray(t.constraints));
       for (let i = 0; i < n; i++) {
         const t = done[i];
         const v = t.values[k];
         xs[i] = t.number;
         ys[i] = typeof v === 'number' ? v : NaN;
-        const ok = t.feasible !== false;
+        const ok = Array.isArray(t.constraints) ? t.feasible === true : !constrained;
         feasible[i] = ok ? 1 : 0;
         if (ok && Number.isFinite(ys[i]) && (minimize ? ys[i] < b : ys[i] > b)) b = ys[i];
         best[i] = Number.isFinite(b) ? b : NaN;

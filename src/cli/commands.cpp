@@ -766,7 +766,7 @@ int cmd_tell(const TellArgs& a) {
         a.study, study.directions().size(), values.size()));
 
   // A complete trial of a study with constraints needs their values: without them it would
-  // count as feasible (and could head the Pareto front of the feasible trials). Refused, the
+  // count as infeasible (as feasible while no trial has values). Refused, the
   // trial kept running, as a tell that gives only some of them.
   if (state == "complete" && !report_only && constraint_values.empty()) {
     std::vector<std::string> listed;
@@ -778,7 +778,7 @@ int cmd_tell(const TellArgs& a) {
     if (!listed.empty() || constrained_trials)
       throw InvalidArgument(fmt::format(
           "study '{}' has constraints{}; give each with --constraint NAME=VALUE (feasible when "
-          "<= 0): a complete trial without them would count as feasible. The trial is still "
+          "<= 0): a complete trial without them cannot be judged feasible. The trial is still "
           "running",
           a.study, listed.empty() ? std::string() : fmt::format(" {}", fmt::join(listed, ", "))));
   }
@@ -1028,6 +1028,11 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
   if (!constraints.empty()) header.push_back("feasible");
   header.push_back("duration");
   rows.push_back(header);
+  // A trial without constraint values counts as infeasible once some complete trial has them.
+  std::vector<FrozenTrial> complete;
+  for (const auto& t : trials)
+    if (t.state == TrialState::Complete) complete.push_back(t);
+  const bool constrained = multi_objective::any_constrained(complete);
   for (size_t i = 0; i < n; ++i) {
     const auto& t = best[i];
     std::vector<std::string> row =
@@ -1041,7 +1046,8 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
       row.push_back(it == shown.end() ? "-" : it->second);
     }
     if (!constraints.empty())
-      row.push_back(t.constraints.empty() ? "-" : (t.feasible() ? "yes" : "no"));
+      row.push_back(t.constraints.empty() ? (constrained ? "no (none given)" : "-")
+                                          : (t.feasible() ? "yes" : "no"));
     const auto d = t.duration_seconds();
     row.push_back(d ? duration_text(*d) : "-");
     rows.push_back(row);

@@ -100,8 +100,9 @@ struct TrialEntry {
   uint64_t version = 0;  // the server version of the refresh that last changed it
   TrialId id = -1;
   TrialState state = TrialState::Running;
-  bool feasible = true;
-  bool heartbeat = false;  // the trial records heartbeats (a run's or worker's)
+  bool feasible = true;          // the trial's own constraint values are all <= 0
+  bool has_constraints = false;  // the trial has constraint values
+  bool heartbeat = false;        // the trial records heartbeats (a run's or worker's)
   std::vector<double> values{};
   std::optional<double> last_intermediate{};
   std::string trial_dir{};
@@ -141,8 +142,12 @@ struct Api::StudyCache {
   std::vector<TrialEntry> trials{};  // by number
   std::array<int64_t, 5> counts{};   // by TrialState
   std::set<std::string> param_names{};
+  // Some complete trial has constraint values: a trial without them then counts as infeasible
+  // (multi_objective::feasible_in, Optuna 3.1's rule), in the best trial and the Pareto front.
+  bool constrained = false;
   std::optional<Clock::time_point> last_activity{};
-  // The best complete trial (one objective): feasible ones before infeasible ones.
+  // The best complete feasible trial (one objective); none while no trial is feasible (as
+  // Study::best_trial: an infeasible trial is never reported best).
   std::optional<int64_t> best{};
   uint64_t first_version = 0;  // the version of the first refresh (every trial is newer)
   // The full answers of the trials endpoint for full_version (plain and compact).
@@ -206,8 +211,13 @@ std::shared_ptr<Api::StudyCache> Api::refreshed(StudyId study, std::unique_lock<
 
 namespace {
 
+// The trial counts as feasible in a study where `constrained` says whether any trial has
+// constraint values (as multi_objective::feasible_in).
+bool feasible_in(const TrialEntry& e, bool constrained) {
+  return e.has_constraints ? e.feasible : !constrained;
+}
+
 bool better(const TrialEntry& a, const TrialEntry& b, Direction d) {
-  if (a.feasible != b.feasible) return a.feasible;
   return d == Direction::Minimize ? a.values[0] < b.values[0] : a.values[0] > b.values[0];
 }
 
@@ -233,6 +243,12 @@ void Api::refresh(StudyCache& c) {
     e.id = t.id;
     e.state = t.state;
     e.feasible = t.feasible();
+    e.has_constraints = !t.constraints.empty();
+    if (e.has_constraints && t.state == TrialState::Complete && !c.constrained) {
+      // Every trial without constraint values read so far has just become infeasible.
+      c.constrained = true;
+      best_lost = true;
+    }
     e.heartbeat = t.last_heartbeat.has_value();
     e.values = t.values;
     e.last_intermediate = t.intermediate_values.empty()
@@ -272,7 +288,7 @@ void Api::refresh(StudyCache& c) {
   const auto consider = [&](size_t n) {
     const TrialEntry& e = c.trials[n];
     if (e.version == 0 || e.state != TrialState::Complete || c.directions.size() != 1 ||
-        e.values.size() != 1 || std::isnan(e.values[0]))
+        e.values.size() != 1 || std::isnan(e.values[0]) || !feasible_in(e, c.constrained))
       return;
     if (!c.best || better(e, c.trials[static_cast<size_t>(*c.best)], c.directions[0]))
       c.best = static_cast<int64_t>(n);
@@ -414,7 +430,7 @@ std::string Api::pareto(StudyId study) {
   std::vector<std::vector<double>> points;
   for (size_t n = 0; n < c->trials.size(); ++n) {
     const auto& e = c->trials[n];
-    if (e.version == 0 || e.state != TrialState::Complete || !e.feasible ||
+    if (e.version == 0 || e.state != TrialState::Complete || !feasible_in(e, c->constrained) ||
         e.values.size() != dirs.size())
       continue;
     if (!std::all_of(e.values.begin(), e.values.end(), [](double v) { return std::isfinite(v); }))

@@ -158,6 +158,32 @@ TEST(CliBreakIt21, TellWithoutTheStudysConstraintsIsRefused) {
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
+// Once a complete trial has constraint values, `parzen show` ranks a trial without them after the
+// feasible ones and says why it is not feasible (try-out 21 finding 2, Optuna 3.1's rule).
+TEST(CliBreakIt21, ShowMarksATrialWithoutConstraintValuesInfeasible) {
+  TempDir dir;
+  const std::string space =
+      dir.file("space.json", R"({"x": {"_type": "uniform", "_value": [0, 1]}})");
+  const std::string url = dir.url("sh.db");
+  const auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--study", "sh", "--storage", url});
+    return run_cli(args, dir.path);
+  };
+  ASSERT_EQ(cli({"ask", "--space", space}).status, 0);
+  ASSERT_EQ(cli({"tell", "--trial", "0", "--value", "1"}).status, 0);
+  ASSERT_EQ(cli({"ask", "--space", space}).status, 0);
+  ASSERT_EQ(cli({"tell", "--trial", "1", "--value", "5", "--constraint", "c=-1"}).status, 0);
+  const auto r = run_cli({"show", "sh", "--storage", url}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const size_t feasible = r.out.find("yes"), without = r.out.find("no (none given)");
+  ASSERT_NE(feasible, std::string::npos) << r.out;
+  ASSERT_NE(without, std::string::npos) << r.out;
+  EXPECT_LT(feasible, without) << r.out;  // trial 1 (5, feasible) ranks before trial 0 (1)
+  const auto best = run_cli({"best", "sh", "--storage", url}, dir.path);
+  EXPECT_EQ(best.status, 0) << best.err;
+  EXPECT_TRUE(contains(best.out, "5")) << best.out;
+}
+
 // Finding 5: the values of an unnamed multi-objective study can be given by the names `show` and
 // `export` print (values_0, values_1), in a JSON result or a result line; a JSON result without
 // them says so instead of "give every metric by name ()".
