@@ -13,6 +13,7 @@ import inspect
 from typing import Any, Dict, List, Optional, Tuple
 
 from parzen import _core
+from parzen import exceptions as _exceptions
 
 _MISSING = object()
 _ANY = object()  # an Optuna-only keyword accepted with any value (it only toggles warnings)
@@ -132,6 +133,8 @@ class _Base:
                     f"{name}() got an unexpected keyword argument '{key}'"
                     + (f" (did you mean '{close[0]}'?)" if close else "")
                     + "; accepted: " + (", ".join(accepted) if accepted else "none"))
+            if value is None:
+                value = self._none_for(key)
             self._given[key] = value
             options[known[key][1]] = self._convert(key, value)
         missing = [key for key in cls._required if key not in given]
@@ -140,6 +143,22 @@ class _Base:
                             + ", ".join(f"'{m}'" for m in missing))
         self._options = options
         self._validate()
+
+    def _none_for(self, key: str) -> Any:
+        """What ``key=None`` means: the default of an option whose default is unset (Optuna's
+        ``seed=None``), or ``""`` for a choice that has it (``restart_strategy=None``, Optuna's
+        spelling of "never"). A choice without ``""`` (``constraints_method``) raises OptionError
+        naming it and its choices, instead of passing for the default."""
+        reg = type(self)._known[key][1]
+        o = next((o for o in self._entry["options"] if o["name"] == reg), {})
+        choices = o.get("choices")
+        if not choices or o.get("default") is None:
+            return None
+        if "" in choices:
+            return ""
+        raise _exceptions.OptionError(
+            f"{type(self).__name__}(): {key}=None is not one of its choices: "
+            f"{', '.join(choices)} (leave {key} out for its default, {o['default']!r})", reg)
 
     # Hooks for GridSampler / PatientPruner.
     def _convert(self, key: str, value: Any) -> Any:
