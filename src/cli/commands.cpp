@@ -617,6 +617,13 @@ AskPlan ask_plan(const AskArgs& a, const std::optional<StudyInfo>& info,
   // The seed as given: seeded samplers draw each trial's randomness from (seed, study, trial
   // number), so a later ask neither repeats an earlier one nor another seed's.
   p.sampler = make_sampler(p.e.sampler, p.e.space, p.pruner);
+  // Options that cannot serve the study's objectives (constraints_method = "ctpe" with several
+  // directions): refused here, before the SQLite file exists, as Study::create would.
+  try {
+    p.sampler->check_objectives(p.e.directions.size());
+  } catch (const OptionError& x) {
+    throw InvalidArgument(fmt::format("--sampler-option {}: {}", x.key(), x.what()));
+  }
   return p;
 }
 

@@ -482,8 +482,9 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     if (e.command.empty() || e.command[0].empty())
       r.fail("command", "must name the program to run as its first element");
     check_placeholders(e.command, e.space, &map);
-    // An argument is a C string: a NUL in its fixed text would cut it at every trial.
-    for (size_t i = 0; i < e.command.size(); ++i)
+    // An argument is a C string: a NUL in its fixed text would fail every trial. Checked when a
+    // file is read (dir is empty for the stored form, which must stay readable).
+    for (size_t i = 0; i < e.command.size() && !dir.empty(); ++i)
       if (e.command[i].find('\0') != std::string::npos)
         r.fail("command", fmt::format("argument {} ({}) holds a NUL byte; remove it", i,
                                       escaped_text(e.command[i])));
@@ -493,9 +494,10 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
                             .lexically_normal()
                             .string();
   if (e.working_directory.empty()) e.working_directory = ".";
-  // Every trial would fail on a missing one: refused before the study is created.
+  // Every trial would fail on a missing one: refused before the study is created, when a file
+  // is read (not for the stored form, which a worker on another host reads).
   std::error_code no_directory;
-  if (r.has("working_directory") && r.has("command") &&
+  if (!dir.empty() && r.has("working_directory") && r.has("command") &&
       !fs::is_directory(e.working_directory, no_directory))
     r.fail("working_directory",
            fmt::format("'{}' is not an existing directory{}", e.working_directory,

@@ -270,8 +270,18 @@ TEST(CliTryout22, CtpeWithSeveralObjectivesIsRefusedBeforeAnythingIsStored) {
                "--direction", "minimize"},
               dir.path);
   EXPECT_EQ(r.status, 2) << r.out << r.err;
-  EXPECT_TRUE(contains(r.err, "constraints_method = \"ctpe\" models one objective")) << r.err;
+  EXPECT_TRUE(contains(r.err,
+                       "--sampler-option constraints_method: TpeSampler: "
+                       "constraints_method = \"ctpe\" models one objective"))
+      << r.err;
   EXPECT_FALSE(parzen::make_storage(dir.url())->find_study("a1").has_value());
+  // On an SQLite file that does not exist, no file is left behind.
+  r = run_cli({"ask", "--study", "a1", "--storage", dir.url("new.db"), "--space", space,
+               "--sampler", "tpe", "--sampler-option", "constraints_method=ctpe", "--direction",
+               "minimize", "--direction", "minimize"},
+              dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_FALSE(fs::exists(dir.path / "new.db"));
   // One objective: accepted.
   r = run_cli({"ask", "--study", "a2", "--storage", dir.url(), "--space", space, "--sampler", "tpe",
                "--sampler-option", "constraints_method=ctpe"},
