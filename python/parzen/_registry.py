@@ -21,7 +21,8 @@ _ANY = object()  # an Optuna-only keyword accepted with any value (it only toggl
 # registry name -> how Optuna spells it. "rename": Python keyword -> registry option;
 # "positional": Optuna's positional order (Python keywords); "optuna_only": keyword -> the values
 # that match what Parzen does (_ANY: any value) — other values raise TypeError;
-# "defaults": Python defaults that differ from the registry's null ("auto").
+# "defaults": Python defaults that differ from the registry's null ("auto"); "none_default":
+# choice options whose Optuna default is None (crossover=None): None there means the default.
 _OPTUNA: Dict[Tuple[str, str], Dict[str, Any]] = {
     ("sampler", "random"): {"cls": "RandomSampler", "positional": ["seed"]},
     ("sampler", "tpe"): {
@@ -47,12 +48,14 @@ _OPTUNA: Dict[Tuple[str, str], Dict[str, Any]] = {
         "positional": [],
         "optuna_only": {"constraints_func": (None,)},
         "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead"},
+        "none_default": ("crossover",),
     },
     ("sampler", "nsga3"): {
         "cls": "NSGAIIISampler",
         "positional": [],
         "optuna_only": {"constraints_func": (None,)},
         "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead"},
+        "none_default": ("crossover",),
     },
     ("sampler", "cmaes"): {
         "cls": "CmaEsSampler",
@@ -97,6 +100,7 @@ class _Base:
     _positional: List[str] = []
     _optuna_only: Dict[str, Any] = {}
     _why: Dict[str, str] = {}
+    _none_default: Tuple[str, ...] = ()  # choice options where None is Optuna's default
     _known: Dict[str, Tuple[str, str, Any]] = {}  # python keyword -> its _params entry
     _required: List[str] = []  # python keywords of the registry's required options
 
@@ -146,13 +150,14 @@ class _Base:
 
     def _none_for(self, key: str) -> Any:
         """What ``key=None`` means: the default of an option whose default is unset (Optuna's
-        ``seed=None``), or ``""`` for a choice that has it (``restart_strategy=None``, Optuna's
-        spelling of "never"). A choice without ``""`` (``constraints_method``) raises OptionError
-        naming it and its choices, instead of passing for the default."""
+        ``seed=None``) or whose Optuna default is None (NSGA-II's ``crossover=None``), or ``""``
+        for a choice that has it (``restart_strategy=None``, Optuna's spelling of "never"). Any
+        other choice (``constraints_method``, GP's ``acquisition``: Parzen's own options) raises
+        OptionError naming it and its choices, instead of passing for the default."""
         reg = type(self)._known[key][1]
         o = next((o for o in self._entry["options"] if o["name"] == reg), {})
         choices = o.get("choices")
-        if not choices or o.get("default") is None:
+        if not choices or o.get("default") is None or key in type(self)._none_default:
             return None
         if "" in choices:
             return ""
@@ -344,6 +349,7 @@ def build_classes(kind: str, base: type, namespace: Dict[str, Any]) -> List[str]
             "_registry_name": entry["name"], "_entry": entry, "_params": params,
             "_positional": positional, "_optuna_only": optuna_only,
             "_why": dict(optuna.get("why", {})) if optuna else {},
+            "_none_default": tuple(optuna.get("none_default", ())) if optuna else (),
             "_known": {p[0]: p for p in params},
             "_required": [p[0] for p in params
                           if any(o["name"] == p[1] and o.get("required")

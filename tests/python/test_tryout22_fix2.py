@@ -3,9 +3,9 @@
 B1: ``study.best_trial`` when every complete trial is infeasible raised Optuna's "No trials are
 completed yet." although trials were complete; it now keeps the core's message. (Found on the
 way: ``optimize`` with INFO logging raised TypeError after such a trial, naming no best.)
-B2: ``TPESampler(constraints_method=None)`` was accepted and shown as None; a choice option without
-a ``""`` choice now refuses None naming it (``CmaEsSampler(restart_strategy=None)``, Optuna's
-"never", stays accepted).
+B2: ``TPESampler(constraints_method=None)`` was accepted and shown as None; Parzen's own choice
+options now refuse None naming it, while Optuna's None defaults stay accepted
+(``NSGAIISampler(crossover=None)``, ``CmaEsSampler(restart_strategy=None)``: "never").
 B3: ``constraints_method="ctpe"`` with several directions is refused by ``create_study`` before
 the study is stored (it once failed every trial).
 """
@@ -60,6 +60,10 @@ def test_constraints_method_none_is_refused_naming_it():
     assert e.value.key == "constraints_method"
     # Optuna's None for an option whose default is unset, or for the "" choice, still works.
     parzen.samplers.TPESampler(seed=None)
+    parzen.samplers.NSGAIISampler(crossover=None)
+    parzen.samplers.NSGAIIISampler(crossover=None)
+    with pytest.raises(OptionError, match="acquisition=None"):
+        parzen.samplers.GPSampler(acquisition=None)
     cma = parzen.samplers.CmaEsSampler(restart_strategy=None, sigma0=None)
     assert cma._core_options().get("restart_strategy", "") == ""
 
