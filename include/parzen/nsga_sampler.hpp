@@ -188,9 +188,12 @@ class NsgaIIISampler : public NsgaIISampler {
   }
   const NsgaIIISamplerOptions& nsga3_options() const { return options3_; }
   // The reference points this sampler uses for a study with `n_objectives` objectives. Throws
-  // InvalidArgument when the user's points have another number of coordinates, or when the
-  // structured points would number more than 100 000 (a smaller dividing_parameter is needed).
+  // OptionError (an InvalidArgument) when the user's points have another number of coordinates
+  // (key "reference_points"), or when the structured points would number more than 100 000 (key
+  // "dividing_parameter": a smaller one is needed); check_objectives makes the same checks
+  // without building the points.
   std::vector<std::vector<double>> reference_points(size_t n_objectives) const;
+  void check_objectives(size_t n_objectives) const override;
   // NSGA-II's, after checking that the user's reference points have one coordinate per
   // objective of the study (InvalidArgument on the first ask otherwise, not only when niching
   // first needs them).

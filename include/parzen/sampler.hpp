@@ -80,6 +80,12 @@ class Sampler {
     (void)trial;
   }
 
+  // Refuses options that cannot serve a study of `n_objectives` objectives (TPE's
+  // constraints_method = "ctpe" with several, NSGA-III reference points of another dimension):
+  // throws OptionError naming the option. Study::create and Study::load call it before anything
+  // is stored, and the CLI when it reads an experiment, so such a sampler never fails a trial.
+  virtual void check_objectives(size_t n_objectives) const { (void)n_objectives; }
+
   // False when the sampler never reads the view's trials (random, grid, quasi-random): ask()
   // then skips refreshing the view once the new trial exists (one storage read fewer). Samplers
   // that read the history see it as of that refresh for the whole trial.

@@ -118,6 +118,9 @@ class TpeSampler : public Sampler {
                                                 const SearchSpace& space) override;
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& name, const Distribution& distribution) override;
+  // OptionError (key "constraints_method") for constraints_method = "ctpe" with several
+  // objectives: c-TPE models one objective.
+  void check_objectives(size_t n_objectives) const override;
 
   // The default gamma and weights functions, for reuse in custom ones.
   static int64_t default_gamma(int64_t n);

@@ -13,6 +13,7 @@ import inspect
 from typing import Any, Dict, List, Optional, Tuple
 
 from parzen import _core
+from parzen import exceptions as _exceptions
 
 _MISSING = object()
 _ANY = object()  # an Optuna-only keyword accepted with any value (it only toggles warnings)
@@ -20,7 +21,8 @@ _ANY = object()  # an Optuna-only keyword accepted with any value (it only toggl
 # registry name -> how Optuna spells it. "rename": Python keyword -> registry option;
 # "positional": Optuna's positional order (Python keywords); "optuna_only": keyword -> the values
 # that match what Parzen does (_ANY: any value) — other values raise TypeError;
-# "defaults": Python defaults that differ from the registry's null ("auto").
+# "defaults": Python defaults that differ from the registry's null ("auto"); "none_default":
+# choice options whose Optuna default is None (crossover=None): None there means the default.
 _OPTUNA: Dict[Tuple[str, str], Dict[str, Any]] = {
     ("sampler", "random"): {"cls": "RandomSampler", "positional": ["seed"]},
     ("sampler", "tpe"): {
@@ -46,12 +48,14 @@ _OPTUNA: Dict[Tuple[str, str], Dict[str, Any]] = {
         "positional": [],
         "optuna_only": {"constraints_func": (None,)},
         "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead"},
+        "none_default": ("crossover",),
     },
     ("sampler", "nsga3"): {
         "cls": "NSGAIIISampler",
         "positional": [],
         "optuna_only": {"constraints_func": (None,)},
         "why": {"constraints_func": "call trial.set_constraints(values) in the objective instead"},
+        "none_default": ("crossover",),
     },
     ("sampler", "cmaes"): {
         "cls": "CmaEsSampler",
@@ -96,6 +100,7 @@ class _Base:
     _positional: List[str] = []
     _optuna_only: Dict[str, Any] = {}
     _why: Dict[str, str] = {}
+    _none_default: Tuple[str, ...] = ()  # choice options where None is Optuna's default
     _known: Dict[str, Tuple[str, str, Any]] = {}  # python keyword -> its _params entry
     _required: List[str] = []  # python keywords of the registry's required options
 
@@ -132,6 +137,8 @@ class _Base:
                     f"{name}() got an unexpected keyword argument '{key}'"
                     + (f" (did you mean '{close[0]}'?)" if close else "")
                     + "; accepted: " + (", ".join(accepted) if accepted else "none"))
+            if value is None:
+                value = self._none_for(key)
             self._given[key] = value
             options[known[key][1]] = self._convert(key, value)
         missing = [key for key in cls._required if key not in given]
@@ -140,6 +147,23 @@ class _Base:
                             + ", ".join(f"'{m}'" for m in missing))
         self._options = options
         self._validate()
+
+    def _none_for(self, key: str) -> Any:
+        """What ``key=None`` means: the default of an option whose default is unset (Optuna's
+        ``seed=None``) or whose Optuna default is None (NSGA-II's ``crossover=None``), or ``""``
+        for a choice that has it (``restart_strategy=None``, Optuna's spelling of "never"). Any
+        other choice (``constraints_method``, GP's ``acquisition``: Parzen's own options) raises
+        OptionError naming it and its choices, instead of passing for the default."""
+        reg = type(self)._known[key][1]
+        o = next((o for o in self._entry["options"] if o["name"] == reg), {})
+        choices = o.get("choices")
+        if not choices or o.get("default") is None or key in type(self)._none_default:
+            return None
+        if "" in choices:
+            return ""
+        raise _exceptions.OptionError(
+            f"{type(self).__name__}(): {key}=None is not one of its choices: "
+            f"{', '.join(choices)} (leave {key} out for its default, {o['default']!r})", reg)
 
     # Hooks for GridSampler / PatientPruner.
     def _convert(self, key: str, value: Any) -> Any:
@@ -325,6 +349,7 @@ def build_classes(kind: str, base: type, namespace: Dict[str, Any]) -> List[str]
             "_registry_name": entry["name"], "_entry": entry, "_params": params,
             "_positional": positional, "_optuna_only": optuna_only,
             "_why": dict(optuna.get("why", {})) if optuna else {},
+            "_none_default": tuple(optuna.get("none_default", ())) if optuna else (),
             "_known": {p[0]: p for p in params},
             "_required": [p[0] for p in params
                           if any(o["name"] == p[1] and o.get("required")

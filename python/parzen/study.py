@@ -357,7 +357,9 @@ class Study:
 
         Raises:
             RuntimeError: a multi-objective study (``parzen.exceptions.InvalidStateError``).
-            ValueError: no trial has completed yet (also ``parzen.exceptions.NotFoundError``).
+            ValueError: no trial has completed yet (Optuna's message), or, in a constrained
+                study, no complete trial is feasible (the core's message, saying how many
+                complete trials violate a constraint); also ``parzen.exceptions.NotFoundError``.
         """
         try:
             return self._core.best_trial()
@@ -368,6 +370,8 @@ class Study:
         except NotFoundError as e:
             if "deleted" in str(e):
                 raise
+            if "no feasible trial" in str(e):
+                raise _NoCompletedTrialsError(str(e)) from None
             raise _NoCompletedTrialsError("No trials are completed yet.") from None
 
     @property
@@ -622,9 +626,13 @@ class Study:
                     if feasible and (b is None or (v > b[1] if maximize else v < b[1])):
                         best[0] = (ft.number, v)
                     if log_info:
+                        # Every complete trial so far infeasible: no best to name (it once
+                        # raised TypeError here, ending optimize).
+                        b = best[0]
                         _logger.info(f"Trial {ft.number} finished with value: {v} and parameters: "
-                                     f"{ft.params}. Best is trial {best[0][0]} with value: "
-                                     f"{best[0][1]}.")  # type: ignore[index]
+                                     f"{ft.params}. "
+                                     + (f"Best is trial {b[0]} with value: {b[1]}." if b
+                                        else "No feasible trial yet."))
                 elif log_info:
                     _logger.info(f"Trial {ft.number} finished with values: {ft.values} and "
                                  f"parameters: {ft.params}. ")

@@ -617,6 +617,13 @@ AskPlan ask_plan(const AskArgs& a, const std::optional<StudyInfo>& info,
   // The seed as given: seeded samplers draw each trial's randomness from (seed, study, trial
   // number), so a later ask neither repeats an earlier one nor another seed's.
   p.sampler = make_sampler(p.e.sampler, p.e.space, p.pruner);
+  // Options that cannot serve the study's objectives (constraints_method = "ctpe" with several
+  // directions): refused here, before the SQLite file exists, as Study::create would.
+  try {
+    p.sampler->check_objectives(p.e.directions.size());
+  } catch (const OptionError& x) {
+    throw InvalidArgument(fmt::format("--sampler-option {}: {}", x.key(), x.what()));
+  }
   return p;
 }
 
@@ -706,8 +713,10 @@ int cmd_tell(const TellArgs& a) {
     const auto [name, value_text] =
         key_value(text, "--constraint", "NAME=VALUE, e.g. --constraint size_mb=-3.5");
     const double v = number_arg(value_text, fmt::format("--constraint '{}': value", text));
-    if (std::isnan(v))
-      throw InvalidArgument(fmt::format("--constraint '{}': a constraint must not be nan", text));
+    if (!std::isfinite(v))
+      throw InvalidArgument(
+          fmt::format("--constraint '{}': constraint '{}' is {}; a constraint value must be finite",
+                      text, name, v));
     for (const auto& [n, x] : constraint_values)
       if (n == name) throw InvalidArgument(fmt::format("--constraint gives '{}' twice", name));
     constraint_values.emplace_back(name, v);
@@ -978,15 +987,18 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
     if (!text.empty()) fmt::print("Auto chose: {}\n", text);
   }
   const auto constraints = constraint_names(info, trials);
+  // A trial without constraint values counts as infeasible once some complete trial has them
+  // (the core's rule: multi_objective::feasible_in), in the count below and the table.
+  std::vector<FrozenTrial> complete;
+  for (const auto& t : trials)
+    if (t.state == TrialState::Complete) complete.push_back(t);
+  const bool constrained = multi_objective::any_constrained(complete);
   if (!constraints.empty()) {
-    int64_t with = 0, feasible = 0;
-    for (const auto& t : trials)
-      if (t.state == TrialState::Complete && !t.constraints.empty()) {
-        ++with;
-        feasible += t.feasible();
-      }
+    const auto feasible = std::count_if(
+        complete.begin(), complete.end(),
+        [&](const FrozenTrial& t) { return multi_objective::feasible_in(t, constrained); });
     fmt::print("Constraints: {} (feasible when <= 0): {} of {} complete trials feasible\n",
-               fmt::join(constraints, ", "), feasible, with);
+               fmt::join(constraints, ", "), feasible, complete.size());
   }
   print_failures(trials, name);
   auto best = ranked(storage, info, trials);
@@ -1028,11 +1040,6 @@ int cmd_show(const std::string& url, const std::string& name, int top) {
   if (!constraints.empty()) header.push_back("feasible");
   header.push_back("duration");
   rows.push_back(header);
-  // A trial without constraint values counts as infeasible once some complete trial has them.
-  std::vector<FrozenTrial> complete;
-  for (const auto& t : trials)
-    if (t.state == TrialState::Complete) complete.push_back(t);
-  const bool constrained = multi_objective::any_constrained(complete);
   for (size_t i = 0; i < n; ++i) {
     const auto& t = best[i];
     std::vector<std::string> row =
@@ -1066,6 +1073,12 @@ int cmd_best(const std::string& url, const std::string& name, bool json) {
     throw NotFound(
         fmt::format("study '{}' has no complete{} trial yet", name,
                     info.directions.size() > 1 && !constraints.empty() ? " feasible" : ""));
+  // With one objective, feasible trials rank first: when the first is infeasible, none is, and
+  // no infeasible trial is reported as best (exit 1 with the core's NotFound, as
+  // Study::best_trial: "study 's' has no feasible trial: all 12 complete trials violate ...").
+  if (info.directions.size() == 1 &&
+      !multi_objective::feasible_in(best[0], multi_objective::any_constrained(best)))
+    (void)Study::load({.name = info.name, .storage_backend = storage}).best_trial();
   const auto metrics = metric_names(info);
   const size_t n = info.directions.size() == 1 ? 1 : best.size();
   if (json) {
@@ -1104,12 +1117,6 @@ int cmd_best(const std::string& url, const std::string& name, bool json) {
     for (size_t j = 0; j < best[i].constraints.size() && j < constraints.size(); ++j)
       fmt::print("  {} = {} (constraint)\n", constraints[j], best[i].constraints[j]);
   }
-  if (info.directions.size() == 1 &&
-      !multi_objective::feasible_in(best[0], multi_objective::any_constrained(best)))
-    fmt::print(stderr,
-               "parzen: warning: no complete trial of study '{}' is feasible; this is the "
-               "one with the best value\n",
-               name);
   return 0;
 }
 
@@ -1184,13 +1191,19 @@ int cmd_export(const ExportArgs& a) {
       throw Error(
           fmt::format("--output {}: cannot write the file ({})", a.output, std::strerror(errno)));
   }
-  std::ostream& out = a.output.empty() ? std::cout : file;
+  // To a terminal (`parzen trials`, `parzen export` without --output) the trials' own text (fail
+  // reasons quoting their stderr, user attributes) is escaped as by `parzen show`, so that it
+  // cannot clear the screen or retitle the window; a pipe or a file gets it byte for byte.
+  std::ostringstream text;
+  std::ostream& out = a.output.empty() ? static_cast<std::ostream&>(text) : file;
   if (a.format == "csv")
     write_csv(out, info, trials);
   else
     out << detail::dump_json(export_json(info, trials), 2) << '\n';
-  out.flush();
-  if (!out)
+  if (a.output.empty()) std::cout << terminal_text_for(stdout, text.str());
+  std::ostream& written = a.output.empty() ? std::cout : file;
+  written.flush();
+  if (!written)
     throw Error(
         fmt::format("{}: the export could not be written", a.output.empty() ? "stdout" : a.output));
   if (!a.output.empty())

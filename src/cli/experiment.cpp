@@ -195,21 +195,15 @@ void check_objectives(const Reader& sampler_table, const std::string& type, size
                                          multi_objective_samplers("\"{}\"", n_directions)));
 }
 
-// NSGA-III's reference points (given, or Das-Dennis from dividing_parameter) for the
-// experiment's number of objectives: refused here, naming the key, instead of at the end of the
-// first generation.
-void check_reference_points(const std::shared_ptr<Sampler>& sampler, const SamplerSpec& spec,
-                            const SourceMap& map, size_t n_directions) {
-  const auto nsga3 = std::dynamic_pointer_cast<NsgaIIISampler>(sampler);
-  if (!nsga3) return;
+// Options that cannot serve the experiment's number of objectives (NSGA-III's reference points,
+// TPE's constraints_method = "ctpe" with several: Sampler::check_objectives) are refused here,
+// naming the key, before anything is stored.
+void check_sampler_objectives(const std::shared_ptr<Sampler>& sampler, const SamplerSpec& spec,
+                              const SourceMap& map, size_t n_directions) {
   try {
-    nsga3->reference_points(n_directions);
-  } catch (const InvalidArgument& e) {
-    const Reader r{spec.options, map, "/sampler"};
-    fail_option(
-        r,
-        nsga3->nsga3_options().reference_points.empty() ? "dividing_parameter" : "reference_points",
-        e.what());
+    sampler->check_objectives(n_directions);
+  } catch (const OptionError& e) {
+    fail_option(Reader{spec.options, map, "/sampler"}, e.key(), e.what());
   }
 }
 
@@ -456,7 +450,7 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
                                    "directions: remove [pruner]",
                                    e.directions.size()));
   }
-  check_reference_points(
+  check_sampler_objectives(
       build_sampler(e.sampler, e.space, map, "/sampler", pruner),  // validates it
       e.sampler, map, e.directions.size());
 
@@ -488,12 +482,28 @@ Experiment interpret(const ojson& doc, const SourceMap& map, const fs::path& dir
     if (e.command.empty() || e.command[0].empty())
       r.fail("command", "must name the program to run as its first element");
     check_placeholders(e.command, e.space, &map);
+    // An argument is a C string: a NUL in its fixed text would fail every trial. Checked when a
+    // file is read (dir is empty for the stored form, which must stay readable).
+    for (size_t i = 0; i < e.command.size() && !dir.empty(); ++i)
+      if (e.command[i].find('\0') != std::string::npos)
+        r.fail("command", fmt::format("argument {} ({}) holds a NUL byte; remove it", i,
+                                      escaped_text(e.command[i])));
   }
 
   e.working_directory = (r.has("working_directory") ? (dir / r.string("working_directory")) : dir)
                             .lexically_normal()
                             .string();
   if (e.working_directory.empty()) e.working_directory = ".";
+  // Every trial would fail on a missing one: refused before the study is created, when a file
+  // is read (not for the stored form, which a worker on another host reads).
+  std::error_code no_directory;
+  if (!dir.empty() && r.has("working_directory") && r.has("command") &&
+      !fs::is_directory(e.working_directory, no_directory))
+    r.fail("working_directory",
+           fmt::format("'{}' is not an existing directory{}", e.working_directory,
+                       fs::path(r.string("working_directory")).is_relative()
+                           ? " (a relative path is from the experiment file's directory)"
+                           : ""));
   if (r.has("environment")) {
     const Reader env = r.table("environment");
     for (const auto& [k, v] : doc["environment"].items()) {

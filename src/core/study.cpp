@@ -115,6 +115,7 @@ Study Study::create(StudyOptions options) {
   auto pruner = options.pruner ? options.pruner : NopPruner::make();
   if (const auto* bohb = dynamic_cast<const BohbSampler*>(sampler.get()))
     bohb->check_pruner(*pruner);
+  sampler->check_objectives(options.directions.size());
   auto storage = options.storage_backend ? options.storage_backend : make_storage(options.storage);
   std::shared_ptr<const void> owner = std::make_shared<const int>(0);
   // A generated name never continues another study (load_if_exists is for names given).

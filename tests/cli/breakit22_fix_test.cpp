@@ -10,8 +10,13 @@
 
 #include <sys/stat.h>
 
+#include <fmt/format.h>
+
 #include "cli/trial_process.hpp"
 #include "cli_helpers.hpp"
+#include "parzen/error.hpp"
+#include "parzen/study.hpp"
+#include "parzen/tpe_sampler.hpp"
 
 namespace {
 
@@ -55,8 +60,10 @@ TEST(CliBreakIt22, AMissingWorkingDirectoryIsSaidAndNamed) {
       {"run",
        experiment_with(dir, "working_directory = \"/nonexistent/wd\"\ncommand = [\"true\"]")},
       dir.path);
-  EXPECT_EQ(r.status, 1) << r.out << r.err;
-  EXPECT_TRUE(contains(r.err, "the working directory '/nonexistent/wd' does not exist")) << r.err;
+  // Since try-out 22 (B7) refused when the experiment is read; the trial-time message stays for
+  // a directory removed during a run (ExecErrorsNameTheirCause).
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "'/nonexistent/wd' is not an existing directory")) << r.err;
 }
 
 TEST(TrialProcessBreakIt22, ExecErrorsNameTheirCause) {
@@ -232,6 +239,170 @@ TEST(CliBreakIt22, ATrialsEscapeSequencesReachNoTerminalButStayInItsLog) {
             "\x1b[2J\x1b]0;pwned\x07"
             "boom\n")
       << r.out << r.err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Try-out 22 findings (engineer "fix2").
+
+// B3: TPE's constraints_method = "ctpe" models one objective: with several it is refused when the
+// experiment or the flags are read, naming the option, before a study or trial is stored (it
+// once stored the study and failed every trial, blaming "the objective").
+TEST(CliTryout22, CtpeWithSeveralObjectivesIsRefusedBeforeAnythingIsStored) {
+  TempDir dir;
+  const auto exp = dir.file("exp.toml",
+                            "name = \"s\"\nstorage = \"sqlite:///parzen.db\"\nn_trials = 3\n"
+                            "directions = [\"minimize\", \"minimize\"]\nconstraints = [\"c\"]\n"
+                            "command = [\"sh\", \"-c\", \"echo 1 2\"]\n"
+                            "[search_space]\nx = { type = \"float\", low = 0, high = 1 }\n"
+                            "[sampler]\ntype = \"tpe\"\nconstraints_method = \"ctpe\"\n");
+  auto r = run_cli({"run", exp}, dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "constraints_method")) << r.err;
+  EXPECT_TRUE(contains(r.err, "use \"auto\" or \"optuna\"")) << r.err;
+  EXPECT_FALSE(contains(r.err, "objective threw")) << r.err;
+  EXPECT_TRUE(trials_of(dir.url(), "s").empty());
+  EXPECT_FALSE(parzen::make_storage(dir.url())->find_study("s").has_value());
+
+  const std::string space =
+      dir.file("space.json", R"({"x": {"_type": "uniform", "_value": [0, 1]}})");
+  r = run_cli({"ask", "--study", "a1", "--storage", dir.url(), "--space", space, "--sampler", "tpe",
+               "--sampler-option", "constraints_method=ctpe", "--direction", "minimize",
+               "--direction", "minimize"},
+              dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err,
+                       "--sampler-option constraints_method: TpeSampler: "
+                       "constraints_method = \"ctpe\" models one objective"))
+      << r.err;
+  EXPECT_FALSE(parzen::make_storage(dir.url())->find_study("a1").has_value());
+  // On an SQLite file that does not exist, no file is left behind.
+  r = run_cli({"ask", "--study", "a1", "--storage", dir.url("new.db"), "--space", space,
+               "--sampler", "tpe", "--sampler-option", "constraints_method=ctpe", "--direction",
+               "minimize", "--direction", "minimize"},
+              dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_FALSE(fs::exists(dir.path / "new.db"));
+  // One objective: accepted.
+  r = run_cli({"ask", "--study", "a2", "--storage", dir.url(), "--space", space, "--sampler", "tpe",
+               "--sampler-option", "constraints_method=ctpe"},
+              dir.path);
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// B3 in the library: Study::create refuses it (OptionError naming the option) before the study
+// is stored.
+TEST(StudyTryout22, CtpeWithSeveralObjectivesIsRefusedByStudyCreate) {
+  auto storage = parzen::make_storage("memory:");
+  parzen::TpeSamplerOptions o;
+  o.constraints_method = parzen::TpeConstraintsMethod::CTpe;
+  try {
+    (void)parzen::Study::create(
+        {.name = "mo",
+         .storage_backend = storage,
+         .directions = {parzen::Direction::Minimize, parzen::Direction::Minimize},
+         .sampler = parzen::TpeSampler::make(o)});
+    ADD_FAILURE() << "accepted";
+  } catch (const parzen::OptionError& e) {
+    EXPECT_EQ(e.key(), "constraints_method");
+  }
+  EXPECT_FALSE(storage->find_study("mo").has_value());
+}
+
+// B6: `parzen trials` (and `parzen export` to stdout) escapes a trial's control characters on a
+// terminal as `parzen show` does; into a pipe the CSV stays byte for byte.
+TEST(CliTryout22, TrialsEscapesFailReasonsOnATerminal) {
+  TempDir dir;
+  const auto exp = write_sh_experiment(
+      dir, "n_trials = 1\nmax_consecutive_failures = 1",
+      "printf '\\033[2J\\033]0;pwned\\007\\302\\233 bad\\r over\\n' >&2\nexit 3\n");
+  ASSERT_EQ(run_cli({"run", exp}, dir.path).status, 1);
+  for (const char* command : {"trials", "export"}) {
+    const std::string shown = run_on_terminal({command, "s", "--storage", dir.url()}, dir.path);
+    EXPECT_TRUE(contains(shown, "\\x1b[2J\\x1b]0;pwned\\x07\\u009b bad\\x0d over")) << shown;
+    EXPECT_FALSE(contains(shown, "\x1b[2J")) << command << ": " << shown;
+    EXPECT_FALSE(contains(shown, "\x07")) << command << ": " << shown;
+  }
+  const auto r = run_cli({"trials", "s", "--storage", dir.url()}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\x1b[2J\x1b]0;pwned\x07")) << r.out;
+}
+
+// A space file of one float x in [0, 1], and `parzen ARGS --study STUDY --storage URL`.
+std::string uniform_x_space(const TempDir& dir) {
+  return dir.file("space.json", R"({"x": {"_type": "uniform", "_value": [0, 1]}})");
+}
+auto study_cli(const TempDir& dir, const std::string& study, const std::string& url) {
+  return [&dir, study, url](std::vector<std::string> args) {
+    args.insert(args.end(), {"--study", study, "--storage", url});
+    return run_cli(args, dir.path);
+  };
+}
+
+// B5, B9: a complete trial without constraint values in a constrained study counts as infeasible
+// in `parzen show`'s count; `parzen best` reports no infeasible trial as best (exit 1, as
+// Study::best_trial), with --json too.
+TEST(CliTryout22, ShowCountsAndBestRefusesInfeasibleTrials) {
+  TempDir dir;
+  const std::string space = uniform_x_space(dir);
+  const std::string url = dir.url("c.db");
+  const auto cli = study_cli(dir, "c", url);
+  ASSERT_EQ(cli({"ask", "--space", space}).status, 0);
+  ASSERT_EQ(cli({"tell", "--trial", "0", "--value", "1"}).status, 0);
+  ASSERT_EQ(cli({"ask", "--space", space}).status, 0);
+  ASSERT_EQ(cli({"tell", "--trial", "1", "--value", "5", "--constraint", "c=1"}).status, 0);
+  auto r = run_cli({"show", "c", "--storage", url}, dir.path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "0 of 2 complete trials feasible")) << r.out;
+  for (const bool json : {false, true}) {
+    std::vector<std::string> args = {"best", "c", "--storage", url};
+    if (json) args.push_back("--json");
+    r = run_cli(args, dir.path);
+    EXPECT_EQ(r.status, 1) << r.out;
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(contains(r.err, "no feasible trial: all 2 complete trials violate")) << r.err;
+  }
+  ASSERT_EQ(cli({"ask", "--space", space}).status, 0);
+  ASSERT_EQ(cli({"tell", "--trial", "2", "--value", "7", "--constraint", "c=-1"}).status, 0);
+  r = run_cli({"show", "c", "--storage", url}, dir.path);
+  EXPECT_TRUE(contains(r.out, "1 of 3 complete trials feasible")) << r.out;
+  r = run_cli({"best", "c", "--storage", url}, dir.path);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "Trial 2 (feasible)")) << r.out;
+}
+
+// B13: an infinite constraint value is refused naming the flag and the constraint, as NaN is.
+TEST(CliTryout22, TellNamesAnInfiniteConstraint) {
+  TempDir dir;
+  const std::string url = dir.url("t.db");
+  const auto cli = study_cli(dir, "t", url);
+  ASSERT_EQ(cli({"ask", "--space", uniform_x_space(dir)}).status, 0);
+  for (const char* bad : {"c=inf", "c=-1e400", "c=nan"}) {
+    const auto r = cli({"tell", "--trial", "0", "--value", "1", "--constraint", bad});
+    EXPECT_EQ(r.status, 2) << bad;
+    EXPECT_TRUE(contains(r.err, fmt::format("--constraint '{}': constraint 'c' is", bad))) << r.err;
+  }
+  EXPECT_EQ(trials_of(url, "t").at(0).state, parzen::TrialState::Running);
+}
+
+// B7: a missing working_directory and a NUL in a fixed command argument are refused when the
+// experiment is read, naming the key, before the study is created.
+TEST(CliTryout22, ExperimentErrorsKnownWhenReadStoreNothing) {
+  TempDir dir;
+  auto r = run_cli(
+      {"run",
+       experiment_with(dir, "working_directory = \"/nonexistent/wd\"\ncommand = [\"true\"]")},
+      dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "working_directory")) << r.err;
+  EXPECT_TRUE(contains(r.err, "'/nonexistent/wd' is not an existing directory")) << r.err;
+  EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
+  r = run_cli({"run", experiment_with(dir, "command = [\"echo\", \"a\\u0000b\", \"{x}\"]")},
+              dir.path);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "command")) << r.err;
+  EXPECT_TRUE(contains(r.err, "argument 1")) << r.err;
+  EXPECT_TRUE(contains(r.err, "holds a NUL byte")) << r.err;
+  EXPECT_FALSE(fs::exists(dir.path / "parzen.db"));
 }
 
 }  // namespace

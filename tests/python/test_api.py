@@ -905,14 +905,15 @@ def test_nsga3_reference_points_as_optuna_takes_them():
         parzen.samplers.NSGAIIISampler(reference_points=[[1, 0], [0, 1, 0]])
     with pytest.raises(ValueError, match="reference_points.*must be a list of numbers"):
         parzen.samplers.NSGAIIISampler(reference_points=[[1, "a"]])
-    # ... and points for three objectives on a two-objective study on the first ask, saying what
-    # to do.
-    wrong = parzen.create_study(
-        directions=["minimize", "minimize"],
-        sampler=parzen.samplers.NSGAIIISampler(population_size=4, seed=0,
-                                               reference_points=[[1, 0, 0], [0, 1, 0]]))
-    with pytest.raises(ValueError, match="3 coordinates but the study has 2 objectives"):
-        wrong.optimize(objective, n_trials=1)
+    # ... and points for three objectives on a two-objective study by create_study, before the
+    # study is stored (Sampler::check_objectives, since try-out 22), saying what to do.
+    with pytest.raises(parzen.exceptions.OptionError,
+                       match="3 coordinates but the study has 2 objectives") as e:
+        parzen.create_study(
+            directions=["minimize", "minimize"],
+            sampler=parzen.samplers.NSGAIIISampler(population_size=4, seed=0,
+                                                   reference_points=[[1, 0, 0], [0, 1, 0]]))
+    assert e.value.key == "reference_points"
 
 
 def test_several_objectives_nsga2_and_the_default_gp():

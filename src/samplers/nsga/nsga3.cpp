@@ -53,23 +53,31 @@ NsgaIIISampler::NsgaIIISampler(NsgaIIISamplerOptions options)
   validate(options3_);
 }
 
-std::vector<std::vector<double>> NsgaIIISampler::reference_points(size_t n_objectives) const {
+void NsgaIIISampler::check_objectives(size_t n_objectives) const {
   if (!options3_.reference_points.empty()) {
     const size_t given = options3_.reference_points[0].size();
     if (given != n_objectives)
-      throw InvalidArgument(
+      throw OptionError(
+          "reference_points",
           fmt::format("NsgaIIISampler: reference_points have {} coordinates but the study has {} "
                       "objectives: give one coordinate per objective",
                       given, n_objectives));
-    return options3_.reference_points;
+    return;
   }
   const uint64_t count =
       nsga::das_dennis_count(n_objectives, options3_.dividing_parameter, kMaxReferencePoints);
   if (count > kMaxReferencePoints)
-    throw InvalidArgument(fmt::format(
-        "NsgaIIISampler: dividing_parameter = {} gives more than {} reference points for {} "
-        "objectives: choose a smaller dividing_parameter or give reference_points",
-        options3_.dividing_parameter, kMaxReferencePoints, n_objectives));
+    throw OptionError(
+        "dividing_parameter",
+        fmt::format("NsgaIIISampler: dividing_parameter = {} gives more than {} reference points "
+                    "for {} objectives: choose a smaller dividing_parameter or give "
+                    "reference_points",
+                    options3_.dividing_parameter, kMaxReferencePoints, n_objectives));
+}
+
+std::vector<std::vector<double>> NsgaIIISampler::reference_points(size_t n_objectives) const {
+  check_objectives(n_objectives);
+  if (!options3_.reference_points.empty()) return options3_.reference_points;
   return nsga::das_dennis_points(n_objectives, options3_.dividing_parameter);
 }
 

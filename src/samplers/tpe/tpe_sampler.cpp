@@ -234,6 +234,15 @@ TpeSampler::TpeSampler(TpeSamplerOptions options) : options_(std::move(options))
 
 TpeSampler::~TpeSampler() = default;
 
+void TpeSampler::check_objectives(size_t n_objectives) const {
+  if (n_objectives > 1 && options_.constraints_method == TpeConstraintsMethod::CTpe)
+    throw OptionError("constraints_method",
+                      fmt::format("TpeSampler: constraints_method = \"ctpe\" models one objective "
+                                  "and the study has {}; use \"auto\" or \"optuna\" (Optuna's "
+                                  "rule) for several objectives",
+                                  n_objectives));
+}
+
 namespace {
 
 struct Sync {
@@ -242,12 +251,8 @@ struct Sync {
                   const TpeSamplerOptions& o) {
     const bool constant_liar = o.constant_liar;
     // A sampler serves one study (Sampler::bind), so the number of objectives never changes.
+    // (constraints_method = "ctpe" with several is refused before: check_objectives.)
     const size_t n_objectives = view.directions().size();
-    if (n_objectives > 1 && o.constraints_method == TpeConstraintsMethod::CTpe)
-      throw InvalidArgument(fmt::format(
-          "TpeSampler: constraints_method = \"ctpe\" models one objective and study '{}' has "
-          "{}; use \"auto\" or \"optuna\" (Optuna's rule) for several objectives",
-          view.study_name(), n_objectives));
     s.n_objectives = n_objectives;
     // Several objectives: as Optuna, only complete trials count (pruned ones have no vector of
     // values) and running ones are not lied about.
