@@ -309,9 +309,13 @@ std::vector<FrozenTrial> best_candidates(const std::vector<FrozenTrial>& complet
     if (multi_objective::feasible_in(t, constrained)) feasible.push_back(t);
   if (feasible.empty())
     throw NotFound(
-        fmt::format("study '{}' has no feasible trial: all {} complete trials violate "
-                    "a constraint or have no constraint values",
-                    study, complete.size()));
+        complete.size() == 1
+            ? fmt::format("study '{}' has no feasible trial: its one complete trial violates a "
+                          "constraint or has no constraint values",
+                          study)
+            : fmt::format("study '{}' has no feasible trial: all {} complete trials violate "
+                          "a constraint or have no constraint values",
+                          study, complete.size()));
   return feasible;
 }
 
